@@ -1,0 +1,115 @@
+// Package message is the message aggregate: content rules, per-room ordering
+// (seq), and the use cases on messages (Service).
+//
+// It imports the standard library and chat/domain packages only.
+package message
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"chat/domain"
+	"chat/domain/room"
+	"chat/domain/user"
+)
+
+// ID identifies a message globally. Within a room, Seq orders messages
+// without gaps, starting at 1.
+type ID int64
+
+// Limits.
+const (
+	ContentMax  = 4000 // runes
+	ClientIDMax = 64   // bytes
+	PageDefault = 50
+	PageMax     = 100
+)
+
+// Content is validated message text: trimmed, 1–4000 runes, valid UTF-8, no NUL.
+type Content struct{ s string }
+
+// NewContent validates s.
+func NewContent(s string) (Content, error) {
+	if !utf8.ValidString(s) {
+		return Content{}, domain.Errorf(domain.Invalid, "invalid_content", "message must be valid UTF-8")
+	}
+	if strings.ContainsRune(s, 0) {
+		return Content{}, domain.Errorf(domain.Invalid, "invalid_content", "message must not contain NUL")
+	}
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return Content{}, domain.Errorf(domain.Invalid, "empty_message", "message is empty")
+	}
+	if utf8.RuneCountInString(t) > ContentMax {
+		return Content{}, domain.Errorf(domain.Invalid, "message_too_long", "message is longer than %d characters", ContentMax)
+	}
+	return Content{t}, nil
+}
+
+func (c Content) String() string { return c.s }
+
+// ValidateClientID checks an optional client-chosen idempotency key.
+func ValidateClientID(id string) error {
+	if len(id) > ClientIDMax {
+		return domain.Errorf(domain.Invalid, "invalid_client_id", "client_id must be at most %d bytes", ClientIDMax)
+	}
+	for _, r := range id {
+		if r < 0x21 || r > 0x7e {
+			return domain.Errorf(domain.Invalid, "invalid_client_id", "client_id must be printable ASCII")
+		}
+	}
+	return nil
+}
+
+// Message is one stored chat message.
+type Message struct {
+	ID        ID
+	RoomID    room.ID
+	Seq       int64
+	UserID    user.ID
+	Username  string
+	Content   string
+	ClientID  string
+	CreatedAt time.Time
+}
+
+// Page selects a slice of a room's history. With AfterSeq > 0 the page is
+// the oldest messages with seq > AfterSeq, oldest first (catch-up);
+// otherwise the newest messages with id < Before (0: from the end), newest
+// first.
+type Page struct {
+	Before   ID
+	AfterSeq int64
+	Limit    int
+}
+
+// Normalize applies the default and maximum limit and rejects nonsense.
+func (p Page) Normalize() (Page, error) {
+	if p.Before < 0 || p.AfterSeq < 0 {
+		return p, domain.Errorf(domain.Invalid, "invalid_cursor", "cursor must not be negative")
+	}
+	if p.Before > 0 && p.AfterSeq > 0 {
+		return p, domain.Errorf(domain.Invalid, "invalid_cursor", "use either before or after_seq, not both")
+	}
+	switch {
+	case p.Limit == 0:
+		p.Limit = PageDefault
+	case p.Limit < 0 || p.Limit > PageMax:
+		return p, domain.Errorf(domain.Invalid, "invalid_limit", "limit must be 1 to %d", PageMax)
+	}
+	return p, nil
+}
+
+// Service is what driving adapters may ask of messages. Every call checks
+// that the actor is a member of the room.
+type Service interface {
+	// Send stores a message and, after the commit, publishes it to the room.
+	// A repeated (actor, clientID) returns the first stored copy.
+	Send(ctx context.Context, actor user.ID, roomID room.ID, content, clientID string) (Message, error)
+	// History returns one page of a room's messages (see Page).
+	History(ctx context.Context, actor user.ID, roomID room.ID, p Page) ([]Message, error)
+	// Typing announces that the actor is typing (not stored).
+	Typing(ctx context.Context, actor user.ID, roomID room.ID) error
+}

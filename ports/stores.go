@@ -1,0 +1,63 @@
+package ports
+
+import (
+	"context"
+
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+)
+
+// UserStore keeps accounts.
+type UserStore interface {
+	// Create inserts u and returns it with ID set. Conflict with code
+	// "username_taken" when the (folded) username exists.
+	Create(ctx context.Context, u user.User) (user.User, error)
+	// ByID returns a user; NotFound when absent.
+	ByID(ctx context.Context, id user.ID) (user.User, error)
+	// ByUsername returns a user by folded name; NotFound when absent.
+	ByUsername(ctx context.Context, name user.Username) (user.User, error)
+	// Update writes the profile fields (DisplayName, Bio, AvatarKey) of u;
+	// NotFound when absent.
+	Update(ctx context.Context, u user.User) (user.User, error)
+}
+
+// RoomStore keeps rooms.
+type RoomStore interface {
+	// Create inserts r and makes its owner the first member, in one
+	// transaction. Returns r with ID set.
+	Create(ctx context.Context, r room.Room) (room.Room, error)
+	// ByID returns a room; NotFound when absent.
+	ByID(ctx context.Context, id room.ID) (room.Room, error)
+	// Visible lists public rooms plus private rooms u belongs to, by id.
+	Visible(ctx context.Context, u user.ID) ([]room.Room, error)
+}
+
+// MemberStore keeps room membership, which every authorization check reads.
+type MemberStore interface {
+	// Add makes u a member; added is false when u already was. NotFound
+	// when the room or the user does not exist.
+	Add(ctx context.Context, r room.ID, u user.ID) (added bool, err error)
+	// Remove ends u's membership; removed is false when u was not a member.
+	Remove(ctx context.Context, r room.ID, u user.ID) (removed bool, err error)
+	// IsMember reports whether u belongs to r.
+	IsMember(ctx context.Context, r room.ID, u user.ID) (bool, error)
+	// Members lists the users of r ordered by username.
+	Members(ctx context.Context, r room.ID) ([]user.User, error)
+}
+
+// MessageStore keeps messages.
+type MessageStore interface {
+	// Append stores m, assigning ID, Seq (the room's next, gap-free) and
+	// CreatedAt (if zero) in the insert's transaction. When m.ClientID is
+	// set and (m.UserID, m.ClientID) already exists, it returns the stored
+	// message and created=false instead of inserting. NotFound when the
+	// room does not exist.
+	Append(ctx context.Context, m message.Message) (stored message.Message, created bool, err error)
+	// Before returns up to limit messages of r with id < before (before 0:
+	// no bound), newest first.
+	Before(ctx context.Context, r room.ID, before message.ID, limit int) ([]message.Message, error)
+	// After returns up to limit messages of r with seq > afterSeq, oldest
+	// first.
+	After(ctx context.Context, r room.ID, afterSeq int64, limit int) ([]message.Message, error)
+}

@@ -75,13 +75,14 @@ type Message struct {
 	CreatedAt time.Time
 }
 
-// Page selects a slice of a room's history. With AfterSeq > 0 the page is
-// the oldest messages with seq > AfterSeq, oldest first (catch-up);
-// otherwise the newest messages with id < Before (0: from the end), newest
-// first.
+// Page selects a slice of a room's history. Forward (implied by AfterSeq >
+// 0) selects the oldest messages with seq > AfterSeq, oldest first: catch-up,
+// where after_seq=0 means from the start. Otherwise the page is the newest
+// messages with id < Before (0: from the end), newest first.
 type Page struct {
 	Before   ID
 	AfterSeq int64
+	Forward  bool
 	Limit    int
 }
 
@@ -90,7 +91,10 @@ func (p Page) Normalize() (Page, error) {
 	if p.Before < 0 || p.AfterSeq < 0 {
 		return p, domain.Errorf(domain.Invalid, "invalid_cursor", "cursor must not be negative")
 	}
-	if p.Before > 0 && p.AfterSeq > 0 {
+	if p.AfterSeq > 0 {
+		p.Forward = true
+	}
+	if p.Before > 0 && p.Forward {
 		return p, domain.Errorf(domain.Invalid, "invalid_cursor", "use either before or after_seq, not both")
 	}
 	switch {

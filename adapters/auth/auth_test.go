@@ -1,0 +1,108 @@
+package auth_test
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"chat/adapters/auth"
+	"chat/domain"
+	"chat/domain/user"
+)
+
+var secret = []byte("0123456789abcdef0123456789abcdef")
+
+func TestTokensRoundTrip(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tk, err := auth.NewTokens(secret, time.Hour, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ttl, err := tk.Issue(context.Background(), 42)
+	if err != nil || ttl != time.Hour {
+		t.Fatalf("Issue = %v, %v", ttl, err)
+	}
+	c, err := tk.Verify(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UserID != 42 || !c.ExpiresAt.Equal(now.Add(time.Hour)) {
+		t.Fatalf("claims = %+v", c)
+	}
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func TestTokensRejected(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	tk, _ := auth.NewTokens(secret, time.Hour, clock)
+	good, _, _ := tk.Issue(context.Background(), 7)
+	parts := strings.Split(good, ".")
+	other, _ := auth.NewTokens([]byte("another-secret-another-secret-xx"), time.Hour, clock)
+	wrongKey, _, _ := other.Issue(context.Background(), 7)
+	past, _ := auth.NewTokens(secret, time.Minute, func() time.Time { return now.Add(-2 * time.Minute) })
+	expired, _, _ := past.Issue(context.Background(), 7)
+
+	tests := map[string]struct {
+		token string
+		code  string
+	}{
+		"garbage":     {"not-a-token", "invalid_token"},
+		"empty":       {"", "invalid_token"},
+		"alg none":    {b64(`{"alg":"none","typ":"JWT"}`) + "." + parts[1] + ".", "invalid_token"},
+		"tampered":    {parts[0] + "." + b64(`{"sub":"1","exp":9999999999}`) + "." + parts[2], "invalid_token"},
+		"wrong key":   {wrongKey, "invalid_token"},
+		"expired":     {expired, "token_expired"},
+		"no exp":      {signedWithout(t, "exp"), "invalid_token"},
+		"bad subject": {signedWithout(t, "sub-bad"), "invalid_token"},
+		"huge":        {strings.Repeat("a", 5000), "invalid_token"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := tk.Verify(context.Background(), tt.token)
+			if domain.KindOf(err) != domain.Unauthenticated || domain.CodeOf(err) != tt.code {
+				t.Fatalf("Verify = %v (code %s), want Unauthenticated %s", err, domain.CodeOf(err), tt.code)
+			}
+		})
+	}
+}
+
+// signedWithout hand-builds an HS256 token missing a claim or with a bad one.
+func signedWithout(t *testing.T, what string) string {
+	t.Helper()
+	payload := `{"sub":"7"}`
+	if what == "sub-bad" {
+		payload = `{"sub":"x","exp":9999999999}`
+	}
+	return hs256(b64(`{"alg":"HS256","typ":"JWT"}`) + "." + b64(payload))
+}
+
+func TestNewTokensNeedsStrongSecret(t *testing.T) {
+	if _, err := auth.NewTokens([]byte("short"), time.Hour, nil); err == nil {
+		t.Fatal("short secret accepted")
+	}
+}
+
+func TestPasswords(t *testing.T) {
+	p := &auth.Passwords{Params: auth.TestParams}
+	h, err := p.Hash("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(h, "correct horse") || !strings.HasPrefix(h, "$argon2id$") {
+		t.Fatalf("hash = %q", h)
+	}
+	if ok, err := p.Compare("correct horse", h); !ok || err != nil {
+		t.Fatalf("Compare(right) = %v, %v", ok, err)
+	}
+	if ok, _ := p.Compare("wrong horse", h); ok {
+		t.Fatal("wrong password matched")
+	}
+	if _, err := p.Compare("x", "garbage"); err == nil {
+		t.Fatal("malformed hash accepted")
+	}
+	_ = user.ID(0)
+}

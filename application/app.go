@@ -1,0 +1,61 @@
+package application
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+// Deps are the driven ports the application is built from.
+type Deps struct {
+	Users     ports.UserStore
+	Rooms     ports.RoomStore
+	Members   ports.MemberStore
+	Messages  ports.MessageStore
+	Bus       ports.Bus
+	Presence  ports.Presence
+	Cache     ports.ProfileCache
+	Tokens    ports.TokenIssuer
+	Passwords ports.PasswordHasher
+	Clock     ports.Clock  // nil: the system clock
+	Logger    *slog.Logger // nil: discard
+}
+
+// App bundles the use cases a driving adapter may call.
+type App struct {
+	Users    user.Service
+	Rooms    room.Service
+	Messages message.Service
+}
+
+// New wires the use cases.
+func New(d Deps) *App {
+	if d.Clock == nil {
+		d.Clock = systemClock{}
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	users := newUsers(d)
+	rooms := &Rooms{d: d, users: users}
+	msgs := &Messages{d: d, users: users, rooms: rooms}
+	return &App{Users: users, Rooms: rooms, Messages: msgs}
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now().UTC() }
+
+// publish sends an event after its data is stored. A failure is logged, not
+// returned: the data is committed, and clients that missed the live event
+// get it when they resume with after_seq.
+func publish(ctx context.Context, d Deps, e ports.Event) {
+	if err := d.Bus.Publish(ctx, e); err != nil {
+		d.Logger.WarnContext(ctx, "publish event", "room_id", int64(e.RoomID), "kind", int(e.Kind), "err", err)
+	}
+}

@@ -1,0 +1,209 @@
+package application
+
+import (
+	"context"
+
+	"chat/domain"
+	"chat/domain/room"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+// Rooms implements room.Service.
+type Rooms struct {
+	d     Deps
+	users *Users
+}
+
+var _ room.Service = (*Rooms)(nil)
+
+var errNoRoom = domain.Errorf(domain.NotFound, "room_not_found", "room not found")
+
+// Create makes a room owned by the actor, who becomes its first member.
+func (s *Rooms) Create(ctx context.Context, actor user.ID, spec room.Spec) (room.Room, error) {
+	r, err := room.New(spec, actor, s.d.Clock.Now())
+	if err != nil {
+		return room.Room{}, err
+	}
+	return s.d.Rooms.Create(ctx, r)
+}
+
+// List returns public rooms and the actor's private rooms.
+func (s *Rooms) List(ctx context.Context, actor user.ID) ([]room.Room, error) {
+	return s.d.Rooms.Visible(ctx, actor)
+}
+
+// visible loads a room the actor may know of: private rooms exist only for
+// their members.
+func (s *Rooms) visible(ctx context.Context, actor user.ID, id room.ID) (room.Room, bool, error) {
+	r, err := s.d.Rooms.ByID(ctx, id)
+	if err != nil {
+		if domain.KindOf(err) == domain.NotFound {
+			return room.Room{}, false, errNoRoom
+		}
+		return room.Room{}, false, err
+	}
+	member, err := s.d.Members.IsMember(ctx, id, actor)
+	if err != nil {
+		return room.Room{}, false, err
+	}
+	if r.IsPrivate && !member {
+		return room.Room{}, false, errNoRoom
+	}
+	return r, member, nil
+}
+
+// Get returns a room the actor may see.
+func (s *Rooms) Get(ctx context.Context, actor user.ID, id room.ID) (room.Room, error) {
+	r, _, err := s.visible(ctx, actor, id)
+	return r, err
+}
+
+// Join adds the actor to a public room.
+func (s *Rooms) Join(ctx context.Context, actor user.ID, id room.ID) error {
+	r, err := s.d.Rooms.ByID(ctx, id)
+	if err != nil {
+		if domain.KindOf(err) == domain.NotFound {
+			return errNoRoom
+		}
+		return err
+	}
+	if r.IsPrivate {
+		member, err := s.d.Members.IsMember(ctx, id, actor)
+		if err != nil {
+			return err
+		}
+		if member {
+			return nil
+		}
+		return domain.Errorf(domain.Forbidden, "private_room", "private rooms can be joined only when the owner adds you")
+	}
+	_, err = s.d.Members.Add(ctx, id, actor)
+	return err
+}
+
+// Leave ends the actor's membership and closes the actor's sockets in the
+// room on every instance.
+func (s *Rooms) Leave(ctx context.Context, actor user.ID, id room.ID) error {
+	if _, _, err := s.visible(ctx, actor, id); err != nil {
+		return err
+	}
+	removed, err := s.d.Members.Remove(ctx, id, actor)
+	if err != nil {
+		return err
+	}
+	if !removed {
+		return domain.Errorf(domain.NotFound, "not_a_member", "you are not a member of this room")
+	}
+	publish(ctx, s.d, ports.Event{RoomID: id, Kind: ports.EventMemberRemoved, UserID: actor})
+	return nil
+}
+
+// AddMember lets the room's owner add a user.
+func (s *Rooms) AddMember(ctx context.Context, actor user.ID, id room.ID, u user.ID) error {
+	r, _, err := s.visible(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if r.OwnerID != actor {
+		return domain.Errorf(domain.Forbidden, "not_owner", "only the room's owner can add members")
+	}
+	if _, err := s.d.Users.ByID(ctx, u); err != nil {
+		if domain.KindOf(err) == domain.NotFound {
+			return domain.Errorf(domain.NotFound, "user_not_found", "user not found")
+		}
+		return err
+	}
+	_, err = s.d.Members.Add(ctx, id, u)
+	return err
+}
+
+// Members lists a room's members with their online flag.
+func (s *Rooms) Members(ctx context.Context, actor user.ID, id room.ID) ([]room.Member, error) {
+	if err := s.Authorize(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	us, err := s.d.Members.Members(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	online, err := s.d.Presence.Online(ctx, id)
+	if err != nil {
+		// The list is still useful without presence; say so in the logs.
+		s.d.Logger.WarnContext(ctx, "presence online", "room_id", int64(id), "err", err)
+		online = nil
+	}
+	out := make([]room.Member, len(us))
+	for i, u := range us {
+		u.PasswordHash = ""
+		out[i] = room.Member{User: u, Online: online[u.ID]}
+	}
+	return out, nil
+}
+
+// Authorize returns nil for members. Outsiders get Forbidden for a public
+// room and NotFound for a private one, whose existence must not leak.
+func (s *Rooms) Authorize(ctx context.Context, actor user.ID, id room.ID) error {
+	ok, err := s.d.Members.IsMember(ctx, id, actor)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return nil
+	}
+	r, err := s.d.Rooms.ByID(ctx, id)
+	if err != nil {
+		if domain.KindOf(err) == domain.NotFound {
+			return errNoRoom
+		}
+		return err
+	}
+	if r.IsPrivate {
+		return errNoRoom
+	}
+	return domain.Errorf(domain.Forbidden, "not_a_member", "join the room first")
+}
+
+// Connect records a socket and announces the user's arrival if it is the
+// user's first socket in the room.
+func (s *Rooms) Connect(ctx context.Context, actor user.ID, id room.ID, connID string) error {
+	first, err := s.d.Presence.Connect(ctx, ports.Conn{RoomID: id, UserID: actor, ID: connID})
+	if err != nil {
+		return err
+	}
+	if first {
+		s.announce(ctx, ports.EventPresence, "user_joined", id, actor)
+	}
+	return nil
+}
+
+// Disconnect forgets a socket and announces the user's departure if it was
+// the user's last socket in the room.
+func (s *Rooms) Disconnect(ctx context.Context, actor user.ID, id room.ID, connID string) error {
+	last, err := s.d.Presence.Disconnect(ctx, ports.Conn{RoomID: id, UserID: actor, ID: connID})
+	if err != nil {
+		return err
+	}
+	if last {
+		s.announce(ctx, ports.EventPresence, "user_left", id, actor)
+	}
+	return nil
+}
+
+// Heartbeat keeps this instance's sockets present.
+func (s *Rooms) Heartbeat(ctx context.Context, conns []room.Conn) error {
+	pc := make([]ports.Conn, len(conns))
+	for i, c := range conns {
+		pc[i] = ports.Conn{RoomID: c.RoomID, UserID: c.UserID, ID: c.ID}
+	}
+	return s.d.Presence.Refresh(ctx, pc)
+}
+
+func (s *Rooms) announce(ctx context.Context, kind ports.EventKind, typ string, id room.ID, actor user.ID) {
+	u, err := s.users.Profile(ctx, actor)
+	if err != nil {
+		s.d.Logger.WarnContext(ctx, "announce: load profile", "user_id", int64(actor), "err", err)
+		return
+	}
+	publish(ctx, s.d, userEvent(kind, typ, id, u))
+}

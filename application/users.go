@@ -1,0 +1,159 @@
+package application
+
+import (
+	"context"
+	"errors"
+
+	"chat/domain"
+	"chat/domain/user"
+)
+
+// Users implements user.Service.
+type Users struct {
+	d Deps
+	// dummyHash is compared against when a login names no existing user, so
+	// the answer takes as long as for a wrong password (no user probing).
+	dummyHash string
+}
+
+var _ user.Service = (*Users)(nil)
+
+func newUsers(d Deps) *Users {
+	h, err := d.Passwords.Hash("timing-equaliser-password")
+	if err != nil {
+		d.Logger.Error("hash dummy password", "err", err)
+	}
+	return &Users{d: d, dummyHash: h}
+}
+
+// Register creates an account.
+func (s *Users) Register(ctx context.Context, r user.Registration) (user.User, error) {
+	name, err := user.NewUsername(r.Username)
+	if err != nil {
+		return user.User{}, err
+	}
+	if err := user.ValidatePassword(r.Password); err != nil {
+		return user.User{}, err
+	}
+	hash, err := s.d.Passwords.Hash(r.Password)
+	if err != nil {
+		return user.User{}, domain.Wrap(domain.Internal, "", "hash password", err)
+	}
+	u, err := user.New(name, r.Email, hash, s.d.Clock.Now())
+	if err != nil {
+		return user.User{}, err
+	}
+	u, err = s.d.Users.Create(ctx, u)
+	if err != nil {
+		if domain.KindOf(err) == domain.Conflict {
+			return user.User{}, domain.Errorf(domain.Conflict, "username_taken", "username %q is taken", name.String())
+		}
+		return user.User{}, err
+	}
+	return u, nil
+}
+
+var errBadCredentials = domain.Errorf(domain.Unauthenticated, "invalid_credentials", "incorrect username or password")
+
+// Login checks credentials and issues a token.
+func (s *Users) Login(ctx context.Context, username, password string) (user.Token, error) {
+	name, nameErr := user.NewUsername(username)
+	var u user.User
+	err := nameErr
+	if nameErr == nil {
+		u, err = s.d.Users.ByUsername(ctx, name)
+	}
+	if err != nil {
+		if nameErr != nil || domain.KindOf(err) == domain.NotFound {
+			_, _ = s.d.Passwords.Compare(password, s.dummyHash)
+			return user.Token{}, errBadCredentials
+		}
+		return user.Token{}, err
+	}
+	ok, err := s.d.Passwords.Compare(password, u.PasswordHash)
+	if err != nil {
+		return user.Token{}, domain.Wrap(domain.Internal, "", "compare password", err)
+	}
+	if !ok {
+		return user.Token{}, errBadCredentials
+	}
+	tok, ttl, err := s.d.Tokens.Issue(ctx, u.ID)
+	if err != nil {
+		return user.Token{}, domain.Wrap(domain.Internal, "", "issue token", err)
+	}
+	return user.Token{AccessToken: tok, ExpiresIn: ttl}, nil
+}
+
+// Authenticate verifies a token and that its user still exists.
+func (s *Users) Authenticate(ctx context.Context, token string) (user.Claims, error) {
+	if token == "" {
+		return user.Claims{}, domain.Errorf(domain.Unauthenticated, "missing_token", "authentication required")
+	}
+	c, err := s.d.Tokens.Verify(ctx, token)
+	if err != nil {
+		if domain.KindOf(err) == domain.Unauthenticated {
+			return user.Claims{}, err
+		}
+		return user.Claims{}, domain.Wrap(domain.Unauthenticated, "invalid_token", "invalid token", err)
+	}
+	if _, err := s.Profile(ctx, c.UserID); err != nil {
+		if domain.KindOf(err) == domain.NotFound {
+			return user.Claims{}, domain.Errorf(domain.Unauthenticated, "invalid_token", "invalid token")
+		}
+		return user.Claims{}, err
+	}
+	return c, nil
+}
+
+// Profile returns a user through the cache. The cached copy carries no
+// password hash; nothing that checks credentials reads it.
+func (s *Users) Profile(ctx context.Context, id user.ID) (user.User, error) {
+	if s.d.Cache != nil {
+		u, ok, err := s.d.Cache.Get(ctx, id)
+		if err == nil && ok {
+			return u, nil
+		}
+		if err != nil && !errors.Is(err, context.Canceled) {
+			s.d.Logger.WarnContext(ctx, "profile cache get", "user_id", int64(id), "err", err)
+		}
+	}
+	u, err := s.d.Users.ByID(ctx, id)
+	if err != nil {
+		return user.User{}, err
+	}
+	u.PasswordHash = ""
+	if s.d.Cache != nil {
+		if err := s.d.Cache.Set(ctx, u); err != nil {
+			s.d.Logger.WarnContext(ctx, "profile cache set", "user_id", int64(id), "err", err)
+		}
+	}
+	return u, nil
+}
+
+// UpdateProfile applies a patch to the actor's profile and invalidates the
+// cache on every instance.
+func (s *Users) UpdateProfile(ctx context.Context, actor user.ID, p user.Patch) (user.User, error) {
+	u, err := s.d.Users.ByID(ctx, actor)
+	if err != nil {
+		return user.User{}, err
+	}
+	if err := u.Apply(p); err != nil {
+		return user.User{}, err
+	}
+	u, err = s.d.Users.Update(ctx, u)
+	if err != nil {
+		return user.User{}, err
+	}
+	s.invalidate(ctx, actor)
+	u.PasswordHash = ""
+	return u, nil
+}
+
+func (s *Users) invalidate(ctx context.Context, id user.ID) {
+	if s.d.Cache == nil {
+		return
+	}
+	if err := s.d.Cache.Invalidate(ctx, id); err != nil {
+		s.d.Logger.ErrorContext(ctx, "profile cache invalidate", "user_id", int64(id), "err", err)
+	}
+}

@@ -1,0 +1,60 @@
+# The two commands of the README:
+#   make run    - build the web client if needed and start chatd (embedded mode, http://localhost:8000)
+#   make test   - install what a fresh machine lacks, then run every test (Go, Vitest, browser)
+# Both install their own prerequisites: Debian's libvips-dev (cgo, images) and chromium
+# (browser tests) through apt-get, and the web client's npm packages with npm ci.
+
+SHELL := /bin/bash
+GO ?= go
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+GOTESTFLAGS ?=
+
+.PHONY: run test deps deps-run web web-deps build vet test-go test-web test-e2e bench bench-smoke clean
+
+# --- prerequisites ----------------------------------------------------------
+APT_UPDATED := /tmp/.chat-apt-updated
+$(APT_UPDATED):
+	$(SUDO) apt-get update -qq
+	touch $@
+
+deps-run: $(APT_UPDATED)
+	@dpkg -s libvips-dev >/dev/null 2>&1 || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvips-dev pkg-config >/dev/null
+	@command -v npm >/dev/null || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+
+deps: deps-run
+	@command -v chromium >/dev/null || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+web-deps:
+	@if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then \
+		cd web && npm ci --no-audit --no-fund --loglevel=error; fi
+
+# The UI is embedded from web/dist; rebuild it when any source is newer.
+web: web-deps
+	@if [ ! -f web/dist/index.html ] || [ -n "$$(find web/src web/index.html web/package.json web/vite.config.* -newer web/dist/index.html 2>/dev/null | head -1)" ]; then \
+		cd web && npm run build --silent; fi
+
+build: deps-run web
+	$(GO) build -o bin/chatd ./cmd/chatd
+
+# --- the two commands -------------------------------------------------------
+run: build
+	./bin/chatd serve
+
+test: deps web vet test-go test-web
+	@echo "all tests passed"
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test $(GOTESTFLAGS) -count=1 -timeout 15m ./...
+
+test-web: web-deps
+	cd web && npm test --silent
+
+bench:
+	$(GO) run ./cmd/chatbench -scenario standard
+
+clean:
+	rm -rf bin web/dist

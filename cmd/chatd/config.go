@@ -1,0 +1,171 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything chatd reads from the environment, parsed once.
+type config struct {
+	Addr           string
+	DataDir        string
+	DatabaseURL    string // empty: embedded SQLite at DataDir/chat.db
+	RedisURL       string // empty: in-process fan-out, presence and cache
+	JWTSecret      []byte
+	TokenTTL       time.Duration
+	UploadPath     string
+	MaxUploadBytes int64
+	Workers        int
+	PprofAddr      string
+	LogLevel       slog.Level
+	AllowedOrigins []string
+	ShutdownGrace  time.Duration
+}
+
+func (c config) embedded() bool { return c.DatabaseURL == "" }
+
+func (c config) mode() string {
+	if c.embedded() {
+		return "embedded"
+	}
+	return "scale-out"
+}
+
+// loadConfig parses the environment. It never touches the file system; the
+// embedded JWT secret is loaded or created by ensureSecret.
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		Addr:           or(getenv("ADDR"), ":8000"),
+		DataDir:        or(getenv("DATA_DIR"), "./data"),
+		DatabaseURL:    strings.TrimSpace(getenv("DATABASE_URL")),
+		RedisURL:       strings.TrimSpace(getenv("REDIS_URL")),
+		PprofAddr:      getenv("PPROF_ADDR"),
+		MaxUploadBytes: 25 << 20,
+		Workers:        1,
+		TokenTTL:       24 * time.Hour,
+		ShutdownGrace:  10 * time.Second,
+	}
+	c.UploadPath = or(getenv("UPLOAD_PATH"), filepath.Join(c.DataDir, "uploads"))
+	var errs []error
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			errs = append(errs, errors.New("DATABASE_URL must be a postgres:// URL"))
+		}
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			errs = append(errs, errors.New("REDIS_URL must be a redis:// or rediss:// URL"))
+		}
+		if c.DatabaseURL == "" {
+			errs = append(errs, errors.New("REDIS_URL is set without DATABASE_URL: the embedded SQLite database cannot be shared by several instances; set DATABASE_URL to a PostgreSQL server, or unset REDIS_URL to run one embedded instance"))
+		}
+	}
+	if s := getenv("JWT_SECRET"); s != "" {
+		if len(s) < 32 {
+			errs = append(errs, errors.New("JWT_SECRET must be at least 32 characters"))
+		}
+		c.JWTSecret = []byte(s)
+	} else if c.DatabaseURL != "" {
+		errs = append(errs, errors.New("JWT_SECRET is required when DATABASE_URL is set (every instance must share it); generate one with: openssl rand -hex 32"))
+	}
+	if s := getenv("ACCESS_TOKEN_TTL"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Minute {
+			errs = append(errs, fmt.Errorf("ACCESS_TOKEN_TTL %q must be a duration of at least 1m, such as 24h", s))
+		}
+		c.TokenTTL = d
+	}
+	if s := getenv("MAX_UPLOAD_BYTES"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("MAX_UPLOAD_BYTES %q must be a positive number of bytes", s))
+		}
+		c.MaxUploadBytes = n
+	}
+	if s := getenv("WORKERS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > 1000 {
+			errs = append(errs, fmt.Errorf("WORKERS %q must be 0 (no job workers) to 1000", s))
+		}
+		c.Workers = n
+	}
+	if s := getenv("LOG_LEVEL"); s != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(s)); err != nil {
+			errs = append(errs, fmt.Errorf("LOG_LEVEL %q must be debug, info, warn or error", s))
+		}
+	}
+	if s := getenv("ALLOWED_ORIGINS"); s != "" {
+		for _, o := range strings.Split(s, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.AllowedOrigins = append(c.AllowedOrigins, o)
+			}
+		}
+	}
+	if s := getenv("SHUTDOWN_GRACE"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("SHUTDOWN_GRACE %q must be a duration", s))
+		}
+		c.ShutdownGrace = d
+	}
+	return c, errors.Join(errs...)
+}
+
+func or(s, def string) string {
+	if s = strings.TrimSpace(s); s != "" {
+		return s
+	}
+	return def
+}
+
+// ensureSecret loads the embedded mode's JWT secret from DataDir, creating
+// it (mode 0600) on first start so tokens survive restarts.
+func ensureSecret(c *config) error {
+	if len(c.JWTSecret) > 0 {
+		return nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	p := filepath.Join(c.DataDir, "jwt_secret")
+	b, err := os.ReadFile(p)
+	if err == nil {
+		if s := strings.TrimSpace(string(b)); len(s) >= 32 {
+			c.JWTSecret = []byte(s)
+			return nil
+		}
+		return fmt.Errorf("%s is shorter than 32 characters; delete it to generate a new one", p)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read JWT secret: %w", err)
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return err
+	}
+	s := hex.EncodeToString(raw[:])
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("create JWT secret: %w", err)
+	}
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return fmt.Errorf("write JWT secret: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write JWT secret: %w", err)
+	}
+	c.JWTSecret = []byte(s)
+	return nil
+}

@@ -1,0 +1,304 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"chat/domain"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+var (
+	_ ports.UserStore    = (*UserStore)(nil)
+	_ ports.RoomStore    = (*RoomStore)(nil)
+	_ ports.MemberStore  = (*MemberStore)(nil)
+	_ ports.MessageStore = (*MessageStore)(nil)
+)
+
+// Stores is one in-memory database behind the four store ports. The stores
+// share it (and one mutex) the way the SQL stores share their tables: a
+// room's owner must be a stored user, a message's room a stored room.
+//
+//	db := memory.NewStores()
+//	deps := application.Deps{Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages()}
+type Stores struct {
+	mu       sync.Mutex
+	now      func() time.Time
+	users    map[user.ID]user.User
+	byName   map[string]user.ID
+	rooms    map[room.ID]room.Room
+	members  map[room.ID]map[user.ID]bool
+	messages map[room.ID][]message.Message // per room, in seq (and id) order
+	byClient map[clientKey]message.Message
+	lastUser user.ID
+	lastRoom room.ID
+	lastMsg  message.ID
+}
+
+type clientKey struct {
+	user user.ID
+	id   string
+}
+
+// NewStores returns an empty database.
+func NewStores() *Stores {
+	return &Stores{
+		now:      time.Now,
+		users:    map[user.ID]user.User{},
+		byName:   map[string]user.ID{},
+		rooms:    map[room.ID]room.Room{},
+		members:  map[room.ID]map[user.ID]bool{},
+		messages: map[room.ID][]message.Message{},
+		byClient: map[clientKey]message.Message{},
+	}
+}
+
+// Users returns the ports.UserStore over s.
+func (s *Stores) Users() *UserStore { return &UserStore{s} }
+
+// Rooms returns the ports.RoomStore over s.
+func (s *Stores) Rooms() *RoomStore { return &RoomStore{s} }
+
+// Members returns the ports.MemberStore over s.
+func (s *Stores) Members() *MemberStore { return &MemberStore{s} }
+
+// Messages returns the ports.MessageStore over s.
+func (s *Stores) Messages() *MessageStore { return &MessageStore{s} }
+
+// stamp returns t as the SQL stores keep times — in UTC, to the
+// microsecond — or now when t is zero.
+func (s *Stores) stamp(t time.Time) time.Time {
+	if t.IsZero() {
+		t = s.now()
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// locked runs f under the mutex unless ctx is already done, so a cancelled
+// caller gets its context error as it would from a database.
+func locked[T any](ctx context.Context, s *Stores, f func() (T, error)) (T, error) {
+	if err := ctx.Err(); err != nil {
+		var zero T
+		return zero, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return f()
+}
+
+func errUserNotFound() error {
+	return domain.Errorf(domain.NotFound, "user_not_found", "user not found")
+}
+func errRoomNotFound() error {
+	return domain.Errorf(domain.NotFound, "room_not_found", "room not found")
+}
+
+// UserStore implements ports.UserStore.
+type UserStore struct{ s *Stores }
+
+func (us *UserStore) Create(ctx context.Context, u user.User) (user.User, error) {
+	s := us.s
+	return locked(ctx, s, func() (user.User, error) {
+		if _, taken := s.byName[u.Username.String()]; taken {
+			return user.User{}, domain.Errorf(domain.Conflict, "username_taken", "username is taken")
+		}
+		s.lastUser++
+		u.ID = s.lastUser
+		u.CreatedAt = s.stamp(u.CreatedAt)
+		s.users[u.ID] = u
+		s.byName[u.Username.String()] = u.ID
+		return u, nil
+	})
+}
+
+func (us *UserStore) ByID(ctx context.Context, id user.ID) (user.User, error) {
+	return locked(ctx, us.s, func() (user.User, error) {
+		u, ok := us.s.users[id]
+		if !ok {
+			return user.User{}, errUserNotFound()
+		}
+		return u, nil
+	})
+}
+
+func (us *UserStore) ByUsername(ctx context.Context, name user.Username) (user.User, error) {
+	return locked(ctx, us.s, func() (user.User, error) {
+		id, ok := us.s.byName[name.String()]
+		if !ok {
+			return user.User{}, errUserNotFound()
+		}
+		return us.s.users[id], nil
+	})
+}
+
+func (us *UserStore) Update(ctx context.Context, u user.User) (user.User, error) {
+	return locked(ctx, us.s, func() (user.User, error) {
+		cur, ok := us.s.users[u.ID]
+		if !ok {
+			return user.User{}, errUserNotFound()
+		}
+		cur.DisplayName, cur.Bio, cur.AvatarKey = u.DisplayName, u.Bio, u.AvatarKey
+		us.s.users[u.ID] = cur
+		return cur, nil
+	})
+}
+
+// RoomStore implements ports.RoomStore.
+type RoomStore struct{ s *Stores }
+
+func (rs *RoomStore) Create(ctx context.Context, r room.Room) (room.Room, error) {
+	s := rs.s
+	return locked(ctx, s, func() (room.Room, error) {
+		if _, ok := s.users[r.OwnerID]; !ok {
+			return room.Room{}, errUserNotFound()
+		}
+		s.lastRoom++
+		r.ID = s.lastRoom
+		r.CreatedAt = s.stamp(r.CreatedAt)
+		s.rooms[r.ID] = r
+		s.members[r.ID] = map[user.ID]bool{r.OwnerID: true}
+		return r, nil
+	})
+}
+
+func (rs *RoomStore) ByID(ctx context.Context, id room.ID) (room.Room, error) {
+	return locked(ctx, rs.s, func() (room.Room, error) {
+		r, ok := rs.s.rooms[id]
+		if !ok {
+			return room.Room{}, errRoomNotFound()
+		}
+		return r, nil
+	})
+}
+
+func (rs *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Room, error) {
+	return locked(ctx, rs.s, func() ([]room.Room, error) {
+		out := []room.Room{}
+		for id, r := range rs.s.rooms {
+			if !r.IsPrivate || rs.s.members[id][u] {
+				out = append(out, r)
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+		return out, nil
+	})
+}
+
+// MemberStore implements ports.MemberStore.
+type MemberStore struct{ s *Stores }
+
+func (ms *MemberStore) Add(ctx context.Context, r room.ID, u user.ID) (bool, error) {
+	s := ms.s
+	return locked(ctx, s, func() (bool, error) {
+		if _, ok := s.rooms[r]; !ok {
+			return false, errRoomNotFound()
+		}
+		if _, ok := s.users[u]; !ok {
+			return false, errUserNotFound()
+		}
+		if s.members[r][u] {
+			return false, nil
+		}
+		s.members[r][u] = true
+		return true, nil
+	})
+}
+
+func (ms *MemberStore) Remove(ctx context.Context, r room.ID, u user.ID) (bool, error) {
+	return locked(ctx, ms.s, func() (bool, error) {
+		if !ms.s.members[r][u] {
+			return false, nil
+		}
+		delete(ms.s.members[r], u)
+		return true, nil
+	})
+}
+
+func (ms *MemberStore) IsMember(ctx context.Context, r room.ID, u user.ID) (bool, error) {
+	return locked(ctx, ms.s, func() (bool, error) { return ms.s.members[r][u], nil })
+}
+
+func (ms *MemberStore) Members(ctx context.Context, r room.ID) ([]user.User, error) {
+	return locked(ctx, ms.s, func() ([]user.User, error) {
+		out := make([]user.User, 0, len(ms.s.members[r]))
+		for id := range ms.s.members[r] {
+			out = append(out, ms.s.users[id])
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Username.String() < out[j].Username.String() })
+		return out, nil
+	})
+}
+
+// MessageStore implements ports.MessageStore.
+type MessageStore struct{ s *Stores }
+
+type appended struct {
+	m       message.Message
+	created bool
+}
+
+func (mst *MessageStore) Append(ctx context.Context, m message.Message) (message.Message, bool, error) {
+	s := mst.s
+	a, err := locked(ctx, s, func() (appended, error) {
+		if _, ok := s.rooms[m.RoomID]; !ok {
+			return appended{}, errRoomNotFound()
+		}
+		key := clientKey{m.UserID, m.ClientID}
+		if m.ClientID != "" {
+			if first, ok := s.byClient[key]; ok {
+				return appended{first, false}, nil
+			}
+		}
+		s.lastMsg++
+		m.ID = s.lastMsg
+		m.Seq = int64(len(s.messages[m.RoomID])) + 1
+		m.CreatedAt = s.stamp(m.CreatedAt)
+		s.messages[m.RoomID] = append(s.messages[m.RoomID], m)
+		if m.ClientID != "" {
+			s.byClient[key] = m
+		}
+		return appended{m, true}, nil
+	})
+	return a.m, a.created, err
+}
+
+func (mst *MessageStore) Before(ctx context.Context, r room.ID, before message.ID, limit int) ([]message.Message, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	return locked(ctx, mst.s, func() ([]message.Message, error) {
+		all := mst.s.messages[r]
+		end := len(all)
+		if before > 0 {
+			end = sort.Search(len(all), func(i int) bool { return all[i].ID >= before })
+		}
+		out := slices.Clone(all[max(end-limit, 0):end])
+		slices.Reverse(out)
+		return out, nil
+	})
+}
+
+func (mst *MessageStore) After(ctx context.Context, r room.ID, afterSeq int64, limit int) ([]message.Message, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	return locked(ctx, mst.s, func() ([]message.Message, error) {
+		all := mst.s.messages[r]
+		// Seqs are 1..n without gaps, so seq k sits at index k-1.
+		start := int(min(max(afterSeq, 0), int64(len(all))))
+		return slices.Clone(all[start:min(start+limit, len(all))]), nil
+	})
+}
+
+func checkLimit(limit int) error {
+	if limit < 1 {
+		return domain.Errorf(domain.Invalid, "invalid_limit", "limit must be positive")
+	}
+	return nil
+}

@@ -1,0 +1,15 @@
+package memory_test
+
+import (
+	"testing"
+
+	"chat/adapters/memory"
+	"chat/ports/porttest"
+)
+
+func TestStores(t *testing.T) {
+	porttest.Stores(t, func(t *testing.T) porttest.StoreSet {
+		db := memory.NewStores()
+		return porttest.StoreSet{Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages()}
+	})
+}

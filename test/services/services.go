@@ -100,7 +100,9 @@ func PostgresBase(t testing.TB) string {
 	}
 	return baseURL(t, "CHAT_TEST_POSTGRES_URL", "postgres:15-alpine", "5432",
 		map[string]string{"POSTGRES_PASSWORD": "postgres", "POSTGRES_HOST_AUTH_METHOD": "trust"},
-		func(h, p string) string { return fmt.Sprintf("postgres://postgres@%s:%s/postgres?sslmode=disable", h, p) })
+		func(h, p string) string {
+			return fmt.Sprintf("postgres://postgres@%s:%s/postgres?sslmode=disable", h, p)
+		})
 }
 
 // Postgres creates a fresh, empty database for this test and returns its

@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+)
+
+// mediaType is the request's media type, lower-cased, without parameters;
+// "" when the client sent none.
+func mediaType(r *http.Request) (string, error) {
+	ct := r.Header.Get(echo.HeaderContentType)
+	if ct == "" {
+		return "", nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return "", malformed("Content-Type is not a media type", err)
+	}
+	return mt, nil
+}
+
+func isJSON(mt string) bool {
+	return mt == "" || mt == echo.MIMEApplicationJSON || len(mt) > 5 && mt[len(mt)-5:] == "+json"
+}
+
+func unsupported(detail string) error {
+	return &requestError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", detail: detail}
+}
+
+// decodeJSON reads exactly one JSON value into v. Unknown fields are
+// ignored; a missing Content-Type is taken as JSON; anything after the
+// value is rejected.
+func decodeJSON(c echo.Context, v any) error {
+	r := c.Request()
+	mt, err := mediaType(r)
+	if err != nil {
+		return err
+	}
+	if !isJSON(mt) {
+		return unsupported("the body must be application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if err := dec.Decode(&json.RawMessage{}); !errors.Is(err, io.EOF) {
+		if err == nil {
+			return malformed("the body must hold a single JSON value", nil)
+		}
+		return decodeError(err)
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var he *echo.HTTPError // the body limit's reader says 413
+	if errors.As(err, &he) {
+		return he
+	}
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return malformed("the body is empty", err)
+	case errors.As(err, &te) && te.Field != "":
+		return malformed("field "+te.Field+" has the wrong type", err)
+	default:
+		return malformed("the body is not valid JSON", err)
+	}
+}
+
+// pathID parses a positive integer path parameter.
+func pathID(c echo.Context, name string) (int64, error) {
+	raw := c.Param(name)
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &requestError{status: http.StatusBadRequest, code: "invalid_id", detail: name + " must be a positive integer", err: err}
+	}
+	return id, nil
+}
+
+// queryInt parses an optional integer query parameter; absent is zero.
+func queryInt(c echo.Context, name string) (int64, error) {
+	raw := c.QueryParam(name)
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return 0, malformed("query parameter "+name+" must be an integer", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,18 @@
+// Package httpapi is the REST driving adapter: an echo v4 server that turns
+// HTTP requests into calls on the domain's use-case interfaces (user.Service,
+// room.Service, message.Service) and their results into the JSON of the wire
+// contract in DESIGN.md.
+//
+// It owns the route table (one function, [Server.routes], checked against
+// docs/openapi.yaml by a test), the request middleware (request id, access
+// log with the token query redacted, panic recovery, security headers, body
+// limit, bearer authentication) and the one place where error kinds become
+// HTTP statuses: an RFC 9457 problem+json error handler.
+//
+// Handlers translate, never decide: they parse, call one use case, encode.
+// Authorization lives in the application.
+//
+// It imports chat/domain and its aggregates, echo and the standard library.
+// It must not import chat/application, chat/ports, other adapters or any
+// storage driver: cmd/chatd hands it the services.
+package httpapi

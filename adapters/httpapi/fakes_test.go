@@ -1,0 +1,259 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"chat/docs"
+	"chat/domain"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+)
+
+// In-package fakes of the three use-case interfaces. They decide nothing an
+// adapter test cares about: they record what the handler parsed and return
+// canned results, or err when it is set.
+
+var created = time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("CET", 3600))
+
+const (
+	aliceToken = "tok-alice-1c9f"
+	aliceID    = user.ID(1)
+)
+
+func mustUsername(s string) user.Username {
+	u, err := user.NewUsername(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+var alice = user.User{ID: aliceID, Username: mustUsername("alice"), DisplayName: "Alice", Bio: "hi", CreatedAt: created}
+
+type fakeUsers struct {
+	err       error // returned by Register, Profile and UpdateProfile when set
+	gotReg    user.Registration
+	gotLogin  [2]string
+	gotPatch  user.Patch
+	gotActor  user.ID
+	avatarKey string
+}
+
+func (f *fakeUsers) Register(_ context.Context, r user.Registration) (user.User, error) {
+	f.gotReg = r
+	if f.err != nil {
+		return user.User{}, f.err
+	}
+	return user.User{ID: 7, Username: mustUsername(r.Username), DisplayName: r.Username, CreatedAt: created}, nil
+}
+
+func (f *fakeUsers) Login(_ context.Context, username, password string) (user.Token, error) {
+	f.gotLogin = [2]string{username, password}
+	if username != "alice" || password != "correct horse" {
+		return user.Token{}, domain.Errorf(domain.Unauthenticated, "invalid_credentials", "wrong username or password")
+	}
+	return user.Token{AccessToken: aliceToken, ExpiresIn: 24 * time.Hour}, nil
+}
+
+func (f *fakeUsers) Authenticate(_ context.Context, token string) (user.Claims, error) {
+	if token != aliceToken {
+		return user.Claims{}, domain.Errorf(domain.Unauthenticated, "invalid_token", "the token is not valid")
+	}
+	return user.Claims{UserID: aliceID, ExpiresAt: created.Add(time.Hour)}, nil
+}
+
+func (f *fakeUsers) Profile(_ context.Context, id user.ID) (user.User, error) {
+	f.gotActor = id
+	if f.err != nil {
+		return user.User{}, f.err
+	}
+	u := alice
+	u.AvatarKey = f.avatarKey
+	return u, nil
+}
+
+func (f *fakeUsers) UpdateProfile(_ context.Context, actor user.ID, p user.Patch) (user.User, error) {
+	f.gotActor, f.gotPatch = actor, p
+	if f.err != nil {
+		return user.User{}, f.err
+	}
+	u := alice
+	if err := u.Apply(p); err != nil {
+		return user.User{}, err
+	}
+	return u, nil
+}
+
+type fakeRooms struct {
+	err      error // returned by every method when set
+	panicMsg string
+	rooms    []room.Room
+	members  []room.Member
+	gotSpec  room.Spec
+	gotActor user.ID
+	gotRoom  room.ID
+	gotUser  user.ID
+}
+
+func (f *fakeRooms) call(actor user.ID, id room.ID) error {
+	if f.panicMsg != "" {
+		panic(f.panicMsg)
+	}
+	f.gotActor, f.gotRoom = actor, id
+	return f.err
+}
+
+func (f *fakeRooms) Create(_ context.Context, actor user.ID, s room.Spec) (room.Room, error) {
+	f.gotSpec = s
+	if err := f.call(actor, 0); err != nil {
+		return room.Room{}, err
+	}
+	return room.Room{ID: 3, Name: s.Name, Description: s.Description, IsPrivate: s.IsPrivate, OwnerID: actor, CreatedAt: created}, nil
+}
+
+func (f *fakeRooms) List(_ context.Context, actor user.ID) ([]room.Room, error) {
+	return f.rooms, f.call(actor, 0)
+}
+
+func (f *fakeRooms) Get(_ context.Context, actor user.ID, id room.ID) (room.Room, error) {
+	if err := f.call(actor, id); err != nil {
+		return room.Room{}, err
+	}
+	return room.Room{ID: id, Name: "general", OwnerID: 9, CreatedAt: created}, nil
+}
+
+func (f *fakeRooms) Join(_ context.Context, actor user.ID, id room.ID) error {
+	return f.call(actor, id)
+}
+
+func (f *fakeRooms) Leave(_ context.Context, actor user.ID, id room.ID) error {
+	return f.call(actor, id)
+}
+
+func (f *fakeRooms) AddMember(_ context.Context, actor user.ID, id room.ID, u user.ID) error {
+	f.gotUser = u
+	return f.call(actor, id)
+}
+
+func (f *fakeRooms) Members(_ context.Context, actor user.ID, id room.ID) ([]room.Member, error) {
+	return f.members, f.call(actor, id)
+}
+
+func (f *fakeRooms) Authorize(_ context.Context, actor user.ID, id room.ID) error {
+	return f.call(actor, id)
+}
+
+func (f *fakeRooms) Connect(_ context.Context, actor user.ID, id room.ID, _ string) error {
+	return f.call(actor, id)
+}
+
+func (f *fakeRooms) Disconnect(_ context.Context, actor user.ID, id room.ID, _ string) error {
+	return f.call(actor, id)
+}
+
+func (f *fakeRooms) Heartbeat(context.Context, []room.Conn) error { return f.err }
+
+type fakeMessages struct {
+	err        error
+	history    []message.Message
+	gotPage    message.Page
+	gotActor   user.ID
+	gotRoom    room.ID
+	gotContent string
+	gotClient  string
+}
+
+func (f *fakeMessages) Send(_ context.Context, actor user.ID, r room.ID, content, clientID string) (message.Message, error) {
+	f.gotActor, f.gotRoom, f.gotContent, f.gotClient = actor, r, content, clientID
+	if f.err != nil {
+		return message.Message{}, f.err
+	}
+	return message.Message{ID: 11, RoomID: r, Seq: 4, UserID: actor, Username: "alice", Content: content, ClientID: clientID, CreatedAt: created}, nil
+}
+
+func (f *fakeMessages) History(_ context.Context, actor user.ID, r room.ID, p message.Page) ([]message.Message, error) {
+	f.gotActor, f.gotRoom, f.gotPage = actor, r, p
+	return f.history, f.err
+}
+
+func (f *fakeMessages) Typing(_ context.Context, actor user.ID, r room.ID) error {
+	f.gotActor, f.gotRoom = actor, r
+	return f.err
+}
+
+// fixture is a server over fresh fakes with its log captured.
+type fixture struct {
+	users    *fakeUsers
+	rooms    *fakeRooms
+	messages *fakeMessages
+	logs     *bytes.Buffer
+	srv      *Server
+}
+
+func newFixture(t *testing.T, edit func(*Config)) *fixture {
+	t.Helper()
+	f := &fixture{users: &fakeUsers{}, rooms: &fakeRooms{}, messages: &fakeMessages{}, logs: &bytes.Buffer{}}
+	cfg := Config{
+		Users:    f.users,
+		Rooms:    f.rooms,
+		Messages: f.messages,
+		Logger:   slog.New(slog.NewJSONHandler(f.logs, nil)),
+		OpenAPI:  docs.OpenAPI,
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	f.srv = New(cfg)
+	return f
+}
+
+// request describes one call; header pairs are "Name: value".
+type request struct {
+	method, path, body string
+	contentType        string
+	auth               bool
+	header             []string
+}
+
+func (f *fixture) do(t *testing.T, rq request) *httptest.ResponseRecorder {
+	t.Helper()
+	var body io.Reader
+	if rq.body != "" {
+		body = strings.NewReader(rq.body)
+	}
+	r := httptest.NewRequest(rq.method, rq.path, body)
+	if rq.contentType != "" {
+		r.Header.Set("Content-Type", rq.contentType)
+	}
+	if rq.auth {
+		r.Header.Set("Authorization", "Bearer "+aliceToken)
+	}
+	for _, h := range rq.header {
+		k, v, _ := strings.Cut(h, ": ")
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(w, r)
+	return w
+}
+
+// statusHandler stands in for the WebSocket gateway.
+type statusHandler struct {
+	status   int
+	gotRoom  string
+	gotToken string
+}
+
+func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.gotRoom, h.gotToken = r.PathValue("room_id"), r.URL.Query().Get("token")
+	w.WriteHeader(h.status)
+}

@@ -1,0 +1,232 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+)
+
+// Each handler parses, calls one use case, encodes.
+
+func (s *Server) register(c echo.Context) error {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+		Email    string `json:"email"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	u, err := s.cfg.Users.Register(c.Request().Context(), user.Registration{Username: in.Username, Password: in.Password, Email: in.Email})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.profile(u))
+}
+
+// login accepts JSON or the OAuth2 password form (urlencoded or multipart),
+// which the seed's FastAPI clients send.
+func (s *Server) login(c echo.Context) error {
+	username, password, err := credentials(c)
+	if err != nil {
+		return err
+	}
+	tok, err := s.cfg.Users.Login(c.Request().Context(), username, password)
+	if err != nil {
+		return err
+	}
+	// RFC 6749 §5.1: token responses are not cached.
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(http.StatusOK, tokenOf(tok))
+}
+
+func credentials(c echo.Context) (username, password string, err error) {
+	r := c.Request()
+	mt, err := mediaType(r)
+	if err != nil {
+		return "", "", err
+	}
+	switch mt {
+	case echo.MIMEApplicationForm, echo.MIMEMultipartForm:
+		if mt == echo.MIMEApplicationForm {
+			err = r.ParseForm()
+		} else {
+			err = r.ParseMultipartForm(1 << 20)
+		}
+		if err != nil {
+			var he *echo.HTTPError
+			if errors.As(err, &he) {
+				return "", "", he
+			}
+			return "", "", malformed("the form cannot be parsed", err)
+		}
+		return r.PostForm.Get("username"), r.PostForm.Get("password"), nil
+	default:
+		var in struct {
+			Username string `json:"username"`
+			Password string `json:"password"`
+		}
+		if err := decodeJSON(c, &in); err != nil {
+			return "", "", err
+		}
+		return in.Username, in.Password, nil
+	}
+}
+
+func (s *Server) me(c echo.Context) error {
+	u, err := s.cfg.Users.Profile(c.Request().Context(), Actor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.profile(u))
+}
+
+func (s *Server) updateMe(c echo.Context) error {
+	var in struct {
+		DisplayName *string `json:"display_name"`
+		Bio         *string `json:"bio"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	u, err := s.cfg.Users.UpdateProfile(c.Request().Context(), Actor(c), user.Patch{DisplayName: in.DisplayName, Bio: in.Bio})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.profile(u))
+}
+
+func (s *Server) createRoom(c echo.Context) error {
+	var in struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+		IsPrivate   bool   `json:"is_private"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := s.cfg.Rooms.Create(c.Request().Context(), Actor(c), room.Spec{Name: in.Name, Description: in.Description, IsPrivate: in.IsPrivate})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, roomOf(r))
+}
+
+func (s *Server) listRooms(c echo.Context) error {
+	rs, err := s.cfg.Rooms.List(c.Request().Context(), Actor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, mapSlice(rs, roomOf))
+}
+
+func roomID(c echo.Context) (room.ID, error) {
+	id, err := pathID(c, "id")
+	return room.ID(id), err
+}
+
+func (s *Server) getRoom(c echo.Context) error {
+	id, err := roomID(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.cfg.Rooms.Get(c.Request().Context(), Actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, roomOf(r))
+}
+
+func (s *Server) joinRoom(c echo.Context) error { return s.roomCommand(c, s.cfg.Rooms.Join) }
+
+func (s *Server) leaveRoom(c echo.Context) error { return s.roomCommand(c, s.cfg.Rooms.Leave) }
+
+// roomCommand runs a bodiless membership change on the path's room: 204.
+func (s *Server) roomCommand(c echo.Context, run func(context.Context, user.ID, room.ID) error) error {
+	id, err := roomID(c)
+	if err != nil {
+		return err
+	}
+	if err := run(c.Request().Context(), Actor(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) members(c echo.Context) error {
+	id, err := roomID(c)
+	if err != nil {
+		return err
+	}
+	ms, err := s.cfg.Rooms.Members(c.Request().Context(), Actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, mapSlice(ms, s.memberOf))
+}
+
+func (s *Server) addMember(c echo.Context) error {
+	id, err := roomID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		UserID int64 `json:"user_id"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.cfg.Rooms.AddMember(c.Request().Context(), Actor(c), id, user.ID(in.UserID)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) history(c echo.Context) error {
+	id, err := roomID(c)
+	if err != nil {
+		return err
+	}
+	before, err := queryInt(c, "before")
+	if err != nil {
+		return err
+	}
+	afterSeq, err := queryInt(c, "after_seq")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		return err
+	}
+	ms, err := s.cfg.Messages.History(c.Request().Context(), Actor(c), id, message.Page{Before: message.ID(before), AfterSeq: afterSeq, Limit: int(limit)})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, mapSlice(ms, messageOf))
+}
+
+func (s *Server) sendMessage(c echo.Context) error {
+	id, err := roomID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Content  string `json:"content"`
+		ClientID string `json:"client_id"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	m, err := s.cfg.Messages.Send(c.Request().Context(), Actor(c), id, in.Content, in.ClientID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, messageOf(m))
+}

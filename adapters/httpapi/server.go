@@ -1,0 +1,171 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"chat/domain"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+)
+
+// JSONBodyLimit caps the body of every JSON route. Upload routes, added
+// later, set their own limits.
+const JSONBodyLimit = "1MiB"
+
+// Config is what the server needs. Users, Rooms and Messages are required;
+// the rest is optional.
+type Config struct {
+	Users    user.Service
+	Rooms    room.Service
+	Messages message.Service
+
+	// WebSocket serves GET /ws/rooms/:room_id; it authenticates itself and
+	// finds the room id in r.PathValue("room_id"). Nil answers 503.
+	WebSocket http.Handler
+	// Ready reports whether the dependencies answer (GET /readyz). Nil
+	// means always ready.
+	Ready func(ctx context.Context) error
+	// Logger receives the access log and Internal errors. Nil discards.
+	Logger *slog.Logger
+	// OpenAPI is the document served at GET /openapi.yaml (docs.OpenAPI).
+	OpenAPI []byte
+	// Static serves GET and HEAD requests that match no route and are not
+	// under an API prefix (the web client). Nil answers 404.
+	Static http.Handler
+	// AvatarURL turns a user with an avatar into the link clients load it
+	// from. Nil, or an empty result, encodes avatar_url as null.
+	AvatarURL func(u user.User) string
+}
+
+// Server is the REST adapter. Build it with New and serve Handler().
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	echo *echo.Echo
+}
+
+// New builds the server and registers every route.
+func New(cfg Config) *Server {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	s := &Server{cfg: cfg, log: log, echo: e}
+	e.HTTPErrorHandler = s.handleError
+	// Outermost first: every response, even a panic's, has a request id,
+	// security headers and an access-log line.
+	e.Use(requestID, s.accessLog, securityHeaders, s.recoverPanic, s.staticFallback)
+	s.routes()
+	return s
+}
+
+// Handler returns the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Echo exposes the router so other driving adapters can add routes (they
+// get the same middleware and error handler). Use RequireAuth and Actor for
+// authenticated routes and document them in docs/openapi.yaml.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// routes is the whole route table, in one place so the OpenAPI test sees
+// every route.
+func (s *Server) routes() {
+	e := s.echo
+	auth := s.RequireAuth()
+	limit := middleware.BodyLimit(JSONBodyLimit)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/openapi.yaml", s.openAPI)
+
+	e.POST("/auth/register", s.register, limit)
+	e.POST("/auth/login", s.login, limit)
+
+	e.GET("/users/me", s.me, auth)
+	e.PATCH("/users/me", s.updateMe, limit, auth)
+
+	e.POST("/rooms", s.createRoom, limit, auth)
+	e.GET("/rooms", s.listRooms, auth)
+	e.GET("/rooms/:id", s.getRoom, auth)
+	e.POST("/rooms/:id/join", s.joinRoom, limit, auth)
+	e.DELETE("/rooms/:id/leave", s.leaveRoom, limit, auth)
+	e.GET("/rooms/:id/members", s.members, auth)
+	e.POST("/rooms/:id/members", s.addMember, limit, auth)
+	e.GET("/rooms/:id/messages", s.history, auth)
+	e.POST("/rooms/:id/messages", s.sendMessage, limit, auth)
+
+	// The socket authenticates itself (token query or Bearer header) before
+	// the upgrade.
+	e.GET("/ws/rooms/:room_id", s.webSocket)
+}
+
+// apiPrefixes are the paths the web client may never shadow.
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws/", "/files/", "/healthz", "/readyz", "/openapi.yaml"}
+
+func isAPIPath(p string) bool {
+	if p == "/users" {
+		return true
+	}
+	for _, pre := range apiPrefixes {
+		if strings.HasPrefix(p, pre) {
+			return true
+		}
+	}
+	return false
+}
+
+// staticFallback hands GET and HEAD requests that matched no route, outside
+// the API, to the web client. It is middleware rather than a not-found route
+// because echo prefers a not-found route to answering 405.
+func (s *Server) staticFallback(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		r := c.Request()
+		if err == echo.ErrNotFound && s.cfg.Static != nil && !c.Response().Committed &&
+			(r.Method == http.MethodGet || r.Method == http.MethodHead) && !isAPIPath(r.URL.Path) {
+			s.cfg.Static.ServeHTTP(c.Response(), r)
+			return nil
+		}
+		return err
+	}
+}
+
+func (s *Server) webSocket(c echo.Context) error {
+	if s.cfg.WebSocket == nil {
+		return domain.Errorf(domain.Unavailable, "websocket_unavailable", "the WebSocket gateway is not running")
+	}
+	r := c.Request()
+	r.SetPathValue("room_id", c.Param("room_id"))
+	s.cfg.WebSocket.ServeHTTP(c.Response(), r)
+	return nil
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(c.Request().Context()); err != nil {
+			return domain.Wrap(domain.Unavailable, "not_ready", "a dependency is unavailable", err)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) openAPI(c echo.Context) error {
+	if len(s.cfg.OpenAPI) == 0 {
+		return echo.ErrNotFound
+	}
+	return c.Blob(http.StatusOK, "application/yaml", s.cfg.OpenAPI)
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/goleak"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func post(t *testing.T, url, token string, body any) []byte {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("POST %s = %d %s", url, resp.StatusCode, out)
+	}
+	return out
+}
+
+// TestServeShutsDownCleanly boots chatd in-process (embedded mode), opens a
+// socket, cancels the context like SIGTERM does, and checks that the socket
+// is closed with 1001, run returns nil, and no goroutine is left behind.
+func TestServeShutsDownCleanly(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	dir := t.TempDir()
+	addr := freePort(t)
+	getenv := env("DATA_DIR", dir, "ADDR", addr, "LOG_LEVEL", "warn")
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, getenv, logs) }()
+
+	base := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready: %v\n%s", err, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	post(t, base+"/auth/register", "", map[string]string{"username": "dora", "password": "password123"})
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.Unmarshal(post(t, base+"/auth/login", "", map[string]string{"username": "dora", "password": "password123"}), &tok)
+	var room struct {
+		ID int64 `json:"id"`
+	}
+	json.Unmarshal(post(t, base+"/rooms", tok.AccessToken, map[string]any{"name": "r"}), &room)
+
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	conn, _, err := websocket.Dial(wctx, fmt.Sprintf("ws://%s/ws/rooms/%d?token=%s", addr, room.ID, tok.AccessToken), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := conn.Read(wctx); err != nil { // user_joined
+		t.Fatal(err)
+	}
+	cancel()
+	for {
+		if _, _, err = conn.Read(wctx); err != nil {
+			break
+		}
+	}
+	if code := websocket.CloseStatus(err); code != websocket.StatusGoingAway {
+		t.Fatalf("socket closed with %d (%v), want 1001", code, err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	conn.CloseNow()
+	http.DefaultClient.CloseIdleConnections()
+	if strings.Contains(logs.String(), tok.AccessToken) {
+		t.Fatal("token in logs")
+	}
+}
+
+func TestRunRejectsBadConfigAndCommands(t *testing.T) {
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"serve"}, env("REDIS_URL", "redis://x:1"), &out); err == nil || !strings.Contains(err.Error(), "without DATABASE_URL") {
+		t.Fatalf("REDIS_URL alone: %v", err)
+	}
+	if err := run(ctx, []string{"dance"}, env(), &out); err == nil || !strings.Contains(err.Error(), "unknown command") {
+		t.Fatalf("unknown command: %v", err)
+	}
+	if err := run(ctx, []string{"migrate"}, env(), &out); err == nil {
+		t.Fatal("migrate without direction accepted")
+	}
+}

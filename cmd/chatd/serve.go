@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"chat/adapters/auth"
+	"chat/adapters/httpapi"
+	"chat/adapters/memory"
+	"chat/adapters/redis"
+	"chat/adapters/sqlstore"
+	"chat/adapters/ws"
+	"chat/application"
+	"chat/docs"
+	"chat/ports"
+	"chat/web"
+)
+
+// presenceTTL bounds how long a crashed instance's users stay online.
+const presenceTTL = 30 * time.Second
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
+}
+
+// openStore opens the configured database and applies pending migrations.
+func openStore(ctx context.Context, cfg config, migrateUp bool) (*sqlstore.DB, error) {
+	var (
+		db  *sqlstore.DB
+		err error
+	)
+	if cfg.embedded() {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		db, err = sqlstore.Open(ctx, "sqlite", filepath.Join(cfg.DataDir, "chat.db"))
+	} else {
+		db, err = sqlstore.Open(ctx, "postgres", cfg.DatabaseURL)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if migrateUp {
+		if err := db.Migrate(ctx, "up"); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("migrate database: %w", err)
+		}
+	}
+	return db, nil
+}
+
+// live is the fan-out, presence and cache: Redis in scale-out mode, in
+// process otherwise.
+type live struct {
+	bus      ports.Bus
+	presence ports.Presence
+	cache    ports.ProfileCache
+	ping     func(context.Context) error
+	close    func()
+}
+
+func openLive(ctx context.Context, cfg config) (live, error) {
+	if cfg.RedisURL == "" {
+		return live{
+			bus: memory.NewBus(), presence: memory.NewPresence(presenceTTL, time.Now), cache: memory.NewCache(),
+			ping: func(context.Context) error { return nil }, close: func() {},
+		}, nil
+	}
+	c, err := redis.Open(ctx, cfg.RedisURL, "chat:")
+	if err != nil {
+		return live{}, fmt.Errorf("connect to Redis: %w", err)
+	}
+	return live{
+		bus: c.Bus(), presence: c.Presence(presenceTTL), cache: c.Cache(10 * time.Minute),
+		ping: c.Ping, close: c.Close,
+	}, nil
+}
+
+func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
+	log := newLogger(cfg, stdout)
+	if cfg.embedded() {
+		if err := ensureSecret(&cfg); err != nil {
+			return err
+		}
+	}
+	db, err := openStore(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	lv, err := openLive(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer lv.close()
+
+	tokens, err := auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL, nil)
+	if err != nil {
+		return err
+	}
+	app := application.New(application.Deps{
+		Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
+		Bus: lv.bus, Presence: lv.presence, Cache: lv.cache,
+		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
+		Logger: log,
+	})
+
+	g, gctx := errgroup.WithContext(ctx)
+	if cfg.PprofAddr != "" {
+		if err := startPprof(gctx, g, cfg.PprofAddr, log); err != nil {
+			return err
+		}
+	}
+	if !api {
+		log.Info("chatd worker started", "mode", cfg.mode(), "workers", cfg.Workers)
+		<-gctx.Done()
+		return g.Wait()
+	}
+
+	instance := instanceID()
+	hub := ws.NewHub(lv.bus, log, ws.HubOptions{})
+	gateway := ws.NewGateway(ws.GatewayConfig{
+		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Hub: hub, Logger: log,
+		InstanceID: instance, AllowedOrigins: cfg.AllowedOrigins,
+	})
+	srv := httpapi.New(httpapi.Config{
+		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages,
+		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(),
+		Ready: func(ctx context.Context) error {
+			if err := db.Ping(ctx); err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			if err := lv.ping(ctx); err != nil {
+				return fmt.Errorf("redis: %w", err)
+			}
+			return nil
+		},
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return gctx },
+	}
+	log.Info("chatd serving", "url", "http://"+displayAddr(ln.Addr()), "mode", cfg.mode(), "data_dir", dataDirOrNone(cfg), "instance", instance)
+
+	g.Go(func() error { return gateway.Run(gctx) })
+	g.Go(func() error {
+		if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		// Stop accepting, tell sockets to reconnect elsewhere (1001), and
+		// let requests in flight finish within the grace period.
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+		defer cancel()
+		gerr := gateway.Shutdown(sctx)
+		herr := httpSrv.Shutdown(sctx)
+		log.Info("chatd stopped")
+		return errors.Join(gerr, herr)
+	})
+	return g.Wait()
+}
+
+func dataDirOrNone(cfg config) string {
+	if cfg.embedded() {
+		abs, err := filepath.Abs(cfg.DataDir)
+		if err == nil {
+			return abs
+		}
+		return cfg.DataDir
+	}
+	return "(none: PostgreSQL)"
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func instanceID() string {
+	h, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%d", h, os.Getpid(), time.Now().UnixNano()%1e6)
+}
+
+// startPprof serves net/http/pprof on its own listener, which must be a
+// loopback address: profiles must never be reachable from outside.
+func startPprof(ctx context.Context, g *errgroup.Group, addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("PPROF_ADDR: %w", err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("PPROF_ADDR %q must be a loopback address such as 127.0.0.1:6060", addr)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("PPROF_ADDR: %w", err)
+	}
+	s := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	log.Info("pprof listening", "addr", ln.Addr().String())
+	g.Go(func() error {
+		if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		return s.Close()
+	})
+	return nil
+}

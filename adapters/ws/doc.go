@@ -1,0 +1,15 @@
+// Package ws is the WebSocket driving adapter: the gateway that serves
+// GET /ws/rooms/{room_id} with coder/websocket, and the per-instance Hub that
+// holds one bus subscription per room with local sockets and copies each
+// event's frame, unchanged, into every local socket's bounded send queue.
+//
+// The gateway translates and never decides: membership, content rules and
+// presence belong to the domain services it calls (user.Service,
+// room.Service, message.Service). It owns the socket mechanics only: the
+// close-code table, read limit, send queue, keepalive, per-socket rate
+// limits, resume (replay then live, de-duplicated by seq) and shutdown.
+//
+// ws imports chat/domain, chat/ports, chat/application (for the one encoder
+// of message frames, so replayed frames equal live ones byte for byte) and
+// coder/websocket; never another adapter.
+package ws

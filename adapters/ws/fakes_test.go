@@ -1,0 +1,405 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"chat/application"
+	"chat/domain"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+// memBus is an in-process ports.Bus: Publish delivers synchronously, under
+// one lock, so each subscription sees events in publish order from a single
+// goroutine at a time.
+type memBus struct {
+	mu   sync.Mutex
+	subs map[room.ID]map[*memSub]struct{}
+}
+
+type memSub struct {
+	bus     *memBus
+	room    room.ID
+	deliver func(ports.Event)
+}
+
+func newMemBus() *memBus { return &memBus{subs: make(map[room.ID]map[*memSub]struct{})} }
+
+func (b *memBus) Publish(_ context.Context, e ports.Event) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs[e.RoomID] {
+		s.deliver(e)
+	}
+	return nil
+}
+
+func (b *memBus) Subscribe(_ context.Context, r room.ID, deliver func(ports.Event)) (ports.Subscription, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := &memSub{bus: b, room: r, deliver: deliver}
+	if b.subs[r] == nil {
+		b.subs[r] = make(map[*memSub]struct{})
+	}
+	b.subs[r][s] = struct{}{}
+	return s, nil
+}
+
+func (s *memSub) Close() error {
+	s.bus.mu.Lock()
+	defer s.bus.mu.Unlock()
+	delete(s.bus.subs[s.room], s)
+	return nil
+}
+
+// countingBus counts the subscriptions made through it.
+type countingBus struct {
+	ports.Bus
+	subscribed atomic.Int64
+	active     atomic.Int64
+	closed     chan room.ID // one value per closed subscription
+}
+
+func newCountingBus(b ports.Bus) *countingBus {
+	return &countingBus{Bus: b, closed: make(chan room.ID, 100)}
+}
+
+func (b *countingBus) Subscribe(ctx context.Context, r room.ID, deliver func(ports.Event)) (ports.Subscription, error) {
+	sub, err := b.Bus.Subscribe(ctx, r, deliver)
+	if err != nil {
+		return nil, err
+	}
+	b.subscribed.Add(1)
+	b.active.Add(1)
+	return &countedSub{Subscription: sub, bus: b, room: r}, nil
+}
+
+type countedSub struct {
+	ports.Subscription
+	bus  *countingBus
+	room room.ID
+}
+
+func (s *countedSub) Close() error {
+	s.bus.active.Add(-1)
+	s.bus.closed <- s.room
+	return s.Subscription.Close()
+}
+
+// fakeUsers knows a fixed set of tokens.
+type fakeUsers struct {
+	user.Service // only Authenticate is called
+	tokens       map[string]user.Claims
+}
+
+func (f *fakeUsers) Authenticate(_ context.Context, token string) (user.Claims, error) {
+	c, ok := f.tokens[token]
+	if !ok {
+		return user.Claims{}, domain.Errorf(domain.Unauthenticated, "invalid_token", "invalid token")
+	}
+	return c, nil
+}
+
+// fakeRooms keeps membership and presence in maps.
+type fakeRooms struct {
+	room.Service // only what the gateway calls is implemented
+	bus          ports.Bus
+
+	mu        sync.Mutex
+	private   map[room.ID]bool // the rooms that exist
+	failing   map[room.ID]bool // Authorize fails with an internal error
+	members   map[room.ID]map[user.ID]bool
+	live      map[string]room.Conn
+	connected chan room.Conn
+}
+
+func (f *fakeRooms) Authorize(_ context.Context, actor user.ID, id room.ID) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failing[id] {
+		return fmt.Errorf("membership store: connection refused")
+	}
+	private, ok := f.private[id]
+	switch {
+	case !ok:
+		return domain.Errorf(domain.NotFound, "room_not_found", "no such room")
+	case f.members[id][actor]:
+		return nil
+	case private:
+		return domain.Errorf(domain.NotFound, "room_not_found", "no such room")
+	default:
+		return domain.Errorf(domain.Forbidden, "not_a_member", "join the room first")
+	}
+}
+
+func (f *fakeRooms) Connect(_ context.Context, actor user.ID, id room.ID, connID string) error {
+	f.mu.Lock()
+	c := room.Conn{RoomID: id, UserID: actor, ID: connID}
+	f.live[connID] = c
+	f.mu.Unlock()
+	f.connected <- c
+	return nil
+}
+
+func (f *fakeRooms) Disconnect(_ context.Context, _ user.ID, _ room.ID, connID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.live, connID)
+	return nil
+}
+
+// remove takes u out of r the way the application does: membership first,
+// then the control event that closes u's sockets.
+func (f *fakeRooms) remove(r room.ID, u user.ID) {
+	f.mu.Lock()
+	delete(f.members[r], u)
+	f.mu.Unlock()
+	_ = f.bus.Publish(context.Background(), ports.Event{RoomID: r, Kind: ports.EventMemberRemoved, UserID: u})
+}
+
+func (f *fakeRooms) liveCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.live)
+}
+
+// fakeMessages stores messages in memory and publishes after storing, like
+// the application. Its hooks run inside History, around the snapshot.
+type fakeMessages struct {
+	rooms *fakeRooms
+	bus   ports.Bus
+
+	mu     sync.Mutex
+	nextID message.ID
+	stored map[room.ID][]message.Message
+
+	beforeSnapshot func(call int)             // History, before reading the store
+	afterSnapshot  func(call int, short bool) // History, after reading it
+	historyCalls   int
+}
+
+func (f *fakeMessages) Send(ctx context.Context, actor user.ID, r room.ID, content, clientID string) (message.Message, error) {
+	if err := f.rooms.Authorize(ctx, actor, r); err != nil {
+		return message.Message{}, err
+	}
+	c, err := message.NewContent(content)
+	if err != nil {
+		return message.Message{}, err
+	}
+	if err := message.ValidateClientID(clientID); err != nil {
+		return message.Message{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock() // publish under the lock: live order = seq order
+	f.nextID++
+	m := message.Message{
+		ID: f.nextID, RoomID: r, Seq: int64(len(f.stored[r]) + 1), UserID: actor, Username: username(actor),
+		Content: c.String(), ClientID: clientID, CreatedAt: time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC),
+	}
+	f.stored[r] = append(f.stored[r], m)
+	_ = f.bus.Publish(ctx, ports.Event{RoomID: r, Kind: ports.EventMessage, Seq: m.Seq, UserID: actor, Frame: application.MessageFrame(m)})
+	return m, nil
+}
+
+func (f *fakeMessages) History(ctx context.Context, actor user.ID, r room.ID, p message.Page) ([]message.Message, error) {
+	if err := f.rooms.Authorize(ctx, actor, r); err != nil {
+		return nil, err
+	}
+	if !p.Forward || p.Limit != message.PageMax {
+		return nil, fmt.Errorf("unexpected page %+v", p)
+	}
+	f.mu.Lock()
+	f.historyCalls++
+	call := f.historyCalls
+	f.mu.Unlock()
+	if f.beforeSnapshot != nil {
+		f.beforeSnapshot(call)
+	}
+	f.mu.Lock()
+	var page []message.Message
+	for _, m := range f.stored[r] {
+		if m.Seq > p.AfterSeq && len(page) < p.Limit {
+			page = append(page, m)
+		}
+	}
+	f.mu.Unlock()
+	if f.afterSnapshot != nil {
+		f.afterSnapshot(call, len(page) < p.Limit)
+	}
+	return page, nil
+}
+
+func (f *fakeMessages) Typing(ctx context.Context, actor user.ID, r room.ID) error {
+	if err := f.rooms.Authorize(ctx, actor, r); err != nil {
+		return err
+	}
+	b, _ := json.Marshal(map[string]any{"type": "typing", "room_id": r, "user_id": actor, "username": username(actor)})
+	return f.bus.Publish(ctx, ports.Event{RoomID: r, Kind: ports.EventTyping, UserID: actor, Frame: b})
+}
+
+func (f *fakeMessages) count(r room.ID) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return int64(len(f.stored[r]))
+}
+
+func username(u user.ID) string { return fmt.Sprintf("user%d", u) }
+
+// The cast of every test: alice and bob are members of the public room,
+// alice alone of the private one, carol of neither.
+const (
+	alice user.ID = 1
+	bob   user.ID = 2
+	carol user.ID = 3
+
+	publicRoom  room.ID = 10
+	privateRoom room.ID = 20
+	brokenRoom  room.ID = 30 // Authorize fails with an internal error
+)
+
+type harness struct {
+	bus   *countingBus
+	rooms *fakeRooms
+	msgs  *fakeMessages
+	users *fakeUsers
+	hub   *Hub
+	gw    *Gateway
+	srv   *httptest.Server
+}
+
+// newHarness serves a Gateway on a real HTTP server; edit adjusts its
+// configuration before it is built.
+func newHarness(t testing.TB, edit func(*GatewayConfig)) *harness {
+	t.Helper()
+	bus := newCountingBus(newMemBus())
+	rooms := &fakeRooms{
+		bus:       bus,
+		private:   map[room.ID]bool{publicRoom: false, privateRoom: true, brokenRoom: false},
+		failing:   map[room.ID]bool{brokenRoom: true},
+		members:   map[room.ID]map[user.ID]bool{publicRoom: {alice: true, bob: true}, privateRoom: {alice: true}},
+		live:      make(map[string]room.Conn),
+		connected: make(chan room.Conn, 100),
+	}
+	msgs := &fakeMessages{rooms: rooms, bus: bus, stored: make(map[room.ID][]message.Message)}
+	users := &fakeUsers{tokens: map[string]user.Claims{
+		"tok-alice": {UserID: alice}, "tok-bob": {UserID: bob}, "tok-carol": {UserID: carol},
+	}}
+	hub := NewHub(bus, nil, HubOptions{})
+	cfg := GatewayConfig{Users: users, Rooms: rooms, Messages: msgs, Hub: hub, InstanceID: "test"}
+	if edit != nil {
+		edit(&cfg)
+	}
+	gw := NewGateway(cfg)
+	srv := httptest.NewServer(gw)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := gw.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		srv.Close()
+		_ = hub.Close()
+	})
+	return &harness{bus: bus, rooms: rooms, msgs: msgs, users: users, hub: hub, gw: gw, srv: srv}
+}
+
+func (h *harness) url(path string) string {
+	return "ws" + strings.TrimPrefix(h.srv.URL, "http") + path
+}
+
+// dial opens a socket and waits until the gateway has registered it and
+// recorded its presence, so that everything published afterwards reaches it.
+func (h *harness) dial(t testing.TB, r room.ID, token, query string) *websocket.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	path := fmt.Sprintf("/ws/rooms/%d?token=%s", r, token)
+	if query != "" {
+		path += "&" + query
+	}
+	c, _, err := websocket.Dial(ctx, h.url(path), nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	t.Cleanup(func() { _ = c.CloseNow() })
+	select {
+	case <-h.rooms.connected:
+	case <-ctx.Done():
+		t.Fatalf("socket %s never connected", path)
+	}
+	return c
+}
+
+// frame is any server frame, decoded loosely.
+type frame struct {
+	Type      string `json:"type"`
+	ID        int64  `json:"id"`
+	RoomID    int64  `json:"room_id"`
+	Seq       int64  `json:"seq"`
+	UserID    int64  `json:"user_id"`
+	Username  string `json:"username"`
+	Content   string `json:"content"`
+	CreatedAt string `json:"created_at"`
+	ClientID  string `json:"client_id"`
+	Code      string `json:"code"`
+	Detail    string `json:"detail"`
+}
+
+func readFrame(t testing.TB, c *websocket.Conn) frame {
+	t.Helper()
+	_, b := readRaw(t, c)
+	var f frame
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("frame %q: %v", b, err)
+	}
+	return f
+}
+
+func readRaw(t testing.TB, c *websocket.Conn) (websocket.MessageType, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	typ, b, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return typ, b
+}
+
+// expectClose reads until the socket ends and checks the server's code.
+func expectClose(t testing.TB, c *websocket.Conn, want websocket.StatusCode) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		_, _, err := c.Read(ctx)
+		if err == nil {
+			continue
+		}
+		if got := websocket.CloseStatus(err); got != want {
+			t.Fatalf("close status = %v, want %v (err: %v)", got, want, err)
+		}
+		return
+	}
+}
+
+func writeJSON(t testing.TB, c *websocket.Conn, s string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Write(ctx, websocket.MessageText, []byte(s)); err != nil {
+		t.Fatalf("write %s: %v", s, err)
+	}
+}

@@ -1,0 +1,324 @@
+package ws
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+
+	"chat/domain"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+)
+
+// GatewayConfig wires a Gateway. Users, Rooms, Messages and Hub are
+// required; zero limits take the defaults in their comments.
+type GatewayConfig struct {
+	Users    user.Service
+	Rooms    room.Service
+	Messages message.Service
+	Hub      *Hub
+	Logger   *slog.Logger
+
+	SendQueue         int           // frames queued per socket before it counts as slow (256)
+	ReadLimit         int64         // largest client frame in bytes (64 KiB)
+	PingInterval      time.Duration // keepalive ping period (25s)
+	WriteTimeout      time.Duration // bound on every write and ping (10s)
+	HeartbeatInterval time.Duration // presence refresh period of Run (10s)
+	InstanceID        string        // prefix of connection ids (a random UUID)
+	// AllowedOrigins are extra Origin host patterns (path.Match syntax)
+	// allowed to open sockets; the request's own host is always allowed.
+	AllowedOrigins []string
+
+	MessageRate  float64 // client frames per second per socket, typing aside (20)
+	MessageBurst int     // bucket size of MessageRate (40)
+}
+
+const (
+	replayPage        = message.PageMax // history page size of a resume
+	typingInterval    = 2 * time.Second // at most one typing event per socket per interval
+	disconnectTimeout = 5 * time.Second
+)
+
+// Gateway serves GET /ws/rooms/{room_id}. It refuses bad requests, bad
+// tokens and non-members before the upgrade with a problem+json response,
+// then runs the socket until the client leaves, the server drops it, or
+// Shutdown.
+type Gateway struct {
+	cfg  GatewayConfig
+	log  *slog.Logger
+	now  func() time.Time // tests pin it for rate limits
+	conn atomic.Uint64    // connection id counter
+
+	mu       sync.Mutex
+	sessions map[*session]bool // value: Rooms.Connect succeeded (presence is live)
+	shutting bool
+	wg       sync.WaitGroup // one per tracked session
+}
+
+var _ http.Handler = (*Gateway)(nil)
+
+// NewGateway returns a gateway; see GatewayConfig for defaults.
+func NewGateway(cfg GatewayConfig) *Gateway {
+	if cfg.SendQueue <= 0 {
+		cfg.SendQueue = 256
+	}
+	if cfg.ReadLimit <= 0 {
+		cfg.ReadLimit = 64 << 10
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = 25 * time.Second
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = 10 * time.Second
+	}
+	if cfg.InstanceID == "" {
+		cfg.InstanceID = uuid.NewString()
+	}
+	if cfg.MessageRate <= 0 {
+		cfg.MessageRate = 20
+	}
+	if cfg.MessageBurst <= 0 {
+		cfg.MessageBurst = 40
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Gateway{cfg: cfg, log: cfg.Logger, now: time.Now, sessions: make(map[*session]bool)}
+}
+
+// ServeHTTP checks the request, upgrades it and serves the socket until it
+// closes. The room id is the last path segment (or the room_id path value).
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	roomID, err := parseRoomID(r)
+	if err != nil {
+		writeProblem(w, err)
+		return
+	}
+	afterSeq, resume, err := parseAfterSeq(r.URL.Query())
+	if err != nil {
+		writeProblem(w, err)
+		return
+	}
+	claims, err := g.authenticate(ctx, r)
+	if err != nil {
+		g.refuse(w, r, err)
+		return
+	}
+	if err := g.cfg.Rooms.Authorize(ctx, claims.UserID, roomID); err != nil {
+		g.refuse(w, r, err)
+		return
+	}
+	if g.isShutting() {
+		writeProblem(w, domain.Errorf(domain.Unavailable, "shutting_down", "the server is shutting down"))
+		return
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: g.cfg.AllowedOrigins})
+	if err != nil {
+		// Accept has answered (bad handshake or origin).
+		g.log.DebugContext(ctx, "ws: upgrade refused", "room_id", int64(roomID), "err", err)
+		return
+	}
+	conn.SetReadLimit(g.cfg.ReadLimit)
+
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	id := fmt.Sprintf("%s-%d", g.cfg.InstanceID, g.conn.Add(1))
+	s := &session{
+		socket:  newSocket(id, roomID, claims.UserID, g.cfg.SendQueue),
+		g:       g,
+		conn:    conn,
+		ctx:     sctx,
+		expires: claims.ExpiresAt,
+		bucket:  newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, g.now()),
+	}
+	if !g.track(s) {
+		_ = conn.Close(websocket.StatusGoingAway, "server shutting down")
+		return
+	}
+	defer g.untrack(s)
+	s.serve(afterSeq, resume)
+}
+
+// authenticate verifies the token. Any refusal of the token itself is a
+// 401; a failure of ours (Internal, Unavailable) keeps its kind.
+func (g *Gateway) authenticate(ctx context.Context, r *http.Request) (user.Claims, error) {
+	token := bearerToken(r)
+	if token == "" {
+		return user.Claims{}, domain.Errorf(domain.Unauthenticated, "missing_token", "an access token is required")
+	}
+	claims, err := g.cfg.Users.Authenticate(ctx, token)
+	switch k := domain.KindOf(err); {
+	case err == nil, k == domain.Unauthenticated, k == domain.Internal, k == domain.Unavailable:
+		return claims, err
+	default:
+		return claims, domain.Wrap(domain.Unauthenticated, "invalid_token", "the access token is not valid", err)
+	}
+}
+
+// refuse answers a request that may not be upgraded.
+func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if status := httpStatus(domain.KindOf(err)); status >= 500 {
+		g.log.ErrorContext(r.Context(), "ws: refuse upgrade", "status", status, "err", err)
+	}
+	writeProblem(w, err)
+}
+
+// Run refreshes the presence of this instance's sockets every
+// HeartbeatInterval until ctx ends, so that they stay online while a
+// crashed instance's sockets expire. It returns nil.
+func (g *Gateway) Run(ctx context.Context) error {
+	t := time.NewTicker(g.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			g.heartbeat(ctx)
+		}
+	}
+}
+
+func (g *Gateway) heartbeat(ctx context.Context) {
+	conns := g.liveConns()
+	if len(conns) == 0 {
+		return
+	}
+	hctx, cancel := context.WithTimeout(ctx, g.cfg.HeartbeatInterval)
+	defer cancel()
+	if err := g.cfg.Rooms.Heartbeat(hctx, conns); err != nil {
+		g.log.WarnContext(ctx, "ws: presence heartbeat", "conns", len(conns), "err", err)
+	}
+}
+
+// liveConns lists the sockets whose presence is recorded.
+func (g *Gateway) liveConns() []room.Conn {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	conns := make([]room.Conn, 0, len(g.sessions))
+	for s, live := range g.sessions {
+		if live {
+			conns = append(conns, room.Conn{RoomID: s.roomID, UserID: s.userID, ID: s.id})
+		}
+	}
+	return conns
+}
+
+// Shutdown closes every socket with 1001 (going away), so clients reconnect
+// to another instance, and waits until their goroutines have ended or ctx
+// is done. Requests arriving afterwards are refused with 503.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.mu.Lock()
+	g.shutting = true
+	for s := range g.sessions {
+		s.close(websocket.StatusGoingAway, "server shutting down")
+	}
+	g.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		g.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("ws gateway shutdown: %w", ctx.Err())
+	}
+}
+
+func (g *Gateway) isShutting() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.shutting
+}
+
+// track adds s to the sessions Shutdown closes; false once shutting down.
+func (g *Gateway) track(s *session) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.shutting {
+		return false
+	}
+	g.sessions[s] = false
+	g.wg.Add(1)
+	return true
+}
+
+func (g *Gateway) untrack(s *session) {
+	g.mu.Lock()
+	delete(g.sessions, s)
+	g.mu.Unlock()
+	g.wg.Done()
+}
+
+// setLive records whether s's presence is live (for the heartbeat).
+func (g *Gateway) setLive(s *session, live bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.sessions[s]; ok {
+		g.sessions[s] = live
+	}
+}
+
+func parseRoomID(r *http.Request) (room.ID, error) {
+	v := r.PathValue("room_id")
+	if v == "" {
+		p := strings.TrimSuffix(r.URL.Path, "/")
+		v = p[strings.LastIndexByte(p, '/')+1:]
+	}
+	n, ok := parseDigits(v)
+	if !ok || n <= 0 {
+		return 0, domain.Errorf(domain.Invalid, "invalid_room_id", "room id must be a positive integer")
+	}
+	return room.ID(n), nil
+}
+
+// parseAfterSeq reads the optional resume cursor; resume reports whether
+// it was given.
+func parseAfterSeq(q url.Values) (seq int64, resume bool, err error) {
+	if !q.Has("after_seq") {
+		return 0, false, nil
+	}
+	n, ok := parseDigits(q.Get("after_seq"))
+	if !ok {
+		return 0, false, domain.Errorf(domain.Invalid, "invalid_cursor", "after_seq must be a non-negative integer")
+	}
+	return n, true, nil
+}
+
+// parseDigits accepts only plain decimal digits (no sign, no spaces).
+func parseDigits(v string) (int64, bool) {
+	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil
+}
+
+func bearerToken(r *http.Request) string {
+	if t := r.URL.Query().Get("token"); t != "" {
+		return t
+	}
+	h := r.Header.Get("Authorization")
+	if len(h) > len("Bearer ") && strings.EqualFold(h[:len("Bearer ")], "Bearer ") {
+		return strings.TrimSpace(h[len("Bearer "):])
+	}
+	return ""
+}

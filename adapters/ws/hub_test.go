@@ -1,0 +1,197 @@
+package ws
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"chat/domain"
+	"chat/domain/room"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+func TestHubOneSubscriptionPerRoom(t *testing.T) {
+	h := newHarness(t, nil)
+	var conns []*websocket.Conn
+	for _, tok := range []string{"tok-alice", "tok-bob", "tok-alice"} {
+		conns = append(conns, h.dial(t, publicRoom, tok, ""))
+	}
+	if got := h.bus.subscribed.Load(); got != 1 {
+		t.Errorf("subscriptions made = %d with 3 sockets in one room, want 1", got)
+	}
+	h.dial(t, privateRoom, "tok-alice", "")
+	if got := h.bus.active.Load(); got != 2 {
+		t.Errorf("active subscriptions = %d for two rooms, want 2", got)
+	}
+
+	for _, c := range conns {
+		if err := c.Close(websocket.StatusNormalClosure, ""); err != nil {
+			t.Fatalf("close: %v", err)
+		}
+	}
+	select {
+	case r := <-h.bus.closed:
+		if r != publicRoom {
+			t.Errorf("closed the subscription of room %d, want %d", r, publicRoom)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the room's subscription stayed open after its last socket left")
+	}
+	if got := h.bus.active.Load(); got != 1 {
+		t.Errorf("active subscriptions = %d, want 1 (the private room's)", got)
+	}
+}
+
+func TestHubFanoutRules(t *testing.T) {
+	hub := NewHub(newMemBus(), nil, HubOptions{})
+	defer hub.Close()
+	ctx := context.Background()
+	a1 := newSocket("a1", publicRoom, alice, 4)
+	a2 := newSocket("a2", publicRoom, alice, 4)
+	b1 := newSocket("b1", publicRoom, bob, 4)
+	for _, s := range []*socket{a1, a2, b1} {
+		if err := hub.Register(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		defer hub.Unregister(s)
+	}
+	frame := []byte(`{"type":"x"}`)
+	r := a1.room
+	hub.deliver(r, ports.Event{RoomID: publicRoom, Kind: ports.EventTyping, UserID: alice, Frame: frame})
+	hub.deliver(r, ports.Event{RoomID: publicRoom, Kind: ports.EventMessage, Seq: 7, UserID: alice, Frame: frame})
+	hub.deliver(r, ports.Event{RoomID: publicRoom, Kind: ports.EventMemberRemoved, UserID: bob})
+
+	queued := func(s *socket) (n int, seqs []int64) {
+		for len(s.queue) > 0 {
+			f := <-s.queue
+			if &f.b[0] != &frame[0] {
+				t.Errorf("socket %s got a copy of the frame", s.id)
+			}
+			seqs = append(seqs, f.seq)
+		}
+		return len(seqs), seqs
+	}
+	if n, seqs := queued(a1); n != 1 || seqs[0] != 7 {
+		t.Errorf("typist's socket got %v, want only the message (seq 7)", seqs)
+	}
+	if n, _ := queued(a2); n != 1 {
+		t.Errorf("typist's other socket got %d frames, want 1", n)
+	}
+	if n, _ := queued(b1); n != 2 {
+		t.Errorf("bob's socket got %d frames, want typing and message", n)
+	}
+	if !b1.isClosing() || b1.code != closeRemoved {
+		t.Errorf("removed member's socket: closing=%v code=%d", b1.isClosing(), b1.code)
+	}
+	if a1.isClosing() || a2.isClosing() {
+		t.Error("a remaining member's socket was closed")
+	}
+	if got := hub.localSockets(publicRoom); got != 2 {
+		t.Errorf("local sockets = %d, want 2", got)
+	}
+}
+
+// gatedBus holds every Subscribe until gate is closed, and fails while
+// fail is set.
+type gatedBus struct {
+	*countingBus
+	gate chan struct{}
+	fail atomic.Bool
+}
+
+func (b *gatedBus) Subscribe(ctx context.Context, r room.ID, deliver func(ports.Event)) (ports.Subscription, error) {
+	<-b.gate
+	if b.fail.Load() {
+		return nil, domain.Errorf(domain.Unavailable, "bus_down", "bus unavailable")
+	}
+	return b.countingBus.Subscribe(ctx, r, deliver)
+}
+
+func TestHubConcurrentRegisterSubscribesOnce(t *testing.T) {
+	bus := &gatedBus{countingBus: newCountingBus(newMemBus()), gate: make(chan struct{})}
+	hub := NewHub(bus, nil, HubOptions{})
+	defer hub.Close()
+	const n = 50
+	errs := make(chan error, n)
+	sockets := make([]*socket, n)
+	for i := range sockets {
+		sockets[i] = newSocket(fmt.Sprint(i), publicRoom, alice, 1)
+		go func() { errs <- hub.Register(context.Background(), sockets[i]) }()
+	}
+	close(bus.gate) // every Register is now waiting on the first one's Subscribe, or about to
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := bus.subscribed.Load(); got != 1 {
+		t.Errorf("subscriptions = %d, want 1", got)
+	}
+	for _, s := range sockets {
+		hub.Unregister(s)
+	}
+	if got := bus.active.Load(); got != 0 {
+		t.Errorf("active subscriptions = %d after every socket left, want 0", got)
+	}
+}
+
+func TestHubSubscribeFailureIsRetried(t *testing.T) {
+	bus := &gatedBus{countingBus: newCountingBus(newMemBus()), gate: make(chan struct{})}
+	close(bus.gate)
+	bus.fail.Store(true)
+	hub := NewHub(bus, nil, HubOptions{})
+	defer hub.Close()
+	s1 := newSocket("1", publicRoom, alice, 1)
+	if err := hub.Register(context.Background(), s1); domain.KindOf(err) != domain.Unavailable {
+		t.Fatalf("Register with the bus down = %v, want Unavailable", err)
+	}
+	bus.fail.Store(false)
+	s2 := newSocket("2", publicRoom, alice, 1)
+	if err := hub.Register(context.Background(), s2); err != nil {
+		t.Fatalf("Register after the bus came back: %v", err)
+	}
+	hub.Unregister(s2)
+	if got := bus.active.Load(); got != 0 {
+		t.Errorf("active subscriptions = %d, want 0", got)
+	}
+}
+
+// BenchmarkHubFanout1k measures one event fanned out to 1000 local sockets'
+// queues (the writers' side excluded).
+func BenchmarkHubFanout1k(b *testing.B) {
+	const sockets, queue = 1000, 256
+	hub := NewHub(newMemBus(), nil, HubOptions{})
+	defer hub.Close()
+	all := make([]*socket, sockets)
+	for i := range all {
+		all[i] = newSocket(fmt.Sprint(i), publicRoom, user.ID(i+1), queue)
+		if err := hub.Register(context.Background(), all[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	r := all[0].room
+	ev := ports.Event{RoomID: publicRoom, Kind: ports.EventMessage, Seq: 1, UserID: 1, Frame: []byte(`{"type":"message"}`)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		hub.deliver(r, ev)
+		if (i+1)%queue == 0 {
+			b.StopTimer()
+			for _, s := range all {
+				for len(s.queue) > 0 {
+					<-s.queue
+				}
+			}
+			b.StartTimer()
+		}
+	}
+	b.StopTimer()
+	if n := hub.localSockets(publicRoom); n != sockets {
+		b.Fatalf("%d sockets dropped", sockets-n)
+	}
+}

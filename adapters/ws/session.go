@@ -1,0 +1,312 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"chat/application"
+	"chat/domain"
+	"chat/domain/message"
+)
+
+// session is one upgraded socket. Three goroutines touch it: the handler
+// (setup, replay, keepalive, expiry, teardown), the reader and the writer.
+type session struct {
+	*socket
+	g       *Gateway
+	conn    *websocket.Conn
+	ctx     context.Context // the request's values; cancelled when the handler returns
+	expires time.Time
+
+	registered bool  // handler only
+	connected  bool  // handler only
+	replayed   int64 // highest seq replayed; set before the writer starts
+
+	bucket     tokenBucket // reader only
+	lastTyping time.Time   // reader only
+
+	wg sync.WaitGroup // reader and writer
+}
+
+var (
+	errMalformed   = domain.Errorf(domain.Invalid, "invalid_json", "frame must be a JSON object with a string type")
+	errUnknownType = domain.Errorf(domain.Invalid, "unknown_type", "unknown frame type")
+	errBinary      = domain.Errorf(domain.Invalid, "unsupported_frame", "binary frames are not supported")
+)
+
+// serve runs the socket to its end: hub registration, replay, presence,
+// then keepalive until something closes it, then teardown.
+func (s *session) serve(afterSeq int64, resume bool) {
+	if err := s.open(afterSeq, resume); err != nil {
+		s.fail(err)
+	}
+	s.await()
+	_ = s.conn.Close(s.code, s.reason)
+	s.wg.Wait()
+	s.teardown()
+	s.g.log.DebugContext(s.ctx, "ws: socket closed", "room_id", int64(s.roomID), "user_id", int64(s.userID),
+		"conn_id", s.id, "code", int(s.code))
+}
+
+// open registers with the hub first, so live events queue up while stored
+// ones are replayed, then records presence and starts reader and writer.
+func (s *session) open(afterSeq int64, resume bool) error {
+	if err := s.g.cfg.Hub.Register(s.ctx, s.socket); err != nil {
+		return fmt.Errorf("register socket in room %d: %w", s.roomID, err)
+	}
+	s.registered = true
+	if resume {
+		if err := s.replay(afterSeq); err != nil {
+			return err
+		}
+	}
+	if s.isClosing() {
+		return nil
+	}
+	if err := s.g.cfg.Rooms.Connect(s.ctx, s.userID, s.roomID, s.id); err != nil {
+		return fmt.Errorf("connect socket to room %d: %w", s.roomID, err)
+	}
+	s.connected = true
+	s.g.setLive(s, true)
+	s.wg.Add(2)
+	go s.readLoop()
+	go s.writeLoop()
+	return nil
+}
+
+// replay writes the stored messages after seq, page by page, and remembers
+// the highest seq written so the writer skips live copies of them.
+func (s *session) replay(after int64) error {
+	defer func() { s.replayed = after }()
+	for !s.isClosing() {
+		page, err := s.g.cfg.Messages.History(s.ctx, s.userID, s.roomID,
+			message.Page{AfterSeq: after, Forward: true, Limit: replayPage})
+		if err != nil {
+			return fmt.Errorf("replay room %d after seq %d: %w", s.roomID, after, err)
+		}
+		for _, m := range page {
+			if !s.write(application.MessageFrame(m)) {
+				return nil
+			}
+			after = max(after, m.Seq)
+		}
+		if len(page) < replayPage {
+			return nil
+		}
+	}
+	return nil
+}
+
+// fail closes the socket for err, logging only our own faults.
+func (s *session) fail(err error) {
+	k := domain.KindOf(err)
+	if k == domain.Internal {
+		s.g.log.ErrorContext(s.ctx, "ws: socket failed", "room_id", int64(s.roomID), "user_id", int64(s.userID),
+			"conn_id", s.id, "err", err)
+	}
+	code := closeCode(k)
+	s.close(code, closeReason(code))
+}
+
+// await keeps the socket alive until it is asked to close: pings every
+// PingInterval and closes with 4401 when the token expires.
+func (s *session) await() {
+	ping := time.NewTicker(s.g.cfg.PingInterval)
+	defer ping.Stop()
+	var expired <-chan time.Time
+	if !s.expires.IsZero() {
+		t := time.NewTimer(s.expires.Sub(s.g.now()))
+		defer t.Stop()
+		expired = t.C
+	}
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-expired:
+			s.close(closeTokenExpired, closeReason(closeTokenExpired))
+		case <-ping.C:
+			ctx, cancel := context.WithTimeout(s.ctx, s.g.cfg.WriteTimeout)
+			err := s.conn.Ping(ctx)
+			cancel()
+			if err != nil {
+				s.close(websocket.StatusGoingAway, "keepalive timeout")
+			}
+		}
+	}
+}
+
+// teardown undoes open, with fresh contexts: the request is long gone.
+func (s *session) teardown() {
+	if s.registered {
+		s.g.cfg.Hub.Unregister(s.socket)
+	}
+	if s.connected {
+		s.g.setLive(s, false)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), disconnectTimeout)
+		defer cancel()
+		if err := s.g.cfg.Rooms.Disconnect(ctx, s.userID, s.roomID, s.id); err != nil {
+			s.g.log.WarnContext(ctx, "ws: disconnect", "room_id", int64(s.roomID), "user_id", int64(s.userID),
+				"conn_id", s.id, "err", err)
+		}
+	}
+}
+
+// write sends one frame within WriteTimeout; false (and the socket is
+// closing) when it could not.
+func (s *session) write(b []byte) bool {
+	ctx, cancel := context.WithTimeout(s.ctx, s.g.cfg.WriteTimeout)
+	defer cancel()
+	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		s.close(websocket.StatusGoingAway, "write failed")
+		return false
+	}
+	return true
+}
+
+// writeLoop drains the send queue, skipping message events already sent by
+// the replay.
+func (s *session) writeLoop() {
+	defer s.wg.Done()
+	for {
+		select { // closing first: a full queue must not delay the close
+		case <-s.closing:
+			return
+		default:
+		}
+		select {
+		case <-s.closing:
+			return
+		case f := <-s.queue:
+			if f.seq != 0 && f.seq <= s.replayed {
+				continue
+			}
+			if !s.write(f.b) {
+				return
+			}
+		}
+	}
+}
+
+// readLoop reads client frames until the socket closes.
+func (s *session) readLoop() {
+	defer s.wg.Done()
+	for {
+		typ, data, err := s.conn.Read(s.ctx)
+		if err != nil {
+			if errors.Is(err, websocket.ErrMessageTooBig) {
+				// the library has already sent the 1009 close frame
+				s.close(websocket.StatusMessageTooBig, "message too big")
+			} else {
+				s.close(websocket.StatusNormalClosure, "")
+			}
+			return
+		}
+		s.handle(typ, data)
+		if s.isClosing() {
+			return
+		}
+	}
+}
+
+// inbound is a client frame.
+type inbound struct {
+	Type     string `json:"type"`
+	Content  string `json:"content"`
+	ClientID string `json:"client_id"`
+}
+
+func (s *session) handle(typ websocket.MessageType, data []byte) {
+	in, err := decode(typ, data)
+	if err == nil && in.Type == "typing" {
+		s.typing() // limited on its own, silently
+		return
+	}
+	if !s.bucket.allow(s.g.now()) {
+		s.close(websocket.StatusPolicyViolation, closeReason(websocket.StatusPolicyViolation))
+		return
+	}
+	switch {
+	case err != nil:
+		s.reject(err)
+	case in.Type == "message":
+		if _, err := s.g.cfg.Messages.Send(s.ctx, s.userID, s.roomID, in.Content, in.ClientID); err != nil {
+			s.reject(err)
+		}
+	default:
+		s.reject(errUnknownType)
+	}
+}
+
+func decode(typ websocket.MessageType, data []byte) (inbound, error) {
+	if typ != websocket.MessageText {
+		return inbound{}, errBinary
+	}
+	var in inbound
+	if err := json.Unmarshal(data, &in); err != nil {
+		return inbound{}, errMalformed
+	}
+	return in, nil
+}
+
+// typing announces typing at most once per typingInterval; extra frames
+// are dropped silently.
+func (s *session) typing() {
+	now := s.g.now()
+	if !s.lastTyping.IsZero() && now.Sub(s.lastTyping) < typingInterval {
+		return
+	}
+	s.lastTyping = now
+	if err := s.g.cfg.Messages.Typing(s.ctx, s.userID, s.roomID); err != nil {
+		s.reject(err)
+	}
+}
+
+// reject answers a refused client frame with an error event and keeps the
+// socket open, unless the actor lost access to the room (4403).
+func (s *session) reject(err error) {
+	switch k := domain.KindOf(err); k {
+	case domain.Forbidden, domain.NotFound:
+		s.close(closeRemoved, closeReason(closeRemoved))
+		return
+	case domain.Internal:
+		if s.isClosing() {
+			return // the call was cut short by the close
+		}
+		s.g.log.ErrorContext(s.ctx, "ws: client frame failed", "room_id", int64(s.roomID), "user_id", int64(s.userID),
+			"conn_id", s.id, "err", err)
+	}
+	// The reader may wait for room in its own queue: that only slows this client.
+	select {
+	case s.queue <- outFrame{b: encodeError(err)}:
+	case <-s.closing:
+	}
+}
+
+// tokenBucket is a per-socket rate limit (single goroutine, no locking).
+type tokenBucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+func newTokenBucket(rate float64, burst int, now time.Time) tokenBucket {
+	return tokenBucket{rate: rate, burst: float64(burst), tokens: float64(burst), last: now}
+}
+
+func (b *tokenBucket) allow(now time.Time) bool {
+	if d := now.Sub(b.last); d > 0 {
+		b.tokens = min(b.burst, b.tokens+d.Seconds()*b.rate)
+		b.last = now
+	}
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

@@ -1,0 +1,155 @@
+// REST access: Bearer token from localStorage, problem+json errors, 401 signs out.
+
+const TOKEN_KEY = 'chat.token';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly title = '',
+  ) {
+    super(detail || title || `HTTP ${status}`);
+  }
+}
+
+type Listener = () => void;
+const unauthorized = new Set<Listener>();
+
+export function getToken(): string | null {
+  try {
+    return localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function setToken(token: string | null): void {
+  try {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    /* private mode: the session lasts until reload */
+  }
+}
+
+/** Registers a callback for "the server no longer accepts our token". */
+export function onUnauthorized(fn: Listener): () => void {
+  unauthorized.add(fn);
+  return () => unauthorized.delete(fn);
+}
+
+export function signalUnauthorized(): void {
+  setToken(null);
+  unauthorized.forEach((fn) => fn());
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  let code = '';
+  let detail = '';
+  let title = res.statusText;
+  try {
+    const text = await res.text();
+    try {
+      const p = JSON.parse(text);
+      code = String(p.code ?? '');
+      detail = String(p.detail ?? p.message ?? '');
+      title = String(p.title ?? title);
+    } catch {
+      detail = text.slice(0, 200);
+    }
+  } catch {
+    /* no body */
+  }
+  return new ApiError(res.status, code, detail || title || `Request failed (${res.status})`, title);
+}
+
+export interface RequestOptions {
+  /** A 401 from this request does not sign out (e.g. a wrong password at login). */
+  noSignOut?: boolean;
+  signal?: AbortSignal;
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: payload, signal: opts.signal });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection.');
+  }
+  if (res.status === 401 && !opts.noSignOut) signalUnauthorized();
+  if (!res.ok) throw await toError(res);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const api = {
+  get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, undefined, opts),
+  post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, body, opts),
+  patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, body),
+  del: <T>(path: string) => request<T>('DELETE', path),
+};
+
+export interface Upload<T> {
+  promise: Promise<T>;
+  abort: () => void;
+}
+
+/** Multipart upload of one file as field `file`, reporting progress 0..1. */
+export function upload<T>(path: string, file: Blob, filename: string, onProgress: (fraction: number) => void): Upload<T> {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise<T>((resolve, reject) => {
+    xhr.open('POST', path);
+    const token = getToken();
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status === 401) signalUnauthorized();
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        try {
+          resolve((xhr.responseText ? JSON.parse(xhr.responseText) : undefined) as T);
+        } catch {
+          resolve(undefined as T);
+        }
+        return;
+      }
+      let detail = `Upload failed (${xhr.status})`;
+      let code = '';
+      try {
+        const p = JSON.parse(xhr.responseText);
+        detail = p.detail || p.title || detail;
+        code = p.code || '';
+      } catch {
+        /* not problem+json */
+      }
+      reject(new ApiError(xhr.status, code, detail));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'Upload failed: the server cannot be reached.'));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'Upload cancelled.'));
+    const form = new FormData();
+    form.append('file', file, filename);
+    xhr.send(form);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return e.detail;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

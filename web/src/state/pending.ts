@@ -1,0 +1,78 @@
+// The pending queue: messages typed but not yet acknowledged by the server.
+// Pure functions over an immutable array; the socket owns the current value.
+//
+// A message stays here from the moment it is typed until a `message` event
+// with its client_id comes back from this user. It is (re)sent on every
+// socket open, which is safe because the server keeps one copy per
+// (sender, client_id).
+
+export interface Pending {
+  client_id: string;
+  content: string;
+  /** Client clock, ms; for display only. */
+  created: number;
+  /** True once written to an open socket (it may still be lost and resent). */
+  sent: boolean;
+}
+
+export function newClientId(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  // Insecure contexts (plain http on a LAN address) lack randomUUID.
+  const b = new Uint8Array(16);
+  if (c && typeof c.getRandomValues === 'function') c.getRandomValues(b);
+  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export function enqueue(q: readonly Pending[], p: Pending): Pending[] {
+  if (q.some((x) => x.client_id === p.client_id)) return q.slice();
+  return [...q, p];
+}
+
+/** Removes the entry the server acknowledged; returns the same array when nothing matched. */
+export function ack(q: readonly Pending[], clientId: string | undefined): readonly Pending[] {
+  if (!clientId) return q;
+  const i = q.findIndex((x) => x.client_id === clientId);
+  if (i < 0) return q;
+  return [...q.slice(0, i), ...q.slice(i + 1)];
+}
+
+export function markSent(q: readonly Pending[], clientIds: ReadonlySet<string>): Pending[] {
+  return q.map((x) => (clientIds.has(x.client_id) && !x.sent ? { ...x, sent: true } : x));
+}
+
+/** After a socket closes nothing is known to be delivered: everything goes out again on the next open. */
+export function markUnsent(q: readonly Pending[]): Pending[] {
+  return q.map((x) => (x.sent ? { ...x, sent: false } : x));
+}
+
+/** The wire frame for one pending message. */
+export function frame(p: Pending): string {
+  return JSON.stringify({ type: 'message', content: p.content, client_id: p.client_id });
+}
+
+/** Content rules the server enforces (trimmed, 1..4000 characters); null when valid. */
+export function validateContent(s: string): string | null {
+  const t = s.trim();
+  if (!t) return 'Message is empty.';
+  if ([...t].length > 4000) return 'Message is longer than 4000 characters.';
+  return null;
+}
+
+/** Restores a stored queue, dropping anything malformed. */
+export function restore(raw: string | null): Pending[] {
+  if (!raw) return [];
+  try {
+    const v = JSON.parse(raw);
+    if (!Array.isArray(v)) return [];
+    return v
+      .filter((x) => x && typeof x.client_id === 'string' && typeof x.content === 'string')
+      .map((x) => ({ client_id: x.client_id, content: x.content, created: Number(x.created) || 0, sent: false }));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,213 @@
+// The state of one open room, changed only by this reducer: history pages,
+// live socket events, the files list and the member list. Pure, so the
+// ordering and de-duplication rules are unit-tested.
+
+import type { FileItem, Member, Message, ServerEvent } from '../api/types';
+
+export const TYPING_SHOW_MS = 4000;
+
+export interface Typist {
+  username: string;
+  until: number;
+}
+
+export interface RoomState {
+  roomId: number;
+  /** Ascending by seq; each id once. */
+  messages: Message[];
+  /** Each id once; the timeline decides where they show. */
+  files: FileItem[];
+  /** file_updated events for files not seen yet, applied when they arrive. */
+  filePatches: Record<number, Partial<FileItem>>;
+  /** Older history exists on the server. */
+  hasMore: boolean;
+  historyLoaded: boolean;
+  members: Member[];
+  typing: Record<number, Typist>;
+  lastError: string | null;
+}
+
+export type RoomAction =
+  | { type: 'reset'; roomId: number }
+  /** One page from GET /rooms/{id}/messages (newest first), and the limit asked for. */
+  | { type: 'history'; messages: Message[]; limit: number }
+  | { type: 'event'; event: ServerEvent; now: number }
+  | { type: 'files'; files: FileItem[] }
+  | { type: 'file_added'; file: FileItem }
+  | { type: 'members'; members: Member[] }
+  | { type: 'tick'; now: number }
+  | { type: 'clear_error' };
+
+export function initialRoomState(roomId: number): RoomState {
+  return {
+    roomId,
+    messages: [],
+    files: [],
+    filePatches: {},
+    hasMore: true,
+    historyLoaded: false,
+    members: [],
+    typing: {},
+    lastError: null,
+  };
+}
+
+function bySeq(a: Message, b: Message): number {
+  return a.seq - b.seq || a.id - b.id;
+}
+
+/** Merges messages into an ascending, id-unique list. Returns `list` itself when nothing is new. */
+export function mergeMessages(list: readonly Message[], incoming: readonly Message[]): Message[] {
+  const seen = new Set(list.map((m) => m.id));
+  const fresh: Message[] = [];
+  for (const m of incoming) {
+    if (!m || typeof m.id !== 'number' || seen.has(m.id)) continue;
+    seen.add(m.id);
+    fresh.push(m);
+  }
+  if (fresh.length === 0) return list as Message[];
+  fresh.sort(bySeq);
+  const last = list[list.length - 1];
+  if (!last || bySeq(last, fresh[0]) < 0) return [...list, ...fresh];
+  return [...list, ...fresh].sort(bySeq);
+}
+
+export function maxSeq(list: readonly Message[]): number {
+  return list.length ? list[list.length - 1].seq : 0;
+}
+
+export function oldestId(list: readonly Message[]): number | null {
+  if (!list.length) return null;
+  let min = list[0].id;
+  for (const m of list) if (m.id < min) min = m.id;
+  return min;
+}
+
+function withoutNullish<T extends object>(patch: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(patch)) if (v !== undefined && v !== null) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** Inserts or updates a file; never loses a known thumbnail or timeline anchor. */
+export function upsertFile(state: RoomState, file: FileItem): RoomState {
+  const patch = state.filePatches[file.id];
+  const i = state.files.findIndex((f) => f.id === file.id);
+  const merged: FileItem =
+    i < 0 ? { ...file, ...(patch ?? {}) } : { ...state.files[i], ...withoutNullish(file), anchor_seq: state.files[i].anchor_seq ?? file.anchor_seq };
+  if (i >= 0 && !merged.thumbnail_url && state.files[i].thumbnail_url) merged.thumbnail_url = state.files[i].thumbnail_url;
+  const files = i < 0 ? [...state.files, merged] : state.files.map((f, j) => (j === i ? merged : f));
+  let filePatches = state.filePatches;
+  if (patch) {
+    filePatches = { ...filePatches };
+    delete filePatches[file.id];
+  }
+  return { ...state, files, filePatches };
+}
+
+function setOnline(members: Member[], userId: number, username: string, online: boolean): Member[] {
+  const i = members.findIndex((m) => m.id === userId);
+  if (i < 0) return online ? [...members, { id: userId, username, online: true }] : members;
+  if (members[i].online === online) return members;
+  return members.map((m, j) => (j === i ? { ...m, online } : m));
+}
+
+function dropTypist(typing: Record<number, Typist>, userId: number): Record<number, Typist> {
+  if (!(userId in typing)) return typing;
+  const next = { ...typing };
+  delete next[userId];
+  return next;
+}
+
+function applyEvent(state: RoomState, ev: ServerEvent, now: number): RoomState {
+  if ('room_id' in ev && typeof ev.room_id === 'number' && ev.room_id !== state.roomId) return state;
+  switch (ev.type) {
+    case 'message': {
+      const { type: _type, ...m } = ev;
+      const messages = mergeMessages(state.messages, [m]);
+      const typing = dropTypist(state.typing, m.user_id);
+      if (messages === state.messages && typing === state.typing) return state;
+      return { ...state, messages, typing };
+    }
+    case 'typing':
+      return { ...state, typing: { ...state.typing, [ev.user_id]: { username: ev.username, until: now + TYPING_SHOW_MS } } };
+    case 'user_joined':
+      return { ...state, members: setOnline(state.members, ev.user_id, ev.username, true) };
+    case 'user_left':
+      return {
+        ...state,
+        members: setOnline(state.members, ev.user_id, ev.username, false),
+        typing: dropTypist(state.typing, ev.user_id),
+      };
+    case 'file_shared':
+      return upsertFile(state, {
+        id: ev.file_id,
+        room_id: ev.room_id,
+        user_id: ev.user_id,
+        filename: ev.filename,
+        content_type: ev.content_type,
+        size: ev.size,
+        file_url: ev.file_url,
+        thumbnail_url: ev.thumbnail_url ?? null,
+        created_at: ev.created_at,
+        anchor_seq: maxSeq(state.messages),
+      });
+    case 'file_updated': {
+      const patch = withoutNullish({ thumbnail_url: ev.thumbnail_url, file_url: ev.file_url });
+      if (!state.files.some((f) => f.id === ev.file_id)) {
+        return { ...state, filePatches: { ...state.filePatches, [ev.file_id]: { ...state.filePatches[ev.file_id], ...patch } } };
+      }
+      return { ...state, files: state.files.map((f) => (f.id === ev.file_id ? { ...f, ...patch } : f)) };
+    }
+    case 'error':
+      return { ...state, lastError: ev.detail || ev.code || 'The server rejected a message.' };
+    default:
+      return state;
+  }
+}
+
+export function roomReducer(state: RoomState, action: RoomAction): RoomState {
+  switch (action.type) {
+    case 'reset':
+      return initialRoomState(action.roomId);
+    case 'history': {
+      const messages = mergeMessages(state.messages, action.messages);
+      return { ...state, messages, hasMore: action.messages.length >= action.limit, historyLoaded: true };
+    }
+    case 'event':
+      return applyEvent(state, action.event, action.now);
+    case 'files':
+      return action.files.reduce((s, f) => upsertFile(s, f), state);
+    case 'file_added':
+      return upsertFile(state, { ...action.file, anchor_seq: action.file.anchor_seq ?? maxSeq(state.messages) });
+    case 'members': {
+      // A fresh list from the server wins, but keeps anyone announced since
+      // (user_joined may overtake the list response).
+      const known = new Set(action.members.map((m) => m.id));
+      const extra = state.members.filter((m) => !known.has(m.id) && m.online);
+      return { ...state, members: [...action.members, ...extra] };
+    }
+    case 'tick': {
+      let typing = state.typing;
+      for (const [id, t] of Object.entries(state.typing)) if (t.until <= action.now) typing = dropTypist(typing, Number(id));
+      return typing === state.typing ? state : { ...state, typing };
+    }
+    case 'clear_error':
+      return state.lastError ? { ...state, lastError: null } : state;
+  }
+}
+
+/** Names of others typing now, for "… is typing". */
+export function typingNames(state: RoomState, me: number, now: number): string[] {
+  return Object.entries(state.typing)
+    .filter(([id, t]) => Number(id) !== me && t.until > now)
+    .map(([, t]) => t.username)
+    .sort();
+}
+
+export function typingLine(names: string[]): string {
+  if (names.length === 0) return '';
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return `${names[0]}, ${names[1]} and ${names.length - 2} more are typing…`;
+}

@@ -1,0 +1,226 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api, ApiError, errorText, getToken, onUnauthorized, setToken } from '../api/client';
+import type { Room, User } from '../api/types';
+import { AuthScreen } from './AuthScreen';
+import { Avatar } from './Avatar';
+import { ChatView } from './ChatView';
+import { isMine, loadJoined, saveJoined } from './membership';
+import { ProfileView } from './ProfileView';
+import { navigate, useRoute } from './router';
+import { Sidebar } from './Sidebar';
+
+export function App() {
+  const [token, setTok] = useState<string | null>(() => getToken());
+  const [me, setMe] = useState<User | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        setTok(null);
+        setMe(null);
+        setNotice('Your session has ended. Please sign in again.');
+      }),
+    [],
+  );
+
+  const loadMe = useCallback(() => {
+    setLoadError(null);
+    api
+      .get<User>('/users/me')
+      .then(setMe)
+      .catch((e) => {
+        if (!(e instanceof ApiError && e.status === 401)) setLoadError(errorText(e));
+      });
+  }, []);
+
+  useEffect(() => {
+    if (token) loadMe();
+  }, [token, loadMe]);
+
+  if (!token) {
+    return (
+      <AuthScreen
+        notice={notice}
+        onSignedIn={(t) => {
+          setNotice(null);
+          setTok(t);
+        }}
+      />
+    );
+  }
+  if (!me) {
+    return (
+      <main className="splash">
+        {loadError ? (
+          <div className="splash-card">
+            <p className="error" role="alert">
+              {loadError}
+            </p>
+            <button onClick={loadMe}>Try again</button>{' '}
+            <button
+              onClick={() => {
+                setToken(null);
+                setTok(null);
+              }}
+            >
+              Sign out
+            </button>
+          </div>
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
+      </main>
+    );
+  }
+  return (
+    <Shell
+      me={me}
+      setMe={setMe}
+      signOut={() => {
+        setToken(null);
+        setTok(null);
+        setMe(null);
+        setNotice('You have signed out.');
+        navigate('/');
+      }}
+    />
+  );
+}
+
+function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void }) {
+  const { me } = props;
+  const route = useRoute();
+  const [rooms, setRooms] = useState<Room[]>([]);
+  const [roomsError, setRoomsError] = useState<string | null>(null);
+  const [joined, setJoined] = useState<Set<number>>(() => loadJoined(me.id));
+  const [drawer, setDrawer] = useState(false);
+  const [flash, setFlash] = useState<string | null>(null);
+
+  const refreshRooms = useCallback(async () => {
+    try {
+      const list = await api.get<Room[] | { items: Room[] }>('/rooms');
+      setRooms(Array.isArray(list) ? list : (list?.items ?? []));
+      setRoomsError(null);
+    } catch (e) {
+      setRoomsError(errorText(e));
+    }
+  }, []);
+
+  useEffect(() => {
+    void refreshRooms();
+  }, [refreshRooms]);
+
+  const markJoined = useCallback(
+    (id: number, member: boolean) => {
+      setJoined((prev) => {
+        if (prev.has(id) === member) return prev;
+        const next = new Set(prev);
+        if (member) next.add(id);
+        else next.delete(id);
+        saveJoined(me.id, next);
+        return next;
+      });
+    },
+    [me.id],
+  );
+
+  useEffect(() => setDrawer(false), [route]);
+  useEffect(() => {
+    if (!flash) return;
+    const t = setTimeout(() => setFlash(null), 6000);
+    return () => clearTimeout(t);
+  }, [flash]);
+
+  const mine = useMemo(() => rooms.filter((r) => isMine(r, me.id, joined)), [rooms, me.id, joined]);
+  const others = useMemo(() => rooms.filter((r) => !isMine(r, me.id, joined)), [rooms, me.id, joined]);
+  const currentRoom = route.name === 'room' ? rooms.find((r) => r.id === route.id) : undefined;
+  const home = route.name === 'home';
+
+  async function join(room: Room) {
+    try {
+      await api.post(`/rooms/${room.id}/join`);
+      markJoined(room.id, true);
+      navigate(`/rooms/${room.id}`);
+    } catch (e) {
+      setFlash(errorText(e));
+    }
+  }
+
+  return (
+    <div className={`app ${home ? 'at-home' : ''} ${drawer ? 'drawer-open' : ''}`}>
+      <header className="topbar">
+        <button className="icon-button menu-button" aria-label="Show rooms" aria-expanded={drawer} onClick={() => setDrawer((d) => !d)}>
+          ☰
+        </button>
+        <a className="brand" href="#/">
+          <span className="brand-mark" aria-hidden="true">
+            ●
+          </span>{' '}
+          Chat
+        </a>
+        <div className="topbar-spacer" />
+        <a className="me-chip" href="#/profile" aria-label="Profile" title="Profile">
+          <Avatar name={me.display_name || me.username} id={me.id} url={me.avatar_url} size={28} />
+          <span className="me-name">{me.display_name || me.username}</span>
+        </a>
+        <button className="ghost" onClick={props.signOut}>
+          Sign out
+        </button>
+      </header>
+      {flash && (
+        <div className="flash" role="alert">
+          {flash}
+          <button className="icon-button" aria-label="Dismiss" onClick={() => setFlash(null)}>
+            ×
+          </button>
+        </div>
+      )}
+      <div className="layout">
+        <Sidebar
+          mine={mine}
+          others={others}
+          currentId={route.name === 'room' ? route.id : null}
+          error={roomsError}
+          onJoin={join}
+          onCreated={(room) => {
+            setRooms((rs) => [...rs.filter((r) => r.id !== room.id), room]);
+            markJoined(room.id, true);
+            navigate(`/rooms/${room.id}`);
+          }}
+          onRefresh={refreshRooms}
+        />
+        <div className="scrim" onClick={() => setDrawer(false)} aria-hidden="true" />
+        <main className="main" id="main">
+          {route.name === 'room' ? (
+            <ChatView
+              key={route.id}
+              roomId={route.id}
+              room={currentRoom}
+              me={me}
+              onMembership={(member) => {
+                markJoined(route.id, member);
+                if (member && !currentRoom) void refreshRooms();
+              }}
+              onJoin={() => (currentRoom ? join(currentRoom) : join({ id: route.id, name: '', is_private: false }))}
+              onLeft={(msg) => {
+                markJoined(route.id, false);
+                void refreshRooms();
+                if (msg) setFlash(msg);
+                navigate('/');
+              }}
+            />
+          ) : route.name === 'profile' ? (
+            <ProfileView me={me} onChange={props.setMe} />
+          ) : (
+            <div className="welcome">
+              <h1>Hi, {me.display_name || me.username}</h1>
+              <p className="muted">Pick a room from the list, browse public rooms, or create a new one.</p>
+            </div>
+          )}
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,264 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { api, errorText } from '../api/client';
+import type { FileItem, Room, User } from '../api/types';
+import { typingLine, typingNames } from '../state/roomReducer';
+import { buildTimeline } from '../state/timeline';
+import { Composer } from './Composer';
+import { MemberPanel } from './MemberPanel';
+import { MessageList } from './MessageList';
+import { useRoom } from './useRoom';
+import type { Status } from '../net/socket';
+
+export function ChatView(props: {
+  roomId: number;
+  room: Room | undefined;
+  me: User;
+  onMembership: (member: boolean) => void;
+  onJoin: () => Promise<void> | void;
+  onLeft: (msg?: string) => void;
+}) {
+  const { me, roomId, room } = props;
+  const r = useRoom(roomId, me, { onRemoved: (msg) => props.onLeft(msg), onMembership: props.onMembership });
+  const [membersOpen, setMembersOpen] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const [lightbox, setLightbox] = useState<FileItem | null>(null);
+  const [leaving, setLeaving] = useState(false);
+  const dragDepth = useRef(0);
+  const scrollToEnd = useRef<() => void>(() => {});
+
+  const now = Date.now();
+  const timeline = useMemo(
+    () =>
+      buildTimeline({
+        messages: r.state.messages,
+        files: r.state.files,
+        pending: r.pending,
+        hasMore: r.state.hasMore,
+        me: { id: me.id, username: me.username },
+        now,
+      }),
+    // `now` only fills in missing times; it need not trigger a rebuild.
+    [r.state.messages, r.state.files, r.pending, r.state.hasMore, me.id, me.username],
+  );
+  const typing = typingLine(typingNames(r.state, me.id, now));
+  const members = r.state.members;
+  const online = members.filter((m) => m.online);
+  const profiles = useMemo(() => new Map(members.map((m) => [m.id, m])), [members]);
+  profiles.set(me.id, { id: me.id, username: me.username, display_name: me.display_name, avatar_url: me.avatar_url, online: true });
+
+  const rSend = r.send;
+  const send = useCallback(
+    (text: string) => {
+      rSend(text);
+      scrollToEnd.current();
+    },
+    [rSend],
+  );
+  const dispatch = r.dispatch;
+
+  useEffect(() => {
+    if (!r.state.lastError) return;
+    const t = setTimeout(() => dispatch({ type: 'clear_error' }), 6000);
+    return () => clearTimeout(t);
+  }, [r.state.lastError, dispatch]);
+
+  async function leave() {
+    if (!confirm(`Leave ${room ? room.name : 'this room'}?`)) return;
+    setLeaving(true);
+    try {
+      await api.del(`/rooms/${roomId}/leave`);
+      props.onLeft(`You left ${room?.name ?? 'the room'}.`);
+    } catch (e) {
+      alert(errorText(e));
+      setLeaving(false);
+    }
+  }
+
+  if (r.access !== 'ok') {
+    return (
+      <section className="chat chat-empty" aria-label={room ? `Room ${room.name}` : 'Room'}>
+        {r.access === 'loading' && <p className="muted">Loading room…</p>}
+        {r.access === 'not_member' && (
+          <div className="gate">
+            <h1>{room ? `# ${room.name}` : 'Public room'}</h1>
+            {room?.description && <p className="muted">{room.description}</p>}
+            <p>You are not a member of this room yet.</p>
+            <button
+              className="primary"
+              onClick={async () => {
+                await props.onJoin();
+                r.reload();
+              }}
+            >
+              Join room
+            </button>
+          </div>
+        )}
+        {r.access === 'not_found' && (
+          <div className="gate">
+            <h1>Room not found</h1>
+            <p className="muted">It does not exist, or it is private and you have not been added.</p>
+            <a href="#/">Back to your rooms</a>
+          </div>
+        )}
+        {r.access === 'error' && (
+          <div className="gate">
+            <p className="error" role="alert">
+              {r.accessError}
+            </p>
+            <button onClick={r.reload}>Try again</button>
+          </div>
+        )}
+      </section>
+    );
+  }
+
+  const onDragEnter = (e: DragEvent) => {
+    if (!e.dataTransfer.types.includes('Files')) return;
+    e.preventDefault();
+    dragDepth.current++;
+    setDragging(true);
+  };
+  const onDragLeave = () => {
+    dragDepth.current = Math.max(0, dragDepth.current - 1);
+    if (dragDepth.current === 0) setDragging(false);
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    dragDepth.current = 0;
+    setDragging(false);
+    Array.from(e.dataTransfer.files).forEach(r.uploadFile);
+  };
+
+  return (
+    <section
+      className={`chat ${membersOpen ? 'members-open' : ''}`}
+      aria-label={room ? `Room ${room.name}` : `Room ${roomId}`}
+      onDragEnter={onDragEnter}
+      onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()}
+      onDragLeave={onDragLeave}
+      onDrop={onDrop}
+    >
+      <div className="chat-main">
+        <header className="room-header">
+          <div className="room-title">
+            <h1>
+              <span aria-hidden="true">{room?.is_private ? '🔒 ' : '# '}</span>
+              {room?.name ?? `Room ${roomId}`}
+            </h1>
+            {room?.description && <p className="room-desc">{room.description}</p>}
+          </div>
+          <ConnectionIndicator status={r.status} attempt={r.attempt} />
+          <button className="small" aria-expanded={membersOpen} aria-controls="member-panel" onClick={() => setMembersOpen((o) => !o)}>
+            Members <span className="count">{online.length}</span>
+          </button>
+          <button className="small ghost" onClick={leave} disabled={leaving}>
+            Leave room
+          </button>
+        </header>
+        <MessageList
+          key={roomId}
+          timeline={timeline}
+          profiles={profiles}
+          me={me}
+          hasMore={r.state.hasMore}
+          historyLoaded={r.state.historyLoaded}
+          loadingOlder={r.loadingOlder}
+          loadOlder={r.loadOlder}
+          roomName={room?.name ?? ''}
+          onOpenImage={setLightbox}
+          onDiscard={r.discard}
+          status={r.status}
+          scrollToEndRef={scrollToEnd}
+        />
+        <div className="below-list">
+          <p className="typing" aria-live="polite">
+            {typing}
+          </p>
+          {r.state.lastError && (
+            <p className="error small-text" role="alert">
+              {r.state.lastError}
+            </p>
+          )}
+          {r.uploads.map((u) => (
+            <div key={u.id} className="upload-row">
+              <span className="upload-name">{u.name}</span>
+              {u.error ? (
+                <>
+                  <span className="error small-text" role="alert">
+                    {u.error}
+                  </span>
+                  <button className="small ghost" onClick={() => r.dismissUpload(u.id)}>
+                    Dismiss
+                  </button>
+                </>
+              ) : (
+                <>
+                  <progress max={1} value={u.progress} aria-label={`Uploading ${u.name}`} />
+                  <button className="small ghost" onClick={u.abort}>
+                    Cancel
+                  </button>
+                </>
+              )}
+            </div>
+          ))}
+        </div>
+        <Composer onSend={send} onTyping={r.typing} onFiles={(files) => files.forEach(r.uploadFile)} offline={r.status !== 'open'} />
+        {dragging && (
+          <div className="drop-overlay" aria-hidden="true">
+            Drop files to share them in {room?.name ?? 'this room'}
+          </div>
+        )}
+      </div>
+      <MemberPanel
+        id="member-panel"
+        members={members}
+        me={me}
+        room={room}
+        roomId={roomId}
+        files={r.state.files}
+        onClose={() => setMembersOpen(false)}
+        onAdded={() => r.refreshMembers().catch(() => {})}
+        onOpenImage={setLightbox}
+      />
+      {lightbox && <Lightbox file={lightbox} onClose={() => setLightbox(null)} />}
+    </section>
+  );
+}
+
+export function ConnectionIndicator(props: { status: Status; attempt: number }) {
+  const label =
+    props.status === 'open' ? 'Connected' : props.status === 'connecting' || props.status === 'idle' ? 'Connecting…' : props.status === 'closed' ? 'Disconnected' : 'Reconnecting…';
+  return (
+    <span className={`conn conn-${props.status}`} role="status" title={props.attempt ? `Attempt ${props.attempt}` : undefined}>
+      <span className="conn-dot" aria-hidden="true" />
+      {label}
+    </span>
+  );
+}
+
+function Lightbox(props: { file: FileItem; onClose: () => void }) {
+  const close = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    close.current?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && props.onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [props]);
+  return (
+    <div className="lightbox" role="dialog" aria-modal="true" aria-label={props.file.filename} onClick={props.onClose}>
+      <figure onClick={(e) => e.stopPropagation()}>
+        <img src={props.file.file_url} alt={props.file.filename} />
+        <figcaption>
+          <span>{props.file.filename}</span>
+          <a href={props.file.file_url} download={props.file.filename}>
+            Download
+          </a>
+          <button ref={close} onClick={props.onClose}>
+            Close
+          </button>
+        </figcaption>
+      </figure>
+    </div>
+  );
+}

@@ -1,0 +1,120 @@
+import { useState, type FormEvent } from 'react';
+import { api, errorText } from '../api/client';
+import type { FileItem, Member, Room, User } from '../api/types';
+import { Avatar } from './Avatar';
+import { FileView } from './MessageList';
+
+export function MemberPanel(props: {
+  id: string;
+  members: Member[];
+  me: User;
+  room: Room | undefined;
+  roomId: number;
+  files: FileItem[];
+  onClose: () => void;
+  onAdded: () => void;
+  onOpenImage: (f: FileItem) => void;
+}) {
+  const sorted = [...props.members].sort(
+    (a, b) => Number(b.online) - Number(a.online) || (a.display_name || a.username).localeCompare(b.display_name || b.username),
+  );
+  const online = sorted.filter((m) => m.online);
+  const isOwner = props.room?.owner_id === props.me.id;
+  const files = [...props.files].sort((a, b) => b.id - a.id).slice(0, 20);
+  return (
+    <aside className="member-panel" id={props.id} aria-label="Room details">
+      <div className="panel-head">
+        <h2>Members</h2>
+        <button className="icon-button panel-close" aria-label="Close members" onClick={props.onClose}>
+          ×
+        </button>
+      </div>
+      <p className="online-line" aria-live="polite">
+        <span className="online-dot" aria-hidden="true" /> {online.length} online
+        {online.length > 0 && <span className="muted">: {online.map((m) => m.display_name || m.username).join(', ')}</span>}
+      </p>
+      <ul className="member-list" aria-label="Members">
+        {sorted.map((m) => (
+          <li key={m.id} className={m.online ? 'online' : 'offline'}>
+            <span className="avatar-wrap">
+              <Avatar name={m.display_name || m.username} id={m.id} url={m.avatar_url} size={30} />
+              <span className={`presence ${m.online ? 'on' : 'off'}`} aria-hidden="true" />
+            </span>
+            <span className="member-names">
+              <span className="member-name">
+                {m.display_name || m.username}
+                {m.id === props.me.id && <span className="muted"> (you)</span>}
+              </span>
+              <span className="member-handle">
+                @{m.username} · ID {m.id}
+              </span>
+            </span>
+            <span className="sr-only">{m.online ? 'online' : 'offline'}</span>
+          </li>
+        ))}
+      </ul>
+      {isOwner && props.room?.is_private && <AddMember roomId={props.roomId} onAdded={props.onAdded} />}
+      {files.length > 0 && (
+        <>
+          <h2 className="files-head">Files</h2>
+          <ul className="file-list">
+            {files.map((f) => (
+              <li key={f.id}>
+                <FileView file={f} onOpenImage={props.onOpenImage} />
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </aside>
+  );
+}
+
+/** The owner adds someone by user ID (shown in member lists and on each profile page). */
+function AddMember(props: { roomId: number; onAdded: () => void }) {
+  const [userId, setUserId] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const id = Number(userId);
+    if (!Number.isInteger(id) || id <= 0) {
+      setMsg({ ok: false, text: 'Enter a user ID (a whole number).' });
+      return;
+    }
+    setBusy(true);
+    setMsg(null);
+    try {
+      await api.post(`/rooms/${props.roomId}/members`, { user_id: id });
+      setMsg({ ok: true, text: `User ${id} was added.` });
+      setUserId('');
+      props.onAdded();
+    } catch (err) {
+      setMsg({ ok: false, text: errorText(err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="add-member" onSubmit={submit}>
+      <h3>Add a member</h3>
+      <p className="muted small-text">Ask them for the user ID shown on their profile page.</p>
+      <div className="inline-form">
+        <label className="sr-only" htmlFor="add-member-id">
+          User ID
+        </label>
+        <input id="add-member-id" inputMode="numeric" pattern="[0-9]*" placeholder="User ID" value={userId} onChange={(e) => setUserId(e.target.value)} />
+        <button type="submit" className="small primary" disabled={busy}>
+          Add member
+        </button>
+      </div>
+      {msg && (
+        <p className={msg.ok ? 'ok small-text' : 'error small-text'} role={msg.ok ? 'status' : 'alert'}>
+          {msg.text}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { dayLabel, fileSize, initials, isImage, linkify } from './format';
+
+describe('format', () => {
+  it('labels days', () => {
+    const now = Date.parse('2026-11-23T12:00:00Z');
+    expect(dayLabel('2026-11-23', now)).toBe('Today');
+    expect(dayLabel('2026-11-22', now)).toBe('Yesterday');
+    expect(dayLabel('2026-11-01', now)).not.toMatch(/Today|Yesterday/);
+  });
+  it('sizes', () => {
+    expect(fileSize(12)).toBe('12 B');
+    expect(fileSize(2048)).toBe('2.0 KB');
+    expect(fileSize(5 * 1024 * 1024)).toBe('5.0 MB');
+  });
+  it('initials', () => {
+    expect(initials('Ada Lovelace')).toBe('AL');
+    expect(initials('bob')).toBe('BO');
+    expect(initials('mary_jane')).toBe('MJ');
+  });
+  it('links only http(s) and leaves trailing punctuation out', () => {
+    expect(linkify('see https://a.example/x?y=1. and javascript:alert(1)')).toEqual([
+      { text: 'see ' },
+      { text: 'https://a.example/x?y=1', href: 'https://a.example/x?y=1' },
+      { text: '. and javascript:alert(1)' },
+    ]);
+  });
+  it('recognises raster images only (never SVG)', () => {
+    expect(isImage('image/png')).toBe(true);
+    expect(isImage('image/svg+xml')).toBe(false);
+    expect(isImage('application/pdf')).toBe(false);
+  });
+});

@@ -1,0 +1,22 @@
+// Package sqlstore implements the store ports (users, rooms, membership,
+// messages) with gorm, on PostgreSQL (pgx) or SQLite (mattn/go-sqlite3), and
+// applies the schema in chat/migrations with golang-migrate.
+//
+//	db, err := sqlstore.Open(ctx, sqlstore.Postgres, os.Getenv("DATABASE_URL"))
+//	err = db.Migrate(ctx, "up")
+//	deps := application.Deps{Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages()}
+//
+// One implementation serves both dialects: the SQL it sends is the subset
+// both understand (ON CONFLICT DO NOTHING, UPDATE ... RETURNING). Driver
+// errors are translated here into chat/domain kinds; nothing above this
+// package sees a gorm, pgx or sqlite3 error. Row structs with gorm tags stay
+// in this package; callers get domain types, times in UTC.
+//
+// SQLite allows one writer at a time, so Open gives it two pools over the
+// same file: a single-connection write pool whose transactions begin
+// IMMEDIATE (writers queue in Go instead of failing with SQLITE_BUSY), and a
+// read-only pool for the reads, which WAL lets run beside the writer.
+//
+// sqlstore imports chat/domain packages, chat/ports, chat/migrations, gorm,
+// the two drivers and golang-migrate; never chat/application.
+package sqlstore

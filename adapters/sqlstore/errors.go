@@ -1,0 +1,84 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
+
+	"chat/domain"
+)
+
+// violation is the constraint a failed statement broke, whatever the driver.
+type violation uint8
+
+const (
+	noViolation violation = iota
+	uniqueViolation
+	foreignKeyViolation
+)
+
+func violationOf(err error) violation {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "23505":
+			return uniqueViolation
+		case "23503":
+			return foreignKeyViolation
+		}
+		return noViolation
+	}
+	var lite sqlite3.Error
+	if errors.As(err, &lite) {
+		switch lite.ExtendedCode {
+		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+			return uniqueViolation
+		case sqlite3.ErrConstraintForeignKey:
+			return foreignKeyViolation
+		}
+	}
+	return noViolation
+}
+
+// unavailable reports a database that cannot be reached or is too busy to
+// answer now: worth a retry, not a bug.
+func unavailable(err error) bool {
+	var conn *pgconn.ConnectError
+	if errors.As(err, &conn) {
+		return true
+	}
+	var lite sqlite3.Error
+	return errors.As(err, &lite) && (lite.Code == sqlite3.ErrBusy || lite.Code == sqlite3.ErrLocked)
+}
+
+// fail translates an error the caller had no more specific meaning for.
+// Context errors pass through (wrapped), so callers still see
+// context.Canceled; constraint violations become Conflict and NotFound.
+func fail(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: %w", op, err)
+	case unavailable(err):
+		return domain.Wrap(domain.Unavailable, "", op+": database unavailable", err)
+	}
+	switch violationOf(err) {
+	case uniqueViolation:
+		return domain.Wrap(domain.Conflict, "", op+": already exists", err)
+	case foreignKeyViolation:
+		return domain.Wrap(domain.NotFound, "", op+": a referenced row does not exist", err)
+	}
+	return domain.Wrap(domain.Internal, "", op, err)
+}
+
+func errUserNotFound(err error) error {
+	return domain.Wrap(domain.NotFound, "user_not_found", "user not found", err)
+}
+
+func errRoomNotFound(err error) error {
+	return domain.Wrap(domain.NotFound, "room_not_found", "room not found", err)
+}

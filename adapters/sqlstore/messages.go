@@ -1,0 +1,124 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"chat/domain"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/ports"
+)
+
+var _ ports.MessageStore = (*MessageStore)(nil)
+
+// MessageStore implements ports.MessageStore on the messages table.
+type MessageStore struct{ db *DB }
+
+// nextSeq bumps the room's counter and returns the new value. The row lock
+// it takes serialises appends to one room until the insert commits, so seqs
+// are unique and gap-free; an append that rolls back rolls its bump back.
+const nextSeq = `UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`
+
+var errNoRoom = errors.New("no such room")
+
+func (s *MessageStore) Append(ctx context.Context, m message.Message) (message.Message, bool, error) {
+	row := toMessageRow(m)
+	row.ID, row.Seq = 0, 0
+	var first *messageRow
+	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if row.ClientID != nil {
+			found, err := byClientID(tx, row.UserID, *row.ClientID)
+			if err != nil || found != nil {
+				first = found
+				return err
+			}
+		}
+		var seq []int64
+		if err := tx.Raw(nextSeq, row.RoomID).Scan(&seq).Error; err != nil {
+			return err
+		}
+		if len(seq) == 0 {
+			return errNoRoom
+		}
+		row.Seq = seq[0]
+		return tx.Create(&row).Error
+	})
+	switch {
+	case errors.Is(err, errNoRoom):
+		return message.Message{}, false, errRoomNotFound(nil)
+	case err != nil && row.ClientID != nil && violationOf(err) == uniqueViolation:
+		// A concurrent retry with the same key committed first (PostgreSQL;
+		// SQLite's single writer saw it above). Its copy is the message.
+		found, rerr := byClientID(s.db.read.WithContext(ctx), row.UserID, *row.ClientID)
+		if rerr != nil {
+			return message.Message{}, false, fail("append message: read the first copy", rerr)
+		}
+		if found == nil {
+			return message.Message{}, false, fail("append message", err)
+		}
+		return found.domain(), false, nil
+	case violationOf(err) == foreignKeyViolation:
+		return message.Message{}, false, errUserNotFound(err)
+	case err != nil:
+		return message.Message{}, false, fail("append message", err)
+	case first != nil:
+		return first.domain(), false, nil
+	}
+	return row.domain(), true, nil
+}
+
+// byClientID returns the message with the sender's key, or nil. The
+// partial unique index messages_user_client_key answers it.
+func byClientID(db *gorm.DB, userID int64, clientID string) (*messageRow, error) {
+	var rows []messageRow
+	if err := db.Where("user_id = ? AND client_id = ?", userID, clientID).Limit(1).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
+}
+
+// Before is one backward range scan of messages_room_id_idx.
+func (s *MessageStore) Before(ctx context.Context, r room.ID, before message.ID, limit int) ([]message.Message, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	q := s.db.read.WithContext(ctx).Where("room_id = ?", int64(r))
+	if before > 0 {
+		q = q.Where("id < ?", int64(before))
+	}
+	return s.page(q.Order("id DESC").Limit(limit), "read history")
+}
+
+// After is one forward range scan of the (room_id, seq) unique index.
+func (s *MessageStore) After(ctx context.Context, r room.ID, afterSeq int64, limit int) ([]message.Message, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	q := s.db.read.WithContext(ctx).Where("room_id = ? AND seq > ?", int64(r), afterSeq)
+	return s.page(q.Order("seq").Limit(limit), "read messages after seq")
+}
+
+func (s *MessageStore) page(q *gorm.DB, op string) ([]message.Message, error) {
+	var rows []messageRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fail(op, err)
+	}
+	out := make([]message.Message, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+func checkLimit(limit int) error {
+	if limit < 1 {
+		return domain.Errorf(domain.Invalid, "invalid_limit", "limit must be positive")
+	}
+	return nil
+}

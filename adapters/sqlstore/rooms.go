@@ -1,0 +1,129 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"chat/domain/room"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+var (
+	_ ports.RoomStore   = (*RoomStore)(nil)
+	_ ports.MemberStore = (*MemberStore)(nil)
+)
+
+// RoomStore implements ports.RoomStore on the rooms table.
+type RoomStore struct{ db *DB }
+
+// insertMember is idempotent: the primary key (room_id, user_id) turns a
+// second insert into nothing, and RowsAffected tells which happened.
+const insertMember = `INSERT INTO room_members (room_id, user_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
+
+func (s *RoomStore) Create(ctx context.Context, r room.Room) (room.Room, error) {
+	row := toRoomRow(r)
+	row.ID = 0
+	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return tx.Exec(insertMember, row.ID, row.OwnerID, row.CreatedAt).Error
+	})
+	if violationOf(err) == foreignKeyViolation {
+		return room.Room{}, errUserNotFound(err)
+	}
+	if err != nil {
+		return room.Room{}, fail("create room", err)
+	}
+	return row.domain(), nil
+}
+
+func (s *RoomStore) ByID(ctx context.Context, id room.ID) (room.Room, error) {
+	var row roomRow
+	err := s.db.read.WithContext(ctx).Where("id = ?", int64(id)).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return room.Room{}, errRoomNotFound(nil)
+	}
+	if err != nil {
+		return room.Room{}, fail("read room", err)
+	}
+	return row.domain(), nil
+}
+
+// Visible reads public rooms through rooms_public_idx and the user's rooms
+// through room_members_user_idx.
+func (s *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Room, error) {
+	var rows []roomRow
+	err := s.db.read.WithContext(ctx).
+		Where("NOT is_private OR id IN (SELECT room_id FROM room_members WHERE user_id = ?)", int64(u)).
+		Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, fail("list visible rooms", err)
+	}
+	out := make([]room.Room, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// MemberStore implements ports.MemberStore on the room_members table.
+type MemberStore struct{ db *DB }
+
+func (s *MemberStore) Add(ctx context.Context, r room.ID, u user.ID) (bool, error) {
+	res := s.db.write.WithContext(ctx).Exec(insertMember, int64(r), int64(u), stamp(time.Time{}))
+	if violationOf(res.Error) == foreignKeyViolation {
+		// Which one is missing? Only this rare path pays for asking.
+		if _, err := s.db.Rooms().ByID(ctx, r); err != nil {
+			return false, err
+		}
+		return false, errUserNotFound(res.Error)
+	}
+	if res.Error != nil {
+		return false, fail("add member", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+func (s *MemberStore) Remove(ctx context.Context, r room.ID, u user.ID) (bool, error) {
+	res := s.db.write.WithContext(ctx).Exec(`DELETE FROM room_members WHERE room_id = ? AND user_id = ?`, int64(r), int64(u))
+	if res.Error != nil {
+		return false, fail("remove member", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// IsMember is one primary-key lookup: every authorization check runs it.
+func (s *MemberStore) IsMember(ctx context.Context, r room.ID, u user.ID) (bool, error) {
+	var n int64
+	err := s.db.read.WithContext(ctx).Raw(`SELECT COUNT(*) FROM room_members WHERE room_id = ? AND user_id = ?`, int64(r), int64(u)).Scan(&n).Error
+	if err != nil {
+		return false, fail("check membership", err)
+	}
+	return n > 0, nil
+}
+
+func (s *MemberStore) Members(ctx context.Context, r room.ID) ([]user.User, error) {
+	var rows []userRow
+	err := s.db.read.WithContext(ctx).
+		Select("users.*").
+		Joins("JOIN room_members ON room_members.user_id = users.id").
+		Where("room_members.room_id = ?", int64(r)).
+		Order("users.username").Find(&rows).Error
+	if err != nil {
+		return nil, fail("list members", err)
+	}
+	out := make([]user.User, len(rows))
+	for i, row := range rows {
+		u, err := row.domain()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = u
+	}
+	return out, nil
+}

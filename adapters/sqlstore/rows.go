@@ -1,0 +1,115 @@
+package sqlstore
+
+import (
+	"fmt"
+	"time"
+
+	"chat/domain"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+)
+
+// Rows mirror the tables of chat/migrations; the migrations, not gorm,
+// define the schema. Each maps to and from its domain type.
+
+type userRow struct {
+	ID           int64     `gorm:"column:id;primaryKey"`
+	Username     string    `gorm:"column:username"`
+	Email        string    `gorm:"column:email"`
+	PasswordHash string    `gorm:"column:password_hash"`
+	DisplayName  string    `gorm:"column:display_name"`
+	Bio          string    `gorm:"column:bio"`
+	AvatarKey    string    `gorm:"column:avatar_key"`
+	CreatedAt    time.Time `gorm:"column:created_at"`
+}
+
+func (userRow) TableName() string { return "users" }
+
+func toUserRow(u user.User) userRow {
+	return userRow{
+		ID: int64(u.ID), Username: u.Username.String(), Email: u.Email, PasswordHash: u.PasswordHash,
+		DisplayName: u.DisplayName, Bio: u.Bio, AvatarKey: u.AvatarKey, CreatedAt: stamp(u.CreatedAt),
+	}
+}
+
+func (r userRow) domain() (user.User, error) {
+	name, err := user.NewUsername(r.Username)
+	if err != nil {
+		return user.User{}, domain.Wrap(domain.Internal, "", fmt.Sprintf("stored username of user %d is invalid", r.ID), err)
+	}
+	return user.User{
+		ID: user.ID(r.ID), Username: name, Email: r.Email, PasswordHash: r.PasswordHash,
+		DisplayName: r.DisplayName, Bio: r.Bio, AvatarKey: r.AvatarKey, CreatedAt: r.CreatedAt.UTC(),
+	}, nil
+}
+
+type roomRow struct {
+	ID          int64     `gorm:"column:id;primaryKey"`
+	Name        string    `gorm:"column:name"`
+	Description string    `gorm:"column:description"`
+	IsPrivate   bool      `gorm:"column:is_private"`
+	OwnerID     int64     `gorm:"column:owner_id"`
+	CreatedAt   time.Time `gorm:"column:created_at"`
+}
+
+func (roomRow) TableName() string { return "rooms" }
+
+func toRoomRow(r room.Room) roomRow {
+	return roomRow{
+		ID: int64(r.ID), Name: r.Name, Description: r.Description, IsPrivate: r.IsPrivate,
+		OwnerID: int64(r.OwnerID), CreatedAt: stamp(r.CreatedAt),
+	}
+}
+
+func (r roomRow) domain() room.Room {
+	return room.Room{
+		ID: room.ID(r.ID), Name: r.Name, Description: r.Description, IsPrivate: r.IsPrivate,
+		OwnerID: user.ID(r.OwnerID), CreatedAt: r.CreatedAt.UTC(),
+	}
+}
+
+type messageRow struct {
+	ID        int64     `gorm:"column:id;primaryKey"`
+	RoomID    int64     `gorm:"column:room_id"`
+	Seq       int64     `gorm:"column:seq"`
+	UserID    int64     `gorm:"column:user_id"`
+	Username  string    `gorm:"column:username"`
+	Content   string    `gorm:"column:content"`
+	ClientID  *string   `gorm:"column:client_id"` // NULL when the client sent no key
+	CreatedAt time.Time `gorm:"column:created_at"`
+}
+
+func (messageRow) TableName() string { return "messages" }
+
+func toMessageRow(m message.Message) messageRow {
+	r := messageRow{
+		ID: int64(m.ID), RoomID: int64(m.RoomID), Seq: m.Seq, UserID: int64(m.UserID),
+		Username: m.Username, Content: m.Content, CreatedAt: stamp(m.CreatedAt),
+	}
+	if m.ClientID != "" {
+		r.ClientID = &m.ClientID
+	}
+	return r
+}
+
+func (r messageRow) domain() message.Message {
+	m := message.Message{
+		ID: message.ID(r.ID), RoomID: room.ID(r.RoomID), Seq: r.Seq, UserID: user.ID(r.UserID),
+		Username: r.Username, Content: r.Content, CreatedAt: r.CreatedAt.UTC(),
+	}
+	if r.ClientID != nil {
+		m.ClientID = *r.ClientID
+	}
+	return m
+}
+
+// stamp returns t as the stores keep times — in UTC, to the microsecond,
+// the finest PostgreSQL keeps, so a value returned on write equals the one
+// read back — or now when t is zero.
+func stamp(t time.Time) time.Time {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}

@@ -1,0 +1,135 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"chat/adapters/sqlstore"
+	"chat/domain"
+	"chat/domain/message"
+	"chat/ports/porttest"
+	"chat/test/services"
+)
+
+// dialects opens a fresh, empty database of each dialect.
+var dialects = []struct {
+	name string
+	dsn  func(t *testing.T) string
+}{
+	{sqlstore.Postgres, func(t *testing.T) string { return services.Postgres(t) }},
+	{sqlstore.SQLite, func(t *testing.T) string { return filepath.Join(t.TempDir(), "chat.db") }},
+}
+
+func open(t *testing.T, dialect, dsn string) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), dialect, dsn)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", dialect, err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+func TestStores(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			porttest.Stores(t, func(t *testing.T) porttest.StoreSet {
+				db := open(t, d.name, d.dsn(t))
+				if err := db.Migrate(context.Background(), "up"); err != nil {
+					t.Fatalf("Migrate up: %v", err)
+				}
+				return porttest.StoreSet{Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages()}
+			})
+		})
+	}
+}
+
+func TestMigrateUpDownUp(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := open(t, d.name, d.dsn(t))
+			version := func(want uint) {
+				t.Helper()
+				v, dirty, err := db.Version(ctx)
+				if err != nil || v != want || dirty {
+					t.Fatalf("Version = %d, dirty %v, %v; want %d, clean", v, dirty, err, want)
+				}
+			}
+			version(0)
+			for _, step := range []struct {
+				dir  string
+				want uint
+			}{{"up", 1}, {"up", 1}, {"down", 0}, {"down", 0}, {"up", 1}} {
+				if err := db.Migrate(ctx, step.dir); err != nil {
+					t.Fatalf("Migrate %s: %v", step.dir, err)
+				}
+				version(step.want)
+			}
+			// The stores work on the re-created schema, and the pools
+			// survived the migrations' own connections closing.
+			if err := db.Ping(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Rooms().Visible(ctx, 1); err != nil {
+				t.Fatalf("Visible after up/down/up: %v", err)
+			}
+		})
+	}
+}
+
+func TestOpenRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name, dialect, dsn string
+	}{
+		{"unknown dialect", "mysql", "whatever"},
+		{"sqlite in memory", sqlstore.SQLite, ":memory:"},
+		{"sqlite without a path", sqlstore.SQLite, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := sqlstore.Open(context.Background(), tc.dialect, tc.dsn)
+			if err == nil {
+				db.Close()
+				t.Fatal("Open succeeded")
+			}
+			if k := domain.KindOf(err); k != domain.Invalid {
+				t.Errorf("kind = %v, want invalid (err: %v)", k, err)
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			db := open(t, d.name, d.dsn(t))
+			err := db.Migrate(context.Background(), "sideways")
+			if k := domain.KindOf(err); k != domain.Invalid {
+				t.Errorf("Migrate(sideways): kind %v, want invalid (err: %v)", k, err)
+			}
+			if err := db.Migrate(context.Background(), "up"); err != nil {
+				t.Fatal(err)
+			}
+			// A cancelled caller gets its context error back, not Internal.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			_, err = db.Rooms().Visible(ctx, 1)
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Visible(cancelled ctx) = %v, want context.Canceled", err)
+			}
+			_, _, err = db.Messages().Append(ctx, message.Message{RoomID: 1, UserID: 1, Content: "x"})
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Append(cancelled ctx) = %v, want context.Canceled", err)
+			}
+		})
+	}
+}

@@ -26,7 +26,7 @@ func migrate(ctx context.Context, cfg config, dir string, stdout io.Writer) erro
 	default:
 		return fmt.Errorf("%s", usage)
 	}
-	v, dirty, err := db.Version()
+	v, dirty, err := db.Version(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// api is a small client of chatd's REST API: just what setup and the rest
+// scenario need.
+type api struct {
+	base string // http://host:port of the first instance
+	hc   *http.Client
+}
+
+func newAPI(base string) *api {
+	return &api{
+		base: strings.TrimRight(base, "/"),
+		hc: &http.Client{
+			Timeout:   60 * time.Second,
+			Transport: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute},
+		},
+	}
+}
+
+// call sends a JSON request and decodes a JSON answer into out (if not nil).
+// Any status other than want is an error carrying the problem's detail.
+func (a *api) call(ctx context.Context, method, path, token string, body, out any, want ...int) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	ok := false
+	for _, w := range want {
+		ok = ok || resp.StatusCode == w
+	}
+	if !ok {
+		detail, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(detail))
+	}
+	if out == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+const benchPassword = "chatbench-password"
+
+func (a *api) register(ctx context.Context, name string) error {
+	return a.call(ctx, http.MethodPost, "/auth/register", "", map[string]string{"username": name, "password": benchPassword}, nil, http.StatusCreated)
+}
+
+func (a *api) login(ctx context.Context, name string) (string, error) {
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	err := a.call(ctx, http.MethodPost, "/auth/login", "", map[string]string{"username": name, "password": benchPassword}, &out, http.StatusOK)
+	if err == nil && out.AccessToken == "" {
+		err = fmt.Errorf("login %s: no access_token in the answer", name)
+	}
+	return out.AccessToken, err
+}
+
+func (a *api) createRoom(ctx context.Context, token, name string) (int64, error) {
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	err := a.call(ctx, http.MethodPost, "/rooms", token, map[string]any{"name": name, "is_private": false}, &out, http.StatusCreated, http.StatusOK)
+	return out.ID, err
+}
+
+func (a *api) join(ctx context.Context, token string, room int64) error {
+	return a.call(ctx, http.MethodPost, "/rooms/"+strconv.FormatInt(room, 10)+"/join", token, nil, nil,
+		http.StatusOK, http.StatusCreated, http.StatusNoContent, http.StatusConflict)
+}
+
+// history fetches one page of a room's messages and returns its length.
+func (a *api) history(ctx context.Context, token string, room int64, limit int) (int, error) {
+	var page []json.RawMessage
+	err := a.call(ctx, http.MethodGet, "/rooms/"+strconv.FormatInt(room, 10)+"/messages?limit="+strconv.Itoa(limit), token, nil, &page, http.StatusOK)
+	return len(page), err
+}
+
+// runID is a short random prefix that keeps one run's user and room names
+// apart from every other run's.
+func runID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// forEach runs fn(i) for i in [0, n) on at most workers goroutines and
+// stops at the first error.
+func forEach(ctx context.Context, n, workers int, fn func(ctx context.Context, i int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for i := range n {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return fn(gctx, i) })
+	}
+	return g.Wait()
+}
+
+// chatdSetup describes the users, rooms and sockets a chatd run needs.
+type chatdSetup struct {
+	instances []string // base URLs; REST goes to the first
+	rooms     int
+	members   int // sockets per room
+	users     int // distinct users; member j of room r is user (r·members+j) mod users
+	clients   []*http.Client
+	log       io.Writer
+}
+
+// world is what setup created: users with their tokens and rooms with their ids.
+type world struct {
+	setup   chatdSetup
+	api     *api
+	run     string
+	names   []string
+	tokens  []string
+	roomIDs []int64
+	fleet   *fleet
+}
+
+// userOf is the user behind member j of room r.
+func (s chatdSetup) userOf(r, j int) int { return (r*s.members + j) % s.users }
+
+// setupChatd registers and logs in the users (argon2id makes each of those
+// tens of milliseconds, so each user logs in once and its token is reused),
+// creates the rooms and joins the members, all through the API.
+func setupChatd(ctx context.Context, s chatdSetup) (*world, error) {
+	if s.users < s.members {
+		s.users = s.members // members of one room must be distinct users
+	}
+	s.users = min(s.users, s.rooms*s.members)
+	a := newAPI(s.instances[0])
+	w := &world{setup: s, api: a, run: runID(), names: make([]string, s.users), tokens: make([]string, s.users), roomIDs: make([]int64, s.rooms)}
+	workers := 16
+	start := time.Now()
+	var done atomic.Int64
+	err := forEach(ctx, s.users, workers, func(ctx context.Context, i int) error {
+		name := fmt.Sprintf("cb%su%d", w.run, i)
+		if err := a.register(ctx, name); err != nil {
+			return err
+		}
+		tok, err := a.login(ctx, name)
+		if err != nil {
+			return err
+		}
+		w.names[i], w.tokens[i] = name, tok
+		if n := done.Add(1); n%200 == 0 {
+			fmt.Fprintf(s.log, "  %d/%d users registered and logged in\n", n, s.users)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register users: %w", err)
+	}
+	fmt.Fprintf(s.log, "  %d users registered and logged in in %v\n", s.users, time.Since(start).Round(time.Millisecond))
+	err = forEach(ctx, s.rooms, workers, func(ctx context.Context, r int) error {
+		id, err := a.createRoom(ctx, w.tokens[s.userOf(r, 0)], fmt.Sprintf("cb-%s-r%d", w.run, r))
+		w.roomIDs[r] = id
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create rooms: %w", err)
+	}
+	err = forEach(ctx, s.rooms*s.members, workers*2, func(ctx context.Context, k int) error {
+		r, j := k/s.members, k%s.members
+		if j == 0 {
+			return nil // the creator is already a member
+		}
+		return a.join(ctx, w.tokens[s.userOf(r, j)], w.roomIDs[r])
+	})
+	if err != nil {
+		return nil, fmt.Errorf("join rooms: %w", err)
+	}
+	w.fleet = &fleet{rooms: make([][]*sock, s.rooms)}
+	id := 0
+	for r := range s.rooms {
+		for j := range s.members {
+			inst := wsBase(s.instances[id%len(s.instances)])
+			u := fmt.Sprintf("%s/ws/rooms/%d?token=%s", inst, w.roomIDs[r], url.QueryEscape(w.tokens[s.userOf(r, j)]))
+			w.fleet.rooms[r] = append(w.fleet.rooms[r], &sock{id: id, room: r, url: u, client: s.clients[id%len(s.clients)]})
+			id++
+		}
+	}
+	return w, nil
+}
+
+// wsBase turns http(s)://host into ws(s)://host.
+func wsBase(base string) string {
+	base = strings.TrimRight(base, "/")
+	if rest, ok := strings.CutPrefix(base, "https://"); ok {
+		return "wss://" + rest
+	}
+	if rest, ok := strings.CutPrefix(base, "http://"); ok {
+		return "ws://" + rest
+	}
+	return base
+}
+
+// baselineFleet is the fleet for the in-process baseline server: no users,
+// rooms are just numbers.
+func baselineFleet(base string, rooms, members int, clients []*http.Client) *fleet {
+	f := &fleet{rooms: make([][]*sock, rooms)}
+	id := 0
+	for r := range rooms {
+		for range members {
+			u := fmt.Sprintf("%s/ws/rooms/%d", base, r+1)
+			f.rooms[r] = append(f.rooms[r], &sock{id: id, room: r, url: u, client: clients[id%len(clients)]})
+			id++
+		}
+	}
+	return f
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chatbench:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the parsed command line; it is also written into the JSON report.
+type config struct {
+	URLs           []string      `json:"urls"`
+	Scenario       string        `json:"scenario"`
+	Rooms          int           `json:"rooms,omitempty"`
+	Members        int           `json:"members,omitempty"`
+	Users          int           `json:"users,omitempty"`
+	Duration       time.Duration `json:"duration_ns"`
+	Warmup         time.Duration `json:"warmup_ns"`
+	Step           time.Duration `json:"step_ns"`
+	StartRate      float64       `json:"start_rate,omitempty"`
+	RateFactor     float64       `json:"rate_factor"`
+	MaxSteps       int           `json:"max_steps"`
+	FixedRates     []float64     `json:"fixed_rates"`
+	Messages       int           `json:"messages,omitempty"`
+	Concurrency    int           `json:"concurrency"`
+	JSON           string        `json:"-"`
+	SourceIPs      []string      `json:"source_ips,omitempty"`
+	PprofURL       string        `json:"pprof_url,omitempty"`
+	CPUProfileStep int           `json:"cpuprofile_step"`
+	ServerPID      int           `json:"server_pid,omitempty"`
+	Quiet          bool          `json:"-"`
+
+	set map[string]bool // flags given on the command line
+}
+
+var scenarios = []string{"fanout", "persist", "idle", "rest", "baseline", "standard", "smoke"}
+
+func parseConfig(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("chatbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	urls := fs.String("url", "http://localhost:8000", "chatd base URL, or a comma list of instances (sockets round-robin, REST to the first)")
+	fs.StringVar(&c.Scenario, "scenario", "smoke", strings.Join(scenarios, "|"))
+	fs.IntVar(&c.Rooms, "rooms", 0, "rooms (0: the scenario's default)")
+	fs.IntVar(&c.Members, "members", 0, "sockets per room (0: the scenario's default)")
+	fs.IntVar(&c.Users, "users", 200, "distinct users behind the sockets (each logs in once)")
+	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of the idle hold and of each rest loop; for baseline, the whole ladder's budget")
+	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "warm-up before the measured steps")
+	fs.DurationVar(&c.Step, "step", 20*time.Second, "length of each load step")
+	fs.Float64Var(&c.StartRate, "start-rate", 0, "first step's offered rate: deliveries/s (fanout, baseline) or messages/s (persist); 0: the scenario's default")
+	fs.Float64Var(&c.RateFactor, "rate-factor", 1.5, "rate multiplier between steps")
+	fs.IntVar(&c.MaxSteps, "max-steps", 20, "most steps of the ladder")
+	fixed := fs.String("fixed-rates", "10000,30000", "fixed loads to report p99 at, deliveries/s (empty: none)")
+	fs.IntVar(&c.Messages, "messages", 50, "messages sent by the smoke run")
+	fs.IntVar(&c.Concurrency, "concurrency", 16, "closed-loop workers of the rest scenario")
+	fs.StringVar(&c.JSON, "json", "", "also write the report as JSON to this file")
+	ips := fs.String("source-ips", "", "comma list of local addresses to dial from, e.g. 127.0.0.1,127.0.0.2 (beyond ~28k sockets)")
+	fs.StringVar(&c.PprofURL, "pprof-url", "", "chatd's pprof listener (PPROF_ADDR), e.g. http://127.0.0.1:6060")
+	fs.IntVar(&c.CPUProfileStep, "cpuprofile-step", -1, "phase index (as printed) during which to take a CPU profile of chatd; needs -pprof-url")
+	fs.IntVar(&c.ServerPID, "server-pid", 0, "chatd's process id for RSS (default: the process listening on -url's port)")
+	fs.BoolVar(&c.Quiet, "quiet", false, "no progress lines")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	c.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
+	c.URLs = splitList(*urls)
+	c.SourceIPs = splitList(*ips)
+	for _, s := range splitList(*fixed) {
+		r, err := strconv.ParseFloat(s, 64)
+		if err != nil || r <= 0 {
+			return c, fmt.Errorf("-fixed-rates: %q is not a positive number", s)
+		}
+		c.FixedRates = append(c.FixedRates, r)
+	}
+	switch {
+	case !contains(scenarios, c.Scenario):
+		return c, fmt.Errorf("-scenario %q: want one of %s", c.Scenario, strings.Join(scenarios, ", "))
+	case len(c.URLs) == 0:
+		return c, errors.New("-url is empty")
+	case c.RateFactor <= 1:
+		return c, errors.New("-rate-factor must be above 1")
+	case c.Step <= 0 || c.Warmup < 0 || c.Duration <= 0:
+		return c, errors.New("-step and -duration must be positive, -warmup not negative")
+	case c.Rooms < 0 || c.Members < 0 || c.Users <= 0 || c.Concurrency <= 0 || c.Messages <= 0 || c.MaxSteps <= 0:
+		return c, errors.New("-rooms, -members must not be negative; -users, -concurrency, -messages, -max-steps must be positive")
+	case c.CPUProfileStep >= 0 && c.PprofURL == "":
+		return c, errors.New("-cpuprofile-step needs -pprof-url")
+	}
+	return c, nil
+}
+
+// or returns v, or def when v is zero (the flag was left to the scenario).
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// run parses args, runs the chosen scenario, prints the report to stdout and
+// writes it as JSON when asked. It returns an error when the run could not be
+// made, or when the smoke run's exactness check fails.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg, err := parseConfig(args, stdout)
+	if err != nil {
+		return err
+	}
+	b, err := newBench(cfg, stdout)
+	if err != nil {
+		return err
+	}
+	rep := b.newReport()
+	runErr := b.runScenario(ctx, rep)
+	rep.Finished = time.Now().UTC()
+	printReport(stdout, rep)
+	if cfg.JSON != "" {
+		if err := writeJSON(cfg.JSON, rep); err != nil {
+			return errors.Join(runErr, err)
+		}
+	}
+	return runErr
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// report is everything one chatbench invocation measured.
+type report struct {
+	Scenario    string           `json:"scenario"`
+	Started     time.Time        `json:"started"`
+	Finished    time.Time        `json:"finished"`
+	Params      config           `json:"params"`
+	Machine     machine          `json:"machine"`
+	Bar         string           `json:"bar"`
+	Results     []scenarioResult `json:"results"`
+	Comparisons []metric         `json:"comparisons,omitempty"`
+}
+
+type machine struct {
+	NumCPU     int    `json:"nproc"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	GoVersion  string `json:"go_version"`
+	OS         string `json:"os"`
+	Arch       string `json:"arch"`
+	CPUModel   string `json:"cpu_model,omitempty"`
+	MemTotal   string `json:"mem_total,omitempty"`
+}
+
+// scenarioResult is one scenario's outcome: the per-phase rows of a load
+// ladder (if any) and the headline metrics.
+type scenarioResult struct {
+	Name    string        `json:"name"`
+	Target  string        `json:"target"`
+	Rooms   int           `json:"rooms,omitempty"`
+	Members int           `json:"members,omitempty"`
+	Sockets int           `json:"sockets,omitempty"`
+	Phases  []phaseResult `json:"phases,omitempty"`
+	Metrics []metric      `json:"metrics"`
+	Notes   []string      `json:"notes,omitempty"`
+	Error   string        `json:"error,omitempty"`
+}
+
+type metric struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
+}
+
+func (r *scenarioResult) add(name string, v float64, unit string) {
+	r.Metrics = append(r.Metrics, metric{name, v, unit})
+}
+
+// metric returns the value of a named metric and whether it exists.
+func (r *scenarioResult) metric(name string) (float64, bool) {
+	for _, m := range r.Metrics {
+		if m.Name == name {
+			return m.Value, true
+		}
+	}
+	return 0, false
+}
+
+func thisMachine() machine {
+	m := machine{
+		NumCPU:     runtime.NumCPU(),
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		GoVersion:  runtime.Version(),
+		OS:         runtime.GOOS,
+		Arch:       runtime.GOARCH,
+	}
+	m.CPUModel = procField("/proc/cpuinfo", "model name")
+	m.MemTotal = procField("/proc/meminfo", "MemTotal")
+	return m
+}
+
+// procField returns the value of the first "key: value" line of a /proc file.
+func procField(path, key string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+func printReport(w io.Writer, rep *report) {
+	m := rep.Machine
+	fmt.Fprintf(w, "\nchatbench %s — %d CPU (%s), GOMAXPROCS %d, %s, %s\n", rep.Scenario, m.NumCPU, m.CPUModel, m.GOMAXPROCS, m.GoVersion, rep.Finished.Sub(rep.Started).Round(time.Second))
+	fmt.Fprintf(w, "bar: %s\n", rep.Bar)
+	for _, r := range rep.Results {
+		fmt.Fprintf(w, "\n== %s against %s", r.Name, r.Target)
+		if r.Sockets > 0 {
+			fmt.Fprintf(w, " (%d rooms × %d members = %d sockets)", r.Rooms, r.Members, r.Sockets)
+		}
+		fmt.Fprintln(w)
+		if len(r.Phases) > 0 {
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "phase\tkind\toffered/s\tsends\treceived\t≤1s %\tachieved/s\tp50 ms\tp99 ms\tp99.9 ms\tmax ms\tsend lag ms\tdead\t\t")
+			for _, p := range r.Phases {
+				fmt.Fprintf(tw, "%d\t%s\t%.0f\t%d\t%d\t%.2f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%s\t\n",
+					p.Index, p.Kind, p.OfferedRate, p.Sends, p.Received, p.WithinPct, p.AchievedRate,
+					p.P50Ms, p.P99Ms, p.P999Ms, p.MaxMs, p.MaxSendLagMs, p.Dead, passWord(p.Pass))
+			}
+			tw.Flush()
+		}
+		printMetrics(w, r.Metrics)
+		for _, n := range r.Notes {
+			fmt.Fprintf(w, "  note: %s\n", n)
+		}
+		if r.Error != "" {
+			fmt.Fprintf(w, "  error: %s\n", r.Error)
+		}
+	}
+	if len(rep.Comparisons) > 0 {
+		fmt.Fprintln(w, "\n== comparisons (same run)")
+		printMetrics(w, rep.Comparisons)
+	}
+}
+
+func printMetrics(w io.Writer, ms []metric) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, m := range ms {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", m.Name, formatValue(m.Value), m.Unit)
+	}
+	tw.Flush()
+}
+
+func formatValue(v float64) string {
+	switch {
+	case v == float64(int64(v)) && v < 1e15 && v > -1e15:
+		return fmt.Sprintf("%d", int64(v))
+	case v >= 100 || v <= -100:
+		return fmt.Sprintf("%.0f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+func writeJSON(path string, rep *report) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

@@ -1,0 +1,550 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// bench runs scenarios with one configuration.
+type bench struct {
+	cfg     config
+	out     io.Writer
+	log     io.Writer // progress lines
+	clients []*http.Client
+}
+
+func newBench(cfg config, stdout io.Writer) (*bench, error) {
+	clients, err := dialers(cfg.SourceIPs)
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{cfg: cfg, out: stdout, log: stdout, clients: clients}
+	if cfg.Quiet {
+		b.log = io.Discard
+	}
+	return b, nil
+}
+
+func (b *bench) newReport() *report {
+	return &report{
+		Scenario: b.cfg.Scenario,
+		Started:  time.Now().UTC(),
+		Params:   b.cfg,
+		Machine:  thisMachine(),
+		Bar: fmt.Sprintf("a step is sustained when ≥ %.1f%% of its deliveries arrive within %v of their scheduled send and p99 ≤ %v",
+			100*barFraction, barWithin, barP99),
+	}
+}
+
+func (b *bench) runScenario(ctx context.Context, rep *report) error {
+	var errs []error
+	do := func(name string, f func(context.Context) (scenarioResult, error)) scenarioResult {
+		fmt.Fprintf(b.log, "-- %s\n", name)
+		r, err := f(ctx)
+		if r.Name == "" {
+			r.Name = name
+		}
+		if err != nil {
+			r.Error = err.Error()
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+		rep.Results = append(rep.Results, r)
+		return r
+	}
+	switch b.cfg.Scenario {
+	case "baseline":
+		do("baseline", b.baseline)
+	case "fanout":
+		do("fanout", b.fanout)
+	case "persist":
+		do("persist", b.persist)
+	case "idle":
+		do("idle", b.idle)
+	case "rest":
+		do("rest", b.rest)
+	case "smoke":
+		do("smoke", b.smoke)
+	case "standard":
+		// A few minutes in all: shorter steps unless asked otherwise.
+		if !b.cfg.set["step"] {
+			b.cfg.Step = 10 * time.Second
+		}
+		if !b.cfg.set["warmup"] {
+			b.cfg.Warmup = 3 * time.Second
+		}
+		b.cfg.set["step"] = true // -duration is the idle hold and rest loop here, not a ladder budget
+		base := do("baseline", b.baseline)
+		fan := do("fanout", b.fanout)
+		do("persist", b.persist)
+		do("rest", b.rest)
+		do("idle", b.idle)
+		bv, ok1 := base.metric("max_sustained_deliveries_per_s")
+		fv, ok2 := fan.metric("max_sustained_deliveries_per_s")
+		if ok1 && ok2 && bv > 0 {
+			rep.Comparisons = append(rep.Comparisons, metric{"fanout_of_baseline", 100 * fv / bv, "%"})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ladder builds the stepped load of fanout, baseline and persist. When
+// -duration is given without -step it is a budget: the steps are shortened
+// so that warm-up, fixed loads and about six steps fit in it.
+func (b *bench) ladder(name string, unitsPerSend float64, acks bool, startRate float64, fixed []float64, profile bool) loadSpec {
+	c := b.cfg
+	spec := loadSpec{
+		unitsPerSend: unitsPerSend,
+		acks:         acks,
+		warmup:       c.Warmup,
+		step:         c.Step,
+		startRate:    or(c.StartRate, startRate),
+		factor:       c.RateFactor,
+		fixed:        fixed,
+		maxSteps:     c.MaxSteps,
+		log:          b.log,
+	}
+	if c.set["duration"] && !c.set["step"] {
+		left := max(c.Duration-c.Warmup, time.Second)
+		spec.step = min(max(left/time.Duration(len(fixed)+6), 2*time.Second), 20*time.Second)
+		spec.maxSteps = max(1, int(left/spec.step)-len(fixed))
+	}
+	if profile && c.PprofURL != "" && c.CPUProfileStep >= 0 {
+		spec.profilePhase = c.CPUProfileStep
+		spec.profile = func(ctx context.Context, index int, d time.Duration) {
+			path := fmt.Sprintf("chatd-cpu-%s-phase%d.pprof", name, index)
+			if err := cpuProfile(ctx, c.PprofURL, d, path); err != nil {
+				fmt.Fprintf(b.log, "  cpu profile of phase %d: %v\n", index, err)
+				return
+			}
+			fmt.Fprintf(b.log, "  cpu profile of phase %d written to %s\n", index, path)
+		}
+	}
+	return spec
+}
+
+// load opens the fleet's sockets, runs the spec and closes them again.
+func (b *bench) load(ctx context.Context, f *fleet, spec loadSpec) ([]phaseResult, []string, error) {
+	e := newEngine(f, spec)
+	defer e.close()
+	start := time.Now()
+	if err := e.connect(ctx); err != nil {
+		return nil, nil, fmt.Errorf("open %d sockets: %w", f.sockets(), err)
+	}
+	fmt.Fprintf(b.log, "  %d sockets open in %v\n", f.sockets(), time.Since(start).Round(time.Millisecond))
+	phases, err := e.run(ctx)
+	return phases, e.closeReasons(), err
+}
+
+// ladderMetrics adds the headline figures of a ladder: the highest step
+// that cleared the bar, and p99 at each fixed load.
+func ladderMetrics(r *scenarioResult, phases []phaseResult, unit, what string) {
+	var best, last *phaseResult
+	for i := range phases {
+		p := &phases[i]
+		switch phaseKind(p.Kind) {
+		case fixedPhase:
+			r.add(fmt.Sprintf("%s_p99_ms_at_%.0f", what, p.OfferedRate), p.P99Ms, "ms")
+			r.add(fmt.Sprintf("%s_within_1s_pct_at_%.0f", what, p.OfferedRate), p.WithinPct, "%")
+		case stepPhase:
+			last = p
+			if p.Pass && (best == nil || p.OfferedRate > best.OfferedRate) {
+				best = p
+			}
+		}
+	}
+	key := "max_sustained_" + strings.ReplaceAll(unit, "/", "_per_")
+	if best == nil {
+		r.add(key, 0, unit)
+		r.Notes = append(r.Notes, "no step cleared the bar")
+		return
+	}
+	r.add(key, best.OfferedRate, unit)
+	r.add("achieved_at_max_"+strings.ReplaceAll(unit, "/", "_per_"), best.AchievedRate, unit)
+	r.add(what+"_p50_ms_at_max", best.P50Ms, "ms")
+	r.add(what+"_p99_ms_at_max", best.P99Ms, "ms")
+	if last != nil && last.Pass {
+		r.Notes = append(r.Notes, "the ladder ended (step limit or -duration budget) before the bar broke: the ceiling is higher than reported")
+	}
+}
+
+func (b *bench) baseline(ctx context.Context) (scenarioResult, error) {
+	rooms, members := or(b.cfg.Rooms, 100), or(b.cfg.Members, 10)
+	srv, err := startBaseline()
+	if err != nil {
+		return scenarioResult{}, err
+	}
+	defer srv.stop()
+	r := scenarioResult{Name: "baseline", Target: "in-process broadcast server " + srv.url(), Rooms: rooms, Members: members, Sockets: rooms * members}
+	spec := b.ladder("baseline", float64(members), false, 10_000, b.cfg.FixedRates, false)
+	phases, notes, err := b.load(ctx, baselineFleet(srv.url(), rooms, members, b.clients), spec)
+	r.Phases, r.Notes = phases, notes
+	ladderMetrics(&r, phases, "deliveries/s", "delivery")
+	return r, err
+}
+
+func (b *bench) fanout(ctx context.Context) (scenarioResult, error) {
+	rooms, members := or(b.cfg.Rooms, 100), or(b.cfg.Members, 10)
+	r := scenarioResult{Name: "fanout", Target: strings.Join(b.cfg.URLs, ","), Rooms: rooms, Members: members, Sockets: rooms * members}
+	w, err := b.setup(ctx, rooms, members)
+	if err != nil {
+		return r, err
+	}
+	spec := b.ladder("fanout", float64(members), false, 10_000, b.cfg.FixedRates, true)
+	phases, notes, err := b.load(ctx, w.fleet, spec)
+	r.Phases, r.Notes = phases, append(notes, perSocketNote(phases, rooms*members, float64(members))...)
+	ladderMetrics(&r, phases, "deliveries/s", "delivery")
+	return r, err
+}
+
+func (b *bench) persist(ctx context.Context) (scenarioResult, error) {
+	rooms, members := or(b.cfg.Rooms, 500), or(b.cfg.Members, 4)
+	r := scenarioResult{Name: "persist", Target: strings.Join(b.cfg.URLs, ","), Rooms: rooms, Members: members, Sockets: rooms * members}
+	w, err := b.setup(ctx, rooms, members)
+	if err != nil {
+		return r, err
+	}
+	spec := b.ladder("persist", 1, true, 1_000, nil, true)
+	phases, notes, err := b.load(ctx, w.fleet, spec)
+	r.Phases = phases
+	r.Notes = append(notes, "received = the sender's own echo, which carries the stored id and seq: the message was persisted and acknowledged")
+	r.Notes = append(r.Notes, perSocketNote(phases, rooms*members, 1)...)
+	ladderMetrics(&r, phases, "messages/s", "ack")
+	return r, err
+}
+
+// perSocketNote warns when the offered load asks more of each socket than
+// chatd's per-socket message limit allows (20/s, burst 40).
+func perSocketNote(phases []phaseResult, sockets int, unitsPerSend float64) []string {
+	var peak float64
+	for _, p := range phases {
+		peak = max(peak, p.OfferedRate/unitsPerSend/float64(sockets))
+	}
+	if peak > 20 {
+		return []string{fmt.Sprintf("the top phase asked %.1f messages/s of each socket; chatd's default limit is 20/s per socket (close 1008): add rooms or members", peak)}
+	}
+	return nil
+}
+
+// setup checks that every instance answers, then builds users, rooms and
+// sockets through the API.
+func (b *bench) setup(ctx context.Context, rooms, members int) (*world, error) {
+	for _, u := range b.cfg.URLs {
+		if _, err := fetch(ctx, strings.TrimRight(u, "/")+"/healthz", 4096); err != nil {
+			return nil, fmt.Errorf("chatd at %s does not answer /healthz: %w", u, err)
+		}
+	}
+	start := time.Now()
+	w, err := setupChatd(ctx, chatdSetup{instances: b.cfg.URLs, rooms: rooms, members: members, users: b.cfg.Users, clients: b.clients, log: b.log})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(b.log, "  setup (%d users, %d rooms, %d memberships) took %v\n", len(w.tokens), rooms, rooms*members, time.Since(start).Round(time.Millisecond))
+	return w, nil
+}
+
+// smoke sends a few messages and checks that every member received every
+// one exactly once. CI runs it.
+func (b *bench) smoke(ctx context.Context) (scenarioResult, error) {
+	rooms, members := or(b.cfg.Rooms, 2), or(b.cfg.Members, 3)
+	r := scenarioResult{Name: "smoke", Target: strings.Join(b.cfg.URLs, ","), Rooms: rooms, Members: members, Sockets: rooms * members}
+	w, err := b.setup(ctx, rooms, members)
+	if err != nil {
+		return r, err
+	}
+	return runSmoke(ctx, r, w.fleet, b.cfg.Messages, b.log)
+}
+
+// runSmoke is the exactness check of smoke, on any fleet (tests use the
+// baseline server's).
+func runSmoke(ctx context.Context, r scenarioResult, f *fleet, messages int, log io.Writer) (scenarioResult, error) {
+	members := len(f.rooms[0])
+	// At most 10 messages/s per socket, well inside chatd's per-socket limit.
+	d := time.Duration(math.Max(1, math.Ceil(float64(messages)/float64(10*f.sockets())))) * time.Second
+	spec := loadSpec{
+		unitsPerSend: float64(members),
+		track:        true,
+		phases:       []phase{{oncePhase, float64(messages*members) / d.Seconds(), d}},
+		grace:        10 * time.Second,
+		log:          log,
+	}
+	e := newEngine(f, spec)
+	defer e.close()
+	if err := e.connect(ctx); err != nil {
+		return r, fmt.Errorf("open %d sockets: %w", f.sockets(), err)
+	}
+	phases, err := e.run(ctx)
+	r.Phases, r.Notes = phases, e.closeReasons()
+	if err != nil {
+		return r, err
+	}
+	var sends, missing, dups, foreign int
+	e.sentMu.Lock()
+	defer e.sentMu.Unlock()
+	for room, socks := range f.rooms {
+		sent := e.sent[room]
+		sends += len(sent)
+		for _, s := range socks {
+			s.mu.Lock()
+			for _, id := range sent {
+				switch n := s.seen[id]; {
+				case n == 0:
+					missing++
+				case n > 1:
+					dups += n - 1
+				}
+			}
+			for id := range s.seen {
+				if !contains(sent, id) {
+					foreign++
+				}
+			}
+			s.mu.Unlock()
+		}
+	}
+	r.add("messages_sent", float64(sends), "messages")
+	r.add("deliveries_expected", float64(sends*members), "deliveries")
+	r.add("deliveries_missing", float64(missing), "deliveries")
+	r.add("deliveries_duplicated", float64(dups), "deliveries")
+	r.add("deliveries_from_elsewhere", float64(foreign), "deliveries")
+	if len(phases) == 1 {
+		r.add("p99_ms", phases[0].P99Ms, "ms")
+	}
+	switch {
+	case sends != messages:
+		return r, fmt.Errorf("sent %d messages, want %d", sends, messages)
+	case missing+dups+foreign > 0 || phases[0].SendErrors > 0:
+		return r, fmt.Errorf("not exactly once: %d deliveries missing, %d duplicated, %d from another room, %d sends failed",
+			missing, dups, foreign, phases[0].SendErrors)
+	}
+	return r, nil
+}
+
+// serverPIDs are the processes whose memory idle reports: -server-pid, or
+// the listener of each instance's port.
+func (b *bench) serverPIDs() ([]int, error) {
+	if b.cfg.ServerPID > 0 {
+		return []int{b.cfg.ServerPID}, nil
+	}
+	var pids []int
+	for _, u := range b.cfg.URLs {
+		pid, err := listenerPID(u)
+		if err != nil {
+			return nil, err
+		}
+		pids = append(pids, pid)
+	}
+	return pids, nil
+}
+
+func sumRSS(pids []int) (int64, error) {
+	var total int64
+	for _, p := range pids {
+		n, err := rssBytes(p)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// idle holds authenticated sockets open without traffic and reports what
+// each costs the server.
+func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
+	rooms, members := or(b.cfg.Rooms, 100), or(b.cfg.Members, 100)
+	n := rooms * members
+	r := scenarioResult{Name: "idle", Target: strings.Join(b.cfg.URLs, ","), Rooms: rooms, Members: members, Sockets: n}
+	w, err := b.setup(ctx, rooms, members)
+	if err != nil {
+		return r, err
+	}
+	pids, pidErr := b.serverPIDs()
+	if pidErr != nil {
+		r.Notes = append(r.Notes, "no server RSS: "+pidErr.Error())
+	}
+	rss := func() int64 {
+		if pidErr != nil {
+			return 0
+		}
+		v, err := sumRSS(pids)
+		if err != nil {
+			r.Notes = append(r.Notes, "reading RSS: "+err.Error())
+		}
+		return v
+	}
+	gr := func() int {
+		if b.cfg.PprofURL == "" {
+			return 0
+		}
+		v, err := goroutines(ctx, b.cfg.PprofURL)
+		if err != nil {
+			r.Notes = append(r.Notes, "reading goroutines: "+err.Error())
+		}
+		return v
+	}
+	rss0, g0 := rss(), gr()
+	e := newEngine(w.fleet, loadSpec{log: b.log})
+	defer e.close()
+	start := time.Now()
+	if err := e.connect(ctx); err != nil {
+		return r, fmt.Errorf("open %d sockets: %w", n, err)
+	}
+	fmt.Fprintf(b.log, "  %d sockets open in %v; settling\n", n, time.Since(start).Round(time.Millisecond))
+	if err := sleep(ctx, 3*time.Second); err != nil {
+		return r, err
+	}
+	rss1, g1 := rss(), gr()
+	fmt.Fprintf(b.log, "  holding for %v\n", b.cfg.Duration)
+	if err := sleep(ctx, b.cfg.Duration); err != nil {
+		return r, err
+	}
+	alive := 0
+	for _, room := range w.fleet.rooms {
+		for _, s := range room {
+			if !s.dead.Load() {
+				alive++
+			}
+		}
+	}
+	rss2 := rss()
+	r.add("sockets_opened", float64(n), "sockets")
+	r.add("sockets_alive_after_hold", float64(alive), "sockets")
+	if pidErr == nil {
+		r.add("server_rss_before", float64(rss0)/(1<<20), "MiB")
+		r.add("server_rss_open", float64(rss1)/(1<<20), "MiB")
+		r.add("server_rss_after_hold", float64(rss2)/(1<<20), "MiB")
+		r.add("server_rss_per_socket", float64(rss1-rss0)/float64(n)/1024, "KiB")
+		r.Notes = append(r.Notes, fmt.Sprintf("server processes: %v", pids))
+	}
+	if b.cfg.PprofURL != "" {
+		r.add("server_goroutines_before", float64(g0), "goroutines")
+		r.add("server_goroutines_open", float64(g1), "goroutines")
+		r.add("server_goroutines_per_socket", float64(g1-g0)/float64(n), "goroutines")
+	} else {
+		r.Notes = append(r.Notes, "goroutines per socket need -pprof-url (chatd's PPROF_ADDR)")
+	}
+	if self, err := rssBytes(os.Getpid()); err == nil {
+		r.add("chatbench_rss", float64(self)/(1<<20), "MiB")
+	}
+	r.Notes = append(r.Notes, e.closeReasons()...)
+	return r, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// closedLoop runs fn on workers goroutines, back to back, for d, and
+// returns how many calls succeeded, how many failed (with the first
+// failure) and the latency histogram of the successful ones in µs.
+func closedLoop(ctx context.Context, workers int, d time.Duration, fn func(ctx context.Context, worker int, rnd *rand.Rand) error) (ok, failed int64, firstErr error, h *Histogram) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	hist := newShardedHist(workers)
+	var okN, failN atomic.Int64
+	var once sync.Once
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			rnd := rand.New(rand.NewPCG(uint64(w), 7))
+			for ctx.Err() == nil {
+				start := time.Now()
+				err := fn(ctx, w, rnd)
+				switch {
+				case err == nil:
+					okN.Add(1)
+					hist.Record(w, time.Since(start).Microseconds())
+				case ctx.Err() == nil:
+					failN.Add(1)
+					once.Do(func() { firstErr = err })
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return okN.Load(), failN.Load(), firstErr, hist.Merged()
+}
+
+// rest measures history pages and logins over closed loops of
+// -concurrency workers.
+func (b *bench) rest(ctx context.Context) (scenarioResult, error) {
+	rooms, members := or(b.cfg.Rooms, 10), or(b.cfg.Members, 2)
+	r := scenarioResult{Name: "rest", Target: b.cfg.URLs[0], Rooms: rooms, Members: members}
+	w, err := b.setup(ctx, rooms, members)
+	if err != nil {
+		return r, err
+	}
+	// Seed 100 messages per room through the sockets, ≤ 10/s per socket.
+	const perRoom = 100
+	d := time.Duration(math.Ceil(perRoom/(10*float64(members)))) * time.Second
+	e := newEngine(w.fleet, loadSpec{unitsPerSend: 1, acks: true, phases: []phase{{oncePhase, float64(rooms*perRoom) / d.Seconds(), d}}, grace: 10 * time.Second, log: b.log})
+	err = e.connect(ctx)
+	var seeded []phaseResult
+	if err == nil {
+		seeded, err = e.run(ctx)
+	}
+	e.close()
+	if err != nil {
+		return r, fmt.Errorf("seed history: %w", err)
+	}
+	if seeded[0].Received != seeded[0].Sends {
+		return r, fmt.Errorf("seed history: %d of %d messages acknowledged", seeded[0].Received, seeded[0].Sends)
+	}
+	fmt.Fprintf(b.log, "  %d messages seeded; history pages for %v with %d workers\n", seeded[0].Sends, b.cfg.Duration, b.cfg.Concurrency)
+
+	var short atomic.Int64
+	ok, failed, firstErr, h := closedLoop(ctx, b.cfg.Concurrency, b.cfg.Duration, func(ctx context.Context, worker int, rnd *rand.Rand) error {
+		room := rnd.IntN(rooms)
+		n, err := w.api.history(ctx, w.tokens[w.setup.userOf(room, 0)], w.roomIDs[room], 50)
+		if err == nil && n != 50 {
+			short.Add(1)
+		}
+		return err
+	})
+	secs := b.cfg.Duration.Seconds()
+	r.add("history_pages_per_s", float64(ok)/secs, "pages/s")
+	r.add("history_p50_ms", float64(h.Quantile(0.5))/1000, "ms")
+	r.add("history_p99_ms", float64(h.Quantile(0.99))/1000, "ms")
+	r.add("history_p99_9_ms", float64(h.Quantile(0.999))/1000, "ms")
+	r.add("history_errors", float64(failed), "requests")
+	if short.Load() > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d pages held fewer than 50 messages", short.Load()))
+	}
+	if firstErr != nil {
+		r.Notes = append(r.Notes, "first history error: "+firstErr.Error())
+	}
+
+	loginFor := min(b.cfg.Duration, 10*time.Second)
+	fmt.Fprintf(b.log, "  logins for %v with %d workers\n", loginFor, b.cfg.Concurrency)
+	ok, failed, firstErr, h = closedLoop(ctx, b.cfg.Concurrency, loginFor, func(ctx context.Context, worker int, rnd *rand.Rand) error {
+		_, err := w.api.login(ctx, w.names[rnd.IntN(len(w.names))])
+		return err
+	})
+	r.add("logins_per_s", float64(ok)/loginFor.Seconds(), "logins/s")
+	r.add("login_p50_ms", float64(h.Quantile(0.5))/1000, "ms")
+	r.add("login_p99_ms", float64(h.Quantile(0.99))/1000, "ms")
+	r.add("login_errors", float64(failed), "requests")
+	if firstErr != nil {
+		r.Notes = append(r.Notes, "first login error: "+firstErr.Error())
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("closed loops of %d workers; logins are bound by the server's argon2id parameters (chatd's default: m=19 MiB, t=2, p=1) and its %d cores", b.cfg.Concurrency, runtime.NumCPU()))
+	return r, nil
+}

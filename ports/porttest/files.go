@@ -9,10 +9,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"chat/domain"
+	"chat/domain/attachment"
+	"chat/domain/room"
+	"chat/domain/user"
 	"chat/ports"
 )
 
@@ -193,6 +197,169 @@ func testBlobConcurrent(t *testing.T, s ports.BlobStore) {
 		got, _ := readBlob(t, s, fmt.Sprintf("f/c%d/blob-%d", i%3, i))
 		if want := strings.Repeat(fmt.Sprint(i), 1000); got != want {
 			t.Errorf("blob %d: got %d bytes, want %d of %q", i, len(got), len(want), fmt.Sprint(i))
+		}
+	}
+}
+
+// AttachmentFixture is an AttachmentStore over a fresh database holding two
+// rooms and a user who may share files in both.
+type AttachmentFixture struct {
+	Store           ports.AttachmentStore
+	Room, OtherRoom room.ID
+	User            user.ID
+	// Jobs returns (and forgets) the jobs enqueued since its last call, in
+	// order. The SQL stores read them from the job queue's table.
+	Jobs func(t *testing.T) []ports.Job
+}
+
+// AttachmentStore runs the contract of ports.AttachmentStore; open is
+// called once per subtest.
+func AttachmentStore(t *testing.T, open func(t *testing.T) AttachmentFixture) {
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T, f AttachmentFixture)
+	}{
+		{"CreateWithJob", testAttachmentCreateWithJob},
+		{"CreateWithoutJob", testAttachmentCreateWithoutJob},
+		{"ByIDMissing", testAttachmentMissing},
+		{"ListNewestFirstByRoom", testAttachmentList},
+		{"SetThumbnail", testAttachmentSetThumbnail},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
+	}
+}
+
+func newAttachment(f AttachmentFixture, r room.ID, name string) attachment.Attachment {
+	return attachment.Attachment{
+		RoomID: r, UserID: f.User, Filename: name, ContentType: "image/png", Size: 1234,
+		BlobKey: "f/ab/" + name, ThumbnailStatus: attachment.ThumbnailPending,
+		CreatedAt: time.Date(2026, 11, 23, 12, 0, 0, 123456000, time.UTC),
+	}
+}
+
+func testAttachmentCreateWithJob(t *testing.T, f AttachmentFixture) {
+	ctx := context.Background()
+	want := newAttachment(f, f.Room, "cat.png")
+	got, err := f.Store.Create(ctx, want, &ports.Job{Kind: ports.JobThumbnail})
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if got.ID <= 0 {
+		t.Fatalf("Create returned id %d", got.ID)
+	}
+	want.ID = got.ID
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Create (-want +got):\n%s", diff)
+	}
+	read, err := f.Store.ByID(ctx, got.ID)
+	if err != nil {
+		t.Fatalf("ByID: %v", err)
+	}
+	if diff := cmp.Diff(want, read); diff != "" {
+		t.Errorf("ByID (-want +got):\n%s", diff)
+	}
+	if f.Jobs != nil {
+		jobs := f.Jobs(t)
+		if diff := cmp.Diff([]ports.Job{{Kind: ports.JobThumbnail, AttachmentID: got.ID}}, jobs); diff != "" {
+			t.Errorf("jobs (-want +got):\n%s", diff)
+		}
+	}
+}
+
+func testAttachmentCreateWithoutJob(t *testing.T, f AttachmentFixture) {
+	a := newAttachment(f, f.Room, "notes.txt")
+	a.ContentType, a.ThumbnailStatus = "text/plain; charset=utf-8", attachment.ThumbnailNone
+	if _, err := f.Store.Create(context.Background(), a, nil); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if f.Jobs != nil {
+		if jobs := f.Jobs(t); len(jobs) != 0 {
+			t.Errorf("jobs = %v, want none", jobs)
+		}
+	}
+}
+
+func testAttachmentMissing(t *testing.T, f AttachmentFixture) {
+	_, err := f.Store.ByID(context.Background(), 987654)
+	expectKind(t, "ByID missing", err, domain.NotFound)
+	err = f.Store.SetThumbnail(context.Background(), 987654, "", attachment.ThumbnailFailed)
+	expectKind(t, "SetThumbnail missing", err, domain.NotFound)
+}
+
+func testAttachmentList(t *testing.T, f AttachmentFixture) {
+	ctx := context.Background()
+	var ids []attachment.ID
+	for i := range 5 {
+		r := f.Room
+		if i == 2 {
+			r = f.OtherRoom
+		}
+		a, err := f.Store.Create(ctx, newAttachment(f, r, fmt.Sprintf("f%d", i)), nil)
+		if err != nil {
+			t.Fatalf("Create #%d: %v", i, err)
+		}
+		ids = append(ids, a.ID)
+	}
+	idsOf := func(as []attachment.Attachment) []attachment.ID {
+		out := []attachment.ID{}
+		for _, a := range as {
+			out = append(out, a.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		room   room.ID
+		before attachment.ID
+		limit  int
+		want   []attachment.ID
+	}{
+		{"all, newest first", f.Room, 0, 10, []attachment.ID{ids[4], ids[3], ids[1], ids[0]}},
+		{"limit", f.Room, 0, 2, []attachment.ID{ids[4], ids[3]}},
+		{"before", f.Room, ids[3], 10, []attachment.ID{ids[1], ids[0]}},
+		{"other room", f.OtherRoom, 0, 10, []attachment.ID{ids[2]}},
+		{"before the first", f.Room, ids[0], 10, []attachment.ID{}},
+	} {
+		got, err := f.Store.List(ctx, tc.room, tc.before, tc.limit)
+		if err != nil {
+			t.Fatalf("%s: List: %v", tc.name, err)
+		}
+		if diff := cmp.Diff(tc.want, idsOf(got)); diff != "" {
+			t.Errorf("%s: ids (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+func testAttachmentSetThumbnail(t *testing.T, f AttachmentFixture) {
+	ctx := context.Background()
+	ready, err := f.Store.Create(ctx, newAttachment(f, f.Room, "a.png"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed, err := f.Store.Create(ctx, newAttachment(f, f.Room, "b.png"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Store.SetThumbnail(ctx, ready.ID, "t/ab/a.webp", attachment.ThumbnailReady); err != nil {
+		t.Fatalf("SetThumbnail ready: %v", err)
+	}
+	if err := f.Store.SetThumbnail(ctx, failed.ID, "", attachment.ThumbnailFailed); err != nil {
+		t.Fatalf("SetThumbnail failed: %v", err)
+	}
+	for _, tc := range []struct {
+		id     attachment.ID
+		key    string
+		status attachment.ThumbnailStatus
+	}{
+		{ready.ID, "t/ab/a.webp", attachment.ThumbnailReady},
+		{failed.ID, "", attachment.ThumbnailFailed},
+	} {
+		got, err := f.Store.ByID(ctx, tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ThumbnailKey != tc.key || got.ThumbnailStatus != tc.status {
+			t.Errorf("attachment %d: thumbnail %q %q, want %q %q", tc.id, got.ThumbnailKey, got.ThumbnailStatus, tc.key, tc.status)
 		}
 	}
 }

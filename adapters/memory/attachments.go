@@ -1,0 +1,146 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"chat/domain"
+	"chat/domain/attachment"
+	"chat/domain/room"
+	"chat/ports"
+)
+
+var (
+	_ ports.AttachmentStore = (*AttachmentStore)(nil)
+	_ ports.JobQueue        = (*JobQueue)(nil)
+)
+
+// AttachmentStore keeps attachment rows in memory. Create enqueues the
+// row's job on the given queue under the store's lock and keeps the row only
+// if that succeeds: the in-memory form of "row and job in one transaction".
+// It does not know rooms or users, so it never answers NotFound for them;
+// the application checks membership before it creates anything.
+type AttachmentStore struct {
+	mu    sync.Mutex
+	jobs  ports.JobQueue
+	rows  map[attachment.ID]attachment.Attachment
+	last  attachment.ID
+	clock func() time.Time
+}
+
+// NewAttachments returns an empty store enqueueing jobs on q.
+func NewAttachments(q ports.JobQueue) *AttachmentStore {
+	return &AttachmentStore{jobs: q, rows: map[attachment.ID]attachment.Attachment{}, clock: time.Now}
+}
+
+func errAttachmentNotFound() error {
+	return domain.Errorf(domain.NotFound, "file_not_found", "file not found")
+}
+
+// Create stores a and enqueues job (with its AttachmentID set) atomically.
+func (s *AttachmentStore) Create(ctx context.Context, a attachment.Attachment, job *ports.Job) (attachment.Attachment, error) {
+	if err := ctx.Err(); err != nil {
+		return attachment.Attachment{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a.ID = s.last + 1
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = s.clock()
+	}
+	a.CreatedAt = a.CreatedAt.UTC().Truncate(time.Microsecond)
+	if job != nil {
+		j := *job
+		j.AttachmentID = a.ID
+		if err := s.jobs.Enqueue(ctx, j); err != nil {
+			return attachment.Attachment{}, err
+		}
+	}
+	s.last = a.ID
+	s.rows[a.ID] = a
+	return a, nil
+}
+
+// ByID returns one attachment.
+func (s *AttachmentStore) ByID(ctx context.Context, id attachment.ID) (attachment.Attachment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.rows[id]
+	if !ok {
+		return attachment.Attachment{}, errAttachmentNotFound()
+	}
+	return a, nil
+}
+
+// List returns a room's attachments with id < before, newest first.
+func (s *AttachmentStore) List(ctx context.Context, r room.ID, before attachment.ID, limit int) ([]attachment.Attachment, error) {
+	if limit <= 0 {
+		return nil, domain.Errorf(domain.Invalid, "invalid_limit", "limit must be positive")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []attachment.Attachment
+	for _, a := range s.rows {
+		if a.RoomID == r && (before == 0 || a.ID < before) {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b attachment.Attachment) int { return int(b.ID - a.ID) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// SetThumbnail records a thumbnail outcome.
+func (s *AttachmentStore) SetThumbnail(ctx context.Context, id attachment.ID, key string, status attachment.ThumbnailStatus) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.rows[id]
+	if !ok {
+		return errAttachmentNotFound()
+	}
+	a.ThumbnailKey, a.ThumbnailStatus = key, status
+	s.rows[id] = a
+	return nil
+}
+
+// JobQueue records enqueued jobs for a test or a caller to run by hand; it
+// runs nothing itself. Fail makes the next Enqueue calls return err.
+type JobQueue struct {
+	mu   sync.Mutex
+	jobs []ports.Job
+	fail error
+}
+
+// Enqueue records j.
+func (q *JobQueue) Enqueue(ctx context.Context, j ports.Job) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.fail != nil {
+		return q.fail
+	}
+	if j.Kind != ports.JobThumbnail && j.Kind != ports.JobAvatar {
+		return domain.Errorf(domain.Invalid, "invalid_job", "unknown job kind %q", j.Kind)
+	}
+	q.jobs = append(q.jobs, j)
+	return nil
+}
+
+// Fail makes Enqueue return err until Fail(nil).
+func (q *JobQueue) Fail(err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.fail = err
+}
+
+// Take returns the jobs recorded since the last Take, oldest first.
+func (q *JobQueue) Take() []ports.Job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := q.jobs
+	q.jobs = nil
+	return out
+}

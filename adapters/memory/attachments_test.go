@@ -1,0 +1,41 @@
+package memory_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"chat/adapters/memory"
+	"chat/domain/attachment"
+	"chat/ports"
+	"chat/ports/porttest"
+)
+
+func TestAttachmentStoreContract(t *testing.T) {
+	porttest.AttachmentStore(t, func(t *testing.T) porttest.AttachmentFixture {
+		q := &memory.JobQueue{}
+		return porttest.AttachmentFixture{
+			Store: memory.NewAttachments(q), Room: 1, OtherRoom: 2, User: 1,
+			Jobs: func(t *testing.T) []ports.Job { return q.Take() },
+		}
+	})
+}
+
+// TestAttachmentCreateJobFails checks that a row whose job cannot be
+// enqueued is not kept.
+func TestAttachmentCreateJobFails(t *testing.T) {
+	q := &memory.JobQueue{}
+	s := memory.NewAttachments(q)
+	q.Fail(errors.New("queue down"))
+	_, err := s.Create(context.Background(), attachment.Attachment{RoomID: 1, UserID: 1, Filename: "x.png"}, &ports.Job{Kind: ports.JobThumbnail})
+	if err == nil {
+		t.Fatal("Create succeeded although the job could not be enqueued")
+	}
+	list, err := s.List(context.Background(), 1, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 0 {
+		t.Errorf("rows after a failed Create: %v", list)
+	}
+}

@@ -1,0 +1,580 @@
+package application
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"chat/domain"
+	"chat/domain/attachment"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+// Limits and defaults of file handling.
+const (
+	DefaultMaxUpload = 25 << 20 // bytes, MAX_UPLOAD_BYTES
+	MaxAvatarUpload  = 5 << 20  // bytes
+	DefaultLinkTTL   = time.Hour
+	ThumbnailMax     = 400 // pixels, both sides
+)
+
+// Authorizer is the membership check Files needs; room.Service (the App's
+// Rooms) satisfies it.
+type Authorizer interface {
+	Authorize(ctx context.Context, actor user.ID, id room.ID) error
+}
+
+// FileProcessor is what the job workers call. Errors of kind Invalid,
+// NotFound or Unsupported are permanent (the worker cancels the job); any
+// other error is retried.
+type FileProcessor interface {
+	ProcessThumbnail(ctx context.Context, id attachment.ID) error
+	ProcessAvatar(ctx context.Context, u user.ID, key string) error
+}
+
+var _ FileProcessor = (*Files)(nil)
+
+// FilesDeps are the ports Files is built from.
+type FilesDeps struct {
+	Rooms       Authorizer
+	Users       ports.UserStore
+	Cache       ports.ProfileCache
+	Attachments ports.AttachmentStore
+	Blobs       ports.BlobStore
+	Images      ports.ImageProcessor
+	Jobs        ports.JobQueue // avatar jobs; thumbnail jobs go through Attachments.Create
+	Bus         ports.Bus
+	Signer      ports.URLSigner
+	Clock       ports.Clock   // nil: the system clock
+	Logger      *slog.Logger  // nil: discard
+	MaxUpload   int64         // 0: DefaultMaxUpload
+	LinkTTL     time.Duration // 0: DefaultLinkTTL
+}
+
+// Files implements file sharing and avatars: uploads, listing, downloads
+// (by membership or by signed link) and the background processing of
+// thumbnails and avatars.
+type Files struct {
+	d FilesDeps
+}
+
+// NewFiles builds the file use cases.
+func NewFiles(d FilesDeps) *Files {
+	if d.Clock == nil {
+		d.Clock = systemClock{}
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.MaxUpload <= 0 {
+		d.MaxUpload = DefaultMaxUpload
+	}
+	if d.LinkTTL <= 0 {
+		d.LinkTTL = DefaultLinkTTL
+	}
+	return &Files{d: d}
+}
+
+// MaxUpload is the largest room file accepted, in bytes.
+func (f *Files) MaxUpload() int64 { return f.d.MaxUpload }
+
+// Download is a file opened for the HTTP layer, which must close Content.
+// Serve it with http.ServeContent (range requests), Content-Type as given,
+// X-Content-Type-Options: nosniff, and Content-Disposition: attachment
+// unless Inline.
+type Download struct {
+	Content     io.ReadSeekCloser
+	Size        int64
+	ModTime     time.Time
+	ContentType string
+	Filename    string
+	// Inline is true only for raster images the image processor accepted:
+	// never HTML, SVG or anything a browser could run from our origin.
+	Inline bool
+}
+
+var (
+	errFileNotFound = domain.Errorf(domain.NotFound, "file_not_found", "file not found")
+	errEmptyFile    = domain.Errorf(domain.Invalid, "empty_file", "file is empty")
+)
+
+// Upload stores a file shared in a room. The bytes go to the blob store
+// under a random key first; then the row and, for images, its thumbnail job
+// are created in one transaction. If the row cannot be created the blob is
+// removed, so neither an orphan file nor a row without its file remains.
+// After the commit the room gets a file_shared event.
+//
+// size is the client's declared length (negative when unknown); the bytes
+// read are what count. The content type is sniffed from the bytes; the
+// declared type is used only when sniffing finds nothing and it is harmless.
+func (f *Files) Upload(ctx context.Context, actor user.ID, roomID room.ID, filename, declaredType string, r io.Reader, size int64) (attachment.Attachment, error) {
+	if err := f.d.Rooms.Authorize(ctx, actor, roomID); err != nil {
+		return attachment.Attachment{}, err
+	}
+	if size > f.d.MaxUpload {
+		return attachment.Attachment{}, attachment.ValidateSize(size, f.d.MaxUpload)
+	}
+	head := make([]byte, 512)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return attachment.Attachment{}, fmt.Errorf("read upload: %w", err)
+	}
+	if n == 0 {
+		return attachment.Attachment{}, errEmptyFile
+	}
+	head = head[:n]
+
+	a := attachment.Attachment{
+		RoomID: roomID, UserID: actor, Filename: attachment.SanitizeFilename(filename),
+		ContentType:     safeContentType(http.DetectContentType(head), declaredType),
+		ThumbnailStatus: attachment.ThumbnailNone,
+	}
+	body := io.MultiReader(bytes.NewReader(head), r)
+	var job *ports.Job
+	if strings.HasPrefix(a.ContentType, "image/") {
+		// Images are probed whole; the thumbnail job loads them whole anyway.
+		data, err := readAtMost(body, f.d.MaxUpload)
+		if err != nil {
+			return attachment.Attachment{}, err
+		}
+		body = bytes.NewReader(data)
+		info, err := f.d.Images.Probe(ctx, data)
+		switch {
+		case err == nil:
+			a.ContentType = "image/" + info.Format
+			a.ThumbnailStatus = attachment.ThumbnailPending
+			job = &ports.Job{Kind: ports.JobThumbnail}
+		case domain.KindOf(err) == domain.Invalid:
+			// Corrupt, truncated or a pixel bomb: shared as a plain file,
+			// never previewed or shown inline.
+			a.ThumbnailStatus = attachment.ThumbnailFailed
+		case domain.KindOf(err) == domain.Unsupported:
+			// An image format we do not process (BMP, ICO): a plain file.
+		default:
+			return attachment.Attachment{}, err
+		}
+	}
+
+	a.BlobKey = "f/" + randomKey()
+	a.Size, err = f.d.Blobs.Put(ctx, a.BlobKey, body, f.d.MaxUpload)
+	if err != nil {
+		return attachment.Attachment{}, err
+	}
+	a.CreatedAt = f.d.Clock.Now().UTC().Truncate(time.Microsecond)
+	stored, err := f.d.Attachments.Create(ctx, a, job)
+	if err != nil {
+		f.deleteBlob(ctx, a.BlobKey)
+		return attachment.Attachment{}, err
+	}
+	f.publish(ctx, f.sharedEvent(stored))
+	return stored, nil
+}
+
+// readAtMost reads r whole, refusing more than max bytes.
+func readAtMost(r io.Reader, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read upload: %w", err)
+	}
+	if int64(len(data)) > max {
+		return nil, attachment.ValidateSize(int64(len(data)), max)
+	}
+	if len(data) == 0 {
+		return nil, errEmptyFile
+	}
+	return data, nil
+}
+
+// safeContentType picks the stored type from the sniffed one. Types a
+// browser would render as a document (HTML, XML, SVG, scripts) are stored
+// as application/octet-stream, so even a misconfigured proxy cannot serve
+// them as pages from our origin. The declared type counts only when
+// sniffing found nothing and it is neither such a type nor an image (an
+// image must prove itself by its bytes).
+func safeContentType(sniffed, declared string) string {
+	media, params, err := mime.ParseMediaType(sniffed)
+	if err != nil {
+		return "application/octet-stream"
+	}
+	if media == "application/octet-stream" {
+		if d, _, err := mime.ParseMediaType(declared); err == nil && !activeType(d) && !strings.HasPrefix(d, "image/") && d != "application/octet-stream" {
+			return d
+		}
+		return media
+	}
+	if activeType(media) {
+		return "application/octet-stream"
+	}
+	return mime.FormatMediaType(media, params)
+}
+
+// activeType reports types a browser may execute or render as a page.
+func activeType(media string) bool {
+	switch {
+	case strings.Contains(media, "html"), strings.Contains(media, "xml"), strings.Contains(media, "script"),
+		strings.Contains(media, "svg"), media == "application/pdf", media == "text/css",
+		strings.HasPrefix(media, "multipart/"):
+		return true
+	}
+	return false
+}
+
+// randomKey returns "ab/<32 hex digits>": 128 random bits, the first byte
+// also naming a directory so no directory grows too large.
+func randomKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	h := hex.EncodeToString(b[:])
+	return h[:2] + "/" + h
+}
+
+// deleteBlob removes a blob that lost its row. A failure leaves an orphan
+// file, never a row without its file; it is logged for the operator.
+func (f *Files) deleteBlob(ctx context.Context, key string) {
+	if err := f.d.Blobs.Delete(context.WithoutCancel(ctx), key); err != nil {
+		f.d.Logger.WarnContext(ctx, "delete orphan blob", "key", key, "err", err)
+	}
+}
+
+// List returns a room's files, newest first, with the messages' cursor:
+// id < before (0: from the newest), limit 1–100, default 50.
+func (f *Files) List(ctx context.Context, actor user.ID, roomID room.ID, before attachment.ID, limit int) ([]attachment.Attachment, error) {
+	p, err := message.Page{Before: message.ID(before), Limit: limit}.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	if err := f.d.Rooms.Authorize(ctx, actor, roomID); err != nil {
+		return nil, err
+	}
+	return f.d.Attachments.List(ctx, roomID, before, p.Limit)
+}
+
+// Open opens a file, or its thumbnail, for a member of its room. Outsiders
+// get the same answer as for a private room they cannot see.
+func (f *Files) Open(ctx context.Context, actor user.ID, id attachment.ID, thumbnail bool) (Download, error) {
+	a, err := f.d.Attachments.ByID(ctx, id)
+	if err != nil {
+		return Download{}, err
+	}
+	if err := f.d.Rooms.Authorize(ctx, actor, a.RoomID); err != nil {
+		if k := domain.KindOf(err); k == domain.Forbidden || k == domain.NotFound {
+			return Download{}, errFileNotFound
+		}
+		return Download{}, err
+	}
+	return f.open(ctx, a, thumbnail)
+}
+
+// OpenSigned opens a file, or its thumbnail, for the holder of a link made
+// by FileURL or ThumbnailURL; query is the request's query string.
+func (f *Files) OpenSigned(ctx context.Context, id attachment.ID, thumbnail bool, query url.Values) (Download, error) {
+	if err := f.d.Signer.Verify(filePath(id, thumbnail), query, f.d.Clock.Now()); err != nil {
+		return Download{}, err
+	}
+	a, err := f.d.Attachments.ByID(ctx, id)
+	if err != nil {
+		return Download{}, err
+	}
+	return f.open(ctx, a, thumbnail)
+}
+
+func (f *Files) open(ctx context.Context, a attachment.Attachment, thumbnail bool) (Download, error) {
+	key, ctype := a.BlobKey, a.ContentType
+	inline := a.ThumbnailStatus == attachment.ThumbnailPending || a.ThumbnailStatus == attachment.ThumbnailReady
+	name := a.Filename
+	if thumbnail {
+		if a.ThumbnailStatus != attachment.ThumbnailReady {
+			return Download{}, domain.Errorf(domain.NotFound, "thumbnail_not_found", "this file has no thumbnail")
+		}
+		key, ctype, inline = a.ThumbnailKey, imageType(a.ThumbnailKey), true
+		name = "thumbnail-" + strconv.FormatInt(int64(a.ID), 10) + extension(a.ThumbnailKey)
+	}
+	rc, info, err := f.d.Blobs.Open(ctx, key)
+	if err != nil {
+		return Download{}, err
+	}
+	return Download{Content: rc, Size: info.Size, ModTime: info.ModTime, ContentType: ctype, Filename: name, Inline: inline}, nil
+}
+
+// filePath is the canonical path of a file or its thumbnail; links sign it.
+func filePath(id attachment.ID, thumbnail bool) string {
+	p := "/files/" + strconv.FormatInt(int64(id), 10)
+	if thumbnail {
+		p += "/thumbnail"
+	}
+	return p
+}
+
+// expiry rounds link lifetimes to windows of a quarter of the TTL, so every
+// link to a file made in one window is the same URL and browsers cache it.
+func (f *Files) expiry() time.Time {
+	window := f.d.LinkTTL / 4
+	return f.d.Clock.Now().Truncate(window).Add(f.d.LinkTTL + window)
+}
+
+// FileURL is the signed download link of a.
+func (f *Files) FileURL(a attachment.Attachment) string {
+	return f.d.Signer.Sign(filePath(a.ID, false), f.expiry())
+}
+
+// ThumbnailURL is the signed link of a's thumbnail, or "" while it has none.
+func (f *Files) ThumbnailURL(a attachment.Attachment) string {
+	if a.ThumbnailStatus != attachment.ThumbnailReady {
+		return ""
+	}
+	return f.d.Signer.Sign(filePath(a.ID, true), f.expiry())
+}
+
+// imageType is the content type of a processed image, by its key.
+func imageType(key string) string {
+	switch extension(key) {
+	case ".webp":
+		return "image/webp"
+	case ".png":
+		return "image/png"
+	case ".gif":
+		return "image/gif"
+	}
+	return "image/jpeg"
+}
+
+func extension(key string) string {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 && !strings.Contains(key[i:], "/") {
+		return key[i:]
+	}
+	return ""
+}
+
+func formatExtension(format string) string {
+	if format == ports.ImageJPEG {
+		return ".jpg"
+	}
+	return "." + format
+}
+
+// ProcessThumbnail makes an image attachment's thumbnail, records it and
+// tells the room (file_updated). A permanently bad image is marked failed
+// and its Invalid error returned, so the job ends instead of retrying.
+// Running it again after success changes nothing.
+func (f *Files) ProcessThumbnail(ctx context.Context, id attachment.ID) error {
+	a, err := f.d.Attachments.ByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if a.ThumbnailStatus != attachment.ThumbnailPending {
+		return nil // done before, or nothing to do
+	}
+	data, err := f.readBlob(ctx, a.BlobKey)
+	if err != nil {
+		if domain.KindOf(err) == domain.NotFound {
+			return f.thumbnailFailed(ctx, a, err)
+		}
+		return err
+	}
+	out, info, err := f.d.Images.Thumbnail(ctx, data, ThumbnailMax, ThumbnailMax)
+	if err != nil {
+		if k := domain.KindOf(err); k == domain.Invalid || k == domain.Unsupported {
+			return f.thumbnailFailed(ctx, a, err)
+		}
+		return fmt.Errorf("thumbnail of file %d: %w", id, err)
+	}
+	// Derived from the file's key, so a retried job overwrites, not leaks.
+	key := "t/" + strings.TrimPrefix(a.BlobKey, "f/") + formatExtension(info.Format)
+	if _, err := f.d.Blobs.Put(ctx, key, bytes.NewReader(out), int64(len(out))); err != nil {
+		return err
+	}
+	if err := f.d.Attachments.SetThumbnail(ctx, id, key, attachment.ThumbnailReady); err != nil {
+		return err
+	}
+	a.ThumbnailKey, a.ThumbnailStatus = key, attachment.ThumbnailReady
+	f.publish(ctx, f.updatedEvent(a))
+	return nil
+}
+
+// thumbnailFailed records a permanent failure and returns it as Invalid.
+func (f *Files) thumbnailFailed(ctx context.Context, a attachment.Attachment, cause error) error {
+	if err := f.d.Attachments.SetThumbnail(ctx, a.ID, "", attachment.ThumbnailFailed); err != nil {
+		return err // retried: the status must not stay pending
+	}
+	return domain.Wrap(domain.Invalid, "thumbnail_failed", fmt.Sprintf("no thumbnail for file %d", a.ID), cause)
+}
+
+func (f *Files) readBlob(ctx context.Context, key string) ([]byte, error) {
+	rc, _, err := f.d.Blobs.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, f.d.MaxUpload+1))
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", key, err)
+	}
+	return data, nil
+}
+
+// UploadAvatar stores the caller's new avatar image and enqueues the job
+// that turns it into the 256×256 avatar (the HTTP answer is 202). Non-images
+// are Unsupported (415), corrupt images and pixel bombs Invalid.
+func (f *Files) UploadAvatar(ctx context.Context, actor user.ID, r io.Reader, size int64) error {
+	if size > MaxAvatarUpload {
+		return attachment.ValidateSize(size, MaxAvatarUpload)
+	}
+	data, err := readAtMost(r, MaxAvatarUpload)
+	if err != nil {
+		return err
+	}
+	if _, err := f.d.Images.Probe(ctx, data); err != nil {
+		return err
+	}
+	key := "o/" + strconv.FormatInt(int64(actor), 10) + "/" + randomKey()[3:]
+	if _, err := f.d.Blobs.Put(ctx, key, bytes.NewReader(data), MaxAvatarUpload); err != nil {
+		return err
+	}
+	if err := f.d.Jobs.Enqueue(ctx, ports.Job{Kind: ports.JobAvatar, UserID: actor, BlobKey: key}); err != nil {
+		f.deleteBlob(ctx, key)
+		return err
+	}
+	return nil
+}
+
+// ProcessAvatar turns an uploaded original (key) into the user's avatar,
+// points the profile at it, invalidates the cached profile and removes the
+// original and the previous avatar. The avatar's key derives from the
+// original's, so a retry overwrites instead of leaking files.
+func (f *Files) ProcessAvatar(ctx context.Context, u user.ID, key string) error {
+	prefix := "o/" + strconv.FormatInt(int64(u), 10) + "/"
+	if !strings.HasPrefix(key, prefix) {
+		return domain.Errorf(domain.Invalid, "invalid_job", "avatar original %q does not belong to user %d", key, u)
+	}
+	data, err := f.readBlob(ctx, key)
+	if err != nil {
+		return err // NotFound: processed before and cleaned up
+	}
+	out, info, err := f.d.Images.Avatar(ctx, data)
+	if err != nil {
+		if k := domain.KindOf(err); k == domain.Invalid || k == domain.Unsupported {
+			f.deleteBlob(ctx, key)
+		}
+		return err
+	}
+	avatarKey := "a/" + strings.TrimPrefix(key, "o/") + formatExtension(info.Format)
+	if _, err := f.d.Blobs.Put(ctx, avatarKey, bytes.NewReader(out), int64(len(out))); err != nil {
+		return err
+	}
+	usr, err := f.d.Users.ByID(ctx, u)
+	if err != nil {
+		if domain.KindOf(err) == domain.NotFound { // the account is gone
+			f.deleteBlob(ctx, avatarKey)
+			f.deleteBlob(ctx, key)
+		}
+		return err
+	}
+	old := usr.AvatarKey
+	usr.AvatarKey = avatarKey
+	if _, err := f.d.Users.Update(ctx, usr); err != nil {
+		return err
+	}
+	if err := f.d.Cache.Invalidate(ctx, u); err != nil {
+		// The profile is stored; a stale cache entry expires by its TTL.
+		f.d.Logger.WarnContext(ctx, "invalidate profile cache", "user_id", int64(u), "err", err)
+	}
+	if old != "" && old != avatarKey {
+		f.deleteBlob(ctx, old)
+	}
+	f.deleteBlob(ctx, key)
+	return nil
+}
+
+// AvatarURL is the signed link of u's avatar, or "" when u has none. It
+// fits httpapi.Config.AvatarURL.
+func (f *Files) AvatarURL(u user.User) string {
+	rest, ok := strings.CutPrefix(u.AvatarKey, "a/")
+	if !ok {
+		return ""
+	}
+	return f.d.Signer.Sign("/avatars/"+rest, f.expiry())
+}
+
+// OpenAvatar opens an avatar by its link, /avatars/{user}/{name}: query
+// must hold the link's signature. The key is rebuilt from the signed path,
+// so only links this server made open anything.
+func (f *Files) OpenAvatar(ctx context.Context, u user.ID, name string, query url.Values) (Download, error) {
+	rest := strconv.FormatInt(int64(u), 10) + "/" + name
+	if err := f.d.Signer.Verify("/avatars/"+rest, query, f.d.Clock.Now()); err != nil {
+		return Download{}, err
+	}
+	rc, info, err := f.d.Blobs.Open(ctx, "a/"+rest)
+	if err != nil {
+		if domain.KindOf(err) == domain.Invalid {
+			return Download{}, errFileNotFound
+		}
+		return Download{}, err
+	}
+	return Download{Content: rc, Size: info.Size, ModTime: info.ModTime, ContentType: imageType(name), Filename: "avatar" + extension(name), Inline: true}, nil
+}
+
+// The file events of DESIGN.md's WebSocket contract.
+
+type fileSharedFrame struct {
+	Type         string `json:"type"`
+	RoomID       int64  `json:"room_id"`
+	UserID       int64  `json:"user_id"`
+	FileID       int64  `json:"file_id"`
+	FileURL      string `json:"file_url"`
+	Filename     string `json:"filename"`
+	ContentType  string `json:"content_type"`
+	Size         int64  `json:"size"`
+	ThumbnailURL string `json:"thumbnail_url,omitempty"`
+}
+
+type fileUpdatedFrame struct {
+	Type         string `json:"type"`
+	RoomID       int64  `json:"room_id"`
+	FileID       int64  `json:"file_id"`
+	ThumbnailURL string `json:"thumbnail_url"`
+}
+
+func fileEvent(a attachment.Attachment, frame any) ports.Event {
+	b, err := json.Marshal(frame)
+	if err != nil { // only strings and integers: cannot fail
+		panic(err)
+	}
+	return ports.Event{RoomID: a.RoomID, Kind: ports.EventFile, UserID: a.UserID, Frame: b}
+}
+
+func (f *Files) sharedEvent(a attachment.Attachment) ports.Event {
+	return fileEvent(a, fileSharedFrame{
+		Type: "file_shared", RoomID: int64(a.RoomID), UserID: int64(a.UserID), FileID: int64(a.ID),
+		FileURL: f.FileURL(a), Filename: a.Filename, ContentType: a.ContentType, Size: a.Size,
+		ThumbnailURL: f.ThumbnailURL(a),
+	})
+}
+
+func (f *Files) updatedEvent(a attachment.Attachment) ports.Event {
+	return fileEvent(a, fileUpdatedFrame{
+		Type: "file_updated", RoomID: int64(a.RoomID), FileID: int64(a.ID), ThumbnailURL: f.ThumbnailURL(a),
+	})
+}
+
+// publish sends an event after its data is stored; a failure is logged:
+// clients that miss it see the file when they list the room's files.
+func (f *Files) publish(ctx context.Context, e ports.Event) {
+	if err := f.d.Bus.Publish(ctx, e); err != nil {
+		f.d.Logger.WarnContext(ctx, "publish file event", "room_id", int64(e.RoomID), "err", err)
+	}
+}

@@ -1,0 +1,645 @@
+package application_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/h2non/bimg"
+
+	"chat/adapters/auth"
+	"chat/adapters/blob"
+	"chat/adapters/images"
+	"chat/adapters/images/imagestest"
+	"chat/adapters/memory"
+	"chat/application"
+	"chat/domain"
+	"chat/domain/attachment"
+	"chat/domain/room"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+// filesClock is a clock the test moves.
+type filesClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *filesClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *filesClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// flakyImages fails the next n calls with a transient (non-domain) error.
+type flakyImages struct {
+	ports.ImageProcessor
+	mu sync.Mutex
+	n  int
+}
+
+func (f *flakyImages) Thumbnail(ctx context.Context, data []byte, w, h int) ([]byte, ports.ImageInfo, error) {
+	f.mu.Lock()
+	fail := f.n > 0
+	f.n--
+	f.mu.Unlock()
+	if fail {
+		return nil, ports.ImageInfo{}, errors.New("out of worker memory")
+	}
+	return f.ImageProcessor.Thumbnail(ctx, data, w, h)
+}
+
+// filesFixture is Files on the memory adapters, the disk blob store and the
+// real image processor: alice owns a private room bob belongs to; carol is
+// an outsider.
+type filesFixture struct {
+	t                 *testing.T
+	files             *application.Files
+	users             ports.UserStore
+	cache             *memory.Cache
+	blobs             *blob.Disk
+	blobRoot          string
+	images            *flakyImages
+	queue             *memory.JobQueue
+	clock             *filesClock
+	alice, bob, carol user.User
+	room              room.Room
+	events            chan ports.Event
+}
+
+const filesMax = 1 << 20
+
+func newFilesFixture(t *testing.T) *filesFixture {
+	t.Helper()
+	ctx := context.Background()
+	st := memory.NewStores()
+	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus, cache := memory.NewBus(), memory.NewCache()
+	t.Cleanup(func() { bus.Close() })
+	app := application.New(application.Deps{
+		Users: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
+		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: cache,
+		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
+	})
+	f := &filesFixture{t: t, users: st.Users(), cache: cache, queue: &memory.JobQueue{}, blobRoot: t.TempDir(),
+		clock: &filesClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, events: make(chan ports.Event, 100)}
+	f.blobs, err = blob.NewDisk(f.blobRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.images = &flakyImages{ImageProcessor: images.New()}
+	f.files = application.NewFiles(application.FilesDeps{
+		Rooms: app.Rooms, Users: st.Users(), Cache: cache, Attachments: memory.NewAttachments(f.queue),
+		Blobs: f.blobs, Images: f.images, Jobs: f.queue, Bus: bus,
+		Signer: blob.NewSigner([]byte("test-secret")), Clock: f.clock, MaxUpload: filesMax,
+	})
+	reg := func(name string) user.User {
+		u, err := app.Users.Register(ctx, user.Registration{Username: name, Password: "password1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	f.alice, f.bob, f.carol = reg("alice"), reg("bob"), reg("carol")
+	if f.room, err = app.Rooms.Create(ctx, f.alice.ID, room.Spec{Name: "secret", IsPrivate: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Rooms.AddMember(ctx, f.alice.ID, f.room.ID, f.bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := bus.Subscribe(ctx, f.room.ID, func(e ports.Event) { f.events <- e })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.Close() })
+	return f
+}
+
+func (f *filesFixture) upload(u user.User, name string, data []byte) (attachment.Attachment, error) {
+	return f.files.Upload(context.Background(), u.ID, f.room.ID, name, "", bytes.NewReader(data), int64(len(data)))
+}
+
+// runJobs runs the queued jobs the way the River workers do and returns
+// their errors in order.
+func (f *filesFixture) runJobs() []error {
+	var errs []error
+	for _, j := range f.queue.Take() {
+		switch j.Kind {
+		case ports.JobThumbnail:
+			errs = append(errs, f.files.ProcessThumbnail(context.Background(), j.AttachmentID))
+		case ports.JobAvatar:
+			errs = append(errs, f.files.ProcessAvatar(context.Background(), j.UserID, j.BlobKey))
+		}
+	}
+	return errs
+}
+
+// frame waits for the next event and decodes its frame.
+func (f *filesFixture) frame() map[string]any {
+	f.t.Helper()
+	select {
+	case e := <-f.events:
+		if e.Kind != ports.EventFile || e.RoomID != f.room.ID {
+			f.t.Fatalf("event kind %d room %d, want a file event of room %d", e.Kind, e.RoomID, f.room.ID)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(e.Frame, &m); err != nil {
+			f.t.Fatal(err)
+		}
+		return m
+	case <-time.After(5 * time.Second):
+		f.t.Fatal("no event")
+		return nil
+	}
+}
+
+func (f *filesFixture) noEvent() {
+	f.t.Helper()
+	select {
+	case e := <-f.events:
+		f.t.Fatalf("unexpected event %s", e.Frame)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// blobFiles lists the stored objects.
+func (f *filesFixture) blobFiles() []string {
+	f.t.Helper()
+	out := []string{}
+	err := filepath.WalkDir(f.blobRoot, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(f.blobRoot, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}
+
+// openLink follows a signed link as an anonymous browser would.
+func (f *filesFixture) openLink(link string) (application.Download, error) {
+	f.t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	parts := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
+	switch {
+	case parts[0] == "files":
+		id, err := strconv.ParseInt(parts[1], 10, 64)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		return f.files.OpenSigned(context.Background(), attachment.ID(id), len(parts) == 3 && parts[2] == "thumbnail", u.Query())
+	case parts[0] == "avatars" && len(parts) == 3:
+		id, err := strconv.ParseInt(parts[1], 10, 64)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		return f.files.OpenAvatar(context.Background(), user.ID(id), parts[2], u.Query())
+	}
+	f.t.Fatalf("unexpected link %q", link)
+	return application.Download{}, nil
+}
+
+func readDownload(t *testing.T, d application.Download, err error) []byte {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer d.Content.Close()
+	b, err := io.ReadAll(d.Content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(b)) != d.Size {
+		t.Errorf("read %d bytes, Size says %d", len(b), d.Size)
+	}
+	return b
+}
+
+func filesWantKind(t *testing.T, what string, err error, kind domain.Kind, code string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: err = nil, want %v", what, kind)
+	}
+	if domain.KindOf(err) != kind || code != "" && domain.CodeOf(err) != code {
+		t.Fatalf("%s: err = %v (kind %v, code %s), want kind %v code %q", what, err, domain.KindOf(err), domain.CodeOf(err), kind, code)
+	}
+}
+
+func TestFilesUploadImageMakesThumbnail(t *testing.T) {
+	f := newFilesFixture(t)
+	png := imagestest.PNG(t, 1200, 800)
+	a, err := f.upload(f.bob, `..\..\etc/holiday "cat".PNG`, png)
+	if err != nil {
+		t.Fatalf("Upload: %v", err)
+	}
+	want := attachment.Attachment{
+		ID: a.ID, RoomID: f.room.ID, UserID: f.bob.ID, Filename: "holiday cat.PNG", ContentType: "image/png",
+		Size: int64(len(png)), BlobKey: a.BlobKey, ThumbnailStatus: attachment.ThumbnailPending, CreatedAt: f.clock.Now(),
+	}
+	if diff := cmp.Diff(want, a); diff != "" {
+		t.Errorf("attachment (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(a.BlobKey, "f/") || strings.Contains(a.BlobKey, "cat") {
+		t.Errorf("blob key %q is not a generated key", a.BlobKey)
+	}
+
+	shared := f.frame()
+	fileURL, _ := shared["file_url"].(string)
+	delete(shared, "file_url")
+	wantShared := map[string]any{
+		"type": "file_shared", "room_id": float64(f.room.ID), "user_id": float64(f.bob.ID), "file_id": float64(a.ID),
+		"filename": "holiday cat.PNG", "content_type": "image/png", "size": float64(len(png)),
+	}
+	if diff := cmp.Diff(wantShared, shared); diff != "" {
+		t.Errorf("file_shared (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(fileURL, "/files/"+strconv.FormatInt(int64(a.ID), 10)+"?exp=") {
+		t.Errorf("file_url = %q", fileURL)
+	}
+	d, err := f.openLink(fileURL)
+	got := readDownload(t, d, err)
+	if !bytes.Equal(got, png) {
+		t.Error("the signed link does not serve the uploaded bytes")
+	}
+
+	if errs := f.runJobs(); len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("jobs: %v, want one successful thumbnail job", errs)
+	}
+	updated := f.frame()
+	thumbURL, _ := updated["thumbnail_url"].(string)
+	delete(updated, "thumbnail_url")
+	if diff := cmp.Diff(map[string]any{"type": "file_updated", "room_id": float64(f.room.ID), "file_id": float64(a.ID)}, updated); diff != "" {
+		t.Errorf("file_updated (-want +got):\n%s", diff)
+	}
+	d, err = f.openLink(thumbURL)
+	thumb := readDownload(t, d, err)
+	if d.ContentType != "image/webp" || !d.Inline {
+		t.Errorf("thumbnail served as %q inline=%v, want image/webp inline", d.ContentType, d.Inline)
+	}
+	size, err := bimg.NewImage(thumb).Size()
+	if err != nil || size.Width != 400 || size.Height != 267 {
+		t.Errorf("thumbnail size %+v (%v), want 400x267", size, err)
+	}
+
+	// Members open it too, and the list carries the thumbnail.
+	d, err = f.files.Open(context.Background(), f.alice.ID, a.ID, false)
+	readDownload(t, d, err)
+	if d.ContentType != "image/png" || !d.Inline || d.Filename != "holiday cat.PNG" {
+		t.Errorf("download = %+v, want an inline image/png named like the upload", d)
+	}
+	list, err := f.files.List(context.Background(), f.alice.ID, f.room.ID, 0, 0)
+	if err != nil || len(list) != 1 || list[0].ThumbnailStatus != attachment.ThumbnailReady || f.files.ThumbnailURL(list[0]) == "" {
+		t.Errorf("List = %+v, %v; want the file with a ready thumbnail", list, err)
+	}
+
+	// A repeated job (River retried after a crash) changes nothing.
+	if err := f.files.ProcessThumbnail(context.Background(), a.ID); err != nil {
+		t.Errorf("repeated job: %v", err)
+	}
+	f.noEvent()
+}
+
+func TestFilesUploadKinds(t *testing.T) {
+	jpg := imagestest.JPEG(t, 300, 200)
+	for _, tc := range []struct {
+		name        string
+		filename    string
+		declared    string
+		data        []byte
+		wantType    string
+		wantStatus  attachment.ThumbnailStatus
+		wantInline  bool
+		wantErr     domain.Kind
+		wantErrCode string
+	}{
+		{name: "jpeg", filename: "a.jpg", data: jpg, wantType: "image/jpeg", wantStatus: attachment.ThumbnailPending, wantInline: true},
+		{name: "webp named .png", filename: "a.png", data: imagestest.WebP(t, 50, 50), wantType: "image/webp", wantStatus: attachment.ThumbnailPending, wantInline: true},
+		{name: "gif", filename: "a.gif", data: imagestest.GIF(t, 50, 50), wantType: "image/gif", wantStatus: attachment.ThumbnailPending, wantInline: true},
+		{name: "text named .png", filename: "x.png", declared: "image/png", data: []byte("just text"), wantType: "text/plain; charset=utf-8", wantStatus: attachment.ThumbnailNone},
+		{name: "html", filename: "x.html", declared: "text/html", data: []byte("<!DOCTYPE html><script>alert(1)</script>"), wantType: "application/octet-stream", wantStatus: attachment.ThumbnailNone},
+		{name: "svg", filename: "x.svg", declared: "image/svg+xml", data: []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>`), wantType: "application/octet-stream", wantStatus: attachment.ThumbnailNone},
+		{name: "binary with a declared type", filename: "x.bin", declared: "application/x-chat-test", data: []byte{0, 1, 2, 3, 4}, wantType: "application/x-chat-test", wantStatus: attachment.ThumbnailNone},
+		{name: "binary declared as html", filename: "x.bin", declared: "text/html", data: []byte{0, 1, 2, 3, 4}, wantType: "application/octet-stream", wantStatus: attachment.ThumbnailNone},
+		{name: "truncated jpeg", filename: "t.jpg", data: jpg[:len(jpg)/2], wantType: "image/jpeg", wantStatus: attachment.ThumbnailFailed},
+		{name: "pixel bomb", filename: "bomb.png", data: imagestest.BombPNG(30000, 30000), wantType: "image/png", wantStatus: attachment.ThumbnailFailed},
+		{name: "zero bytes", filename: "empty", data: nil, wantErr: domain.Invalid, wantErrCode: "empty_file"},
+		{name: "over size", filename: "big.bin", data: make([]byte, filesMax+1), wantErr: domain.TooMany, wantErrCode: "file_too_large"},
+		{name: "over size image", filename: "big.png", data: append(imagestest.PNG(t, 10, 10), make([]byte, filesMax)...), wantErr: domain.TooMany, wantErrCode: "file_too_large"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFilesFixture(t)
+			// The declared size is unknown (-1): the bytes decide.
+			a, err := f.files.Upload(context.Background(), f.bob.ID, f.room.ID, tc.filename, tc.declared, bytes.NewReader(tc.data), -1)
+			if tc.wantErr != domain.Internal {
+				filesWantKind(t, "Upload", err, tc.wantErr, tc.wantErrCode)
+				if left := f.blobFiles(); len(left) != 0 {
+					t.Errorf("files left after a refused upload: %v", left)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Upload: %v", err)
+			}
+			if a.ContentType != tc.wantType || a.ThumbnailStatus != tc.wantStatus {
+				t.Errorf("stored as %q %q, want %q %q", a.ContentType, a.ThumbnailStatus, tc.wantType, tc.wantStatus)
+			}
+			jobs := f.queue.Take()
+			if wantJob := tc.wantStatus == attachment.ThumbnailPending; (len(jobs) == 1) != wantJob {
+				t.Errorf("jobs = %v, want a thumbnail job: %v", jobs, wantJob)
+			}
+			d, err := f.files.Open(context.Background(), f.bob.ID, a.ID, false)
+			if got := readDownload(t, d, err); !bytes.Equal(got, tc.data) {
+				t.Error("download differs from the upload")
+			}
+			if d.Inline != tc.wantInline || d.ContentType != tc.wantType {
+				t.Errorf("served as %q inline=%v, want %q inline=%v", d.ContentType, d.Inline, tc.wantType, tc.wantInline)
+			}
+			_, err = f.files.Open(context.Background(), f.bob.ID, a.ID, true)
+			filesWantKind(t, "Open thumbnail before it exists", err, domain.NotFound, "")
+		})
+	}
+}
+
+func TestFilesUploadDeclaredOverSize(t *testing.T) {
+	f := newFilesFixture(t)
+	_, err := f.files.Upload(context.Background(), f.bob.ID, f.room.ID, "x", "", strings.NewReader("small"), filesMax+1)
+	filesWantKind(t, "Upload", err, domain.TooMany, "file_too_large")
+}
+
+func TestFilesAccess(t *testing.T) {
+	f := newFilesFixture(t)
+	ctx := context.Background()
+	a, err := f.upload(f.bob, "plan.txt", []byte("the plan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := f.files.FileURL(a)
+
+	_, err = f.upload(f.carol, "x.txt", []byte("hi"))
+	filesWantKind(t, "outsider Upload", err, domain.NotFound, "")
+	_, err = f.files.List(ctx, f.carol.ID, f.room.ID, 0, 10)
+	filesWantKind(t, "outsider List", err, domain.NotFound, "")
+	_, err = f.files.Open(ctx, f.carol.ID, a.ID, false)
+	filesWantKind(t, "outsider Open", err, domain.NotFound, "file_not_found")
+	_, err = f.files.Open(ctx, f.bob.ID, a.ID+100, false)
+	filesWantKind(t, "Open missing", err, domain.NotFound, "")
+
+	_, err = f.files.OpenSigned(ctx, a.ID, false, url.Values{})
+	filesWantKind(t, "anonymous without a link", err, domain.Unauthenticated, "invalid_signature")
+	u, _ := url.Parse(link)
+	_, err = f.files.OpenSigned(ctx, a.ID+1, false, u.Query())
+	filesWantKind(t, "link of another file", err, domain.Unauthenticated, "invalid_signature")
+	_, err = f.files.OpenSigned(ctx, a.ID, true, u.Query())
+	filesWantKind(t, "file link used for the thumbnail", err, domain.Unauthenticated, "invalid_signature")
+	q := u.Query()
+	q.Set("exp", strconv.FormatInt(f.clock.Now().Add(24*time.Hour).Unix(), 10))
+	_, err = f.files.OpenSigned(ctx, a.ID, false, q)
+	filesWantKind(t, "extended expiry", err, domain.Unauthenticated, "invalid_signature")
+
+	d, err := f.openLink(link)
+	readDownload(t, d, err)
+	f.clock.advance(application.DefaultLinkTTL + application.DefaultLinkTTL/4)
+	_, err = f.openLink(link)
+	filesWantKind(t, "expired link", err, domain.Unauthenticated, "signature_expired")
+}
+
+func TestFilesListPages(t *testing.T) {
+	f := newFilesFixture(t)
+	ctx := context.Background()
+	var ids []attachment.ID
+	for i := range 3 {
+		a, err := f.upload(f.bob, "n.txt", []byte("note "+strconv.Itoa(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	idsOf := func(as []attachment.Attachment) []attachment.ID {
+		out := []attachment.ID{}
+		for _, a := range as {
+			out = append(out, a.ID)
+		}
+		return out
+	}
+	page, err := f.files.List(ctx, f.alice.ID, f.room.ID, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]attachment.ID{ids[2], ids[1]}, idsOf(page)); diff != "" {
+		t.Errorf("first page (-want +got):\n%s", diff)
+	}
+	page, err = f.files.List(ctx, f.alice.ID, f.room.ID, ids[1], 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]attachment.ID{ids[0]}, idsOf(page)); diff != "" {
+		t.Errorf("second page (-want +got):\n%s", diff)
+	}
+	_, err = f.files.List(ctx, f.alice.ID, f.room.ID, 0, 101)
+	filesWantKind(t, "limit 101", err, domain.Invalid, "invalid_limit")
+}
+
+// TestFilesRowFailureLeavesNoBlob: when the row and its job cannot be
+// committed, the stored bytes are removed and nothing is announced.
+func TestFilesRowFailureLeavesNoBlob(t *testing.T) {
+	f := newFilesFixture(t)
+	f.queue.Fail(domain.Errorf(domain.Unavailable, "", "database down"))
+	_, err := f.upload(f.bob, "a.png", imagestest.PNG(t, 20, 20))
+	filesWantKind(t, "Upload", err, domain.Unavailable, "")
+	if left := f.blobFiles(); len(left) != 0 {
+		t.Errorf("orphan files: %v", left)
+	}
+	f.noEvent()
+}
+
+func TestFilesThumbnailFailures(t *testing.T) {
+	ctx := context.Background()
+	t.Run("transient error is retried", func(t *testing.T) {
+		f := newFilesFixture(t)
+		a, err := f.upload(f.bob, "a.png", imagestest.PNG(t, 500, 500))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.frame()
+		f.images.n = 1
+		job := f.queue.Take()
+		if err := f.files.ProcessThumbnail(ctx, job[0].AttachmentID); err == nil || domain.KindOf(err) != domain.Internal {
+			t.Fatalf("first attempt: %v, want a retryable (Internal) error", err)
+		}
+		if got, _ := f.files.List(ctx, f.bob.ID, f.room.ID, 0, 1); got[0].ThumbnailStatus != attachment.ThumbnailPending {
+			t.Errorf("status after a transient failure = %q, want pending", got[0].ThumbnailStatus)
+		}
+		if err := f.files.ProcessThumbnail(ctx, a.ID); err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+		if got := f.frame(); got["type"] != "file_updated" {
+			t.Errorf("event after retry: %v", got)
+		}
+	})
+	for _, tc := range []struct {
+		name   string
+		damage func(f *filesFixture, key string)
+	}{
+		{"pixel bomb behind a valid upload", func(f *filesFixture, key string) {
+			if _, err := f.blobs.Put(ctx, key, bytes.NewReader(imagestest.BombPNG(20000, 20000)), filesMax); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"blob gone", func(f *filesFixture, key string) {
+			if err := f.blobs.Delete(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFilesFixture(t)
+			a, err := f.upload(f.bob, "a.png", imagestest.PNG(t, 500, 500))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.frame()
+			tc.damage(f, a.BlobKey)
+			errs := f.runJobs()
+			if len(errs) != 1 || domain.KindOf(errs[0]) != domain.Invalid {
+				t.Fatalf("jobs = %v, want one permanent (Invalid) failure", errs)
+			}
+			got, _ := f.files.List(ctx, f.bob.ID, f.room.ID, 0, 1)
+			if got[0].ThumbnailStatus != attachment.ThumbnailFailed {
+				t.Errorf("status = %q, want failed", got[0].ThumbnailStatus)
+			}
+			f.noEvent()
+			if err := f.files.ProcessThumbnail(ctx, a.ID); err != nil {
+				t.Errorf("job after the failure was recorded: %v", err)
+			}
+		})
+	}
+	t.Run("unknown attachment", func(t *testing.T) {
+		f := newFilesFixture(t)
+		filesWantKind(t, "ProcessThumbnail", f.files.ProcessThumbnail(ctx, 424242), domain.NotFound, "")
+	})
+}
+
+func TestAvatarUploadAndProcess(t *testing.T) {
+	f := newFilesFixture(t)
+	ctx := context.Background()
+	if err := f.cache.Set(ctx, f.bob); err != nil {
+		t.Fatal(err)
+	}
+	photo := imagestest.JPEGWithOrientation(t, 1200, 800, 6)
+	if err := f.files.UploadAvatar(ctx, f.bob.ID, bytes.NewReader(photo), int64(len(photo))); err != nil {
+		t.Fatalf("UploadAvatar: %v", err)
+	}
+	if errs := f.runJobs(); len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("jobs: %v, want one successful avatar job", errs)
+	}
+	bob, err := f.users.ByID(ctx, f.bob.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "a/" + strconv.FormatInt(int64(bob.ID), 10) + "/"; !strings.HasPrefix(bob.AvatarKey, want) || !strings.HasSuffix(bob.AvatarKey, ".webp") {
+		t.Errorf("AvatarKey = %q, want %s….webp", bob.AvatarKey, want)
+	}
+	if _, ok, _ := f.cache.Get(ctx, bob.ID); ok {
+		t.Error("the cached profile was not invalidated")
+	}
+	if diff := cmp.Diff([]string{bob.AvatarKey}, f.blobFiles()); diff != "" {
+		t.Errorf("stored files (-want +got), the original must be gone:\n%s", diff)
+	}
+	link := f.files.AvatarURL(bob)
+	d, err := f.openLink(link)
+	out := readDownload(t, d, err)
+	img := bimg.NewImage(out)
+	size, err := img.Size()
+	if err != nil || size.Width != 256 || size.Height != 256 || img.Type() != "webp" || d.ContentType != "image/webp" {
+		t.Errorf("avatar %s %+v served as %s (%v), want a 256x256 webp", img.Type(), size, d.ContentType, err)
+	}
+	if meta, _ := img.Metadata(); meta.Orientation != 0 || bytes.Contains(out, []byte(imagestest.ExifMake)) {
+		t.Error("the avatar keeps EXIF metadata")
+	}
+
+	// A new avatar replaces the old one, whose file goes.
+	png := imagestest.PNG(t, 300, 300)
+	if err := f.files.UploadAvatar(ctx, f.bob.ID, bytes.NewReader(png), -1); err != nil {
+		t.Fatal(err)
+	}
+	if errs := f.runJobs(); len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("jobs: %v", errs)
+	}
+	bob2, _ := f.users.ByID(ctx, f.bob.ID)
+	if bob2.AvatarKey == bob.AvatarKey {
+		t.Error("avatar key unchanged")
+	}
+	if diff := cmp.Diff([]string{bob2.AvatarKey}, f.blobFiles()); diff != "" {
+		t.Errorf("stored files (-want +got):\n%s", diff)
+	}
+	_, err = f.openLink(link)
+	filesWantKind(t, "old avatar link", err, domain.NotFound, "")
+	if f.files.AvatarURL(user.User{}) != "" {
+		t.Error("a user without avatar has an avatar URL")
+	}
+}
+
+func TestAvatarRejects(t *testing.T) {
+	jpg := imagestest.JPEG(t, 300, 300)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		size int64
+		kind domain.Kind
+	}{
+		{"zero bytes", nil, 0, domain.Invalid},
+		{"text", []byte("not an image"), 12, domain.Unsupported},
+		{"svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), -1, domain.Unsupported},
+		{"truncated jpeg", jpg[:len(jpg)/2], -1, domain.Invalid},
+		{"pixel bomb", imagestest.BombPNG(30000, 30000), -1, domain.Invalid},
+		{"over 5 MiB", make([]byte, application.MaxAvatarUpload+1), -1, domain.TooMany},
+		{"declared over 5 MiB", jpg, application.MaxAvatarUpload + 1, domain.TooMany},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFilesFixture(t)
+			err := f.files.UploadAvatar(context.Background(), f.bob.ID, bytes.NewReader(tc.data), tc.size)
+			filesWantKind(t, "UploadAvatar", err, tc.kind, "")
+			if jobs := f.queue.Take(); len(jobs) != 0 {
+				t.Errorf("jobs enqueued: %v", jobs)
+			}
+			if left := f.blobFiles(); len(left) != 0 {
+				t.Errorf("files stored: %v", left)
+			}
+		})
+	}
+	t.Run("job for another user's original", func(t *testing.T) {
+		f := newFilesFixture(t)
+		err := f.files.ProcessAvatar(context.Background(), f.bob.ID, "o/"+strconv.FormatInt(int64(f.alice.ID), 10)+"/x")
+		filesWantKind(t, "ProcessAvatar", err, domain.Invalid, "")
+	})
+}

@@ -1,0 +1,327 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"chat/application"
+	"chat/domain"
+	"chat/domain/attachment"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+// MaxAttempts is how often a job runs before River discards it.
+const MaxAttempts = 5
+
+// queueName is River's queue for these jobs.
+const queueName = river.QueueDefault
+
+// ThumbnailArgs is the thumbnail job of one attachment.
+type ThumbnailArgs struct {
+	AttachmentID int64 `json:"attachment_id"`
+}
+
+func (ThumbnailArgs) Kind() string { return ports.JobThumbnail }
+
+func (ThumbnailArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts, Queue: queueName}
+}
+
+// AvatarArgs is the avatar job of one uploaded original.
+type AvatarArgs struct {
+	UserID  int64  `json:"user_id"`
+	BlobKey string `json:"blob_key"`
+}
+
+func (AvatarArgs) Kind() string { return ports.JobAvatar }
+
+func (AvatarArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts, Queue: queueName}
+}
+
+// argsOf translates a port job into River's arguments.
+func argsOf(j ports.Job) (river.JobArgs, error) {
+	switch j.Kind {
+	case ports.JobThumbnail:
+		if j.AttachmentID > 0 {
+			return ThumbnailArgs{AttachmentID: int64(j.AttachmentID)}, nil
+		}
+	case ports.JobAvatar:
+		if j.UserID > 0 && j.BlobKey != "" {
+			return AvatarArgs{UserID: int64(j.UserID), BlobKey: j.BlobKey}, nil
+		}
+	}
+	return nil, domain.Errorf(domain.Invalid, "invalid_job", "invalid %q job", j.Kind)
+}
+
+// outcome is the one rule from the application's errors to River's
+// outcomes: a permanent failure (the input is bad or gone) cancels the job;
+// anything else is returned and River retries it with backoff.
+func outcome(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch domain.KindOf(err) {
+	case domain.Invalid, domain.NotFound, domain.Unsupported:
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+type thumbnailWorker struct {
+	river.WorkerDefaults[ThumbnailArgs]
+	p application.FileProcessor
+}
+
+func (w *thumbnailWorker) Work(ctx context.Context, j *river.Job[ThumbnailArgs]) error {
+	return outcome(w.p.ProcessThumbnail(ctx, attachment.ID(j.Args.AttachmentID)))
+}
+
+type avatarWorker struct {
+	river.WorkerDefaults[AvatarArgs]
+	p application.FileProcessor
+}
+
+func (w *avatarWorker) Work(ctx context.Context, j *river.Job[AvatarArgs]) error {
+	return outcome(w.p.ProcessAvatar(ctx, user.ID(j.Args.UserID), j.Args.BlobKey))
+}
+
+// Options tune a Queue.
+type Options struct {
+	// Workers is how many jobs run at once; 0 means one per CPU (image work
+	// is CPU-bound).
+	Workers int
+	// RetryPolicy decides when a failed job runs again; nil is River's
+	// exponential backoff.
+	RetryPolicy river.ClientRetryPolicy
+	// PollInterval is how often idle workers look for jobs they were not
+	// notified of; 0 is River's default (1 s).
+	PollInterval time.Duration
+}
+
+// Inserter is the transactional insert the SQL stores use: the job is
+// inserted in the caller's transaction and runs only if it commits.
+type Inserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, job ports.Job) error
+}
+
+var (
+	_ ports.JobQueue = (*Queue)(nil)
+	_ Inserter       = (*Queue)(nil)
+)
+
+// Queue is a River client for one database. Built with a nil processor it
+// only inserts (chatd serve with WORKERS=0); Start and Run then do nothing.
+type Queue struct {
+	insert    func(ctx context.Context, args river.JobArgs) error
+	insertTx  func(ctx context.Context, tx *sql.Tx, args river.JobArgs) error
+	start     func(ctx context.Context) error
+	stop      func(ctx context.Context) error
+	subscribe func(kinds ...river.EventKind) (<-chan *river.Event, func())
+	working   bool
+}
+
+// config builds River's configuration; proc nil means insert-only.
+func config(proc application.FileProcessor, logger *slog.Logger, opts Options) *river.Config {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	cfg := &river.Config{
+		Logger:            logger,
+		MaxAttempts:       MaxAttempts,
+		RetryPolicy:       opts.RetryPolicy,
+		FetchPollInterval: opts.PollInterval,
+	}
+	if opts.PollInterval > 0 && opts.PollInterval < river.FetchCooldownDefault {
+		cfg.FetchCooldown = opts.PollInterval
+	}
+	if proc != nil {
+		n := opts.Workers
+		if n <= 0 {
+			n = runtime.NumCPU()
+		}
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &thumbnailWorker{p: proc})
+		river.AddWorker(workers, &avatarWorker{p: proc})
+		cfg.Workers = workers
+		cfg.Queues = map[string]river.QueueConfig{queueName: {MaxWorkers: n}}
+	}
+	return cfg
+}
+
+func newQueue[TTx any](c *river.Client[TTx], working bool) *Queue {
+	return &Queue{
+		insert: func(ctx context.Context, args river.JobArgs) error {
+			_, err := c.Insert(ctx, args, nil)
+			return err
+		},
+		start:     c.Start,
+		stop:      c.Stop,
+		subscribe: c.Subscribe,
+		working:   working,
+	}
+}
+
+// NewPostgres migrates River's tables (under an advisory lock, so
+// instances starting together take turns) and returns a queue on pool.
+func NewPostgres(ctx context.Context, pool *pgxpool.Pool, proc application.FileProcessor, logger *slog.Logger, opts Options) (*Queue, error) {
+	driver := riverpgxv5.New(pool)
+	if err := migratePostgres(ctx, pool, driver); err != nil {
+		return nil, err
+	}
+	c, err := river.NewClient(driver, config(proc, logger, opts))
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	q := newQueue(c, proc != nil)
+	q.insertTx = insertPostgresTx
+	return q, nil
+}
+
+// migrateLockKey is the advisory lock taken while River's schema migrates.
+const migrateLockKey = 0x63686174_6a6f6273 // "chatjobs"
+
+func migratePostgres(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5.Driver) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return unavailable("connect to PostgreSQL", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrateLockKey)); err != nil {
+		return unavailable("lock River migrations", err)
+	}
+	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrateLockKey)) }()
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate River's tables: %w", err)
+	}
+	return nil
+}
+
+// insertPostgresTx writes the job row in the caller's transaction, with
+// the values River's own insert uses (defaults: state available, scheduled
+// now, priority 1), and wakes the workers on commit.
+func insertPostgresTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
+	opts := args.(river.JobArgsWithInsertOpts).InsertOpts()
+	encoded, err := json.Marshal(args)
+	if err != nil {
+		return fmt.Errorf("encode %s job: %w", args.Kind(), err)
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO river_job (args, kind, max_attempts, queue, priority, tags) VALUES ($1::jsonb, $2, $3, $4, 1, '{}')`,
+		string(encoded), args.Kind(), opts.MaxAttempts, opts.Queue); err != nil {
+		return unavailable("insert job", err)
+	}
+	payload, _ := json.Marshal(map[string]string{"queue": opts.Queue})
+	if _, err := tx.ExecContext(ctx, `SELECT pg_notify(current_schema() || '.river_insert', $1)`, string(payload)); err != nil {
+		return unavailable("notify workers", err)
+	}
+	return nil
+}
+
+// NewSQLite migrates River's tables and returns a queue on db. SQLite
+// allows one writer at a time: open db with a busy timeout (for example
+// _busy_timeout=5000 with mattn/go-sqlite3) and WAL journal mode.
+func NewSQLite(ctx context.Context, db *sql.DB, proc application.FileProcessor, logger *slog.Logger, opts Options) (*Queue, error) {
+	driver := riversqlite.New(db)
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return nil, fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("migrate River's tables: %w", err)
+	}
+	c, err := river.NewClient(driver, config(proc, logger, opts))
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	q := newQueue(c, proc != nil)
+	q.insertTx = func(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
+		_, err := c.InsertTx(ctx, tx, args, nil)
+		return err
+	}
+	return q, nil
+}
+
+func unavailable(what string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return domain.Wrap(domain.Unavailable, "", what, err)
+}
+
+// Enqueue inserts j on its own.
+func (q *Queue) Enqueue(ctx context.Context, j ports.Job) error {
+	args, err := argsOf(j)
+	if err != nil {
+		return err
+	}
+	if err := q.insert(ctx, args); err != nil {
+		return unavailable("enqueue "+j.Kind+" job", err)
+	}
+	return nil
+}
+
+// InsertTx inserts j in tx: it runs only if tx commits.
+func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, j ports.Job) error {
+	args, err := argsOf(j)
+	if err != nil {
+		return err
+	}
+	if err := q.insertTx(ctx, tx, args); err != nil {
+		return unavailable("insert "+j.Kind+" job", err)
+	}
+	return nil
+}
+
+// Start starts the workers in the background; a no-op for an insert-only
+// queue. Cancelling ctx cancels running jobs; Stop ends them gracefully.
+func (q *Queue) Start(ctx context.Context) error {
+	if !q.working {
+		return nil
+	}
+	return q.start(ctx)
+}
+
+// Stop waits for running jobs to finish, until ctx ends.
+func (q *Queue) Stop(ctx context.Context) error {
+	if !q.working {
+		return nil
+	}
+	return q.stop(ctx)
+}
+
+// Run starts the workers, waits for ctx to end, then stops them, giving
+// running jobs up to grace to finish. It fits an errgroup in chatd.
+func (q *Queue) Run(ctx context.Context, grace time.Duration) error {
+	if !q.working {
+		<-ctx.Done()
+		return nil
+	}
+	// Cancelling Start's context would cancel running jobs at once; they
+	// get the grace period instead.
+	if err := q.start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start job workers: %w", err)
+	}
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	return q.stop(stopCtx)
+}
+

@@ -203,7 +203,9 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrateLockKey)); err != nil {
 		return unavailable("lock River migrations", err)
 	}
-	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrateLockKey)) }()
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrateLockKey))
+	}()
 	m, err := rivermigrate.New(driver, nil)
 	if err != nil {
 		return fmt.Errorf("river migrator: %w", err)
@@ -324,4 +326,3 @@ func (q *Queue) Run(ctx context.Context, grace time.Duration) error {
 	defer cancel()
 	return q.stop(stopCtx)
 }
-

@@ -248,6 +248,7 @@ async function main() {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
       const page = await ctx.newPage();
       page.setDefaultTimeout(15_000);
+      page.on('dialog', (d) => d.accept());
       page.on('pageerror', (e) => console.log(`  [page error ${pages.indexOf(page) ? 'B' : 'A'}] ${e.message}`));
       pages.push(page);
     }
@@ -320,7 +321,9 @@ async function main() {
   });
 
   await step('typing: bob typing shows on alice’s screen', async () => {
-    await composer(B).pressSequentially('I am typing something', { delay: 30 });
+    // The server passes one typing frame per user per 2 s; let the last one age out.
+    await sleep(2100);
+    await composer(B).pressSequentially('I am typing something', { delay: 40 });
     await A.locator('.typing').filter({ hasText: `${bob} is typing` }).waitFor({ timeout: 5000 });
     await shot(A, '02-chat-typing');
     await composer(B).press('Enter');
@@ -410,7 +413,7 @@ async function main() {
     await A.getByRole('navigation', { name: 'Rooms' }).waitFor();
     if (await A.getByLabel('Password', { exact: true }).count()) throw new Error('the sign-in form came back');
     await connected(A);
-    await seeOnce(A, 'hello from alice');
+    await seeOnce(A, `seed ${SEED}`);
   });
 
   if (RESTART_FILE) {
@@ -510,6 +513,14 @@ async function main() {
     if (r + g + b > 200) throw new Error(`background ${bg} is not dark`);
     await shot(B, '07-dark');
     await B.emulateMedia({ colorScheme: 'light' });
+  });
+
+  await step('bob leaves the public room: it moves back to the public list', async () => {
+    await B.goto(`${BASE}/#/rooms/${roomId}`);
+    await connected(B);
+    await B.getByRole('button', { name: 'Leave room' }).click();
+    await B.waitForURL(/#\/$/);
+    await B.getByRole('button', { name: `Join ${roomName}` }).waitFor();
   });
 
   await step('sign out returns to the sign-in form, also after reload', async () => {

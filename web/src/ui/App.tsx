@@ -3,6 +3,7 @@ import { api, ApiError, errorText, getToken, onUnauthorized, setToken } from '..
 import type { Room, User } from '../api/types';
 import { AuthScreen } from './AuthScreen';
 import { Avatar } from './Avatar';
+import { Icon } from './Icon';
 import { ChatView } from './ChatView';
 import { isMine, loadJoined, saveJoined } from './membership';
 import { ProfileView } from './ProfileView';
@@ -152,7 +153,7 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void 
     <div className={`app ${home ? 'at-home' : ''} ${drawer ? 'drawer-open' : ''}`}>
       <header className="topbar">
         <button className="icon-button menu-button" aria-label="Show rooms" aria-expanded={drawer} onClick={() => setDrawer((d) => !d)}>
-          ☰
+          <Icon name="menu" size={20} />
         </button>
         <a className="brand" href="#/">
           <span className="brand-mark" aria-hidden="true">
@@ -173,7 +174,7 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void 
         <div className="flash" role="alert">
           {flash}
           <button className="icon-button" aria-label="Dismiss" onClick={() => setFlash(null)}>
-            ×
+            <Icon name="close" />
           </button>
         </div>
       )}

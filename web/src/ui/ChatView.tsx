@@ -4,6 +4,7 @@ import type { FileItem, Room, User } from '../api/types';
 import { typingLine, typingNames } from '../state/roomReducer';
 import { buildTimeline } from '../state/timeline';
 import { Composer } from './Composer';
+import { Icon } from './Icon';
 import { MemberPanel } from './MemberPanel';
 import { MessageList } from './MessageList';
 import { useRoom } from './useRoom';
@@ -143,17 +144,17 @@ export function ChatView(props: {
         <header className="room-header">
           <div className="room-title">
             <h1>
-              <span aria-hidden="true">{room?.is_private ? '🔒 ' : '# '}</span>
+              <span className="room-hash">
+                <Icon name={room?.is_private ? 'lock' : 'hash'} size={17} />
+              </span>{' '}
               {room?.name ?? `Room ${roomId}`}
             </h1>
             {room?.description && <p className="room-desc">{room.description}</p>}
           </div>
           <ConnectionIndicator status={r.status} attempt={r.attempt} />
-          <button className="small" aria-expanded={membersOpen} aria-controls="member-panel" onClick={() => setMembersOpen((o) => !o)}>
-            Members <span className="count">{online.length}</span>
-          </button>
-          <button className="small ghost" onClick={leave} disabled={leaving}>
-            Leave room
+          <button className="small members-toggle" aria-expanded={membersOpen} aria-controls="member-panel" onClick={() => setMembersOpen((o) => !o)}>
+            <Icon name="users" size={15} /> <span className="members-label">Members</span> <span className="count">{online.length}</span>
+            <span className="sr-only"> online</span>
           </button>
         </header>
         <MessageList
@@ -220,6 +221,8 @@ export function ChatView(props: {
         onClose={() => setMembersOpen(false)}
         onAdded={() => r.refreshMembers().catch(() => {})}
         onOpenImage={setLightbox}
+        onLeave={leave}
+        leaving={leaving}
       />
       {lightbox && <Lightbox file={lightbox} onClose={() => setLightbox(null)} />}
     </section>

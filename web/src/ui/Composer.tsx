@@ -1,6 +1,8 @@
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { validateContent } from '../state/pending';
+import { Icon } from './Icon';
 
+// The server drops a second typing frame within 2 s, so never send sooner.
 export const TYPING_EVERY_MS = 2000;
 
 /** The message box: Enter sends, Shift+Enter adds a line; typing is announced at most every 2 s. */
@@ -20,7 +22,6 @@ export function Composer(props: { onSend: (text: string) => void; onTyping: () =
     props.onSend(text.trim());
     setText('');
     setError(null);
-    lastTyping.current = 0;
     box.current?.focus();
   }
 
@@ -50,7 +51,7 @@ export function Composer(props: { onSend: (text: string) => void; onTyping: () =
       }}
     >
       <button type="button" className="icon-button attach" aria-label="Attach file" title="Attach file" onClick={() => fileInput.current?.click()}>
-        📎
+        <Icon name="paperclip" size={20} />
       </button>
       <input
         ref={fileInput}

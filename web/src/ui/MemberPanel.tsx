@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, errorText } from '../api/client';
 import type { FileItem, Member, Room, User } from '../api/types';
 import { Avatar } from './Avatar';
+import { Icon } from './Icon';
 import { FileView } from './MessageList';
 
 export function MemberPanel(props: {
@@ -14,6 +15,8 @@ export function MemberPanel(props: {
   onClose: () => void;
   onAdded: () => void;
   onOpenImage: (f: FileItem) => void;
+  onLeave: () => void;
+  leaving: boolean;
 }) {
   const sorted = [...props.members].sort(
     (a, b) => Number(b.online) - Number(a.online) || (a.display_name || a.username).localeCompare(b.display_name || b.username),
@@ -26,7 +29,7 @@ export function MemberPanel(props: {
       <div className="panel-head">
         <h2>Members</h2>
         <button className="icon-button panel-close" aria-label="Close members" onClick={props.onClose}>
-          ×
+          <Icon name="close" />
         </button>
       </div>
       <p className="online-line" aria-live="polite">
@@ -54,6 +57,9 @@ export function MemberPanel(props: {
         ))}
       </ul>
       {isOwner && props.room?.is_private && <AddMember roomId={props.roomId} onAdded={props.onAdded} />}
+      <button className="small ghost leave-button" onClick={props.onLeave} disabled={props.leaving}>
+        Leave room
+      </button>
       {files.length > 0 && (
         <>
           <h2 className="files-head">Files</h2>

@@ -3,6 +3,7 @@ import type { FileItem, Member, User } from '../api/types';
 import type { Status } from '../net/socket';
 import type { Entry, TimelineItem } from '../state/timeline';
 import { Avatar } from './Avatar';
+import { Icon } from './Icon';
 import { dayLabel, fileSize, fullTime, isImage, linkify, timeOfDay } from './format';
 
 const NEAR_BOTTOM_PX = 120;
@@ -138,7 +139,7 @@ const MessageGroup = memo(function MessageGroup(props: {
       <div className="group-body">
         <header className="group-head">
           <span className="author">{name}</span>
-          {props.profile?.username && props.profile.display_name && <span className="handle">@{props.profile.username}</span>}
+          {props.profile?.username && name !== props.profile.username && <span className="handle">@{props.profile.username}</span>}
           <time dateTime={new Date(first.time).toISOString()} title={fullTime(first.time)}>
             {timeOfDay(first.time)}
           </time>
@@ -219,8 +220,8 @@ export function FileView(props: { file: FileItem; onOpenImage: (f: FileItem) => 
   }
   return (
     <div className="file file-doc" data-file-id={f.id}>
-      <span className="file-icon" aria-hidden="true">
-        📄
+      <span className="file-icon">
+        <Icon name="file" />
       </span>
       <a href={f.file_url} download={f.filename}>
         {f.filename}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, errorText } from '../api/client';
 import type { Room } from '../api/types';
+import { Icon } from './Icon';
 
 export function Sidebar(props: {
   mine: Room[];
@@ -37,8 +38,8 @@ export function Sidebar(props: {
             {[...props.mine].sort(byName).map((r) => (
               <li key={r.id}>
                 <a href={`#/rooms/${r.id}`} className="room-link" aria-current={r.id === props.currentId ? 'page' : undefined}>
-                  <span className="room-hash" aria-hidden="true">
-                    {r.is_private ? '🔒' : '#'}
+                  <span className="room-hash">
+                    <Icon name={r.is_private ? 'lock' : 'hash'} size={15} />
                   </span>
                   <span className="room-name">{r.name}</span>
                   {r.is_private && <span className="sr-only"> (private)</span>}
@@ -52,7 +53,7 @@ export function Sidebar(props: {
         <div className="section-head">
           <h2>Browse public rooms</h2>
           <button className="small ghost" onClick={props.onRefresh} aria-label="Refresh room list">
-            ↻
+            <Icon name="refresh" size={15} />
           </button>
         </div>
         {props.error && (
@@ -67,8 +68,8 @@ export function Sidebar(props: {
             {[...props.others].sort(byName).map((r) => (
               <li key={r.id} className="browse-item">
                 <a href={`#/rooms/${r.id}`} className="room-link" aria-current={r.id === props.currentId ? 'page' : undefined}>
-                  <span className="room-hash" aria-hidden="true">
-                    #
+                  <span className="room-hash">
+                    <Icon name="hash" size={15} />
                   </span>
                   <span className="room-name">{r.name}</span>
                 </a>

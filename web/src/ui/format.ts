@@ -41,9 +41,9 @@ export function initials(name: string): string {
 
 /** A stable hue per user. */
 export function hue(id: number | string): number {
-  const s = String(id);
+  if (typeof id === 'number') return Math.round((id * 137.508) % 360); // golden angle: neighbours differ
   let h = 0;
-  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) >>> 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
   return h % 360;
 }
 

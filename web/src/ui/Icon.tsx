@@ -1,0 +1,22 @@
+// Inline SVG icons: no icon font or emoji font needed.
+const paths = {
+  paperclip: 'M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5',
+  lock: 'M7 11V8a5 5 0 0 1 10 0v3M5 11h14v10H5z',
+  hash: 'M9 3 7 21M17 3l-2 18M4 8h17M3 16h17',
+  file: 'M14 3H6v18h12V7zM14 3v4h4',
+  menu: 'M4 6h16M4 12h16M4 18h16',
+  close: 'M6 6l12 12M18 6 6 18',
+  refresh: 'M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7',
+  users: 'M16 20v-1a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v1M9.5 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zM21 20v-1a4 4 0 0 0-3-3.9M16 4.1a3.5 3.5 0 0 1 0 6.8',
+} as const;
+
+export type IconName = keyof typeof paths;
+
+export function Icon(props: { name: IconName; size?: number }) {
+  const s = props.size ?? 18;
+  return (
+    <svg className="icon" width={s} height={s} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+      <path d={paths[props.name]} />
+    </svg>
+  );
+}

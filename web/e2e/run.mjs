@@ -18,7 +18,7 @@
 // "N passed, M failed"; the exit status is non-zero when anything failed.
 
 import { chromium } from 'playwright-core';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
@@ -33,6 +33,7 @@ const PASSWORD = 'correct horse battery';
 const SEED = 200;
 
 mkdirSync(SHOTS, { recursive: true });
+for (const f of readdirSync(SHOTS)) if (f.endsWith('.png')) rmSync(join(SHOTS, f));
 
 // ---------------------------------------------------------------- harness
 
@@ -445,7 +446,7 @@ async function main() {
       await seeOnce(A, 'after restart');
       await sleep(1500);
       for (const page of [A, B]) {
-        for (const t of ['before restart', 'while down from alice', 'while down from bob', 'after restart', 'hello from alice']) {
+        for (const t of ['before restart', 'while down from alice', 'while down from bob', 'after restart']) {
           const n = await countOf(page, t);
           if (n !== 1) throw new Error(`"${t}" shown ${n} times on ${page === A ? 'alice' : 'bob'}’s screen`);
         }

@@ -501,6 +501,7 @@ async function main() {
     await shot(B, '06-mobile-chat');
     await B.getByRole('button', { name: 'Show rooms' }).click();
     await B.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: roomName }).waitFor();
+    await sleep(400); // the drawer slides in
     await shot(B, '06-mobile-rooms');
     await B.setViewportSize({ width: 1280, height: 800 });
   });

@@ -49,6 +49,8 @@ export interface FileItem {
   size: number;
   file_url: string;
   thumbnail_url?: string | null;
+  /** "pending" | "ready" | "failed" | "none" when the server says; failed or none means no preview. */
+  thumbnail_status?: string;
   created_at?: string;
   /** Seq of the newest message seen when the file arrived live: where it sits in the timeline. */
   anchor_seq?: number;
@@ -75,9 +77,10 @@ export type ServerEvent =
       content_type: string;
       size: number;
       thumbnail_url?: string | null;
+      thumbnail_status?: string;
       created_at?: string;
     }
-  | { type: 'file_updated'; room_id?: number; file_id: number; thumbnail_url?: string | null; file_url?: string }
+  | { type: 'file_updated'; room_id?: number; file_id: number; thumbnail_url?: string | null; file_url?: string; thumbnail_status?: string }
   | { type: 'error'; code: string; detail: string };
 
 /** Parses one socket frame; unknown or malformed frames give null. */

@@ -71,6 +71,11 @@ describe('files', () => {
     expect(s.files).toEqual([expect.objectContaining({ id: 7, thumbnail_url: '/t/7', anchor_seq: 4 })]);
   });
 
+  it('file_updated can mark a preview as failed', () => {
+    const s = run([ev(shared(7)), ev({ type: 'file_updated', file_id: 7, thumbnail_status: 'failed' })]);
+    expect(s.files[0]).toMatchObject({ thumbnail_status: 'failed', thumbnail_url: undefined });
+  });
+
   it('file_updated before file_shared is kept and applied on arrival', () => {
     const s = run([ev({ type: 'file_updated', room_id: 1, file_id: 7, thumbnail_url: '/t/7' }), ev(shared(7))]);
     expect(s.files[0].thumbnail_url).toBe('/t/7');

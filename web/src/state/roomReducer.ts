@@ -149,11 +149,12 @@ function applyEvent(state: RoomState, ev: ServerEvent, now: number): RoomState {
         size: ev.size,
         file_url: ev.file_url,
         thumbnail_url: ev.thumbnail_url ?? null,
+        thumbnail_status: ev.thumbnail_status,
         created_at: ev.created_at,
         anchor_seq: maxSeq(state.messages),
       });
     case 'file_updated': {
-      const patch = withoutNullish({ thumbnail_url: ev.thumbnail_url, file_url: ev.file_url });
+      const patch = withoutNullish({ thumbnail_url: ev.thumbnail_url, file_url: ev.file_url, thumbnail_status: ev.thumbnail_status });
       if (!state.files.some((f) => f.id === ev.file_id)) {
         return { ...state, filePatches: { ...state.filePatches, [ev.file_id]: { ...state.filePatches[ev.file_id], ...patch } } };
       }

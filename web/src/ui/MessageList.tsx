@@ -198,7 +198,8 @@ function EntryView(props: { entry: Entry; online: boolean; onOpenImage: (f: File
 
 export function FileView(props: { file: FileItem; onOpenImage: (f: FileItem) => void }) {
   const f = props.file;
-  if (isImage(f.content_type)) {
+  const noPreview = f.thumbnail_status === 'failed' || f.thumbnail_status === 'none';
+  if (isImage(f.content_type) && !noPreview) {
     return (
       <div className="file file-image" data-file-id={f.id}>
         {f.thumbnail_url ? (

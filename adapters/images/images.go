@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 
 	"github.com/h2non/bimg"
 
@@ -25,7 +26,14 @@ type Processor struct {
 
 // New returns a processor writing WebP, or JPEG where libvips was built
 // without WebP support.
+//
+// It turns libvips' operation cache off, for the whole process: bimg hands
+// libvips Go buffers by address, and a cache keyed by that address could
+// answer a later image at a reused address with an earlier one. Each image
+// is processed once, so the cache gains nothing here.
 func New() *Processor {
+	bimg.VipsCacheSetMax(0)
+	bimg.VipsCacheSetMaxMem(0)
 	if bimg.IsTypeSupportedSave(bimg.WEBP) {
 		return &Processor{out: bimg.WEBP, format: ports.ImageWebP, quality: 82}
 	}
@@ -40,7 +48,12 @@ func (p *Processor) Probe(ctx context.Context, data []byte) (ports.ImageInfo, er
 // Avatar scales the image so its shorter side is AvatarSize and crops the
 // most interesting square (libvips' attention strategy).
 func (p *Processor) Avatar(ctx context.Context, data []byte) ([]byte, ports.ImageInfo, error) {
-	if _, err := p.check(ctx, data); err != nil {
+	info, err := p.check(ctx, data)
+	if err != nil {
+		return nil, ports.ImageInfo{}, err
+	}
+	scale := float64(AvatarSize) / float64(min(info.Width, info.Height))
+	if data, err = p.shrinkBeforeRotating(data, info, scale); err != nil {
 		return nil, ports.ImageInfo{}, err
 	}
 	return p.process(data, bimg.Options{
@@ -60,31 +73,21 @@ func (p *Processor) Thumbnail(ctx context.Context, data []byte, maxW, maxH int) 
 	if err != nil {
 		return nil, ports.ImageInfo{}, err
 	}
-	meta, err := bimg.NewImage(data).Metadata()
+	orientation, err := exifOrientation(data)
 	if err != nil {
-		return nil, ports.ImageInfo{}, domain.Wrap(domain.Invalid, "invalid_image", "the image is corrupt or truncated", err)
+		return nil, ports.ImageInfo{}, err
 	}
-	quarterTurn := meta.Orientation >= 5 && meta.Orientation <= 8
 	w, h := info.Width, info.Height
-	scale := math.Min(1, math.Min(float64(maxW)/float64(w), float64(maxH)/float64(h)))
-	if quarterTurn {
-		scale = math.Min(1, math.Min(float64(maxW)/float64(h), float64(maxH)/float64(w)))
+	if orientation >= 5 { // a quarter turn: fit the displayed shape
+		maxW, maxH = maxH, maxW
 	}
+	scale := math.Min(1, math.Min(float64(maxW)/float64(w), float64(maxH)/float64(h)))
 	tw := max(1, int(math.Round(float64(w)*scale)))
 	th := max(1, int(math.Round(float64(h)*scale)))
-	if meta.Orientation > 1 && scale < 0.5 && info.Format == ports.ImageJPEG {
-		// bimg rotates before it shrinks, which for a camera JPEG means
-		// rotating and re-encoding all its pixels (over 10× slower). Shrink
-		// first, keeping the EXIF orientation, then rotate the small image.
-		small, err := bimg.NewImage(data).Process(bimg.Options{
-			Width: tw, Height: th, Force: true, NoAutoRotate: true, Type: bimg.JPEG, Quality: 95,
-		})
-		if err != nil {
-			return nil, ports.ImageInfo{}, domain.Wrap(domain.Invalid, "invalid_image", "the image is corrupt or truncated", err)
-		}
-		data = small
+	if data, err = p.shrinkBeforeRotating(data, info, scale); err != nil {
+		return nil, ports.ImageInfo{}, err
 	}
-	if quarterTurn {
+	if orientation >= 5 {
 		tw, th = th, tw
 	}
 	return p.process(data, bimg.Options{Width: tw, Height: th, Force: true})
@@ -98,6 +101,51 @@ func (p *Processor) check(ctx context.Context, data []byte) (ports.ImageInfo, er
 	return probe(data)
 }
 
+func corrupt(err error) error {
+	return domain.Wrap(domain.Invalid, "invalid_image", "the image is corrupt or truncated", err)
+}
+
+// exifOrientation reads the EXIF orientation (1–8; 0 when absent).
+func exifOrientation(data []byte) (int, error) {
+	meta, err := bimg.NewImage(data).Metadata()
+	runtime.KeepAlive(data)
+	if err != nil {
+		return 0, corrupt(err)
+	}
+	if meta.Orientation < 0 || meta.Orientation > 8 {
+		return 0, nil
+	}
+	return meta.Orientation, nil
+}
+
+// shrinkBeforeRotating scales a rotated JPEG by scale (< 1) without
+// rotating it, keeping its EXIF orientation for the final pass.
+//
+// bimg rotates a JPEG with an EXIF orientation before it shrinks it: it
+// re-encodes all the pixels (over 10× slower for a camera photo) and then
+// decodes that new buffer lazily after the Go code stopped referencing it,
+// which the garbage collector may free under libvips' feet. Shrinking first
+// avoids both: the final pass then works on an image already at its size.
+func (p *Processor) shrinkBeforeRotating(data []byte, info ports.ImageInfo, scale float64) ([]byte, error) {
+	if info.Format != ports.ImageJPEG || scale >= 1 {
+		return data, nil
+	}
+	orientation, err := exifOrientation(data)
+	if err != nil || orientation <= 1 {
+		return data, err
+	}
+	small, err := bimg.NewImage(data).Process(bimg.Options{
+		Width:  max(1, int(math.Round(float64(info.Width)*scale))),
+		Height: max(1, int(math.Round(float64(info.Height)*scale))),
+		Force:  true, NoAutoRotate: true, Type: bimg.JPEG, Quality: 95,
+	})
+	runtime.KeepAlive(data)
+	if err != nil {
+		return nil, corrupt(err)
+	}
+	return small, nil
+}
+
 // process runs one libvips pipeline: EXIF auto-rotation (bimg's default),
 // the resize in o, metadata stripped, encoded as p.out. libvips failures at
 // this point come from the image's content (the header was valid), so they
@@ -107,8 +155,10 @@ func (p *Processor) process(data []byte, o bimg.Options) ([]byte, ports.ImageInf
 	o.Type = p.out
 	o.Quality = p.quality
 	out, err := bimg.NewImage(data).Process(o)
+	// libvips reads data lazily while it processes; it must outlive the call.
+	runtime.KeepAlive(data)
 	if err != nil {
-		return nil, ports.ImageInfo{}, domain.Wrap(domain.Invalid, "invalid_image", "the image is corrupt or truncated", err)
+		return nil, ports.ImageInfo{}, corrupt(err)
 	}
 	if p.out == bimg.WEBP {
 		if out, err = stripWebP(out); err != nil {
@@ -116,6 +166,7 @@ func (p *Processor) process(data []byte, o bimg.Options) ([]byte, ports.ImageInf
 		}
 	}
 	size, err := bimg.NewImage(out).Size()
+	runtime.KeepAlive(out)
 	if err != nil {
 		return nil, ports.ImageInfo{}, fmt.Errorf("read processed image size: %w", err)
 	}

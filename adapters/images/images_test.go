@@ -16,7 +16,7 @@ import (
 	"chat/ports"
 )
 
-func TestImageProbe(t *testing.T) {
+func TestProbeImageFiles(t *testing.T) {
 	p := images.New()
 	for _, tc := range []struct {
 		name     string
@@ -172,9 +172,9 @@ func TestImageAvatar(t *testing.T) {
 	}
 }
 
-// TestImageRejects feeds hostile inputs to every method: a clear kind,
+// TestHostileImageFiles feeds hostile inputs to every method: a clear kind,
 // never a panic or an Internal error.
-func TestImageRejects(t *testing.T) {
+func TestHostileImageFiles(t *testing.T) {
 	p := images.New()
 	jpg := imagestest.JPEG(t, 640, 480)
 	for _, tc := range []struct {

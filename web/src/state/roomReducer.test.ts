@@ -73,7 +73,7 @@ describe('files', () => {
 
   it('file_updated can mark a preview as failed', () => {
     const s = run([ev(shared(7)), ev({ type: 'file_updated', file_id: 7, thumbnail_status: 'failed' })]);
-    expect(s.files[0]).toMatchObject({ thumbnail_status: 'failed', thumbnail_url: undefined });
+    expect(s.files[0]).toMatchObject({ thumbnail_status: 'failed', thumbnail_url: null });
   });
 
   it('file_updated before file_shared is kept and applied on arrival', () => {

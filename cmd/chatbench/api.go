@@ -142,14 +142,57 @@ type chatdSetup struct {
 	members   int // sockets per room
 	users     int // distinct users; member j of room r is user (r·members+j) mod users
 	clients   []*http.Client
+	pool      *userPool // users already registered by this run, reused across scenarios
 	log       io.Writer
+}
+
+// userPool holds the users one chatbench run registered, each logged in
+// once: argon2id makes a registration or login tens of milliseconds of
+// server CPU, so tokens are reused across rooms and scenarios.
+type userPool struct {
+	run    string // random prefix of this run's names
+	names  []string
+	tokens []string
+}
+
+func newUserPool() *userPool { return &userPool{run: runID()} }
+
+// grow registers and logs in users until the pool holds n.
+func (p *userPool) grow(ctx context.Context, a *api, n int, log io.Writer) error {
+	have := len(p.names)
+	if n <= have {
+		return nil
+	}
+	names, tokens := make([]string, n-have), make([]string, n-have)
+	start := time.Now()
+	var done atomic.Int64
+	err := forEach(ctx, n-have, 16, func(ctx context.Context, i int) error {
+		name := fmt.Sprintf("cb%su%d", p.run, have+i)
+		if err := a.register(ctx, name); err != nil {
+			return err
+		}
+		tok, err := a.login(ctx, name)
+		if err != nil {
+			return err
+		}
+		names[i], tokens[i] = name, tok
+		if d := done.Add(1); d%200 == 0 {
+			fmt.Fprintf(log, "  %d/%d users registered and logged in\n", d, n-have)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("register users: %w", err)
+	}
+	p.names, p.tokens = append(p.names, names...), append(p.tokens, tokens...)
+	fmt.Fprintf(log, "  %d users registered and logged in in %v\n", n-have, time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // world is what setup created: users with their tokens and rooms with their ids.
 type world struct {
 	setup   chatdSetup
 	api     *api
-	run     string
 	names   []string
 	tokens  []string
 	roomIDs []int64
@@ -159,40 +202,25 @@ type world struct {
 // userOf is the user behind member j of room r.
 func (s chatdSetup) userOf(r, j int) int { return (r*s.members + j) % s.users }
 
-// setupChatd registers and logs in the users (argon2id makes each of those
-// tens of milliseconds, so each user logs in once and its token is reused),
-// creates the rooms and joins the members, all through the API.
+// setupChatd makes sure enough users exist, creates the rooms and joins the
+// members, all through the API, and lays out the sockets: socket k dials
+// instance k mod len(instances).
 func setupChatd(ctx context.Context, s chatdSetup) (*world, error) {
-	if s.users < s.members {
-		s.users = s.members // members of one room must be distinct users
+	s.users = min(max(s.users, s.members), s.rooms*s.members) // members of one room are distinct users
+	if s.pool == nil {
+		s.pool = newUserPool()
 	}
-	s.users = min(s.users, s.rooms*s.members)
+	if s.log == nil {
+		s.log = io.Discard
+	}
 	a := newAPI(s.instances[0])
-	w := &world{setup: s, api: a, run: runID(), names: make([]string, s.users), tokens: make([]string, s.users), roomIDs: make([]int64, s.rooms)}
-	workers := 16
-	start := time.Now()
-	var done atomic.Int64
-	err := forEach(ctx, s.users, workers, func(ctx context.Context, i int) error {
-		name := fmt.Sprintf("cb%su%d", w.run, i)
-		if err := a.register(ctx, name); err != nil {
-			return err
-		}
-		tok, err := a.login(ctx, name)
-		if err != nil {
-			return err
-		}
-		w.names[i], w.tokens[i] = name, tok
-		if n := done.Add(1); n%200 == 0 {
-			fmt.Fprintf(s.log, "  %d/%d users registered and logged in\n", n, s.users)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("register users: %w", err)
+	if err := s.pool.grow(ctx, a, s.users, s.log); err != nil {
+		return nil, err
 	}
-	fmt.Fprintf(s.log, "  %d users registered and logged in in %v\n", s.users, time.Since(start).Round(time.Millisecond))
-	err = forEach(ctx, s.rooms, workers, func(ctx context.Context, r int) error {
-		id, err := a.createRoom(ctx, w.tokens[s.userOf(r, 0)], fmt.Sprintf("cb-%s-r%d", w.run, r))
+	w := &world{setup: s, api: a, names: s.pool.names, tokens: s.pool.tokens, roomIDs: make([]int64, s.rooms)}
+	const workers = 16
+	err := forEach(ctx, s.rooms, workers, func(ctx context.Context, r int) error {
+		id, err := a.createRoom(ctx, w.tokens[s.userOf(r, 0)], fmt.Sprintf("cb-%s-%s", s.pool.run, runID()))
 		w.roomIDs[r] = id
 		return err
 	})

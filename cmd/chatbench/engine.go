@@ -108,7 +108,7 @@ type phaseResult struct {
 	Expected     int64   `json:"expected"`
 	Received     int64   `json:"received"`
 	WithinPct    float64 `json:"within_1s_pct"`
-	AchievedRate float64 `json:"achieved_per_s"`
+	AchievedRate float64 `json:"achieved_per_s"` // received / (phase + drain)
 	Others       int64   `json:"other_deliveries,omitempty"`
 	P50Ms        float64 `json:"p50_ms"`
 	P99Ms        float64 `json:"p99_ms"`
@@ -116,6 +116,7 @@ type phaseResult struct {
 	MaxMs        float64 `json:"max_ms"`
 	Pass         bool    `json:"pass"`
 	Dead         int     `json:"dead_sockets"`
+	DrainSeconds float64 `json:"drain_s"` // from the last scheduled send until everything arrived (or stopped arriving)
 }
 
 // engine runs open-loop load over a fleet.
@@ -364,18 +365,35 @@ func (e *engine) runPhase(ctx context.Context, index int, p phase) (phaseResult,
 	if !e.spec.acks {
 		expected *= int64(members)
 	}
-	// Wait for the stragglers: anything later than barWithin fails the bar
-	// anyway, so the wait is bounded.
-	deadline := start.Add(p.duration).Add(e.spec.grace)
-	for ps.judged.Load() < expected && time.Now().Before(deadline) {
+	// Wait for the stragglers, so that an overloaded phase's backlog does
+	// not spill into the next one: until everything arrived, or nothing has
+	// for drainIdle (lost or closed sockets), at most drainMax. Whatever
+	// arrives after the grace period is late by more than barWithin anyway.
+	end := start.Add(p.duration)
+	deadline := end.Add(e.spec.grace)
+	last, lastChange := ps.judged.Load(), time.Now()
+	for {
+		n, now := ps.judged.Load(), time.Now()
+		if n != last {
+			last, lastChange = n, now
+		}
+		if n >= expected || now.After(deadline) && (now.Sub(lastChange) > drainIdle || now.Sub(end) > drainMax) {
+			break
+		}
 		select {
 		case <-ctx.Done():
 			return phaseResult{}, ctx.Err()
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	return e.result(index, p, ps, expected), nil
+	return e.result(index, p, ps, expected, time.Since(end)), nil
 }
+
+// Bounds of the wait for a phase's last deliveries.
+const (
+	drainIdle = 2 * time.Second
+	drainMax  = time.Minute
+)
 
 // sendRoom is room r's open-loop sender for one phase.
 func (e *engine) sendRoom(ctx context.Context, ps *phaseStats, index, r int, start time.Time, perSecond float64, d time.Duration) {
@@ -384,15 +402,16 @@ func (e *engine) sendRoom(ctx context.Context, ps *phaseStats, index, r int, sta
 	n := sendsIn(d, perSecond, r, rooms)
 	buf := make([]byte, 0, 160)
 	var maxLag time.Duration
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for i := range n {
 		due := start.Add(sendOffset(perSecond, r, rooms, i))
-		if wait := time.Until(due); wait > 0 {
-			t := time.NewTimer(wait)
+		if wait := time.Until(due); wait > 20*time.Microsecond {
+			timer.Reset(wait)
 			select {
 			case <-ctx.Done():
-				t.Stop()
 				return
-			case <-t.C:
+			case <-timer.C:
 			}
 		} else if ctx.Err() != nil {
 			return
@@ -429,7 +448,9 @@ func (e *engine) sendRoom(ctx context.Context, ps *phaseStats, index, r int, sta
 	}
 }
 
-func (e *engine) result(index int, p phase, ps *phaseStats, expected int64) phaseResult {
+// result summarises a phase that took drain after its last scheduled send
+// for the deliveries to arrive.
+func (e *engine) result(index int, p phase, ps *phaseStats, expected int64, drain time.Duration) phaseResult {
 	h := ps.hist.Merged()
 	ms := func(us int64) float64 { return float64(us) / 1000 }
 	judged, within := ps.judged.Load(), ps.within.Load()
@@ -443,7 +464,8 @@ func (e *engine) result(index int, p phase, ps *phaseStats, expected int64) phas
 		MaxSendLagMs: float64(ps.maxLag.Load()) / 1e6,
 		Expected:     expected,
 		Received:     judged,
-		AchievedRate: float64(judged) / p.duration.Seconds(),
+		AchievedRate: float64(judged) / (p.duration + drain).Seconds(),
+		DrainSeconds: drain.Seconds(),
 		Others:       ps.others.Load(),
 		P50Ms:        ms(h.Quantile(0.50)),
 		P99Ms:        ms(h.Quantile(0.99)),

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,6 +47,7 @@ type config struct {
 	CPUProfileStep int           `json:"cpuprofile_step"`
 	ServerPID      int           `json:"server_pid,omitempty"`
 	Quiet          bool          `json:"-"`
+	SelfProfile    string        `json:"-"`
 
 	set map[string]bool // flags given on the command line
 }
@@ -76,6 +78,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.CPUProfileStep, "cpuprofile-step", -1, "phase index (as printed) during which to take a CPU profile of chatd; needs -pprof-url")
 	fs.IntVar(&c.ServerPID, "server-pid", 0, "chatd's process id for RSS (default: the process listening on -url's port)")
 	fs.BoolVar(&c.Quiet, "quiet", false, "no progress lines")
+	fs.StringVar(&c.SelfProfile, "self-cpuprofile", "", "write chatbench's own CPU profile to this file (the load generator's share of the cores)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -149,6 +152,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	b, err := newBench(cfg, stdout)
 	if err != nil {
 		return err
+	}
+	if cfg.SelfProfile != "" {
+		f, err := os.Create(cfg.SelfProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rep := b.newReport()
 	runErr := b.runScenario(ctx, rep)

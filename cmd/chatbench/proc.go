@@ -124,3 +124,28 @@ func fetch(ctx context.Context, u string, limit int64) ([]byte, error) {
 	}
 	return io.ReadAll(io.LimitReader(resp.Body, limit))
 }
+
+// goMemory reads the Go memory in use by the server, after a forced GC, from
+// the MemStats trailer of its pprof heap profile: HeapInuse plus the stack
+// in use. Unlike RSS it does not depend on what the runtime kept from
+// earlier load, so it measures what holding the sockets costs.
+func goMemory(ctx context.Context, pprofURL string) (int64, error) {
+	b, err := fetch(ctx, strings.TrimRight(pprofURL, "/")+"/debug/pprof/heap?debug=1&gc=1", 64<<20)
+	if err != nil {
+		return 0, err
+	}
+	var heap, stack int64 = -1, -1
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "# HeapInuse = "); ok {
+			heap, _ = strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+		}
+		if rest, ok := strings.CutPrefix(line, "# Stack = "); ok { // "inuse / sys"
+			inuse, _, _ := strings.Cut(rest, " ")
+			stack, _ = strconv.ParseInt(inuse, 10, 64)
+		}
+	}
+	if heap < 0 || stack < 0 {
+		return 0, fmt.Errorf("no HeapInuse or Stack in the heap profile of %s", pprofURL)
+	}
+	return heap + stack, nil
+}

@@ -101,7 +101,12 @@ func procField(path, key string) string {
 func printReport(w io.Writer, rep *report) {
 	m := rep.Machine
 	fmt.Fprintf(w, "\nchatbench %s — %d CPU (%s), GOMAXPROCS %d, %s, %s\n", rep.Scenario, m.NumCPU, m.CPUModel, m.GOMAXPROCS, m.GoVersion, rep.Finished.Sub(rep.Started).Round(time.Second))
-	fmt.Fprintf(w, "bar: %s\n", rep.Bar)
+	for _, r := range rep.Results {
+		if len(r.Phases) > 0 {
+			fmt.Fprintf(w, "bar: %s\n", rep.Bar)
+			break
+		}
+	}
 	for _, r := range rep.Results {
 		fmt.Fprintf(w, "\n== %s against %s", r.Name, r.Target)
 		if r.Sockets > 0 {
@@ -110,11 +115,11 @@ func printReport(w io.Writer, rep *report) {
 		fmt.Fprintln(w)
 		if len(r.Phases) > 0 {
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "phase\tkind\toffered/s\tsends\treceived\t≤1s %\tachieved/s\tp50 ms\tp99 ms\tp99.9 ms\tmax ms\tsend lag ms\tdead\t\t")
+			fmt.Fprintln(tw, "phase\tkind\toffered/s\tsends\treceived\t≤1s %\tachieved/s\tp50 ms\tp99 ms\tp99.9 ms\tmax ms\tsend lag ms\tdrain s\tdead\t\t")
 			for _, p := range r.Phases {
-				fmt.Fprintf(tw, "%d\t%s\t%.0f\t%d\t%d\t%.2f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%s\t\n",
+				fmt.Fprintf(tw, "%d\t%s\t%.0f\t%d\t%d\t%.2f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t%d\t%s\t\n",
 					p.Index, p.Kind, p.OfferedRate, p.Sends, p.Received, p.WithinPct, p.AchievedRate,
-					p.P50Ms, p.P99Ms, p.P999Ms, p.MaxMs, p.MaxSendLagMs, p.Dead, passWord(p.Pass))
+					p.P50Ms, p.P99Ms, p.P999Ms, p.MaxMs, p.MaxSendLagMs, p.DrainSeconds, p.Dead, passWord(p.Pass))
 			}
 			tw.Flush()
 		}

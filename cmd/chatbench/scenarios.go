@@ -22,6 +22,7 @@ type bench struct {
 	out     io.Writer
 	log     io.Writer // progress lines
 	clients []*http.Client
+	users   *userPool
 }
 
 func newBench(cfg config, stdout io.Writer) (*bench, error) {
@@ -29,7 +30,7 @@ func newBench(cfg config, stdout io.Writer) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bench{cfg: cfg, out: stdout, log: stdout, clients: clients}
+	b := &bench{cfg: cfg, out: stdout, log: stdout, clients: clients, users: newUserPool()}
 	if cfg.Quiet {
 		b.log = io.Discard
 	}
@@ -245,11 +246,11 @@ func (b *bench) setup(ctx context.Context, rooms, members int) (*world, error) {
 		}
 	}
 	start := time.Now()
-	w, err := setupChatd(ctx, chatdSetup{instances: b.cfg.URLs, rooms: rooms, members: members, users: b.cfg.Users, clients: b.clients, log: b.log})
+	w, err := setupChatd(ctx, chatdSetup{instances: b.cfg.URLs, rooms: rooms, members: members, users: b.cfg.Users, clients: b.clients, pool: b.users, log: b.log})
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(b.log, "  setup (%d users, %d rooms, %d memberships) took %v\n", len(w.tokens), rooms, rooms*members, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(b.log, "  setup (%d users, %d rooms, %d memberships) took %v\n", w.setup.users, rooms, rooms*members, time.Since(start).Round(time.Millisecond))
 	return w, nil
 }
 
@@ -383,17 +384,26 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 		}
 		return v
 	}
-	gr := func() int {
+	type goStats struct{ goroutines, mem int64 }
+	gr := func() goStats {
 		if b.cfg.PprofURL == "" {
-			return 0
+			return goStats{}
 		}
-		v, err := goroutines(ctx, b.cfg.PprofURL)
+		g, err := goroutines(ctx, b.cfg.PprofURL)
 		if err != nil {
 			r.Notes = append(r.Notes, "reading goroutines: "+err.Error())
 		}
-		return v
+		m, err := goMemory(ctx, b.cfg.PprofURL)
+		if err != nil {
+			r.Notes = append(r.Notes, "reading Go memory: "+err.Error())
+		}
+		return goStats{int64(g), m}
 	}
-	rss0, g0 := rss(), gr()
+	g0 := gr() // forces a GC first: the argon2id buffers of setup are garbage now
+	if err := sleep(ctx, 2*time.Second); err != nil {
+		return r, err
+	}
+	rss0 := rss()
 	e := newEngine(w.fleet, loadSpec{log: b.log})
 	defer e.close()
 	start := time.Now()
@@ -425,14 +435,19 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 		r.add("server_rss_open", float64(rss1)/(1<<20), "MiB")
 		r.add("server_rss_after_hold", float64(rss2)/(1<<20), "MiB")
 		r.add("server_rss_per_socket", float64(rss1-rss0)/float64(n)/1024, "KiB")
+		r.add("server_rss_open_per_socket", float64(rss1)/float64(n)/1024, "KiB")
 		r.Notes = append(r.Notes, fmt.Sprintf("server processes: %v", pids))
 	}
 	if b.cfg.PprofURL != "" {
-		r.add("server_goroutines_before", float64(g0), "goroutines")
-		r.add("server_goroutines_open", float64(g1), "goroutines")
-		r.add("server_goroutines_per_socket", float64(g1-g0)/float64(n), "goroutines")
+		r.add("server_goroutines_before", float64(g0.goroutines), "goroutines")
+		r.add("server_goroutines_open", float64(g1.goroutines), "goroutines")
+		r.add("server_goroutines_per_socket", float64(g1.goroutines-g0.goroutines)/float64(n), "goroutines")
+		r.add("server_go_heap_stack_per_socket", float64(g1.mem-g0.mem)/float64(n)/1024, "KiB")
 	} else {
-		r.Notes = append(r.Notes, "goroutines per socket need -pprof-url (chatd's PPROF_ADDR)")
+		r.Notes = append(r.Notes, "goroutines and Go memory per socket need -pprof-url (chatd's PPROF_ADDR)")
+	}
+	if pidErr == nil {
+		r.Notes = append(r.Notes, "server_rss_per_socket is the RSS growth while the sockets opened: run it on a freshly started server, since memory the runtime kept from earlier load (argon2id buffers of setup, say) is reused first; server_rss_open_per_socket (all RSS / sockets) bounds it from above")
 	}
 	if self, err := rssBytes(os.Getpid()); err == nil {
 		r.add("chatbench_rss", float64(self)/(1<<20), "MiB")

@@ -20,6 +20,7 @@ type config struct {
 	DataDir        string
 	DatabaseURL    string // empty: embedded SQLite at DataDir/chat.db
 	RedisURL       string // empty: in-process fan-out, presence and cache
+	RedisPrefix    string // key and channel prefix, so deployments can share a Redis
 	JWTSecret      []byte
 	TokenTTL       time.Duration
 	UploadPath     string
@@ -49,6 +50,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DatabaseURL:    strings.TrimSpace(getenv("DATABASE_URL")),
 		RedisURL:       strings.TrimSpace(getenv("REDIS_URL")),
 		PprofAddr:      getenv("PPROF_ADDR"),
+		RedisPrefix:    or(getenv("REDIS_PREFIX"), "chat:"),
 		MaxUploadBytes: 25 << 20,
 		Workers:        1,
 		TokenTTL:       24 * time.Hour,

@@ -77,7 +77,7 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 			ping: func(context.Context) error { return nil }, close: func() {},
 		}, nil
 	}
-	c, err := redis.Open(ctx, cfg.RedisURL, "chat:")
+	c, err := redis.Open(ctx, cfg.RedisURL, cfg.RedisPrefix)
 	if err != nil {
 		return live{}, fmt.Errorf("connect to Redis: %w", err)
 	}

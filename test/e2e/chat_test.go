@@ -55,7 +55,7 @@ func accounts(t *testing.T, c cluster) {
 	}
 	alice.on(c.B).must(200, "GET", "/users/me", nil, &me) // warm B's cache
 	if me.ID != alice.ID || me.Username != alice.Name || !strings.HasSuffix(me.CreatedAt, "Z") {
-		t.Fatalf("me = %+v", me)
+		t.Fatalf("me = %+v, alice = %d %q", me, alice.ID, alice.Name)
 	}
 	alice.must(200, "PATCH", "/users/me", map[string]any{"display_name": "Alice A.", "bio": "hi"}, nil)
 	alice.on(c.B).must(200, "GET", "/users/me", nil, &me)
@@ -67,7 +67,7 @@ func accounts(t *testing.T, c cluster) {
 func liveMessages(t *testing.T, c cluster) {
 	alice, bob := newUser(t, c.A, "alice"), newUser(t, c.B, "bob")
 	room := alice.createRoom("general", false)
-	bob.must(200, "POST", fmt.Sprintf("/rooms/%d/join", room.ID), nil, nil)
+	bob.must(204, "POST", fmt.Sprintf("/rooms/%d/join", room.ID), nil, nil)
 	sa := alice.dial(room.ID, "")
 	sb := bob.dial(room.ID, "")
 	sb.next("user_joined") // presence settles: bob sees at least his own arrival
@@ -86,8 +86,10 @@ func liveMessages(t *testing.T, c cluster) {
 	// A retried client_id is stored once.
 	sa.send(map[string]any{"type": "message", "content": "hello from A", "client_id": "c1"})
 	sa.send(map[string]any{"type": "message", "content": "second"})
-	if e := sb.next("message"); e.Seq != 2 || e.Content != "second" {
-		t.Fatalf("after a retried client_id B got %+v, want seq 2", e)
+	for _, s := range []*socket{sa, sb} {
+		if e := s.next("message"); e.Seq != 2 || e.Content != "second" {
+			t.Fatalf("after a retried client_id got %+v, want seq 2", e)
+		}
 	}
 	// REST sends go through the same use case and reach sockets.
 	var m event
@@ -99,6 +101,7 @@ func liveMessages(t *testing.T, c cluster) {
 	for i := 0; i < 20; i++ {
 		sb.send(map[string]any{"type": "message", "content": fmt.Sprintf("n%d", i)})
 	}
+	sb.next("message") // bob's own REST message
 	for i := 0; i < 20; i++ {
 		if e := sa.next("message"); e.Content != fmt.Sprintf("n%d", i) {
 			t.Fatalf("order: got %q at %d", e.Content, i)
@@ -109,7 +112,7 @@ func liveMessages(t *testing.T, c cluster) {
 func typingAndPresence(t *testing.T, c cluster) {
 	alice, bob := newUser(t, c.A, "alice"), newUser(t, c.B, "bob")
 	room := alice.createRoom("presence", false)
-	bob.must(200, "POST", fmt.Sprintf("/rooms/%d/join", room.ID), nil, nil)
+	bob.must(204, "POST", fmt.Sprintf("/rooms/%d/join", room.ID), nil, nil)
 	sa := alice.dial(room.ID, "")
 	if e := sa.next("user_joined"); e.UserID != alice.ID {
 		t.Fatalf("first user_joined %+v", e)
@@ -191,7 +194,7 @@ func historyPages(t *testing.T, c cluster) {
 func resume(t *testing.T, c cluster) {
 	alice, bob := newUser(t, c.A, "alice"), newUser(t, c.B, "bob")
 	room := alice.createRoom("resume", false)
-	bob.must(200, "POST", fmt.Sprintf("/rooms/%d/join", room.ID), nil, nil)
+	bob.must(204, "POST", fmt.Sprintf("/rooms/%d/join", room.ID), nil, nil)
 	sb := bob.dial(room.ID, "")
 	sa := alice.dial(room.ID, "")
 	sa.send(map[string]any{"type": "message", "content": "before the drop"})
@@ -318,7 +321,8 @@ func badInput(t *testing.T, c cluster) {
 		{"POST", fmt.Sprintf("/rooms/%d/messages", room.ID), `{"content":"` + strings.Repeat("a", 4001) + `"}`, 422},
 		{"POST", "/auth/register", `{"username":"x","password":"y"}`, 422},
 		{"PATCH", "/users/me", `{"bio":` + fmt.Sprintf("%q", strings.Repeat("b", 501)) + `}`, 422},
-		{"GET", "/no/such/route", "", 404},
+		{"GET", fmt.Sprintf("/rooms/%d/no-such-route", room.ID), "", 404},
+		{"PUT", "/rooms", "{}", 405},
 	} {
 		r := alice.call(tc.method, tc.path, tc.body)
 		if tc.body == "" {
@@ -330,7 +334,7 @@ func badInput(t *testing.T, c cluster) {
 	}
 	s := alice.dial(room.ID, "")
 	for _, tc := range []struct{ frame, code string }{
-		{`{"type":`, "malformed_frame"},
+		{`{"type":`, "invalid_json"},
 		{`{"type":"dance"}`, "unknown_type"},
 		{`{"type":"message","content":""}`, "empty_message"},
 		{`{"type":"message","content":"` + strings.Repeat("x", 4001) + `"}`, "message_too_long"},

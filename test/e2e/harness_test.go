@@ -148,12 +148,13 @@ func scaleOut(t *testing.T) cluster {
 	env := map[string]string{
 		"DATABASE_URL": services.Postgres(t),
 		"REDIS_URL":    services.Redis(t),
+		"REDIS_PREFIX": services.Prefix(t),
 		"JWT_SECRET":   "e2e-secret-e2e-secret-e2e-secret-0123",
 		"DATA_DIR":     t.TempDir(),
 		"UPLOAD_PATH":  t.TempDir(),
 	}
-	// Separate key spaces per test: both instances share the prefix chatd
-	// uses, but each test has its own database and therefore its own ids.
+	// Both instances share one database and one Redis prefix; other tests
+	// have their own of each.
 	a := start(t, env)
 	b := start(t, env)
 	return cluster{A: a, B: b}

@@ -286,7 +286,8 @@ func (e *engine) deliver(s *sock, frame []byte, now time.Time) {
 	ps.hist.Record(s.id, lat/int64(time.Microsecond))
 }
 
-// plan is the list of phases: warm-up, the fixed loads, then the ladder.
+// plan is the list of fixed phases: warm-up and the fixed loads, or the
+// spec's own phases. The ladder's steps follow, decided as they go.
 func (e *engine) plan() []phase {
 	if e.spec.phases != nil {
 		return e.spec.phases
@@ -298,38 +299,84 @@ func (e *engine) plan() []phase {
 	for _, r := range e.spec.fixed {
 		ps = append(ps, phase{fixedPhase, r, e.spec.step})
 	}
-	for _, r := range stepRates(e.spec.startRate, e.spec.factor, e.spec.maxSteps) {
-		ps = append(ps, phase{stepPhase, r, e.spec.step})
-	}
 	return ps
 }
 
-// run offers the planned load and returns one result per phase run; the
-// ladder stops at its first failing step.
+// run offers the planned phases, then climbs the ladder (see ladder), and
+// returns one result per phase run.
 func (e *engine) run(ctx context.Context) ([]phaseResult, error) {
-	plan := e.plan()
-	if len(plan) > len(e.phases) {
-		return nil, fmt.Errorf("%d phases planned, at most %d supported", len(plan), len(e.phases))
-	}
 	var results []phaseResult
-	for i, p := range plan {
+	runOne := func(p phase) (phaseResult, error) {
+		i := len(results)
+		if i >= len(e.phases) {
+			return phaseResult{}, fmt.Errorf("more than %d phases", len(e.phases))
+		}
 		if n, err := e.redial(ctx); err != nil {
-			return results, fmt.Errorf("reopen %d closed sockets before phase %d: %w", n, i, err)
+			return phaseResult{}, fmt.Errorf("reopen %d closed sockets before phase %d: %w", n, i, err)
 		} else if n > 0 {
 			fmt.Fprintf(e.spec.log, "  reopened %d sockets the server closed\n", n)
 		}
 		res, err := e.runPhase(ctx, i, p)
 		if err != nil {
-			return results, err
+			return res, err
 		}
 		results = append(results, res)
-		fmt.Fprintf(e.spec.log, "  phase %d %-6s offered %9.0f/s  received %6.2f%% within 1s  p99 %8.2f ms  %s\n",
-			i, p.kind, p.rate, res.WithinPct, res.P99Ms, passWord(res.Pass))
-		if p.kind == stepPhase && !res.Pass {
+		fmt.Fprintf(e.spec.log, "  phase %d %-6s offered %9.0f/s  received %6.2f%% within 1s  p99 %8.2f ms  drained in %4.1f s  %s\n",
+			i, p.kind, p.rate, res.WithinPct, res.P99Ms, res.DrainSeconds, passWord(res.Pass))
+		return res, nil
+	}
+	for _, p := range e.plan() {
+		if _, err := runOne(p); err != nil {
+			return results, err
+		}
+	}
+	if e.spec.phases != nil || e.spec.maxSteps == 0 {
+		return results, nil
+	}
+	l := ladder{rate: e.spec.startRate, factor: e.spec.factor}
+	for range e.spec.maxSteps {
+		res, err := runOne(phase{stepPhase, l.rate, e.spec.step})
+		if err != nil {
+			return results, err
+		}
+		if !l.next(res.Pass) {
 			break
 		}
 	}
 	return results, nil
+}
+
+// ladder decides the offered rate of the next step. It climbs by factor
+// while steps pass and stops at the first failure. When the very first step
+// fails it descends by factor instead, up to maxDescents times, and stops at
+// the first pass: either way the last passing step is the highest sustained
+// rate, bracketed by a failing step factor above it.
+type ladder struct {
+	rate, factor   float64
+	passed, failed bool
+	descents       int
+}
+
+const maxDescents = 6
+
+// next records whether the step at l.rate passed, moves l.rate to the next
+// step's and reports whether there is one.
+func (l *ladder) next(pass bool) bool {
+	switch {
+	case pass && l.failed, !pass && l.passed:
+		return false // bracketed
+	case pass:
+		l.passed = true
+		l.rate *= l.factor
+		return true
+	case l.descents < maxDescents:
+		l.failed = true
+		l.descents++
+		l.rate /= l.factor
+		return true
+	default:
+		return false
+	}
 }
 
 func passWord(ok bool) string {
@@ -386,7 +433,7 @@ func (e *engine) runPhase(ctx context.Context, index int, p phase) (phaseResult,
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	return e.result(index, p, ps, expected, time.Since(end)), nil
+	return e.result(index, p, ps, expected, max(0, time.Since(end))), nil
 }
 
 // Bounds of the wait for a phase's last deliveries.

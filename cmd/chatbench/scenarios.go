@@ -150,7 +150,8 @@ func (b *bench) load(ctx context.Context, f *fleet, spec loadSpec) ([]phaseResul
 // ladderMetrics adds the headline figures of a ladder: the highest step
 // that cleared the bar, and p99 at each fixed load.
 func ladderMetrics(r *scenarioResult, phases []phaseResult, unit, what string) {
-	var best, last *phaseResult
+	var best *phaseResult
+	failed := false
 	for i := range phases {
 		p := &phases[i]
 		switch phaseKind(p.Kind) {
@@ -158,7 +159,7 @@ func ladderMetrics(r *scenarioResult, phases []phaseResult, unit, what string) {
 			r.add(fmt.Sprintf("%s_p99_ms_at_%.0f", what, p.OfferedRate), p.P99Ms, "ms")
 			r.add(fmt.Sprintf("%s_within_1s_pct_at_%.0f", what, p.OfferedRate), p.WithinPct, "%")
 		case stepPhase:
-			last = p
+			failed = failed || !p.Pass
 			if p.Pass && (best == nil || p.OfferedRate > best.OfferedRate) {
 				best = p
 			}
@@ -174,7 +175,7 @@ func ladderMetrics(r *scenarioResult, phases []phaseResult, unit, what string) {
 	r.add("achieved_at_max_"+strings.ReplaceAll(unit, "/", "_per_"), best.AchievedRate, unit)
 	r.add(what+"_p50_ms_at_max", best.P50Ms, "ms")
 	r.add(what+"_p99_ms_at_max", best.P99Ms, "ms")
-	if last != nil && last.Pass {
+	if !failed {
 		r.Notes = append(r.Notes, "the ladder ended (step limit or -duration budget) before the bar broke: the ceiling is higher than reported")
 	}
 }

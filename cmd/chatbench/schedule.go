@@ -33,12 +33,3 @@ func sendsIn(d time.Duration, perSecond float64, r, rooms int) int64 {
 	}
 	return int64(n)
 }
-
-// stepRates is the ladder of offered rates: start, start·factor, … — n of them.
-func stepRates(start, factor float64, n int) []float64 {
-	rates := make([]float64, n)
-	for i := range rates {
-		rates[i] = start * math.Pow(factor, float64(i))
-	}
-	return rates
-}

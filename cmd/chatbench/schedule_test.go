@@ -1,12 +1,10 @@
 package main
 
 import (
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestSendOffsetInterleavesRooms(t *testing.T) {
@@ -59,16 +57,5 @@ func TestSendsIn(t *testing.T) {
 				t.Errorf("sends per room (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-func TestStepRates(t *testing.T) {
-	got := stepRates(10_000, 1.5, 4)
-	want := []float64{10_000, 15_000, 22_500, 33_750}
-	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(1e-12, 0)); diff != "" {
-		t.Errorf("stepRates (-want +got):\n%s", diff)
-	}
-	if !slices.IsSorted(got) {
-		t.Error("rates must grow")
 	}
 }

@@ -2,11 +2,13 @@ package images
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"image"
 	_ "image/gif" // DecodeConfig for GIF headers
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 
 	"chat/domain"
 	"chat/ports"
@@ -155,4 +157,50 @@ func pngComplete(b []byte) bool {
 		i = int(next)
 	}
 	return false
+}
+
+// pngPixelsComplete inflates the PNG's image data (without decoding it
+// into pixels) and reports whether it holds every row the header promises.
+// libvips fills missing rows of a short PNG with black and only warns, so
+// this is what makes such an image fail instead of becoming a thumbnail.
+func pngPixelsComplete(b []byte, w, h int) bool {
+	if len(b) < 33 {
+		return false
+	}
+	depth, colour, interlaced := int64(b[24]), b[25], b[28] == 1
+	channels := map[byte]int64{0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour]
+	if channels == 0 {
+		return false
+	}
+	bpp := channels * depth // bits per pixel
+	rows := func(cols, n int64) int64 {
+		if cols <= 0 || n <= 0 {
+			return 0
+		}
+		return n * (1 + (cols*bpp+7)/8) // a filter byte per row
+	}
+	want := rows(int64(w), int64(h))
+	if interlaced { // Adam7: seven passes over sub-grids
+		want = 0
+		for _, p := range [7][4]int64{{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}} {
+			want += rows((int64(w)-p[0]+p[2]-1)/p[2], (int64(h)-p[1]+p[3]-1)/p[3])
+		}
+	}
+	var idat []io.Reader
+	for i := 8; i+12 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[i:]))
+		if n < 0 || i+12+n > len(b) {
+			return false
+		}
+		if string(b[i+4:i+8]) == "IDAT" {
+			idat = append(idat, bytes.NewReader(b[i+8:i+8+n]))
+		}
+		i += 12 + n
+	}
+	zr, err := zlib.NewReader(io.MultiReader(idat...))
+	if err != nil {
+		return false
+	}
+	got, err := io.CopyN(io.Discard, zr, want)
+	return err == nil && got == want
 }

@@ -93,12 +93,21 @@ func (p *Processor) Thumbnail(ctx context.Context, data []byte, maxW, maxH int) 
 	return p.process(data, bimg.Options{Width: tw, Height: th, Force: true})
 }
 
-// check probes data and stops early when the caller has gone.
+// check probes data, and for a PNG also checks that its compressed pixels
+// are all there, before libvips sees it. It stops early when the caller
+// has gone.
 func (p *Processor) check(ctx context.Context, data []byte) (ports.ImageInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return ports.ImageInfo{}, err
 	}
-	return probe(data)
+	info, err := probe(data)
+	if err != nil {
+		return ports.ImageInfo{}, err
+	}
+	if info.Format == ports.ImagePNG && !pngPixelsComplete(data, info.Width, info.Height) {
+		return ports.ImageInfo{}, errCorrupt
+	}
+	return info, nil
 }
 
 func corrupt(err error) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"image"
+	"image/color"
 	"image/png"
 	"testing"
 
@@ -59,6 +60,54 @@ func TestProbeImageFiles(t *testing.T) {
 }
 
 func half(b []byte) []byte { return b[:len(b)/2] }
+
+func stdPNG(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// paletted is a w×h paletted image with the marker corner.
+func paletted(w, h int) image.Image {
+	img := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{imagestest.Marker, color.RGBA{G: 200, A: 255}})
+	for y := range h {
+		for x := range w {
+			if !(x < w/4 && y < h/4) {
+				img.SetColorIndex(x, y, 1)
+			}
+		}
+	}
+	return img
+}
+
+// grey16 is a 16-bit greyscale image, white in the marker corner (the
+// marker test does not apply: grey has no red).
+func grey16(w, h int) image.Image {
+	img := image.NewGray16(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetGray16(x, y, color.Gray16{Y: uint16(x * 65535 / w)})
+		}
+	}
+	return img
+}
+
+// interlacedPNG is an Adam7-interlaced PNG written by libvips (Go's encoder
+// writes none).
+func interlacedPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	b, err := bimg.NewImage(imagestest.PNG(t, w, h)).Process(bimg.Options{Type: bimg.PNG, Interlace: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[28] != 1 {
+		t.Fatal("libvips wrote a non-interlaced PNG")
+	}
+	return b
+}
 
 func checkErr(t *testing.T, err error, kind domain.Kind, code string) {
 	t.Helper()
@@ -125,6 +174,9 @@ func TestImageThumbnail(t *testing.T) {
 		{"jpeg portrait", imagestest.JPEG(t, 800, 1200), 267, 400, [2]float64{0.05, 0.05}},
 		{"webp wide", imagestest.WebP(t, 1000, 500), 400, 200, [2]float64{0.05, 0.05}},
 		{"gif small is not enlarged", imagestest.GIF(t, 300, 200), 300, 200, [2]float64{0.05, 0.05}},
+		{"interlaced png", interlacedPNG(t, 801, 603), 400, 301, [2]float64{0.05, 0.05}},
+		{"paletted png", stdPNG(t, paletted(333, 500)), 266, 400, [2]float64{0.05, 0.05}},
+		{"16-bit grey png", stdPNG(t, grey16(77, 45)), 77, 45, [2]float64{}},
 		// Orientation 6: the stored 1200×800 is shown rotated 90° clockwise,
 		// 800×1200, the stored top-left corner at the top right.
 		{"jpeg exif orientation 6", imagestest.JPEGWithOrientation(t, 1200, 800, 6), 267, 400, [2]float64{0.95, 0.05}},
@@ -138,6 +190,9 @@ func TestImageThumbnail(t *testing.T) {
 				t.Errorf("info (-want +got):\n%s", diff)
 			}
 			pix := decoded(t, out, info)
+			if tc.markerAt == [2]float64{} {
+				return
+			}
 			x, y := int(tc.markerAt[0]*float64(info.Width)), int(tc.markerAt[1]*float64(info.Height))
 			if !isMarker(pix, x, y) {
 				t.Errorf("pixel (%d,%d) = %v, want the red marker corner there", x, y, pix.At(x, y))
@@ -188,6 +243,7 @@ func TestHostileImageFiles(t *testing.T) {
 		{"truncated jpeg", jpg[:len(jpg)*2/3], domain.Invalid},
 		{"jpeg header only", jpg[:200], domain.Invalid},
 		{"truncated png", half(imagestest.PNG(t, 300, 300)), domain.Invalid},
+		{"png without its pixels", imagestest.BombPNG(64, 64), domain.Invalid},
 		{"png pixel bomb", imagestest.BombPNG(30000, 30000), domain.Invalid},
 		{"webp pixel bomb", imagestest.BombWebP(16000, 16000), domain.Invalid},
 	} {

@@ -83,17 +83,28 @@ func (fastRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(
 
 var testOptions = Options{Workers: 2, RetryPolicy: fastRetry{}, PollInterval: 50 * time.Millisecond}
 
-// backend opens a queue on a fresh database and gives the test the
-// *sql.DB a gorm store would use, with its placeholder style.
+// backend connects to a fresh database and gives the test the *sql.DB a
+// gorm store would use, with its placeholder style, and a way to open
+// queues on that database.
 type backend struct {
-	name string
-	open func(t *testing.T, proc *fakeProcessor) (*Queue, *sql.DB)
-	arg  string // placeholder of the first argument
+	name    string
+	arg     string // placeholder of the first argument
+	connect func(t *testing.T) (queue func(application.FileProcessor) *Queue, db *sql.DB)
+}
+
+// open connects and opens one queue; proc nil makes it insert-only.
+func (b backend) open(t *testing.T, proc *fakeProcessor) (*Queue, *sql.DB) {
+	t.Helper()
+	queue, db := b.connect(t)
+	if proc == nil {
+		return queue(nil), db
+	}
+	return queue(proc), db
 }
 
 func backends() []backend {
 	return []backend{
-		{name: "postgres", arg: "$1", open: func(t *testing.T, proc *fakeProcessor) (*Queue, *sql.DB) {
+		{name: "postgres", arg: "$1", connect: func(t *testing.T) (func(application.FileProcessor) *Queue, *sql.DB) {
 			url := services.Postgres(t)
 			ctx := context.Background()
 			pool, err := pgxpool.New(ctx, url)
@@ -106,41 +117,42 @@ func backends() []backend {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			q, err := NewPostgres(ctx, pool, processor(proc), nil, testOptions)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return q, db
+			return func(proc application.FileProcessor) *Queue {
+				q, err := NewPostgres(ctx, pool, proc, nil, testOptions)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return q
+			}, db
 		}},
-		{name: "sqlite", arg: "?", open: func(t *testing.T, proc *fakeProcessor) (*Queue, *sql.DB) {
+		{name: "sqlite", arg: "?", connect: func(t *testing.T) (func(application.FileProcessor) *Queue, *sql.DB) {
 			path := filepath.Join(t.TempDir(), "chat.db")
 			db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_busy_timeout=5000&_txlock=immediate")
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			q, err := NewSQLite(context.Background(), db, processor(proc), nil, testOptions)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return q, db
+			return func(proc application.FileProcessor) *Queue {
+				q, err := NewSQLite(context.Background(), db, proc, nil, testOptions)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return q
+			}, db
 		}},
 	}
-}
-
-// processor keeps a nil *fakeProcessor a nil interface (an insert-only
-// queue).
-func processor(p *fakeProcessor) application.FileProcessor {
-	if p == nil {
-		return nil
-	}
-	return p
 }
 
 // started opens a queue with workers and stops it when the test ends.
 func started(t *testing.T, b backend, proc *fakeProcessor) (*Queue, *sql.DB) {
 	t.Helper()
 	q, db := b.open(t, proc)
+	startQueue(t, q)
+	return q, db
+}
+
+func startQueue(t *testing.T, q *Queue) {
+	t.Helper()
 	if err := q.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +163,6 @@ func started(t *testing.T, b backend, proc *fakeProcessor) (*Queue, *sql.DB) {
 			t.Errorf("Stop: %v", err)
 		}
 	})
-	return q, db
 }
 
 // insertWithRow inserts a row of a table of the caller's and a thumbnail

@@ -1,0 +1,128 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"chat/adapters/blob"
+	"chat/adapters/images"
+	"chat/adapters/images/imagestest"
+	"chat/adapters/memory"
+	"chat/application"
+	"chat/domain/attachment"
+	"chat/domain/room"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+type memberOfAll struct{}
+
+func (memberOfAll) Authorize(context.Context, user.ID, room.ID) error { return nil }
+
+// TestJobsRunFilesEndToEnd runs the real application.Files, image processor
+// and disk store behind River on each database, wired the way chatd wires
+// them: an insert-only queue for the stores and Files, a working queue
+// calling Files.
+func TestJobsRunFilesEndToEnd(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			queue, _ := b.connect(t)
+			inserts := queue(nil)
+			st := memory.NewStores()
+			name, _ := user.NewUsername("bob")
+			bob, err := st.Users().Create(ctx, user.User{Username: name, DisplayName: "bob"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			blobs, err := blob.NewDisk(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			bus := memory.NewBus()
+			t.Cleanup(func() { bus.Close() })
+			frames := make(chan []byte, 10)
+			sub, err := bus.Subscribe(ctx, 1, func(e ports.Event) { frames <- e.Frame })
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { sub.Close() })
+			attachments := memory.NewAttachments(inserts)
+			files := application.NewFiles(application.FilesDeps{
+				Rooms: memberOfAll{}, Users: st.Users(), Cache: memory.NewCache(), Attachments: attachments,
+				Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: bus, Signer: blob.NewSigner([]byte("s")),
+			})
+			workers := queue(files)
+			startQueue(t, workers)
+			events, stop := workers.subscribe(river.EventKindJobCompleted, river.EventKindJobCancelled, river.EventKindJobFailed)
+			defer stop()
+
+			photo := imagestest.JPEGWithOrientation(t, 1200, 800, 6)
+			good, err := files.Upload(ctx, bob.ID, 1, "photo.jpg", "image/jpeg", bytes.NewReader(photo), int64(len(photo)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := waitEvent(t, events); e.Kind != river.EventKindJobCompleted {
+				t.Fatalf("thumbnail job: %s (%v)", e.Kind, e.Job.Errors)
+			}
+			<-frames // file_shared
+			var updated struct {
+				Type         string `json:"type"`
+				FileID       int64  `json:"file_id"`
+				ThumbnailURL string `json:"thumbnail_url"`
+			}
+			select {
+			case f := <-frames:
+				if err := json.Unmarshal(f, &updated); err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no file_updated event")
+			}
+			if updated.Type != "file_updated" || updated.FileID != int64(good.ID) || updated.ThumbnailURL == "" {
+				t.Errorf("event %+v, want file_updated of %d with a thumbnail_url", updated, good.ID)
+			}
+			d, err := files.Open(ctx, bob.ID, good.ID, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Content.Close()
+			if d.ContentType != "image/webp" {
+				t.Errorf("thumbnail type %q", d.ContentType)
+			}
+
+			// A PNG whose header is fine but whose pixels are missing passes
+			// the upload's probe and fails in libvips: the job is cancelled
+			// (not retried) and the file marked failed.
+			broken := imagestest.BombPNG(64, 64)
+			bad, err := files.Upload(ctx, bob.ID, 1, "broken.png", "", bytes.NewReader(broken), -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bad.ThumbnailStatus != attachment.ThumbnailPending {
+				t.Fatalf("broken image stored as %q, want pending (the probe passes)", bad.ThumbnailStatus)
+			}
+			if e := waitEvent(t, events); e.Kind != river.EventKindJobCancelled || e.Job.Attempt != 1 {
+				t.Errorf("broken image job: %s after %d attempts, want cancelled after 1", e.Kind, e.Job.Attempt)
+			}
+			if a, _ := attachments.ByID(ctx, bad.ID); a.ThumbnailStatus != attachment.ThumbnailFailed {
+				t.Errorf("broken image status %q, want failed", a.ThumbnailStatus)
+			}
+
+			if err := files.UploadAvatar(ctx, bob.ID, bytes.NewReader(photo), -1); err != nil {
+				t.Fatal(err)
+			}
+			if e := waitEvent(t, events); e.Kind != river.EventKindJobCompleted {
+				t.Fatalf("avatar job: %s (%v)", e.Kind, e.Job.Errors)
+			}
+			if u, _ := st.Users().ByID(ctx, bob.ID); files.AvatarURL(u) == "" {
+				t.Error("no avatar after the avatar job")
+			}
+		})
+	}
+}

@@ -1,0 +1,214 @@
+package redis_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/rueidis"
+	"go.uber.org/goleak"
+
+	"chat/adapters/redis"
+	"chat/domain"
+	"chat/domain/room"
+	"chat/ports"
+	"chat/test/services"
+)
+
+// raw returns a plain rueidis client to inspect the server with.
+func raw(t *testing.T) rueidis.Client {
+	t.Helper()
+	opt, err := rueidis.ParseURL(services.Redis(t))
+	if err != nil {
+		t.Fatalf("ParseURL: %v", err)
+	}
+	opt.DisableCache = true
+	c, err := rueidis.NewClient(opt)
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// numsub returns how many connections are subscribed to room r's channel.
+func numsub(t *testing.T, c rueidis.Client, prefix string, r room.ID) int64 {
+	t.Helper()
+	ch := prefix + "room:" + strconv.FormatInt(int64(r), 10)
+	m, err := c.Do(context.Background(), c.B().PubsubNumsub().Channel(ch).Build()).AsIntMap()
+	if err != nil {
+		t.Fatalf("PUBSUB NUMSUB: %v", err)
+	}
+	return m[ch]
+}
+
+// inbox collects delivered events for polling.
+type inbox struct {
+	mu     sync.Mutex
+	events []ports.Event
+}
+
+func (in *inbox) deliver(e ports.Event) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.events = append(in.events, e)
+}
+
+func (in *inbox) maxSeq() int64 {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var m int64
+	for _, e := range in.events {
+		m = max(m, e.Seq)
+	}
+	return m
+}
+
+// poll calls cond every 20 ms until it holds or d passes.
+func poll(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
+
+func TestBusHoldsOneRedisSubscriptionPerRoom(t *testing.T) {
+	prefix := services.Prefix(t)
+	a, b := open(t, prefix), open(t, prefix)
+	inspect := raw(t)
+	ctx := context.Background()
+	var subs []ports.Subscription
+	for range 3 {
+		s, err := a.Bus().Subscribe(ctx, 1, func(ports.Event) {})
+		if err != nil {
+			t.Fatalf("Subscribe: %v", err)
+		}
+		subs = append(subs, s)
+	}
+	other, err := b.Bus().Subscribe(ctx, 1, func(ports.Event) {})
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer other.Close()
+	if got := numsub(t, inspect, prefix, 1); got != 2 {
+		t.Errorf("three subscriptions on A and one on B: NUMSUB = %d, want 2", got)
+	}
+	for i, s := range subs {
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		want := int64(2)
+		if i == len(subs)-1 {
+			want = 1 // A's last subscription of the room is gone
+		}
+		if got := numsub(t, inspect, prefix, 1); got != want {
+			t.Errorf("after closing %d of A's subscriptions: NUMSUB = %d, want %d", i+1, got, want)
+		}
+	}
+}
+
+func TestBusResubscribesAfterConnectionKill(t *testing.T) {
+	prefix := services.Prefix(t)
+	name := "chatbus-" + services.RandomID()
+	c := open(t, prefix, "client_name", name)
+	inspect := raw(t)
+	ctx := context.Background()
+	in := &inbox{}
+	sub, err := c.Bus().Subscribe(ctx, 1, in.deliver)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer sub.Close()
+	seq := int64(0)
+	publish := func() {
+		seq++
+		if err := c.Bus().Publish(ctx, ports.Event{RoomID: 1, Kind: ports.EventMessage, Seq: seq, Frame: []byte("{}")}); err != nil {
+			t.Fatalf("Publish: %v", err)
+		}
+	}
+	publish()
+	if !poll(5*time.Second, func() bool { return in.maxSeq() == 1 }) {
+		t.Fatal("no event before the kill")
+	}
+
+	// Kill only this bus's pub/sub connection: other tests share the server.
+	id := pubsubID(t, inspect, name)
+	if id == "" {
+		t.Fatalf("no pub/sub connection named %s in CLIENT LIST", name)
+	}
+	killed, err := inspect.Do(ctx, inspect.B().Arbitrary("CLIENT", "KILL").Args("TYPE", "pubsub", "ID", id).Build()).AsInt64()
+	if err != nil || killed != 1 {
+		t.Fatalf("CLIENT KILL TYPE pubsub ID %s = %d, %v; want 1 killed", id, killed, err)
+	}
+
+	// Events published while the bus reconnects may be lost; keep
+	// publishing until one arrives.
+	mark := seq
+	if !poll(5*time.Second, func() bool { publish(); return in.maxSeq() > mark }) {
+		t.Fatal("no event within 5 s of the kill: the bus did not resubscribe")
+	}
+	if got := numsub(t, inspect, prefix, 1); got != 1 {
+		t.Errorf("after reconnect: NUMSUB = %d, want 1", got)
+	}
+	if now := pubsubID(t, inspect, name); now == "" || now == id {
+		t.Errorf("pub/sub connection after the kill: id %q, want a new one (killed %s)", now, id)
+	}
+}
+
+// pubsubID returns the id of the pub/sub connection named name, if any.
+func pubsubID(t *testing.T, c rueidis.Client, name string) string {
+	t.Helper()
+	list, err := c.Do(context.Background(), c.B().ClientList().TypePubsub().Build()).ToString()
+	if err != nil {
+		t.Fatalf("CLIENT LIST: %v", err)
+	}
+	for _, line := range strings.Split(list, "\n") {
+		if strings.Contains(line, " name="+name+" ") {
+			return strings.TrimPrefix(strings.Fields(line)[0], "id=")
+		}
+	}
+	return ""
+}
+
+func TestCloseLeavesNoGoroutine(t *testing.T) {
+	url := services.Redis(t)
+	prefix := services.Prefix(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx := context.Background()
+	c, err := redis.Open(ctx, url, prefix)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	in := &inbox{}
+	for r := range room.ID(3) {
+		if _, err := c.Bus().Subscribe(ctx, r, in.deliver); err != nil {
+			t.Fatalf("Subscribe: %v", err)
+		}
+	}
+	if err := c.Bus().Publish(ctx, ports.Event{RoomID: 2, Kind: ports.EventTyping, Seq: 1}); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	if !poll(5*time.Second, func() bool { return in.maxSeq() == 1 }) {
+		t.Fatal("no event")
+	}
+	if _, err := c.Presence(0).Connect(ctx, ports.Conn{RoomID: 1, UserID: 1, ID: "x"}); err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	if _, _, err := c.Cache(0).Get(ctx, 1); err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	c.Close() // subscriptions left open on purpose: Close ends them too
+	if err := c.Bus().Publish(ctx, ports.Event{RoomID: 2}); domain.KindOf(err) != domain.Unavailable {
+		t.Errorf("Publish after Close: %v, want kind Unavailable", err)
+	}
+	if _, err := c.Bus().Subscribe(ctx, 2, in.deliver); domain.KindOf(err) != domain.Unavailable {
+		t.Errorf("Subscribe after Close: %v, want kind Unavailable", err)
+	}
+}

@@ -1,0 +1,101 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"chat/domain"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+var _ ports.ProfileCache = (*Cache)(nil)
+
+// DefaultCacheTTL bounds how long a profile stays cached.
+const DefaultCacheTTL = 10 * time.Minute
+
+// Cache is a ports.ProfileCache in Redis with server-assisted client-side
+// caching: user u is the key "<prefix>user:<u>", Get serves repeated reads
+// from this instance's memory, and Redis (RESP3 tracking) tells every
+// instance holding a copy to drop it as soon as the key changes, so Set and
+// Invalidate reach other instances within milliseconds; the TTL bounds a
+// copy's life should an invalidation be lost with its connection.
+//
+// The cache never holds a password hash: Get returns users with
+// PasswordHash empty, and the application must read credentials from the
+// user store, never from here. An entry that does not decode counts as a
+// miss, so the next Set overwrites it.
+type Cache struct {
+	rc     rueidis.Client
+	prefix string
+	ttl    time.Duration
+}
+
+// profile is the cached form of a user: compact JSON, no password hash.
+type profile struct {
+	ID          int64     `json:"i"`
+	Username    string    `json:"u"`
+	Email       string    `json:"e,omitempty"`
+	DisplayName string    `json:"d,omitempty"`
+	Bio         string    `json:"b,omitempty"`
+	AvatarKey   string    `json:"a,omitempty"`
+	CreatedAt   time.Time `json:"c"`
+}
+
+func (c *Cache) key(id user.ID) string {
+	return c.prefix + "user:" + strconv.FormatInt(int64(id), 10)
+}
+
+// Get returns the cached user; a miss is (zero, false, nil).
+func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return user.User{}, false, domain.Wrap(domain.Unavailable, "", "read cached profile", err)
+	}
+	b, err := c.rc.DoCache(ctx, c.rc.B().Get().Key(c.key(id)).Cache(), c.ttl).AsBytes()
+	if rueidis.IsRedisNil(err) {
+		return user.User{}, false, nil
+	}
+	if err != nil {
+		return user.User{}, false, translate("read cached profile", err)
+	}
+	var p profile
+	if json.Unmarshal(b, &p) != nil || p.ID != int64(id) {
+		return user.User{}, false, nil
+	}
+	name, err := user.NewUsername(p.Username)
+	if err != nil || name.String() != p.Username {
+		return user.User{}, false, nil
+	}
+	return user.User{
+		ID: user.ID(p.ID), Username: name, Email: p.Email, DisplayName: p.DisplayName,
+		Bio: p.Bio, AvatarKey: p.AvatarKey, CreatedAt: p.CreatedAt.UTC(),
+	}, true, nil
+}
+
+// Set caches u, without its password hash, for the cache's TTL.
+func (c *Cache) Set(ctx context.Context, u user.User) error {
+	if err := ctx.Err(); err != nil {
+		return domain.Wrap(domain.Unavailable, "", "cache profile", err)
+	}
+	b, err := json.Marshal(profile{
+		ID: int64(u.ID), Username: u.Username.String(), Email: u.Email, DisplayName: u.DisplayName,
+		Bio: u.Bio, AvatarKey: u.AvatarKey, CreatedAt: u.CreatedAt.UTC(),
+	})
+	if err != nil {
+		return domain.Wrap(domain.Internal, "", "cache profile", err)
+	}
+	cmd := c.rc.B().Set().Key(c.key(u.ID)).Value(rueidis.BinaryString(b)).Px(c.ttl).Build()
+	return translate("cache profile", c.rc.Do(ctx, cmd).Error())
+}
+
+// Invalidate drops the cached user on every instance.
+func (c *Cache) Invalidate(ctx context.Context, id user.ID) error {
+	if err := ctx.Err(); err != nil {
+		return domain.Wrap(domain.Unavailable, "", "invalidate cached profile", err)
+	}
+	return translate("invalidate cached profile", c.rc.Do(ctx, c.rc.B().Del().Key(c.key(id)).Build()).Error())
+}

@@ -1,0 +1,15 @@
+// Package redis holds the Redis adapters of the live ports, for running
+// several instances of the server side by side: Bus (pub/sub fan-out),
+// Presence (who is online, with TTL heartbeats) and ProfileCache (users by
+// id, with server-assisted client-side caching). All three share one
+// rueidis client (Open), and every key and channel they touch starts with
+// the prefix given to Open.
+//
+// The adapters translate: connection failures and timeouts become
+// domain.Unavailable, anything else Redis refuses becomes domain.Internal.
+// They decide nothing about who may see what.
+//
+// redis imports chat/domain packages, chat/ports, chat/adapters/memory (the
+// in-process bus hands received events to local subscriptions), rueidis and
+// the standard library.
+package redis

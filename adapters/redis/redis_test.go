@@ -1,0 +1,63 @@
+package redis_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"chat/adapters/redis"
+	"chat/ports"
+	"chat/ports/porttest"
+	"chat/test/services"
+)
+
+// open connects a client with prefix to the test Redis and closes it when
+// the test ends. query adds URL options (client_name=…).
+func open(t *testing.T, prefix string, query ...string) *redis.Client {
+	t.Helper()
+	u, err := url.Parse(services.Redis(t))
+	if err != nil {
+		t.Fatalf("parse Redis URL: %v", err)
+	}
+	q := u.Query()
+	for i := 0; i+1 < len(query); i += 2 {
+		q.Set(query[i], query[i+1])
+	}
+	u.RawQuery = q.Encode()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := redis.Open(ctx, u.String(), prefix)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// pair returns two clients sharing one key prefix, like two instances.
+func pair(t *testing.T) (*redis.Client, *redis.Client) {
+	prefix := services.Prefix(t)
+	return open(t, prefix), open(t, prefix)
+}
+
+func TestBus(t *testing.T) {
+	porttest.Bus(t, func(t *testing.T) (ports.Bus, ports.Bus) {
+		a, b := pair(t)
+		return a.Bus(), b.Bus()
+	})
+}
+
+func TestPresence(t *testing.T) {
+	porttest.Presence(t, func(t *testing.T) (ports.Presence, ports.Presence) {
+		a, b := pair(t)
+		return a.Presence(time.Second), b.Presence(time.Second)
+	})
+}
+
+func TestProfileCache(t *testing.T) {
+	porttest.ProfileCache(t, func(t *testing.T) (ports.ProfileCache, ports.ProfileCache) {
+		a, b := pair(t)
+		return a.Cache(time.Minute), b.Cache(time.Minute)
+	})
+}

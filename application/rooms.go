@@ -101,12 +101,8 @@ func (s *Rooms) Leave(ctx context.Context, actor user.ID, id room.ID) error {
 
 // AddMember lets the room's owner add a user.
 func (s *Rooms) AddMember(ctx context.Context, actor user.ID, id room.ID, u user.ID) error {
-	r, _, err := s.visible(ctx, actor, id)
-	if err != nil {
+	if _, err := s.owned(ctx, actor, id); err != nil {
 		return err
-	}
-	if r.OwnerID != actor {
-		return domain.Errorf(domain.Forbidden, "not_owner", "only the room's owner can add members")
 	}
 	if _, err := s.d.Users.ByID(ctx, u); err != nil {
 		if domain.KindOf(err) == domain.NotFound {
@@ -114,8 +110,60 @@ func (s *Rooms) AddMember(ctx context.Context, actor user.ID, id room.ID, u user
 		}
 		return err
 	}
-	_, err = s.d.Members.Add(ctx, id, u)
+	_, err := s.d.Members.Add(ctx, id, u)
 	return err
+}
+
+// AddMemberByName resolves a username, then adds that user.
+func (s *Rooms) AddMemberByName(ctx context.Context, actor user.ID, id room.ID, username string) (user.ID, error) {
+	if _, err := s.owned(ctx, actor, id); err != nil {
+		return 0, err
+	}
+	name, err := user.NewUsername(username)
+	if err != nil {
+		return 0, domain.Errorf(domain.NotFound, "user_not_found", "user not found")
+	}
+	u, err := s.d.Users.ByUsername(ctx, name)
+	if err != nil {
+		if domain.KindOf(err) == domain.NotFound {
+			return 0, domain.Errorf(domain.NotFound, "user_not_found", "user not found")
+		}
+		return 0, err
+	}
+	return u.ID, s.AddMember(ctx, actor, id, u.ID)
+}
+
+// RemoveMember lets the owner remove a member, whose sockets in the room
+// then close on every instance. The owner leaves with Leave instead.
+func (s *Rooms) RemoveMember(ctx context.Context, actor user.ID, id room.ID, u user.ID) error {
+	if _, err := s.owned(ctx, actor, id); err != nil {
+		return err
+	}
+	if u == actor {
+		return domain.Errorf(domain.Invalid, "remove_self", "use leave to leave a room you own")
+	}
+	removed, err := s.d.Members.Remove(ctx, id, u)
+	if err != nil {
+		return err
+	}
+	if !removed {
+		return domain.Errorf(domain.NotFound, "not_a_member", "that user is not a member of this room")
+	}
+	publish(ctx, s.d, ports.Event{RoomID: id, Kind: ports.EventMemberRemoved, UserID: u})
+	return nil
+}
+
+// owned loads a room the actor owns: NotFound when invisible, Forbidden
+// when visible but someone else's.
+func (s *Rooms) owned(ctx context.Context, actor user.ID, id room.ID) (room.Room, error) {
+	r, _, err := s.visible(ctx, actor, id)
+	if err != nil {
+		return room.Room{}, err
+	}
+	if r.OwnerID != actor {
+		return room.Room{}, domain.Errorf(domain.Forbidden, "not_owner", "only the room's owner can change its members")
+	}
+	return r, nil
 }
 
 // Members lists a room's members with their online flag.

@@ -102,6 +102,7 @@ type fakeRooms struct {
 	gotActor user.ID
 	gotRoom  room.ID
 	gotUser  user.ID
+	gotName  string
 }
 
 func (f *fakeRooms) call(actor user.ID, id room.ID) error {
@@ -140,6 +141,16 @@ func (f *fakeRooms) Leave(_ context.Context, actor user.ID, id room.ID) error {
 }
 
 func (f *fakeRooms) AddMember(_ context.Context, actor user.ID, id room.ID, u user.ID) error {
+	f.gotUser = u
+	return f.call(actor, id)
+}
+
+func (f *fakeRooms) AddMemberByName(_ context.Context, actor user.ID, id room.ID, name string) (user.ID, error) {
+	f.gotName = name
+	return 77, f.call(actor, id)
+}
+
+func (f *fakeRooms) RemoveMember(_ context.Context, actor user.ID, id room.ID, u user.ID) error {
 	f.gotUser = u
 	return f.call(actor, id)
 }

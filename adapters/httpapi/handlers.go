@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"chat/domain"
 	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
@@ -177,12 +178,36 @@ func (s *Server) addMember(c echo.Context) error {
 		return err
 	}
 	var in struct {
-		UserID int64 `json:"user_id"`
+		UserID   int64  `json:"user_id"`
+		Username string `json:"username"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.cfg.Rooms.AddMember(c.Request().Context(), Actor(c), id, user.ID(in.UserID)); err != nil {
+	switch {
+	case in.UserID > 0 && in.Username == "":
+		err = s.cfg.Rooms.AddMember(c.Request().Context(), Actor(c), id, user.ID(in.UserID))
+	case in.UserID == 0 && in.Username != "":
+		_, err = s.cfg.Rooms.AddMemberByName(c.Request().Context(), Actor(c), id, in.Username)
+	default:
+		return domain.Errorf(domain.Invalid, "invalid_member", "give either user_id or username")
+	}
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) removeMember(c echo.Context) error {
+	id, err := roomID(c)
+	if err != nil {
+		return err
+	}
+	uid, err := pathID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Rooms.RemoveMember(c.Request().Context(), Actor(c), id, user.ID(uid)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

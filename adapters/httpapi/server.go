@@ -101,6 +101,7 @@ func (s *Server) routes() {
 	e.DELETE("/rooms/:id/leave", s.leaveRoom, limit, auth)
 	e.GET("/rooms/:id/members", s.members, auth)
 	e.POST("/rooms/:id/members", s.addMember, limit, auth)
+	e.DELETE("/rooms/:id/members/:user_id", s.removeMember, auth)
 	e.GET("/rooms/:id/messages", s.history, auth)
 	e.POST("/rooms/:id/messages", s.sendMessage, limit, auth)
 

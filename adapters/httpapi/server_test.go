@@ -453,3 +453,30 @@ func checkRoomCall(t *testing.T, f *fixture, id room.ID) {
 		t.Errorf("rooms called with actor %d room %d; want %d, %d", f.rooms.gotActor, f.rooms.gotRoom, aliceID, id)
 	}
 }
+
+func TestMemberRoutes(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, tc := range []struct {
+		method, path, body string
+		want               int
+	}{
+		{"POST", "/rooms/5/members", `{"user_id":8}`, 204},
+		{"POST", "/rooms/5/members", `{"username":"Bob"}`, 204},
+		{"POST", "/rooms/5/members", `{}`, 422},
+		{"POST", "/rooms/5/members", `{"user_id":8,"username":"bob"}`, 422},
+		{"DELETE", "/rooms/5/members/9", "", 204},
+		{"DELETE", "/rooms/5/members/x", "", 400},
+	} {
+		ct := ""
+		if tc.body != "" {
+			ct = "application/json"
+		}
+		rec := f.do(t, request{method: tc.method, path: tc.path, body: tc.body, contentType: ct, auth: true})
+		if rec.Code != tc.want {
+			t.Errorf("%s %s %s = %d %s, want %d", tc.method, tc.path, tc.body, rec.Code, rec.Body, tc.want)
+		}
+	}
+	if f.rooms.gotName != "Bob" || f.rooms.gotUser != 9 {
+		t.Errorf("got name %q user %d", f.rooms.gotName, f.rooms.gotUser)
+	}
+}

@@ -30,6 +30,7 @@ type config struct {
 	LogLevel       slog.Level
 	AllowedOrigins []string
 	ShutdownGrace  time.Duration
+	PresenceTTL    time.Duration // a crashed instance's users go offline within this
 }
 
 func (c config) embedded() bool { return c.DatabaseURL == "" }
@@ -55,6 +56,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Workers:        1,
 		TokenTTL:       24 * time.Hour,
 		ShutdownGrace:  10 * time.Second,
+		PresenceTTL:    30 * time.Second,
 	}
 	c.UploadPath = or(getenv("UPLOAD_PATH"), filepath.Join(c.DataDir, "uploads"))
 	var errs []error
@@ -120,6 +122,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("SHUTDOWN_GRACE %q must be a duration", s))
 		}
 		c.ShutdownGrace = d
+	}
+	if s := getenv("PRESENCE_TTL"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			errs = append(errs, fmt.Errorf("PRESENCE_TTL %q must be a duration from 1s to 10m", s))
+		}
+		c.PresenceTTL = d
 	}
 	return c, errors.Join(errs...)
 }

@@ -27,9 +27,6 @@ import (
 	"chat/web"
 )
 
-// presenceTTL bounds how long a crashed instance's users stay online.
-const presenceTTL = 30 * time.Second
-
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
 }
@@ -73,7 +70,7 @@ type live struct {
 func openLive(ctx context.Context, cfg config) (live, error) {
 	if cfg.RedisURL == "" {
 		return live{
-			bus: memory.NewBus(), presence: memory.NewPresence(presenceTTL, time.Now), cache: memory.NewCache(),
+			bus: memory.NewBus(), presence: memory.NewPresence(cfg.PresenceTTL, time.Now), cache: memory.NewCache(),
 			ping: func(context.Context) error { return nil }, close: func() {},
 		}, nil
 	}
@@ -82,7 +79,7 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 		return live{}, fmt.Errorf("connect to Redis: %w", err)
 	}
 	return live{
-		bus: c.Bus(), presence: c.Presence(presenceTTL), cache: c.Cache(10 * time.Minute),
+		bus: c.Bus(), presence: c.Presence(cfg.PresenceTTL), cache: c.Cache(10 * time.Minute),
 		ping: c.Ping, close: c.Close,
 	}, nil
 }
@@ -133,6 +130,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	gateway := ws.NewGateway(ws.GatewayConfig{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Hub: hub, Logger: log,
 		InstanceID: instance, AllowedOrigins: cfg.AllowedOrigins,
+		// Three refreshes per lifetime: one lost refresh never drops a live user.
+		HeartbeatInterval: cfg.PresenceTTL / 3,
 	})
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages,

@@ -79,6 +79,11 @@ type Service interface {
 	Leave(ctx context.Context, actor user.ID, id ID) error
 	// AddMember lets the owner add a user (idempotent).
 	AddMember(ctx context.Context, actor user.ID, id ID, u user.ID) error
+	// AddMemberByName is AddMember with the user named by username.
+	AddMemberByName(ctx context.Context, actor user.ID, id ID, username string) (user.ID, error)
+	// RemoveMember lets the owner remove another member; the removed user's
+	// sockets in the room close on every instance.
+	RemoveMember(ctx context.Context, actor user.ID, id ID, u user.ID) error
 	// Members lists members with their online flag. Members only.
 	Members(ctx context.Context, actor user.ID, id ID) ([]Member, error)
 	// Authorize returns nil when the actor is a member of the room:

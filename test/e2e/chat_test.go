@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"chat/test/services"
 )
 
 // Every scenario runs in both modes: a difference is a bug in an adapter.
@@ -24,7 +26,72 @@ func runScenarios(t *testing.T, c cluster) {
 	t.Run("resume after a dropped socket", func(t *testing.T) { resume(t, c) })
 	t.Run("authorization matrix", func(t *testing.T) { authorization(t, c) })
 	t.Run("bad input", func(t *testing.T) { badInput(t, c) })
+	t.Run("owner removes a member", func(t *testing.T) { removeMember(t, c) })
 	t.Run("graceful shutdown", func(t *testing.T) { shutdown(t, c) }) // last: stops B
+}
+
+func removeMember(t *testing.T, c cluster) {
+	owner, bob := newUser(t, c.A, "owner"), newUser(t, c.B, "bob")
+	room := owner.createRoom("team", true)
+	owner.must(204, "POST", fmt.Sprintf("/rooms/%d/members", room.ID), map[string]any{"username": strings.ToUpper(bob.Name)}, nil)
+	sb := bob.dial(room.ID, "") // on B
+	sb.next("user_joined")
+	if r := bob.call("DELETE", fmt.Sprintf("/rooms/%d/members/%d", room.ID, owner.ID), nil); r.Status != 403 {
+		t.Fatalf("member removed the owner: %d", r.Status)
+	}
+	owner.must(204, "DELETE", fmt.Sprintf("/rooms/%d/members/%d", room.ID, bob.ID), nil, nil) // on A
+	if code := sb.closeStatus(); code != 4403 {
+		t.Fatalf("removed member's socket closed with %d, want 4403", code)
+	}
+	if _, resp, err := bob.tryDial(room.ID, ""); err == nil || resp == nil || resp.StatusCode != 404 {
+		t.Fatalf("removed member reconnected: %v", err)
+	}
+}
+
+// TestCrashedInstanceUsersGoOffline kills an instance without a goodbye and
+// checks that its users are shown offline within the presence TTL.
+func TestCrashedInstanceUsersGoOffline(t *testing.T) {
+	env := map[string]string{
+		"DATABASE_URL": services.Postgres(t), "REDIS_URL": services.Redis(t), "REDIS_PREFIX": services.Prefix(t),
+		"JWT_SECRET": "e2e-secret-e2e-secret-e2e-secret-0123", "PRESENCE_TTL": "3s",
+	}
+	a, b := start(t, env), start(t, env)
+	alice, bob := newUser(t, a, "alice"), newUser(t, b, "bob")
+	room := alice.createRoom("crash", false)
+	bob.must(204, "POST", fmt.Sprintf("/rooms/%d/join", room.ID), nil, nil)
+	sa := alice.dial(room.ID, "")
+	bob.dial(room.ID, "")
+	if e := sa.next("user_joined"); e.UserID == alice.ID {
+		sa.next("user_joined")
+	}
+	online := func() map[int64]bool {
+		var ms []struct {
+			ID     int64 `json:"id"`
+			Online bool  `json:"online"`
+		}
+		alice.must(200, "GET", fmt.Sprintf("/rooms/%d/members", room.ID), nil, &ms)
+		out := map[int64]bool{}
+		for _, m := range ms {
+			out[m.ID] = m.Online
+		}
+		return out
+	}
+	if o := online(); !o[bob.ID] || !o[alice.ID] {
+		t.Fatalf("before the crash: %v", o)
+	}
+	_ = b.cmd.Process.Kill() // SIGKILL: no shutdown, no user_left
+	<-b.done
+	b.done <- nil
+	deadline := time.Now().Add(15 * time.Second)
+	for online()[bob.ID] {
+		if time.Now().After(deadline) {
+			t.Fatal("bob still online 15 s after his instance crashed (TTL 3 s)")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !online()[alice.ID] {
+		t.Fatal("alice, on the live instance, went offline: heartbeats are not refreshing")
+	}
 }
 
 func accounts(t *testing.T, c cluster) {

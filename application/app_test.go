@@ -1,0 +1,443 @@
+package application_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"chat/adapters/auth"
+	"chat/adapters/memory"
+	"chat/application"
+	"chat/domain"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+// fixture is the application on the memory adapters.
+type fixture struct {
+	*application.App
+	bus ports.Bus
+	t   *testing.T
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	st := memory.NewStores()
+	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := memory.NewBus()
+	app := application.New(application.Deps{
+		Users: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
+		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
+		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
+	})
+	return &fixture{App: app, bus: bus, t: t}
+}
+
+func (f *fixture) register(name string) user.User {
+	f.t.Helper()
+	u, err := f.Users.Register(context.Background(), user.Registration{Username: name, Password: "password1"})
+	if err != nil {
+		f.t.Fatalf("register %s: %v", name, err)
+	}
+	return u
+}
+
+func (f *fixture) room(owner user.ID, name string, private bool) room.Room {
+	f.t.Helper()
+	r, err := f.Rooms.Create(context.Background(), owner, room.Spec{Name: name, IsPrivate: private})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return r
+}
+
+// events subscribes to a room and returns a function that waits for the
+// next event.
+func (f *fixture) events(r room.ID) func() ports.Event {
+	f.t.Helper()
+	var mu sync.Mutex
+	ch := make(chan ports.Event, 100)
+	sub, err := f.bus.Subscribe(context.Background(), r, func(e ports.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		ch <- e
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { sub.Close() })
+	return func() ports.Event {
+		f.t.Helper()
+		select {
+		case e := <-ch:
+			return e
+		case <-time.After(5 * time.Second):
+			f.t.Fatal("no event")
+			return ports.Event{}
+		}
+	}
+}
+
+func wantKind(t *testing.T, err error, kind domain.Kind, code string) {
+	t.Helper()
+	if domain.KindOf(err) != kind || (code != "" && domain.CodeOf(err) != code) {
+		t.Fatalf("err = %v (kind %v, code %s), want %v %s", err, domain.KindOf(err), domain.CodeOf(err), kind, code)
+	}
+}
+
+func TestRegisterAndLogin(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	u := f.register("Alice")
+	if u.Username.String() != "alice" || u.ID == 0 || u.DisplayName != "alice" {
+		t.Fatalf("registered %+v", u)
+	}
+	tests := []struct {
+		name string
+		reg  user.Registration
+		kind domain.Kind
+		code string
+	}{
+		{"taken, other case", user.Registration{Username: "ALICE", Password: "password1"}, domain.Conflict, "username_taken"},
+		{"bad name", user.Registration{Username: "a!", Password: "password1"}, domain.Invalid, "invalid_username"},
+		{"short password", user.Registration{Username: "bob", Password: "short"}, domain.Invalid, "invalid_password"},
+		{"bad email", user.Registration{Username: "bob", Password: "password1", Email: "nope"}, domain.Invalid, "invalid_email"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.Users.Register(ctx, tt.reg)
+			wantKind(t, err, tt.kind, tt.code)
+		})
+	}
+
+	tok, err := f.Users.Login(ctx, "alice", "password1")
+	if err != nil || tok.AccessToken == "" || tok.ExpiresIn != time.Hour {
+		t.Fatalf("login = %+v, %v", tok, err)
+	}
+	c, err := f.Users.Authenticate(ctx, tok.AccessToken)
+	if err != nil || c.UserID != u.ID {
+		t.Fatalf("authenticate = %+v, %v", c, err)
+	}
+	for _, bad := range [][2]string{{"alice", "wrong-password"}, {"nobody", "password1"}, {"!!", "password1"}, {"", ""}} {
+		_, err := f.Users.Login(ctx, bad[0], bad[1])
+		wantKind(t, err, domain.Unauthenticated, "invalid_credentials")
+	}
+	for _, bad := range []string{"", "garbage", tok.AccessToken + "x"} {
+		_, err := f.Users.Authenticate(ctx, bad)
+		wantKind(t, err, domain.Unauthenticated, "")
+	}
+}
+
+func TestProfileUpdateIsVisibleThroughTheCache(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	u := f.register("carol")
+	p, err := f.Users.Profile(ctx, u.ID) // warms the cache
+	if err != nil || p.PasswordHash != "" {
+		t.Fatalf("profile = %+v, %v", p, err)
+	}
+	dn, bio := "Carol C", "hello"
+	if _, err := f.Users.UpdateProfile(ctx, u.ID, user.Patch{DisplayName: &dn, Bio: &bio}); err != nil {
+		t.Fatal(err)
+	}
+	p, err = f.Users.Profile(ctx, u.ID)
+	if err != nil || p.DisplayName != dn || p.Bio != bio {
+		t.Fatalf("after update: %+v, %v", p, err)
+	}
+	long := string(make([]byte, 501))
+	_, err = f.Users.UpdateProfile(ctx, u.ID, user.Patch{Bio: &long})
+	wantKind(t, err, domain.Invalid, "")
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner, outsider, friend := f.register("owner"), f.register("outsider"), f.register("friend")
+	pub := f.room(owner.ID, "public", false)
+	priv := f.room(owner.ID, "secret", true)
+
+	type call func(actor user.ID, r room.ID) error
+	calls := map[string]call{
+		"get":     func(a user.ID, r room.ID) error { _, err := f.Rooms.Get(ctx, a, r); return err },
+		"members": func(a user.ID, r room.ID) error { _, err := f.Rooms.Members(ctx, a, r); return err },
+		"history": func(a user.ID, r room.ID) error { _, err := f.Messages.History(ctx, a, r, message.Page{}); return err },
+		"send":    func(a user.ID, r room.ID) error { _, err := f.Messages.Send(ctx, a, r, "hi", ""); return err },
+		"typing":  func(a user.ID, r room.ID) error { return f.Messages.Typing(ctx, a, r) },
+		"leave":   func(a user.ID, r room.ID) error { return f.Rooms.Leave(ctx, a, r) },
+		"add":     func(a user.ID, r room.ID) error { return f.Rooms.AddMember(ctx, a, r, friend.ID) },
+	}
+	want := map[string][2]domain.Kind{ // [public, private] for an outsider
+		"get":     {domain.Internal, domain.NotFound}, // Internal here means "no error"
+		"members": {domain.Forbidden, domain.NotFound},
+		"history": {domain.Forbidden, domain.NotFound},
+		"send":    {domain.Forbidden, domain.NotFound},
+		"typing":  {domain.Forbidden, domain.NotFound},
+		"leave":   {domain.NotFound, domain.NotFound},
+		"add":     {domain.Forbidden, domain.NotFound},
+	}
+	for name, c := range calls {
+		for i, r := range []room.Room{pub, priv} {
+			err := c(outsider.ID, r.ID)
+			if want[name][i] == domain.Internal {
+				if err != nil {
+					t.Errorf("%s on %s: %v", name, r.Name, err)
+				}
+				continue
+			}
+			if domain.KindOf(err) != want[name][i] {
+				t.Errorf("%s by outsider on %s: err = %v, want %v", name, r.Name, err, want[name][i])
+			}
+		}
+	}
+	for name, c := range calls {
+		if name == "leave" || name == "add" {
+			continue
+		}
+		if err := c(owner.ID, priv.ID); err != nil {
+			t.Errorf("%s by owner on private: %v", name, err)
+		}
+	}
+	// Unknown rooms look like private ones.
+	_, err := f.Rooms.Get(ctx, owner.ID, 9999)
+	wantKind(t, err, domain.NotFound, "room_not_found")
+
+	// Joining: public yes (idempotent), private no.
+	if err := f.Rooms.Join(ctx, outsider.ID, pub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Rooms.Join(ctx, outsider.ID, pub.ID); err != nil {
+		t.Fatalf("second join: %v", err)
+	}
+	wantKind(t, f.Rooms.Join(ctx, outsider.ID, priv.ID), domain.Forbidden, "private_room")
+
+	// Only the owner adds members; then they can read and send.
+	if err := f.Rooms.Join(ctx, friend.ID, pub.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, f.Rooms.AddMember(ctx, friend.ID, pub.ID, outsider.ID), domain.Forbidden, "not_owner")
+	wantKind(t, f.Rooms.AddMember(ctx, owner.ID, priv.ID, 424242), domain.NotFound, "user_not_found")
+	if err := f.Rooms.AddMember(ctx, owner.ID, priv.ID, friend.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Messages.Send(ctx, friend.ID, priv.ID, "in", ""); err != nil {
+		t.Fatalf("added member cannot send: %v", err)
+	}
+
+	// Room lists: public rooms plus the caller's private ones.
+	names := func(a user.ID) []string {
+		rs, err := f.Rooms.List(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.Name)
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{"public"}, names(outsider.ID)); diff != "" {
+		t.Errorf("outsider's list -want +got\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"public", "secret"}, names(friend.ID)); diff != "" {
+		t.Errorf("friend's list -want +got\n%s", diff)
+	}
+}
+
+func TestLeaveClosesSocketsEverywhere(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner, bob := f.register("owner"), f.register("bob")
+	r := f.room(owner.ID, "r", false)
+	if err := f.Rooms.Join(ctx, bob.ID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	next := f.events(r.ID)
+	if err := f.Rooms.Leave(ctx, bob.ID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	e := next()
+	if e.Kind != ports.EventMemberRemoved || e.UserID != bob.ID || e.Frame != nil {
+		t.Fatalf("event = %+v", e)
+	}
+	_, err := f.Messages.Send(ctx, bob.ID, r.ID, "still here?", "")
+	wantKind(t, err, domain.Forbidden, "")
+	wantKind(t, f.Rooms.Leave(ctx, bob.ID, r.ID), domain.NotFound, "")
+}
+
+func TestSendPublishesAfterStoringAndDeduplicates(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alice := f.register("alice")
+	r := f.room(alice.ID, "r", false)
+	next := f.events(r.ID)
+
+	m, err := f.Messages.Send(ctx, alice.ID, r.ID, "  hello  ", "c-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Seq != 1 || m.Content != "hello" || m.Username != "alice" || m.ClientID != "c-1" {
+		t.Fatalf("sent %+v", m)
+	}
+	e := next()
+	if e.Kind != ports.EventMessage || e.Seq != 1 || e.UserID != alice.ID {
+		t.Fatalf("event %+v", e)
+	}
+	var frame map[string]any
+	if err := json.Unmarshal(e.Frame, &frame); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"type": "message", "id": float64(m.ID), "room_id": float64(r.ID), "seq": float64(1), "user_id": float64(alice.ID),
+		"username": "alice", "content": "hello", "created_at": application.FormatTime(m.CreatedAt), "client_id": "c-1",
+	}
+	if diff := cmp.Diff(want, frame); diff != "" {
+		t.Errorf("frame -want +got\n%s", diff)
+	}
+	if got := frame["created_at"].(string); got[len(got)-1] != 'Z' {
+		t.Errorf("created_at %q has no Z", got)
+	}
+
+	again, err := f.Messages.Send(ctx, alice.ID, r.ID, "hello", "c-1")
+	if err != nil || again.ID != m.ID || again.Seq != 1 {
+		t.Fatalf("retry = %+v, %v; want the first copy", again, err)
+	}
+	m2, err := f.Messages.Send(ctx, alice.ID, r.ID, "second", "")
+	if err != nil || m2.Seq != 2 {
+		t.Fatalf("second = %+v, %v", m2, err)
+	}
+	if e := next(); e.Seq != 2 {
+		t.Fatalf("the retry was published again: next event seq %d", e.Seq)
+	}
+
+	for _, bad := range []struct{ content, clientID, code string }{
+		{"", "", "empty_message"}, {"   ", "", "empty_message"}, {string(make([]rune, 4001)), "", "invalid_content"},
+		{"a\xff", "", "invalid_content"}, {"ok", "has space", "invalid_client_id"},
+	} {
+		_, err := f.Messages.Send(ctx, alice.ID, r.ID, bad.content, bad.clientID)
+		wantKind(t, err, domain.Invalid, bad.code)
+	}
+}
+
+func TestHistoryPagesBothWays(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alice := f.register("alice")
+	r := f.room(alice.ID, "r", false)
+	for i := 0; i < 120; i++ {
+		if _, err := f.Messages.Send(ctx, alice.ID, r.ID, "m", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[int64]bool{}
+	var before message.ID
+	var sizes []int
+	for {
+		page, err := f.Messages.History(ctx, alice.ID, r.ID, message.Page{Before: before})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		sizes = append(sizes, len(page))
+		for i, m := range page {
+			if seen[m.Seq] {
+				t.Fatalf("seq %d twice", m.Seq)
+			}
+			seen[m.Seq] = true
+			if i > 0 && m.Seq >= page[i-1].Seq {
+				t.Fatal("page not newest first")
+			}
+		}
+		before = page[len(page)-1].ID
+	}
+	if diff := cmp.Diff([]int{50, 50, 20}, sizes); diff != "" || len(seen) != 120 {
+		t.Fatalf("page sizes -want +got\n%s (seen %d)", diff, len(seen))
+	}
+	fwd, err := f.Messages.History(ctx, alice.ID, r.ID, message.Page{Forward: true, Limit: 100})
+	if err != nil || len(fwd) != 100 || fwd[0].Seq != 1 {
+		t.Fatalf("forward from start: %d messages, first %+v, %v", len(fwd), fwd[0], err)
+	}
+	fwd, err = f.Messages.History(ctx, alice.ID, r.ID, message.Page{AfterSeq: 115})
+	if err != nil || len(fwd) != 5 || fwd[0].Seq != 116 {
+		t.Fatalf("after 115: %d messages, %v", len(fwd), err)
+	}
+	_, err = f.Messages.History(ctx, alice.ID, r.ID, message.Page{Limit: 101})
+	wantKind(t, err, domain.Invalid, "invalid_limit")
+}
+
+func TestPresenceAnnouncesFirstAndLastSocket(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alice := f.register("alice")
+	r := f.room(alice.ID, "r", false)
+	next := f.events(r.ID)
+	for _, id := range []string{"a", "b"} {
+		if err := f.Rooms.Connect(ctx, alice.ID, r.ID, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := next()
+	if e.Kind != ports.EventPresence || string(e.Frame) != `{"type":"user_joined","room_id":`+itoa(int64(r.ID))+`,"user_id":`+itoa(int64(alice.ID))+`,"username":"alice"}` {
+		t.Fatalf("event %+v %s", e, e.Frame)
+	}
+	members, err := f.Rooms.Members(ctx, alice.ID, r.ID)
+	if err != nil || len(members) != 1 || !members[0].Online {
+		t.Fatalf("members = %+v, %v", members, err)
+	}
+	if err := f.Rooms.Disconnect(ctx, alice.ID, r.ID, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Messages.Typing(ctx, alice.ID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(); e.Kind != ports.EventTyping || e.UserID != alice.ID {
+		t.Fatalf("a user_left was sent while a socket remained: %+v %s", e, e.Frame)
+	}
+	if err := f.Rooms.Disconnect(ctx, alice.ID, r.ID, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(); e.Kind != ports.EventPresence || !json.Valid(e.Frame) || string(e.Frame[:19]) != `{"type":"user_left"` {
+		t.Fatalf("event %+v %s", e, e.Frame)
+	}
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestOwnerAddsByNameAndRemovesMembers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner, bob, eve := f.register("owner"), f.register("bob"), f.register("eve")
+	r := f.room(owner.ID, "private", true)
+	id, err := f.Rooms.AddMemberByName(ctx, owner.ID, r.ID, "BOB")
+	if err != nil || id != bob.ID {
+		t.Fatalf("AddMemberByName = %d, %v", id, err)
+	}
+	_, err = f.Rooms.AddMemberByName(ctx, owner.ID, r.ID, "nobody")
+	wantKind(t, err, domain.NotFound, "user_not_found")
+	_, err = f.Rooms.AddMemberByName(ctx, bob.ID, r.ID, "eve")
+	wantKind(t, err, domain.Forbidden, "not_owner")
+	_, err = f.Rooms.AddMemberByName(ctx, eve.ID, r.ID, "eve")
+	wantKind(t, err, domain.NotFound, "room_not_found")
+
+	next := f.events(r.ID)
+	wantKind(t, f.Rooms.RemoveMember(ctx, bob.ID, r.ID, owner.ID), domain.Forbidden, "not_owner")
+	wantKind(t, f.Rooms.RemoveMember(ctx, owner.ID, r.ID, owner.ID), domain.Invalid, "remove_self")
+	wantKind(t, f.Rooms.RemoveMember(ctx, owner.ID, r.ID, eve.ID), domain.NotFound, "not_a_member")
+	if err := f.Rooms.RemoveMember(ctx, owner.ID, r.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(); e.Kind != ports.EventMemberRemoved || e.UserID != bob.ID {
+		t.Fatalf("event %+v", e)
+	}
+	wantKind(t, f.Rooms.Authorize(ctx, bob.ID, r.ID), domain.NotFound, "")
+}

@@ -128,14 +128,21 @@ func (b *Bus) subscribeLocked(ctx context.Context, r room.ID) error {
 		return b.connectLocked(ctx, r)
 	}
 	cmd := b.conn.dc.B().Subscribe().Channel(b.channel(r)).Build()
-	if err := b.conn.dc.Do(ctx, cmd).Error(); err != nil {
-		// If the connection broke, its watcher reconnects without r, which
-		// no one holds yet. If only ctx ended, Redis may still apply the
-		// SUBSCRIBE: events then reach a room without local subscribers
-		// and are dropped until the room is subscribed and closed again.
+	err := b.conn.dc.Do(ctx, cmd).Error()
+	if err == nil {
+		return nil
+	}
+	if _, refused := rueidis.IsRedisErr(err); refused || ctx.Err() != nil {
+		// If only ctx ended, Redis may still apply the SUBSCRIBE: events
+		// then reach a room without local subscribers and are dropped
+		// until the room is subscribed and closed again.
 		return translate("subscribe to room", err)
 	}
-	return nil
+	// The connection is gone and its watcher has not replaced it yet: do
+	// it now rather than fail. The watcher then finds it done.
+	b.conn.dc.Close()
+	b.conn = nil
+	return b.connectLocked(ctx, r)
 }
 
 // unsubscribeLocked stops Redis sending room r's events to this bus. A

@@ -79,6 +79,47 @@ func poll(d time.Duration, cond func() bool) bool {
 	return true
 }
 
+// probe watches events flow through one room of a bus across outages.
+type probe struct {
+	bus *redis.Bus
+	in  inbox
+	seq int64
+}
+
+// newProbe subscribes to room 1 of bus and checks that an event arrives.
+func newProbe(t *testing.T, bus *redis.Bus) *probe {
+	t.Helper()
+	p := &probe{bus: bus}
+	sub, err := bus.Subscribe(context.Background(), 1, p.in.deliver)
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	t.Cleanup(func() { sub.Close() })
+	if !p.flowing(5 * time.Second) {
+		t.Fatal("no event on a fresh subscription")
+	}
+	return p
+}
+
+// publish sends the next numbered event to room 1.
+func (p *probe) publish(ctx context.Context) error {
+	p.seq++
+	return p.bus.Publish(ctx, ports.Event{RoomID: 1, Kind: ports.EventMessage, Seq: p.seq, Frame: []byte("{}")})
+}
+
+// flowing reports whether an event published from now on arrives within
+// d. Events published while the bus reconnects may be lost, so it keeps
+// publishing, ignoring errors until Redis answers again.
+func (p *probe) flowing(d time.Duration) bool {
+	mark := p.seq
+	return poll(d, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = p.publish(ctx)
+		return p.in.maxSeq() > mark
+	})
+}
+
 func TestBusHoldsOneRedisSubscriptionPerRoom(t *testing.T) {
 	prefix := services.Prefix(t)
 	a, b := open(t, prefix), open(t, prefix)
@@ -120,46 +161,53 @@ func TestBusResubscribesAfterConnectionKill(t *testing.T) {
 	c := open(t, prefix, "client_name", name)
 	inspect := raw(t)
 	ctx := context.Background()
-	in := &inbox{}
-	sub, err := c.Bus().Subscribe(ctx, 1, in.deliver)
-	if err != nil {
-		t.Fatalf("Subscribe: %v", err)
-	}
-	defer sub.Close()
-	seq := int64(0)
-	publish := func() {
-		seq++
-		if err := c.Bus().Publish(ctx, ports.Event{RoomID: 1, Kind: ports.EventMessage, Seq: seq, Frame: []byte("{}")}); err != nil {
-			t.Fatalf("Publish: %v", err)
-		}
-	}
-	publish()
-	if !poll(5*time.Second, func() bool { return in.maxSeq() == 1 }) {
-		t.Fatal("no event before the kill")
-	}
+	p := newProbe(t, c.Bus())
 
 	// Kill only this bus's pub/sub connection: other tests share the server.
-	id := pubsubID(t, inspect, name)
-	if id == "" {
-		t.Fatalf("no pub/sub connection named %s in CLIENT LIST", name)
+	kill := func() string {
+		t.Helper()
+		id := pubsubID(t, inspect, name)
+		if id == "" {
+			t.Fatalf("no pub/sub connection named %s in CLIENT LIST", name)
+		}
+		killed, err := inspect.Do(ctx, inspect.B().Arbitrary("CLIENT", "KILL").Args("TYPE", "pubsub", "ID", id).Build()).AsInt64()
+		if err != nil || killed != 1 {
+			t.Fatalf("CLIENT KILL TYPE pubsub ID %s = %d, %v; want 1 killed", id, killed, err)
+		}
+		return id
 	}
-	killed, err := inspect.Do(ctx, inspect.B().Arbitrary("CLIENT", "KILL").Args("TYPE", "pubsub", "ID", id).Build()).AsInt64()
-	if err != nil || killed != 1 {
-		t.Fatalf("CLIENT KILL TYPE pubsub ID %s = %d, %v; want 1 killed", id, killed, err)
+	// resumed waits until room 1 gets events again.
+	resumed := func(killed string) {
+		t.Helper()
+		if !p.flowing(5 * time.Second) {
+			t.Fatal("no event within 5 s of the kill: the bus did not resubscribe")
+		}
+		if got := numsub(t, inspect, prefix, 1); got != 1 {
+			t.Errorf("after reconnect: NUMSUB = %d, want 1", got)
+		}
+		if now := pubsubID(t, inspect, name); now == "" || now == killed {
+			t.Errorf("pub/sub connection after the kill: id %q, want a new one (killed %s)", now, killed)
+		}
 	}
 
-	// Events published while the bus reconnects may be lost; keep
-	// publishing until one arrives.
-	mark := seq
-	if !poll(5*time.Second, func() bool { publish(); return in.maxSeq() > mark }) {
-		t.Fatal("no event within 5 s of the kill: the bus did not resubscribe")
+	// The bus notices the lost connection by itself.
+	resumed(kill())
+
+	// A Subscribe racing the reconnect succeeds, and is active on return.
+	killed := kill()
+	other := &inbox{}
+	sub2, err := c.Bus().Subscribe(ctx, 2, other.deliver)
+	if err != nil {
+		t.Fatalf("Subscribe right after the kill: %v", err)
 	}
-	if got := numsub(t, inspect, prefix, 1); got != 1 {
-		t.Errorf("after reconnect: NUMSUB = %d, want 1", got)
+	defer sub2.Close()
+	if err := c.Bus().Publish(ctx, ports.Event{RoomID: 2, Kind: ports.EventTyping, Seq: 1}); err != nil {
+		t.Fatalf("Publish: %v", err)
 	}
-	if now := pubsubID(t, inspect, name); now == "" || now == id {
-		t.Errorf("pub/sub connection after the kill: id %q, want a new one (killed %s)", now, id)
+	if !poll(5*time.Second, func() bool { return other.maxSeq() == 1 }) {
+		t.Fatal("room subscribed right after the kill got no event")
 	}
+	resumed(killed)
 }
 
 // pubsubID returns the id of the pub/sub connection named name, if any.

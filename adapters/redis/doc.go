@@ -9,6 +9,9 @@
 // domain.Unavailable, anything else Redis refuses becomes domain.Internal.
 // They decide nothing about who may see what.
 //
+// Redis 6.2 or later is required (RESP3 client-side caching, ZADD GT,
+// ZRANGE BYSCORE).
+//
 // redis imports chat/domain packages, chat/ports, chat/adapters/memory (the
 // in-process bus hands received events to local subscriptions), rueidis and
 // the standard library.

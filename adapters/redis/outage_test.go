@@ -1,0 +1,142 @@
+package redis_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"chat/adapters/redis"
+	"chat/domain"
+	"chat/ports"
+	"chat/test/services"
+)
+
+// proxy forwards TCP connections on a loopback address to Redis, so a test
+// can take Redis away from one client and give it back.
+type proxy struct {
+	t      *testing.T
+	target string
+	addr   string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  map[net.Conn]struct{}
+	wg     sync.WaitGroup
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	p := &proxy{t: t, target: target, addr: "127.0.0.1:0"}
+	p.start()
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *proxy) start() {
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		p.t.Fatalf("listen: %v", err)
+	}
+	p.mu.Lock()
+	p.ln, p.addr, p.conns = ln, ln.Addr().String(), map[net.Conn]struct{}{}
+	p.mu.Unlock()
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.forward(c)
+		}
+	}()
+}
+
+func (p *proxy) forward(c net.Conn) {
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
+	p.mu.Unlock()
+	pipe := func(dst, src net.Conn) {
+		defer p.wg.Done()
+		_, _ = io.Copy(dst, src)
+		dst.Close()
+		src.Close()
+	}
+	p.wg.Add(2)
+	go pipe(up, c)
+	go pipe(c, up)
+}
+
+// stop closes the listener and every forwarded connection: to the client
+// it is as if Redis went away.
+func (p *proxy) stop() {
+	p.mu.Lock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for c := range p.conns {
+		c.Close()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// TestBusSurvivesRedisOutage takes Redis away from one client: calls fail
+// with Unavailable while it is gone, and when it is back the bus
+// resubscribes by itself.
+func TestBusSurvivesRedisOutage(t *testing.T) {
+	u, err := url.Parse(services.Redis(t))
+	if err != nil {
+		t.Fatalf("parse Redis URL: %v", err)
+	}
+	p := newProxy(t, u.Host)
+	u.Host = p.addr
+	u.RawQuery = "dial_timeout=1s"
+	ctx := context.Background()
+	c, err := redis.Open(ctx, u.String(), services.Prefix(t))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer c.Close()
+	pr := newProbe(t, c.Bus())
+
+	p.stop()
+	short := func() context.Context {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	for name, err := range map[string]error{
+		"Publish":   pr.publish(short()),
+		"Subscribe": subscribeErr(c.Bus().Subscribe(short(), 2, func(ports.Event) {})),
+		"Connect":   connectErr(c.Presence(0).Connect(short(), ports.Conn{RoomID: 1, UserID: 1, ID: "x"})),
+		"Ping":      c.Ping(short()),
+	} {
+		if got := domain.KindOf(err); err == nil || got != domain.Unavailable {
+			t.Errorf("%s while Redis is away: %v (kind %v), want kind Unavailable", name, err, got)
+		}
+	}
+
+	p.start() // same address
+	if !pr.flowing(10 * time.Second) {
+		t.Fatal("no event within 10 s of Redis coming back: the bus did not resubscribe")
+	}
+}
+
+func subscribeErr(s ports.Subscription, err error) error {
+	if s != nil {
+		s.Close()
+	}
+	return err
+}
+
+func connectErr(_ bool, err error) error { return err }

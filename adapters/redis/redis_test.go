@@ -51,7 +51,7 @@ func TestBus(t *testing.T) {
 func TestPresence(t *testing.T) {
 	porttest.Presence(t, func(t *testing.T) (ports.Presence, ports.Presence) {
 		a, b := pair(t)
-		return a.Presence(time.Second), b.Presence(time.Second)
+		return a.Presence(2 * time.Second), b.Presence(2 * time.Second)
 	})
 }
 

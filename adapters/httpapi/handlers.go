@@ -230,7 +230,10 @@ func (s *Server) history(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.cfg.Messages.History(c.Request().Context(), Actor(c), id, message.Page{Before: message.ID(before), AfterSeq: afterSeq, Limit: int(limit)})
+	ms, err := s.cfg.Messages.History(c.Request().Context(), Actor(c), id, message.Page{
+		Before: message.ID(before), AfterSeq: afterSeq, Limit: int(limit),
+		Forward: c.QueryParam("after_seq") != "", // after_seq=0: from the start, oldest first
+	})
 	if err != nil {
 		return err
 	}

@@ -389,7 +389,18 @@ func TestHandlers(t *testing.T) {
 			wantStatus: 200,
 			wantBody:   []any{},
 			check: func(t *testing.T, f *fixture) {
-				if d := cmp.Diff(message.Page{AfterSeq: 7}, f.messages.gotPage); d != "" {
+				if d := cmp.Diff(message.Page{AfterSeq: 7, Forward: true}, f.messages.gotPage); d != "" {
+					t.Errorf("page (-want +got):\n%s", d)
+				}
+			},
+		},
+		{
+			name:       "catch-up from the start",
+			rq:         request{method: "GET", path: "/rooms/42/messages?after_seq=0", auth: true},
+			wantStatus: 200,
+			wantBody:   []any{},
+			check: func(t *testing.T, f *fixture) {
+				if d := cmp.Diff(message.Page{Forward: true}, f.messages.gotPage); d != "" {
 					t.Errorf("page (-want +got):\n%s", d)
 				}
 			},

@@ -52,18 +52,36 @@ type config struct {
 	set map[string]bool // flags given on the command line
 }
 
+const usage = `usage: chatbench [-scenario S] [-url http://host:port[,…]] [flags]
+
+Scenarios (docs/BENCHMARKS.md has the definitions and figures):
+  smoke     2 rooms × 3 members, 50 messages: exit 1 unless every member got each exactly once
+  fanout    100 rooms × 10 members: fixed loads, then a ×1.5 ladder of deliveries/s until the bar breaks
+  persist   500 rooms × 4 members, all sending: messages/s acknowledged (sender's echo), ack latency
+  idle      rooms × members idle sockets (10k): server RSS, Go memory and goroutines per socket
+  rest      history pages/s and p99 (closed loop), logins/s
+  baseline  the fanout ladder against a minimal broadcast server inside chatbench: the box's ceiling
+  standard  baseline, fanout, persist, rest, idle in one run (make bench)
+
+Flags:
+`
+
 var scenarios = []string{"fanout", "persist", "idle", "rest", "baseline", "standard", "smoke"}
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("chatbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
 	urls := fs.String("url", "http://localhost:8000", "chatd base URL, or a comma list of instances (sockets round-robin, REST to the first)")
 	fs.StringVar(&c.Scenario, "scenario", "smoke", strings.Join(scenarios, "|"))
 	fs.IntVar(&c.Rooms, "rooms", 0, "rooms (0: the scenario's default)")
 	fs.IntVar(&c.Members, "members", 0, "sockets per room (0: the scenario's default)")
 	fs.IntVar(&c.Users, "users", 200, "distinct users behind the sockets (each logs in once)")
-	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of the idle hold and of each rest loop; for baseline, the whole ladder's budget")
+	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of the idle hold and of each rest loop; for a ladder (fanout, persist, baseline) given without -step, the whole run's time budget")
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "warm-up before the measured steps")
 	fs.DurationVar(&c.Step, "step", 20*time.Second, "length of each load step")
 	fs.Float64Var(&c.StartRate, "start-rate", 0, "first step's offered rate: deliveries/s (fanout, baseline) or messages/s (persist); 0: the scenario's default")
@@ -146,6 +164,9 @@ func contains(list []string, s string) bool {
 // made, or when the smoke run's exactness check fails.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	cfg, err := parseConfig(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import { buildTimeline } from '../state/timeline';
 import { Composer } from './Composer';
 import { Icon } from './Icon';
 import { MemberPanel } from './MemberPanel';
-import { MessageList } from './MessageList';
+import { BrokenLinkContext, MessageList } from './MessageList';
 import { useRoom } from './useRoom';
 import type { Status } from '../net/socket';
 
@@ -22,7 +22,9 @@ export function ChatView(props: {
   const r = useRoom(roomId, me, { onRemoved: (msg) => props.onLeft(msg), onMembership: props.onMembership });
   const [membersOpen, setMembersOpen] = useState(false);
   const [dragging, setDragging] = useState(false);
-  const [lightbox, setLightbox] = useState<FileItem | null>(null);
+  const [lightboxId, setLightboxId] = useState<number | null>(null);
+  const lightbox = lightboxId === null ? undefined : r.state.files.find((f) => f.id === lightboxId);
+  const setLightbox = useCallback((f: FileItem | null) => setLightboxId(f ? f.id : null), []);
   const [leaving, setLeaving] = useState(false);
   const dragDepth = useRef(0);
   const scrollToEnd = useRef<() => void>(() => {});
@@ -132,100 +134,102 @@ export function ChatView(props: {
   };
 
   return (
-    <section
-      className={`chat ${membersOpen ? 'members-open' : ''}`}
-      aria-label={room ? `Room ${room.name}` : `Room ${roomId}`}
-      onDragEnter={onDragEnter}
-      onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()}
-      onDragLeave={onDragLeave}
-      onDrop={onDrop}
-    >
-      <div className="chat-main">
-        <header className="room-header">
-          <div className="room-title">
-            <h1>
-              <span className="room-hash">
-                <Icon name={room?.is_private ? 'lock' : 'hash'} size={17} />
-              </span>{' '}
-              {room?.name ?? `Room ${roomId}`}
-            </h1>
-            {room?.description && <p className="room-desc">{room.description}</p>}
-          </div>
-          <ConnectionIndicator status={r.status} attempt={r.attempt} />
-          <button className="small members-toggle" aria-expanded={membersOpen} aria-controls="member-panel" onClick={() => setMembersOpen((o) => !o)}>
-            <Icon name="users" size={15} /> <span className="members-label">Members</span> <span className="count">{online.length}</span>
-            <span className="sr-only"> online</span>
-          </button>
-        </header>
-        <MessageList
-          key={roomId}
-          timeline={timeline}
-          profiles={profiles}
-          me={me}
-          hasMore={r.state.hasMore}
-          historyLoaded={r.state.historyLoaded}
-          loadingOlder={r.loadingOlder}
-          loadOlder={r.loadOlder}
-          roomName={room?.name ?? ''}
-          onOpenImage={setLightbox}
-          onDiscard={r.discard}
-          status={r.status}
-          scrollToEndRef={scrollToEnd}
-        />
-        <div className="below-list">
-          <p className="typing" aria-live="polite">
-            {typing}
-          </p>
-          {r.state.lastError && (
-            <p className="error small-text" role="alert">
-              {r.state.lastError}
-            </p>
-          )}
-          {r.uploads.map((u) => (
-            <div key={u.id} className="upload-row">
-              <span className="upload-name">{u.name}</span>
-              {u.error ? (
-                <>
-                  <span className="error small-text" role="alert">
-                    {u.error}
-                  </span>
-                  <button className="small ghost" onClick={() => r.dismissUpload(u.id)}>
-                    Dismiss
-                  </button>
-                </>
-              ) : (
-                <>
-                  <progress max={1} value={u.progress} aria-label={`Uploading ${u.name}`} />
-                  <button className="small ghost" onClick={u.abort}>
-                    Cancel
-                  </button>
-                </>
-              )}
+    <BrokenLinkContext.Provider value={r.refreshLinks}>
+      <section
+        className={`chat ${membersOpen ? 'members-open' : ''}`}
+        aria-label={room ? `Room ${room.name}` : `Room ${roomId}`}
+        onDragEnter={onDragEnter}
+        onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()}
+        onDragLeave={onDragLeave}
+        onDrop={onDrop}
+      >
+        <div className="chat-main">
+          <header className="room-header">
+            <div className="room-title">
+              <h1>
+                <span className="room-hash">
+                  <Icon name={room?.is_private ? 'lock' : 'hash'} size={17} />
+                </span>{' '}
+                {room?.name ?? `Room ${roomId}`}
+              </h1>
+              {room?.description && <p className="room-desc">{room.description}</p>}
             </div>
-          ))}
-        </div>
-        <Composer onSend={send} onTyping={r.typing} onFiles={(files) => files.forEach(r.uploadFile)} offline={r.status !== 'open'} />
-        {dragging && (
-          <div className="drop-overlay" aria-hidden="true">
-            Drop files to share them in {room?.name ?? 'this room'}
+            <ConnectionIndicator status={r.status} attempt={r.attempt} />
+            <button className="small members-toggle" aria-expanded={membersOpen} aria-controls="member-panel" onClick={() => setMembersOpen((o) => !o)}>
+              <Icon name="users" size={15} /> <span className="members-label">Members</span> <span className="count">{online.length}</span>
+              <span className="sr-only"> online</span>
+            </button>
+          </header>
+          <MessageList
+            key={roomId}
+            timeline={timeline}
+            profiles={profiles}
+            me={me}
+            hasMore={r.state.hasMore}
+            historyLoaded={r.state.historyLoaded}
+            loadingOlder={r.loadingOlder}
+            loadOlder={r.loadOlder}
+            roomName={room?.name ?? ''}
+            onOpenImage={setLightbox}
+            onDiscard={r.discard}
+            status={r.status}
+            scrollToEndRef={scrollToEnd}
+          />
+          <div className="below-list">
+            <p className="typing" aria-live="polite">
+              {typing}
+            </p>
+            {r.state.lastError && (
+              <p className="error small-text" role="alert">
+                {r.state.lastError}
+              </p>
+            )}
+            {r.uploads.map((u) => (
+              <div key={u.id} className="upload-row">
+                <span className="upload-name">{u.name}</span>
+                {u.error ? (
+                  <>
+                    <span className="error small-text" role="alert">
+                      {u.error}
+                    </span>
+                    <button className="small ghost" onClick={() => r.dismissUpload(u.id)}>
+                      Dismiss
+                    </button>
+                  </>
+                ) : (
+                  <>
+                    <progress max={1} value={u.progress} aria-label={`Uploading ${u.name}`} />
+                    <button className="small ghost" onClick={u.abort}>
+                      Cancel
+                    </button>
+                  </>
+                )}
+              </div>
+            ))}
           </div>
-        )}
-      </div>
-      <MemberPanel
-        id="member-panel"
-        members={members}
-        me={me}
-        room={room}
-        roomId={roomId}
-        files={r.state.files}
-        onClose={() => setMembersOpen(false)}
-        onAdded={() => r.refreshMembers().catch(() => {})}
-        onOpenImage={setLightbox}
-        onLeave={leave}
-        leaving={leaving}
-      />
-      {lightbox && <Lightbox file={lightbox} onClose={() => setLightbox(null)} />}
-    </section>
+          <Composer onSend={send} onTyping={r.typing} onFiles={(files) => files.forEach(r.uploadFile)} offline={r.status !== 'open'} />
+          {dragging && (
+            <div className="drop-overlay" aria-hidden="true">
+              Drop files to share them in {room?.name ?? 'this room'}
+            </div>
+          )}
+        </div>
+        <MemberPanel
+          id="member-panel"
+          members={members}
+          me={me}
+          room={room}
+          roomId={roomId}
+          files={r.state.files}
+          onClose={() => setMembersOpen(false)}
+          onAdded={() => r.refreshMembers().catch(() => {})}
+          onOpenImage={setLightbox}
+          onLeave={leave}
+          leaving={leaving}
+        />
+        {lightbox && <Lightbox file={lightbox} onClose={() => setLightbox(null)} onBroken={r.refreshLinks} />}
+      </section>
+    </BrokenLinkContext.Provider>
   );
 }
 
@@ -240,18 +244,24 @@ export function ConnectionIndicator(props: { status: Status; attempt: number }) 
   );
 }
 
-function Lightbox(props: { file: FileItem; onClose: () => void }) {
+function Lightbox(props: { file: FileItem; onClose: () => void; onBroken: () => void }) {
   const close = useRef<HTMLButtonElement>(null);
+  const onClose = useRef(props.onClose);
+  onClose.current = props.onClose;
   useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
     close.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && props.onClose();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose.current();
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [props]);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      before?.focus?.();
+    };
+  }, []);
   return (
     <div className="lightbox" role="dialog" aria-modal="true" aria-label={props.file.filename} onClick={props.onClose}>
       <figure onClick={(e) => e.stopPropagation()}>
-        <img src={props.file.file_url} alt={props.file.filename} />
+        <img src={props.file.file_url} alt={props.file.filename} onError={props.onBroken} />
         <figcaption>
           <span>{props.file.filename}</span>
           <a href={props.file.file_url} download={props.file.filename}>

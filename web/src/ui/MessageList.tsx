@@ -1,4 +1,4 @@
-import { memo, useEffect, useLayoutEffect, useRef, type MutableRefObject } from 'react';
+import { createContext, memo, useContext, useEffect, useLayoutEffect, useRef, type MutableRefObject } from 'react';
 import type { FileItem, Member, User } from '../api/types';
 import type { Status } from '../net/socket';
 import type { Entry, TimelineItem } from '../state/timeline';
@@ -196,15 +196,19 @@ function EntryView(props: { entry: Entry; online: boolean; onOpenImage: (f: File
   }
 }
 
+/** Called when a signed link stops working (it expired): the room fetches fresh ones. */
+export const BrokenLinkContext = createContext<() => void>(() => {});
+
 export function FileView(props: { file: FileItem; onOpenImage: (f: FileItem) => void }) {
   const f = props.file;
+  const onBroken = useContext(BrokenLinkContext);
   const noPreview = f.thumbnail_status === 'failed' || f.thumbnail_status === 'none';
   if (isImage(f.content_type) && !noPreview) {
     return (
       <div className="file file-image" data-file-id={f.id}>
         {f.thumbnail_url ? (
           <button className="thumb" onClick={() => props.onOpenImage(f)} aria-label={`Open image ${f.filename}`}>
-            <img src={f.thumbnail_url} alt={f.filename} loading="lazy" />
+            <img src={f.thumbnail_url} alt={f.filename} loading="lazy" onError={onBroken} />
           </button>
         ) : (
           <div className="thumb-placeholder" aria-label={`Preparing preview of ${f.filename}`}>

@@ -64,6 +64,15 @@ export function useRoom(roomId: number, me: User, hooks: { onRemoved: (msg: stri
     dispatch({ type: 'files', files: list });
   }, [roomId]);
 
+  // Signed file links expire; when one fails, fetch fresh ones (at most every 30 s).
+  const lastLinkRefresh = useRef(0);
+  const refreshLinks = useCallback(() => {
+    const now = Date.now();
+    if (now - lastLinkRefresh.current < 30_000) return;
+    lastLinkRefresh.current = now;
+    refreshFiles().catch(() => {});
+  }, [refreshFiles]);
+
   useEffect(() => {
     let cancelled = false;
     const storeKey = `chat.pending.${me.id}.${roomId}`;
@@ -233,6 +242,7 @@ export function useRoom(roomId: number, me: User, hooks: { onRemoved: (msg: stri
     uploadFile,
     dismissUpload,
     refreshMembers,
+    refreshLinks,
     reload,
   };
 }

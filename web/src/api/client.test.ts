@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { api, ApiError, getToken, onUnauthorized, setToken } from './client';
+
+class MemoryStorage {
+  private m = new Map<string, string>();
+  getItem(k: string) {
+    return this.m.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.m.set(k, v);
+  }
+  removeItem(k: string) {
+    this.m.delete(k);
+  }
+}
+
+function respond(status: number, body: unknown, type = 'application/json') {
+  return vi.fn(async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'Content-Type': type } }));
+}
+
+describe('api client', () => {
+  beforeEach(() => {
+    vi.stubGlobal('localStorage', new MemoryStorage());
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('sends the stored token as a Bearer header and JSON bodies', async () => {
+    setToken('tok');
+    const f = respond(201, { id: 1 });
+    vi.stubGlobal('fetch', f);
+    await expect(api.post('/rooms', { name: 'x' })).resolves.toEqual({ id: 1 });
+    const [path, init] = f.mock.calls[0] as unknown as [string, RequestInit];
+    expect(path).toBe('/rooms');
+    expect((init.headers as Record<string, string>).Authorization).toBe('Bearer tok');
+    expect(init.body).toBe('{"name":"x"}');
+  });
+
+  it("turns problem+json into an ApiError carrying the server's detail and code", async () => {
+    vi.stubGlobal('fetch', respond(409, { title: 'Conflict', status: 409, detail: 'username is taken', code: 'username_taken' }, 'application/problem+json'));
+    const err = await api.post('/auth/register', {}).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 409, code: 'username_taken', detail: 'username is taken', message: 'username is taken' });
+  });
+
+  it('a 401 clears the token and signs out, unless asked not to (login)', async () => {
+    setToken('old');
+    const signedOut = vi.fn();
+    const off = onUnauthorized(signedOut);
+    vi.stubGlobal('fetch', respond(401, { detail: 'wrong username or password' }));
+    await api.post('/auth/login', {}, { noSignOut: true }).catch(() => {});
+    expect(signedOut).not.toHaveBeenCalled();
+    expect(getToken()).toBe('old');
+    await api.get('/users/me').catch(() => {});
+    expect(signedOut).toHaveBeenCalledTimes(1);
+    expect(getToken()).toBeNull();
+    off();
+  });
+
+  it('reports an unreachable server plainly', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => {
+        throw new TypeError('Failed to fetch');
+      }),
+    );
+    await expect(api.get('/rooms')).rejects.toMatchObject({ status: 0, code: 'network' });
+  });
+});

@@ -1,5 +1,5 @@
 // Package sqlstore implements the store ports (users, rooms, membership,
-// messages) with gorm, on PostgreSQL (pgx) or SQLite (mattn/go-sqlite3), and
+// messages, attachments) with gorm, on PostgreSQL (pgx) or SQLite (mattn/go-sqlite3), and
 // applies the schema in chat/migrations with golang-migrate.
 //
 //	db, err := sqlstore.Open(ctx, sqlstore.Postgres, os.Getenv("DATABASE_URL"))
@@ -16,6 +16,12 @@
 // same file: a single-connection write pool whose transactions begin
 // IMMEDIATE (writers queue in Go instead of failing with SQLITE_BUSY), and a
 // read-only pool for the reads, which WAL lets run beside the writer.
+//
+// An attachment and the job that processes it commit together: Create
+// inserts the row, then hands its *sql.Tx to a JobInserter (River's
+// transactional insert, chat/adapters/jobs) before committing. SQLDB gives
+// the job queue the write pool, so on SQLite River's writes queue behind the
+// stores' single writer.
 //
 // sqlstore imports chat/domain packages, chat/ports, chat/migrations, gorm,
 // the two drivers and golang-migrate; never chat/application.

@@ -217,7 +217,7 @@ export function useRoom(roomId: number, me: User, hooks: { onRemoved: (msg: stri
           }
           setUploads((us) => us.filter((u) => u.id !== id));
         },
-        (e) => setUploads((us) => us.map((u) => (u.id === id ? { ...u, error: errorText(e) } : u))),
+        (e) => setUploads((us) => us.map((u) => (u.id === id ? { ...u, error: `Upload failed: ${errorText(e)}` } : u))),
       );
     },
     [roomId, me.id],

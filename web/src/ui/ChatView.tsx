@@ -226,6 +226,7 @@ export function ChatView(props: {
           onOpenImage={setLightbox}
           onLeave={leave}
           leaving={leaving}
+          live={r.status === 'open'}
         />
         {lightbox && <Lightbox file={lightbox} onClose={() => setLightbox(null)} onBroken={r.refreshLinks} />}
       </section>

@@ -17,6 +17,8 @@ export function MemberPanel(props: {
   onOpenImage: (f: FileItem) => void;
   onLeave: () => void;
   leaving: boolean;
+  /** False while the socket is down: presence may be out of date. */
+  live: boolean;
 }) {
   const sorted = [...props.members].sort(
     (a, b) => Number(b.online) - Number(a.online) || (a.display_name || a.username).localeCompare(b.display_name || b.username),
@@ -36,6 +38,7 @@ export function MemberPanel(props: {
         <span className="online-dot" aria-hidden="true" /> {online.length} online
         {online.length > 0 && <span className="muted">: {online.map((m) => m.display_name || m.username).join(', ')}</span>}
       </p>
+      {!props.live && <p className="muted small-text">Reconnecting — who is online may be out of date.</p>}
       <ul className="member-list" aria-label="Members">
         {sorted.map((m) => (
           <li key={m.id} className={m.online ? 'online' : 'offline'}>

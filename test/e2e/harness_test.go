@@ -82,7 +82,10 @@ func freeAddr(t *testing.T) string {
 // start boots chatd with env (ADDR is chosen) and waits for /readyz.
 func start(t *testing.T, env map[string]string) *server {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := env["ADDR"] // a restart keeps its address
+	if addr == "" {
+		addr = freeAddr(t)
+	}
 	cmd := exec.Command(chatdBin, "serve")
 	cmd.Env = append(os.Environ(), "ADDR="+addr, "LOG_LEVEL=info", "SHUTDOWN_GRACE=5s")
 	for k, v := range env {

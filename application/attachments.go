@@ -47,7 +47,10 @@ type FileProcessor interface {
 	ProcessAvatar(ctx context.Context, u user.ID, key string) error
 }
 
-var _ FileProcessor = (*Files)(nil)
+var (
+	_ FileProcessor      = (*Files)(nil)
+	_ attachment.Service = (*Files)(nil)
+)
 
 // FilesDeps are the ports Files is built from.
 type FilesDeps struct {
@@ -93,20 +96,8 @@ func NewFiles(d FilesDeps) *Files {
 // MaxUpload is the largest room file accepted, in bytes.
 func (f *Files) MaxUpload() int64 { return f.d.MaxUpload }
 
-// Download is a file opened for the HTTP layer, which must close Content.
-// Serve it with http.ServeContent (range requests), Content-Type as given,
-// X-Content-Type-Options: nosniff, and Content-Disposition: attachment
-// unless Inline.
-type Download struct {
-	Content     io.ReadSeekCloser
-	Size        int64
-	ModTime     time.Time
-	ContentType string
-	Filename    string
-	// Inline is true only for raster images the image processor accepted:
-	// never HTML, SVG or anything a browser could run from our origin.
-	Inline bool
-}
+// Download is a file opened for a driving adapter (attachment.Download).
+type Download = attachment.Download
 
 var (
 	errFileNotFound = domain.Errorf(domain.NotFound, "file_not_found", "file not found")

@@ -1,6 +1,6 @@
 // Package httpapi is the REST driving adapter: an echo v4 server that turns
 // HTTP requests into calls on the domain's use-case interfaces (user.Service,
-// room.Service, message.Service) and their results into the JSON of the wire
+// room.Service, message.Service, attachment.Service) and their results into the JSON of the wire
 // contract in DESIGN.md.
 //
 // It owns the route table (one function, [Server.routes], checked against
@@ -8,6 +8,11 @@
 // log with the token query redacted, panic recovery, security headers, body
 // limit, bearer authentication) and the one place where error kinds become
 // HTTP statuses: an RFC 9457 problem+json error handler.
+//
+// Uploads (files.go) stream the multipart "file" part to the use case under
+// a body limit; downloads go through http.ServeContent (ranges) with
+// nosniff, a sandbox policy, and Content-Disposition: attachment for all but
+// the raster images the application marks inline.
 //
 // Handlers translate, never decide: they parse, call one use case, encode.
 // Authorization lives in the application.

@@ -124,7 +124,8 @@ func TestStaticFallback(t *testing.T) {
 		{"root", request{method: "GET", path: "/"}, 200, "web client /"},
 		{"asset", request{method: "GET", path: "/assets/app.js"}, 200, "web client /assets/app.js"},
 		{"unknown api path", request{method: "GET", path: "/rooms/1/nope", auth: true}, 404, ""},
-		{"unknown files path", request{method: "GET", path: "/files/1"}, 404, ""},
+		{"unknown files path", request{method: "GET", path: "/files/1/nope"}, 404, ""},
+		{"unknown avatars path", request{method: "GET", path: "/avatars/1"}, 404, ""},
 		{"post is not static", request{method: "POST", path: "/assets/app.js"}, 404, ""},
 	}
 	for _, tt := range tests {

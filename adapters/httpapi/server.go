@@ -10,13 +10,14 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"chat/domain"
+	"chat/domain/attachment"
 	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
 )
 
-// JSONBodyLimit caps the body of every JSON route. Upload routes, added
-// later, set their own limits.
+// JSONBodyLimit caps the body of every JSON route. Upload routes set their
+// own limits (files.go).
 const JSONBodyLimit = "1MiB"
 
 // Config is what the server needs. Users, Rooms and Messages are required;
@@ -42,6 +43,9 @@ type Config struct {
 	// AvatarURL turns a user with an avatar into the link clients load it
 	// from. Nil, or an empty result, encodes avatar_url as null.
 	AvatarURL func(u user.User) string
+	// Files serves room files and avatars (uploads, lists, downloads by
+	// token or signed link). Nil answers those routes with 503.
+	Files attachment.Service
 }
 
 // Server is the REST adapter. Build it with New and serve Handler().
@@ -105,13 +109,23 @@ func (s *Server) routes() {
 	e.GET("/rooms/:id/messages", s.history, auth)
 	e.POST("/rooms/:id/messages", s.sendMessage, limit, auth)
 
+	// Uploads stream their multipart body and limit it themselves.
+	e.POST("/rooms/:id/files", s.uploadFile, auth)
+	e.GET("/rooms/:id/files", s.listFiles, auth)
+	e.POST("/users/me/avatar", s.uploadAvatar, auth)
+	// Downloads take a Bearer token or a signed link (an <img src> has no
+	// header), so they authenticate in the handler.
+	e.GET("/files/:id", s.downloadFile)
+	e.GET("/files/:id/thumbnail", s.downloadThumbnail)
+	e.GET("/avatars/:user_id/:name", s.downloadAvatar)
+
 	// The socket authenticates itself (token query or Bearer header) before
 	// the upgrade.
 	e.GET("/ws/rooms/:room_id", s.webSocket)
 }
 
 // apiPrefixes are the paths the web client may never shadow.
-var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws/", "/files/", "/healthz", "/readyz", "/openapi.yaml"}
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws/", "/files/", "/avatars/", "/healthz", "/readyz", "/openapi.yaml"}
 
 func isAPIPath(p string) bool {
 	if p == "/users" {

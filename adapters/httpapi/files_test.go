@@ -1,0 +1,352 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"chat/domain"
+	"chat/domain/attachment"
+	"chat/domain/room"
+	"chat/domain/user"
+)
+
+// fakeFiles records what the handlers parsed and returns canned results.
+type fakeFiles struct {
+	err       error // returned by every use case when set
+	max       int64
+	list      []attachment.Attachment
+	download  attachment.Download
+	gotActor  user.ID
+	gotRoom   room.ID
+	gotID     attachment.ID
+	gotThumb  bool
+	gotName   string
+	gotType   string
+	gotBody   []byte
+	gotBefore attachment.ID
+	gotLimit  int
+	gotQuery  url.Values
+	calls     []string
+}
+
+func (f *fakeFiles) record(call string, body io.Reader) error {
+	f.calls = append(f.calls, call)
+	if body != nil {
+		b, err := io.ReadAll(body)
+		f.gotBody = b
+		if err != nil {
+			return err
+		}
+	}
+	return f.err
+}
+
+func (f *fakeFiles) Upload(_ context.Context, actor user.ID, r room.ID, name, declared string, body io.Reader, _ int64) (attachment.Attachment, error) {
+	f.gotActor, f.gotRoom, f.gotName, f.gotType = actor, r, name, declared
+	if err := f.record("Upload", body); err != nil {
+		return attachment.Attachment{}, err
+	}
+	return attachment.Attachment{
+		ID: 9, RoomID: r, UserID: actor, Filename: name, ContentType: "text/plain; charset=utf-8",
+		Size: int64(len(f.gotBody)), ThumbnailStatus: attachment.ThumbnailNone, CreatedAt: created,
+	}, nil
+}
+
+func (f *fakeFiles) List(_ context.Context, actor user.ID, r room.ID, before attachment.ID, limit int) ([]attachment.Attachment, error) {
+	f.gotActor, f.gotRoom, f.gotBefore, f.gotLimit = actor, r, before, limit
+	return f.list, f.record("List", nil)
+}
+
+func (f *fakeFiles) Open(_ context.Context, actor user.ID, id attachment.ID, thumb bool) (attachment.Download, error) {
+	f.gotActor, f.gotID, f.gotThumb = actor, id, thumb
+	return f.download, f.record("Open", nil)
+}
+
+func (f *fakeFiles) OpenSigned(_ context.Context, id attachment.ID, thumb bool, q url.Values) (attachment.Download, error) {
+	f.gotID, f.gotThumb, f.gotQuery = id, thumb, q
+	return f.download, f.record("OpenSigned", nil)
+}
+
+func (f *fakeFiles) FileURL(a attachment.Attachment) string {
+	return "/files/" + itoa(int64(a.ID)) + "?exp=1&sig=s"
+}
+
+func (f *fakeFiles) ThumbnailURL(a attachment.Attachment) string {
+	if a.ThumbnailStatus != attachment.ThumbnailReady {
+		return ""
+	}
+	return "/files/" + itoa(int64(a.ID)) + "/thumbnail?exp=1&sig=s"
+}
+
+func (f *fakeFiles) UploadAvatar(_ context.Context, actor user.ID, body io.Reader, _ int64) error {
+	f.gotActor = actor
+	return f.record("UploadAvatar", body)
+}
+
+func (f *fakeFiles) AvatarURL(u user.User) string { return "/avatars/1/x.webp?exp=1&sig=s" }
+
+func (f *fakeFiles) OpenAvatar(_ context.Context, u user.ID, name string, q url.Values) (attachment.Download, error) {
+	f.gotActor, f.gotName, f.gotQuery = u, name, q
+	return f.download, f.record("OpenAvatar", nil)
+}
+
+func (f *fakeFiles) MaxUpload() int64 { return f.max }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// nopSeeker makes a bytes.Reader an io.ReadSeekCloser.
+type nopSeeker struct{ *bytes.Reader }
+
+func (nopSeeker) Close() error { return nil }
+
+func download(body, ctype, name string, inline bool) attachment.Download {
+	return attachment.Download{
+		Content: nopSeeker{bytes.NewReader([]byte(body))}, Size: int64(len(body)), ModTime: created,
+		ContentType: ctype, Filename: name, Inline: inline,
+	}
+}
+
+// multipartBody builds a form with the given field holding content.
+func multipartBody(t *testing.T, field, filename, ctype, content string) (string, string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	if err := w.WriteField("note", "ignored"); err != nil {
+		t.Fatal(err)
+	}
+	h := make(map[string][]string)
+	h["Content-Disposition"] = []string{`form-data; name="` + field + `"; filename="` + filename + `"`}
+	if ctype != "" {
+		h["Content-Type"] = []string{ctype}
+	}
+	p, err := w.CreatePart(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Write([]byte(content))
+	w.Close()
+	return b.String(), w.FormDataContentType()
+}
+
+func filesFixture(t *testing.T) (*fixture, *fakeFiles) {
+	files := &fakeFiles{max: 1 << 10}
+	f := newFixture(t, func(c *Config) { c.Files = files })
+	return f, files
+}
+
+func TestUploadFile(t *testing.T) {
+	body, ct := multipartBody(t, "file", "../notes.txt", "text/html", "hello")
+	f, files := filesFixture(t)
+	w := f.do(t, request{method: "POST", path: "/rooms/3/files", body: body, contentType: ct, auth: true})
+	if w.Code != http.StatusCreated {
+		t.Fatalf("status %d %s", w.Code, w.Body)
+	}
+	want := map[string]any{
+		"id": float64(9), "room_id": float64(3), "user_id": float64(aliceID), "filename": "notes.txt",
+		"content_type": "text/plain; charset=utf-8", "size": float64(5), "file_url": "/files/9?exp=1&sig=s",
+		"thumbnail_url": nil, "thumbnail_status": "none", "created_at": "2026-01-02T02:04:05Z",
+	}
+	if d := cmp.Diff(want, decodeBody(t, w)); d != "" {
+		t.Errorf("body (-want +got):\n%s", d)
+	}
+	got := []any{files.gotActor, files.gotRoom, files.gotName, files.gotType, string(files.gotBody)}
+	if d := cmp.Diff([]any{aliceID, room.ID(3), "notes.txt", "text/html", "hello"}, got); d != "" {
+		t.Errorf("use case got (-want +got):\n%s", d)
+	}
+}
+
+func TestUploadRefusals(t *testing.T) {
+	good, ct := multipartBody(t, "file", "a.txt", "", "hello")
+	noFile, noFileCT := multipartBody(t, "other", "a.txt", "", "hello")
+	big, bigCT := multipartBody(t, "file", "big.bin", "", strings.Repeat("x", 1<<10+multipartSlack+1))
+	for _, tc := range []struct {
+		name   string
+		path   string
+		rq     request
+		err    error
+		status int
+		code   string
+	}{
+		{"not multipart", "/rooms/3/files", request{body: "hello", contentType: "text/plain"}, nil, 415, "unsupported_media_type"},
+		{"no file field", "/rooms/3/files", request{body: noFile, contentType: noFileCT}, nil, 400, "missing_file"},
+		{"body over the limit", "/rooms/3/files", request{body: big, contentType: bigCT}, nil, 413, "file_too_large"},
+		{"cut short", "/rooms/3/files", request{body: good[:len(good)-20], contentType: ct}, nil, 400, "malformed_request"},
+		{"file over the limit", "/rooms/3/files", request{body: good, contentType: ct},
+			domain.Errorf(domain.TooMany, "file_too_large", "too big"), 413, "file_too_large"},
+		{"empty file", "/rooms/3/files", request{body: good, contentType: ct},
+			domain.Errorf(domain.Invalid, "empty_file", "file is empty"), 422, "empty_file"},
+		{"outsider", "/rooms/3/files", request{body: good, contentType: ct},
+			domain.Errorf(domain.NotFound, "room_not_found", "room not found"), 404, "room_not_found"},
+		{"bad room id", "/rooms/x/files", request{body: good, contentType: ct}, nil, 400, "invalid_id"},
+		{"avatar not an image", "/users/me/avatar", request{body: good, contentType: ct},
+			domain.Errorf(domain.Unsupported, "unsupported_image", "not an image"), 415, "unsupported_image"},
+		{"avatar not multipart", "/users/me/avatar", request{body: "{}", contentType: "application/json"}, nil, 415, "unsupported_media_type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, files := filesFixture(t)
+			files.err = tc.err
+			tc.rq.method, tc.rq.path, tc.rq.auth = "POST", tc.path, true
+			checkProblem(t, f.do(t, tc.rq), tc.status, tc.code)
+		})
+	}
+}
+
+// TestUploadStreamsChunkedBody checks the limit on a body without a
+// Content-Length: the use case sees a read error, the client a 413.
+func TestUploadStreamsChunkedBody(t *testing.T) {
+	f, files := filesFixture(t)
+	body, ct := multipartBody(t, "file", "big.bin", "", strings.Repeat("x", 4<<10+multipartSlack))
+	r := httptest.NewRequest("POST", "/rooms/3/files", io.MultiReader(strings.NewReader(body)))
+	r.ContentLength = -1
+	r.Header.Set("Content-Type", ct)
+	r.Header.Set("Authorization", "Bearer "+aliceToken)
+	w := httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(w, r)
+	checkProblem(t, w, 413, "file_too_large")
+	if len(files.gotBody) > 1<<10+multipartSlack {
+		t.Errorf("the use case read %d bytes, more than the limit", len(files.gotBody))
+	}
+}
+
+func TestListFiles(t *testing.T) {
+	f, files := filesFixture(t)
+	files.list = []attachment.Attachment{{ID: 5, RoomID: 3, UserID: 2, Filename: "cat.png", ContentType: "image/png", Size: 10,
+		ThumbnailStatus: attachment.ThumbnailReady, CreatedAt: created}}
+	w := f.do(t, request{method: "GET", path: "/rooms/3/files?before=8&limit=2", auth: true})
+	if w.Code != 200 {
+		t.Fatalf("status %d %s", w.Code, w.Body)
+	}
+	want := []any{map[string]any{
+		"id": float64(5), "room_id": float64(3), "user_id": float64(2), "filename": "cat.png",
+		"content_type": "image/png", "size": float64(10), "file_url": "/files/5?exp=1&sig=s",
+		"thumbnail_url": "/files/5/thumbnail?exp=1&sig=s", "thumbnail_status": "ready", "created_at": "2026-01-02T02:04:05Z",
+	}}
+	if d := cmp.Diff(want, decodeBody(t, w)); d != "" {
+		t.Errorf("body (-want +got):\n%s", d)
+	}
+	if files.gotBefore != 8 || files.gotLimit != 2 || files.gotRoom != 3 || files.gotActor != aliceID {
+		t.Errorf("List got before %d limit %d room %d actor %d", files.gotBefore, files.gotLimit, files.gotRoom, files.gotActor)
+	}
+	files.list = nil
+	if w := f.do(t, request{method: "GET", path: "/rooms/3/files", auth: true}); w.Body.String() != "[]\n" {
+		t.Errorf("empty list = %q, want []", w.Body)
+	}
+	checkProblem(t, f.do(t, request{method: "GET", path: "/rooms/3/files"}), 401, "missing_token")
+}
+
+func TestDownload(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		path        string
+		auth        bool
+		header      []string
+		dl          attachment.Download
+		wantCall    string
+		wantThumb   bool
+		status      int
+		wantBody    string
+		disposition string
+	}{
+		{"member, attachment", "/files/7", true, nil, download("<html>hi</html>", "application/octet-stream", "page.html", false),
+			"Open", false, 200, "<html>hi</html>", `attachment; filename="page.html"; filename*=UTF-8''page.html`},
+		{"signed link, image inline", "/files/7/thumbnail?exp=1&sig=abc", false, nil, download("PNG", "image/png", "thumbnail-7.png", true),
+			"OpenSigned", true, 200, "PNG", `inline; filename="thumbnail-7.png"; filename*=UTF-8''thumbnail-7.png`},
+		{"non-ASCII name", "/files/7", true, nil, download("x", "text/plain", `ü "a".txt`, false),
+			"Open", false, 200, "x", `attachment; filename="_ _a_.txt"; filename*=UTF-8''%C3%BC%20%22a%22.txt`},
+		{"range", "/files/7", true, []string{"Range: bytes=2-4"}, download("0123456789", "text/plain", "n.txt", false),
+			"Open", false, 206, "234", `attachment; filename="n.txt"; filename*=UTF-8''n.txt`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, files := filesFixture(t)
+			files.download = tc.dl
+			w := f.do(t, request{method: "GET", path: tc.path, auth: tc.auth, header: tc.header})
+			if w.Code != tc.status || w.Body.String() != tc.wantBody {
+				t.Fatalf("got %d %q, want %d %q", w.Code, w.Body, tc.status, tc.wantBody)
+			}
+			if d := cmp.Diff([]string{tc.wantCall}, files.calls); d != "" {
+				t.Errorf("calls (-want +got):\n%s", d)
+			}
+			if files.gotID != 7 || files.gotThumb != tc.wantThumb {
+				t.Errorf("opened %d thumbnail=%v", files.gotID, files.gotThumb)
+			}
+			h := w.Header()
+			got := map[string]string{}
+			for _, k := range []string{"Content-Type", "X-Content-Type-Options", "Content-Disposition", "Content-Security-Policy", "Cache-Control", "Accept-Ranges"} {
+				got[k] = h.Get(k)
+			}
+			want := map[string]string{
+				"Content-Type": tc.dl.ContentType, "X-Content-Type-Options": "nosniff", "Content-Disposition": tc.disposition,
+				"Content-Security-Policy": "sandbox", "Cache-Control": "private, max-age=300", "Accept-Ranges": "bytes",
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("headers (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestDownloadRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		rq     request
+		err    error
+		status int
+		code   string
+	}{
+		{"neither token nor link", request{path: "/files/7"}, nil, 401, "missing_token"},
+		{"bad token", request{path: "/files/7?exp=1&sig=x", header: []string{"Authorization: Bearer nope"}}, nil, 401, "invalid_token"},
+		{"bad signature", request{path: "/files/7?exp=1&sig=x"},
+			domain.Errorf(domain.Unauthenticated, "invalid_signature", "bad link"), 401, "invalid_signature"},
+		{"outsider", request{path: "/files/7", auth: true},
+			domain.Errorf(domain.NotFound, "file_not_found", "file not found"), 404, "file_not_found"},
+		{"bad id", request{path: "/files/-1/thumbnail", auth: true}, nil, 400, "invalid_id"},
+		{"avatar bad signature", request{path: "/avatars/1/x.webp?exp=1&sig=x"},
+			domain.Errorf(domain.Unauthenticated, "signature_expired", "expired"), 401, "signature_expired"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, files := filesFixture(t)
+			files.err = tc.err
+			files.download = download("x", "text/plain", "x", false)
+			tc.rq.method = "GET"
+			checkProblem(t, f.do(t, tc.rq), tc.status, tc.code)
+		})
+	}
+}
+
+func TestAvatarRoutes(t *testing.T) {
+	f, files := filesFixture(t)
+	body, ct := multipartBody(t, "file", "me.png", "image/png", "PNGDATA")
+	w := f.do(t, request{method: "POST", path: "/users/me/avatar", body: body, contentType: ct, auth: true})
+	if w.Code != http.StatusAccepted || files.gotActor != aliceID || string(files.gotBody) != "PNGDATA" {
+		t.Fatalf("upload: %d %s; actor %d body %q", w.Code, w.Body, files.gotActor, files.gotBody)
+	}
+	files.download = download("WEBP", "image/webp", "avatar.webp", true)
+	w = f.do(t, request{method: "GET", path: "/avatars/4/ab12.webp?exp=5&sig=zz"})
+	if w.Code != 200 || w.Body.String() != "WEBP" || w.Header().Get("Content-Type") != "image/webp" {
+		t.Fatalf("download: %d %q %q", w.Code, w.Body, w.Header().Get("Content-Type"))
+	}
+	if files.gotActor != 4 || files.gotName != "ab12.webp" || files.gotQuery.Get("sig") != "zz" {
+		t.Errorf("OpenAvatar got user %d name %q query %v", files.gotActor, files.gotName, files.gotQuery)
+	}
+}
+
+func TestFilesUnconfigured(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, rq := range []request{
+		{method: "GET", path: "/rooms/1/files", auth: true},
+		{method: "GET", path: "/files/1", auth: true},
+		{method: "GET", path: "/avatars/1/x.webp"},
+	} {
+		checkProblem(t, f.do(t, rq), 503, "files_unavailable")
+	}
+}

@@ -13,10 +13,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 
 	"chat/adapters/auth"
+	"chat/adapters/blob"
 	"chat/adapters/httpapi"
+	"chat/adapters/images"
+	"chat/adapters/jobs"
 	"chat/adapters/memory"
 	"chat/adapters/redis"
 	"chat/adapters/sqlstore"
@@ -84,6 +88,64 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 	}, nil
 }
 
+// openQueues returns a constructor of River queues on the configured
+// database (proc nil: insert-only) and a function releasing what it opened.
+// PostgreSQL: River's pgx driver needs its own pgx pool. SQLite: River shares
+// the store's single-connection write pool, so its writes queue behind the
+// stores' instead of failing with SQLITE_BUSY.
+func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logger) (func(application.FileProcessor) (*jobs.Queue, error), func(), error) {
+	opts := jobs.Options{Workers: cfg.Workers}
+	if cfg.embedded() {
+		sqlDB, err := db.SQLDB()
+		if err != nil {
+			return nil, nil, err
+		}
+		return func(p application.FileProcessor) (*jobs.Queue, error) {
+			return jobs.NewSQLite(ctx, sqlDB, p, log, opts)
+		}, func() {}, nil
+	}
+	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("job queue: %w", err)
+	}
+	return func(p application.FileProcessor) (*jobs.Queue, error) {
+		return jobs.NewPostgres(ctx, pool, p, log, opts)
+	}, pool.Close, nil
+}
+
+// openFiles wires file sharing: an insert-only queue for the attachment
+// store (row and job in one transaction) and avatar uploads, and, unless
+// WORKERS=0, a working queue that runs the jobs with files as processor.
+func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *application.App, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, func(), error) {
+	blobs, err := blob.NewDisk(cfg.UploadPath)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("upload directory: %w", err)
+	}
+	newQueue, closeQueues, err := openQueues(ctx, cfg, db, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	inserts, err := newQueue(nil)
+	if err != nil {
+		closeQueues()
+		return nil, nil, nil, err
+	}
+	files := application.NewFiles(application.FilesDeps{
+		Rooms: app.Rooms, Users: db.Users(), Cache: lv.cache, Attachments: db.Attachments(inserts),
+		Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: lv.bus, Signer: blob.NewSigner(cfg.JWTSecret),
+		Logger: log, MaxUpload: cfg.MaxUploadBytes,
+	})
+	if cfg.Workers == 0 {
+		return files, nil, closeQueues, nil
+	}
+	workers, err := newQueue(files)
+	if err != nil {
+		closeQueues()
+		return nil, nil, nil, err
+	}
+	return files, workers, closeQueues, nil
+}
+
 func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	log := newLogger(cfg, stdout)
 	if cfg.embedded() {
@@ -113,11 +175,22 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		Logger: log,
 	})
 
+	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, lv, log)
+	if err != nil {
+		return err
+	}
+	defer closeQueues()
+
 	g, gctx := errgroup.WithContext(ctx)
 	if cfg.PprofAddr != "" {
 		if err := startPprof(gctx, g, cfg.PprofAddr, log); err != nil {
 			return err
 		}
+	}
+	if workers != nil {
+		// Running jobs get the shutdown grace to finish; River retries the
+		// rest on the next start.
+		g.Go(func() error { return workers.Run(gctx, cfg.ShutdownGrace) })
 	}
 	if !api {
 		log.Info("chatd worker started", "mode", cfg.mode(), "workers", cfg.Workers)
@@ -136,6 +209,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages,
 		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(),
+		Files: files, AvatarURL: files.AvatarURL,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)

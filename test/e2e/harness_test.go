@@ -305,6 +305,13 @@ type event struct {
 	ClientID  string `json:"client_id"`
 	Code      string `json:"code"`
 	Detail    string `json:"detail"`
+	// file_shared and file_updated
+	FileID       int64  `json:"file_id"`
+	FileURL      string `json:"file_url"`
+	Filename     string `json:"filename"`
+	ContentType  string `json:"content_type"`
+	Size         int64  `json:"size"`
+	ThumbnailURL string `json:"thumbnail_url"`
 }
 
 type socket struct {

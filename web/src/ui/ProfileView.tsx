@@ -15,6 +15,7 @@ export function ProfileView(props: { me: User; onChange: (u: User) => void }) {
   const [saveMsg, setSaveMsg] = useState<{ ok: boolean; text: string } | null>(null);
 
   const [file, setFile] = useState<File | null>(null);
+  const [inputKey, setInputKey] = useState(0); // a new key clears the file input
   const [preview, setPreview] = useState<string | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [avatarMsg, setAvatarMsg] = useState<{ ok: boolean; text: string } | null>(null);
@@ -74,6 +75,7 @@ export function ProfileView(props: { me: User; onChange: (u: User) => void }) {
           if ((u.avatar_url ?? null) !== before) {
             props.onChange(u);
             setFile(null);
+            setInputKey((k) => k + 1);
             setAvatarMsg({ ok: true, text: 'Avatar updated.' });
             return;
           }
@@ -110,7 +112,7 @@ export function ProfileView(props: { me: User; onChange: (u: User) => void }) {
           <div className="avatar-controls">
             <label className="field">
               <span>Choose avatar</span>
-              <input type="file" accept="image/png,image/jpeg,image/webp,image/gif" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+              <input key={inputKey} type="file" accept="image/png,image/jpeg,image/webp,image/gif" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
             </label>
             {progress !== null && <progress max={1} value={progress} aria-label="Avatar upload progress" />}
             <button type="submit" className="primary" disabled={!file || progress !== null}>

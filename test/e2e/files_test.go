@@ -12,7 +12,10 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 
 	"chat/adapters/blob"
 	"chat/adapters/images/imagestest"
+	"chat/test/services"
 )
 
 // File scenarios run in both modes too. In scale-out mode the instances
@@ -460,5 +464,59 @@ func bigPhoto(t *testing.T, c cluster) {
 	_, img := decodeImage(t, r.Body)
 	if b := img.Bounds(); b.Dx() != 400 || b.Dy() != 300 {
 		t.Errorf("thumbnail is %d×%d, want 400×300", b.Dx(), b.Dy())
+	}
+}
+
+// TestWorkerProcess runs the API with WORKERS=0 and the jobs in a separate
+// `chatd worker`: the API instance leaves thumbnails pending, the worker
+// makes them and the event reaches the API instance's sockets.
+func TestWorkerProcess(t *testing.T) {
+	env := map[string]string{
+		"DATABASE_URL": services.Postgres(t), "REDIS_URL": services.Redis(t), "REDIS_PREFIX": services.Prefix(t),
+		"JWT_SECRET": scaleOutSecret, "UPLOAD_PATH": t.TempDir(), "WORKERS": "0",
+	}
+	api := start(t, env)
+	alice := newUser(t, api, "alice")
+	room := alice.createRoom("worker", false)
+	s := alice.dial(room.ID, "")
+	f := alice.share(room.ID, "queued.png", "image/png", imagestest.PNG(t, 640, 480))
+	s.nextFileEvent("file_shared", f.ID)
+	if got := alice.fileByID(room.ID, f.ID).ThumbnailStatus; got != "pending" {
+		t.Fatalf("with WORKERS=0 and no worker the thumbnail is %q, want pending", got)
+	}
+
+	worker := exec.Command(chatdBin, "worker")
+	worker.Env = append(os.Environ(), "LOG_LEVEL=info", "SHUTDOWN_GRACE=5s")
+	for k, v := range env {
+		worker.Env = append(worker.Env, k+"="+v)
+	}
+	logs := &syncBuffer{}
+	worker.Stdout, worker.Stderr = logs, logs
+	if err := worker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- worker.Wait() }()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("worker logs:\n%s", logs.String())
+		}
+	})
+
+	if e := s.nextFileEvent("file_updated", f.ID); e.ThumbnailURL == "" {
+		t.Errorf("file_updated without thumbnail_url: %+v", e)
+	}
+	if got := alice.fileByID(room.ID, f.ID).ThumbnailStatus; got != "ready" {
+		t.Errorf("after the worker ran: %q, want ready", got)
+	}
+	_ = worker.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("worker exit: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		_ = worker.Process.Kill()
+		t.Error("worker did not stop within 20s of SIGTERM")
 	}
 }

@@ -188,6 +188,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	rep := b.newReport()
 	runErr := b.runScenario(ctx, rep)
 	rep.Finished = time.Now().UTC()
+	rep.Machine.LoadEnd = loadAvg()
 	printReport(stdout, rep)
 	if cfg.JSON != "" {
 		if err := writeJSON(cfg.JSON, rep); err != nil {

@@ -32,6 +32,20 @@ type machine struct {
 	Arch       string `json:"arch"`
 	CPUModel   string `json:"cpu_model,omitempty"`
 	MemTotal   string `json:"mem_total,omitempty"`
+	// Load averages (1, 5, 15 min) when the run started and ended: on a
+	// shared box, a run beside other work is not a figure.
+	LoadStart string `json:"loadavg_start,omitempty"`
+	LoadEnd   string `json:"loadavg_end,omitempty"`
+}
+
+// loadAvg is the first three fields of /proc/loadavg.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 // scenarioResult is one scenario's outcome: the per-phase rows of a load
@@ -78,6 +92,7 @@ func thisMachine() machine {
 	}
 	m.CPUModel = procField("/proc/cpuinfo", "model name")
 	m.MemTotal = procField("/proc/meminfo", "MemTotal")
+	m.LoadStart = loadAvg()
 	return m
 }
 
@@ -100,7 +115,8 @@ func procField(path, key string) string {
 
 func printReport(w io.Writer, rep *report) {
 	m := rep.Machine
-	fmt.Fprintf(w, "\nchatbench %s — %d CPU (%s), GOMAXPROCS %d, %s, %s\n", rep.Scenario, m.NumCPU, m.CPUModel, m.GOMAXPROCS, m.GoVersion, rep.Finished.Sub(rep.Started).Round(time.Second))
+	fmt.Fprintf(w, "\nchatbench %s — %d CPU (%s), GOMAXPROCS %d, %s, %s; load average %s at start, %s at end\n",
+		rep.Scenario, m.NumCPU, m.CPUModel, m.GOMAXPROCS, m.GoVersion, rep.Finished.Sub(rep.Started).Round(time.Second), m.LoadStart, m.LoadEnd)
 	for _, r := range rep.Results {
 		if len(r.Phases) > 0 {
 			fmt.Fprintf(w, "bar: %s\n", rep.Bar)

@@ -144,7 +144,20 @@ func (b *bench) load(ctx context.Context, f *fleet, spec loadSpec) ([]phaseResul
 	}
 	fmt.Fprintf(b.log, "  %d sockets open in %v\n", f.sockets(), time.Since(start).Round(time.Millisecond))
 	phases, err := e.run(ctx)
-	return phases, e.closeReasons(), err
+	return phases, append(e.closeReasons(), lagNotes(phases)...), err
+}
+
+// lagNotes flags phases whose senders fell well behind their schedule: the
+// latency still counts from the schedule (that is the point of an open
+// loop), but on a shared box it may be the load generator that starved.
+func lagNotes(phases []phaseResult) []string {
+	var out []string
+	for _, p := range phases {
+		if p.MaxSendLagMs > 100 {
+			out = append(out, fmt.Sprintf("phase %d: the senders fell up to %.0f ms behind schedule (a server that stalls writes, or a box short of CPU: see the load average)", p.Index, p.MaxSendLagMs))
+		}
+	}
+	return out
 }
 
 // ladderMetrics adds the headline figures of a ladder: the highest step

@@ -42,7 +42,7 @@ type phaseKind string
 const (
 	warmupPhase phaseKind = "warmup" // not judged
 	fixedPhase  phaseKind = "fixed"  // a fixed load: reported, never stops the run
-	stepPhase   phaseKind = "step"   // the ladder: the first failure ends the run
+	stepPhase   phaseKind = "step"   // the ladder, decided step by step (see ladder)
 	oncePhase   phaseKind = "once"   // a single judged phase (smoke)
 )
 
@@ -71,7 +71,7 @@ type loadSpec struct {
 	factor    float64
 	fixed     []float64
 	maxSteps  int
-	grace     time.Duration // how long to wait for deliveries after the last send
+	grace     time.Duration // the least wait for deliveries after a phase, before the drain rules apply
 
 	// phases, when set, replaces the warmup/fixed/step plan.
 	phases []phase

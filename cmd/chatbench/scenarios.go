@@ -19,8 +19,7 @@ import (
 // bench runs scenarios with one configuration.
 type bench struct {
 	cfg     config
-	out     io.Writer
-	log     io.Writer // progress lines
+	log     io.Writer // progress lines (stdout unless -quiet)
 	clients []*http.Client
 	users   *userPool
 }
@@ -30,7 +29,7 @@ func newBench(cfg config, stdout io.Writer) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bench{cfg: cfg, out: stdout, log: stdout, clients: clients, users: newUserPool()}
+	b := &bench{cfg: cfg, log: stdout, clients: clients, users: newUserPool()}
 	if cfg.Quiet {
 		b.log = io.Discard
 	}

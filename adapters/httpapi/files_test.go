@@ -295,6 +295,17 @@ func TestDownload(t *testing.T) {
 	}
 }
 
+func TestSignedLinkRedactedFromLog(t *testing.T) {
+	f, files := filesFixture(t)
+	files.download = download("x", "image/png", "t.png", true)
+	if w := f.do(t, request{method: "GET", path: "/files/7/thumbnail?exp=99&sig=s3cr3tSig"}); w.Code != 200 {
+		t.Fatalf("status %d", w.Code)
+	}
+	if log := f.logs.String(); strings.Contains(log, "s3cr3tSig") || !strings.Contains(log, "sig=REDACTED") {
+		t.Errorf("access log shows the signature or lost the parameter:\n%s", log)
+	}
+}
+
 func TestDownloadRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

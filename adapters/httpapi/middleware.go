@@ -77,8 +77,9 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// secretParams are query parameters whose values never reach a log.
-var secretParams = map[string]bool{"token": true, "access_token": true}
+// secretParams are query parameters whose values never reach a log: a
+// signed link's sig opens the file for anyone who holds it, like a token.
+var secretParams = map[string]bool{"token": true, "access_token": true, "sig": true}
 
 // redactedURI is the path and query of u with secret values replaced,
 // keeping everything else as the client sent it.

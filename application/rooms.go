@@ -29,7 +29,7 @@ func (s *Rooms) Create(ctx context.Context, actor user.ID, spec room.Spec) (room
 }
 
 // List returns public rooms and the actor's private rooms.
-func (s *Rooms) List(ctx context.Context, actor user.ID) ([]room.Room, error) {
+func (s *Rooms) List(ctx context.Context, actor user.ID) ([]room.Listing, error) {
 	return s.d.Rooms.Visible(ctx, actor)
 }
 

@@ -29,8 +29,9 @@ type RoomStore interface {
 	Create(ctx context.Context, r room.Room) (room.Room, error)
 	// ByID returns a room; NotFound when absent.
 	ByID(ctx context.Context, id room.ID) (room.Room, error)
-	// Visible lists public rooms plus private rooms u belongs to, by id.
-	Visible(ctx context.Context, u user.ID) ([]room.Room, error)
+	// Visible lists public rooms plus private rooms u belongs to, by id,
+	// each with whether u is a member.
+	Visible(ctx context.Context, u user.ID) ([]room.Listing, error)
 }
 
 // MemberStore keeps room membership, which every authorization check reads.

@@ -96,7 +96,7 @@ func (f *fakeUsers) UpdateProfile(_ context.Context, actor user.ID, p user.Patch
 type fakeRooms struct {
 	err      error // returned by every method when set
 	panicMsg string
-	rooms    []room.Room
+	rooms    []room.Listing
 	members  []room.Member
 	gotSpec  room.Spec
 	gotActor user.ID
@@ -121,7 +121,7 @@ func (f *fakeRooms) Create(_ context.Context, actor user.ID, s room.Spec) (room.
 	return room.Room{ID: 3, Name: s.Name, Description: s.Description, IsPrivate: s.IsPrivate, OwnerID: actor, CreatedAt: created}, nil
 }
 
-func (f *fakeRooms) List(_ context.Context, actor user.ID) ([]room.Room, error) {
+func (f *fakeRooms) List(_ context.Context, actor user.ID) ([]room.Listing, error) {
 	return f.rooms, f.call(actor, 0)
 }
 

@@ -124,7 +124,7 @@ func (s *Server) listRooms(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, mapSlice(rs, roomOf))
+	return c.JSON(http.StatusOK, mapSlice(rs, listingOf))
 }
 
 func roomID(c echo.Context) (room.ID, error) {

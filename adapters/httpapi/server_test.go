@@ -322,11 +322,11 @@ func TestHandlers(t *testing.T) {
 		{
 			name: "list rooms",
 			setup: func(f *fixture) {
-				f.rooms.rooms = []room.Room{{ID: 1, Name: "a", OwnerID: 9, CreatedAt: created}, {ID: 2, Name: "b", OwnerID: 9, CreatedAt: created}}
+				f.rooms.rooms = []room.Listing{{Room: room.Room{ID: 1, Name: "a", OwnerID: 9, CreatedAt: created}, IsMember: true}, {Room: room.Room{ID: 2, Name: "b", OwnerID: 9, CreatedAt: created}}}
 			},
 			rq:         request{method: "GET", path: "/rooms", auth: true},
 			wantStatus: 200,
-			wantBody:   []any{wantRoom(1, "a"), wantRoom(2, "b")},
+			wantBody:   []any{withField(wantRoom(1, "a"), "is_member", true), withField(wantRoom(2, "b"), "is_member", false)},
 		},
 		{
 			name:       "get room",
@@ -490,4 +490,14 @@ func TestMemberRoutes(t *testing.T) {
 	if f.rooms.gotName != "Bob" || f.rooms.gotUser != 9 {
 		t.Errorf("got name %q user %d", f.rooms.gotName, f.rooms.gotUser)
 	}
+}
+
+// withField returns a copy of m with k set to v.
+func withField(m map[string]any, k string, v any) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for key, val := range m {
+		out[key] = val
+	}
+	out[k] = v
+	return out
 }

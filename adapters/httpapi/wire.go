@@ -32,6 +32,7 @@ type roomJSON struct {
 	IsPrivate   bool      `json:"is_private"`
 	OwnerID     int64     `json:"owner_id"`
 	CreatedAt   time.Time `json:"created_at"`
+	IsMember    *bool     `json:"is_member,omitempty"` // in room lists
 }
 
 type memberJSON struct {
@@ -87,6 +88,12 @@ func roomOf(r room.Room) roomJSON {
 		OwnerID:     int64(r.OwnerID),
 		CreatedAt:   r.CreatedAt.UTC(),
 	}
+}
+
+func listingOf(l room.Listing) roomJSON {
+	j := roomOf(l.Room)
+	j.IsMember = &l.IsMember
+	return j
 }
 
 func (s *Server) memberOf(m room.Member) memberJSON {

@@ -177,12 +177,12 @@ func (rs *RoomStore) ByID(ctx context.Context, id room.ID) (room.Room, error) {
 	})
 }
 
-func (rs *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Room, error) {
-	return locked(ctx, rs.s, func() ([]room.Room, error) {
-		out := []room.Room{}
+func (rs *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Listing, error) {
+	return locked(ctx, rs.s, func() ([]room.Listing, error) {
+		out := []room.Listing{}
 		for id, r := range rs.s.rooms {
-			if !r.IsPrivate || rs.s.members[id][u] {
-				out = append(out, r)
+			if member := rs.s.members[id][u]; !r.IsPrivate || member {
+				out = append(out, room.Listing{Room: r, IsMember: member})
 			}
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

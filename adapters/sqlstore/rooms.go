@@ -56,17 +56,22 @@ func (s *RoomStore) ByID(ctx context.Context, id room.ID) (room.Room, error) {
 
 // Visible reads public rooms through rooms_public_idx and the user's rooms
 // through room_members_user_idx.
-func (s *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Room, error) {
-	var rows []roomRow
-	err := s.db.read.WithContext(ctx).
-		Where("NOT is_private OR id IN (SELECT room_id FROM room_members WHERE user_id = ?)", int64(u)).
-		Order("id").Find(&rows).Error
+func (s *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Listing, error) {
+	var rows []struct {
+		Room     roomRow `gorm:"embedded"`
+		IsMember bool    `gorm:"column:is_member"`
+	}
+	err := s.db.read.WithContext(ctx).Table("rooms").
+		Select("rooms.*, m.user_id IS NOT NULL AS is_member").
+		Joins("LEFT JOIN room_members m ON m.room_id = rooms.id AND m.user_id = ?", int64(u)).
+		Where("NOT rooms.is_private OR m.user_id IS NOT NULL").
+		Order("rooms.id").Scan(&rows).Error
 	if err != nil {
 		return nil, fail("list visible rooms", err)
 	}
-	out := make([]room.Room, len(rows))
+	out := make([]room.Listing, len(rows))
 	for i, r := range rows {
-		out[i] = r.domain()
+		out[i] = room.Listing{Room: r.Room.domain(), IsMember: r.IsMember}
 	}
 	return out, nil
 }

@@ -56,6 +56,12 @@ func New(spec Spec, owner user.ID, now time.Time) (Room, error) {
 	return Room{Name: name, Description: desc, IsPrivate: spec.IsPrivate, OwnerID: owner, CreatedAt: now.UTC()}, nil
 }
 
+// Listing is a room as the actor's room list shows it.
+type Listing struct {
+	Room
+	IsMember bool
+}
+
 // Member is a room member as the member list shows it.
 type Member struct {
 	User   user.User
@@ -68,7 +74,7 @@ type Member struct {
 type Service interface {
 	Create(ctx context.Context, actor user.ID, s Spec) (Room, error)
 	// List returns public rooms plus the private rooms the actor belongs to.
-	List(ctx context.Context, actor user.ID) ([]Room, error)
+	List(ctx context.Context, actor user.ID) ([]Listing, error)
 	// Get returns one room the actor may see.
 	Get(ctx context.Context, actor user.ID, id ID) (Room, error)
 	// Join adds the actor to a public room (idempotent). Forbidden for a

@@ -298,7 +298,7 @@ func testRoomNotFound(t *testing.T, s StoreSet) {
 	wantKind(t, "ByID(missing)", err, domain.NotFound)
 }
 
-func roomIDs(rs []room.Room) []room.ID {
+func roomIDs(rs []room.Listing) []room.ID {
 	out := make([]room.ID, len(rs))
 	for i, r := range rs {
 		out[i] = r.ID
@@ -346,8 +346,18 @@ func testRoomVisible(t *testing.T, s StoreSet) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff([]room.Room{pub, pub2}, rs); d != "" {
+	if d := cmp.Diff([]room.Listing{{Room: pub}, {Room: pub2}}, rs); d != "" {
 		t.Errorf("Visible(carol) rooms (-want +got):\n%s", d)
+	}
+	if _, err := s.Members.Add(ctx, pub2.ID, carol.ID); err != nil {
+		t.Fatal(err)
+	}
+	rs, err = s.Rooms.Visible(ctx, carol.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]room.Listing{{Room: pub}, {Room: pub2, IsMember: true}}, rs); d != "" {
+		t.Errorf("Visible(carol) after joining public-2 (-want +got):\n%s", d)
 	}
 }
 

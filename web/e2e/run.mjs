@@ -459,15 +459,14 @@ async function main() {
     skip('server restart mid-conversation', 'CHAT_RESTART_FILE not set');
   }
 
-  await step('private room: owner adds bob by user ID, bob sees it', async () => {
-    const bobId = (await apiAs(await token(B), 'GET', '/users/me')).json.id;
+  await step('private room: owner adds bob by username, bob sees it', async () => {
     await A.getByRole('button', { name: 'New room' }).click();
     await A.getByLabel('Room name').fill(`secret ${RUN}`);
     await A.getByLabel('Private room').check();
     await A.getByRole('button', { name: 'Create room' }).click();
     await A.waitForURL(/#\/rooms\/\d+$/);
     await connected(A);
-    await A.getByLabel('User ID', { exact: true }).fill(String(bobId));
+    await A.getByLabel('Username or user ID', { exact: true }).fill(bob.toUpperCase());
     await A.getByRole('button', { name: 'Add member' }).click();
     await A.locator('.member-list li').filter({ hasText: `@${bob}` }).waitFor();
     await B.getByRole('button', { name: 'Refresh room list' }).click();

@@ -79,25 +79,26 @@ export function MemberPanel(props: {
   );
 }
 
-/** The owner adds someone by user ID (shown in member lists and on each profile page). */
+/** The owner adds someone by username (or by the user ID shown on their profile page). */
 function AddMember(props: { roomId: number; onAdded: () => void }) {
-  const [userId, setUserId] = useState('');
+  const [who, setWho] = useState('');
   const [busy, setBusy] = useState(false);
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const id = Number(userId);
-    if (!Number.isInteger(id) || id <= 0) {
-      setMsg({ ok: false, text: 'Enter a user ID (a whole number).' });
+    const v = who.trim().replace(/^@/, '');
+    if (!v) {
+      setMsg({ ok: false, text: 'Enter a username or a user ID.' });
       return;
     }
+    const body = /^[0-9]+$/.test(v) ? { user_id: Number(v) } : { username: v };
     setBusy(true);
     setMsg(null);
     try {
-      await api.post(`/rooms/${props.roomId}/members`, { user_id: id });
-      setMsg({ ok: true, text: `User ${id} was added.` });
-      setUserId('');
+      await api.post(`/rooms/${props.roomId}/members`, body);
+      setMsg({ ok: true, text: `${v} was added.` });
+      setWho('');
       props.onAdded();
     } catch (err) {
       setMsg({ ok: false, text: errorText(err) });
@@ -109,12 +110,12 @@ function AddMember(props: { roomId: number; onAdded: () => void }) {
   return (
     <form className="add-member" onSubmit={submit}>
       <h3>Add a member</h3>
-      <p className="muted small-text">Ask them for the user ID shown on their profile page.</p>
+      <p className="muted small-text">Their username, or the user ID on their profile page.</p>
       <div className="inline-form">
         <label className="sr-only" htmlFor="add-member-id">
-          User ID
+          Username or user ID
         </label>
-        <input id="add-member-id" inputMode="numeric" pattern="[0-9]*" placeholder="User ID" value={userId} onChange={(e) => setUserId(e.target.value)} />
+        <input id="add-member-id" autoCapitalize="none" autoComplete="off" placeholder="Username or user ID" value={who} onChange={(e) => setWho(e.target.value)} />
         <button type="submit" className="small primary" disabled={busy}>
           Add member
         </button>

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -166,7 +167,11 @@ func (p *userPool) grow(ctx context.Context, a *api, n int, log io.Writer) error
 	names, tokens := make([]string, n-have), make([]string, n-have)
 	start := time.Now()
 	var done atomic.Int64
-	err := forEach(ctx, n-have, 16, func(ctx context.Context, i int) error {
+	// argon2id is CPU- and memory-bound on the server: more than two
+	// requests per core in flight adds no throughput, only memory (19 MiB
+	// each with chatd's parameters) that would then blur the idle figures.
+	workers := max(4, 2*runtime.NumCPU())
+	err := forEach(ctx, n-have, workers, func(ctx context.Context, i int) error {
 		name := fmt.Sprintf("cb%su%d", p.run, have+i)
 		if err := a.register(ctx, name); err != nil {
 			return err

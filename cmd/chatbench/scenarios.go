@@ -412,11 +412,22 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 		}
 		return goStats{int64(g), m}
 	}
-	g0 := gr() // forces a GC first: the argon2id buffers of setup are garbage now
-	if err := sleep(ctx, 2*time.Second); err != nil {
-		return r, err
-	}
+	// gr forces a GC first: the argon2id buffers of setup are garbage now,
+	// and the runtime returns them to the OS gradually; wait for RSS to
+	// settle (two readings a second apart within 1 MiB, at most 20 s).
+	g0 := gr()
 	rss0 := rss()
+	for range 20 {
+		if err := sleep(ctx, time.Second); err != nil {
+			return r, err
+		}
+		next := rss()
+		settled := abs(next-rss0) < 1<<20
+		rss0 = next
+		if settled {
+			break
+		}
+	}
 	e := newEngine(w.fleet, loadSpec{log: b.log})
 	defer e.close()
 	start := time.Now()
@@ -467,6 +478,13 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 	}
 	r.Notes = append(r.Notes, e.closeReasons()...)
 	return r, nil
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -1,18 +1,15 @@
-package sqlstore_test
+package sqlstore
 
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"chat/adapters/sqlstore"
 	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
-	"chat/test/services"
 )
 
 // benchRooms and benchSenders shape the parallel cases: 64 goroutines
@@ -29,24 +26,12 @@ const (
 //
 //	go test -run '^$' -bench Append -benchtime 3s ./adapters/sqlstore/
 func BenchmarkAppend(b *testing.B) {
-	for _, d := range []struct {
-		name string
-		dsn  func(b *testing.B) string
-	}{
-		{sqlstore.Postgres, func(b *testing.B) string { return services.Postgres(b) }},
-		{sqlstore.SQLite, func(b *testing.B) string { return filepath.Join(b.TempDir(), "chat.db") }},
-	} {
+	for _, d := range testDialects {
 		b.Run(d.name, func(b *testing.B) {
 			ctx := context.Background()
-			db, err := sqlstore.Open(ctx, d.name, d.dsn(b))
-			if err != nil {
-				b.Fatal(err)
-			}
+			db := openMigrated(b, d.name, d.dsn(b))
 			b.Cleanup(func() { db.Close() })
-			if err := db.Migrate(ctx, "up"); err != nil {
-				b.Fatal(err)
-			}
-			users, rooms := benchSeed(b, db)
+			users, rooms := seed(b, db, benchSenders, benchRooms)
 			var seq atomic.Int64 // keeps client ids unique across runs
 			send := func(r room.ID, u user.User) error {
 				n := seq.Add(1)
@@ -100,28 +85,4 @@ func reportRate(b *testing.B) {
 	if s := b.Elapsed().Seconds(); s > 0 {
 		b.ReportMetric(float64(b.N)/s, "msgs/s")
 	}
-}
-
-// benchSeed creates one sender per goroutine and the rooms they write to.
-func benchSeed(b *testing.B, db *sqlstore.DB) ([]user.User, []room.ID) {
-	ctx := context.Background()
-	users := make([]user.User, benchSenders)
-	for i := range users {
-		name, err := user.NewUsername(fmt.Sprintf("sender%d", i))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if users[i], err = db.Users().Create(ctx, user.User{Username: name, PasswordHash: "x"}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	rooms := make([]room.ID, benchRooms)
-	for i := range rooms {
-		r, err := db.Rooms().Create(ctx, room.Room{Name: fmt.Sprintf("room %d", i), OwnerID: users[0].ID})
-		if err != nil {
-			b.Fatal(err)
-		}
-		rooms[i] = r.ID
-	}
-	return users, rooms
 }

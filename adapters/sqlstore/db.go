@@ -43,6 +43,7 @@ type DB struct {
 	dsn     string   // as the driver takes it (SQLite: with sqliteParams)
 	write   *gorm.DB // every statement that changes data
 	read    *gorm.DB // plain reads; the same as write on PostgreSQL
+	appends *batcher // group commit of MessageStore.Append
 }
 
 // Option tunes Open.
@@ -102,6 +103,7 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 		db.Close()
 		return nil, err
 	}
+	db.appends = newBatcher(db, committers[dialect])
 	return db, nil
 }
 
@@ -158,8 +160,10 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pools.
+// Close waits for the appends already queued to commit, then closes the
+// pools. Appends after Close fail with Unavailable.
 func (db *DB) Close() error {
+	db.appends.close()
 	var errs []error
 	for _, g := range db.pools() {
 		if s, err := g.DB(); err == nil {

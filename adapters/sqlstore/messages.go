@@ -24,11 +24,21 @@ const nextSeq = `UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING
 
 var errNoRoom = errors.New("no such room")
 
+// Append hands m to the DB's group committer (append_batch.go), which
+// stores it with the other appends waiting at that moment in one
+// transaction; it returns once that transaction has committed.
 func (s *MessageStore) Append(ctx context.Context, m message.Message) (message.Message, bool, error) {
+	return s.db.appends.append(ctx, m)
+}
+
+// appendOne stores one message in its own transaction: the group
+// committer's path for a batch of one, and its fallback when a batch fails
+// because of one of its items.
+func (db *DB) appendOne(ctx context.Context, m message.Message) (message.Message, bool, error) {
 	row := toMessageRow(m)
 	row.ID, row.Seq = 0, 0
 	var first *messageRow
-	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if row.ClientID != nil {
 			found, err := byClientID(tx, row.UserID, *row.ClientID)
 			if err != nil || found != nil {
@@ -52,7 +62,7 @@ func (s *MessageStore) Append(ctx context.Context, m message.Message) (message.M
 	case err != nil && row.ClientID != nil && violationOf(err) == uniqueViolation:
 		// A concurrent retry with the same key committed first (PostgreSQL;
 		// SQLite's single writer saw it above). Its copy is the message.
-		found, rerr := byClientID(s.db.read.WithContext(ctx), row.UserID, *row.ClientID)
+		found, rerr := byClientID(db.read.WithContext(ctx), row.UserID, *row.ClientID)
 		if rerr != nil {
 			return message.Message{}, false, fail("append message: read the first copy", rerr)
 		}

@@ -1,0 +1,428 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// appendBatch stores a batch of messages in one transaction, giving each
+// the meaning Append has for it, taken in arrival order:
+//
+//   - A message whose (user, client key) is stored already answers with
+//     that copy; a later message of the batch with the key of an earlier
+//     one answers with the earlier one's copy. Neither takes a seq.
+//   - The batch's rooms are locked in ascending id order (concurrent
+//     batches of other instances cannot deadlock on them) and their
+//     counters read; the new messages take the next seqs in arrival order.
+//     A room that does not exist fails only its own messages.
+//   - The counters are set, the new messages inserted, and the
+//     transaction committed.
+//
+// The reads form one round trip to the database and the writes with the
+// commit another, whatever the batch's size (PostgreSQL pipelines them).
+// An error fails the whole transaction; the caller decides whether to
+// append the items one by one. A result with errAppendAlone is for the
+// caller to append by itself.
+func (db *DB) appendBatch(ctx context.Context, batch []*appendRequest) ([]appendResult, error) {
+	pool, err := db.write.DB()
+	if err != nil {
+		return nil, err
+	}
+	p := newBatchPlan(batch)
+	ids, err := batchDialects[db.dialect].appendTx(ctx, pool, p.read, p.write)
+	if err != nil {
+		return nil, err
+	}
+	return p.results(ids)
+}
+
+// batchRead is what a batch reads before it writes.
+type batchRead struct {
+	users   []int64 // the client keys: users[i], clients[i]
+	clients []string
+	rooms   []int64 // ascending
+}
+
+// batchWrite is what a batch writes, decided from what it read.
+type batchWrite struct {
+	rooms, lastSeqs []int64 // each room's new counter
+	rows            []messageRow
+}
+
+type batchTx interface {
+	// appendTx reads, in one transaction, the stored messages with any of
+	// in's client keys and the counters of in's rooms (locking them), hands
+	// them to plan, writes what plan returns, commits, and returns the
+	// inserted rows' ids by (room, seq).
+	appendTx(ctx context.Context, pool *sql.DB, in batchRead,
+		plan func(stored []messageRow, lastSeqs map[int64]int64) (batchWrite, error)) (map[roomSeq]int64, error)
+}
+
+var batchDialects = map[string]batchTx{Postgres: pgBatch{}, SQLite: liteBatch{}}
+
+type clientKey struct {
+	user   int64
+	client string
+}
+
+func keyOf(r messageRow) (clientKey, bool) {
+	if r.ClientID == nil {
+		return clientKey{}, false
+	}
+	return clientKey{r.UserID, *r.ClientID}, true
+}
+
+type roomSeq struct{ room, seq int64 }
+
+// batchPlan decides, from what the transaction read, what each item of a
+// batch becomes.
+type batchPlan struct {
+	batch   []*appendRequest
+	read    batchRead
+	answers []appendResult
+	// firstOf[i] is inserted, known (answers[i] holds the stored copy),
+	// or the index of the earlier item whose copy item i answers with.
+	firstOf []int
+}
+
+const (
+	inserted = -1
+	known    = -2
+)
+
+// errAppendAlone marks an item to be appended after its batch commits: a
+// retry whose first copy, earlier in the batch, failed.
+var errAppendAlone = errors.New("append after the batch")
+
+func newBatchPlan(batch []*appendRequest) *batchPlan {
+	p := &batchPlan{batch: batch, answers: make([]appendResult, len(batch)), firstOf: make([]int, len(batch))}
+	seen := map[int64]bool{}
+	for _, req := range batch {
+		if k, ok := keyOf(req.row); ok {
+			p.read.users, p.read.clients = append(p.read.users, k.user), append(p.read.clients, k.client)
+		}
+		if !seen[req.row.RoomID] {
+			seen[req.row.RoomID] = true
+			p.read.rooms = append(p.read.rooms, req.row.RoomID)
+		}
+	}
+	slices.Sort(p.read.rooms)
+	return p
+}
+
+func (p *batchPlan) write(stored []messageRow, lastSeqs map[int64]int64) (batchWrite, error) {
+	byKey := make(map[clientKey]messageRow, len(stored))
+	for _, m := range stored {
+		k, _ := keyOf(m)
+		byKey[k] = m
+	}
+	firstByKey := map[clientKey]int{}
+	next := map[int64]int64{}
+	var w batchWrite
+	for i, req := range p.batch {
+		p.firstOf[i] = inserted
+		if k, ok := keyOf(req.row); ok {
+			if m, ok := byKey[k]; ok {
+				p.firstOf[i], p.answers[i] = known, appendResult{m: m.domain()}
+				continue
+			}
+			if j, ok := firstByKey[k]; ok {
+				if p.answers[j].err != nil {
+					// The first copy's room does not exist, so nothing
+					// with the key is stored and this one is new.
+					p.firstOf[i], p.answers[i] = known, appendResult{err: errAppendAlone}
+					continue
+				}
+				p.firstOf[i] = j
+				continue
+			}
+			firstByKey[k] = i
+		}
+		last, ok := lastSeqs[req.row.RoomID]
+		if !ok {
+			p.answers[i].err = errRoomNotFound(nil)
+			continue
+		}
+		if n, ok := next[req.row.RoomID]; ok {
+			last = n
+		}
+		req.row.Seq = last + 1
+		next[req.row.RoomID] = req.row.Seq
+		w.rows = append(w.rows, req.row)
+	}
+	for _, r := range p.read.rooms {
+		if n, ok := next[r]; ok {
+			w.rooms, w.lastSeqs = append(w.rooms, r), append(w.lastSeqs, n)
+		}
+	}
+	return w, nil
+}
+
+func (p *batchPlan) results(ids map[roomSeq]int64) ([]appendResult, error) {
+	for i, req := range p.batch {
+		if p.firstOf[i] != inserted || p.answers[i].err != nil {
+			continue
+		}
+		id, ok := ids[roomSeq{req.row.RoomID, req.row.Seq}]
+		if !ok {
+			return nil, fmt.Errorf("insert returned no id for room %d seq %d", req.row.RoomID, req.row.Seq)
+		}
+		req.row.ID = id
+		p.answers[i] = appendResult{m: req.row.domain(), created: true}
+	}
+	for i, first := range p.firstOf {
+		if first >= 0 {
+			p.answers[i] = appendResult{m: p.answers[first].m}
+		}
+	}
+	return p.answers, nil
+}
+
+const messageColumns = `id, room_id, seq, user_id, username, content, client_id, created_at`
+
+// pgBatch pipelines each round trip's statements on the pgx connection
+// under the pool's, and passes each column as one array parameter, so
+// every statement has one text whatever the batch's size and pgx prepares
+// it once per connection.
+type pgBatch struct{}
+
+const (
+	pgExisting = `SELECT ` + messageColumns + ` FROM messages
+		WHERE client_id IS NOT NULL AND (user_id, client_id) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`
+	// Row locks are taken in the order the rows leave the sort.
+	pgLockRooms = `SELECT id, last_seq FROM rooms WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`
+	pgSetSeqs   = `UPDATE rooms SET last_seq = v.last_seq
+		FROM unnest($1::bigint[], $2::bigint[]) AS v(id, last_seq) WHERE rooms.id = v.id`
+	pgInsert = `INSERT INTO messages (room_id, seq, user_id, username, content, client_id, created_at)
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+		RETURNING id, room_id, seq`
+)
+
+func (pgBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
+	plan func([]messageRow, map[int64]int64) (batchWrite, error)) (map[roomSeq]int64, error) {
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	var ids map[roomSeq]int64
+	err = conn.Raw(func(dc any) error {
+		c := dc.(*stdlib.Conn).Conn()
+		var reads pgx.Batch
+		reads.Queue("BEGIN")
+		var stored []messageRow
+		if len(in.users) > 0 {
+			reads.Queue(pgExisting, in.users, in.clients).Query(func(rows pgx.Rows) error {
+				var err error
+				stored, err = scanMessages(rows)
+				return err
+			})
+		}
+		lastSeqs := map[int64]int64{}
+		reads.Queue(pgLockRooms, in.rooms).Query(func(rows pgx.Rows) error {
+			return scanPairs(rows, lastSeqs)
+		})
+		if err := c.SendBatch(ctx, &reads).Close(); err != nil {
+			return pgRollback(c, err)
+		}
+		w, err := plan(stored, lastSeqs)
+		if err != nil {
+			return pgRollback(c, err)
+		}
+		var writes pgx.Batch
+		if len(w.rooms) > 0 {
+			writes.Queue(pgSetSeqs, w.rooms, w.lastSeqs)
+		}
+		if len(w.rows) > 0 {
+			writes.Queue(pgInsert, pgColumns(w.rows)...).Query(func(rows pgx.Rows) error {
+				var err error
+				ids, err = scanIDs(rows)
+				return err
+			})
+		}
+		var committed bool
+		writes.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+			committed = tag.String() == "COMMIT"
+			return nil
+		})
+		if err := c.SendBatch(ctx, &writes).Close(); err != nil {
+			return pgRollback(c, err)
+		}
+		if !committed {
+			return errors.New("commit rolled back")
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// pgRollback ends the transaction a failed batch left open; if it cannot,
+// the pool discards the connection, whose transaction then ends with it.
+func pgRollback(c *pgx.Conn, err error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c.Exec(ctx, "ROLLBACK")
+	return err
+}
+
+func pgColumns(rows []messageRow) []any {
+	n := len(rows)
+	roomIDs, seqs, userIDs := make([]int64, n), make([]int64, n), make([]int64, n)
+	names, contents, clients := make([]string, n), make([]string, n), make([]*string, n)
+	times := make([]time.Time, n)
+	for i, r := range rows {
+		roomIDs[i], seqs[i], userIDs[i] = r.RoomID, r.Seq, r.UserID
+		names[i], contents[i], clients[i], times[i] = r.Username, r.Content, r.ClientID, r.CreatedAt
+	}
+	return []any{roomIDs, seqs, userIDs, names, contents, clients, times}
+}
+
+// liteBatch lists the values in each statement; SQLite runs in process, so
+// a statement costs a parse, not a round trip. Its write transactions
+// begin IMMEDIATE (sqliteParams): the batch holds the one write lock from
+// its first read.
+type liteBatch struct{}
+
+func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
+	plan func([]messageRow, map[int64]int64) (batchWrite, error)) (map[roomSeq]int64, error) {
+	tx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var stored []messageRow
+	if len(in.users) > 0 {
+		args := make([]any, 0, 2*len(in.users))
+		for i := range in.users {
+			args = append(args, in.users[i], in.clients[i])
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+			WHERE client_id IS NOT NULL AND (user_id, client_id) IN (VALUES `+placeholders(len(in.users), 2)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		if stored, err = scanMessages(sqlRows{rows}); err != nil {
+			return nil, err
+		}
+	}
+	lastSeqs := map[int64]int64{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, last_seq FROM rooms WHERE id IN (`+placeholders(len(in.rooms), 1)+`)`, int64Args(in.rooms)...)
+	if err != nil {
+		return nil, err
+	}
+	if err := scanPairs(sqlRows{rows}, lastSeqs); err != nil {
+		return nil, err
+	}
+	w, err := plan(stored, lastSeqs)
+	if err != nil {
+		return nil, err
+	}
+	if len(w.rooms) > 0 {
+		var q strings.Builder
+		q.WriteString(`UPDATE rooms SET last_seq = CASE id`)
+		args := make([]any, 0, 3*len(w.rooms))
+		for i, r := range w.rooms {
+			q.WriteString(` WHEN ? THEN ?`)
+			args = append(args, r, w.lastSeqs[i])
+		}
+		q.WriteString(` END WHERE id IN (` + placeholders(len(w.rooms), 1) + `)`)
+		if _, err := tx.ExecContext(ctx, q.String(), append(args, int64Args(w.rooms)...)...); err != nil {
+			return nil, err
+		}
+	}
+	var ids map[roomSeq]int64
+	if len(w.rows) > 0 {
+		args := make([]any, 0, 7*len(w.rows))
+		for _, r := range w.rows {
+			args = append(args, r.RoomID, r.Seq, r.UserID, r.Username, r.Content, r.ClientID, r.CreatedAt)
+		}
+		rows, err := tx.QueryContext(ctx, `INSERT INTO messages (room_id, seq, user_id, username, content, client_id, created_at)
+			VALUES `+placeholders(len(w.rows), 7)+` RETURNING id, room_id, seq`, args...)
+		if err != nil {
+			return nil, err
+		}
+		if ids, err = scanIDs(sqlRows{rows}); err != nil {
+			return nil, err
+		}
+	}
+	return ids, tx.Commit()
+}
+
+func int64Args(vs []int64) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
+}
+
+// placeholders returns n tuples of width question marks: "(?, ?), (?, ?)",
+// or "?, ?" for width 1.
+func placeholders(n, width int) string {
+	tuple := strings.TrimSuffix(strings.Repeat("?, ", width), ", ")
+	if width > 1 {
+		tuple = "(" + tuple + ")"
+	}
+	return strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ")
+}
+
+// rowScanner is what pgx.Rows and *sql.Rows have in common.
+type rowScanner interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// sqlRows gives *sql.Rows the Close without a result that pgx.Rows has.
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+func scanMessages(rs rowScanner) ([]messageRow, error) {
+	defer rs.Close()
+	var out []messageRow
+	for rs.Next() {
+		var m messageRow
+		if err := rs.Scan(&m.ID, &m.RoomID, &m.Seq, &m.UserID, &m.Username, &m.Content, &m.ClientID, &m.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rs.Err()
+}
+
+func scanPairs(rs rowScanner, into map[int64]int64) error {
+	defer rs.Close()
+	for rs.Next() {
+		var k, v int64
+		if err := rs.Scan(&k, &v); err != nil {
+			return err
+		}
+		into[k] = v
+	}
+	return rs.Err()
+}
+
+func scanIDs(rs rowScanner) (map[roomSeq]int64, error) {
+	defer rs.Close()
+	out := map[roomSeq]int64{}
+	for rs.Next() {
+		var id int64
+		var k roomSeq
+		if err := rs.Scan(&id, &k.room, &k.seq); err != nil {
+			return nil, err
+		}
+		out[k] = id
+	}
+	return out, rs.Err()
+}

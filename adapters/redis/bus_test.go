@@ -217,6 +217,8 @@ func pubsubID(t *testing.T, c rueidis.Client, name string) string {
 	if err != nil {
 		t.Fatalf("CLIENT LIST: %v", err)
 	}
+	// RESP3 answers CLIENT LIST as a verbatim string: "txt:" starts it.
+	list = strings.TrimPrefix(list, "txt:")
 	for _, line := range strings.Split(list, "\n") {
 		if strings.Contains(line, " name="+name+" ") {
 			return strings.TrimPrefix(strings.Fields(line)[0], "id=")

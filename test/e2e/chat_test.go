@@ -125,9 +125,19 @@ func accounts(t *testing.T, c cluster) {
 		t.Fatalf("me = %+v, alice = %d %q", me, alice.ID, alice.Name)
 	}
 	alice.must(200, "PATCH", "/users/me", map[string]any{"display_name": "Alice A.", "bio": "hi"}, nil)
-	alice.on(c.B).must(200, "GET", "/users/me", nil, &me)
-	if me.DisplayName != "Alice A." || me.Bio != "hi" {
-		t.Fatalf("B still shows the old profile: %+v", me)
+	// Redis pushes the invalidation to B's client-side cache as the key
+	// changes; it lands within milliseconds, far inside the cache's TTL
+	// (10 min), so a stale copy past 2 s means invalidation is broken.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		alice.on(c.B).must(200, "GET", "/users/me", nil, &me)
+		if me.DisplayName == "Alice A." && me.Bio == "hi" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("B still shows the old profile 2 s after the update: %+v", me)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -22,6 +22,8 @@ type report struct {
 	Bar         string           `json:"bar"`
 	Results     []scenarioResult `json:"results"`
 	Comparisons []metric         `json:"comparisons,omitempty"`
+	// ComparisonNotes say when a comparison is not between two ceilings.
+	ComparisonNotes []string `json:"comparison_notes,omitempty"`
 }
 
 type machine struct {
@@ -150,6 +152,9 @@ func printReport(w io.Writer, rep *report) {
 	if len(rep.Comparisons) > 0 {
 		fmt.Fprintln(w, "\n== comparisons (same run)")
 		printMetrics(w, rep.Comparisons)
+		for _, n := range rep.ComparisonNotes {
+			fmt.Fprintf(w, "  note: %s\n", n)
+		}
 	}
 }
 

@@ -402,6 +402,8 @@ func (f *Files) thumbnailFailed(ctx context.Context, a attachment.Attachment, ca
 	if err := f.d.Attachments.SetThumbnail(ctx, a.ID, "", attachment.ThumbnailFailed); err != nil {
 		return err // retried: the status must not stay pending
 	}
+	a.ThumbnailKey, a.ThumbnailStatus = "", attachment.ThumbnailFailed
+	f.publish(ctx, f.updatedEvent(a))
 	return domain.Wrap(domain.Invalid, "thumbnail_failed", fmt.Sprintf("no thumbnail for file %d", a.ID), cause)
 }
 
@@ -531,13 +533,18 @@ type fileSharedFrame struct {
 	ContentType  string `json:"content_type"`
 	Size         int64  `json:"size"`
 	ThumbnailURL string `json:"thumbnail_url,omitempty"`
+	// none (not an image), pending (a job will make it), ready, failed
+	ThumbnailStatus string `json:"thumbnail_status"`
 }
 
+// fileUpdatedFrame tells that a thumbnail became ready (with its URL) or
+// failed for good (status failed, no URL), so clients stop waiting.
 type fileUpdatedFrame struct {
-	Type         string `json:"type"`
-	RoomID       int64  `json:"room_id"`
-	FileID       int64  `json:"file_id"`
-	ThumbnailURL string `json:"thumbnail_url"`
+	Type            string `json:"type"`
+	RoomID          int64  `json:"room_id"`
+	FileID          int64  `json:"file_id"`
+	ThumbnailURL    string `json:"thumbnail_url,omitempty"`
+	ThumbnailStatus string `json:"thumbnail_status"`
 }
 
 func fileEvent(a attachment.Attachment, frame any) ports.Event {
@@ -552,13 +559,14 @@ func (f *Files) sharedEvent(a attachment.Attachment) ports.Event {
 	return fileEvent(a, fileSharedFrame{
 		Type: "file_shared", RoomID: int64(a.RoomID), UserID: int64(a.UserID), FileID: int64(a.ID),
 		FileURL: f.FileURL(a), Filename: a.Filename, ContentType: a.ContentType, Size: a.Size,
-		ThumbnailURL: f.ThumbnailURL(a),
+		ThumbnailURL: f.ThumbnailURL(a), ThumbnailStatus: string(a.ThumbnailStatus),
 	})
 }
 
 func (f *Files) updatedEvent(a attachment.Attachment) ports.Event {
 	return fileEvent(a, fileUpdatedFrame{
-		Type: "file_updated", RoomID: int64(a.RoomID), FileID: int64(a.ID), ThumbnailURL: f.ThumbnailURL(a),
+		Type: "file_updated", RoomID: int64(a.RoomID), FileID: int64(a.ID),
+		ThumbnailURL: f.ThumbnailURL(a), ThumbnailStatus: string(a.ThumbnailStatus),
 	})
 }
 

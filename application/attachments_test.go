@@ -279,6 +279,7 @@ func TestFilesUploadImageMakesThumbnail(t *testing.T) {
 	wantShared := map[string]any{
 		"type": "file_shared", "room_id": float64(f.room.ID), "user_id": float64(f.bob.ID), "file_id": float64(a.ID),
 		"filename": "holiday cat.PNG", "content_type": "image/png", "size": float64(len(png)),
+		"thumbnail_status": "pending",
 	}
 	if diff := cmp.Diff(wantShared, shared); diff != "" {
 		t.Errorf("file_shared (-want +got):\n%s", diff)
@@ -298,7 +299,7 @@ func TestFilesUploadImageMakesThumbnail(t *testing.T) {
 	updated := f.frame()
 	thumbURL, _ := updated["thumbnail_url"].(string)
 	delete(updated, "thumbnail_url")
-	if diff := cmp.Diff(map[string]any{"type": "file_updated", "room_id": float64(f.room.ID), "file_id": float64(a.ID)}, updated); diff != "" {
+	if diff := cmp.Diff(map[string]any{"type": "file_updated", "room_id": float64(f.room.ID), "file_id": float64(a.ID), "thumbnail_status": "ready"}, updated); diff != "" {
 		t.Errorf("file_updated (-want +got):\n%s", diff)
 	}
 	d, err = f.openLink(thumbURL)
@@ -537,7 +538,10 @@ func TestFilesThumbnailFailures(t *testing.T) {
 			if got[0].ThumbnailStatus != attachment.ThumbnailFailed {
 				t.Errorf("status = %q, want failed", got[0].ThumbnailStatus)
 			}
-			f.noEvent()
+			wantFailed := map[string]any{"type": "file_updated", "room_id": float64(f.room.ID), "file_id": float64(a.ID), "thumbnail_status": "failed"}
+			if diff := cmp.Diff(wantFailed, f.frame()); diff != "" {
+				t.Errorf("file_updated after a permanent failure (-want +got):\n%s", diff)
+			}
 			if err := f.files.ProcessThumbnail(ctx, a.ID); err != nil {
 				t.Errorf("job after the failure was recorded: %v", err)
 			}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -148,4 +149,38 @@ func goMemory(ctx context.Context, pprofURL string) (int64, error) {
 		return 0, fmt.Errorf("no HeapInuse or Stack in the heap profile of %s", pprofURL)
 	}
 	return heap + stack, nil
+}
+
+// raiseFileLimit lifts the open-file limit as far as this process may (the
+// hard limit; beyond it when privileged, up to want) and returns the soft
+// limit now in force. Every socket is a file, twice over for the in-process
+// baseline server (both ends).
+func raiseFileLimit(want uint64) uint64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0
+	}
+	if lim.Max < want {
+		up := syscall.Rlimit{Cur: want, Max: want}
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &up) == nil {
+			return want
+		}
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
+	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	return lim.Cur
+}
+
+// checkFileLimit fails early, with the remedy, when n more files than the
+// limit allows would be needed.
+func checkFileLimit(n int) error {
+	const spare = 256 // HTTP clients, pprof, /proc reads
+	limit := raiseFileLimit(uint64(n + spare))
+	if limit != 0 && uint64(n+spare) > limit {
+		return fmt.Errorf("%d sockets need about %d open files, but the limit is %d: raise it (ulimit -n, or run as root)", n, n+spare, limit)
+	}
+	return nil
 }

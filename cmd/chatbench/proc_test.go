@@ -42,3 +42,12 @@ func TestServerStatsFromPprof(t *testing.T) {
 		t.Fatalf("goMemory = %d, %v; want a positive size", m, err)
 	}
 }
+
+func TestCheckFileLimit(t *testing.T) {
+	if err := checkFileLimit(10); err != nil {
+		t.Fatalf("checkFileLimit(10) = %v, want nil", err)
+	}
+	if err := checkFileLimit(1 << 40); err == nil {
+		t.Fatal("checkFileLimit(2^40) = nil, want an error naming the limit")
+	}
+}

@@ -139,7 +139,11 @@ func (b *bench) ladder(name string, unitsPerSend float64, acks bool, startRate f
 }
 
 // load opens the fleet's sockets, runs the spec and closes them again.
-func (b *bench) load(ctx context.Context, f *fleet, spec loadSpec) ([]phaseResult, []string, error) {
+// files is how many open files the sockets need in this process.
+func (b *bench) load(ctx context.Context, f *fleet, files int, spec loadSpec) ([]phaseResult, []string, error) {
+	if err := checkFileLimit(files); err != nil {
+		return nil, nil, err
+	}
 	e := newEngine(f, spec)
 	defer e.close()
 	start := time.Now()
@@ -214,7 +218,8 @@ func (b *bench) baseline(ctx context.Context) (scenarioResult, error) {
 	defer srv.stop()
 	r := scenarioResult{Name: "baseline", Target: "in-process broadcast server " + srv.url(), Rooms: rooms, Members: members, Sockets: rooms * members}
 	spec := b.ladder("baseline", float64(members), false, 10_000, b.cfg.FixedRates, false)
-	phases, notes, err := b.load(ctx, baselineFleet(srv.url(), rooms, members, b.clients), spec)
+	// Both ends of every socket live in this process.
+	phases, notes, err := b.load(ctx, baselineFleet(srv.url(), rooms, members, b.clients), 2*rooms*members, spec)
 	r.Phases, r.Notes = phases, notes
 	ladderMetrics(&r, phases, "deliveries/s", "delivery")
 	return r, err
@@ -228,7 +233,7 @@ func (b *bench) fanout(ctx context.Context) (scenarioResult, error) {
 		return r, err
 	}
 	spec := b.ladder("fanout", float64(members), false, 10_000, b.cfg.FixedRates, true)
-	phases, notes, err := b.load(ctx, w.fleet, spec)
+	phases, notes, err := b.load(ctx, w.fleet, rooms*members, spec)
 	r.Phases, r.Notes = phases, append(notes, perSocketNote(phases, rooms*members, float64(members))...)
 	ladderMetrics(&r, phases, "deliveries/s", "delivery")
 	return r, err
@@ -245,7 +250,7 @@ func (b *bench) persist(ctx context.Context) (scenarioResult, error) {
 	if b.cfg.Scenario == "standard" {
 		spec.startRate = 1_000 // -start-rate is in deliveries/s there, for the fan-out ladders
 	}
-	phases, notes, err := b.load(ctx, w.fleet, spec)
+	phases, notes, err := b.load(ctx, w.fleet, rooms*members, spec)
 	r.Phases = phases
 	r.Notes = append(notes, "received = the sender's own echo, which carries the stored id and seq: the message was persisted and acknowledged")
 	r.Notes = append(r.Notes, perSocketNote(phases, rooms*members, 1)...)
@@ -443,6 +448,9 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 		if settled {
 			break
 		}
+	}
+	if err := checkFileLimit(n); err != nil {
+		return r, err
 	}
 	e := newEngine(w.fleet, loadSpec{log: b.log})
 	defer e.close()

@@ -88,7 +88,8 @@ func TestRunBaselineScenarioWritesReport(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out.json")
 	var stdout bytes.Buffer
 	args := []string{"-scenario", "baseline", "-rooms", "2", "-members", "3", "-warmup", "0", "-step", "1s",
-		"-max-steps", "2", "-start-rate", "60", "-fixed-rates", "", "-quiet", "-json", out}
+		"-max-steps", "2", "-start-rate", "60", "-fixed-rates", "", "-quiet", "-json", out,
+		"-source-ips", "127.0.0.1,127.0.0.2"} // two source addresses, as beyond ~28k sockets
 	if err := run(context.Background(), args, &stdout); err != nil {
 		t.Fatalf("run: %v\n%s", err, stdout.String())
 	}

@@ -293,6 +293,15 @@ async function main() {
     await B.getByRole('button', { name: `Join ${roomName}` }).click();
     await B.waitForURL(new RegExp(`#/rooms/${roomId}$`));
     await connected(B);
+    // Joined: listed under the user's rooms, no longer offered to join (also after a reload).
+    for (const again of [false, true]) {
+      if (again) {
+        await B.reload();
+        await connected(B);
+      }
+      await B.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: roomName }).waitFor();
+      if (await B.getByRole('button', { name: `Join ${roomName}` }).count()) throw new Error('a joined room is still offered to join');
+    }
   }, { critical: true });
 
   await step('presence: each sees the other online in the member list', async () => {

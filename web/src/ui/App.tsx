@@ -115,6 +115,8 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void 
 
   const markJoined = useCallback(
     (id: number, member: boolean) => {
+      // The listed copy's is_member is what the sidebar believes: keep it current.
+      setRooms((rs) => (rs.some((r) => r.id === id && r.is_member !== member) ? rs.map((r) => (r.id === id ? { ...r, is_member: member } : r)) : rs));
       setJoined((prev) => {
         if (prev.has(id) === member) return prev;
         const next = new Set(prev);

@@ -196,8 +196,15 @@ const messageColumns = `id, room_id, seq, user_id, username, content, client_id,
 type pgBatch struct{}
 
 const (
-	pgExisting = `SELECT ` + messageColumns + ` FROM messages
-		WHERE client_id IS NOT NULL AND (user_id, client_id) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`
+	// One probe of messages_user_client_key per key. A join would do,
+	// but pgx prepares each statement once per connection and PostgreSQL
+	// then settles on a generic plan: planned on a small table it would
+	// scan the whole table on every batch after it has grown. LIMIT keeps
+	// the probe a parameterised index scan whatever the table's size.
+	pgExisting = `SELECT m.* FROM unnest($1::bigint[], $2::text[]) AS k(user_id, client_id)
+		CROSS JOIN LATERAL (SELECT ` + messageColumns + ` FROM messages
+			WHERE messages.user_id = k.user_id AND messages.client_id = k.client_id AND messages.client_id IS NOT NULL
+			LIMIT 1) AS m`
 	// Row locks are taken in the order the rows leave the sort.
 	pgLockRooms = `SELECT id, last_seq FROM rooms WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`
 	pgSetSeqs   = `UPDATE rooms SET last_seq = v.last_seq
@@ -305,8 +312,11 @@ func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
 		for i := range in.users {
 			args = append(args, in.users[i], in.clients[i])
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
-			WHERE client_id IS NOT NULL AND (user_id, client_id) IN (VALUES `+placeholders(len(in.users), 2)+`)`, args...)
+		// Driven by the keys, one index probe each; "(user_id, client_id)
+		// IN (VALUES ...)" would scan the whole index.
+		rows, err := tx.QueryContext(ctx, `SELECT m.`+strings.ReplaceAll(messageColumns, ", ", ", m.")+`
+			FROM (VALUES `+placeholders(len(in.users), 2)+`) AS k
+			JOIN messages AS m ON m.user_id = k.column1 AND m.client_id = k.column2 AND m.client_id IS NOT NULL`, args...)
 		if err != nil {
 			return nil, err
 		}

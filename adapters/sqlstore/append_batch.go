@@ -34,10 +34,13 @@ const (
 )
 
 // Committers per dialect. Each owns the rooms whose id it gets modulo
-// their number, so two batches never wait for each other's room locks and
-// one busy room fills big batches. PostgreSQL overlaps several commits'
-// flushes (it writes their WAL in one); SQLite has one writer anyway.
-var committers = map[string]int{Postgres: 4, SQLite: 1}
+// their number, so our own batches never wait for each other's room
+// locks. One is fastest on both here (BenchmarkAppend, 64 and 256
+// senders; docs/BENCHMARKS.md): a commit waits for its WAL flush, flushes
+// do not overlap on this disk, and two committers split the same senders
+// into two flushes of half the size. More pay off only where flushes are
+// cheap next to round trips. SQLite has one writer anyway.
+var committers = map[string]int{Postgres: 1, SQLite: 1}
 
 // Request states. A caller whose context ends while its request is queued
 // abandons it and the committer drops it; once taken, it commits whether
@@ -69,10 +72,16 @@ type batcher struct {
 	mu     sync.RWMutex // held shared while sending on a queue, exclusive to close them
 	closed bool
 	wg     sync.WaitGroup
+
+	checkpoints *checkpointer // SQLite only
 }
 
 func newBatcher(db *DB, n int) *batcher {
 	b := &batcher{db: db, queues: make([]chan *appendRequest, n)}
+	if db.dialect == SQLite {
+		// Without it SQLite checkpoints by itself, on the writer.
+		b.checkpoints, _ = startCheckpointer(db)
+	}
 	for i := range b.queues {
 		q := make(chan *appendRequest, queueLen)
 		b.queues[i] = q
@@ -96,6 +105,7 @@ func (b *batcher) close() {
 	}
 	b.mu.Unlock()
 	b.wg.Wait()
+	b.checkpoints.close()
 }
 
 func (b *batcher) append(ctx context.Context, m message.Message) (message.Message, bool, error) {
@@ -184,6 +194,7 @@ func (b *batcher) commit(batch []*appendRequest) {
 	results, err := b.db.appendBatch(ctx, batch)
 	switch {
 	case err == nil:
+		b.checkpoints.committed()
 		for i, req := range batch {
 			if errors.Is(results[i].err, errAppendAlone) {
 				m, created, err := b.db.appendOne(ctx, req.row.domain())

@@ -29,6 +29,9 @@ import (
 //
 // The reads form one round trip to the database and the writes with the
 // commit another, whatever the batch's size (PostgreSQL pipelines them).
+// PostgreSQL first tries the whole in one round trip (appendOneTrip),
+// which holds when no key of the batch is stored yet.
+//
 // An error fails the whole transaction; the caller decides whether to
 // append the items one by one. A result with errAppendAlone is for the
 // caller to append by itself.
@@ -37,12 +40,18 @@ func (db *DB) appendBatch(ctx context.Context, batch []*appendRequest) ([]append
 	if err != nil {
 		return nil, err
 	}
+	if db.dialect == Postgres {
+		results, err := appendOneTrip(ctx, pool, batch)
+		if err == nil || !itemFault(err) {
+			return results, err
+		}
+	}
 	p := newBatchPlan(batch)
-	ids, err := batchDialects[db.dialect].appendTx(ctx, pool, p.read, p.write)
+	placed, err := batchDialects[db.dialect].appendTx(ctx, pool, p.read, p.write)
 	if err != nil {
 		return nil, err
 	}
-	return p.results(ids)
+	return p.results(placed)
 }
 
 // batchRead is what a batch reads before it writes.
@@ -61,10 +70,10 @@ type batchWrite struct {
 type batchTx interface {
 	// appendTx reads, in one transaction, the stored messages with any of
 	// in's client keys and the counters of in's rooms (locking them), hands
-	// them to plan, writes what plan returns, commits, and returns the
-	// inserted rows' ids by (room, seq).
+	// them to plan, writes what plan returns, commits, and returns where
+	// the rows went.
 	appendTx(ctx context.Context, pool *sql.DB, in batchRead,
-		plan func(stored []messageRow, lastSeqs map[int64]int64) (batchWrite, error)) (map[roomSeq]int64, error)
+		plan func(stored []messageRow, lastSeqs map[int64]int64) (batchWrite, error)) (map[roomSeq]placedRow, error)
 }
 
 var batchDialects = map[string]batchTx{Postgres: pgBatch{}, SQLite: liteBatch{}}
@@ -82,6 +91,10 @@ func keyOf(r messageRow) (clientKey, bool) {
 }
 
 type roomSeq struct{ room, seq int64 }
+
+// placedRow is an inserted row's id and seq, found by the room and seq
+// the plan gave it.
+type placedRow struct{ id, seq int64 }
 
 // batchPlan decides, from what the transaction read, what each item of a
 // batch becomes.
@@ -136,12 +149,6 @@ func (p *batchPlan) write(stored []messageRow, lastSeqs map[int64]int64) (batchW
 				continue
 			}
 			if j, ok := firstByKey[k]; ok {
-				if p.answers[j].err != nil {
-					// The first copy's room does not exist, so nothing
-					// with the key is stored and this one is new.
-					p.firstOf[i], p.answers[i] = known, appendResult{err: errAppendAlone}
-					continue
-				}
 				p.firstOf[i] = j
 				continue
 			}
@@ -167,24 +174,82 @@ func (p *batchPlan) write(stored []messageRow, lastSeqs map[int64]int64) (batchW
 	return w, nil
 }
 
-func (p *batchPlan) results(ids map[roomSeq]int64) ([]appendResult, error) {
+// results answers each item once its rows are placed. A new message
+// missing from placed failed: its room does not exist when no row of
+// the room was placed, otherwise the insert lost it.
+func (p *batchPlan) results(placed map[roomSeq]placedRow) ([]appendResult, error) {
+	rooms := make(map[int64]bool, len(placed))
+	for k := range placed {
+		rooms[k.room] = true
+	}
 	for i, req := range p.batch {
 		if p.firstOf[i] != inserted || p.answers[i].err != nil {
 			continue
 		}
-		id, ok := ids[roomSeq{req.row.RoomID, req.row.Seq}]
-		if !ok {
-			return nil, fmt.Errorf("insert returned no id for room %d seq %d", req.row.RoomID, req.row.Seq)
+		at, ok := placed[roomSeq{req.row.RoomID, req.row.Seq}]
+		switch {
+		case ok:
+			req.row.ID, req.row.Seq = at.id, at.seq
+			p.answers[i] = appendResult{m: req.row.domain(), created: true}
+		case !rooms[req.row.RoomID]:
+			p.answers[i].err = errRoomNotFound(nil)
+		default:
+			return nil, fmt.Errorf("insert returned no row for room %d seq %d", req.row.RoomID, req.row.Seq)
 		}
-		req.row.ID = id
-		p.answers[i] = appendResult{m: req.row.domain(), created: true}
 	}
 	for i, first := range p.firstOf {
-		if first >= 0 {
+		switch {
+		case first < 0:
+		case p.answers[first].err != nil:
+			// The first copy's room does not exist, so nothing with the
+			// key is stored and this one is new.
+			p.answers[i] = appendResult{err: errAppendAlone}
+		default:
 			p.answers[i] = appendResult{m: p.answers[first].m}
 		}
 	}
 	return p.answers, nil
+}
+
+// appendOneTrip is appendBatch on PostgreSQL in one round trip, for a
+// batch none of whose keys is stored: it plans as if every room's counter
+// were 0, so each new message's seq is its rank among its room's new
+// messages, and lets the insert add the counter it bumped. A key that
+// is stored after all fails the insert (messages_user_client_key): the
+// caller then takes the way that reads first.
+func appendOneTrip(ctx context.Context, pool *sql.DB, batch []*appendRequest) ([]appendResult, error) {
+	p := newBatchPlan(batch)
+	zero := make(map[int64]int64, len(p.read.rooms))
+	for _, r := range p.read.rooms {
+		zero[r] = 0
+	}
+	w, err := p.write(nil, zero) // w.lastSeqs: each room's count of new messages
+	if err != nil {
+		return nil, err
+	}
+	placed := map[roomSeq]placedRow{}
+	err = pgPipeline(ctx, pool, func(c *pgx.Conn) error {
+		var b pgx.Batch
+		b.Queue("BEGIN")
+		b.Queue(pgLockRooms, w.rooms)
+		cols := pgColumns(w.rows)
+		b.Queue(pgBumpInsert, append([]any{w.rooms, w.lastSeqs}, cols...)...).Query(func(rows pgx.Rows) error {
+			defer rows.Close()
+			for rows.Next() {
+				var id, room, rank, seq int64
+				if err := rows.Scan(&id, &room, &rank, &seq); err != nil {
+					return err
+				}
+				placed[roomSeq{room, rank}] = placedRow{id, seq}
+			}
+			return rows.Err()
+		})
+		return pgCommit(ctx, c, &b)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p.results(placed)
 }
 
 const messageColumns = `id, room_id, seq, user_id, username, content, client_id, created_at`
@@ -209,21 +274,33 @@ const (
 	pgLockRooms = `SELECT id, last_seq FROM rooms WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`
 	pgSetSeqs   = `UPDATE rooms SET last_seq = v.last_seq
 		FROM unnest($1::bigint[], $2::bigint[]) AS v(id, last_seq) WHERE rooms.id = v.id`
+	// pgBumpInsert adds each room's count to its counter and inserts the
+	// messages with seq = the counter before + rank ($4: the rank). A room
+	// that does not exist bumps nothing and inserts nothing. It answers
+	// id, room, rank and seq of each row.
+	pgBumpInsert = `WITH bumped AS (
+			UPDATE rooms SET last_seq = rooms.last_seq + v.k
+			FROM unnest($1::bigint[], $2::bigint[]) AS v(id, k)
+			WHERE rooms.id = v.id RETURNING rooms.id, rooms.last_seq - v.k AS base
+		), ins AS (
+			INSERT INTO messages (room_id, seq, user_id, username, content, client_id, created_at)
+			SELECT m.room_id, b.base + m.rank, m.user_id, m.username, m.content, m.client_id, m.created_at
+			FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+				WITH ORDINALITY AS m(room_id, rank, user_id, username, content, client_id, created_at, ord)
+			JOIN bumped AS b ON b.id = m.room_id
+			ORDER BY m.ord
+			RETURNING id, room_id, seq
+		)
+		SELECT ins.id, ins.room_id, ins.seq - b.base, ins.seq FROM ins JOIN bumped AS b ON b.id = ins.room_id`
 	pgInsert = `INSERT INTO messages (room_id, seq, user_id, username, content, client_id, created_at)
 		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
 		RETURNING id, room_id, seq`
 )
 
 func (pgBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
-	plan func([]messageRow, map[int64]int64) (batchWrite, error)) (map[roomSeq]int64, error) {
-	conn, err := pool.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	var ids map[roomSeq]int64
-	err = conn.Raw(func(dc any) error {
-		c := dc.(*stdlib.Conn).Conn()
+	plan func([]messageRow, map[int64]int64) (batchWrite, error)) (map[roomSeq]placedRow, error) {
+	var placed map[roomSeq]placedRow
+	err := pgPipeline(ctx, pool, func(c *pgx.Conn) error {
 		var reads pgx.Batch
 		reads.Queue("BEGIN")
 		var stored []messageRow
@@ -252,24 +329,40 @@ func (pgBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
 		if len(w.rows) > 0 {
 			writes.Queue(pgInsert, pgColumns(w.rows)...).Query(func(rows pgx.Rows) error {
 				var err error
-				ids, err = scanIDs(rows)
+				placed, err = scanPlaced(rows)
 				return err
 			})
 		}
-		var committed bool
-		writes.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
-			committed = tag.String() == "COMMIT"
-			return nil
-		})
-		if err := c.SendBatch(ctx, &writes).Close(); err != nil {
-			return pgRollback(c, err)
-		}
-		if !committed {
-			return errors.New("commit rolled back")
-		}
+		return pgCommit(ctx, c, &writes)
+	})
+	return placed, err
+}
+
+// pgPipeline runs f on the pgx connection under one of the pool's.
+func pgPipeline(ctx context.Context, pool *sql.DB, f func(*pgx.Conn) error) error {
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error { return f(dc.(*stdlib.Conn).Conn()) })
+}
+
+// pgCommit queues COMMIT after b's statements, sends them, and reports
+// whether the transaction committed.
+func pgCommit(ctx context.Context, c *pgx.Conn, b *pgx.Batch) error {
+	var committed bool
+	b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+		committed = tag.String() == "COMMIT"
 		return nil
 	})
-	return ids, err
+	if err := c.SendBatch(ctx, b).Close(); err != nil {
+		return pgRollback(c, err)
+	}
+	if !committed {
+		return errors.New("commit rolled back")
+	}
+	return nil
 }
 
 // pgRollback ends the transaction a failed batch left open; if it cannot,
@@ -300,7 +393,7 @@ func pgColumns(rows []messageRow) []any {
 type liteBatch struct{}
 
 func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
-	plan func([]messageRow, map[int64]int64) (batchWrite, error)) (map[roomSeq]int64, error) {
+	plan func([]messageRow, map[int64]int64) (batchWrite, error)) (map[roomSeq]placedRow, error) {
 	tx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -349,7 +442,7 @@ func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
 			return nil, err
 		}
 	}
-	var ids map[roomSeq]int64
+	var placed map[roomSeq]placedRow
 	if len(w.rows) > 0 {
 		args := make([]any, 0, 7*len(w.rows))
 		for _, r := range w.rows {
@@ -360,11 +453,11 @@ func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
 		if err != nil {
 			return nil, err
 		}
-		if ids, err = scanIDs(sqlRows{rows}); err != nil {
+		if placed, err = scanPlaced(sqlRows{rows}); err != nil {
 			return nil, err
 		}
 	}
-	return ids, tx.Commit()
+	return placed, tx.Commit()
 }
 
 func int64Args(vs []int64) []any {
@@ -423,16 +516,16 @@ func scanPairs(rs rowScanner, into map[int64]int64) error {
 	return rs.Err()
 }
 
-func scanIDs(rs rowScanner) (map[roomSeq]int64, error) {
+func scanPlaced(rs rowScanner) (map[roomSeq]placedRow, error) {
 	defer rs.Close()
-	out := map[roomSeq]int64{}
+	out := map[roomSeq]placedRow{}
 	for rs.Next() {
 		var id int64
 		var k roomSeq
 		if err := rs.Scan(&id, &k.room, &k.seq); err != nil {
 			return nil, err
 		}
-		out[k] = id
+		out[k] = placedRow{id, k.seq}
 	}
 	return out, rs.Err()
 }

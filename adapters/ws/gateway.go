@@ -32,7 +32,7 @@ type GatewayConfig struct {
 
 	SendQueue         int           // frames queued per socket before it counts as slow (256)
 	ReadLimit         int64         // largest client frame in bytes (64 KiB)
-	PingInterval      time.Duration // keepalive ping period (25s)
+	PingInterval      time.Duration // keepalive ping period, kept by Run (25s)
 	WriteTimeout      time.Duration // bound on every write and ping (10s)
 	HeartbeatInterval time.Duration // presence refresh period of Run (10s)
 	InstanceID        string        // prefix of connection ids (a random UUID)
@@ -52,8 +52,9 @@ const (
 
 // Gateway serves GET /ws/rooms/{room_id}. It refuses bad requests, bad
 // tokens and non-members before the upgrade with a problem+json response,
-// then runs the socket until the client leaves, the server drops it, or
-// Shutdown.
+// then sets the socket up and returns; the socket lives on until the client
+// leaves, the server drops it, or Shutdown. Run must run alongside for
+// keepalive pings, token expiry and presence heartbeats.
 type Gateway struct {
 	cfg  GatewayConfig
 	log  *slog.Logger
@@ -100,8 +101,8 @@ func NewGateway(cfg GatewayConfig) *Gateway {
 	return &Gateway{cfg: cfg, log: cfg.Logger, now: time.Now, sessions: make(map[*session]bool)}
 }
 
-// ServeHTTP checks the request, upgrades it and serves the socket until it
-// closes. The room id is the last path segment (or the room_id path value).
+// ServeHTTP checks the request, upgrades it, sets the socket up (hub,
+// replay, presence) and returns while the socket stays open. The room id is the last path segment (or the room_id path value).
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	roomID, err := parseRoomID(r)
@@ -135,22 +136,30 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(g.cfg.ReadLimit)
 
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	id := fmt.Sprintf("%s-%d", g.cfg.InstanceID, g.conn.Add(1))
+	// The socket outlives this handler, and net/http cancels the request's
+	// context when it returns: the session keeps the values (the logger's)
+	// but not the cancellation, nor r itself.
+	n := g.conn.Add(1)
+	now := g.now()
 	s := &session{
-		socket:  newSocket(id, roomID, claims.UserID, g.cfg.SendQueue),
 		g:       g,
 		conn:    conn,
-		ctx:     sctx,
+		ctx:     context.WithoutCancel(ctx),
 		expires: claims.ExpiresAt,
-		bucket:  newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, g.now()),
+		bucket:  newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, now),
+		// Sockets opened together are pinged in different sweeps.
+		nextPing: now.Add(g.cfg.PingInterval - time.Duration(n%pingSpread)*g.sweepEvery()),
 	}
+	s.init(fmt.Sprintf("%s-%d", g.cfg.InstanceID, n), roomID, claims.UserID, g.cfg.SendQueue)
+	s.start = s.writeLoop
+	s.writing = true // the handler writes the replay; serve hands over
 	if !g.track(s) {
 		_ = conn.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
-	defer g.untrack(s)
+	s.mu.Lock()
+	s.armExpiryLocked(now, g.sweepEvery())
+	s.mu.Unlock()
 	s.serve(afterSeq, resume)
 }
 
@@ -178,10 +187,23 @@ func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	writeProblem(w, err)
 }
 
-// Run refreshes the presence of this instance's sockets every
-// HeartbeatInterval until ctx ends, so that they stay online while a
-// crashed instance's sockets expire. It returns nil.
+// pingSpread is how many keepalive sweeps make one PingInterval: each
+// sweep pings the sockets that are due, about 1/pingSpread of them.
+const pingSpread = 10
+
+func (g *Gateway) sweepEvery() time.Duration {
+	return max(g.cfg.PingInterval/pingSpread, time.Millisecond)
+}
+
+// Run keeps this instance's sockets alive until ctx ends, and returns nil.
+// It refreshes their presence every HeartbeatInterval, so that they stay
+// online while a crashed instance's sockets expire, and it pings each
+// socket every PingInterval and closes it with 4401 when its token
+// expires (sockets have no timers of their own: see keepalive).
 func (g *Gateway) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { g.keepalive(ctx) })
+	defer wg.Wait()
 	t := time.NewTicker(g.cfg.HeartbeatInterval)
 	defer t.Stop()
 	for {
@@ -191,6 +213,33 @@ func (g *Gateway) Run(ctx context.Context) error {
 		case <-t.C:
 			g.heartbeat(ctx)
 		}
+	}
+}
+
+// keepalive visits every socket each sweep until ctx ends: one loop for the
+// whole instance instead of a ticker and a timer per socket.
+func (g *Gateway) keepalive(ctx context.Context) {
+	every := g.sweepEvery()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var batch []*session
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		g.mu.Lock()
+		for s := range g.sessions {
+			batch = append(batch, s)
+		}
+		g.mu.Unlock()
+		now := g.now()
+		for _, s := range batch {
+			s.keepalive(now, g.cfg.PingInterval, every)
+		}
+		clear(batch)
+		batch = batch[:0]
 	}
 }
 

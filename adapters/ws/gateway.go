@@ -128,7 +128,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, domain.Errorf(domain.Unavailable, "shutting_down", "the server is shutting down"))
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: g.cfg.AllowedOrigins})
+	conn, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{OriginPatterns: g.cfg.AllowedOrigins})
 	if err != nil {
 		// Accept has answered (bad handshake or origin).
 		g.log.DebugContext(ctx, "ws: upgrade refused", "room_id", int64(roomID), "err", err)

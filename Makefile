@@ -9,7 +9,7 @@ GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GOTESTFLAGS ?=
 
-.PHONY: run test deps deps-run web web-deps build vet test-go test-web test-e2e bench bench-smoke clean
+.PHONY: run test deps deps-run web web-deps build vet test-go test-web bench bench-smoke bench-go clean
 
 # --- prerequisites ----------------------------------------------------------
 APT_UPDATED := /tmp/.chat-apt-updated
@@ -53,8 +53,16 @@ test-go:
 test-web: web-deps
 	cd web && npm test --silent
 
+# Benchmarks drive a running chatd (make run, or see docs/BENCHMARKS.md for scale-out).
+BENCH_URL ?= http://localhost:8000
 bench:
-	$(GO) run ./cmd/chatbench -scenario standard
+	$(GO) run ./cmd/chatbench -scenario standard -url $(BENCH_URL) -json bench.json
+
+bench-smoke:
+	$(GO) run ./cmd/chatbench -scenario smoke -url $(BENCH_URL)
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./application/ ./adapters/ws/ ./adapters/sqlstore/ ./adapters/images/
 
 clean:
 	rm -rf bin web/dist

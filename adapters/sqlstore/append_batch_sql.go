@@ -270,8 +270,11 @@ const (
 		CROSS JOIN LATERAL (SELECT ` + messageColumns + ` FROM messages
 			WHERE messages.user_id = k.user_id AND messages.client_id = k.client_id AND messages.client_id IS NOT NULL
 			LIMIT 1) AS m`
-	// Row locks are taken in the order the rows leave the sort.
-	pgLockRooms = `SELECT id, last_seq FROM rooms WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`
+	// Row locks are taken in the order the rows leave the sort. NO KEY
+	// UPDATE is the lock the UPDATE takes anyway: unlike FOR UPDATE it
+	// lets foreign key checks on the room (a member or a message being
+	// added elsewhere) go on.
+	pgLockRooms = `SELECT id, last_seq FROM rooms WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`
 	pgSetSeqs   = `UPDATE rooms SET last_seq = v.last_seq
 		FROM unnest($1::bigint[], $2::bigint[]) AS v(id, last_seq) WHERE rooms.id = v.id`
 	// pgBumpInsert adds each room's count to its counter and inserts the

@@ -39,9 +39,9 @@ const (
 // Committers per dialect. Each owns the rooms whose id it gets modulo
 // their number, so our own batches never wait for each other's room
 // locks. One is fastest on both here (BenchmarkAppend, 64 and 256
-// senders; docs/BENCHMARKS.md): a commit waits for its WAL flush, flushes
-// do not overlap on this disk, and two committers split the same senders
-// into two flushes of half the size. More pay off only where flushes are
+// senders; docs/BENCHMARKS.md): a commit waits for its WAL flush, the
+// flushes come one after another, and two committers split the same
+// senders into two flushes of half the size. More pay off only where flushes are
 // cheap next to round trips. SQLite has one writer anyway.
 var committers = map[string]int{Postgres: 1, SQLite: 1}
 
@@ -100,7 +100,8 @@ func (b *batcher) close() {
 		return
 	}
 	b.mu.Lock()
-	if !b.closed {
+	first := !b.closed
+	if first {
 		b.closed = true
 		for _, q := range b.queues {
 			close(q)
@@ -108,7 +109,9 @@ func (b *batcher) close() {
 	}
 	b.mu.Unlock()
 	b.wg.Wait()
-	b.checkpoints.close()
+	if first {
+		b.checkpoints.close()
+	}
 }
 
 func (b *batcher) append(ctx context.Context, m message.Message) (message.Message, bool, error) {

@@ -358,6 +358,7 @@ func TestCloseWithAppendsInFlight(t *testing.T) {
 				t.Errorf("Close: %v", err)
 			}
 			wg.Wait()
+			db.Close() // a second Close is harmless
 			goleak.VerifyNone(t, before)
 
 			db = openMigrated(t, d.name, dsn)

@@ -42,7 +42,7 @@ func New(d Deps) *App {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	users := newUsers(d)
-	rooms := &Rooms{d: d, users: users}
+	rooms := &Rooms{d: d, users: users, live: newLiveMembers()}
 	msgs := &Messages{d: d, users: users, rooms: rooms}
 	return &App{Users: users, Rooms: rooms, Messages: msgs}
 }

@@ -441,3 +441,76 @@ func TestOwnerAddsByNameAndRemovesMembers(t *testing.T) {
 	}
 	wantKind(t, f.Rooms.Authorize(ctx, bob.ID, r.ID), domain.NotFound, "")
 }
+
+// countingMembers counts membership queries reaching the store.
+type countingMembers struct {
+	ports.MemberStore
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingMembers) IsMember(ctx context.Context, r room.ID, u user.ID) (bool, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.MemberStore.IsMember(ctx, r, u)
+}
+
+func (c *countingMembers) queries() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+func TestLiveSocketSkipsTheMembershipQuery(t *testing.T) {
+	ctx := context.Background()
+	st := memory.NewStores()
+	members := &countingMembers{MemberStore: st.Members()}
+	tokens, _ := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
+	app := application.New(application.Deps{
+		Users: st.Users(), Rooms: st.Rooms(), Members: members, Messages: st.Messages(),
+		Bus: memory.NewBus(), Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
+		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
+	})
+	alice, err := app.Users.Register(ctx, user.Registration{Username: "alice", Password: "password1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, _ := app.Users.Register(ctx, user.Registration{Username: "bob", Password: "password1"})
+	r, _ := app.Rooms.Create(ctx, alice.ID, room.Spec{Name: "r", IsPrivate: true})
+	if err := app.Rooms.AddMember(ctx, alice.ID, r.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Connect authorizes (an outsider's socket is refused) ...
+	eve, _ := app.Users.Register(ctx, user.Registration{Username: "eve", Password: "password1"})
+	wantKind(t, app.Rooms.Connect(ctx, eve.ID, r.ID, "e1"), domain.NotFound, "")
+	if err := app.Rooms.Connect(ctx, bob.ID, r.ID, "b1"); err != nil {
+		t.Fatal(err)
+	}
+	// ... and while the socket is open, sends need no query.
+	before := members.queries()
+	for range 10 {
+		if _, err := app.Messages.Send(ctx, bob.ID, r.ID, "hi", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := members.queries() - before; got != 0 {
+		t.Fatalf("%d membership queries for 10 sends on a live socket, want 0", got)
+	}
+	// A removal here takes effect at once, before the socket has closed.
+	if err := app.Rooms.RemoveMember(ctx, alice.ID, r.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = app.Messages.Send(ctx, bob.ID, r.ID, "still here?", "")
+	wantKind(t, err, domain.NotFound, "")
+	// After the socket closes, every call asks the store again.
+	if err := app.Rooms.Disconnect(ctx, bob.ID, r.ID, "b1"); err != nil {
+		t.Fatal(err)
+	}
+	before = members.queries()
+	_, err = app.Messages.Send(ctx, bob.ID, r.ID, "x", "")
+	wantKind(t, err, domain.NotFound, "")
+	if members.queries() == before {
+		t.Fatal("no membership query after the socket closed")
+	}
+}

@@ -28,7 +28,7 @@ func (s *Messages) Send(ctx context.Context, actor user.ID, roomID room.ID, cont
 	if err := message.ValidateClientID(clientID); err != nil {
 		return message.Message{}, err
 	}
-	if err := s.rooms.Authorize(ctx, actor, roomID); err != nil {
+	if err := s.rooms.authorizeLive(ctx, actor, roomID); err != nil {
 		return message.Message{}, err
 	}
 	u, err := s.users.Profile(ctx, actor)
@@ -69,7 +69,7 @@ func (s *Messages) History(ctx context.Context, actor user.ID, roomID room.ID, p
 
 // Typing announces that the actor is typing; nothing is stored.
 func (s *Messages) Typing(ctx context.Context, actor user.ID, roomID room.ID) error {
-	if err := s.rooms.Authorize(ctx, actor, roomID); err != nil {
+	if err := s.rooms.authorizeLive(ctx, actor, roomID); err != nil {
 		return err
 	}
 	u, err := s.users.Profile(ctx, actor)

@@ -13,6 +13,7 @@ import (
 type Rooms struct {
 	d     Deps
 	users *Users
+	live  *liveMembers // members with a live socket here: authorized without a query
 }
 
 var _ room.Service = (*Rooms)(nil)
@@ -92,6 +93,7 @@ func (s *Rooms) Leave(ctx context.Context, actor user.ID, id room.ID) error {
 	if err != nil {
 		return err
 	}
+	s.live.forget(id, actor)
 	if !removed {
 		return domain.Errorf(domain.NotFound, "not_a_member", "you are not a member of this room")
 	}
@@ -146,6 +148,7 @@ func (s *Rooms) RemoveMember(ctx context.Context, actor user.ID, id room.ID, u u
 	if err != nil {
 		return err
 	}
+	s.live.forget(id, u)
 	if !removed {
 		return domain.Errorf(domain.NotFound, "not_a_member", "that user is not a member of this room")
 	}
@@ -212,13 +215,29 @@ func (s *Rooms) Authorize(ctx context.Context, actor user.ID, id room.ID) error 
 	return domain.Errorf(domain.Forbidden, "not_a_member", "join the room first")
 }
 
+// authorizeLive is Authorize for the per-message hot path (send, typing):
+// a member with a live socket here passes without a query. Everything that
+// opens access (socket upgrade, Connect, history, member lists) uses the
+// strict Authorize, so a user removed on another instance cannot open a
+// new socket in the moment before this instance closes the old one.
+func (s *Rooms) authorizeLive(ctx context.Context, actor user.ID, id room.ID) error {
+	if s.live.has(id, actor) {
+		return nil
+	}
+	return s.Authorize(ctx, actor, id)
+}
+
 // Connect records a socket and announces the user's arrival if it is the
 // user's first socket in the room.
 func (s *Rooms) Connect(ctx context.Context, actor user.ID, id room.ID, connID string) error {
+	if err := s.Authorize(ctx, actor, id); err != nil {
+		return err
+	}
 	first, err := s.d.Presence.Connect(ctx, ports.Conn{RoomID: id, UserID: actor, ID: connID})
 	if err != nil {
 		return err
 	}
+	s.live.add(id, actor)
 	if first {
 		s.announce(ctx, ports.EventPresence, "user_joined", id, actor)
 	}
@@ -228,6 +247,7 @@ func (s *Rooms) Connect(ctx context.Context, actor user.ID, id room.ID, connID s
 // Disconnect forgets a socket and announces the user's departure if it was
 // the user's last socket in the room.
 func (s *Rooms) Disconnect(ctx context.Context, actor user.ID, id room.ID, connID string) error {
+	s.live.remove(id, actor)
 	last, err := s.d.Presence.Disconnect(ctx, ports.Conn{RoomID: id, UserID: actor, ID: connID})
 	if err != nil {
 		return err

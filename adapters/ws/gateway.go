@@ -128,14 +128,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, domain.Errorf(domain.Unavailable, "shutting_down", "the server is shutting down"))
 		return
 	}
-	conn, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{OriginPatterns: g.cfg.AllowedOrigins})
-	if err != nil {
-		// Accept has answered (bad handshake or origin).
-		g.log.DebugContext(ctx, "ws: upgrade refused", "room_id", int64(roomID), "err", err)
-		return
-	}
-	conn.SetReadLimit(g.cfg.ReadLimit)
-
 	// The socket outlives this handler, and net/http cancels the request's
 	// context when it returns: the session keeps the values (the logger's)
 	// but not the cancellation, nor r itself.
@@ -143,7 +135,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := g.now()
 	s := &session{
 		g:       g,
-		conn:    conn,
 		ctx:     context.WithoutCancel(ctx),
 		expires: claims.ExpiresAt,
 		bucket:  newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, now),
@@ -153,7 +144,27 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.init(fmt.Sprintf("%s-%d", g.cfg.InstanceID, n), roomID, claims.UserID, g.cfg.SendQueue)
 	s.start = s.writeLoop
 	s.writing = true // the handler writes the replay; serve hands over
+
+	// Subscribe before the handshake completes: once the client sees 101,
+	// every event published from then on reaches this socket (it queues
+	// until the writer starts). Registering after Accept left a window in
+	// which a message sent right after connecting was never delivered.
+	if err := g.cfg.Hub.Register(ctx, &s.socket); err != nil {
+		g.refuse(w, r, fmt.Errorf("register socket in room %d: %w", roomID, err))
+		return
+	}
+	s.registered = true
+	conn, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{OriginPatterns: g.cfg.AllowedOrigins})
+	if err != nil {
+		// Accept has answered (bad handshake or origin).
+		g.cfg.Hub.Unregister(&s.socket)
+		g.log.DebugContext(ctx, "ws: upgrade refused", "room_id", int64(roomID), "err", err)
+		return
+	}
+	conn.SetReadLimit(g.cfg.ReadLimit)
+	s.conn = conn
 	if !g.track(s) {
+		g.cfg.Hub.Unregister(&s.socket)
 		_ = conn.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}

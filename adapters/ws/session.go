@@ -62,13 +62,10 @@ func (s *session) serve(afterSeq int64, resume bool) {
 	s.release()
 }
 
-// open registers with the hub first, so live events queue up while stored
-// ones are replayed, then records presence.
+// open runs once the socket is registered with the hub (ServeHTTP does it
+// before the handshake), so live events queue up while stored ones are
+// replayed; then it records presence.
 func (s *session) open(afterSeq int64, resume bool) error {
-	if err := s.g.cfg.Hub.Register(s.ctx, &s.socket); err != nil {
-		return fmt.Errorf("register socket in room %d: %w", s.roomID, err)
-	}
-	s.registered = true
 	if resume {
 		if err := s.replay(afterSeq); err != nil {
 			return err
@@ -283,6 +280,7 @@ func (s *session) readLoop() {
 				// the library has already sent the 1009 close frame
 				s.close(websocket.StatusMessageTooBig, "message too big")
 			} else {
+				s.g.log.DebugContext(s.ctx, "ws: read ended", "conn_id", s.id, "err", err)
 				s.close(websocket.StatusNormalClosure, "")
 			}
 			return

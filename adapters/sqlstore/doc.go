@@ -2,7 +2,7 @@
 // messages, attachments) with gorm, on PostgreSQL (pgx) or SQLite (mattn/go-sqlite3), and
 // applies the schema in chat/migrations with golang-migrate.
 //
-//	db, err := sqlstore.Open(ctx, sqlstore.Postgres, os.Getenv("DATABASE_URL"))
+//	db, err := sqlstore.Open(ctx, sqlstore.Postgres, cfg.DatabaseURL) // cmd/chatd reads the environment
 //	err = db.Migrate(ctx, "up")
 //	deps := application.Deps{Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages()}
 //

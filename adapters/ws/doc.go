@@ -9,12 +9,6 @@
 // close-code table, read limit, send queue, keepalive, per-socket rate
 // limits, resume (replay then live, de-duplicated by seq) and shutdown.
 //
-// Idle sockets are cheap: the HTTP handler returns once a socket is set
-// up, an idle socket keeps one goroutine (its reader) and no queue memory;
-// a writer goroutine runs only while there is something to write, and one
-// Gateway loop (Run) pings every socket and watches token expiry instead of
-// a ticker and a timer per socket. BenchmarkIdleSocket reports the cost.
-//
 // ws imports chat/domain, chat/ports, chat/application (for the one encoder
 // of message frames, so replayed frames equal live ones byte for byte) and
 // coder/websocket; never another adapter.

@@ -315,19 +315,6 @@ func newHarness(t testing.TB, edit func(*GatewayConfig)) *harness {
 	return &harness{bus: bus, rooms: rooms, msgs: msgs, users: users, hub: hub, gw: gw, srv: srv}
 }
 
-// run starts the gateway's Run loop; the returned func stops it.
-func (h *harness) run(t testing.TB) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- h.gw.Run(ctx) }()
-	return func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}
-}
-
 func (h *harness) url(path string) string {
 	return "ws" + strings.TrimPrefix(h.srv.URL, "http") + path
 }

@@ -32,7 +32,7 @@ type GatewayConfig struct {
 
 	SendQueue         int           // frames queued per socket before it counts as slow (256)
 	ReadLimit         int64         // largest client frame in bytes (64 KiB)
-	PingInterval      time.Duration // keepalive ping period, kept by Run (25s)
+	PingInterval      time.Duration // keepalive ping period (25s)
 	WriteTimeout      time.Duration // bound on every write and ping (10s)
 	HeartbeatInterval time.Duration // presence refresh period of Run (10s)
 	InstanceID        string        // prefix of connection ids (a random UUID)
@@ -52,9 +52,8 @@ const (
 
 // Gateway serves GET /ws/rooms/{room_id}. It refuses bad requests, bad
 // tokens and non-members before the upgrade with a problem+json response,
-// then sets the socket up and returns; the socket lives on until the client
-// leaves, the server drops it, or Shutdown. Run must run alongside for
-// keepalive pings, token expiry and presence heartbeats.
+// then runs the socket until the client leaves, the server drops it, or
+// Shutdown.
 type Gateway struct {
 	cfg  GatewayConfig
 	log  *slog.Logger
@@ -101,8 +100,8 @@ func NewGateway(cfg GatewayConfig) *Gateway {
 	return &Gateway{cfg: cfg, log: cfg.Logger, now: time.Now, sessions: make(map[*session]bool)}
 }
 
-// ServeHTTP checks the request, upgrades it, sets the socket up (hub,
-// replay, presence) and returns while the socket stays open. The room id is the last path segment (or the room_id path value).
+// ServeHTTP checks the request, upgrades it and serves the socket until it
+// closes. The room id is the last path segment (or the room_id path value).
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	roomID, err := parseRoomID(r)
@@ -128,49 +127,42 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, domain.Errorf(domain.Unavailable, "shutting_down", "the server is shutting down"))
 		return
 	}
-	// The socket outlives this handler, and net/http cancels the request's
-	// context when it returns: the session keeps the values (the logger's)
-	// but not the cancellation, nor r itself.
-	n := g.conn.Add(1)
-	now := g.now()
-	s := &session{
-		g:       g,
-		ctx:     context.WithoutCancel(ctx),
-		expires: claims.ExpiresAt,
-		bucket:  newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, now),
-		// Sockets opened together are pinged in different sweeps.
-		nextPing: now.Add(g.cfg.PingInterval - time.Duration(n%pingSpread)*g.sweepEvery()),
-	}
-	s.init(fmt.Sprintf("%s-%d", g.cfg.InstanceID, n), roomID, claims.UserID, g.cfg.SendQueue)
-	s.start = s.writeLoop
-	s.writing = true // the handler writes the replay; serve hands over
-
 	// Subscribe before the handshake completes: once the client sees 101,
 	// every event published from then on reaches this socket (it queues
 	// until the writer starts). Registering after Accept left a window in
 	// which a message sent right after connecting was never delivered.
-	if err := g.cfg.Hub.Register(ctx, &s.socket); err != nil {
+	id := fmt.Sprintf("%s-%d", g.cfg.InstanceID, g.conn.Add(1))
+	sock := newSocket(id, roomID, claims.UserID, g.cfg.SendQueue)
+	if err := g.cfg.Hub.Register(ctx, sock); err != nil {
 		g.refuse(w, r, fmt.Errorf("register socket in room %d: %w", roomID, err))
 		return
 	}
-	s.registered = true
-	conn, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{OriginPatterns: g.cfg.AllowedOrigins})
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: g.cfg.AllowedOrigins})
 	if err != nil {
 		// Accept has answered (bad handshake or origin).
-		g.cfg.Hub.Unregister(&s.socket)
+		g.cfg.Hub.Unregister(sock)
 		g.log.DebugContext(ctx, "ws: upgrade refused", "room_id", int64(roomID), "err", err)
 		return
 	}
 	conn.SetReadLimit(g.cfg.ReadLimit)
-	s.conn = conn
+
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	s := &session{
+		socket:     sock,
+		registered: true,
+		g:          g,
+		conn:       conn,
+		ctx:        sctx,
+		expires:    claims.ExpiresAt,
+		bucket:     newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, g.now()),
+	}
 	if !g.track(s) {
-		g.cfg.Hub.Unregister(&s.socket)
+		g.cfg.Hub.Unregister(sock)
 		_ = conn.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
-	s.mu.Lock()
-	s.armExpiryLocked(now, g.sweepEvery())
-	s.mu.Unlock()
+	defer g.untrack(s)
 	s.serve(afterSeq, resume)
 }
 
@@ -198,23 +190,10 @@ func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	writeProblem(w, err)
 }
 
-// pingSpread is how many keepalive sweeps make one PingInterval: each
-// sweep pings the sockets that are due, about 1/pingSpread of them.
-const pingSpread = 10
-
-func (g *Gateway) sweepEvery() time.Duration {
-	return max(g.cfg.PingInterval/pingSpread, time.Millisecond)
-}
-
-// Run keeps this instance's sockets alive until ctx ends, and returns nil.
-// It refreshes their presence every HeartbeatInterval, so that they stay
-// online while a crashed instance's sockets expire, and it pings each
-// socket every PingInterval and closes it with 4401 when its token
-// expires (sockets have no timers of their own: see keepalive).
+// Run refreshes the presence of this instance's sockets every
+// HeartbeatInterval until ctx ends, so that they stay online while a
+// crashed instance's sockets expire. It returns nil.
 func (g *Gateway) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	wg.Go(func() { g.keepalive(ctx) })
-	defer wg.Wait()
 	t := time.NewTicker(g.cfg.HeartbeatInterval)
 	defer t.Stop()
 	for {
@@ -224,33 +203,6 @@ func (g *Gateway) Run(ctx context.Context) error {
 		case <-t.C:
 			g.heartbeat(ctx)
 		}
-	}
-}
-
-// keepalive visits every socket each sweep until ctx ends: one loop for the
-// whole instance instead of a ticker and a timer per socket.
-func (g *Gateway) keepalive(ctx context.Context) {
-	every := g.sweepEvery()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	var batch []*session
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		g.mu.Lock()
-		for s := range g.sessions {
-			batch = append(batch, s)
-		}
-		g.mu.Unlock()
-		now := g.now()
-		for _, s := range batch {
-			s.keepalive(now, g.cfg.PingInterval, every)
-		}
-		clear(batch)
-		batch = batch[:0]
 	}
 }
 

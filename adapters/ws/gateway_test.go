@@ -347,7 +347,15 @@ func TestHeartbeatRefreshesLiveConns(t *testing.T) {
 		c.Rooms = heartbeatRooms{fakeRooms: c.Rooms.(*fakeRooms), beats: beats}
 	})
 	h.dial(t, publicRoom, "tok-alice", "")
-	defer h.run(t)()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- h.gw.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
 	got := <-beats
 	if len(got) != 1 || got[0].UserID != alice || got[0].RoomID != publicRoom || !strings.HasPrefix(got[0].ID, "test-") {
 		t.Errorf("heartbeat conns = %+v", got)

@@ -71,31 +71,19 @@ func (r *hubRoom) remove(s *socket) {
 
 // socket is what the hub knows of one WebSocket: whose it is, where its
 // frames go, and how to ask it to close.
-//
-// An idle socket holds no queue memory and no writer goroutine: the first
-// frame queued starts one writer (start, on a new goroutine), which drains
-// the queue and ends when it is empty. writing guards that there is at
-// most one writer, so frames go out in queue order.
 type socket struct {
 	id     string
 	roomID room.ID
 	userID user.ID
-	limit  int // queued frames at most; one more is a slow consumer
+	queue  chan outFrame
 
 	room *hubRoom // set by Register
 	idx  int      // position in room.sockets, guarded by room.mu; -1 when out
 
-	// start runs the writer; the socket calls it on a new goroutine. Nil
-	// for a socket without a connection (hub tests): frames just queue.
-	start func()
-
-	mu      sync.Mutex
-	queue   frameQueue
-	writing bool // a writer owns the connection: start it no second time
-	pingDue bool // the writer pings once the queue is empty
-	closing bool
-	code    websocket.StatusCode // set once, with closing
-	reason  string
+	closeOnce sync.Once
+	closing   chan struct{}
+	code      websocket.StatusCode // set once, before closing is closed
+	reason    string
 }
 
 // outFrame is a queued frame. seq is the message seq of a message event
@@ -105,106 +93,36 @@ type outFrame struct {
 	seq int64
 }
 
-func newSocket(id string, r room.ID, u user.ID, limit int) *socket {
-	s := &socket{}
-	s.init(id, r, u, limit)
-	return s
+func newSocket(id string, r room.ID, u user.ID, queue int) *socket {
+	return &socket{id: id, roomID: r, userID: u, queue: make(chan outFrame, queue), closing: make(chan struct{}), idx: -1}
 }
 
-func (s *socket) init(id string, r room.ID, u user.ID, limit int) {
-	s.id, s.roomID, s.userID, s.limit, s.idx = id, r, u, limit, -1
-}
-
-// enqueue adds f without blocking and makes sure a writer runs; false when
-// the queue is full. Frames for a closing socket are dropped.
+// enqueue adds f without blocking; false when the queue is full.
 func (s *socket) enqueue(f outFrame) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
+	select {
+	case s.queue <- f:
 		return true
-	}
-	if !s.queue.push(f, s.limit) {
+	default:
 		return false
 	}
-	s.wakeLocked()
-	return true
 }
 
-// wakeLocked starts a writer unless one runs; callers hold s.mu.
-func (s *socket) wakeLocked() {
-	if s.writing || s.start == nil {
-		return
-	}
-	s.writing = true
-	go s.start()
-}
-
-// close asks the socket to close with code; the first request wins. The
-// writer sends the close frame: queued frames are dropped.
+// close asks the socket to close with code; the first request wins.
 func (s *socket) close(code websocket.StatusCode, reason string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return
-	}
-	s.closing, s.code, s.reason = true, code, reason
-	s.wakeLocked()
+	s.closeOnce.Do(func() {
+		s.code, s.reason = code, reason
+		close(s.closing)
+	})
 }
 
 func (s *socket) isClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
-}
-
-// frameQueue is a FIFO ring of frames that grows on demand up to the
-// socket's limit. It keeps its slots while it is in use, so a busy socket
-// does not allocate per frame, and lets go of them when the Gateway's
-// keepalive sweep finds it empty (shrink): an idle socket holds none.
-type frameQueue struct {
-	buf     []outFrame
-	head, n int
-}
-
-const minQueueAlloc = 2 // the first allocation: one frame, or a frame and an error
-
-// push adds f; false when the queue already holds limit frames.
-func (q *frameQueue) push(f outFrame, limit int) bool {
-	if q.n >= limit {
+	select {
+	case <-s.closing:
+		return true
+	default:
 		return false
 	}
-	if q.n == len(q.buf) {
-		buf := make([]outFrame, min(max(2*len(q.buf), minQueueAlloc), limit))
-		k := copy(buf, q.buf[q.head:])
-		copy(buf[k:], q.buf[:q.head])
-		q.buf, q.head = buf, 0
-	}
-	q.buf[(q.head+q.n)%len(q.buf)] = f
-	q.n++
-	return true
 }
-
-// pop removes the oldest frame; false when empty.
-func (q *frameQueue) pop() (outFrame, bool) {
-	if q.n == 0 {
-		return outFrame{}, false
-	}
-	f := q.buf[q.head]
-	q.buf[q.head] = outFrame{} // the frame's bytes may be freed once written
-	q.head = (q.head + 1) % len(q.buf)
-	q.n--
-	return f, true
-}
-
-// shrink frees the slots of an empty queue.
-func (q *frameQueue) shrink() {
-	if q.n == 0 {
-		*q = frameQueue{}
-	}
-}
-
-// clear drops every queued frame and the slots.
-func (q *frameQueue) clear() { *q = frameQueue{} }
 
 // NewHub returns a hub fed by bus.
 func NewHub(bus ports.Bus, logger *slog.Logger, opts HubOptions) *Hub {

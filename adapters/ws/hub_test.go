@@ -3,7 +3,6 @@ package ws
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,7 +67,8 @@ func TestHubFanoutRules(t *testing.T) {
 	hub.deliver(r, ports.Event{RoomID: publicRoom, Kind: ports.EventMemberRemoved, UserID: bob})
 
 	queued := func(s *socket) (n int, seqs []int64) {
-		for _, f := range s.drain() {
+		for len(s.queue) > 0 {
+			f := <-s.queue
 			if &f.b[0] != &frame[0] {
 				t.Errorf("socket %s got a copy of the frame", s.id)
 			}
@@ -161,32 +161,31 @@ func TestHubSubscribeFailureIsRetried(t *testing.T) {
 	}
 }
 
-// drain empties s's queue, as its writer would, and returns the frames.
-func (s *socket) drain() []outFrame {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []outFrame
-	for {
-		f, ok := s.queue.pop()
-		if !ok {
-			return out
-		}
-		out = append(out, f)
-	}
-}
-
 // BenchmarkHubFanout1k measures one event fanned out to 1000 local sockets'
 // queues (the writers' side excluded).
 func BenchmarkHubFanout1k(b *testing.B) {
 	const sockets, queue = 1000, 256
-	hub, all := fanoutHub(b, sockets, queue, nil)
+	hub := NewHub(newMemBus(), nil, HubOptions{})
+	defer hub.Close()
+	all := make([]*socket, sockets)
+	for i := range all {
+		all[i] = newSocket(fmt.Sprint(i), publicRoom, user.ID(i+1), queue)
+		if err := hub.Register(context.Background(), all[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	r := all[0].room
+	ev := ports.Event{RoomID: publicRoom, Kind: ports.EventMessage, Seq: 1, UserID: 1, Frame: []byte(`{"type":"message"}`)}
+	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		hub.deliver(all[0].room, fanoutEvent)
+		hub.deliver(r, ev)
 		if (i+1)%queue == 0 {
 			b.StopTimer()
 			for _, s := range all {
-				s.drain()
+				for len(s.queue) > 0 {
+					<-s.queue
+				}
 			}
 			b.StartTimer()
 		}
@@ -195,64 +194,4 @@ func BenchmarkHubFanout1k(b *testing.B) {
 	if n := hub.localSockets(publicRoom); n != sockets {
 		b.Fatalf("%d sockets dropped", sockets-n)
 	}
-}
-
-// BenchmarkHubFanout1kWriters is BenchmarkHubFanout1k with a writer per
-// socket that drains its queue, started on demand as the session's is
-// (without a connection): the fan-out's cost including the writers' wake-ups.
-func BenchmarkHubFanout1kWriters(b *testing.B) {
-	// The writers may fall behind by lag events in all; a queue that holds
-	// them all means no socket is ever dropped.
-	const sockets, lag, queue = 1000, 32, 32 * 1000
-	var written atomic.Int64
-	hub, all := fanoutHub(b, sockets, queue, func(s *socket) func() {
-		return func() {
-			for {
-				s.mu.Lock()
-				if _, ok := s.queue.pop(); !ok {
-					s.writing = false
-					s.mu.Unlock()
-					return
-				}
-				s.mu.Unlock()
-				written.Add(1)
-			}
-		}
-	})
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		hub.deliver(all[0].room, fanoutEvent)
-		for written.Load() < int64(i+1-lag)*sockets {
-			runtime.Gosched()
-		}
-	}
-	for written.Load() < int64(b.N)*sockets {
-		runtime.Gosched()
-	}
-	b.StopTimer()
-	if n := hub.localSockets(publicRoom); n != sockets {
-		b.Fatalf("%d sockets dropped", sockets-n)
-	}
-}
-
-var fanoutEvent = ports.Event{RoomID: publicRoom, Kind: ports.EventMessage, Seq: 1, UserID: 1, Frame: []byte(`{"type":"message"}`)}
-
-// fanoutHub registers n sockets of one room with a new hub; writer, when
-// set, gives each socket its start func.
-func fanoutHub(b *testing.B, n, queue int, writer func(*socket) func()) (*Hub, []*socket) {
-	hub := NewHub(newMemBus(), nil, HubOptions{})
-	b.Cleanup(func() { _ = hub.Close() })
-	all := make([]*socket, n)
-	for i := range all {
-		s := newSocket(fmt.Sprint(i), publicRoom, user.ID(i+1), queue)
-		if writer != nil {
-			s.start = writer(s)
-		}
-		all[i] = s
-		if err := hub.Register(context.Background(), s); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportAllocs()
-	return hub, all
 }

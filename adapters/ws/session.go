@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -15,34 +15,23 @@ import (
 	"chat/domain/message"
 )
 
-// session is one upgraded socket. The handler sets it up (hub
-// registration, replay, presence) and returns; from then on an idle socket
-// costs one goroutine, the reader. Writes (queued frames, keepalive pings,
-// the close frame) happen on a short-lived writer that the socket starts
-// when there is something to write and that ends when there is not. The
-// Gateway's keepalive loop asks for the pings and watches token expiry.
-//
-// The reader and the writer that sends the close frame each call end; the
-// second one tears the session down.
+// session is one upgraded socket. Three goroutines touch it: the handler
+// (setup, replay, keepalive, expiry, teardown), the reader and the writer.
 type session struct {
-	socket
+	*socket
 	g       *Gateway
 	conn    *websocket.Conn
-	ctx     context.Context // the request's values, never cancelled: the request is gone
+	ctx     context.Context // the request's values; cancelled when the handler returns
 	expires time.Time
 
-	registered bool  // set before the reader starts
-	connected  bool  // set before the reader starts
-	replayed   int64 // highest seq replayed; set before the first writer starts
-
-	// guarded by socket.mu
-	nextPing time.Time
-	expiry   *time.Timer // armed once the token expires within a keepalive sweep
+	registered bool  // handler only
+	connected  bool  // handler only
+	replayed   int64 // highest seq replayed; set before the writer starts
 
 	bucket     tokenBucket // reader only
 	lastTyping time.Time   // reader only
 
-	ends atomic.Int32 // reader and closing writer done
+	wg sync.WaitGroup // reader and writer
 }
 
 var (
@@ -51,21 +40,24 @@ var (
 	errBinary      = domain.Errorf(domain.Invalid, "unsupported_frame", "binary frames are not supported")
 )
 
-// serve sets the socket up on the handler's goroutine, then hands it to
-// the reader and to writers started on demand, and returns. Until it
-// returns, the handler alone writes (the replay).
+// serve runs the socket to its end: hub registration, replay, presence,
+// then keepalive until something closes it, then teardown.
 func (s *session) serve(afterSeq int64, resume bool) {
 	if err := s.open(afterSeq, resume); err != nil {
 		s.fail(err)
 	}
-	go s.readLoop()
-	s.release()
+	s.await()
+	_ = s.conn.Close(s.code, s.reason)
+	s.wg.Wait()
+	s.teardown()
+	s.g.log.DebugContext(s.ctx, "ws: socket closed", "room_id", int64(s.roomID), "user_id", int64(s.userID),
+		"conn_id", s.id, "code", int(s.code))
 }
 
-// open runs once the socket is registered with the hub (ServeHTTP does it
-// before the handshake), so live events queue up while stored ones are
-// replayed; then it records presence.
+// open registers with the hub first, so live events queue up while stored
+// ones are replayed, then records presence and starts reader and writer.
 func (s *session) open(afterSeq int64, resume bool) error {
+	// ServeHTTP registered the socket with the hub before the handshake.
 	if resume {
 		if err := s.replay(afterSeq); err != nil {
 			return err
@@ -79,6 +71,9 @@ func (s *session) open(afterSeq int64, resume bool) error {
 	}
 	s.connected = true
 	s.g.setLive(s, true)
+	s.wg.Add(2)
+	go s.readLoop()
+	go s.writeLoop()
 	return nil
 }
 
@@ -105,17 +100,6 @@ func (s *session) replay(after int64) error {
 	return nil
 }
 
-// release ends the handler's ownership of writes: a writer starts now if
-// frames, a ping or the close arrived meanwhile.
-func (s *session) release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.writing = false
-	if s.closing || s.pingDue || s.queue.n > 0 {
-		s.wakeLocked()
-	}
-}
-
 // fail closes the socket for err, logging only our own faults.
 func (s *session) fail(err error) {
 	k := domain.KindOf(err)
@@ -127,90 +111,47 @@ func (s *session) fail(err error) {
 	s.close(code, closeReason(code))
 }
 
-// keepalive is the Gateway's periodic visit: it frees the slots of an
-// empty queue, asks for a ping once pingEvery has passed since the last,
-// and arms the expiry timer when the token expires within horizon (the
-// time to the next visit).
-func (s *session) keepalive(now time.Time, pingEvery, horizon time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return
+// await keeps the socket alive until it is asked to close: pings every
+// PingInterval and closes with 4401 when the token expires.
+func (s *session) await() {
+	ping := time.NewTicker(s.g.cfg.PingInterval)
+	defer ping.Stop()
+	var expired <-chan time.Time
+	if !s.expires.IsZero() {
+		t := time.NewTimer(s.expires.Sub(s.g.now()))
+		defer t.Stop()
+		expired = t.C
 	}
-	s.queue.shrink()
-	s.armExpiryLocked(now, horizon)
-	if now.Before(s.nextPing) {
-		return
-	}
-	s.nextPing = now.Add(pingEvery)
-	s.pingDue = true
-	s.wakeLocked()
-}
-
-// armExpiryLocked starts a timer that closes the socket with 4401 when the
-// token expires, once that is within horizon; callers hold s.mu.
-func (s *session) armExpiryLocked(now time.Time, horizon time.Duration) {
-	if s.expires.IsZero() || s.expiry != nil {
-		return
-	}
-	if left := s.expires.Sub(now); left <= horizon {
-		s.expiry = time.AfterFunc(left, func() { s.close(closeTokenExpired, closeReason(closeTokenExpired)) })
-	}
-}
-
-// writeLoop is the short-lived writer: it drains the queue, then pings if
-// one is due, and ends when there is nothing left; or it sends the close
-// frame and ends for good (writing stays set, so no writer follows).
-func (s *session) writeLoop() {
 	for {
-		f, act := s.next()
-		switch act {
-		case writeFrame:
-			if f.seq == 0 || f.seq > s.replayed {
-				s.write(f.b) // a failure closes the socket: the next turn sends the close
+		select {
+		case <-s.closing:
+			return
+		case <-expired:
+			s.close(closeTokenExpired, closeReason(closeTokenExpired))
+		case <-ping.C:
+			ctx, cancel := context.WithTimeout(s.ctx, s.g.cfg.WriteTimeout)
+			err := s.conn.Ping(ctx)
+			cancel()
+			if err != nil {
+				s.close(websocket.StatusGoingAway, "keepalive timeout")
 			}
-		case writePing:
-			s.ping()
-		case writeClose:
-			s.mu.Lock()
-			code, reason := s.code, s.reason
-			s.mu.Unlock()
-			_ = s.conn.Close(code, reason)
-			s.end()
-			return
-		default:
-			return
 		}
 	}
 }
 
-type writeAction uint8
-
-const (
-	writeNothing writeAction = iota // the writer ends; writing is cleared
-	writeFrame
-	writePing
-	writeClose
-)
-
-// next picks the writer's next job: the close first (a full queue must not
-// delay it), then queued frames in order, then a due ping.
-func (s *session) next() (outFrame, writeAction) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case s.closing:
-		s.queue.clear()
-		return outFrame{}, writeClose
-	case s.queue.n > 0:
-		f, _ := s.queue.pop()
-		return f, writeFrame
-	case s.pingDue:
-		s.pingDue = false
-		return outFrame{}, writePing
-	default:
-		s.writing = false
-		return outFrame{}, writeNothing
+// teardown undoes open, with fresh contexts: the request is long gone.
+func (s *session) teardown() {
+	if s.registered {
+		s.g.cfg.Hub.Unregister(s.socket)
+	}
+	if s.connected {
+		s.g.setLive(s, false)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), disconnectTimeout)
+		defer cancel()
+		if err := s.g.cfg.Rooms.Disconnect(ctx, s.userID, s.roomID, s.id); err != nil {
+			s.g.log.WarnContext(ctx, "ws: disconnect", "room_id", int64(s.roomID), "user_id", int64(s.userID),
+				"conn_id", s.id, "err", err)
+		}
 	}
 }
 
@@ -226,53 +167,33 @@ func (s *session) write(b []byte) bool {
 	return true
 }
 
-// ping waits for the pong within WriteTimeout. Frames queued meanwhile wait
-// for it: one round trip per PingInterval, on a socket that was idle.
-func (s *session) ping() {
-	ctx, cancel := context.WithTimeout(s.ctx, s.g.cfg.WriteTimeout)
-	defer cancel()
-	if err := s.conn.Ping(ctx); err != nil {
-		s.close(websocket.StatusGoingAway, "keepalive timeout")
-	}
-}
-
-// end is called by the reader when it stops and by the writer once the
-// close frame is sent; the second call tears the session down.
-func (s *session) end() {
-	if s.ends.Add(1) == 2 {
-		s.teardown()
-	}
-}
-
-// teardown undoes open, with fresh contexts, and untracks the session.
-func (s *session) teardown() {
-	s.mu.Lock()
-	if s.expiry != nil {
-		s.expiry.Stop()
-	}
-	s.mu.Unlock()
-	if s.registered {
-		s.g.cfg.Hub.Unregister(&s.socket)
-	}
-	if s.connected {
-		s.g.setLive(s, false)
-		ctx, cancel := context.WithTimeout(s.ctx, disconnectTimeout)
-		defer cancel()
-		if err := s.g.cfg.Rooms.Disconnect(ctx, s.userID, s.roomID, s.id); err != nil {
-			s.g.log.WarnContext(ctx, "ws: disconnect", "room_id", int64(s.roomID), "user_id", int64(s.userID),
-				"conn_id", s.id, "err", err)
+// writeLoop drains the send queue, skipping message events already sent by
+// the replay.
+func (s *session) writeLoop() {
+	defer s.wg.Done()
+	for {
+		select { // closing first: a full queue must not delay the close
+		case <-s.closing:
+			return
+		default:
+		}
+		select {
+		case <-s.closing:
+			return
+		case f := <-s.queue:
+			if f.seq != 0 && f.seq <= s.replayed {
+				continue
+			}
+			if !s.write(f.b) {
+				return
+			}
 		}
 	}
-	s.g.log.DebugContext(s.ctx, "ws: socket closed", "room_id", int64(s.roomID), "user_id", int64(s.userID),
-		"conn_id", s.id, "code", int(s.code))
-	s.g.untrack(s)
 }
 
-// readLoop reads client frames until the socket closes, then ends. It is
-// the one goroutine an idle socket keeps; what it calls may grow its stack
-// for a while, and the garbage collector shrinks it back.
+// readLoop reads client frames until the socket closes.
 func (s *session) readLoop() {
-	defer s.end()
+	defer s.wg.Done()
 	for {
 		typ, data, err := s.conn.Read(s.ctx)
 		if err != nil {
@@ -280,7 +201,6 @@ func (s *session) readLoop() {
 				// the library has already sent the 1009 close frame
 				s.close(websocket.StatusMessageTooBig, "message too big")
 			} else {
-				s.g.log.DebugContext(s.ctx, "ws: read ended", "conn_id", s.id, "err", err)
 				s.close(websocket.StatusNormalClosure, "")
 			}
 			return
@@ -359,8 +279,10 @@ func (s *session) reject(err error) {
 		s.g.log.ErrorContext(s.ctx, "ws: client frame failed", "room_id", int64(s.roomID), "user_id", int64(s.userID),
 			"conn_id", s.id, "err", err)
 	}
-	if !s.enqueue(outFrame{b: encodeError(err)}) {
-		s.close(websocket.StatusTryAgainLater, "slow consumer") // its queue is full of unread frames
+	// The reader may wait for room in its own queue: that only slows this client.
+	select {
+	case s.queue <- outFrame{b: encodeError(err)}:
+	case <-s.closing:
 	}
 }
 

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,4 +106,42 @@ func TestPasswords(t *testing.T) {
 		t.Fatal("malformed hash accepted")
 	}
 	_ = user.ID(0)
+}
+
+// A token verified once (and so remembered) still stops working at its
+// exp, and tampering with a remembered token is still caught.
+func TestTokensRememberedStillExpire(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tk, _ := auth.NewTokens(secret, time.Minute, func() time.Time { return now })
+	s, _, _ := tk.Issue(context.Background(), 9)
+	for range 3 {
+		if c, err := tk.Verify(context.Background(), s); err != nil || c.UserID != 9 {
+			t.Fatalf("Verify = %+v, %v", c, err)
+		}
+	}
+	if _, err := tk.Verify(context.Background(), s+"x"); domain.CodeOf(err) != "invalid_token" {
+		t.Fatalf("tampered remembered token: %v", err)
+	}
+	now = now.Add(time.Minute)
+	if _, err := tk.Verify(context.Background(), s); domain.CodeOf(err) != "token_expired" {
+		t.Fatalf("at exp: Verify = %v, want token_expired", err)
+	}
+}
+
+// Many distinct tokens: every one verifies, the cache evicts, none leaks
+// into another user's identity.
+func TestTokensManyDistinct(t *testing.T) {
+	tk, _ := auth.NewTokens(secret, time.Hour, nil)
+	toks := make([]string, 10000)
+	for i := range toks {
+		toks[i] = hs256(b64(`{"alg":"HS256","typ":"JWT"}`) + "." + b64(`{"sub":"`+strconv.Itoa(i+1)+`","exp":9999999999}`))
+	}
+	for round := range 2 {
+		for i, s := range toks {
+			c, err := tk.Verify(context.Background(), s)
+			if err != nil || c.UserID != user.ID(i+1) {
+				t.Fatalf("round %d token %d: %+v, %v", round, i, c, err)
+			}
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -22,7 +23,17 @@ type Tokens struct {
 	secret []byte
 	ttl    time.Duration
 	now    func() time.Time
+
+	// verified remembers tokens whose signature checked out, so a client
+	// sending the same token with every request pays for parsing and the
+	// HMAC once. A hit is used only while now is before its exp; the key is
+	// the whole token, so only a byte-identical token can hit.
+	mu       sync.RWMutex
+	verified map[string]user.Claims
 }
+
+// verifiedMax bounds the cache of verified tokens (~300 B each).
+const verifiedMax = 8192
 
 var _ ports.TokenIssuer = (*Tokens)(nil)
 
@@ -37,7 +48,7 @@ func NewTokens(secret []byte, ttl time.Duration, now func() time.Time) (*Tokens,
 	if now == nil {
 		now = time.Now
 	}
-	return &Tokens{secret: append([]byte(nil), secret...), ttl: ttl, now: now}, nil
+	return &Tokens{secret: append([]byte(nil), secret...), ttl: ttl, now: now, verified: make(map[string]user.Claims)}, nil
 }
 
 // Issue signs a token for u.
@@ -68,6 +79,12 @@ func (t *Tokens) Verify(_ context.Context, s string) (user.Claims, error) {
 	if len(s) > 4096 {
 		return user.Claims{}, invalidToken(errors.New("token too long"))
 	}
+	t.mu.RLock()
+	c, ok := t.verified[s]
+	t.mu.RUnlock()
+	if ok && t.now().Before(c.ExpiresAt) {
+		return c, nil
+	}
 	tok, err := jwt.ParseString(s,
 		jwt.WithKey(jwa.HS256, t.secret),
 		jwt.WithValidate(true),
@@ -85,7 +102,31 @@ func (t *Tokens) Verify(_ context.Context, s string) (user.Claims, error) {
 	if err != nil || id <= 0 {
 		return user.Claims{}, invalidToken(errors.New("bad subject"))
 	}
-	return user.Claims{UserID: user.ID(id), ExpiresAt: tok.Expiration().UTC()}, nil
+	c = user.Claims{UserID: user.ID(id), ExpiresAt: tok.Expiration().UTC()}
+	t.remember(s, c)
+	return c, nil
+}
+
+// remember caches a verified token, first dropping expired entries (or,
+// when none expired, arbitrary ones) once the cache is full.
+func (t *Tokens) remember(s string, c user.Claims) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.verified) >= verifiedMax {
+		now := t.now()
+		for k, v := range t.verified {
+			if !now.Before(v.ExpiresAt) {
+				delete(t.verified, k)
+			}
+		}
+		for k := range t.verified {
+			if len(t.verified) < verifiedMax*3/4 {
+				break
+			}
+			delete(t.verified, k)
+		}
+	}
+	t.verified[s] = c
 }
 
 func invalidToken(err error) error {

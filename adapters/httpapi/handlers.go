@@ -237,7 +237,7 @@ func (s *Server) history(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, mapSlice(ms, messageOf))
+	return writeMessages(c, http.StatusOK, ms)
 }
 
 func (s *Server) sendMessage(c echo.Context) error {

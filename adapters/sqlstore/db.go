@@ -40,10 +40,11 @@ const sqliteParams = "_busy_timeout=5000&_foreign_keys=on&_journal_mode=WAL&_syn
 // concurrent use.
 type DB struct {
 	dialect string
-	dsn     string   // as the driver takes it (SQLite: with sqliteParams)
-	write   *gorm.DB // every statement that changes data
-	read    *gorm.DB // plain reads; the same as write on PostgreSQL
-	appends *batcher // group commit of MessageStore.Append
+	dsn     string    // as the driver takes it (SQLite: with sqliteParams)
+	write   *gorm.DB  // every statement that changes data
+	read    *gorm.DB  // plain reads; the same as write on PostgreSQL
+	appends *batcher  // group commit of MessageStore.Append
+	hot     *hotStmts // prepared statements of the hot reads (hot.go)
 }
 
 // Option tunes Open.
@@ -104,6 +105,7 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 		return nil, err
 	}
 	db.appends = newBatcher(db, committers[dialect])
+	db.hot = newHotStmts(dialect, db.read.DB)
 	return db, nil
 }
 
@@ -164,6 +166,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // pools. Appends after Close fail with Unavailable.
 func (db *DB) Close() error {
 	db.appends.close()
+	if db.hot != nil {
+		db.hot.close()
+	}
 	var errs []error
 	for _, g := range db.pools() {
 		if s, err := g.DB(); err == nil {

@@ -98,11 +98,16 @@ func (s *MessageStore) Before(ctx context.Context, r room.ID, before message.ID,
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	q := s.db.read.WithContext(ctx).Where("room_id = ?", int64(r))
+	var (
+		ms  []message.Message
+		err error
+	)
 	if before > 0 {
-		q = q.Where("id < ?", int64(before))
+		ms, err = s.db.queryMessages(ctx, qHistoryBefore, limit, int64(r), int64(before), limit)
+	} else {
+		ms, err = s.db.queryMessages(ctx, qHistoryNewest, limit, int64(r), limit)
 	}
-	return s.page(q.Order("id DESC").Limit(limit), "read history")
+	return ms, fail("read history", err)
 }
 
 // After is one forward range scan of the (room_id, seq) unique index.
@@ -110,20 +115,8 @@ func (s *MessageStore) After(ctx context.Context, r room.ID, afterSeq int64, lim
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	q := s.db.read.WithContext(ctx).Where("room_id = ? AND seq > ?", int64(r), afterSeq)
-	return s.page(q.Order("seq").Limit(limit), "read messages after seq")
-}
-
-func (s *MessageStore) page(q *gorm.DB, op string) ([]message.Message, error) {
-	var rows []messageRow
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, fail(op, err)
-	}
-	out := make([]message.Message, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-	}
-	return out, nil
+	ms, err := s.db.queryMessages(ctx, qHistoryAfter, limit, int64(r), afterSeq, limit)
+	return ms, fail("read messages after seq", err)
 }
 
 func checkLimit(limit int) error {

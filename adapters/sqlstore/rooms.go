@@ -104,12 +104,8 @@ func (s *MemberStore) Remove(ctx context.Context, r room.ID, u user.ID) (bool, e
 
 // IsMember is one primary-key lookup: every authorization check runs it.
 func (s *MemberStore) IsMember(ctx context.Context, r room.ID, u user.ID) (bool, error) {
-	var n int64
-	err := s.db.read.WithContext(ctx).Raw(`SELECT COUNT(*) FROM room_members WHERE room_id = ? AND user_id = ?`, int64(r), int64(u)).Scan(&n).Error
-	if err != nil {
-		return false, fail("check membership", err)
-	}
-	return n > 0, nil
+	ok, err := s.db.isMember(ctx, int64(r), int64(u))
+	return ok, fail("check membership", err)
 }
 
 func (s *MemberStore) Members(ctx context.Context, r room.ID) ([]user.User, error) {

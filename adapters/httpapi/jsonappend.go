@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"chat/domain/message"
+)
+
+// History pages are the REST hot path: their JSON is appended by hand
+// instead of through encoding/json's reflection, byte for byte what
+// encoding/json (and so echo's c.JSON) writes for []messageJSON — the
+// tests compare the two on random and fuzzed input.
+
+// writeMessages answers with the JSON array of ms and an exact
+// Content-Length (no chunked encoding).
+func writeMessages(c echo.Context, code int, ms []message.Message) error {
+	b := make([]byte, 0, 64+len(ms)*256)
+	b = appendMessages(b, ms)
+	b = append(b, '\n') // as json.Encoder ends each value
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
+	c.Response().WriteHeader(code)
+	_, err := c.Response().Write(b)
+	return err
+}
+
+// appendMessages appends ms as a JSON array ([] when empty).
+func appendMessages(b []byte, ms []message.Message) []byte {
+	b = append(b, '[')
+	for i, m := range ms {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendMessage(b, m)
+	}
+	return append(b, ']')
+}
+
+// appendMessage appends m as messageJSON encodes.
+func appendMessage(b []byte, m message.Message) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, int64(m.ID), 10)
+	b = append(b, `,"room_id":`...)
+	b = strconv.AppendInt(b, int64(m.RoomID), 10)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendInt(b, m.Seq, 10)
+	b = append(b, `,"user_id":`...)
+	b = strconv.AppendInt(b, int64(m.UserID), 10)
+	b = append(b, `,"username":`...)
+	b = appendJSONString(b, m.Username)
+	b = append(b, `,"content":`...)
+	b = appendJSONString(b, m.Content)
+	b = append(b, `,"created_at":"`...)
+	b = m.CreatedAt.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	if m.ClientID != "" {
+		b = append(b, `,"client_id":`...)
+		b = appendJSONString(b, m.ClientID)
+	}
+	return append(b, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString is encoding/json's string encoding with HTML escaping
+// (its default): quotes, backslash and control characters escaped, <, >
+// and & as \u003c, \u003e, \u0026, U+2028/U+2029 escaped, invalid UTF-8
+// replaced by \ufffd.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

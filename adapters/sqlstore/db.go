@@ -45,6 +45,7 @@ type DB struct {
 	read    *gorm.DB  // plain reads; the same as write on PostgreSQL
 	appends *batcher  // group commit of MessageStore.Append
 	hot     *hotStmts // prepared statements of the hot reads (hot.go)
+	newest  newestPages
 }
 
 // Option tunes Open.

@@ -27,7 +27,8 @@ const (
 	qHistoryBefore  = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
 	qHistoryAfter   = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`
 	qIsMember       = `SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ? LIMIT 1`
-	hotStatementCnt = 4
+	qLastSeq        = `SELECT last_seq FROM rooms WHERE id = ?`
+	hotStatementCnt = 5
 )
 
 // hotStmts prepares each statement on first use (the tables may not exist
@@ -42,7 +43,7 @@ type hotStmts struct {
 
 func newHotStmts(dialect string, pool func() (*sql.DB, error)) *hotStmts {
 	h := &hotStmts{dialect: dialect, pool: pool, stmts: make(map[string]*atomic.Pointer[sql.Stmt], hotStatementCnt)}
-	for _, q := range []string{qHistoryNewest, qHistoryBefore, qHistoryAfter, qIsMember} {
+	for _, q := range []string{qHistoryNewest, qHistoryBefore, qHistoryAfter, qIsMember, qLastSeq} {
 		h.stmts[q] = new(atomic.Pointer[sql.Stmt])
 	}
 	return h
@@ -144,4 +145,75 @@ func (db *DB) isMember(ctx context.Context, r, u int64) (bool, error) {
 	default:
 		return false, err
 	}
+}
+
+// lastSeq is the room's newest seq (0: no message yet, or no such room).
+func (db *DB) lastSeq(ctx context.Context, r int64) (int64, error) {
+	stmt, err := db.hot.get(ctx, qLastSeq)
+	if err != nil {
+		return 0, err
+	}
+	var seq int64
+	switch err := stmt.QueryRowContext(ctx, r).Scan(&seq); err {
+	case nil, sql.ErrNoRows:
+		return seq, nil
+	default:
+		return 0, err
+	}
+}
+
+// newestPages caches the newest page of a room's history — what a client
+// opening a room asks for — per (room, limit). Messages are never edited
+// or deleted, and a room's seqs commit in order (the room row's lock is
+// held from the seq bump to the commit), so a page read when its highest
+// seq was T is still exact while the room's last_seq is T: one primary-key
+// read validates it, on every instance, whoever appended.
+type newestPages struct {
+	mu sync.Mutex
+	m  map[pageKey]cachedPage
+}
+
+type pageKey struct {
+	room  int64
+	limit int
+}
+
+type cachedPage struct {
+	top  int64 // highest seq in the page (0: empty)
+	msgs []message.Message
+}
+
+// newestPagesMax bounds the cache: at 50 messages of ~200 B, ~40 MiB.
+const newestPagesMax = 4096
+
+func (c *newestPages) get(k pageKey, lastSeq int64) ([]message.Message, bool) {
+	c.mu.Lock()
+	p, ok := c.m[k]
+	c.mu.Unlock()
+	if !ok || p.top != lastSeq {
+		return nil, false
+	}
+	return append([]message.Message(nil), p.msgs...), true // callers own their slice
+}
+
+func (c *newestPages) put(k pageKey, msgs []message.Message) {
+	var top int64
+	for _, m := range msgs {
+		top = max(top, m.Seq)
+	}
+	p := cachedPage{top: top, msgs: append([]message.Message(nil), msgs...)}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[pageKey]cachedPage)
+	}
+	if _, ok := c.m[k]; !ok && len(c.m) >= newestPagesMax {
+		for old := range c.m { // map order: an arbitrary quarter goes
+			if len(c.m) < newestPagesMax*3/4 {
+				break
+			}
+			delete(c.m, old)
+		}
+	}
+	c.m[k] = p
 }

@@ -104,10 +104,28 @@ func (s *MessageStore) Before(ctx context.Context, r room.ID, before message.ID,
 	)
 	if before > 0 {
 		ms, err = s.db.queryMessages(ctx, qHistoryBefore, limit, int64(r), int64(before), limit)
-	} else {
-		ms, err = s.db.queryMessages(ctx, qHistoryNewest, limit, int64(r), limit)
+		return ms, fail("read history", err)
 	}
-	return ms, fail("read history", err)
+	return s.newest(ctx, r, limit)
+}
+
+// newest is the newest page, from the cache when the room's last_seq
+// shows nothing was appended since the page was read (hot.go).
+func (s *MessageStore) newest(ctx context.Context, r room.ID, limit int) ([]message.Message, error) {
+	last, err := s.db.lastSeq(ctx, int64(r))
+	if err != nil {
+		return nil, fail("read history", err)
+	}
+	k := pageKey{int64(r), limit}
+	if ms, ok := s.db.newest.get(k, last); ok {
+		return ms, nil
+	}
+	ms, err := s.db.queryMessages(ctx, qHistoryNewest, limit, int64(r), limit)
+	if err != nil {
+		return nil, fail("read history", err)
+	}
+	s.db.newest.put(k, ms)
+	return ms, nil
 }
 
 // After is one forward range scan of the (room_id, seq) unique index.

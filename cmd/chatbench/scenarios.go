@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -581,9 +582,10 @@ func (b *bench) rest(ctx context.Context) (scenarioResult, error) {
 	fmt.Fprintf(b.log, "  %d messages seeded; history pages for %v with %d workers\n", seeded[0].Sends, b.cfg.Duration, b.cfg.Concurrency)
 
 	var short atomic.Int64
+	bufs := make([]bytes.Buffer, b.cfg.Concurrency) // one per worker, reused
 	ok, failed, firstErr, h := closedLoop(ctx, b.cfg.Concurrency, b.cfg.Duration, func(ctx context.Context, worker int, rnd *rand.Rand) error {
 		room := rnd.IntN(rooms)
-		n, err := w.api.history(ctx, w.tokens[w.setup.userOf(room, 0)], w.roomIDs[room], 50)
+		n, err := w.api.history(ctx, w.tokens[w.setup.userOf(room, 0)], w.roomIDs[room], 50, &bufs[worker])
 		if err == nil && n != 50 {
 			short.Add(1)
 		}

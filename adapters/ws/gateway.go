@@ -137,7 +137,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.refuse(w, r, fmt.Errorf("register socket in room %d: %w", roomID, err))
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: g.cfg.AllowedOrigins})
+	ww := &wireWriter{ResponseWriter: w, timeout: g.cfg.WriteTimeout}
+	conn, err := websocket.Accept(ww, r, &websocket.AcceptOptions{OriginPatterns: g.cfg.AllowedOrigins})
 	if err != nil {
 		// Accept has answered (bad handshake or origin).
 		g.cfg.Hub.Unregister(sock)
@@ -153,6 +154,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		registered: true,
 		g:          g,
 		conn:       conn,
+		wire:       ww.wire,
 		ctx:        sctx,
 		expires:    claims.ExpiresAt,
 		bucket:     newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, g.now()),

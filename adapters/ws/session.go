@@ -21,6 +21,7 @@ type session struct {
 	*socket
 	g       *Gateway
 	conn    *websocket.Conn
+	wire    *wire           // conn's connection: corks the writer's batches
 	ctx     context.Context // the request's values; cancelled when the handler returns
 	expires time.Time
 
@@ -87,11 +88,16 @@ func (s *session) replay(after int64) error {
 		if err != nil {
 			return fmt.Errorf("replay room %d after seq %d: %w", s.roomID, after, err)
 		}
+		s.wire.cork()
+		ok := true
 		for _, m := range page {
-			if !s.write(application.MessageFrame(m)) {
-				return nil
+			if ok = s.put(application.MessageFrame(m)); !ok {
+				break
 			}
 			after = max(after, m.Seq)
+		}
+		if !s.uncork(ok) {
+			return nil
 		}
 		if len(page) < replayPage {
 			return nil
@@ -155,20 +161,28 @@ func (s *session) teardown() {
 	}
 }
 
-// write sends one frame within WriteTimeout; false (and the socket is
-// closing) when it could not.
-func (s *session) write(b []byte) bool {
-	ctx, cancel := context.WithTimeout(s.ctx, s.g.cfg.WriteTimeout)
-	defer cancel()
-	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
+// put writes one frame into the corked wire (it cannot block on the
+// network: uncork does that, within WriteTimeout).
+func (s *session) put(b []byte) bool {
+	return s.conn.Write(context.Background(), websocket.MessageText, b) == nil
+}
+
+// uncork sends the batch; false (and the socket is closing) when it or a
+// put before it failed.
+func (s *session) uncork(ok bool) bool {
+	if err := s.wire.uncork(); err != nil || !ok {
 		s.close(websocket.StatusGoingAway, "write failed")
 		return false
 	}
 	return true
 }
 
+// maxBatch bounds the frames one write of the writer carries.
+const maxBatch = 64
+
 // writeLoop drains the send queue, skipping message events already sent by
-// the replay.
+// the replay. Frames already queued when it wakes go out together: one
+// write system call per batch, not per frame.
 func (s *session) writeLoop() {
 	defer s.wg.Done()
 	for {
@@ -181,14 +195,29 @@ func (s *session) writeLoop() {
 		case <-s.closing:
 			return
 		case f := <-s.queue:
-			if f.seq != 0 && f.seq <= s.replayed {
-				continue
+			s.wire.cork()
+			ok := s.putFrame(f)
+		batch:
+			for n := 1; ok && n < maxBatch; n++ {
+				select {
+				case f := <-s.queue:
+					ok = s.putFrame(f)
+				default:
+					break batch
+				}
 			}
-			if !s.write(f.b) {
+			if !s.uncork(ok) {
 				return
 			}
 		}
 	}
+}
+
+func (s *session) putFrame(f outFrame) bool {
+	if f.seq != 0 && f.seq <= s.replayed {
+		return true
+	}
+	return s.put(f.b)
 }
 
 // readLoop reads client frames until the socket closes.

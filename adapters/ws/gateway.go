@@ -148,7 +148,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(g.cfg.ReadLimit)
 
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
 	s := &session{
 		socket:     sock,
 		registered: true,
@@ -156,16 +155,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		conn:       conn,
 		wire:       ww.wire,
 		ctx:        sctx,
+		cancel:     cancel,
 		expires:    claims.ExpiresAt,
 		bucket:     newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, g.now()),
 	}
 	if !g.track(s) {
+		cancel()
 		g.cfg.Hub.Unregister(sock)
 		_ = conn.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
-	defer g.untrack(s)
-	s.serve(afterSeq, resume)
+	s.serve(afterSeq, resume) // returns once the reader and writer run; the session untracks itself
 }
 
 // authenticate verifies the token. Any refusal of the token itself is a

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -15,15 +15,24 @@ import (
 	"chat/domain/message"
 )
 
-// session is one upgraded socket. Three goroutines touch it: the handler
-// (setup, replay, keepalive, expiry, teardown), the reader and the writer.
+// session is one upgraded socket. The handler sets it up (replay,
+// presence), starts the reader and the writer and returns: an idle socket
+// keeps those two goroutines, not the request's as well (its stack, grown
+// deep by net/http and the middleware, was the largest part of an idle
+// socket). Keepalive pings and the token's expiry run on timers. The
+// writer sends the close frame; the reader and the writer each call end
+// when they stop, and the second tears the session down.
 type session struct {
 	*socket
 	g       *Gateway
 	conn    *websocket.Conn
 	wire    *wire           // conn's connection: corks the writer's batches
-	ctx     context.Context // the request's values; cancelled when the handler returns
+	ctx     context.Context // the request's values; cancelled by teardown
+	cancel  context.CancelFunc
 	expires time.Time
+
+	ping   atomic.Pointer[time.Timer] // keepalive; re-armed by its own callback
+	expiry *time.Timer                // 4401; nil when not armed
 
 	registered bool  // handler only
 	connected  bool  // handler only
@@ -32,7 +41,7 @@ type session struct {
 	bucket     tokenBucket // reader only
 	lastTyping time.Time   // reader only
 
-	wg sync.WaitGroup // reader and writer
+	ends atomic.Int32 // reader and writer done
 }
 
 var (
@@ -41,16 +50,56 @@ var (
 	errBinary      = domain.Errorf(domain.Invalid, "unsupported_frame", "binary frames are not supported")
 )
 
-// serve runs the socket to its end: hub registration, replay, presence,
-// then keepalive until something closes it, then teardown.
+// serve sets the socket up, hands it to the reader and the writer and
+// returns.
 func (s *session) serve(afterSeq int64, resume bool) {
 	if err := s.open(afterSeq, resume); err != nil {
 		s.fail(err)
 	}
-	s.await()
-	_ = s.conn.Close(s.code, s.reason)
-	s.wg.Wait()
+	if !s.isClosing() {
+		s.arm()
+	}
+	go s.readLoop()
+	go s.writeLoop()
+}
+
+// arm starts the keepalive ping and the expiry timer.
+func (s *session) arm() {
+	s.ping.Store(time.AfterFunc(s.g.cfg.PingInterval, s.keepalive))
+	if !s.expires.IsZero() {
+		s.expiry = time.AfterFunc(s.expires.Sub(s.g.now()), func() {
+			s.close(closeTokenExpired, closeReason(closeTokenExpired))
+		})
+	}
+}
+
+// keepalive pings (on the timer's goroutine) and re-arms; a socket that
+// does not answer within WriteTimeout is closed.
+func (s *session) keepalive() {
+	if s.isClosing() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, s.g.cfg.WriteTimeout)
+	err := s.conn.Ping(ctx)
+	cancel()
+	if err != nil {
+		s.close(websocket.StatusGoingAway, "keepalive timeout")
+		return
+	}
+	if t := s.ping.Load(); t != nil && !s.isClosing() {
+		t.Reset(s.g.cfg.PingInterval)
+	}
+}
+
+// end is called by the reader when it stops and by the writer once the
+// close frame is sent; the second call tears the session down.
+func (s *session) end() {
+	if s.ends.Add(1) < 2 {
+		return
+	}
 	s.teardown()
+	s.cancel()
+	s.g.untrack(s)
 	s.g.log.DebugContext(s.ctx, "ws: socket closed", "room_id", int64(s.roomID), "user_id", int64(s.userID),
 		"conn_id", s.id, "code", int(s.code))
 }
@@ -72,9 +121,6 @@ func (s *session) open(afterSeq int64, resume bool) error {
 	}
 	s.connected = true
 	s.g.setLive(s, true)
-	s.wg.Add(2)
-	go s.readLoop()
-	go s.writeLoop()
 	return nil
 }
 
@@ -117,34 +163,6 @@ func (s *session) fail(err error) {
 	s.close(code, closeReason(code))
 }
 
-// await keeps the socket alive until it is asked to close: pings every
-// PingInterval and closes with 4401 when the token expires.
-func (s *session) await() {
-	ping := time.NewTicker(s.g.cfg.PingInterval)
-	defer ping.Stop()
-	var expired <-chan time.Time
-	if !s.expires.IsZero() {
-		t := time.NewTimer(s.expires.Sub(s.g.now()))
-		defer t.Stop()
-		expired = t.C
-	}
-	for {
-		select {
-		case <-s.closing:
-			return
-		case <-expired:
-			s.close(closeTokenExpired, closeReason(closeTokenExpired))
-		case <-ping.C:
-			ctx, cancel := context.WithTimeout(s.ctx, s.g.cfg.WriteTimeout)
-			err := s.conn.Ping(ctx)
-			cancel()
-			if err != nil {
-				s.close(websocket.StatusGoingAway, "keepalive timeout")
-			}
-		}
-	}
-}
-
 // teardown undoes open, with fresh contexts: the request is long gone.
 func (s *session) teardown() {
 	if s.registered {
@@ -182,9 +200,11 @@ const maxBatch = 64
 
 // writeLoop drains the send queue, skipping message events already sent by
 // the replay. Frames already queued when it wakes go out together: one
-// write system call per batch, not per frame.
+// write system call per batch, not per frame. Once the socket is closing
+// it stops the timers, sends the close frame and ends.
 func (s *session) writeLoop() {
-	defer s.wg.Done()
+	defer s.end()
+	defer s.closeConn()
 	for {
 		select { // closing first: a full queue must not delay the close
 		case <-s.closing:
@@ -220,9 +240,21 @@ func (s *session) putFrame(f outFrame) bool {
 	return s.put(f.b)
 }
 
+// closeConn stops the timers and closes the connection with the socket's
+// close code (the close handshake, bounded by the library).
+func (s *session) closeConn() {
+	for _, t := range []*time.Timer{s.ping.Load(), s.expiry} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	s.close(websocket.StatusGoingAway, "write failed") // no-op when already closing
+	_ = s.conn.Close(s.code, s.reason)
+}
+
 // readLoop reads client frames until the socket closes.
 func (s *session) readLoop() {
-	defer s.wg.Done()
+	defer s.end()
 	for {
 		typ, data, err := s.conn.Read(s.ctx)
 		if err != nil {

@@ -101,3 +101,38 @@ func TestBatchedFramesArriveInOrder(t *testing.T) {
 		}
 	}
 }
+
+// Keepalive runs on a timer, not a goroutine per socket: a client that
+// answers pings stays connected across many intervals; one that stops
+// reading (so never answers) is closed and torn down.
+func TestKeepaliveClosesSilentSockets(t *testing.T) {
+	h := newHarness(t, func(c *GatewayConfig) {
+		c.PingInterval = 20 * time.Millisecond
+		c.WriteTimeout = 200 * time.Millisecond
+	})
+	alive := h.dial(t, publicRoom, "tok-alice", "")
+	readCtx, stopReading := context.WithCancel(context.Background())
+	defer stopReading()
+	go func() { // reading answers pings
+		for {
+			if _, _, err := alive.Read(readCtx); err != nil {
+				return
+			}
+		}
+	}()
+	h.dial(t, publicRoom, "tok-bob", "") // never reads: its pings go unanswered
+	deadline := time.Now().Add(10 * time.Second)
+	for h.rooms.liveCount() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sockets live, want the silent one closed", h.rooms.liveCount())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // many more ping intervals
+	if n := h.rooms.liveCount(); n != 1 {
+		t.Fatalf("%d sockets live, want the answering one kept", n)
+	}
+	if n := h.hub.localSockets(publicRoom); n != 1 {
+		t.Fatalf("hub holds %d sockets, want 1", n)
+	}
+}

@@ -75,7 +75,14 @@ type socket struct {
 	id     string
 	roomID room.ID
 	userID user.ID
-	queue  chan outFrame
+
+	// The send queue: frames waiting for the writer, oldest first. It
+	// grows on demand up to limit and the writer takes it whole, so an idle
+	// socket keeps no queue memory (a 256-slot channel was 8 KiB each).
+	qmu   sync.Mutex
+	q     []outFrame
+	limit int
+	wake  chan struct{} // cap 1: frames were queued
 
 	room *hubRoom // set by Register
 	idx  int      // position in room.sockets, guarded by room.mu; -1 when out
@@ -94,17 +101,33 @@ type outFrame struct {
 }
 
 func newSocket(id string, r room.ID, u user.ID, queue int) *socket {
-	return &socket{id: id, roomID: r, userID: u, queue: make(chan outFrame, queue), closing: make(chan struct{}), idx: -1}
+	return &socket{id: id, roomID: r, userID: u, limit: queue, wake: make(chan struct{}, 1), closing: make(chan struct{}), idx: -1}
 }
 
 // enqueue adds f without blocking; false when the queue is full.
 func (s *socket) enqueue(f outFrame) bool {
-	select {
-	case s.queue <- f:
-		return true
-	default:
+	s.qmu.Lock()
+	if len(s.q) >= s.limit {
+		s.qmu.Unlock()
 		return false
 	}
+	s.q = append(s.q, f)
+	s.qmu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default: // the writer is already woken
+	}
+	return true
+}
+
+// take empties the queue and returns what it held; spare (emptied) becomes
+// the queue's storage, so a writer can alternate two slices.
+func (s *socket) take(spare []outFrame) []outFrame {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	q := s.q
+	s.q = spare[:0]
+	return q
 }
 
 // close asks the socket to close with code; the first request wins.

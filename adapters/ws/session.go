@@ -195,8 +195,10 @@ func (s *session) uncork(ok bool) bool {
 	return true
 }
 
-// maxBatch bounds the frames one write of the writer carries.
-const maxBatch = 64
+const (
+	maxBatch = 64 // frames one write of the writer carries at most
+	spareCap = 8  // a taken queue up to this size is kept for reuse
+)
 
 // writeLoop drains the send queue, skipping message events already sent by
 // the replay. Frames already queued when it wakes go out together: one
@@ -205,6 +207,7 @@ const maxBatch = 64
 func (s *session) writeLoop() {
 	defer s.end()
 	defer s.closeConn()
+	var spare []outFrame
 	for {
 		select { // closing first: a full queue must not delay the close
 		case <-s.closing:
@@ -214,20 +217,26 @@ func (s *session) writeLoop() {
 		select {
 		case <-s.closing:
 			return
-		case f := <-s.queue:
-			s.wire.cork()
-			ok := s.putFrame(f)
-		batch:
-			for n := 1; ok && n < maxBatch; n++ {
-				select {
-				case f := <-s.queue:
-					ok = s.putFrame(f)
-				default:
-					break batch
+		case <-s.wake:
+			taken := s.take(spare)
+			batch := taken
+			for len(batch) > 0 {
+				n := min(len(batch), maxBatch)
+				s.wire.cork()
+				ok := true
+				for _, f := range batch[:n] {
+					if ok = s.putFrame(f); !ok {
+						break
+					}
 				}
+				if !s.uncork(ok) {
+					return
+				}
+				clear(batch[:n]) // let the frames go
+				batch = batch[n:]
 			}
-			if !s.uncork(ok) {
-				return
+			if spare = nil; cap(taken) <= spareCap {
+				spare = taken[:0]
 			}
 		}
 	}
@@ -340,10 +349,8 @@ func (s *session) reject(err error) {
 		s.g.log.ErrorContext(s.ctx, "ws: client frame failed", "room_id", int64(s.roomID), "user_id", int64(s.userID),
 			"conn_id", s.id, "err", err)
 	}
-	// The reader may wait for room in its own queue: that only slows this client.
-	select {
-	case s.queue <- outFrame{b: encodeError(err)}:
-	case <-s.closing:
+	if !s.enqueue(outFrame{b: encodeError(err)}) {
+		s.close(websocket.StatusTryAgainLater, "slow consumer") // its queue is full of unread frames
 	}
 }
 

@@ -79,10 +79,14 @@ type socket struct {
 	// The send queue: frames waiting for the writer, oldest first. It
 	// grows on demand up to limit and the writer takes it whole, so an idle
 	// socket keeps no queue memory (a 256-slot channel was 8 KiB each).
-	qmu   sync.Mutex
-	q     []outFrame
-	limit int
-	wake  chan struct{} // cap 1: frames were queued
+	// The writer is a goroutine that runs only while there is something to
+	// write (frames, or the close): an idle socket keeps no writer stack.
+	qmu     sync.Mutex
+	q       []outFrame
+	spare   []outFrame // the writer's other slice, while it runs
+	limit   int
+	writer  func() // runs the writer; nil until the session is ready
+	writing bool   // a writer runs (or was started)
 
 	room *hubRoom // set by Register
 	idx  int      // position in room.sockets, guarded by room.mu; -1 when out
@@ -101,10 +105,11 @@ type outFrame struct {
 }
 
 func newSocket(id string, r room.ID, u user.ID, queue int) *socket {
-	return &socket{id: id, roomID: r, userID: u, limit: queue, wake: make(chan struct{}, 1), closing: make(chan struct{}), idx: -1}
+	return &socket{id: id, roomID: r, userID: u, limit: queue, closing: make(chan struct{}), idx: -1}
 }
 
-// enqueue adds f without blocking; false when the queue is full.
+// enqueue adds f without blocking, starting the writer if none runs;
+// false when the queue is full.
 func (s *socket) enqueue(f outFrame) bool {
 	s.qmu.Lock()
 	if len(s.q) >= s.limit {
@@ -112,21 +117,80 @@ func (s *socket) enqueue(f outFrame) bool {
 		return false
 	}
 	s.q = append(s.q, f)
+	start := s.startLocked()
 	s.qmu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default: // the writer is already woken
+	if start != nil {
+		go start()
 	}
 	return true
 }
 
-// take empties the queue and returns what it held; spare (emptied) becomes
-// the queue's storage, so a writer can alternate two slices.
-func (s *socket) take(spare []outFrame) []outFrame {
+// startLocked marks a writer as running and returns the function to run
+// it, unless one runs or the session has not installed it yet.
+func (s *socket) startLocked() func() {
+	if s.writing || s.writer == nil {
+		return nil
+	}
+	s.writing = true
+	return s.writer
+}
+
+// setWriter installs the writer and starts it if frames or the close are
+// already waiting.
+func (s *socket) setWriter(run func()) {
+	s.qmu.Lock()
+	s.writer = run
+	var start func()
+	if len(s.q) > 0 || s.isClosing() {
+		start = s.startLocked()
+	}
+	s.qmu.Unlock()
+	if start != nil {
+		go start()
+	}
+}
+
+// kick starts the writer if none runs (to send the close).
+func (s *socket) kick() {
+	s.qmu.Lock()
+	start := s.startLocked()
+	s.qmu.Unlock()
+	if start != nil {
+		go start()
+	}
+}
+
+// next is the writer's next turn: the close first (a full queue must not
+// delay it: closing, and writing stays set so no writer follows), else
+// the queued frames (the previous batch, emptied, becomes the queue's
+// storage), else nothing and the writer stops.
+func (s *socket) next(done []outFrame) (batch []outFrame, closing bool) {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.isClosing() {
+		s.q, s.spare = nil, nil
+		return nil, true
+	}
+	if len(s.q) == 0 {
+		s.writing = false
+		s.spare = nil // an idle socket keeps no queue memory
+		return nil, false
+	}
+	if cap(done) <= spareCap {
+		s.spare = done[:0]
+	} else {
+		s.spare = nil
+	}
+	batch, s.q = s.q, s.spare
+	return batch, false
+}
+
+// take empties the queue and returns what it held (tests, benchmarks).
+func (s *socket) take() []outFrame {
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
 	q := s.q
-	s.q = spare[:0]
+	s.q = nil
 	return q
 }
 
@@ -135,6 +199,7 @@ func (s *socket) close(code websocket.StatusCode, reason string) {
 	s.closeOnce.Do(func() {
 		s.code, s.reason = code, reason
 		close(s.closing)
+		s.kick()
 	})
 }
 

@@ -60,7 +60,7 @@ func (s *session) serve(afterSeq int64, resume bool) {
 		s.arm()
 	}
 	go s.readLoop()
-	go s.writeLoop()
+	s.setWriter(s.writeLoop) // starts it now if frames or the close wait
 }
 
 // arm starts the keepalive ping and the expiry timer.
@@ -200,45 +200,45 @@ const (
 	spareCap = 8  // a taken queue up to this size is kept for reuse
 )
 
-// writeLoop drains the send queue, skipping message events already sent by
-// the replay. Frames already queued when it wakes go out together: one
-// write system call per batch, not per frame. Once the socket is closing
-// it stops the timers, sends the close frame and ends.
+// writeLoop is the writer: started when frames are queued (or the socket
+// closes) and no writer runs, it drains the queue — the frames queued when
+// it looks go out together, one write system call per batch — and stops
+// when the queue is empty. Once the socket is closing it stops the
+// timers, sends the close frame and ends the session's writing for good.
 func (s *session) writeLoop() {
-	defer s.end()
-	defer s.closeConn()
-	var spare []outFrame
+	var done []outFrame
 	for {
-		select { // closing first: a full queue must not delay the close
-		case <-s.closing:
+		batch, closing := s.next(done)
+		if closing {
+			s.closeConn()
+			s.end()
 			return
-		default:
 		}
-		select {
-		case <-s.closing:
+		if batch == nil {
 			return
-		case <-s.wake:
-			taken := s.take(spare)
-			batch := taken
-			for len(batch) > 0 {
-				n := min(len(batch), maxBatch)
-				s.wire.cork()
-				ok := true
-				for _, f := range batch[:n] {
-					if ok = s.putFrame(f); !ok {
-						break
-					}
-				}
-				if !s.uncork(ok) {
-					return
-				}
-				clear(batch[:n]) // let the frames go
-				batch = batch[n:]
-			}
-			if spare = nil; cap(taken) <= spareCap {
-				spare = taken[:0]
+		}
+		s.writeBatch(batch)
+		done = batch
+	}
+}
+
+// writeBatch writes frames in corked groups of maxBatch; a failure closes
+// the socket (the writer's next turn sends the close).
+func (s *session) writeBatch(batch []outFrame) {
+	for len(batch) > 0 {
+		n := min(len(batch), maxBatch)
+		s.wire.cork()
+		ok := true
+		for _, f := range batch[:n] {
+			if ok = s.putFrame(f); !ok {
+				break
 			}
 		}
+		if !s.uncork(ok) {
+			return
+		}
+		clear(batch[:n]) // let the frames go
+		batch = batch[n:]
 	}
 }
 
@@ -257,7 +257,6 @@ func (s *session) closeConn() {
 			t.Stop()
 		}
 	}
-	s.close(websocket.StatusGoingAway, "write failed") // no-op when already closing
 	_ = s.conn.Close(s.code, s.reason)
 }
 

@@ -58,6 +58,13 @@ func (s *Messages) History(ctx context.Context, actor user.ID, roomID room.ID, p
 	if err != nil {
 		return nil, err
 	}
+	if !p.Forward && p.Before == 0 { // the newest page: what opening a room asks for
+		ms, member, err := s.d.Messages.NewestIfMember(ctx, roomID, actor, p.Limit)
+		if err != nil || member {
+			return ms, err
+		}
+		// Not a member (or no such room): Authorize gives the refusal.
+	}
 	if err := s.rooms.Authorize(ctx, actor, roomID); err != nil {
 		return nil, err
 	}

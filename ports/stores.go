@@ -61,4 +61,9 @@ type MessageStore interface {
 	// After returns up to limit messages of r with seq > afterSeq, oldest
 	// first.
 	After(ctx context.Context, r room.ID, afterSeq int64, limit int) ([]message.Message, error)
+	// NewestIfMember is Before(r, 0, limit) for a reader who must be a
+	// member of r: member is false, with no messages, when u is not one or
+	// r does not exist. It is the history hot path: where the store can,
+	// the membership check and the page take one round trip.
+	NewestIfMember(ctx context.Context, r room.ID, u user.ID, limit int) (ms []message.Message, member bool, err error)
 }

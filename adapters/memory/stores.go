@@ -284,6 +284,18 @@ func (mst *MessageStore) Before(ctx context.Context, r room.ID, before message.I
 	})
 }
 
+func (mst *MessageStore) NewestIfMember(ctx context.Context, r room.ID, u user.ID, limit int) ([]message.Message, bool, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, false, err
+	}
+	member, err := locked(ctx, mst.s, func() (bool, error) { return mst.s.members[r][u], nil })
+	if err != nil || !member {
+		return nil, false, err
+	}
+	ms, err := mst.Before(ctx, r, 0, limit)
+	return ms, err == nil, err
+}
+
 func (mst *MessageStore) After(ctx context.Context, r room.ID, afterSeq int64, limit int) ([]message.Message, error) {
 	if err := checkLimit(limit); err != nil {
 		return nil, err

@@ -28,7 +28,8 @@ const (
 	qHistoryAfter   = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`
 	qIsMember       = `SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ? LIMIT 1`
 	qLastSeq        = `SELECT last_seq FROM rooms WHERE id = ?`
-	hotStatementCnt = 5
+	qMemberLastSeq  = `SELECT r.last_seq, EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?) FROM rooms r WHERE r.id = ?`
+	hotStatementCnt = 6
 )
 
 // hotStmts prepares each statement on first use (the tables may not exist
@@ -43,7 +44,7 @@ type hotStmts struct {
 
 func newHotStmts(dialect string, pool func() (*sql.DB, error)) *hotStmts {
 	h := &hotStmts{dialect: dialect, pool: pool, stmts: make(map[string]*atomic.Pointer[sql.Stmt], hotStatementCnt)}
-	for _, q := range []string{qHistoryNewest, qHistoryBefore, qHistoryAfter, qIsMember, qLastSeq} {
+	for _, q := range []string{qHistoryNewest, qHistoryBefore, qHistoryAfter, qIsMember, qLastSeq, qMemberLastSeq} {
 		h.stmts[q] = new(atomic.Pointer[sql.Stmt])
 	}
 	return h
@@ -159,6 +160,23 @@ func (db *DB) lastSeq(ctx context.Context, r int64) (int64, error) {
 		return seq, nil
 	default:
 		return 0, err
+	}
+}
+
+// memberLastSeq is lastSeq and the membership check in one round trip
+// (member false: not a member, or no such room).
+func (db *DB) memberLastSeq(ctx context.Context, r, u int64) (seq int64, member bool, err error) {
+	stmt, err := db.hot.get(ctx, qMemberLastSeq)
+	if err != nil {
+		return 0, false, err
+	}
+	switch err := stmt.QueryRowContext(ctx, u, r).Scan(&seq, &member); err {
+	case nil:
+		return seq, member, nil
+	case sql.ErrNoRows:
+		return 0, false, nil
+	default:
+		return 0, false, err
 	}
 }
 

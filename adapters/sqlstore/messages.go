@@ -9,6 +9,7 @@ import (
 	"chat/domain"
 	"chat/domain/message"
 	"chat/domain/room"
+	"chat/domain/user"
 	"chat/ports"
 )
 
@@ -116,6 +117,25 @@ func (s *MessageStore) newest(ctx context.Context, r room.ID, limit int) ([]mess
 	if err != nil {
 		return nil, fail("read history", err)
 	}
+	return s.newestAt(ctx, r, limit, last)
+}
+
+// NewestIfMember reads the room's last_seq and the reader's membership in
+// one statement, then serves the newest page as newest does.
+func (s *MessageStore) NewestIfMember(ctx context.Context, r room.ID, u user.ID, limit int) ([]message.Message, bool, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, false, err
+	}
+	last, member, err := s.db.memberLastSeq(ctx, int64(r), int64(u))
+	if err != nil || !member {
+		return nil, false, fail("read history", err)
+	}
+	ms, err := s.newestAt(ctx, r, limit, last)
+	return ms, err == nil, err
+}
+
+// newestAt serves the newest page given the room's last_seq.
+func (s *MessageStore) newestAt(ctx context.Context, r room.ID, limit int, last int64) ([]message.Message, error) {
 	k := pageKey{int64(r), limit}
 	if ms, ok := s.db.newest.get(k, last); ok {
 		return ms, nil

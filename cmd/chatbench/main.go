@@ -27,27 +27,28 @@ func main() {
 
 // config is the parsed command line; it is also written into the JSON report.
 type config struct {
-	URLs           []string      `json:"urls"`
-	Scenario       string        `json:"scenario"`
-	Rooms          int           `json:"rooms,omitempty"`
-	Members        int           `json:"members,omitempty"`
-	Users          int           `json:"users,omitempty"`
-	Duration       time.Duration `json:"duration_ns"`
-	Warmup         time.Duration `json:"warmup_ns"`
-	Step           time.Duration `json:"step_ns"`
-	StartRate      float64       `json:"start_rate,omitempty"`
-	RateFactor     float64       `json:"rate_factor"`
-	MaxSteps       int           `json:"max_steps"`
-	FixedRates     []float64     `json:"fixed_rates"`
-	Messages       int           `json:"messages,omitempty"`
-	Concurrency    int           `json:"concurrency"`
-	JSON           string        `json:"-"`
-	SourceIPs      []string      `json:"source_ips,omitempty"`
-	PprofURL       string        `json:"pprof_url,omitempty"`
-	CPUProfileStep int           `json:"cpuprofile_step"`
-	ServerPID      int           `json:"server_pid,omitempty"`
-	Quiet          bool          `json:"-"`
-	SelfProfile    string        `json:"-"`
+	URLs             []string      `json:"urls"`
+	Scenario         string        `json:"scenario"`
+	Rooms            int           `json:"rooms,omitempty"`
+	Members          int           `json:"members,omitempty"`
+	Users            int           `json:"users,omitempty"`
+	Duration         time.Duration `json:"duration_ns"`
+	Warmup           time.Duration `json:"warmup_ns"`
+	Step             time.Duration `json:"step_ns"`
+	StartRate        float64       `json:"start_rate,omitempty"`
+	RateFactor       float64       `json:"rate_factor"`
+	PersistStartRate float64       `json:"persist_start_rate,omitempty"`
+	MaxSteps         int           `json:"max_steps"`
+	FixedRates       []float64     `json:"fixed_rates"`
+	Messages         int           `json:"messages,omitempty"`
+	Concurrency      int           `json:"concurrency"`
+	JSON             string        `json:"-"`
+	SourceIPs        []string      `json:"source_ips,omitempty"`
+	PprofURL         string        `json:"pprof_url,omitempty"`
+	CPUProfileStep   int           `json:"cpuprofile_step"`
+	ServerPID        int           `json:"server_pid,omitempty"`
+	Quiet            bool          `json:"-"`
+	SelfProfile      string        `json:"-"`
 
 	set map[string]bool // flags given on the command line
 }
@@ -86,6 +87,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.Step, "step", 20*time.Second, "length of each load step")
 	fs.Float64Var(&c.StartRate, "start-rate", 0, "first step's offered rate: deliveries/s (fanout, baseline) or messages/s (persist); 0: the scenario's default")
 	fs.Float64Var(&c.RateFactor, "rate-factor", 1.5, "rate multiplier between steps")
+	fs.Float64Var(&c.PersistStartRate, "persist-start-rate", 0, "standard only: the persist ladder's first rate, messages/s (0: 1000; -start-rate is the fan-out ladders' there)")
 	fs.IntVar(&c.MaxSteps, "max-steps", 20, "most steps of the ladder")
 	fixed := fs.String("fixed-rates", "10000,30000", "fixed loads to report p99 at, deliveries/s (empty: none)")
 	fs.IntVar(&c.Messages, "messages", 50, "messages sent by the smoke run")
@@ -123,7 +125,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("-rate-factor must be above 1")
 	case c.Step <= 0 || c.Warmup < 0 || c.Duration <= 0:
 		return c, errors.New("-step and -duration must be positive, -warmup not negative")
-	case c.Rooms < 0 || c.Members < 0 || c.Users <= 0 || c.Concurrency <= 0 || c.Messages <= 0 || c.MaxSteps <= 0:
+	case c.Rooms < 0 || c.Members < 0 || c.PersistStartRate < 0 || c.Users <= 0 || c.Concurrency <= 0 || c.Messages <= 0 || c.MaxSteps <= 0:
 		return c, errors.New("-rooms, -members must not be negative; -users, -concurrency, -messages, -max-steps must be positive")
 	case c.CPUProfileStep >= 0 && c.PprofURL == "":
 		return c, errors.New("-cpuprofile-step needs -pprof-url")

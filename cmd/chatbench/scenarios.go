@@ -249,7 +249,7 @@ func (b *bench) persist(ctx context.Context) (scenarioResult, error) {
 	}
 	spec := b.ladder("persist", 1, true, 1_000, nil, true)
 	if b.cfg.Scenario == "standard" {
-		spec.startRate = 1_000 // -start-rate is in deliveries/s there, for the fan-out ladders
+		spec.startRate = or(b.cfg.PersistStartRate, 1_000) // -start-rate is in deliveries/s there, for the fan-out ladders
 	}
 	phases, notes, err := b.load(ctx, w.fleet, rooms*members, spec)
 	r.Phases = phases

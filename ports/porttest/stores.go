@@ -50,6 +50,7 @@ func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 		{"AppendConcurrentRetries", testAppendConcurrentRetries},
 		{"BeforePagesNewestFirst", testBeforePaging},
 		{"AfterPagesOldestFirst", testAfterPaging},
+		{"NewestIfMember", testNewestIfMember},
 		{"PageLimitMustBePositive", testPageLimit},
 		{"TimesAreUTC", testTimesUTC},
 	} {
@@ -673,6 +674,39 @@ func testBeforePaging(t *testing.T, s StoreSet) {
 	if err != nil || len(empty) != 0 {
 		t.Errorf("Before(missing room) = %v, %v; want no messages", empty, err)
 	}
+}
+
+func testNewestIfMember(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	r := mustRoom(t, s, alice.ID, "newest", false)
+	all := appendN(t, s, r.ID, alice, 5)
+	for range 2 { // the second read may come from a cache
+		page, member, err := s.Messages.NewestIfMember(ctx, r.ID, alice.ID, 3)
+		if err != nil || !member {
+			t.Fatalf("NewestIfMember(owner) = member %v, %v", member, err)
+		}
+		if d := cmp.Diff([]message.Message{all[4], all[3], all[2]}, page); d != "" {
+			t.Errorf("NewestIfMember(owner, 3) (-want +got):\n%s", d)
+		}
+	}
+	if page, member, err := s.Messages.NewestIfMember(ctx, r.ID, bob.ID, 3); err != nil || member || len(page) != 0 {
+		t.Errorf("NewestIfMember(outsider) = %v, member %v, %v; want nothing", page, member, err)
+	}
+	if _, err := s.Members.Add(ctx, r.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	more := appendN(t, s, r.ID, bob, 1)
+	page, member, err := s.Messages.NewestIfMember(ctx, r.ID, bob.ID, 2)
+	if err != nil || !member || len(page) != 2 || page[0].ID != more[0].ID || page[1].ID != all[4].ID {
+		t.Errorf("NewestIfMember(joined) = %v, member %v, %v", page, member, err)
+	}
+	if page, member, err := s.Messages.NewestIfMember(ctx, 424242, alice.ID, 3); err != nil || member || len(page) != 0 {
+		t.Errorf("NewestIfMember(missing room) = %v, member %v, %v; want nothing", page, member, err)
+	}
+	_, _, err = s.Messages.NewestIfMember(ctx, r.ID, alice.ID, 0)
+	wantKind(t, "NewestIfMember(limit 0)", err, domain.Invalid)
 }
 
 func testAfterPaging(t *testing.T, s StoreSet) {

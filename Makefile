@@ -54,15 +54,17 @@ test-web: web-deps
 	cd web && npm test --silent
 
 # Benchmarks drive a running chatd (make run, or see docs/BENCHMARKS.md for scale-out).
+# Ladders of x1.15 so that "fan-out as % of the baseline" resolves ~15 % steps.
 BENCH_URL ?= http://localhost:8000
+BENCH_FLAGS ?= -start-rate 30000 -rate-factor 1.15 -persist-start-rate 3000 -max-steps 12
 bench:
-	$(GO) run ./cmd/chatbench -scenario standard -url $(BENCH_URL) -json bench.json
+	$(GO) run ./cmd/chatbench -scenario standard -url $(BENCH_URL) $(BENCH_FLAGS) -json bench.json
 
 bench-smoke:
 	$(GO) run ./cmd/chatbench -scenario smoke -url $(BENCH_URL)
 
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./application/ ./adapters/ws/ ./adapters/sqlstore/ ./adapters/images/
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./application/ ./adapters/ws/ ./adapters/httpapi/ ./adapters/sqlstore/ ./adapters/images/
 
 clean:
 	rm -rf bin web/dist

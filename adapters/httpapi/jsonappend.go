@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -18,16 +19,24 @@ import (
 // writeMessages answers with the JSON array of ms and an exact
 // Content-Length (no chunked encoding).
 func writeMessages(c echo.Context, code int, ms []message.Message) error {
-	b := make([]byte, 0, 64+len(ms)*256)
-	b = appendMessages(b, ms)
+	bp := pageBufs.Get().(*[]byte)
+	b := appendMessages((*bp)[:0], ms)
 	b = append(b, '\n') // as json.Encoder ends each value
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	h.Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
 	c.Response().WriteHeader(code)
 	_, err := c.Response().Write(b)
+	if cap(b) <= 256<<10 { // a page of long messages may grow one; don't keep giants
+		*bp = b
+		pageBufs.Put(bp)
+	}
 	return err
 }
+
+// pageBufs recycles the buffers pages are appended into (net/http has
+// copied or sent the bytes when Write returns).
+var pageBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // appendMessages appends ms as a JSON array ([] when empty).
 func appendMessages(b []byte, ms []message.Message) []byte {

@@ -89,16 +89,7 @@ func (s *Rooms) Leave(ctx context.Context, actor user.ID, id room.ID) error {
 	if _, _, err := s.visible(ctx, actor, id); err != nil {
 		return err
 	}
-	removed, err := s.d.Members.Remove(ctx, id, actor)
-	if err != nil {
-		return err
-	}
-	s.live.forget(id, actor)
-	if !removed {
-		return domain.Errorf(domain.NotFound, "not_a_member", "you are not a member of this room")
-	}
-	publish(ctx, s.d, ports.Event{RoomID: id, Kind: ports.EventMemberRemoved, UserID: actor})
-	return nil
+	return s.remove(ctx, id, actor, "you are not a member of this room")
 }
 
 // AddMember lets the room's owner add a user.
@@ -144,13 +135,20 @@ func (s *Rooms) RemoveMember(ctx context.Context, actor user.ID, id room.ID, u u
 	if u == actor {
 		return domain.Errorf(domain.Invalid, "remove_self", "use leave to leave a room you own")
 	}
+	return s.remove(ctx, id, u, "that user is not a member of this room")
+}
+
+// remove takes u out of room id, forgets its live sockets here and tells
+// every instance (whose sockets of u in the room then close with 4403);
+// notMember is the refusal's message when u was not a member.
+func (s *Rooms) remove(ctx context.Context, id room.ID, u user.ID, notMember string) error {
 	removed, err := s.d.Members.Remove(ctx, id, u)
 	if err != nil {
 		return err
 	}
 	s.live.forget(id, u)
 	if !removed {
-		return domain.Errorf(domain.NotFound, "not_a_member", "that user is not a member of this room")
+		return domain.Errorf(domain.NotFound, "not_a_member", "%s", notMember)
 	}
 	publish(ctx, s.d, ports.Event{RoomID: id, Kind: ports.EventMemberRemoved, UserID: u})
 	return nil

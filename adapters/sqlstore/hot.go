@@ -22,15 +22,16 @@ import (
 // hotQueries are the hot statements, written with ? placeholders;
 // rebind turns them into $n for PostgreSQL.
 const (
-	messageCols     = `id, room_id, seq, user_id, username, content, client_id, created_at`
-	qHistoryNewest  = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? ORDER BY id DESC LIMIT ?`
-	qHistoryBefore  = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
-	qHistoryAfter   = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`
-	qIsMember       = `SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ? LIMIT 1`
-	qLastSeq        = `SELECT last_seq FROM rooms WHERE id = ?`
-	qMemberLastSeq  = `SELECT r.last_seq, EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?) FROM rooms r WHERE r.id = ?`
-	hotStatementCnt = 6
+	messageCols    = `id, room_id, seq, user_id, username, content, client_id, created_at`
+	qHistoryNewest = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? ORDER BY id DESC LIMIT ?`
+	qHistoryBefore = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
+	qHistoryAfter  = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`
+	qIsMember      = `SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ? LIMIT 1`
+	qLastSeq       = `SELECT last_seq FROM rooms WHERE id = ?`
+	qMemberLastSeq = `SELECT r.last_seq, EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?) FROM rooms r WHERE r.id = ?`
 )
+
+var hotQueries = []string{qHistoryNewest, qHistoryBefore, qHistoryAfter, qIsMember, qLastSeq, qMemberLastSeq}
 
 // hotStmts prepares each statement on first use (the tables may not exist
 // when the DB is opened, before Migrate) and keeps it; database/sql
@@ -43,8 +44,8 @@ type hotStmts struct {
 }
 
 func newHotStmts(dialect string, pool func() (*sql.DB, error)) *hotStmts {
-	h := &hotStmts{dialect: dialect, pool: pool, stmts: make(map[string]*atomic.Pointer[sql.Stmt], hotStatementCnt)}
-	for _, q := range []string{qHistoryNewest, qHistoryBefore, qHistoryAfter, qIsMember, qLastSeq, qMemberLastSeq} {
+	h := &hotStmts{dialect: dialect, pool: pool, stmts: make(map[string]*atomic.Pointer[sql.Stmt], len(hotQueries))}
+	for _, q := range hotQueries {
 		h.stmts[q] = new(atomic.Pointer[sql.Stmt])
 	}
 	return h

@@ -140,13 +140,10 @@ func (s *socket) startLocked() func() {
 func (s *socket) setWriter(run func()) {
 	s.qmu.Lock()
 	s.writer = run
-	var start func()
-	if len(s.q) > 0 || s.isClosing() {
-		start = s.startLocked()
-	}
+	waiting := len(s.q) > 0
 	s.qmu.Unlock()
-	if start != nil {
-		go start()
+	if waiting || s.isClosing() {
+		s.kick()
 	}
 }
 
@@ -183,15 +180,6 @@ func (s *socket) next(done []outFrame) (batch []outFrame, closing bool) {
 	}
 	batch, s.q = s.q, s.spare
 	return batch, false
-}
-
-// take empties the queue and returns what it held (tests, benchmarks).
-func (s *socket) take() []outFrame {
-	s.qmu.Lock()
-	defer s.qmu.Unlock()
-	q := s.q
-	s.q = nil
-	return q
 }
 
 // close asks the socket to close with code; the first request wins.

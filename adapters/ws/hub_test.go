@@ -67,7 +67,7 @@ func TestHubFanoutRules(t *testing.T) {
 	hub.deliver(r, ports.Event{RoomID: publicRoom, Kind: ports.EventMemberRemoved, UserID: bob})
 
 	queued := func(s *socket) (n int, seqs []int64) {
-		for _, f := range s.take() {
+		for _, f := range take(s) {
 			if &f.b[0] != &frame[0] {
 				t.Errorf("socket %s got a copy of the frame", s.id)
 			}
@@ -191,4 +191,13 @@ func BenchmarkHubFanout1k(b *testing.B) {
 	if n := hub.localSockets(publicRoom); n != sockets {
 		b.Fatalf("%d sockets dropped", sockets-n)
 	}
+}
+
+// take empties s's queue and returns what it held, closing or not.
+func take(s *socket) []outFrame {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	q := s.q
+	s.q = nil
+	return q
 }

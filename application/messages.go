@@ -21,19 +21,25 @@ var _ message.Service = (*Messages)(nil)
 
 // Send validates, stores, and only after the commit publishes a message.
 func (s *Messages) Send(ctx context.Context, actor user.ID, roomID room.ID, content, clientID string) (message.Message, error) {
+	m, _, err := s.SendOnce(ctx, actor, roomID, content, clientID)
+	return m, err
+}
+
+// SendOnce is Send, reporting whether the message was stored by this call.
+func (s *Messages) SendOnce(ctx context.Context, actor user.ID, roomID room.ID, content, clientID string) (message.Message, bool, error) {
 	c, err := message.NewContent(content)
 	if err != nil {
-		return message.Message{}, err
+		return message.Message{}, false, err
 	}
 	if err := message.ValidateClientID(clientID); err != nil {
-		return message.Message{}, err
+		return message.Message{}, false, err
 	}
 	if err := s.rooms.authorizeLive(ctx, actor, roomID); err != nil {
-		return message.Message{}, err
+		return message.Message{}, false, err
 	}
 	u, err := s.users.Profile(ctx, actor)
 	if err != nil {
-		return message.Message{}, err
+		return message.Message{}, false, err
 	}
 	m, created, err := s.d.Messages.Append(ctx, message.Message{
 		RoomID: roomID, UserID: actor, Username: u.Username.String(),
@@ -42,14 +48,14 @@ func (s *Messages) Send(ctx context.Context, actor user.ID, roomID room.ID, cont
 		CreatedAt: s.d.Clock.Now().UTC().Truncate(time.Microsecond),
 	})
 	if err != nil {
-		return message.Message{}, err
+		return message.Message{}, false, err
 	}
 	if created {
 		// A retried send (created=false) was published the first time; a
 		// client that missed it gets it by resuming with after_seq.
 		publish(ctx, s.d, messageEvent(m))
 	}
-	return m, nil
+	return m, created, nil
 }
 
 // History returns one page of a room's messages.

@@ -233,7 +233,14 @@ func (s *Rooms) Connect(ctx context.Context, actor user.ID, id room.ID, connID s
 	}
 	first, err := s.d.Presence.Connect(ctx, ports.Conn{RoomID: id, UserID: actor, ID: connID})
 	if err != nil {
-		return err
+		// Presence is a courtesy: the socket works without it (its user
+		// may show offline until a later socket connects). Refuse only for a
+		// closed request.
+		if ctx.Err() != nil {
+			return err
+		}
+		s.d.Logger.WarnContext(ctx, "presence connect", "room_id", int64(id), "user_id", int64(actor), "err", err)
+		first = false
 	}
 	s.live.add(id, actor)
 	if first {

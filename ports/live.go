@@ -18,6 +18,10 @@ const (
 	EventPresence                           // user_joined / user_left
 	EventFile                               // file_shared / file_updated
 	EventMemberRemoved                      // control: close UserID's sockets in the room (4403); Frame nil
+	// EventResync is raised by a bus itself, never published: its
+	// subscription to the room may have missed events (it reconnected), so
+	// the subscriber should catch up from the store. Frame nil.
+	EventResync
 )
 
 // Event is one thing that happened in a room, published after it is stored.

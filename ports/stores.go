@@ -66,4 +66,9 @@ type MessageStore interface {
 	// r does not exist. It is the history hot path: where the store can,
 	// the membership check and the page take one round trip.
 	NewestIfMember(ctx context.Context, r room.ID, u user.ID, limit int) (ms []message.Message, member bool, err error)
+	// LastSeqs returns the seq of the newest message of each of rooms (0
+	// for a room without messages); rooms that do not exist are absent
+	// from the map. It is how instances find messages the bus never
+	// delivered: one read for every room an instance serves.
+	LastSeqs(ctx context.Context, rooms []room.ID) (map[room.ID]int64, error)
 }

@@ -191,6 +191,11 @@ func (f *fakeMessages) Send(_ context.Context, actor user.ID, r room.ID, content
 	return message.Message{ID: 11, RoomID: r, Seq: 4, UserID: actor, Username: "alice", Content: content, ClientID: clientID, CreatedAt: created}, nil
 }
 
+func (f *fakeMessages) SendOnce(ctx context.Context, actor user.ID, r room.ID, content, clientID string) (message.Message, bool, error) {
+	m, err := f.Send(ctx, actor, r, content, clientID)
+	return m, err == nil, err
+}
+
 func (f *fakeMessages) History(_ context.Context, actor user.ID, r room.ID, p message.Page) ([]message.Message, error) {
 	f.gotActor, f.gotRoom, f.gotPage = actor, r, p
 	return f.history, f.err

@@ -308,6 +308,18 @@ func (mst *MessageStore) After(ctx context.Context, r room.ID, afterSeq int64, l
 	})
 }
 
+func (mst *MessageStore) LastSeqs(ctx context.Context, rooms []room.ID) (map[room.ID]int64, error) {
+	return locked(ctx, mst.s, func() (map[room.ID]int64, error) {
+		out := make(map[room.ID]int64, len(rooms))
+		for _, r := range rooms {
+			if _, ok := mst.s.rooms[r]; ok {
+				out[r] = int64(len(mst.s.messages[r]))
+			}
+		}
+		return out, nil
+	})
+}
+
 func checkLimit(limit int) error {
 	if limit < 1 {
 		return domain.Errorf(domain.Invalid, "invalid_limit", "limit must be positive")

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -44,6 +45,8 @@ type Bus struct {
 	rc     rueidis.Client
 	prefix string
 	local  *memory.Bus
+	guard  *guard
+	down   atomic.Bool // the pub/sub connection is lost and not yet replaced
 
 	ctx    context.Context // canceled by Close: ends reconnects
 	cancel context.CancelFunc
@@ -64,9 +67,19 @@ type pubsubConn struct {
 	lost <-chan error // receives when the connection ends
 }
 
-func newBus(rc rueidis.Client, prefix string) *Bus {
+func newBus(rc rueidis.Client, prefix string, g *guard) *Bus {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Bus{rc: rc, prefix: prefix, local: memory.NewBus(), ctx: ctx, cancel: cancel, refs: make(map[room.ID]int)}
+	return &Bus{rc: rc, prefix: prefix, local: memory.NewBus(), guard: g, ctx: ctx, cancel: cancel, refs: make(map[room.ID]int)}
+}
+
+// Ready reports whether the bus receives what it subscribed to:
+// Unavailable from the moment its pub/sub connection is lost until a new
+// one has subscribed to every room again.
+func (b *Bus) Ready() error {
+	if b.down.Load() {
+		return domain.Errorf(domain.Unavailable, "", "event bus subscriptions are down")
+	}
+	return nil
 }
 
 func (b *Bus) channel(r room.ID) string {
@@ -85,11 +98,14 @@ func (b *Bus) roomOf(channel string) (room.ID, bool) {
 // Publish sends e to every instance's subscribers of e.RoomID.
 // Unavailable when Redis cannot be reached.
 func (b *Bus) Publish(ctx context.Context, e ports.Event) error {
-	if err := ctx.Err(); err != nil {
-		return domain.Wrap(domain.Unavailable, "", "publish event", err)
+	const what = "publish event"
+	cctx, cancel, err := b.guard.begin(ctx, what)
+	if err != nil {
+		return err
 	}
+	defer cancel()
 	cmd := b.rc.B().Publish().Channel(b.channel(e.RoomID)).Message(rueidis.BinaryString(encodeEvent(e))).Build()
-	return translate("publish event", b.rc.Do(ctx, cmd).Error())
+	return b.guard.end(ctx, what, b.rc.Do(cctx, cmd).Error())
 }
 
 // Subscribe calls deliver for each event of room r until the subscription
@@ -142,6 +158,7 @@ func (b *Bus) subscribeLocked(ctx context.Context, r room.ID) error {
 	// it now rather than fail. The watcher then finds it done.
 	b.conn.dc.Close()
 	b.conn = nil
+	b.down.Store(true)
 	return b.connectLocked(ctx, r)
 }
 
@@ -169,6 +186,7 @@ func (b *Bus) connectLocked(ctx context.Context, extra ...room.ID) error {
 		channels = append(channels, b.channel(r))
 	}
 	if len(channels) == 0 {
+		b.down.Store(false)
 		return nil // connect lazily, when a room is subscribed
 	}
 	dc, _ := b.rc.Dedicate() // dc.Close releases it
@@ -181,6 +199,13 @@ func (b *Bus) connectLocked(ctx context.Context, extra ...room.ID) error {
 	b.conn = conn
 	b.wg.Add(1)
 	go b.watch(conn)
+	if b.down.Swap(false) {
+		// Events published while no connection was subscribed are gone:
+		// tell each room's subscribers to catch up from the store.
+		for r := range b.refs {
+			_ = b.local.Publish(b.ctx, ports.Event{RoomID: r, Kind: ports.EventResync})
+		}
+	}
 	return nil
 }
 
@@ -207,6 +232,7 @@ func (b *Bus) watch(conn *pubsubConn) {
 		return
 	case <-conn.lost:
 	}
+	b.down.Store(true)
 	delay := 50 * time.Millisecond
 	for {
 		if done := b.reconnect(conn); done {

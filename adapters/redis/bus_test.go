@@ -232,7 +232,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	prefix := services.Prefix(t)
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx := context.Background()
-	c, err := redis.Open(ctx, url, prefix)
+	c, err := redis.Open(ctx, url, prefix, 0)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

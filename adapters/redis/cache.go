@@ -33,6 +33,7 @@ type Cache struct {
 	rc     rueidis.Client
 	prefix string
 	ttl    time.Duration
+	guard  *guard
 }
 
 // profile is the cached form of a user: compact JSON, no password hash.
@@ -52,15 +53,18 @@ func (c *Cache) key(id user.ID) string {
 
 // Get returns the cached user; a miss is (zero, false, nil).
 func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return user.User{}, false, domain.Wrap(domain.Unavailable, "", "read cached profile", err)
+	const what = "read cached profile"
+	cctx, cancel, err := c.guard.begin(ctx, what)
+	if err != nil {
+		return user.User{}, false, err
 	}
-	b, err := c.rc.DoCache(ctx, c.rc.B().Get().Key(c.key(id)).Cache(), c.ttl).AsBytes()
+	b, err := c.rc.DoCache(cctx, c.rc.B().Get().Key(c.key(id)).Cache(), c.ttl).AsBytes()
+	cancel()
 	if rueidis.IsRedisNil(err) {
 		return user.User{}, false, nil
 	}
 	if err != nil {
-		return user.User{}, false, translate("read cached profile", err)
+		return user.User{}, false, c.guard.end(ctx, what, err)
 	}
 	var p profile
 	if json.Unmarshal(b, &p) != nil || p.ID != int64(id) {
@@ -78,9 +82,6 @@ func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
 
 // Set caches u, without its password hash, for the cache's TTL.
 func (c *Cache) Set(ctx context.Context, u user.User) error {
-	if err := ctx.Err(); err != nil {
-		return domain.Wrap(domain.Unavailable, "", "cache profile", err)
-	}
 	b, err := json.Marshal(profile{
 		ID: int64(u.ID), Username: u.Username.String(), Email: u.Email, DisplayName: u.DisplayName,
 		Bio: u.Bio, AvatarKey: u.AvatarKey, CreatedAt: u.CreatedAt.UTC(),
@@ -89,13 +90,20 @@ func (c *Cache) Set(ctx context.Context, u user.User) error {
 		return domain.Wrap(domain.Internal, "", "cache profile", err)
 	}
 	cmd := c.rc.B().Set().Key(c.key(u.ID)).Value(rueidis.BinaryString(b)).Px(c.ttl).Build()
-	return translate("cache profile", c.rc.Do(ctx, cmd).Error())
+	return c.do(ctx, "cache profile", cmd)
 }
 
 // Invalidate drops the cached user on every instance.
 func (c *Cache) Invalidate(ctx context.Context, id user.ID) error {
-	if err := ctx.Err(); err != nil {
-		return domain.Wrap(domain.Unavailable, "", "invalidate cached profile", err)
+	return c.do(ctx, "invalidate cached profile", c.rc.B().Del().Key(c.key(id)).Build())
+}
+
+// do runs one command within the guard.
+func (c *Cache) do(ctx context.Context, what string, cmd rueidis.Completed) error {
+	cctx, cancel, err := c.guard.begin(ctx, what)
+	if err != nil {
+		return err
 	}
-	return translate("invalidate cached profile", c.rc.Do(ctx, c.rc.B().Del().Key(c.key(id)).Build()).Error())
+	defer cancel()
+	return c.guard.end(ctx, what, c.rc.Do(cctx, cmd).Error())
 }

@@ -20,7 +20,7 @@ func TestCacheReadsAreServedLocally(t *testing.T) {
 	url := services.Redis(t)
 	var clients [2]*Client
 	for i := range clients {
-		c, err := Open(ctx, url, prefix)
+		c, err := Open(ctx, url, prefix, 0)
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
@@ -73,7 +73,7 @@ func TestOpenErrors(t *testing.T) {
 		{"nothing listening", "redis://127.0.0.1:1/0?dial_timeout=1s", domain.Unavailable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Open(ctx, tc.url, "x:")
+			c, err := Open(ctx, tc.url, "x:", 0)
 			if err == nil {
 				c.Close()
 				t.Fatal("Open succeeded")

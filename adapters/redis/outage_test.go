@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,7 +103,7 @@ func TestBusSurvivesRedisOutage(t *testing.T) {
 	u.Host = p.addr
 	u.RawQuery = "dial_timeout=1s"
 	ctx := context.Background()
-	c, err := redis.Open(ctx, u.String(), services.Prefix(t))
+	c, err := redis.Open(ctx, u.String(), services.Prefix(t), 0)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -140,3 +141,87 @@ func subscribeErr(s ports.Subscription, err error) error {
 }
 
 func connectErr(_ bool, err error) error { return err }
+
+// TestBusResyncsAfterOutage: while the pub/sub connection is lost the bus
+// is not ready, and once it has subscribed again it tells each room's
+// subscribers to catch up from the store (EventResync), since what was
+// published meanwhile is gone.
+func TestBusResyncsAfterOutage(t *testing.T) {
+	u, err := url.Parse(services.Redis(t))
+	if err != nil {
+		t.Fatalf("parse Redis URL: %v", err)
+	}
+	p := newProxy(t, u.Host)
+	u.Host = p.addr
+	ctx := context.Background()
+	c, err := redis.Open(ctx, u.String(), services.Prefix(t), 500*time.Millisecond)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer c.Close()
+	resyncs := make(chan ports.Event, 10)
+	sub, err := c.Bus().Subscribe(ctx, 7, func(e ports.Event) {
+		if e.Kind == ports.EventResync {
+			resyncs <- e
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if err := c.Bus().Ready(); err != nil {
+		t.Fatalf("Ready with a live subscription: %v", err)
+	}
+
+	p.stop()
+	if !poll(10*time.Second, func() bool { return c.Bus().Ready() != nil }) {
+		t.Fatal("Ready still nil 10 s after the pub/sub connection was lost")
+	}
+	select {
+	case e := <-resyncs:
+		t.Fatalf("resync %+v before the bus subscribed again", e)
+	default:
+	}
+	p.start()
+	select {
+	case e := <-resyncs:
+		if e.RoomID != 7 {
+			t.Errorf("resync for room %d, want 7", e.RoomID)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no resync within 15 s of Redis coming back")
+	}
+	if err := c.Bus().Ready(); err != nil {
+		t.Errorf("Ready after the resubscribe: %v", err)
+	}
+}
+
+// TestCallsFailFastAfterAFailure: once a call failed for want of Redis,
+// the calls that follow within the timeout fail at once (Unavailable)
+// instead of each waiting for its own failure.
+func TestCallsFailFastAfterAFailure(t *testing.T) {
+	u, err := url.Parse(services.Redis(t))
+	if err != nil {
+		t.Fatalf("parse Redis URL: %v", err)
+	}
+	p := newProxy(t, u.Host)
+	u.Host = p.addr
+	ctx := context.Background()
+	c, err := redis.Open(ctx, u.String(), services.Prefix(t), time.Hour)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer c.Close()
+	cache := c.Cache(0)
+	p.stop()
+	if _, _, err := cache.Get(ctx, 1); domain.KindOf(err) != domain.Unavailable {
+		t.Fatalf("Get with Redis away: %v, want Unavailable", err)
+	}
+	p.start()
+	// Redis is back, but the guard is open for the timeout (an hour here):
+	// the call fails without trying.
+	_, _, err = cache.Get(ctx, 1)
+	if domain.KindOf(err) != domain.Unavailable || !strings.Contains(err.Error(), "moments ago") {
+		t.Fatalf("Get right after a failure: %v, want the guard's Unavailable", err)
+	}
+}

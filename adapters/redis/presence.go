@@ -35,6 +35,7 @@ type Presence struct {
 	rc     rueidis.Client
 	prefix string
 	ttl    time.Duration
+	guard  *guard
 }
 
 // luaNow sets now to Redis's clock in unix milliseconds, and defines
@@ -110,41 +111,50 @@ func (p *Presence) script(c ports.Conn) rueidis.LuaExec {
 // Connect records c; first is true when the user had no other live socket
 // in the room.
 func (p *Presence) Connect(ctx context.Context, c ports.Conn) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, domain.Wrap(domain.Unavailable, "", "record connection", err)
+	const what = "record connection"
+	cctx, cancel, err := p.guard.begin(ctx, what)
+	if err != nil {
+		return false, err
 	}
+	defer cancel()
 	s := p.script(c)
-	n, err := connectScript.Exec(ctx, p.rc, s.Keys, s.Args).AsInt64()
-	return n == 1, translate("record connection", err)
+	n, err := connectScript.Exec(cctx, p.rc, s.Keys, s.Args).AsInt64()
+	return n == 1, p.guard.end(ctx, what, err)
 }
 
 // Disconnect forgets c, live or expired; last is true when c was known and
 // the user has no live socket left in the room.
 func (p *Presence) Disconnect(ctx context.Context, c ports.Conn) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, domain.Wrap(domain.Unavailable, "", "forget connection", err)
+	const what = "forget connection"
+	cctx, cancel, err := p.guard.begin(ctx, what)
+	if err != nil {
+		return false, err
 	}
+	defer cancel()
 	s := p.script(c)
-	n, err := disconnectScript.Exec(ctx, p.rc, s.Keys, s.Args[:2]).AsInt64()
-	return n == 1, translate("forget connection", err)
+	n, err := disconnectScript.Exec(cctx, p.rc, s.Keys, s.Args[:2]).AsInt64()
+	return n == 1, p.guard.end(ctx, what, err)
 }
 
 // Refresh extends the sockets of conns that are still live, in one round
 // trip.
 func (p *Presence) Refresh(ctx context.Context, conns []ports.Conn) error {
-	if err := ctx.Err(); err != nil {
-		return domain.Wrap(domain.Unavailable, "", "refresh connections", err)
-	}
+	const what = "refresh connections"
 	if len(conns) == 0 {
-		return nil
+		return ctx.Err()
 	}
+	cctx, cancel, err := p.guard.begin(ctx, what)
+	if err != nil {
+		return err
+	}
+	defer cancel()
 	execs := make([]rueidis.LuaExec, len(conns))
 	for i, c := range conns {
 		execs[i] = p.script(c)
 	}
-	for _, res := range refreshScript.ExecMulti(ctx, p.rc, execs...) {
+	for _, res := range refreshScript.ExecMulti(cctx, p.rc, execs...) {
 		if err := res.Error(); err != nil {
-			return translate("refresh connections", err)
+			return p.guard.end(ctx, what, err)
 		}
 	}
 	return nil
@@ -152,12 +162,15 @@ func (p *Presence) Refresh(ctx context.Context, conns []ports.Conn) error {
 
 // Online returns the users with a live socket in r.
 func (p *Presence) Online(ctx context.Context, r room.ID) (map[user.ID]bool, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, domain.Wrap(domain.Unavailable, "", "list online users", err)
-	}
-	ids, err := onlineScript.Exec(ctx, p.rc, []string{p.roomKey(r)}, nil).AsStrSlice()
+	const what = "list online users"
+	cctx, cancel, err := p.guard.begin(ctx, what)
 	if err != nil {
-		return nil, translate("list online users", err)
+		return nil, err
+	}
+	defer cancel()
+	ids, err := onlineScript.Exec(cctx, p.rc, []string{p.roomKey(r)}, nil).AsStrSlice()
+	if err != nil {
+		return nil, p.guard.end(ctx, what, err)
 	}
 	online := make(map[user.ID]bool, len(ids))
 	for _, s := range ids {

@@ -27,7 +27,7 @@ func open(t *testing.T, prefix string, query ...string) *redis.Client {
 	u.RawQuery = q.Encode()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := redis.Open(ctx, u.String(), prefix)
+	c, err := redis.Open(ctx, u.String(), prefix, 0)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

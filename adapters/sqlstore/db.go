@@ -54,7 +54,12 @@ type Option func(*options)
 type options struct {
 	logger   *slog.Logger
 	maxConns int
+	timeout  time.Duration
 }
+
+// WithTimeout bounds each wait for PostgreSQL (dial, and every read or
+// write of a connection: see openPostgres); default DefaultTimeout.
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
 // WithLogger logs slow statements (over 200 ms) and failed ones at warn
 // level, with their SQL but never their arguments (message bodies, password
@@ -76,7 +81,14 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 	var err error
 	switch dialect {
 	case Postgres:
-		if db.write, err = openPool(postgres.Open(dsn), o, o.maxConns, 16); err != nil {
+		if o.timeout <= 0 {
+			o.timeout = DefaultTimeout
+		}
+		conn, err := openPostgres(dsn, o.timeout)
+		if err != nil {
+			return nil, domain.Wrap(domain.Invalid, "invalid_dsn", "invalid PostgreSQL URL", errors.New("the URL does not parse")) // pgx's error repeats the URL, password included
+		}
+		if db.write, err = openPool(postgres.New(postgres.Config{Conn: conn}), o, o.maxConns, 16); err != nil {
 			return nil, err
 		}
 		db.read = db.write

@@ -2,8 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
@@ -47,7 +52,13 @@ func violationOf(err error) violation {
 // answer now: worth a retry, not a bug.
 func unavailable(err error) bool {
 	var conn *pgconn.ConnectError
-	if errors.As(err, &conn) {
+	var nerr net.Error
+	switch {
+	case errors.As(err, &conn), errors.As(err, &nerr), pgconn.Timeout(err),
+		errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE):
+		// The server went away or stopped answering (see stallConn).
 		return true
 	}
 	var lite sqlite3.Error

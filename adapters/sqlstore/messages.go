@@ -157,6 +157,35 @@ func (s *MessageStore) After(ctx context.Context, r room.ID, afterSeq int64, lim
 	return ms, fail("read messages after seq", err)
 }
 
+// lastSeqsChunk bounds the rooms one LastSeqs statement names.
+const lastSeqsChunk = 500
+
+// LastSeqs reads rooms.last_seq by primary key, lastSeqsChunk rooms a
+// statement.
+func (s *MessageStore) LastSeqs(ctx context.Context, rooms []room.ID) (map[room.ID]int64, error) {
+	out := make(map[room.ID]int64, len(rooms))
+	for len(rooms) > 0 {
+		n := min(len(rooms), lastSeqsChunk)
+		ids := make([]int64, n)
+		for i, r := range rooms[:n] {
+			ids[i] = int64(r)
+		}
+		rooms = rooms[n:]
+		var rows []struct {
+			ID      int64
+			LastSeq int64
+		}
+		err := s.db.read.WithContext(ctx).Table("rooms").Select("id, last_seq").Where("id IN ?", ids).Scan(&rows).Error
+		if err != nil {
+			return nil, fail("read last seqs", err)
+		}
+		for _, r := range rows {
+			out[room.ID(r.ID)] = r.LastSeq
+		}
+	}
+	return out, nil
+}
+
 func checkLimit(limit int) error {
 	if limit < 1 {
 		return domain.Errorf(domain.Invalid, "invalid_limit", "limit must be positive")

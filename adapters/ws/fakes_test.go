@@ -185,24 +185,40 @@ type fakeMessages struct {
 	nextID message.ID
 	stored map[room.ID][]message.Message
 
+	stall          func()                     // SendOnce, before anything: a store that stalls
 	beforeSnapshot func(call int)             // History, before reading the store
 	afterSnapshot  func(call int, short bool) // History, after reading it
 	historyCalls   int
 }
 
 func (f *fakeMessages) Send(ctx context.Context, actor user.ID, r room.ID, content, clientID string) (message.Message, error) {
+	m, _, err := f.SendOnce(ctx, actor, r, content, clientID)
+	return m, err
+}
+
+func (f *fakeMessages) SendOnce(ctx context.Context, actor user.ID, r room.ID, content, clientID string) (message.Message, bool, error) {
+	if f.stall != nil {
+		f.stall()
+	}
 	if err := f.rooms.Authorize(ctx, actor, r); err != nil {
-		return message.Message{}, err
+		return message.Message{}, false, err
 	}
 	c, err := message.NewContent(content)
 	if err != nil {
-		return message.Message{}, err
+		return message.Message{}, false, err
 	}
 	if err := message.ValidateClientID(clientID); err != nil {
-		return message.Message{}, err
+		return message.Message{}, false, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock() // publish under the lock: live order = seq order
+	if clientID != "" {
+		for _, m := range f.stored[r] {
+			if m.UserID == actor && m.ClientID == clientID {
+				return m, false, nil
+			}
+		}
+	}
 	f.nextID++
 	m := message.Message{
 		ID: f.nextID, RoomID: r, Seq: int64(len(f.stored[r]) + 1), UserID: actor, Username: username(actor),
@@ -210,7 +226,7 @@ func (f *fakeMessages) Send(ctx context.Context, actor user.ID, r room.ID, conte
 	}
 	f.stored[r] = append(f.stored[r], m)
 	_ = f.bus.Publish(ctx, ports.Event{RoomID: r, Kind: ports.EventMessage, Seq: m.Seq, UserID: actor, Frame: application.MessageFrame(m)})
-	return m, nil
+	return m, true, nil
 }
 
 func (f *fakeMessages) History(ctx context.Context, actor user.ID, r room.ID, p message.Page) ([]message.Message, error) {
@@ -353,6 +369,7 @@ type frame struct {
 	Content   string `json:"content"`
 	CreatedAt string `json:"created_at"`
 	ClientID  string `json:"client_id"`
+	Duplicate bool   `json:"duplicate"`
 	Code      string `json:"code"`
 	Detail    string `json:"detail"`
 }

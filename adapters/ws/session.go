@@ -302,12 +302,33 @@ func (s *session) handle(typ websocket.MessageType, data []byte) {
 	case err != nil:
 		s.reject(err)
 	case in.Type == "message":
-		if _, err := s.g.cfg.Messages.Send(s.ctx, s.userID, s.roomID, in.Content, in.ClientID); err != nil {
+		start := s.g.now()
+		m, created, err := s.g.cfg.Messages.SendOnce(s.ctx, s.userID, s.roomID, in.Content, in.ClientID)
+		// Frames the client sent while the server was busy here waited in
+		// the socket's buffer: they are charged as they arrived, not as a
+		// burst when the reader gets to them.
+		s.bucket.credit(s.g.now().Sub(start))
+		switch {
+		case err != nil:
 			s.reject(err)
+		case !created:
+			// A retried client_id: the first copy was published when it was
+			// stored; answer this sender with it, as REST does.
+			if !s.enqueue(outFrame{b: duplicateFrame(application.MessageFrame(m))}) {
+				s.close(websocket.StatusTryAgainLater, "slow consumer")
+			}
 		}
 	default:
 		s.reject(errUnknownType)
 	}
+}
+
+// duplicateFrame marks a message frame as the answer to a retried send
+// ("duplicate": true): the sender's acknowledgement, not a new message.
+func duplicateFrame(frame []byte) []byte {
+	out := make([]byte, 0, len(frame)+len(`,"duplicate":true`))
+	out = append(out, frame[:len(frame)-1]...) // the frame is a JSON object: it ends with '}'
+	return append(out, `,"duplicate":true}`...)
 }
 
 func decode(typ websocket.MessageType, data []byte) (inbound, error) {
@@ -354,9 +375,26 @@ func (s *session) reject(err error) {
 }
 
 // tokenBucket is a per-socket rate limit (single goroutine, no locking).
+// It charges frames by their arrival: time the server spent handling a
+// frame is credited (see credit), so a server stall never turns a
+// well-behaved client's frames into a burst.
 type tokenBucket struct {
 	rate, burst, tokens float64
 	last                time.Time
+}
+
+// maxCredit bounds what one stall may credit: the frames a client sending
+// at the full rate could have queued in this time.
+const maxCredit = time.Minute
+
+// credit gives back the tokens that frames arriving at the full rate during
+// busy (time the reader spent handling a frame) would have earned; they may
+// lift the bucket above its burst, since those frames are already waiting.
+func (b *tokenBucket) credit(busy time.Duration) {
+	if busy <= 0 {
+		return
+	}
+	b.tokens += min(busy, maxCredit).Seconds() * b.rate
 }
 
 func newTokenBucket(rate float64, burst int, now time.Time) tokenBucket {
@@ -365,7 +403,8 @@ func newTokenBucket(rate float64, burst int, now time.Time) tokenBucket {
 
 func (b *tokenBucket) allow(now time.Time) bool {
 	if d := now.Sub(b.last); d > 0 {
-		b.tokens = min(b.burst, b.tokens+d.Seconds()*b.rate)
+		// Refill up to the burst; credit above it is kept, not cut.
+		b.tokens = max(b.tokens, min(b.burst, b.tokens+d.Seconds()*b.rate))
 		b.last = now
 	}
 	if b.tokens < 1 {

@@ -31,6 +31,11 @@ type config struct {
 	AllowedOrigins []string
 	ShutdownGrace  time.Duration
 	PresenceTTL    time.Duration // a crashed instance's users go offline within this
+	// CatchupInterval: how often each instance compares the rooms it serves
+	// with the store, delivering messages the bus never carried.
+	CatchupInterval time.Duration
+	StoreTimeout    time.Duration // bound on every database call
+	RedisTimeout    time.Duration // bound on every Redis call
 }
 
 func (c config) embedded() bool { return c.DatabaseURL == "" }
@@ -129,6 +134,29 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("PRESENCE_TTL %q must be a duration from 1s to 10m", s))
 		}
 		c.PresenceTTL = d
+	}
+	durations := []struct {
+		name     string
+		dst      *time.Duration
+		def      time.Duration
+		min, max time.Duration
+	}{
+		{"CATCHUP_INTERVAL", &c.CatchupInterval, time.Second, 100 * time.Millisecond, time.Minute},
+		{"STORE_TIMEOUT", &c.StoreTimeout, 5 * time.Second, 100 * time.Millisecond, 5 * time.Minute},
+		{"REDIS_TIMEOUT", &c.RedisTimeout, time.Second, 50 * time.Millisecond, time.Minute},
+	}
+	for _, d := range durations {
+		*d.dst = d.def
+		s := getenv(d.name)
+		if s == "" {
+			continue
+		}
+		v, err := time.ParseDuration(s)
+		if err != nil || v < d.min || v > d.max {
+			errs = append(errs, fmt.Errorf("%s %q must be a duration from %s to %s", d.name, s, d.min, d.max))
+			continue
+		}
+		*d.dst = v
 	}
 	return c, errors.Join(errs...)
 }

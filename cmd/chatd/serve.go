@@ -47,7 +47,7 @@ func openStore(ctx context.Context, cfg config, migrateUp bool) (*sqlstore.DB, e
 		}
 		db, err = sqlstore.Open(ctx, "sqlite", filepath.Join(cfg.DataDir, "chat.db"))
 	} else {
-		db, err = sqlstore.Open(ctx, "postgres", cfg.DatabaseURL)
+		db, err = sqlstore.Open(ctx, "postgres", cfg.DatabaseURL, sqlstore.WithTimeout(cfg.StoreTimeout))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -68,6 +68,7 @@ type live struct {
 	presence ports.Presence
 	cache    ports.ProfileCache
 	ping     func(context.Context) error
+	busReady func() error // the bus receives what it subscribed to
 	close    func()
 }
 
@@ -75,16 +76,16 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 	if cfg.RedisURL == "" {
 		return live{
 			bus: memory.NewBus(), presence: memory.NewPresence(cfg.PresenceTTL, time.Now), cache: memory.NewCache(),
-			ping: func(context.Context) error { return nil }, close: func() {},
+			ping: func(context.Context) error { return nil }, busReady: func() error { return nil }, close: func() {},
 		}, nil
 	}
-	c, err := redis.Open(ctx, cfg.RedisURL, cfg.RedisPrefix)
+	c, err := redis.Open(ctx, cfg.RedisURL, cfg.RedisPrefix, cfg.RedisTimeout)
 	if err != nil {
 		return live{}, fmt.Errorf("connect to Redis: %w", err)
 	}
 	return live{
 		bus: c.Bus(), presence: c.Presence(cfg.PresenceTTL), cache: c.Cache(10 * time.Minute),
-		ping: c.Ping, close: c.Close,
+		ping: c.Ping, busReady: c.Bus().Ready, close: c.Close,
 	}, nil
 }
 
@@ -168,9 +169,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	if err != nil {
 		return err
 	}
+	// Everything subscribes through the relay, which repairs what the bus
+	// lost from the store; publishing goes straight to the bus.
+	relay := application.NewRelay(lv.bus, db.Messages(), log, application.RelayOptions{
+		Interval: cfg.CatchupInterval, Timeout: cfg.StoreTimeout,
+	})
 	app := application.New(application.Deps{
 		Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
-		Bus: lv.bus, Presence: lv.presence, Cache: lv.cache,
+		Bus: relay, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
 		Logger: log,
 	})
@@ -199,7 +205,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	}
 
 	instance := instanceID()
-	hub := ws.NewHub(lv.bus, log, ws.HubOptions{})
+	hub := ws.NewHub(relay, log, ws.HubOptions{})
+	g.Go(func() error { return relay.Run(gctx) })
 	gateway := ws.NewGateway(ws.GatewayConfig{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Hub: hub, Logger: log,
 		InstanceID: instance, AllowedOrigins: cfg.AllowedOrigins,
@@ -211,10 +218,15 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(),
 		Files: files, AvatarURL: files.AvatarURL,
 		Ready: func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+			defer cancel()
 			if err := db.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)
 			}
 			if err := lv.ping(ctx); err != nil {
+				return fmt.Errorf("redis: %w", err)
+			}
+			if err := lv.busReady(); err != nil {
 				return fmt.Errorf("redis: %w", err)
 			}
 			return nil
@@ -254,6 +266,10 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	})
 	return g.Wait()
 }
+
+// readyTimeout bounds GET /readyz: a dependency that stalls makes it
+// answer 503, never hang the probe.
+const readyTimeout = 2 * time.Second
 
 func dataDirOrNone(cfg config) string {
 	if cfg.embedded() {

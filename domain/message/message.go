@@ -112,6 +112,10 @@ type Service interface {
 	// Send stores a message and, after the commit, publishes it to the room.
 	// A repeated (actor, clientID) returns the first stored copy.
 	Send(ctx context.Context, actor user.ID, roomID room.ID, content, clientID string) (Message, error)
+	// SendOnce is Send, also reporting whether this call stored the message
+	// (created) or found the first copy of a retried client ID, which was
+	// published when it was stored and is not published again.
+	SendOnce(ctx context.Context, actor user.ID, roomID room.ID, content, clientID string) (m Message, created bool, err error)
 	// History returns one page of a room's messages (see Page).
 	History(ctx context.Context, actor user.ID, roomID room.ID, p Page) ([]Message, error)
 	// Typing announces that the actor is typing (not stored).

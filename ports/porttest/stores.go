@@ -51,6 +51,7 @@ func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 		{"BeforePagesNewestFirst", testBeforePaging},
 		{"AfterPagesOldestFirst", testAfterPaging},
 		{"NewestIfMember", testNewestIfMember},
+		{"LastSeqs", testLastSeqs},
 		{"PageLimitMustBePositive", testPageLimit},
 		{"TimesAreUTC", testTimesUTC},
 	} {
@@ -744,6 +745,29 @@ func testAfterPaging(t *testing.T, s StoreSet) {
 	}
 	if d := cmp.Diff([]int64{118, 119, 120}, seqs(tail)); d != "" {
 		t.Errorf("After(117) (-want +got):\n%s", d)
+	}
+}
+
+func testLastSeqs(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	busy := mustRoom(t, s, alice.ID, "busy", false)
+	quiet := mustRoom(t, s, alice.ID, "quiet", true)
+	other := mustRoom(t, s, alice.ID, "other", false)
+	appendN(t, s, busy.ID, alice, 7)
+	appendN(t, s, other.ID, alice, 2)
+
+	got, err := s.Messages.LastSeqs(ctx, []room.ID{busy.ID, quiet.ID, 987654})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[room.ID]int64{busy.ID: 7, quiet.ID: 0}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("LastSeqs (-want +got):\n%s", d)
+	}
+	none, err := s.Messages.LastSeqs(ctx, nil)
+	if err != nil || len(none) != 0 {
+		t.Errorf("LastSeqs(nil) = %v, %v; want empty, nil", none, err)
 	}
 }
 

@@ -275,3 +275,57 @@ describe('roomSocketURL', () => {
     expect(roomSocketURL({ protocol: 'http:', host: 'localhost:8000' }, 1, 't', 0)).toBe('ws://localhost:8000/ws/rooms/1?token=t&after_seq=0');
   });
 });
+
+describe('RoomSocket gap fill', () => {
+  function gapSetup(store: ReturnType<typeof msg>[]) {
+    const timers = new FakeTimers();
+    const ws = fakeFactory();
+    const events: ServerEvent[] = [];
+    const asked: number[] = [];
+    const s = new RoomSocket({
+      url: (after) => `ws://x/ws/rooms/1?after_seq=${after}`,
+      userId: ME,
+      factory: ws.factory,
+      timers,
+      random: () => 0.5,
+      now: () => timers.now,
+      onEvent: (e) => events.push(e),
+      gapWaitMs: 3000,
+      fetchAfter: async (after) => {
+        asked.push(after);
+        return store.filter((m) => m.seq > after);
+      },
+    });
+    const flush = () => new Promise((r) => setTimeout(r, 0));
+    return { s, timers, ws, events, asked, flush };
+  }
+  const seqsOf = (events: ServerEvent[]) => events.flatMap((e) => (e.type === 'message' ? [e.seq] : []));
+
+  it('fetches the missing range when a jump in seq stays open', async () => {
+    const store = [msg(1, 1), msg(2, 2), msg(3, 3)];
+    const { s, timers, ws, events, asked, flush } = gapSetup(store);
+    s.start(0);
+    ws.last().open();
+    ws.last().emit({ type: 'message', ...msg(1, 1) });
+    ws.last().emit({ type: 'message', ...msg(3, 3) }); // seq 2 never comes
+    timers.advance(2999);
+    expect(asked).toEqual([]);
+    timers.advance(1);
+    await flush();
+    expect(asked).toEqual([1]);
+    expect(seqsOf(events)).toContain(2);
+    expect(s.seq.resumeFrom).toBe(3);
+  });
+
+  it('does not fetch when the missing seq arrives in time', async () => {
+    const { s, timers, ws, asked, flush } = gapSetup([]);
+    s.start(0);
+    ws.last().open();
+    ws.last().emit({ type: 'message', ...msg(2, 2) });
+    ws.last().emit({ type: 'message', ...msg(4, 4) });
+    ws.last().emit({ type: 'message', ...msg(3, 3) });
+    timers.advance(10_000);
+    await flush();
+    expect(asked).toEqual([]);
+  });
+});

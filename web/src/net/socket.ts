@@ -3,7 +3,7 @@
 // doubled. Everything from the outside world (WebSocket, timers, randomness,
 // the clock) is injected, so the behaviour is unit-tested without a browser.
 
-import { parseEvent, type ServerEvent } from '../api/types';
+import { parseEvent, type Message, type ServerEvent } from '../api/types';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { SeqTracker } from './seq';
 import * as pq from '../state/pending';
@@ -64,6 +64,14 @@ export interface RoomSocketOptions {
   onStatus?: (s: Status, d: StatusDetail) => void;
   onPending?: (q: readonly Pending[]) => void;
   onFatal?: (reason: FatalReason) => void;
+  /**
+   * Reads stored messages after a seq (oldest first), to fill a gap the
+   * socket left: the server delivers every message in order, but a client
+   * also defends itself. Without it gaps wait for the next resume.
+   */
+  fetchAfter?: (afterSeq: number) => Promise<readonly Message[]>;
+  /** How long a gap may stay open before fetchAfter fills it (default 3 s). */
+  gapWaitMs?: number;
 }
 
 const OPEN = 1;
@@ -85,6 +93,8 @@ export class RoomSocket {
   private attempt = 0;
   private timer: unknown = null;
   private connectTimer: unknown = null;
+  private gapTimer: unknown = null;
+  private filling = false;
   private firstOnConn = false;
   private stopped = true;
   private _status: Status = 'idle';
@@ -254,15 +264,53 @@ export class RoomSocket {
         this.firstOnConn = false;
       }
       this.seq.observe(ev.seq);
-      if (ev.client_id && ev.user_id === this.o.userId) {
-        const next = pq.ack(this.queue, ev.client_id);
-        if (next !== this.queue) {
-          this.queue = next;
-          this.o.onPending?.(this.queue);
-        }
-      }
+      this.ackOwn(ev);
+      this.watchGap();
     }
     this.o.onEvent?.(ev);
+  }
+
+  private ackOwn(m: Message): void {
+    if (m.client_id && m.user_id === this.o.userId) {
+      const next = pq.ack(this.queue, m.client_id);
+      if (next !== this.queue) {
+        this.queue = next;
+        this.o.onPending?.(this.queue);
+      }
+    }
+  }
+
+  /** Arms the gap timer while a seq below the newest one seen is missing. */
+  private watchGap(): void {
+    if (!this.o.fetchAfter || this.gapTimer !== null || this.filling) return;
+    if (this.seq.maxSeen <= this.seq.resumeFrom) return;
+    this.gapTimer = this.timers.setTimeout(() => {
+      this.gapTimer = null;
+      void this.fillGap();
+    }, this.o.gapWaitMs ?? 3000);
+  }
+
+  /** Reads the missing range from the store and hands it on like live frames. */
+  private async fillGap(): Promise<void> {
+    const fetchAfter = this.o.fetchAfter;
+    if (!fetchAfter || this.stopped || this.seq.maxSeen <= this.seq.resumeFrom) return;
+    const gen = this.gen;
+    this.filling = true;
+    try {
+      const page = await fetchAfter(this.seq.resumeFrom);
+      if (gen !== this.gen || this.stopped) return;
+      for (const m of page) {
+        if (typeof m.seq !== 'number') continue;
+        this.seq.observe(m.seq);
+        this.ackOwn(m);
+        this.o.onEvent?.({ type: 'message', ...m });
+      }
+    } catch {
+      /* the next message or resume tries again */
+    } finally {
+      this.filling = false;
+    }
+    if (gen === this.gen) this.watchGap();
   }
 
   private handleClose(code: number): void {
@@ -297,8 +345,10 @@ export class RoomSocket {
   private clearTimers(): void {
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     if (this.connectTimer !== null) this.timers.clearTimeout(this.connectTimer);
+    if (this.gapTimer !== null) this.timers.clearTimeout(this.gapTimer);
     this.timer = null;
     this.connectTimer = null;
+    this.gapTimer = null;
   }
 
   private setStatus(s: Status, d: StatusDetail): void {

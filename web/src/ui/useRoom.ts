@@ -106,6 +106,8 @@ export function useRoom(roomId: number, me: User, hooks: { onRemoved: (msg: stri
       url: (after) => roomSocketURL(location, roomId, getToken() ?? '', after),
       userId: me.id,
       pending: stored,
+      fetchAfter: async (after) =>
+        asArray<Message>(await api.get(`/rooms/${roomId}/messages?after_seq=${after}&limit=100`)),
       onEvent: (ev) => {
         dispatch({ type: 'event', event: ev, now: Date.now() });
         if (ev.type === 'user_joined' && !stateRef.current.members.some((m) => m.id === ev.user_id)) {

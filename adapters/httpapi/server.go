@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -172,6 +173,10 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	if s.cfg.Ready != nil {
 		if err := s.cfg.Ready(c.Request().Context()); err != nil {
+			var de *domain.Error
+			if errors.As(err, &de) && de.Kind == domain.Unavailable && de.Msg != "" {
+				return err // says which dependency, safely
+			}
 			return domain.Wrap(domain.Unavailable, "not_ready", "a dependency is unavailable", err)
 		}
 	}

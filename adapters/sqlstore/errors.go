@@ -66,15 +66,18 @@ func unavailable(err error) bool {
 }
 
 // fail translates an error the caller had no more specific meaning for.
-// Context errors pass through (wrapped), so callers still see
-// context.Canceled; constraint violations become Conflict and NotFound.
+// context.Canceled passes through (wrapped), so callers still see it; a
+// database that cannot be reached or did not answer within a deadline is
+// Unavailable; constraint violations become Conflict and NotFound.
 func fail(op string, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s: %w", op, err)
-	case unavailable(err):
+	case unavailable(err), errors.Is(err, context.DeadlineExceeded):
+		// A deadline passed waiting for the database: too slow to answer
+		// now is unavailable, whoever's deadline it was.
 		return domain.Wrap(domain.Unavailable, "", op+": database unavailable", err)
 	}
 	switch violationOf(err) {

@@ -27,6 +27,7 @@ import (
 	"chat/adapters/ws"
 	"chat/application"
 	"chat/docs"
+	"chat/domain"
 	"chat/ports"
 	"chat/web"
 )
@@ -221,13 +222,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 			ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 			defer cancel()
 			if err := db.Ping(ctx); err != nil {
-				return fmt.Errorf("database: %w", err)
+				return domain.Wrap(domain.Unavailable, "not_ready", "the database does not answer", err)
 			}
 			if err := lv.ping(ctx); err != nil {
-				return fmt.Errorf("redis: %w", err)
+				return domain.Wrap(domain.Unavailable, "not_ready", "Redis does not answer", err)
 			}
 			if err := lv.busReady(); err != nil {
-				return fmt.Errorf("redis: %w", err)
+				return domain.Wrap(domain.Unavailable, "not_ready", "the event bus is resubscribing", err)
 			}
 			return nil
 		},

@@ -160,8 +160,12 @@ func liveMessages(t *testing.T, c cluster) {
 	if _, err := time.Parse(time.RFC3339Nano, got.CreatedAt); err != nil || !strings.HasSuffix(got.CreatedAt, "Z") {
 		t.Fatalf("created_at %q", got.CreatedAt)
 	}
-	// A retried client_id is stored once.
+	// A retried client_id is stored once, and its sender alone is answered
+	// with the stored copy, marked duplicate.
 	sa.send(map[string]any{"type": "message", "content": "hello from A", "client_id": "c1"})
+	if e := sa.next("message"); e.ID != own.ID || e.Seq != 1 || !e.Duplicate {
+		t.Fatalf("retried client_id answered %+v, want the stored message %d marked duplicate", e, own.ID)
+	}
 	sa.send(map[string]any{"type": "message", "content": "second"})
 	for _, s := range []*socket{sa, sb} {
 		if e := s.next("message"); e.Seq != 2 || e.Content != "second" {

@@ -303,6 +303,7 @@ type event struct {
 	Content   string `json:"content"`
 	CreatedAt string `json:"created_at"`
 	ClientID  string `json:"client_id"`
+	Duplicate bool   `json:"duplicate"`
 	Code      string `json:"code"`
 	Detail    string `json:"detail"`
 	// file_shared and file_updated

@@ -86,3 +86,24 @@ func reportRate(b *testing.B) {
 		b.ReportMetric(float64(b.N)/s, "msgs/s")
 	}
 }
+
+// BenchmarkLastSeqs measures the relay's periodic catch-up check: one
+// LastSeqs over every room an instance serves (1,000 here), which each
+// instance runs once per CATCHUP_INTERVAL.
+//
+//	go test -run '^$' -bench LastSeqs ./adapters/sqlstore/
+func BenchmarkLastSeqs(b *testing.B) {
+	for _, d := range testDialects {
+		b.Run(d.name, func(b *testing.B) {
+			ctx := context.Background()
+			db := openMigrated(b, d.name, d.dsn(b))
+			b.Cleanup(func() { db.Close() })
+			_, rooms := seed(b, db, 1, 1000)
+			for b.Loop() {
+				if _, err := db.Messages().LastSeqs(ctx, rooms); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

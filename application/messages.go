@@ -15,6 +15,7 @@ type Messages struct {
 	d     Deps
 	users *Users
 	rooms *Rooms
+	lim   *limiter
 }
 
 var _ message.Service = (*Messages)(nil)
@@ -29,6 +30,10 @@ func (s *Messages) Send(ctx context.Context, actor user.ID, roomID room.ID, cont
 		return message.Message{}, err
 	}
 	if err := s.rooms.authorizeLive(ctx, actor, roomID); err != nil {
+		return message.Message{}, err
+	}
+	// One bucket per user, whichever socket, instance or REST call sends.
+	if err := s.lim.take(ctx, userKey("send", actor), s.lim.cfg.Send, "messages"); err != nil {
 		return message.Message{}, err
 	}
 	u, err := s.users.Profile(ctx, actor)

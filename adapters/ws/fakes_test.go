@@ -181,9 +181,10 @@ type fakeMessages struct {
 	rooms *fakeRooms
 	bus   ports.Bus
 
-	mu     sync.Mutex
-	nextID message.ID
-	stored map[room.ID][]message.Message
+	mu        sync.Mutex
+	nextID    message.ID
+	stored    map[room.ID][]message.Message
+	sendLimit int64 // > 0: sends beyond this many stored messages are rate-limited, as the application does
 
 	beforeSnapshot func(call int)             // History, before reading the store
 	afterSnapshot  func(call int, short bool) // History, after reading it
@@ -203,6 +204,9 @@ func (f *fakeMessages) Send(ctx context.Context, actor user.ID, r room.ID, conte
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock() // publish under the lock: live order = seq order
+	if f.sendLimit > 0 && int64(f.nextID) >= f.sendLimit {
+		return message.Message{}, domain.Limited(2500*time.Millisecond, "too many messages; try again in 3 s")
+	}
 	f.nextID++
 	m := message.Message{
 		ID: f.nextID, RoomID: r, Seq: int64(len(f.stored[r]) + 1), UserID: actor, Username: username(actor),
@@ -344,17 +348,18 @@ func (h *harness) dial(t testing.TB, r room.ID, token, query string) *websocket.
 
 // frame is any server frame, decoded loosely.
 type frame struct {
-	Type      string `json:"type"`
-	ID        int64  `json:"id"`
-	RoomID    int64  `json:"room_id"`
-	Seq       int64  `json:"seq"`
-	UserID    int64  `json:"user_id"`
-	Username  string `json:"username"`
-	Content   string `json:"content"`
-	CreatedAt string `json:"created_at"`
-	ClientID  string `json:"client_id"`
-	Code      string `json:"code"`
-	Detail    string `json:"detail"`
+	Type       string `json:"type"`
+	ID         int64  `json:"id"`
+	RoomID     int64  `json:"room_id"`
+	Seq        int64  `json:"seq"`
+	UserID     int64  `json:"user_id"`
+	Username   string `json:"username"`
+	Content    string `json:"content"`
+	CreatedAt  string `json:"created_at"`
+	ClientID   string `json:"client_id"`
+	Code       string `json:"code"`
+	Detail     string `json:"detail"`
+	RetryAfter int    `json:"retry_after"`
 }
 
 func readFrame(t testing.TB, c *websocket.Conn) frame {

@@ -49,8 +49,12 @@ var uploadRoutes = map[string]bool{
 // client that declares a body and stalls does not hold a connection and a
 // goroutine for ever (the server's ReadHeaderTimeout covers the headers).
 // It is a per-request read deadline rather than http.Server.ReadTimeout,
-// which would also cut hijacked WebSocket connections: requests without a
-// body get none. A body that misses it is answered 408.
+// which is one value for every request: JSON bodies get a short one,
+// uploads of 25 MiB on slow links a long one, and requests without a body
+// (WebSocket upgrades among them) none. The deadline also covers the
+// handler's work after the body (net/http cancels the request's context
+// when it passes), like ReadTimeout would. A body that misses it is
+// answered 408.
 func (s *Server) bodyDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()

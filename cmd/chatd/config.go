@@ -31,6 +31,7 @@ type config struct {
 	AllowedOrigins []string
 	ShutdownGrace  time.Duration
 	PresenceTTL    time.Duration // a crashed instance's users go offline within this
+	limitsConfig                 // rate limits, backoff, hashing bound, timeouts, connection cap (limits.go)
 }
 
 func (c config) embedded() bool { return c.DatabaseURL == "" }
@@ -57,6 +58,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		TokenTTL:       24 * time.Hour,
 		ShutdownGrace:  10 * time.Second,
 		PresenceTTL:    30 * time.Second,
+		limitsConfig:   defaultLimitsConfig(),
 	}
 	c.UploadPath = or(getenv("UPLOAD_PATH"), filepath.Join(c.DataDir, "uploads"))
 	var errs []error
@@ -130,6 +132,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.PresenceTTL = d
 	}
+	errs = append(errs, loadLimits(getenv, &c.limitsConfig)...)
 	return c, errors.Join(errs...)
 }
 

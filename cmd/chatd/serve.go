@@ -67,6 +67,7 @@ type live struct {
 	bus      ports.Bus
 	presence ports.Presence
 	cache    ports.ProfileCache
+	limiter  ports.Limiter
 	ping     func(context.Context) error
 	close    func()
 }
@@ -75,7 +76,8 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 	if cfg.RedisURL == "" {
 		return live{
 			bus: memory.NewBus(), presence: memory.NewPresence(cfg.PresenceTTL, time.Now), cache: memory.NewCache(),
-			ping: func(context.Context) error { return nil }, close: func() {},
+			limiter: memory.NewLimiter(nil),
+			ping:    func(context.Context) error { return nil }, close: func() {},
 		}, nil
 	}
 	c, err := redis.Open(ctx, cfg.RedisURL, cfg.RedisPrefix)
@@ -84,7 +86,8 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 	}
 	return live{
 		bus: c.Bus(), presence: c.Presence(cfg.PresenceTTL), cache: c.Cache(10 * time.Minute),
-		ping: c.Ping, close: c.Close,
+		limiter: c.Limiter(0),
+		ping:    c.Ping, close: c.Close,
 	}, nil
 }
 
@@ -134,6 +137,7 @@ func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *applicatio
 		Rooms: app.Rooms, Users: db.Users(), Cache: lv.cache, Attachments: db.Attachments(inserts),
 		Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: lv.bus, Signer: blob.NewSigner(cfg.JWTSecret),
 		Logger: log, MaxUpload: cfg.MaxUploadBytes,
+		Limiter: lv.limiter, Limits: cfg.Limits,
 	})
 	if cfg.Workers == 0 {
 		return files, nil, closeQueues, nil
@@ -172,7 +176,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
 		Bus: lv.bus, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
-		Logger: log,
+		Logger:  log,
+		Limiter: lv.limiter, Limits: cfg.Limits,
 	})
 
 	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, lv, log)
@@ -210,6 +215,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages,
 		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(),
 		Files: files, AvatarURL: files.AvatarURL,
+		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)
@@ -225,10 +231,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	ln = httpapi.LimitConns(ln, cfg.MaxConnsPerAddr, cfg.TrustedProxies, log)
+	// No ReadTimeout: bodies get per-route deadlines instead
+	// (httpapi.Config.BodyTimeout, UploadTimeout), short for JSON and long
+	// for uploads on slow links. No WriteTimeout: downloads and sockets
+	// bound their own writes. Hijacked WebSockets lose the server's
+	// deadlines (net/http clears them), which TestServeTimeouts checks.
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return gctx },
 	}

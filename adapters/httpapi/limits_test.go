@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
+	"chat/docs"
 	"chat/domain"
 )
 
@@ -262,6 +265,53 @@ func TestConnectionCapPerAddress(t *testing.T) {
 	for i := range 3 {
 		if resp, err := get(dial()); err != nil || resp.StatusCode != 200 {
 			t.Fatalf("connection %d through a trusted proxy: %v %v", i+1, resp, err)
+		}
+	}
+}
+
+// TestOpenAPIListsLimits: every route a limit can refuse documents 429
+// with its Retry-After header, and the password routes their 503.
+func TestOpenAPIListsLimits(t *testing.T) {
+	var doc struct {
+		Paths      map[string]map[string]yaml.Node `yaml:"paths"`
+		Components struct {
+			Responses map[string]struct {
+				Headers map[string]any `yaml:"headers"`
+			} `yaml:"responses"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(docs.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct{ path, method, status, ref string }{
+		{"/auth/register", "post", "429", "TooMany"},
+		{"/auth/register", "post", "503", "Busy"},
+		{"/auth/login", "post", "429", "TooMany"},
+		{"/auth/login", "post", "503", "Busy"},
+		{"/rooms/{id}/join", "post", "429", "TooMany"},
+		{"/rooms/{id}/messages", "post", "429", "TooMany"},
+		{"/rooms/{id}/files", "post", "429", "TooMany"},
+		{"/users/me/avatar", "post", "429", "TooMany"},
+		{"/auth/login", "post", "408", "RequestTimeout"},
+		{"/rooms/{id}/files", "post", "408", "RequestTimeout"},
+	} {
+		var op struct {
+			Responses map[string]struct {
+				Ref string `yaml:"$ref"`
+			} `yaml:"responses"`
+		}
+		node := doc.Paths[r.path][r.method]
+		if err := node.Decode(&op); err != nil {
+			t.Fatalf("%s %s: %v", r.method, r.path, err)
+		}
+		got := op.Responses[r.status].Ref
+		if want := "#/components/responses/" + r.ref; got != want {
+			t.Errorf("%s %s %s: $ref %q, want %q", r.method, r.path, r.status, got, want)
+		}
+	}
+	for _, name := range []string{"TooMany", "Busy"} {
+		if _, ok := doc.Components.Responses[name].Headers["Retry-After"]; !ok {
+			t.Errorf("response %s does not document Retry-After", name)
 		}
 	}
 }

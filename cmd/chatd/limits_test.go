@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,23 @@ func TestServeTimeouts(t *testing.T) {
 	}
 	if errors.Is(wctx.Err(), context.DeadlineExceeded) {
 		t.Fatal("timed out")
+	}
+}
+
+// TestEveryVariableIsDocumented: each environment variable loadConfig
+// reads has a row in README.md's configuration table.
+func TestEveryVariableIsDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := map[string]bool{}
+	if _, err := loadConfig(func(k string) string { read[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
+	for name := range read {
+		if !strings.Contains(string(readme), "| `"+name+"` |") {
+			t.Errorf("%s is read from the environment but has no row in README.md's configuration table", name)
+		}
 	}
 }

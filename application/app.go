@@ -24,6 +24,10 @@ type Deps struct {
 	Passwords ports.PasswordHasher
 	Clock     ports.Clock  // nil: the system clock
 	Logger    *slog.Logger // nil: discard
+	// Limiter counts the rate limits and login backoffs of Limits; nil
+	// limits nothing. Hashing is bounded by Limits either way.
+	Limiter ports.Limiter
+	Limits  Limits
 }
 
 // App bundles the use cases a driving adapter may call.
@@ -41,9 +45,10 @@ func New(d Deps) *App {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	users := newUsers(d)
-	rooms := &Rooms{d: d, users: users, live: newLiveMembers()}
-	msgs := &Messages{d: d, users: users, rooms: rooms}
+	lim := newLimiter(d.Limiter, d.Limits, d.Logger)
+	users := newUsers(d, lim)
+	rooms := &Rooms{d: d, users: users, live: newLiveMembers(), lim: lim}
+	msgs := &Messages{d: d, users: users, rooms: rooms, lim: lim}
 	return &App{Users: users, Rooms: rooms, Messages: msgs}
 }
 

@@ -67,13 +67,18 @@ type FilesDeps struct {
 	Logger      *slog.Logger  // nil: discard
 	MaxUpload   int64         // 0: DefaultMaxUpload
 	LinkTTL     time.Duration // 0: DefaultLinkTTL
+	// Limiter counts uploads (files and avatars) per user under
+	// Limits.Upload; nil limits nothing.
+	Limiter ports.Limiter
+	Limits  Limits
 }
 
 // Files implements file sharing and avatars: uploads, listing, downloads
 // (by membership or by signed link) and the background processing of
 // thumbnails and avatars.
 type Files struct {
-	d FilesDeps
+	d   FilesDeps
+	lim *limiter
 }
 
 // NewFiles builds the file use cases.
@@ -90,7 +95,12 @@ func NewFiles(d FilesDeps) *Files {
 	if d.LinkTTL <= 0 {
 		d.LinkTTL = DefaultLinkTTL
 	}
-	return &Files{d: d}
+	return &Files{d: d, lim: newLimiter(d.Limiter, d.Limits, d.Logger)}
+}
+
+// chargeUpload counts one upload of the actor, before any byte is read.
+func (f *Files) chargeUpload(ctx context.Context, actor user.ID) error {
+	return f.lim.take(ctx, userKey("upload", actor), f.lim.cfg.Upload, "uploads")
 }
 
 // MaxUpload is the largest room file accepted, in bytes.
@@ -115,6 +125,9 @@ var (
 // declared type is used only when sniffing finds nothing and it is harmless.
 func (f *Files) Upload(ctx context.Context, actor user.ID, roomID room.ID, filename, declaredType string, r io.Reader, size int64) (attachment.Attachment, error) {
 	if err := f.d.Rooms.Authorize(ctx, actor, roomID); err != nil {
+		return attachment.Attachment{}, err
+	}
+	if err := f.chargeUpload(ctx, actor); err != nil {
 		return attachment.Attachment{}, err
 	}
 	if size > f.d.MaxUpload {
@@ -424,6 +437,9 @@ func (f *Files) readBlob(ctx context.Context, key string) ([]byte, error) {
 // that turns it into the 256×256 avatar (the HTTP answer is 202). Non-images
 // are Unsupported (415), corrupt images and pixel bombs Invalid.
 func (f *Files) UploadAvatar(ctx context.Context, actor user.ID, r io.Reader, size int64) error {
+	if err := f.chargeUpload(ctx, actor); err != nil {
+		return err
+	}
 	if size > MaxAvatarUpload {
 		return attachment.ValidateSize(size, MaxAvatarUpload)
 	}

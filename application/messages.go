@@ -15,6 +15,7 @@ type Messages struct {
 	d     Deps
 	users *Users
 	rooms *Rooms
+	lim   *limiter
 }
 
 var _ message.Service = (*Messages)(nil)
@@ -35,6 +36,10 @@ func (s *Messages) SendOnce(ctx context.Context, actor user.ID, roomID room.ID, 
 		return message.Message{}, false, err
 	}
 	if err := s.rooms.authorizeLive(ctx, actor, roomID); err != nil {
+		return message.Message{}, false, err
+	}
+	// One bucket per user, whichever socket, instance or REST call sends.
+	if err := s.lim.take(ctx, userKey("send", actor), s.lim.cfg.Send, "messages"); err != nil {
 		return message.Message{}, false, err
 	}
 	u, err := s.users.Profile(ctx, actor)

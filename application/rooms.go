@@ -14,6 +14,7 @@ type Rooms struct {
 	d     Deps
 	users *Users
 	live  *liveMembers // members with a live socket here: authorized without a query
+	lim   *limiter
 }
 
 var _ room.Service = (*Rooms)(nil)
@@ -62,6 +63,9 @@ func (s *Rooms) Get(ctx context.Context, actor user.ID, id room.ID) (room.Room, 
 
 // Join adds the actor to a public room.
 func (s *Rooms) Join(ctx context.Context, actor user.ID, id room.ID) error {
+	if err := s.lim.take(ctx, userKey("join", actor), s.lim.cfg.Join, "rooms joined"); err != nil {
+		return err
+	}
 	r, err := s.d.Rooms.ByID(ctx, id)
 	if err != nil {
 		if domain.KindOf(err) == domain.NotFound {

@@ -14,16 +14,18 @@ type Users struct {
 	// dummyHash is compared against when a login names no existing user, so
 	// the answer takes as long as for a wrong password (no user probing).
 	dummyHash string
+	lim       *limiter
+	passwords *hashGate // d.Passwords, at most Limits.Hashes at once
 }
 
 var _ user.Service = (*Users)(nil)
 
-func newUsers(d Deps) *Users {
+func newUsers(d Deps, lim *limiter) *Users {
 	h, err := d.Passwords.Hash("timing-equaliser-password")
 	if err != nil {
 		d.Logger.Error("hash dummy password", "err", err)
 	}
-	return &Users{d: d, dummyHash: h}
+	return &Users{d: d, dummyHash: h, lim: lim, passwords: newHashGate(d.Passwords, d.Limits)}
 }
 
 // Register creates an account.
@@ -35,9 +37,13 @@ func (s *Users) Register(ctx context.Context, r user.Registration) (user.User, e
 	if err := user.ValidatePassword(r.Password); err != nil {
 		return user.User{}, err
 	}
-	hash, err := s.d.Passwords.Hash(r.Password)
+	// Charged only for input that gets this far: a typo costs nothing.
+	if err := s.lim.take(ctx, addrKey(ctx, "register"), s.lim.cfg.Register, "registrations from this address"); err != nil {
+		return user.User{}, err
+	}
+	hash, err := s.passwords.Hash(ctx, r.Password)
 	if err != nil {
-		return user.User{}, domain.Wrap(domain.Internal, "", "hash password", err)
+		return user.User{}, err
 	}
 	u, err := user.New(name, r.Email, hash, s.d.Clock.Now())
 	if err != nil {
@@ -55,28 +61,44 @@ func (s *Users) Register(ctx context.Context, r user.Registration) (user.User, e
 
 var errBadCredentials = domain.Errorf(domain.Unauthenticated, "invalid_credentials", "incorrect username or password")
 
-// Login checks credentials and issues a token.
+// Login checks credentials and issues a token. Before any hashing it
+// charges the client address's login rate and checks the backoff of the
+// (username, address) pair and of the username; a failure counts against
+// both, whether the user exists or not, so the answers do not tell.
 func (s *Users) Login(ctx context.Context, username, password string) (user.Token, error) {
-	name, nameErr := user.NewUsername(username)
-	var u user.User
-	err := nameErr
-	if nameErr == nil {
-		u, err = s.d.Users.ByUsername(ctx, name)
-	}
-	if err != nil {
-		if nameErr != nil || domain.KindOf(err) == domain.NotFound {
-			_, _ = s.d.Passwords.Compare(password, s.dummyHash)
-			return user.Token{}, errBadCredentials
-		}
+	if err := s.lim.take(ctx, addrKey(ctx, "login"), s.lim.cfg.Login, "login attempts from this address"); err != nil {
 		return user.Token{}, err
 	}
-	ok, err := s.d.Passwords.Compare(password, u.PasswordHash)
-	if err != nil {
-		return user.Token{}, domain.Wrap(domain.Internal, "", "compare password", err)
-	}
-	if !ok {
+	name, nameErr := user.NewUsername(username)
+	if nameErr != nil {
+		// No account can have this name: nothing to guard, but the answer
+		// costs what a wrong password costs.
+		if _, err := s.passwords.Compare(ctx, password, s.dummyHash); err != nil && domain.KindOf(err) != domain.Internal {
+			return user.Token{}, err
+		}
 		return user.Token{}, errBadCredentials
 	}
+	guard := s.lim.loginGuard(name.String(), domain.ClientAddrOf(ctx).Key())
+	if err := guard.check(ctx); err != nil {
+		return user.Token{}, err
+	}
+	u, err := s.d.Users.ByUsername(ctx, name)
+	hash := u.PasswordHash
+	switch {
+	case domain.KindOf(err) == domain.NotFound:
+		hash = s.dummyHash
+	case err != nil:
+		return user.Token{}, err
+	}
+	ok, err := s.passwords.Compare(ctx, password, hash)
+	if err != nil {
+		return user.Token{}, err
+	}
+	if !ok || u.ID == 0 {
+		guard.failed(ctx)
+		return user.Token{}, errBadCredentials
+	}
+	guard.succeeded(ctx)
 	tok, ttl, err := s.d.Tokens.Issue(ctx, u.ID)
 	if err != nil {
 		return user.Token{}, domain.Wrap(domain.Internal, "", "issue token", err)

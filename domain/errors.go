@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it. Driving
@@ -33,12 +34,16 @@ func (k Kind) String() string {
 
 // Error is the project's error type. Msg is safe to show to clients; Err is
 // the cause, for logs only. Code is a stable machine-readable identifier
-// ("username_taken"); empty means the kind's name.
+// ("username_taken"); empty means the kind's name. RetryAfter, when set, is
+// how long the client should wait before trying again (a rate limit, a
+// server shedding load); the driving edge sends it (Retry-After, a socket
+// frame's retry_after).
 type Error struct {
-	Kind Kind
-	Code string
-	Msg  string
-	Err  error
+	Kind       Kind
+	Code       string
+	Msg        string
+	Err        error
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -94,4 +99,20 @@ func MessageOf(err error) string {
 		return e.Msg
 	}
 	return "internal error"
+}
+
+// Limited is a TooMany error with the code "rate_limited" that tells the
+// client to retry after d.
+func Limited(d time.Duration, format string, args ...any) *Error {
+	return &Error{Kind: TooMany, Code: "rate_limited", Msg: fmt.Sprintf(format, args...), RetryAfter: d}
+}
+
+// RetryAfterOf returns the RetryAfter of the first *Error in err's chain,
+// zero when there is none.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

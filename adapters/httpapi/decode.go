@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -58,7 +59,16 @@ func decodeJSON(c echo.Context, v any) error {
 	return nil
 }
 
+// bodyTimedOut is the answer to a body that did not arrive before the
+// request's read deadline (bodyDeadline).
+func bodyTimedOut(err error) error {
+	return &requestError{status: http.StatusRequestTimeout, code: "request_timeout", detail: "the request body did not arrive in time", err: err}
+}
+
 func decodeError(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return bodyTimedOut(err)
+	}
 	var he *echo.HTTPError // the body limit's reader says 413
 	if errors.As(err, &he) {
 		return he

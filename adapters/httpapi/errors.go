@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -72,6 +74,7 @@ var echoCodes = map[int]string{
 	http.StatusUnsupportedMediaType:  "unsupported_media_type",
 	http.StatusTooManyRequests:       "too_many_requests",
 	http.StatusServiceUnavailable:    "unavailable",
+	http.StatusRequestTimeout:        "request_timeout",
 }
 
 // problemOf maps any error to the problem sent to the client. Only the
@@ -113,6 +116,12 @@ func problemOf(err error) Problem {
 	return newProblem(http.StatusInternalServerError, "internal", "internal error")
 }
 
+// retryAfterSeconds is the Retry-After value for d: whole seconds, rounded
+// up, at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
+}
+
 func newProblem(status int, code, detail string) Problem {
 	return Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Code: code}
 }
@@ -127,7 +136,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("request_id", requestIDOf(c)), slog.String("method", r.Method),
 			slog.String("path", r.URL.EscapedPath()), slog.String("error", err.Error()))
-	case p.Status == http.StatusServiceUnavailable:
+	case p.Status == http.StatusServiceUnavailable && domain.RetryAfterOf(err) == 0:
+		// (A 503 with a Retry-After is load we shed on purpose, not a
+		// failing dependency: logging each one would amplify a flood.)
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "dependency unavailable",
 			slog.String("request_id", requestIDOf(c)), slog.String("path", r.URL.EscapedPath()),
 			slog.String("error", err.Error()))
@@ -138,6 +149,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	h := c.Response().Header()
 	if p.Status == http.StatusUnauthorized {
 		h.Set(echo.HeaderWWWAuthenticate, `Bearer`)
+	}
+	if d := domain.RetryAfterOf(err); d > 0 {
+		h.Set(echo.HeaderRetryAfter, retryAfterSeconds(d))
 	}
 	if r.Method == http.MethodHead {
 		_ = c.NoContent(p.Status)

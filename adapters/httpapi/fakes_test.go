@@ -45,19 +45,20 @@ type fakeUsers struct {
 	gotLogin  [2]string
 	gotPatch  user.Patch
 	gotActor  user.ID
+	gotAddr   domain.ClientAddr // of the last Register or Login
 	avatarKey string
 }
 
-func (f *fakeUsers) Register(_ context.Context, r user.Registration) (user.User, error) {
-	f.gotReg = r
+func (f *fakeUsers) Register(ctx context.Context, r user.Registration) (user.User, error) {
+	f.gotReg, f.gotAddr = r, domain.ClientAddrOf(ctx)
 	if f.err != nil {
 		return user.User{}, f.err
 	}
 	return user.User{ID: 7, Username: mustUsername(r.Username), DisplayName: r.Username, CreatedAt: created}, nil
 }
 
-func (f *fakeUsers) Login(_ context.Context, username, password string) (user.Token, error) {
-	f.gotLogin = [2]string{username, password}
+func (f *fakeUsers) Login(ctx context.Context, username, password string) (user.Token, error) {
+	f.gotLogin, f.gotAddr = [2]string{username, password}, domain.ClientAddrOf(ctx)
 	if username != "alice" || password != "correct horse" {
 		return user.Token{}, domain.Errorf(domain.Unauthenticated, "invalid_credentials", "wrong username or password")
 	}
@@ -238,6 +239,7 @@ type request struct {
 	contentType        string
 	auth               bool
 	header             []string
+	remote             string // the peer's "host:port"; httptest's default when empty
 }
 
 func (f *fixture) do(t *testing.T, rq request) *httptest.ResponseRecorder {
@@ -256,6 +258,9 @@ func (f *fixture) do(t *testing.T, rq request) *httptest.ResponseRecorder {
 	for _, h := range rq.header {
 		k, v, _ := strings.Cut(h, ": ")
 		r.Header.Set(k, v)
+	}
+	if rq.remote != "" {
+		r.RemoteAddr = rq.remote
 	}
 	w := httptest.NewRecorder()
 	f.srv.Handler().ServeHTTP(w, r)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -276,6 +277,8 @@ func (u *uploadBody) blame(err error) error {
 		return err
 	case errors.As(u.err, &tooLarge):
 		return errBodyTooLarge(tooLarge.Limit)
+	case errors.Is(u.err, os.ErrDeadlineExceeded):
+		return bodyTimedOut(u.err)
 	default:
 		return malformed("the upload was cut short or is not valid multipart", u.err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 
 	"github.com/labstack/echo/v4"
 
@@ -62,8 +63,11 @@ func credentials(c echo.Context) (username, password string, err error) {
 		}
 		if err != nil {
 			var he *echo.HTTPError
-			if errors.As(err, &he) {
+			switch {
+			case errors.As(err, &he):
 				return "", "", he
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				return "", "", bodyTimedOut(err)
 			}
 			return "", "", malformed("the form cannot be parsed", err)
 		}

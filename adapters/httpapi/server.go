@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -47,7 +49,26 @@ type Config struct {
 	// Files serves room files and avatars (uploads, lists, downloads by
 	// token or signed link). Nil answers those routes with 503.
 	Files attachment.Service
+
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For is believed: a request from one of them is counted
+	// against the nearest address in that header that is not itself
+	// trusted. Empty: every request is counted against the connection's
+	// peer, and forwarding headers are ignored.
+	TrustedProxies []netip.Prefix
+	// BodyTimeout bounds reading a request's body (from the end of its
+	// headers); UploadTimeout replaces it on the upload routes. Zero:
+	// DefaultBodyTimeout and DefaultUploadTimeout. Requests without a body
+	// (WebSocket upgrades among them) get no deadline from here.
+	BodyTimeout   time.Duration
+	UploadTimeout time.Duration
 }
+
+// Defaults of Config's timeouts.
+const (
+	DefaultBodyTimeout   = 30 * time.Second
+	DefaultUploadTimeout = 10 * time.Minute
+)
 
 // Server is the REST adapter. Build it with New and serve Handler().
 type Server struct {
@@ -62,14 +83,21 @@ func New(cfg Config) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	if cfg.UploadTimeout <= 0 {
+		cfg.UploadTimeout = DefaultUploadTimeout
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s := &Server{cfg: cfg, log: log, echo: e}
 	e.HTTPErrorHandler = s.handleError
 	// Outermost first: every response, even a panic's, has a request id,
 	// security headers and an access-log line.
-	e.Use(requestID, s.accessLog, securityHeaders, s.recoverPanic, s.staticFallback)
+	e.Use(requestID, s.accessLog, securityHeaders, s.recoverPanic, s.staticFallback, clientAddr, s.bodyDeadline)
 	s.routes()
 	return s
 }

@@ -1,13 +1,17 @@
 // Package redis holds the Redis adapters of the live ports, for running
 // several instances of the server side by side: Bus (pub/sub fan-out),
-// Presence (who is online, with TTL heartbeats) and ProfileCache (users by
-// id, with server-assisted client-side caching). All three share one
+// Presence (who is online, with TTL heartbeats), ProfileCache (users by
+// id, with server-assisted client-side caching) and Limiter (rate limits
+// and login backoff, one Lua script per call). All four share one
 // rueidis client (Open), and every key and channel they touch starts with
 // the prefix given to Open.
 //
 // The adapters translate: connection failures and timeouts become
 // domain.Unavailable, anything else Redis refuses becomes domain.Internal.
-// They decide nothing about who may see what.
+// They decide nothing about who may see what. The limiter bounds every
+// call with a short deadline and, after Redis failed it, answers
+// Unavailable at once for a second: the application lets requests through
+// rather than wait on a rate limit.
 //
 // Redis 6.2 or later is required (RESP3 client-side caching, ZADD GT,
 // ZRANGE BYSCORE).

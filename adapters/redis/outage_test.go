@@ -142,6 +142,61 @@ func subscribeErr(s ports.Subscription, err error) error {
 
 func connectErr(_ bool, err error) error { return err }
 
+// TestLimiterFailsFastWhileRedisIsAway takes Redis away from the limiter:
+// every call answers Unavailable (the application then lets the request
+// through) instead of hanging, and the limiter works again once Redis is
+// back and its cooldown has passed.
+func TestLimiterFailsFastWhileRedisIsAway(t *testing.T) {
+	u, err := url.Parse(services.Redis(t))
+	if err != nil {
+		t.Fatalf("parse Redis URL: %v", err)
+	}
+	p := newProxy(t, u.Host)
+	u.Host = p.addr
+	u.RawQuery = "dial_timeout=1s"
+	ctx := context.Background()
+	c, err := redis.Open(ctx, u.String(), services.Prefix(t), 0)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer c.Close()
+	l := c.Limiter(500 * time.Millisecond)
+	r := ports.Rate{Burst: 100, Per: time.Minute}
+	if _, err := l.Take(ctx, "send:u:1", r); err != nil {
+		t.Fatalf("Take with Redis up: %v", err)
+	}
+
+	p.stop()
+	for i := range 3 {
+		_, err := l.Take(ctx, "send:u:1", r)
+		if got := domain.KindOf(err); err == nil || got != domain.Unavailable {
+			t.Errorf("Take %d while Redis is away: %v (kind %v), want kind Unavailable", i+1, err, got)
+		}
+	}
+	_, err = l.Fail(ctx, "login:ua:x", ports.Backoff{Free: 1, Base: time.Second, Max: time.Minute, Forget: time.Hour})
+	if got := domain.KindOf(err); err == nil || got != domain.Unavailable {
+		t.Errorf("Fail while Redis is away: %v (kind %v), want kind Unavailable", err, got)
+	}
+
+	p.start()
+	if !eventually(10*time.Second, func() bool {
+		_, err := l.Take(ctx, "send:u:1", r)
+		return err == nil
+	}) {
+		t.Fatal("the limiter did not recover within 10 s of Redis coming back")
+	}
+}
+
+func eventually(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
 // TestBusResyncsAfterOutage: while the pub/sub connection is lost the bus
 // is not ready, and once it has subscribed again it tells each room's
 // subscribers to catch up from the store (EventResync), since what was

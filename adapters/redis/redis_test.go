@@ -61,3 +61,39 @@ func TestProfileCache(t *testing.T) {
 		return a.Cache(time.Minute), b.Cache(time.Minute)
 	})
 }
+
+func TestLimiter(t *testing.T) {
+	porttest.Limiter(t, func(t *testing.T) (ports.Limiter, ports.Limiter) {
+		a, b := pair(t)
+		// A generous deadline: a loaded test machine must not turn a slow
+		// answer into a contract failure.
+		return a.Limiter(5 * time.Second), b.Limiter(5 * time.Second)
+	})
+}
+
+// TestLimiterKeysUnderPrefix checks that the limiter's keys live under the
+// configured prefix and expire on their own.
+func TestLimiterKeysUnderPrefix(t *testing.T) {
+	prefix := services.Prefix(t)
+	l := open(t, prefix).Limiter(5 * time.Second)
+	ctx := context.Background()
+	if _, err := l.Take(ctx, "send:u:1", ports.Rate{Burst: 10, Per: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Fail(ctx, "login:ua:alice|192.0.2.1", ports.Backoff{Free: 5, Base: time.Second, Max: time.Minute, Forget: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	inspect := raw(t)
+	for key, maxTTL := range map[string]time.Duration{
+		prefix + "limit:send:u:1":                 time.Minute,
+		prefix + "limit:login:ua:alice|192.0.2.1": time.Hour,
+	} {
+		ttl, err := inspect.Do(ctx, inspect.B().Pttl().Key(key).Build()).AsInt64()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ttl <= 0 || time.Duration(ttl)*time.Millisecond > maxTTL {
+			t.Errorf("PTTL %s = %d ms, want a TTL within (0, %v]", key, ttl, maxTTL)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package ws
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -72,6 +74,9 @@ func writeProblem(w http.ResponseWriter, err error) {
 	if status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Bearer realm="chat"`)
 	}
+	if s := retryAfterSeconds(domain.RetryAfterOf(err)); s > 0 {
+		h.Set("Retry-After", strconv.Itoa(s))
+	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(problem{
 		Type: "about:blank", Title: http.StatusText(status), Status: status,
@@ -80,14 +85,27 @@ func writeProblem(w http.ResponseWriter, err error) {
 }
 
 // errorFrame is the `error` event sent for a rejected client frame.
+// RetryAfter (whole seconds) is set when the client should wait before
+// sending again (a rate limit).
 type errorFrame struct {
-	Type   string `json:"type"`
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
+	Type       string `json:"type"`
+	Code       string `json:"code"`
+	Detail     string `json:"detail"`
+	RetryAfter int    `json:"retry_after,omitempty"`
+}
+
+// retryAfterSeconds rounds a wait up to whole seconds, at least 1; 0 for
+// no wait.
+func retryAfterSeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return max(1, int((d+time.Second-1)/time.Second))
 }
 
 func encodeError(err error) []byte {
-	b, mErr := json.Marshal(errorFrame{Type: "error", Code: domain.CodeOf(err), Detail: domain.MessageOf(err)})
+	b, mErr := json.Marshal(errorFrame{Type: "error", Code: domain.CodeOf(err), Detail: domain.MessageOf(err),
+		RetryAfter: retryAfterSeconds(domain.RetryAfterOf(err))})
 	if mErr != nil { // strings only: cannot fail
 		panic(mErr)
 	}

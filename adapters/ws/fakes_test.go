@@ -181,9 +181,10 @@ type fakeMessages struct {
 	rooms *fakeRooms
 	bus   ports.Bus
 
-	mu     sync.Mutex
-	nextID message.ID
-	stored map[room.ID][]message.Message
+	mu        sync.Mutex
+	nextID    message.ID
+	stored    map[room.ID][]message.Message
+	sendLimit int64 // > 0: sends beyond this many stored messages are rate-limited, as the application does
 
 	stall          func()                     // SendOnce, before anything: a store that stalls
 	beforeSnapshot func(call int)             // History, before reading the store
@@ -218,6 +219,9 @@ func (f *fakeMessages) SendOnce(ctx context.Context, actor user.ID, r room.ID, c
 				return m, false, nil
 			}
 		}
+	}
+	if f.sendLimit > 0 && int64(f.nextID) >= f.sendLimit {
+		return message.Message{}, false, domain.Limited(2500*time.Millisecond, "too many messages; try again in 3 s")
 	}
 	f.nextID++
 	m := message.Message{
@@ -360,18 +364,19 @@ func (h *harness) dial(t testing.TB, r room.ID, token, query string) *websocket.
 
 // frame is any server frame, decoded loosely.
 type frame struct {
-	Type      string `json:"type"`
-	ID        int64  `json:"id"`
-	RoomID    int64  `json:"room_id"`
-	Seq       int64  `json:"seq"`
-	UserID    int64  `json:"user_id"`
-	Username  string `json:"username"`
-	Content   string `json:"content"`
-	CreatedAt string `json:"created_at"`
-	ClientID  string `json:"client_id"`
-	Duplicate bool   `json:"duplicate"`
-	Code      string `json:"code"`
-	Detail    string `json:"detail"`
+	Type       string `json:"type"`
+	ID         int64  `json:"id"`
+	RoomID     int64  `json:"room_id"`
+	Seq        int64  `json:"seq"`
+	UserID     int64  `json:"user_id"`
+	Username   string `json:"username"`
+	Content    string `json:"content"`
+	CreatedAt  string `json:"created_at"`
+	ClientID   string `json:"client_id"`
+	Duplicate  bool   `json:"duplicate"`
+	Code       string `json:"code"`
+	Detail     string `json:"detail"`
+	RetryAfter int    `json:"retry_after"`
 }
 
 func readFrame(t testing.TB, c *websocket.Conn) frame {

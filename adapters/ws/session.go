@@ -40,6 +40,7 @@ type session struct {
 
 	bucket     tokenBucket // reader only
 	lastTyping time.Time   // reader only
+	limited    int         // reader only: rate-limited frames in a row
 
 	ends atomic.Int32 // reader and writer done
 }
@@ -308,6 +309,9 @@ func (s *session) handle(typ websocket.MessageType, data []byte) {
 		// the socket's buffer: they are charged as they arrived, not as a
 		// burst when the reader gets to them.
 		s.bucket.credit(s.g.now().Sub(start))
+		if err == nil {
+			s.limited = 0 // an accepted send forgives earlier refusals
+		}
 		switch {
 		case err != nil:
 			s.reject(err)
@@ -355,13 +359,24 @@ func (s *session) typing() {
 	}
 }
 
+// maxLimitedFrames is how many rate-limited frames in a row a socket may
+// send: each gets an error frame with retry_after, and a client that keeps
+// sending regardless is closed with 1008.
+const maxLimitedFrames = 10
+
 // reject answers a refused client frame with an error event and keeps the
-// socket open, unless the actor lost access to the room (4403).
+// socket open, unless the actor lost access to the room (4403) or keeps
+// sending after being told to wait (1008).
 func (s *session) reject(err error) {
 	switch k := domain.KindOf(err); k {
 	case domain.Forbidden, domain.NotFound:
 		s.close(closeRemoved, closeReason(closeRemoved))
 		return
+	case domain.TooMany:
+		if s.limited++; s.limited > maxLimitedFrames {
+			s.close(websocket.StatusPolicyViolation, closeReason(websocket.StatusPolicyViolation))
+			return
+		}
 	case domain.Internal:
 		if s.isClosing() {
 			return // the call was cut short by the close

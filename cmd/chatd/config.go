@@ -36,6 +36,7 @@ type config struct {
 	CatchupInterval time.Duration
 	StoreTimeout    time.Duration // bound on every database call
 	RedisTimeout    time.Duration // bound on every Redis call
+	limitsConfig                  // rate limits, backoff, hashing bound, timeouts, connection cap (limits.go)
 }
 
 func (c config) embedded() bool { return c.DatabaseURL == "" }
@@ -62,6 +63,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		TokenTTL:       24 * time.Hour,
 		ShutdownGrace:  10 * time.Second,
 		PresenceTTL:    30 * time.Second,
+		limitsConfig:   defaultLimitsConfig(),
 	}
 	c.UploadPath = or(getenv("UPLOAD_PATH"), filepath.Join(c.DataDir, "uploads"))
 	var errs []error
@@ -158,6 +160,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		*d.dst = v
 	}
+	errs = append(errs, loadLimits(getenv, &c.limitsConfig)...)
 	return c, errors.Join(errs...)
 }
 

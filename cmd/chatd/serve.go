@@ -68,6 +68,7 @@ type live struct {
 	bus      ports.Bus
 	presence ports.Presence
 	cache    ports.ProfileCache
+	limiter  ports.Limiter
 	ping     func(context.Context) error
 	busReady func() error // the bus receives what it subscribed to
 	close    func()
@@ -77,7 +78,9 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 	if cfg.RedisURL == "" {
 		return live{
 			bus: memory.NewBus(), presence: memory.NewPresence(cfg.PresenceTTL, time.Now), cache: memory.NewCache(),
-			ping: func(context.Context) error { return nil }, busReady: func() error { return nil }, close: func() {},
+			limiter:  memory.NewLimiter(nil),
+			ping:     func(context.Context) error { return nil },
+			busReady: func() error { return nil }, close: func() {},
 		}, nil
 	}
 	c, err := redis.Open(ctx, cfg.RedisURL, cfg.RedisPrefix, cfg.RedisTimeout)
@@ -86,7 +89,8 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 	}
 	return live{
 		bus: c.Bus(), presence: c.Presence(cfg.PresenceTTL), cache: c.Cache(10 * time.Minute),
-		ping: c.Ping, busReady: c.Bus().Ready, close: c.Close,
+		limiter: c.Limiter(0),
+		ping:    c.Ping, busReady: c.Bus().Ready, close: c.Close,
 	}, nil
 }
 
@@ -136,6 +140,7 @@ func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *applicatio
 		Rooms: app.Rooms, Users: db.Users(), Cache: lv.cache, Attachments: db.Attachments(inserts),
 		Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: lv.bus, Signer: blob.NewSigner(cfg.JWTSecret),
 		Logger: log, MaxUpload: cfg.MaxUploadBytes,
+		Limiter: lv.limiter, Limits: cfg.Limits,
 	})
 	if cfg.Workers == 0 {
 		return files, nil, closeQueues, nil
@@ -179,7 +184,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
 		Bus: relay, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
-		Logger: log,
+		Logger:  log,
+		Limiter: lv.limiter, Limits: cfg.Limits,
 	})
 
 	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, lv, log)
@@ -218,6 +224,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages,
 		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(),
 		Files: files, AvatarURL: files.AvatarURL,
+		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,
 		Ready: func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 			defer cancel()
@@ -238,10 +245,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	ln = httpapi.LimitConns(ln, cfg.MaxConnsPerAddr, cfg.TrustedProxies, log)
+	// No ReadTimeout: bodies get per-route deadlines instead
+	// (httpapi.Config.BodyTimeout, UploadTimeout), short for JSON and long
+	// for uploads on slow links. No WriteTimeout: downloads and sockets
+	// bound their own writes. Hijacked WebSockets lose the server's
+	// deadlines (net/http clears them), which TestServeTimeouts checks.
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return gctx },
 	}

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, getToken, onUnauthorized, setToken } from './client';
+import { api, ApiError, errorText, getToken, onUnauthorized, setToken } from './client';
 
 class MemoryStorage {
   private m = new Map<string, string>();
@@ -42,6 +42,17 @@ describe('api client', () => {
     const err = await api.post('/auth/register', {}).catch((e) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 409, code: 'username_taken', detail: 'username is taken', message: 'username is taken' });
+  });
+
+  it('words a 429 with its Retry-After, not as a generic failure', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(JSON.stringify({ status: 429, detail: 'too many messages', code: 'rate_limited' }), { status: 429, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '7' } })),
+    );
+    const err = await api.post('/rooms/1/messages', { content: 'x' }).catch((e) => e);
+    expect(err).toMatchObject({ status: 429, code: 'rate_limited', retryAfter: 7 });
+    expect(errorText(err)).toBe('Too many requests — try again in 7 s');
+    expect(errorText(new ApiError(429, 'rate_limited', 'x'))).toBe('Too many requests — try again in a moment');
   });
 
   it('a 401 clears the token and signs out, unless asked not to (login)', async () => {

@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly code: string,
     readonly detail: string,
     readonly title = '',
+    /** Seconds the server asked to wait (Retry-After); 0 when it did not say. */
+    readonly retryAfter = 0,
   ) {
     super(detail || title || `HTTP ${status}`);
   }
@@ -61,7 +63,18 @@ async function toError(res: Response): Promise<ApiError> {
   } catch {
     /* no body */
   }
-  return new ApiError(res.status, code, detail || title || `Request failed (${res.status})`, title);
+  return new ApiError(res.status, code, detail || title || `Request failed (${res.status})`, title, retryAfterOf(res.headers.get('Retry-After')));
+}
+
+/** Whole seconds from a Retry-After header; 0 when absent or a date. */
+export function retryAfterOf(header: string | null): number {
+  const n = Number(header);
+  return header && Number.isFinite(n) && n > 0 ? Math.ceil(n) : 0;
+}
+
+/** The one wording of "slow down" (a 429, a rate_limited socket frame). */
+export function tooManyText(seconds?: number): string {
+  return seconds && seconds > 0 ? `Too many requests — try again in ${seconds} s` : 'Too many requests — try again in a moment';
 }
 
 export interface RequestOptions {
@@ -137,7 +150,7 @@ export function upload<T>(path: string, file: Blob, filename: string, onProgress
       } catch {
         /* not problem+json */
       }
-      reject(new ApiError(xhr.status, code, detail));
+      reject(new ApiError(xhr.status, code, detail, '', retryAfterOf(xhr.getResponseHeader('Retry-After'))));
     };
     xhr.onerror = () => reject(new ApiError(0, 'network', 'Upload failed: the server cannot be reached.'));
     xhr.onabort = () => reject(new ApiError(0, 'aborted', 'Upload cancelled.'));
@@ -149,6 +162,7 @@ export function upload<T>(path: string, file: Blob, filename: string, onProgress
 }
 
 export function errorText(e: unknown): string {
+  if (e instanceof ApiError && e.status === 429) return tooManyText(e.retryAfter);
   if (e instanceof ApiError) return e.detail;
   if (e instanceof Error) return e.message;
   return String(e);

@@ -127,6 +127,11 @@ describe('presence and typing', () => {
     expect(typingLine(['a', 'b', 'c', 'd'])).toBe('a, b and 2 more are typing…');
   });
 
+  it('words a rate_limited error event with its retry_after', () => {
+    const s = run([ev({ type: 'error', code: 'rate_limited', detail: 'too many messages; try again in 3 s', retry_after: 3 })]);
+    expect(s.lastError).toBe('Too many requests — try again in 3 s');
+  });
+
   it('keeps the detail of an error event until cleared', () => {
     let s = run([ev({ type: 'error', code: 'message_too_long', detail: 'too long' })]);
     expect(s.lastError).toBe('too long');

@@ -2,6 +2,7 @@
 // live socket events, the files list and the member list. Pure, so the
 // ordering and de-duplication rules are unit-tested.
 
+import { tooManyText } from '../api/client';
 import type { FileItem, Member, Message, ServerEvent } from '../api/types';
 
 export const TYPING_SHOW_MS = 4000;
@@ -161,6 +162,7 @@ function applyEvent(state: RoomState, ev: ServerEvent, now: number): RoomState {
       return { ...state, files: state.files.map((f) => (f.id === ev.file_id ? { ...f, ...patch } : f)) };
     }
     case 'error':
+      if (ev.code === 'rate_limited') return { ...state, lastError: tooManyText(ev.retry_after) };
       return { ...state, lastError: ev.detail || ev.code || 'The server rejected a message.' };
     default:
       return state;

@@ -219,7 +219,10 @@ export function useRoom(roomId: number, me: User, hooks: { onRemoved: (msg: stri
           }
           setUploads((us) => us.filter((u) => u.id !== id));
         },
-        (e) => setUploads((us) => us.map((u) => (u.id === id ? { ...u, error: `Upload failed: ${errorText(e)}` } : u))),
+        (e) => {
+          const error = e instanceof ApiError && e.status === 429 ? errorText(e) : `Upload failed: ${errorText(e)}`;
+          setUploads((us) => us.map((u) => (u.id === id ? { ...u, error } : u)));
+        },
       );
     },
     [roomId, me.id],

@@ -327,6 +327,38 @@ func TestSendPublishesAfterStoringAndDeduplicates(t *testing.T) {
 	}
 }
 
+// A client_id is scoped to (sender, room): reused in another room it is a
+// new message there, reused with other content in the same room it is
+// refused — never answered with another message.
+func TestClientIDIsPerRoomAndNeverAnswersAnotherMessage(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alice := f.register("alice")
+	private := f.room(alice.ID, "private", true)
+	public := f.room(alice.ID, "public", false)
+	first, err := f.Messages.Send(ctx, alice.ID, private.ID, "private text", "dup-k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := f.events(public.ID)
+	second, err := f.Messages.Send(ctx, alice.ID, public.ID, "public text", "dup-k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.ID == first.ID || second.RoomID != public.ID || second.Content != "public text" {
+		t.Fatalf("send in another room with the same client_id = %+v; want a new message there", second)
+	}
+	if e := next(); e.Kind != ports.EventMessage || e.Seq != second.Seq {
+		t.Fatalf("event %+v; want the second message published", e)
+	}
+	_, err = f.Messages.Send(ctx, alice.ID, public.ID, "edited text", "dup-k1")
+	wantKind(t, err, domain.Conflict, "client_id_reused")
+	again, err := f.Messages.Send(ctx, alice.ID, public.ID, " public text ", "dup-k1")
+	if err != nil || again.ID != second.ID {
+		t.Fatalf("retry = %+v, %v; want message %d", again, err, second.ID)
+	}
+}
+
 func TestHistoryPagesBothWays(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

@@ -51,9 +51,11 @@ type MemberStore interface {
 type MessageStore interface {
 	// Append stores m, assigning ID, Seq (the room's next, gap-free) and
 	// CreatedAt (if zero) in the insert's transaction. When m.ClientID is
-	// set and (m.UserID, m.ClientID) already exists, it returns the stored
-	// message and created=false instead of inserting. NotFound when the
-	// room does not exist.
+	// set and (m.UserID, m.RoomID, m.ClientID) already exists with the same
+	// Content, it returns the stored message and created=false instead of
+	// inserting (a retry); with other Content it refuses with Conflict
+	// "client_id_reused" and stores nothing. The same key in another room
+	// is another message. NotFound when the room does not exist.
 	Append(ctx context.Context, m message.Message) (stored message.Message, created bool, err error)
 	// Before returns up to limit messages of r with id < before (before 0:
 	// no bound), newest first.

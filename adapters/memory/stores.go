@@ -41,8 +41,10 @@ type Stores struct {
 	lastMsg  message.ID
 }
 
+// clientKey is a message's idempotency key: unique per sender and room.
 type clientKey struct {
 	user user.ID
+	room room.ID
 	id   string
 }
 
@@ -249,9 +251,12 @@ func (mst *MessageStore) Append(ctx context.Context, m message.Message) (message
 		if _, ok := s.rooms[m.RoomID]; !ok {
 			return appended{}, errRoomNotFound()
 		}
-		key := clientKey{m.UserID, m.ClientID}
+		key := clientKey{m.UserID, m.RoomID, m.ClientID}
 		if m.ClientID != "" {
 			if first, ok := s.byClient[key]; ok {
+				if first.Content != m.Content {
+					return appended{}, domain.Errorf(domain.Conflict, "client_id_reused", "client_id was already used for another message in this room")
+				}
 				return appended{first, false}, nil
 			}
 		}

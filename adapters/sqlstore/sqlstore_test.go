@@ -68,7 +68,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 			for _, step := range []struct {
 				dir  string
 				want uint
-			}{{"up", 2}, {"up", 2}, {"down", 0}, {"down", 0}, {"up", 2}} {
+			}{{"up", 3}, {"up", 3}, {"down", 0}, {"down", 0}, {"up", 3}} {
 				if err := db.Migrate(ctx, step.dir); err != nil {
 					t.Fatalf("Migrate %s: %v", step.dir, err)
 				}

@@ -110,7 +110,9 @@ func (p Page) Normalize() (Page, error) {
 // that the actor is a member of the room.
 type Service interface {
 	// Send stores a message and, after the commit, publishes it to the room.
-	// A repeated (actor, clientID) returns the first stored copy.
+	// A repeated (actor, room, clientID) with the same content returns the
+	// first stored copy; with other content it is refused with Conflict
+	// "client_id_reused". A clientID is scoped to its room.
 	Send(ctx context.Context, actor user.ID, roomID room.ID, content, clientID string) (Message, error)
 	// History returns one page of a room's messages (see Page).
 	History(ctx context.Context, actor user.ID, roomID room.ID, p Page) ([]Message, error)

@@ -46,6 +46,7 @@ func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 		{"AppendSeqPerRoom", testAppendSeqPerRoom},
 		{"AppendRoomNotFound", testAppendRoomNotFound},
 		{"AppendClientIDDedup", testAppendDedup},
+		{"AppendClientIDPerRoom", testAppendKeyPerRoom},
 		{"AppendConcurrentGapFree", testAppendConcurrent},
 		{"AppendConcurrentRetries", testAppendConcurrentRetries},
 		{"BeforePagesNewestFirst", testBeforePaging},
@@ -509,7 +510,7 @@ func testAppendDedup(t *testing.T, s StoreSet) {
 	if first.ClientID != "c1" {
 		t.Errorf("ClientID = %q, want c1", first.ClientID)
 	}
-	again, created, err := s.Messages.Append(ctx, newMessage(t, r.ID, alice, "retried", "c1"))
+	again, created, err := s.Messages.Append(ctx, newMessage(t, r.ID, alice, "first", "c1"))
 	if err != nil {
 		t.Fatalf("retry: %v", err)
 	}
@@ -519,8 +520,15 @@ func testAppendDedup(t *testing.T, s StoreSet) {
 	if d := cmp.Diff(first, again); d != "" {
 		t.Errorf("retry returned (-want first +got):\n%s", d)
 	}
+	// The same key with other content is refused, never answered with the
+	// first message.
+	reused, created, err := s.Messages.Append(ctx, newMessage(t, r.ID, alice, "something else", "c1"))
+	wantKind(t, "Append(same key, other content)", err, domain.Conflict)
+	if c := domain.CodeOf(err); c != "client_id_reused" || created || reused.ID != 0 {
+		t.Errorf("Append(same key, other content) = %+v, created %v, code %q; want nothing, client_id_reused", reused, created, c)
+	}
 	// The key is per sender; another sender's equal key is a new message,
-	// and the retry consumed no seq.
+	// and neither the retry nor the refusal consumed a seq.
 	bobs := mustAppend(t, s, newMessage(t, r.ID, bob, "bob's", "c1"))
 	plain := mustAppend(t, s, newMessage(t, r.ID, alice, "no key", ""))
 	plain2 := mustAppend(t, s, newMessage(t, r.ID, alice, "no key either", ""))
@@ -533,6 +541,38 @@ func testAppendDedup(t *testing.T, s StoreSet) {
 	}
 	if d := cmp.Diff([]message.Message{first, bobs, plain, plain2}, all); d != "" {
 		t.Errorf("stored messages (-want +got):\n%s", d)
+	}
+}
+
+// A key is scoped to its room: reusing it in another room stores another
+// message there (it was once answered with the first room's message, and
+// the second was lost).
+func testAppendKeyPerRoom(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	private := mustRoom(t, s, alice.ID, "private", true)
+	public := mustRoom(t, s, alice.ID, "public", false)
+	inPrivate := mustAppend(t, s, newMessage(t, private.ID, alice, "private text", "dup-k1"))
+	inPublic := mustAppend(t, s, newMessage(t, public.ID, alice, "public text", "dup-k1"))
+	if inPublic.ID == inPrivate.ID || inPublic.RoomID != public.ID || inPublic.Content != "public text" || inPublic.Seq != 1 {
+		t.Fatalf("Append in the second room = %+v; want a new message there", inPublic)
+	}
+	// A retry in either room finds that room's copy.
+	for _, want := range []message.Message{inPrivate, inPublic} {
+		got, created, err := s.Messages.Append(ctx, newMessage(t, want.RoomID, alice, want.Content, "dup-k1"))
+		if err != nil || created {
+			t.Fatalf("retry in room %d: created %v, %v", want.RoomID, created, err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("retry in room %d (-want +got):\n%s", want.RoomID, d)
+		}
+	}
+	pub, err := s.Messages.After(ctx, public.ID, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]message.Message{inPublic}, pub); d != "" {
+		t.Errorf("public room (-want +got):\n%s", d)
 	}
 }
 
@@ -591,36 +631,50 @@ func testAppendConcurrentRetries(t *testing.T, s StoreSet) {
 	ctx := ctxOf(t)
 	alice := mustUser(t, s, "alice")
 	r := mustRoom(t, s, alice.ID, "general", false)
-	const tries = 10
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		created int
-		ids     = map[message.ID]bool{}
-	)
-	for i := range tries {
-		try := newMessage(t, r.ID, alice, fmt.Sprintf("try %d", i), "same-key")
-		wg.Go(func() {
-			m, c, err := s.Messages.Append(ctx, try)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				t.Errorf("Append try %d: %v", i, err)
-				return
-			}
-			if c {
-				created++
-			}
-			ids[m.ID] = true
-		})
+	// race appends n messages with one key at once; content(i) is the
+	// content of the i-th. It returns how many were created, the distinct
+	// ids answered, and how many were refused as client_id_reused.
+	race := func(key string, n int, content func(i int) string) (created, refused int, ids map[message.ID]bool) {
+		var (
+			wg sync.WaitGroup
+			mu sync.Mutex
+		)
+		ids = map[message.ID]bool{}
+		for i := range n {
+			try := newMessage(t, r.ID, alice, content(i), key)
+			wg.Go(func() {
+				m, c, err := s.Messages.Append(ctx, try)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case domain.CodeOf(err) == "client_id_reused":
+					refused++
+				case err != nil:
+					t.Errorf("Append try %d: %v", i, err)
+				default:
+					if c {
+						created++
+					}
+					ids[m.ID] = true
+				}
+			})
+		}
+		wg.Wait()
+		return created, refused, ids
 	}
-	wg.Wait()
-	if created != 1 || len(ids) != 1 {
-		t.Errorf("%d concurrent retries: created %d, distinct ids %d; want 1 and 1", tries, created, len(ids))
+	const tries = 10
+	created, refused, ids := race("same-key", tries, func(int) string { return "the same text" })
+	if created != 1 || refused != 0 || len(ids) != 1 {
+		t.Errorf("%d concurrent retries: created %d, refused %d, distinct ids %d; want 1, 0, 1", tries, created, refused, len(ids))
+	}
+	// Different texts under one key: one is stored, the others refused.
+	created, refused, ids = race("other-key", tries, func(i int) string { return fmt.Sprintf("text %d", i) })
+	if created != 1 || refused != tries-1 || len(ids) != 1 {
+		t.Errorf("%d concurrent reuses: created %d, refused %d, distinct ids %d; want 1, %d, 1", tries, created, refused, len(ids), tries-1)
 	}
 	next := mustAppend(t, s, newMessage(t, r.ID, alice, "after", ""))
-	if next.Seq != 2 {
-		t.Errorf("seq after the retries = %d, want 2 (no seq consumed by a duplicate)", next.Seq)
+	if next.Seq != 3 {
+		t.Errorf("seq after the retries = %d, want 3 (no seq consumed by a duplicate)", next.Seq)
 	}
 }
 

@@ -217,7 +217,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err := f.Rooms.Join(ctx, outsider.ID, pub.ID); err != nil {
 		t.Fatalf("second join: %v", err)
 	}
-	wantKind(t, f.Rooms.Join(ctx, outsider.ID, priv.ID), domain.Forbidden, "private_room")
+	// A private room answers an outsider's join as a missing room does.
+	wantKind(t, f.Rooms.Join(ctx, outsider.ID, priv.ID), domain.NotFound, "room_not_found")
+	wantKind(t, f.Rooms.Join(ctx, outsider.ID, 9999), domain.NotFound, "room_not_found")
 
 	// Only the owner adds members; then they can read and send.
 	if err := f.Rooms.Join(ctx, friend.ID, pub.ID); err != nil {

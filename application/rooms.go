@@ -60,26 +60,17 @@ func (s *Rooms) Get(ctx context.Context, actor user.ID, id room.ID) (room.Room, 
 	return r, err
 }
 
-// Join adds the actor to a public room.
+// Join adds the actor to a public room. To an outsider a private room is
+// a room that does not exist: NotFound, as for any other route.
 func (s *Rooms) Join(ctx context.Context, actor user.ID, id room.ID) error {
-	r, err := s.d.Rooms.ByID(ctx, id)
-	if err != nil {
-		if domain.KindOf(err) == domain.NotFound {
-			return errNoRoom
-		}
+	// visible refuses outsiders of a private room; members are done.
+	if _, member, err := s.visible(ctx, actor, id); err != nil || member {
 		return err
 	}
-	if r.IsPrivate {
-		member, err := s.d.Members.IsMember(ctx, id, actor)
-		if err != nil {
-			return err
-		}
-		if member {
-			return nil
-		}
-		return domain.Errorf(domain.Forbidden, "private_room", "private rooms can be joined only when the owner adds you")
+	_, err := s.d.Members.Add(ctx, id, actor)
+	if domain.KindOf(err) == domain.NotFound && domain.CodeOf(err) == "room_not_found" {
+		return errNoRoom // deleted meanwhile
 	}
-	_, err = s.d.Members.Add(ctx, id, actor)
 	return err
 }
 

@@ -77,8 +77,8 @@ type Service interface {
 	List(ctx context.Context, actor user.ID) ([]Listing, error)
 	// Get returns one room the actor may see.
 	Get(ctx context.Context, actor user.ID, id ID) (Room, error)
-	// Join adds the actor to a public room (idempotent). Forbidden for a
-	// private room the actor was not added to.
+	// Join adds the actor to a public room (idempotent). NotFound for a
+	// private room the actor was not added to, as for a missing room.
 	Join(ctx context.Context, actor user.ID, id ID) error
 	// Leave removes the actor and closes the actor's sockets in the room on
 	// every instance.

@@ -361,6 +361,48 @@ func TestClientIDIsPerRoomAndNeverAnswersAnotherMessage(t *testing.T) {
 	}
 }
 
+func TestDisplayNameRules(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alice, bob := f.register("alice"), f.register("bob")
+	str := func(s string) *string { return &s }
+	tests := []struct {
+		name    string
+		display string
+		kind    domain.Kind
+		code    string
+		want    string
+	}{
+		{"another user's username", "alice", domain.Conflict, "display_name_taken", ""},
+		{"in other letter case", "  ALICE ", domain.Conflict, "display_name_taken", ""},
+		{"one's own username", "Bob", 0, "", "Bob"},
+		{"a free username", "carol", 0, "", "carol"},
+		{"right-to-left override", "\u202eecila", domain.Invalid, "invalid_display_name", ""},
+		{"zero-width space", "ali\u200bce", domain.Invalid, "invalid_display_name", ""},
+		{"a name with a space", "Alice Liddell", 0, "", "Alice Liddell"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := f.Users.UpdateProfile(ctx, bob.ID, user.Patch{DisplayName: str(tt.display)})
+			if tt.code != "" {
+				wantKind(t, err, tt.kind, tt.code)
+				return
+			}
+			if err != nil || u.DisplayName != tt.want {
+				t.Fatalf("UpdateProfile = %q, %v; want %q", u.DisplayName, err, tt.want)
+			}
+		})
+	}
+	// A refused change leaves the profile as it was.
+	p, err := f.Users.Profile(ctx, bob.ID)
+	if err != nil || p.DisplayName != "Alice Liddell" {
+		t.Errorf("profile after refusals = %q, %v", p.DisplayName, err)
+	}
+	if p, _ := f.Users.Profile(ctx, alice.ID); p.DisplayName != "alice" {
+		t.Errorf("alice's display name = %q", p.DisplayName)
+	}
+}
+
 func TestHistoryPagesBothWays(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

@@ -278,6 +278,8 @@ func TestRejectedFramesKeepSocketOpen(t *testing.T) {
 		{"too long", websocket.MessageText, `{"type":"message","content":"` + strings.Repeat("é", 4001) + `"}`, "message_too_long"},
 		{"bad client id", websocket.MessageText, `{"type":"message","content":"x","client_id":"a b"}`, "invalid_client_id"},
 		{"binary frame", websocket.MessageBinary, `{"type":"message","content":"x"}`, "unsupported_frame"},
+		{"invalid utf-8", websocket.MessageText, "{\"type\":\"message\",\"content\":\"a\xffb\"}", "invalid_utf8"},
+		{"only zero-width spaces", websocket.MessageText, `{"type":"message","content":"\u200b\u200b"}`, "empty_message"},
 	}
 	for _, tt := range tests {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

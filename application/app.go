@@ -22,8 +22,11 @@ type Deps struct {
 	Cache     ports.ProfileCache
 	Tokens    ports.TokenIssuer
 	Passwords ports.PasswordHasher
-	Clock     ports.Clock  // nil: the system clock
-	Logger    *slog.Logger // nil: discard
+	// Blobs is where a deleted room's files are removed from. Nil: they
+	// stay, and are logged as orphans.
+	Blobs  ports.BlobStore
+	Clock  ports.Clock  // nil: the system clock
+	Logger *slog.Logger // nil: discard
 }
 
 // App bundles the use cases a driving adapter may call.

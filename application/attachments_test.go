@@ -72,6 +72,7 @@ func (f *flakyImages) Thumbnail(ctx context.Context, data []byte, w, h int) ([]b
 // an outsider.
 type filesFixture struct {
 	t                 *testing.T
+	app               *application.App
 	files             *application.Files
 	users             ports.UserStore
 	cache             *memory.Cache
@@ -97,20 +98,21 @@ func newFilesFixture(t *testing.T) *filesFixture {
 	}
 	bus, cache := memory.NewBus(), memory.NewCache()
 	t.Cleanup(func() { bus.Close() })
-	app := application.New(application.Deps{
-		Users: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
-		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: cache,
-		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
-	})
 	f := &filesFixture{t: t, users: st.Users(), cache: cache, queue: &memory.JobQueue{}, blobRoot: t.TempDir(),
 		clock: &filesClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, events: make(chan ports.Event, 100)}
 	f.blobs, err = blob.NewDisk(f.blobRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
+	app := application.New(application.Deps{
+		Users: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
+		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: cache,
+		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams}, Blobs: f.blobs,
+	})
+	f.app = app
 	f.images = &flakyImages{ImageProcessor: images.New()}
 	f.files = application.NewFiles(application.FilesDeps{
-		Rooms: app.Rooms, Users: st.Users(), Cache: cache, Attachments: memory.NewAttachments(f.queue),
+		Rooms: app.Rooms, Users: st.Users(), Cache: cache, Attachments: st.Attachments(f.queue),
 		Blobs: f.blobs, Images: f.images, Jobs: f.queue, Bus: bus,
 		Signer: blob.NewSigner([]byte("test-secret")), Clock: f.clock, MaxUpload: filesMax,
 	})
@@ -646,4 +648,58 @@ func TestAvatarRejects(t *testing.T) {
 		err := f.files.ProcessAvatar(context.Background(), f.bob.ID, "o/"+strconv.FormatInt(int64(f.alice.ID), 10)+"/x")
 		filesWantKind(t, "ProcessAvatar", err, domain.Invalid, "")
 	})
+}
+
+// TestDeleteRoomRemovesItsFiles: deleting a room removes its files' rows
+// and blobs (thumbnails too) and tells every socket to close; its links
+// stop working.
+func TestDeleteRoomRemovesItsFiles(t *testing.T) {
+	f := newFilesFixture(t)
+	ctx := context.Background()
+	img, err := f.upload(f.bob, "photo.png", imagestest.PNG(t, 600, 400))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.upload(f.alice, "notes.txt", []byte("some notes")); err != nil {
+		t.Fatal(err)
+	}
+	if errs := f.runJobs(); len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("jobs: %v", errs)
+	}
+	listed, err := f.files.List(ctx, f.alice.ID, f.room.ID, 0, 0)
+	if err != nil || len(listed) != 2 {
+		t.Fatalf("List = %v, %v", listed, err)
+	}
+	link := f.files.FileURL(listed[1])
+	if n := len(f.blobFiles()); n != 3 {
+		t.Fatalf("%d blobs before the delete, want 2 files and a thumbnail", n)
+	}
+	for range 3 { // file_shared ×2, file_updated
+		f.frame()
+	}
+	filesWantKind(t, "delete by a member", f.app.Rooms.Delete(ctx, f.bob.ID, f.room.ID), domain.Forbidden, "not_owner")
+	filesWantKind(t, "delete by an outsider", f.app.Rooms.Delete(ctx, f.carol.ID, f.room.ID), domain.NotFound, "room_not_found")
+	if err := f.app.Rooms.Delete(ctx, f.alice.ID, f.room.ID); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	select {
+	case e := <-f.events:
+		if e.Kind != ports.EventRoomDeleted || e.Frame != nil {
+			t.Errorf("event %+v, want the room-deleted control", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no room-deleted event")
+	}
+	if left := f.blobFiles(); len(left) != 0 {
+		t.Errorf("blobs left after the delete: %v", left)
+	}
+	_, err = f.openLink(link)
+	filesWantKind(t, "a link of the deleted room", err, domain.NotFound, "")
+	_, err = f.files.Open(ctx, f.bob.ID, img.ID, false)
+	filesWantKind(t, "open a file of the deleted room", err, domain.NotFound, "")
+	_, err = f.app.Rooms.Get(ctx, f.alice.ID, f.room.ID)
+	filesWantKind(t, "get the deleted room", err, domain.NotFound, "room_not_found")
+	filesWantKind(t, "delete it again", f.app.Rooms.Delete(ctx, f.alice.ID, f.room.ID), domain.NotFound, "room_not_found")
+	_, err = f.upload(f.bob, "late.txt", []byte("late"))
+	filesWantKind(t, "upload to the deleted room", err, domain.NotFound, "room_not_found")
 }

@@ -32,6 +32,19 @@ type RoomStore interface {
 	// Visible lists public rooms plus private rooms u belongs to, by id,
 	// each with whether u is a member.
 	Visible(ctx context.Context, u user.ID) ([]room.Listing, error)
+	// Update reads room id, hands it to change and writes back its Name,
+	// Description, IsPrivate and OwnerID, all in one transaction with the
+	// room locked, so change decides on the room as it is (who owns it).
+	// An error from change is returned as it is and nothing is written.
+	// A new owner must be a member (kept so until the commit): NotFound
+	// "not_a_member" otherwise. NotFound "room_not_found" when absent.
+	Update(ctx context.Context, id room.ID, change func(r *room.Room) error) (room.Room, error)
+	// Delete removes room id with its memberships, messages and attachment
+	// rows in one transaction, and returns the blob keys (files and
+	// thumbnails) those rows held, for the caller to delete: an attachment
+	// created concurrently either is among them or fails with NotFound.
+	// NotFound "room_not_found" when absent.
+	Delete(ctx context.Context, id room.ID) (blobKeys []string, err error)
 }
 
 // MemberStore keeps room membership, which every authorization check reads.
@@ -45,6 +58,9 @@ type MemberStore interface {
 	IsMember(ctx context.Context, r room.ID, u user.ID) (bool, error)
 	// Members lists the users of r ordered by username.
 	Members(ctx context.Context, r room.ID) ([]user.User, error)
+	// Memberships lists who belongs to r and since when, in no order
+	// (room.Heir picks from them).
+	Memberships(ctx context.Context, r room.ID) ([]room.Membership, error)
 }
 
 // MessageStore keeps messages.

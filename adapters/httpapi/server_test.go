@@ -225,6 +225,9 @@ func TestAuthRequired(t *testing.T) {
 		{method: "POST", path: "/rooms", body: `{"name":"a"}`},
 		{method: "GET", path: "/rooms"},
 		{method: "GET", path: "/rooms/1"},
+		{method: "PATCH", path: "/rooms/1", body: `{"name":"x"}`},
+		{method: "DELETE", path: "/rooms/1"},
+		{method: "POST", path: "/rooms/1/owner", body: `{"user_id":2}`},
 		{method: "POST", path: "/rooms/1/join"},
 		{method: "DELETE", path: "/rooms/1/leave"},
 		{method: "GET", path: "/rooms/1/members"},
@@ -504,4 +507,72 @@ func withField(m map[string]any, k string, v any) map[string]any {
 	}
 	out[k] = v
 	return out
+}
+
+func TestRoomKeepingRoutes(t *testing.T) {
+	yes := true
+	str := func(s string) *string { return &s }
+	for _, tc := range []struct {
+		name       string
+		method     string
+		path, body string
+		wantStatus int
+		wantBody   any
+		check      func(t *testing.T, f *fixture)
+	}{
+		{
+			name: "rename", method: "PATCH", path: "/rooms/5", body: `{"name":"random","is_private":true}`, wantStatus: 200,
+			wantBody: map[string]any{"id": float64(5), "name": "random", "description": "", "is_private": true, "owner_id": float64(aliceID), "created_at": "2026-01-02T02:04:05Z"},
+			check: func(t *testing.T, f *fixture) {
+				if d := cmp.Diff(room.Patch{Name: str("random"), IsPrivate: &yes}, f.rooms.gotPatch); d != "" {
+					t.Errorf("patch (-want +got):\n%s", d)
+				}
+			},
+		},
+		{
+			name: "absent fields stay nil", method: "PATCH", path: "/rooms/5", body: `{"description":""}`, wantStatus: 200,
+			check: func(t *testing.T, f *fixture) {
+				if d := cmp.Diff(room.Patch{Description: str("")}, f.rooms.gotPatch); d != "" {
+					t.Errorf("patch (-want +got):\n%s", d)
+				}
+			},
+		},
+		{name: "patch with a bad name", method: "PATCH", path: "/rooms/5", body: `{"name":"\u202egnp.exe"}`, wantStatus: 422},
+		{name: "patch with a wrong type", method: "PATCH", path: "/rooms/5", body: `{"is_private":"yes"}`, wantStatus: 400},
+		{
+			name: "transfer", method: "POST", path: "/rooms/5/owner", body: `{"user_id":8}`, wantStatus: 200,
+			wantBody: map[string]any{"id": float64(5), "name": "general", "description": "", "is_private": false, "owner_id": float64(8), "created_at": "2026-01-02T02:04:05Z"},
+			check: func(t *testing.T, f *fixture) {
+				if f.rooms.gotUser != 8 {
+					t.Errorf("new owner = %d, want 8", f.rooms.gotUser)
+				}
+			},
+		},
+		{name: "transfer to nobody", method: "POST", path: "/rooms/5/owner", body: `{}`, wantStatus: 422},
+		{name: "delete", method: "DELETE", path: "/rooms/5", wantStatus: 204},
+		{name: "delete a bad id", method: "DELETE", path: "/rooms/x", wantStatus: 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			ct := ""
+			if tc.body != "" {
+				ct = "application/json"
+			}
+			w := f.do(t, request{method: tc.method, path: tc.path, body: tc.body, contentType: ct, auth: true})
+			if w.Code != tc.wantStatus {
+				t.Fatalf("status = %d %s, want %d", w.Code, w.Body, tc.wantStatus)
+			}
+			if tc.wantBody != nil {
+				if d := cmp.Diff(tc.wantBody, decodeBody(t, w)); d != "" {
+					t.Errorf("body (-want +got):\n%s", d)
+				}
+			}
+			if tc.wantStatus < 300 {
+				checkRoomCall(t, f, 5)
+			}
+			if tc.check != nil {
+				tc.check(t, f)
+			}
+		})
+	}
 }

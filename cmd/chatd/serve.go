@@ -116,11 +116,7 @@ func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logg
 // openFiles wires file sharing: an insert-only queue for the attachment
 // store (row and job in one transaction) and avatar uploads, and, unless
 // WORKERS=0, a working queue that runs the jobs with files as processor.
-func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *application.App, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, func(), error) {
-	blobs, err := blob.NewDisk(cfg.UploadPath)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("upload directory: %w", err)
-	}
+func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *application.App, blobs ports.BlobStore, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, func(), error) {
 	newQueue, closeQueues, err := openQueues(ctx, cfg, db, log)
 	if err != nil {
 		return nil, nil, nil, err
@@ -168,14 +164,18 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	if err != nil {
 		return err
 	}
+	blobs, err := blob.NewDisk(cfg.UploadPath)
+	if err != nil {
+		return fmt.Errorf("upload directory: %w", err)
+	}
 	app := application.New(application.Deps{
 		Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
 		Bus: lv.bus, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
-		Logger: log,
+		Blobs: blobs, Logger: log,
 	})
 
-	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, lv, log)
+	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, blobs, lv, log)
 	if err != nil {
 		return err
 	}

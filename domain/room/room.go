@@ -172,6 +172,16 @@ type Service interface {
 	// every instance. An owner who leaves hands the room to its Heir; an
 	// owner who was the last member deletes it.
 	Leave(ctx context.Context, actor user.ID, id ID) error
+	// Update lets the owner rename the room and change its description
+	// and privacy; the room's sockets get room_updated. Forbidden
+	// ("not_owner") for other members.
+	Update(ctx context.Context, actor user.ID, id ID, p Patch) (Room, error)
+	// TransferOwnership lets the owner hand the room to another member;
+	// NotFound ("not_a_member") when to is not one.
+	TransferOwnership(ctx context.Context, actor user.ID, id ID, to user.ID) (Room, error)
+	// Delete lets the owner delete the room with its messages, members and
+	// files; every socket in the room closes (4403) on every instance.
+	Delete(ctx context.Context, actor user.ID, id ID) error
 	// AddMember lets the owner add a user (idempotent).
 	AddMember(ctx context.Context, actor user.ID, id ID, u user.ID) error
 	// AddMemberByName is AddMember with the user named by username.

@@ -41,7 +41,11 @@ func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 		{"RoomCreateMakesOwnerMember", testRoomCreate},
 		{"RoomNotFound", testRoomNotFound},
 		{"RoomVisible", testRoomVisible},
+		{"RoomUpdate", testRoomUpdate},
+		{"RoomUpdateOwner", testRoomUpdateOwner},
+		{"RoomDelete", testRoomDelete},
 		{"MemberAddRemove", testMemberAddRemove},
+		{"Memberships", testMemberships},
 		{"MembersOrderedByUsername", testMembersOrdered},
 		{"AppendSeqPerRoom", testAppendSeqPerRoom},
 		{"AppendRoomNotFound", testAppendRoomNotFound},
@@ -360,6 +364,194 @@ func testRoomVisible(t *testing.T, s StoreSet) {
 	}
 	if d := cmp.Diff([]room.Listing{{Room: pub}, {Room: pub2, IsMember: true}}, rs); d != "" {
 		t.Errorf("Visible(carol) after joining public-2 (-want +got):\n%s", d)
+	}
+}
+
+func testRoomUpdate(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	r := mustRoom(t, s, alice.ID, "general", false)
+	other := mustRoom(t, s, alice.ID, "other", false)
+	got, err := s.Rooms.Update(ctx, r.ID, func(cur *room.Room) error {
+		if d := cmp.Diff(r, *cur); d != "" {
+			t.Errorf("change got (-want +got):\n%s", d)
+		}
+		cur.Name, cur.Description, cur.IsPrivate = "renamed", "new words", true
+		cur.ID, cur.CreatedAt = 424242, base.Add(time.Hour) // not the change's to make
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	want := r
+	want.Name, want.Description, want.IsPrivate = "renamed", "new words", true
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Update (-want +got):\n%s", d)
+	}
+	read, err := s.Rooms.ByID(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, read); d != "" {
+		t.Errorf("ByID after Update (-want +got):\n%s", d)
+	}
+	if untouched, err := s.Rooms.ByID(ctx, other.ID); err != nil || untouched != other {
+		t.Errorf("another room = %+v, %v; want it untouched", untouched, err)
+	}
+	// A change that fails writes nothing and its error comes back as is.
+	refusal := domain.Errorf(domain.Forbidden, "not_owner", "no")
+	_, err = s.Rooms.Update(ctx, r.ID, func(cur *room.Room) error {
+		cur.Name = "half done"
+		return refusal
+	})
+	if err != refusal {
+		t.Errorf("Update with a failing change: err = %v, want the change's error", err)
+	}
+	if read, _ := s.Rooms.ByID(ctx, r.ID); read.Name != "renamed" {
+		t.Errorf("name = %q after a failed change, want renamed", read.Name)
+	}
+	called := false
+	_, err = s.Rooms.Update(ctx, 424242, func(*room.Room) error { called = true; return nil })
+	wantKind(t, "Update(missing)", err, domain.NotFound)
+	if c := domain.CodeOf(err); c != "room_not_found" || called {
+		t.Errorf("Update(missing): code %q, change called %v", c, called)
+	}
+}
+
+func testRoomUpdateOwner(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	carol := mustUser(t, s, "carol")
+	r := mustRoom(t, s, alice.ID, "general", true)
+	if _, err := s.Members.Add(ctx, r.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	// To a non-member: refused, and nothing else the change made is kept.
+	_, err := s.Rooms.Update(ctx, r.ID, func(cur *room.Room) error {
+		cur.OwnerID, cur.Name = carol.ID, "carol's"
+		return nil
+	})
+	wantKind(t, "Update(owner: a non-member)", err, domain.NotFound)
+	if c := domain.CodeOf(err); c != "not_a_member" {
+		t.Errorf("code = %q, want not_a_member", c)
+	}
+	if read, _ := s.Rooms.ByID(ctx, r.ID); read.OwnerID != alice.ID || read.Name != "general" {
+		t.Errorf("room after a refused transfer = %+v", read)
+	}
+	got, err := s.Rooms.Update(ctx, r.ID, func(cur *room.Room) error {
+		cur.OwnerID = bob.ID
+		return nil
+	})
+	if err != nil || got.OwnerID != bob.ID {
+		t.Fatalf("Update(owner: bob) = %+v, %v", got, err)
+	}
+	if read, _ := s.Rooms.ByID(ctx, r.ID); read.OwnerID != bob.ID {
+		t.Errorf("owner after the transfer = %d, want bob (%d)", read.OwnerID, bob.ID)
+	}
+	// Both stay members; the old owner is an ordinary one now.
+	for _, u := range []user.User{alice, bob} {
+		if ok, err := s.Members.IsMember(ctx, r.ID, u.ID); err != nil || !ok {
+			t.Errorf("IsMember(%s) = %v, %v", u.Username, ok, err)
+		}
+	}
+}
+
+func testRoomDelete(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	r := mustRoom(t, s, alice.ID, "doomed", false)
+	other := mustRoom(t, s, alice.ID, "other", false)
+	if _, err := s.Members.Add(ctx, r.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, s, r.ID, alice, 3)
+	mustAppend(t, s, newMessage(t, r.ID, bob, "with a key", "k1"))
+	kept := appendN(t, s, other.ID, alice, 2)
+	if _, err := s.Rooms.Delete(ctx, r.ID); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	_, err := s.Rooms.ByID(ctx, r.ID)
+	wantKind(t, "ByID(deleted)", err, domain.NotFound)
+	for _, u := range []user.User{alice, bob} {
+		if ok, err := s.Members.IsMember(ctx, r.ID, u.ID); err != nil || ok {
+			t.Errorf("IsMember(deleted room, %s) = %v, %v; want false", u.Username, ok, err)
+		}
+	}
+	if ms, err := s.Members.Memberships(ctx, r.ID); err != nil || len(ms) != 0 {
+		t.Errorf("Memberships(deleted room) = %v, %v; want none", ms, err)
+	}
+	if ms, err := s.Messages.After(ctx, r.ID, 0, 10); err != nil || len(ms) != 0 {
+		t.Errorf("messages of the deleted room = %v, %v; want none", ms, err)
+	}
+	if page, member, err := s.Messages.NewestIfMember(ctx, r.ID, alice.ID, 10); err != nil || member || len(page) != 0 {
+		t.Errorf("NewestIfMember(deleted room) = %v, member %v, %v", page, member, err)
+	}
+	listed, err := s.Rooms.Visible(ctx, alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]room.ID{other.ID}, roomIDs(listed)); d != "" {
+		t.Errorf("Visible after Delete (-want +got):\n%s", d)
+	}
+	_, _, err = s.Messages.Append(ctx, newMessage(t, r.ID, alice, "too late", "k1"))
+	wantKind(t, "Append(deleted room)", err, domain.NotFound)
+	_, err = s.Members.Add(ctx, r.ID, bob.ID)
+	wantKind(t, "Members.Add(deleted room)", err, domain.NotFound)
+	_, err = s.Rooms.Delete(ctx, r.ID)
+	wantKind(t, "Delete(deleted room)", err, domain.NotFound)
+	if c := domain.CodeOf(err); c != "room_not_found" {
+		t.Errorf("Delete(deleted room) code = %q, want room_not_found", c)
+	}
+	// The other room is untouched.
+	if ms, err := s.Messages.After(ctx, other.ID, 0, 10); err != nil || !cmp.Equal(kept, ms) {
+		t.Errorf("messages of the other room = %v, %v; want %v", ms, err, kept)
+	}
+}
+
+func testMemberships(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	carol := mustUser(t, s, "carol")
+	r := mustRoom(t, s, alice.ID, "general", false)
+	for _, u := range []user.User{bob, carol} {
+		if _, err := s.Members.Add(ctx, r.ID, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := s.Members.Memberships(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := map[user.ID]time.Time{}
+	for _, m := range ms {
+		if m.JoinedAt.IsZero() || m.JoinedAt.Location() != time.UTC {
+			t.Errorf("member %d joined at %v, want a UTC time", m.UserID, m.JoinedAt)
+		}
+		joined[m.UserID] = m.JoinedAt
+	}
+	if len(ms) != 3 || len(joined) != 3 {
+		t.Fatalf("Memberships = %v, want alice, bob and carol", ms)
+	}
+	if !joined[alice.ID].Equal(base) {
+		t.Errorf("the owner joined at %v, want the room's creation %v", joined[alice.ID], base)
+	}
+	if joined[carol.ID].Before(joined[bob.ID]) {
+		t.Errorf("carol (added second) joined at %v, before bob at %v", joined[carol.ID], joined[bob.ID])
+	}
+	if heir, ok := room.Heir(ms, alice.ID); !ok || heir != bob.ID {
+		t.Errorf("Heir = %d, %v; want bob (%d), who was added first", heir, ok, bob.ID)
+	}
+	if _, err := s.Members.Remove(ctx, r.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err = s.Members.Memberships(ctx, r.ID); err != nil || len(ms) != 2 {
+		t.Errorf("Memberships after a removal = %v, %v", ms, err)
+	}
+	if ms, err := s.Members.Memberships(ctx, 424242); err != nil || len(ms) != 0 {
+		t.Errorf("Memberships(missing room) = %v, %v; want none", ms, err)
 	}
 }
 

@@ -225,6 +225,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	// net/http's own error answers (431, 400, 501) become problem+json.
+	ln = httpapi.ProblemListener(ln)
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

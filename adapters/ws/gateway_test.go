@@ -106,8 +106,15 @@ func TestForeignOriginRefused(t *testing.T) {
 		if err == nil {
 			c.CloseNow()
 			t.Errorf("origin %s upgraded", origin)
-		} else if resp == nil || resp.StatusCode != http.StatusForbidden {
-			t.Errorf("origin %s: %v", origin, err)
+			continue
+		}
+		if resp == nil || resp.StatusCode != http.StatusForbidden || resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("origin %s: %v %v", origin, err, resp)
+			continue
+		}
+		var p problem
+		if err := json.NewDecoder(resp.Body).Decode(&p); err != nil || p.Code != "origin_not_allowed" || p.Status != http.StatusForbidden {
+			t.Errorf("origin %s: problem %+v, %v", origin, p, err)
 		}
 	}
 }

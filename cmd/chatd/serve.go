@@ -208,7 +208,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	})
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages,
-		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(),
+		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(cfg.AllowedOrigins...),
 		Files: files, AvatarURL: files.AvatarURL,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {

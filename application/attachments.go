@@ -412,6 +412,11 @@ func (f *Files) ProcessThumbnail(ctx context.Context, id attachment.ID) error {
 		return err
 	}
 	if err := f.d.Attachments.SetThumbnail(ctx, id, key, attachment.ThumbnailReady); err != nil {
+		if domain.KindOf(err) == domain.NotFound {
+			// The file went (its room was deleted) while the thumbnail was
+			// made: nothing will ever point at it.
+			f.deleteBlob(ctx, key)
+		}
 		return err
 	}
 	a.ThumbnailKey, a.ThumbnailStatus = key, attachment.ThumbnailReady

@@ -52,15 +52,20 @@ func (c *filesClock) advance(d time.Duration) {
 // flakyImages fails the next n calls with a transient (non-domain) error.
 type flakyImages struct {
 	ports.ImageProcessor
-	mu sync.Mutex
-	n  int
+	mu     sync.Mutex
+	n      int
+	during func() // runs inside each Thumbnail call when set
 }
 
 func (f *flakyImages) Thumbnail(ctx context.Context, data []byte, w, h int) ([]byte, ports.ImageInfo, error) {
 	f.mu.Lock()
 	fail := f.n > 0
 	f.n--
+	during := f.during
 	f.mu.Unlock()
+	if during != nil {
+		during()
+	}
 	if fail {
 		return nil, ports.ImageInfo{}, errors.New("out of worker memory")
 	}
@@ -711,4 +716,26 @@ func TestDeleteRoomRemovesItsFiles(t *testing.T) {
 	filesWantKind(t, "delete it again", f.app.Rooms.Delete(ctx, f.alice.ID, f.room.ID), domain.NotFound, "room_not_found")
 	_, err = f.upload(f.bob, "late.txt", []byte("late"))
 	filesWantKind(t, "upload to the deleted room", err, domain.NotFound, "room_not_found")
+}
+
+// TestThumbnailOfADeletedRoomLeavesNoBlob: a room deleted while its image's
+// thumbnail is being made leaves no thumbnail behind.
+func TestThumbnailOfADeletedRoomLeavesNoBlob(t *testing.T) {
+	f := newFilesFixture(t)
+	ctx := context.Background()
+	if _, err := f.upload(f.bob, "photo.png", imagestest.PNG(t, 600, 400)); err != nil {
+		t.Fatal(err)
+	}
+	f.images.during = func() {
+		if err := f.app.Rooms.Delete(ctx, f.alice.ID, f.room.ID); err != nil {
+			t.Errorf("Delete: %v", err)
+		}
+	}
+	errs := f.runJobs()
+	if len(errs) != 1 || domain.KindOf(errs[0]) != domain.NotFound {
+		t.Fatalf("jobs: %v, want the thumbnail job to find its file gone", errs)
+	}
+	if left := f.blobFiles(); len(left) != 0 {
+		t.Errorf("blobs left: %v", left)
+	}
 }

@@ -79,17 +79,24 @@ func (s *Rooms) Join(ctx context.Context, actor user.ID, id room.ID) error {
 // room on every instance. An owner hands the room to its heir first
 // (room.Heir), or deletes it when nobody else is left.
 func (s *Rooms) Leave(ctx context.Context, actor user.ID, id room.ID) error {
-	r, _, err := s.visible(ctx, actor, id)
-	if err != nil {
-		return err
-	}
-	if r.OwnerID == actor {
-		deleted, err := s.handOver(ctx, id, actor)
-		if err != nil || deleted {
+	for range handOverTries {
+		r, _, err := s.visible(ctx, actor, id)
+		if err != nil {
 			return err
 		}
+		if r.OwnerID == actor {
+			deleted, err := s.handOver(ctx, id, actor)
+			if err != nil || deleted {
+				return err
+			}
+		}
+		err = s.remove(ctx, id, actor, "you are not a member of this room")
+		if domain.CodeOf(err) != "owner_must_hand_over" {
+			return err
+		}
+		// The room was handed to the actor meanwhile: hand it on.
 	}
-	return s.remove(ctx, id, actor, "you are not a member of this room")
+	return errRoomBusy
 }
 
 // handOverTries bounds how often an owner's leave picks another heir
@@ -131,8 +138,10 @@ func (s *Rooms) handOver(ctx context.Context, id room.ID, owner user.ID) (delete
 			return false, err
 		}
 	}
-	return false, domain.Errorf(domain.Unavailable, "room_busy", "the room's members keep changing; try again")
+	return false, errRoomBusy
 }
+
+var errRoomBusy = domain.Errorf(domain.Unavailable, "room_busy", "the room's members keep changing; try again")
 
 // errOwnerChanged aborts a hand-over whose owner no longer owns the room.
 var errOwnerChanged = domain.Errorf(domain.Conflict, "owner_changed", "the room has another owner now")

@@ -53,6 +53,10 @@ type MemberStore interface {
 	// when the room or the user does not exist.
 	Add(ctx context.Context, r room.ID, u user.ID) (added bool, err error)
 	// Remove ends u's membership; removed is false when u was not a member.
+	// The room's owner is never removed: Conflict "owner_must_hand_over"
+	// (hand the room to room.Heir, or delete it, first). It waits for an
+	// ownership change of the room in progress, so an heir cannot leave
+	// between being picked and becoming the owner.
 	Remove(ctx context.Context, r room.ID, u user.ID) (removed bool, err error)
 	// IsMember reports whether u belongs to r.
 	IsMember(ctx context.Context, r room.ID, u user.ID) (bool, error)

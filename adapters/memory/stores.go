@@ -262,6 +262,9 @@ func (ms *MemberStore) Remove(ctx context.Context, r room.ID, u user.ID) (bool, 
 		if _, ok := ms.s.members[r][u]; !ok {
 			return false, nil
 		}
+		if ms.s.rooms[r].OwnerID == u {
+			return false, domain.Errorf(domain.Conflict, "owner_must_hand_over", "the room's owner must hand it over first")
+		}
 		delete(ms.s.members[r], u)
 		return true, nil
 	})

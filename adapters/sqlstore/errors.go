@@ -88,3 +88,8 @@ func errRoomNotFound(err error) error {
 func errClientIDReused() error {
 	return domain.Errorf(domain.Conflict, "client_id_reused", "client_id was already used for another message in this room")
 }
+
+// errOwnerMember refuses to remove a room's owner from its members.
+func errOwnerMember() error {
+	return domain.Errorf(domain.Conflict, "owner_must_hand_over", "the room's owner must hand it over first")
+}

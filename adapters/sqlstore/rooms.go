@@ -209,12 +209,37 @@ func (s *MemberStore) Add(ctx context.Context, r room.ID, u user.ID) (bool, erro
 	return res.RowsAffected == 1, nil
 }
 
+// Remove reads the room's owner with the row locked FOR SHARE (PostgreSQL),
+// which waits for an ownership change in progress (RoomStore.Update holds
+// the row FOR NO KEY UPDATE) and holds off the next until the member is
+// gone: the owner is never removed, and an heir never leaves between
+// being picked and being made owner.
 func (s *MemberStore) Remove(ctx context.Context, r room.ID, u user.ID) (bool, error) {
-	res := s.db.write.WithContext(ctx).Exec(`DELETE FROM room_members WHERE room_id = ? AND user_id = ?`, int64(r), int64(u))
-	if res.Error != nil {
-		return false, fail("remove member", res.Error)
+	var removed bool
+	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx.Table("rooms").Select("owner_id").Where("id = ?", int64(r))
+		if s.db.dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "SHARE"})
+		}
+		var owners []int64
+		if err := q.Find(&owners).Error; err != nil {
+			return err
+		}
+		if len(owners) == 1 && owners[0] == int64(u) {
+			return errOwnerMember()
+		}
+		res := tx.Exec(`DELETE FROM room_members WHERE room_id = ? AND user_id = ?`, int64(r), int64(u))
+		removed = res.RowsAffected == 1
+		return res.Error
+	})
+	var de *domain.Error
+	switch {
+	case errors.As(err, &de):
+		return false, err
+	case err != nil:
+		return false, fail("remove member", err)
 	}
-	return res.RowsAffected == 1, nil
+	return removed, nil
 }
 
 // IsMember is one primary-key lookup: every authorization check runs it.

@@ -598,6 +598,21 @@ func testMemberAddRemove(t *testing.T, s StoreSet) {
 	if removed, err := s.Members.Remove(ctx, 424242, bob.ID); err != nil || removed {
 		t.Errorf("Remove(missing room) = %v, %v; want false, nil", removed, err)
 	}
+	// The owner stays until the room has another owner.
+	removed, err := s.Members.Remove(ctx, r.ID, alice.ID)
+	wantKind(t, "Remove(owner)", err, domain.Conflict)
+	if c := domain.CodeOf(err); c != "owner_must_hand_over" || removed {
+		t.Errorf("Remove(owner) = %v, code %q; want false, owner_must_hand_over", removed, c)
+	}
+	if ok, err := s.Members.IsMember(ctx, r.ID, alice.ID); err != nil || !ok {
+		t.Errorf("IsMember(owner) after a refused Remove = %v, %v", ok, err)
+	}
+	if _, err := s.Rooms.Update(ctx, r.ID, func(cur *room.Room) error { cur.OwnerID = bob.ID; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if removed, err := s.Members.Remove(ctx, r.ID, alice.ID); err != nil || !removed {
+		t.Errorf("Remove(the former owner) = %v, %v; want true", removed, err)
+	}
 }
 
 func testMembersOrdered(t *testing.T, s StoreSet) {

@@ -22,8 +22,11 @@ type Deps struct {
 	Cache     ports.ProfileCache
 	Tokens    ports.TokenIssuer
 	Passwords ports.PasswordHasher
-	Clock     ports.Clock  // nil: the system clock
-	Logger    *slog.Logger // nil: discard
+	// Blobs is where a deleted room's files are removed from. Nil: they
+	// stay, and are logged as orphans.
+	Blobs  ports.BlobStore
+	Clock  ports.Clock  // nil: the system clock
+	Logger *slog.Logger // nil: discard
 	// Limiter counts the rate limits and login backoffs of Limits; nil
 	// limits nothing. Hashing is bounded by Limits either way.
 	Limiter ports.Limiter

@@ -3,6 +3,8 @@ package application_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -217,7 +219,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err := f.Rooms.Join(ctx, outsider.ID, pub.ID); err != nil {
 		t.Fatalf("second join: %v", err)
 	}
-	wantKind(t, f.Rooms.Join(ctx, outsider.ID, priv.ID), domain.Forbidden, "private_room")
+	// A private room answers an outsider's join as a missing room does.
+	wantKind(t, f.Rooms.Join(ctx, outsider.ID, priv.ID), domain.NotFound, "room_not_found")
+	wantKind(t, f.Rooms.Join(ctx, outsider.ID, 9999), domain.NotFound, "room_not_found")
 
 	// Only the owner adds members; then they can read and send.
 	if err := f.Rooms.Join(ctx, friend.ID, pub.ID); err != nil {
@@ -324,6 +328,80 @@ func TestSendPublishesAfterStoringAndDeduplicates(t *testing.T) {
 	} {
 		_, err := f.Messages.Send(ctx, alice.ID, r.ID, bad.content, bad.clientID)
 		wantKind(t, err, domain.Invalid, bad.code)
+	}
+}
+
+// A client_id is scoped to (sender, room): reused in another room it is a
+// new message there, reused with other content in the same room it is
+// refused — never answered with another message.
+func TestClientIDIsPerRoomAndNeverAnswersAnotherMessage(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alice := f.register("alice")
+	private := f.room(alice.ID, "private", true)
+	public := f.room(alice.ID, "public", false)
+	first, err := f.Messages.Send(ctx, alice.ID, private.ID, "private text", "dup-k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := f.events(public.ID)
+	second, err := f.Messages.Send(ctx, alice.ID, public.ID, "public text", "dup-k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.ID == first.ID || second.RoomID != public.ID || second.Content != "public text" {
+		t.Fatalf("send in another room with the same client_id = %+v; want a new message there", second)
+	}
+	if e := next(); e.Kind != ports.EventMessage || e.Seq != second.Seq {
+		t.Fatalf("event %+v; want the second message published", e)
+	}
+	_, err = f.Messages.Send(ctx, alice.ID, public.ID, "edited text", "dup-k1")
+	wantKind(t, err, domain.Conflict, "client_id_reused")
+	again, err := f.Messages.Send(ctx, alice.ID, public.ID, " public text ", "dup-k1")
+	if err != nil || again.ID != second.ID {
+		t.Fatalf("retry = %+v, %v; want message %d", again, err, second.ID)
+	}
+}
+
+func TestDisplayNameRules(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alice, bob := f.register("alice"), f.register("bob")
+	str := func(s string) *string { return &s }
+	tests := []struct {
+		name    string
+		display string
+		kind    domain.Kind
+		code    string
+		want    string
+	}{
+		{"another user's username", "alice", domain.Conflict, "display_name_taken", ""},
+		{"in other letter case", "  ALICE ", domain.Conflict, "display_name_taken", ""},
+		{"one's own username", "Bob", 0, "", "Bob"},
+		{"a free username", "carol", 0, "", "carol"},
+		{"right-to-left override", "\u202eecila", domain.Invalid, "invalid_display_name", ""},
+		{"zero-width space", "ali\u200bce", domain.Invalid, "invalid_display_name", ""},
+		{"a name with a space", "Alice Liddell", 0, "", "Alice Liddell"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := f.Users.UpdateProfile(ctx, bob.ID, user.Patch{DisplayName: str(tt.display)})
+			if tt.code != "" {
+				wantKind(t, err, tt.kind, tt.code)
+				return
+			}
+			if err != nil || u.DisplayName != tt.want {
+				t.Fatalf("UpdateProfile = %q, %v; want %q", u.DisplayName, err, tt.want)
+			}
+		})
+	}
+	// A refused change leaves the profile as it was.
+	p, err := f.Users.Profile(ctx, bob.ID)
+	if err != nil || p.DisplayName != "Alice Liddell" {
+		t.Errorf("profile after refusals = %q, %v", p.DisplayName, err)
+	}
+	if p, _ := f.Users.Profile(ctx, alice.ID); p.DisplayName != "alice" {
+		t.Errorf("alice's display name = %q", p.DisplayName)
 	}
 }
 
@@ -513,4 +591,185 @@ func TestLiveSocketSkipsTheMembershipQuery(t *testing.T) {
 	if members.queries() == before {
 		t.Fatal("no membership query after the socket closed")
 	}
+}
+
+// roomKeepingCalls are the owner's use cases on a room, by name.
+func roomKeepingCalls(f *fixture, to user.ID) map[string]func(actor user.ID, r room.ID) error {
+	ctx := context.Background()
+	name := "renamed"
+	return map[string]func(actor user.ID, r room.ID) error{
+		"update": func(a user.ID, r room.ID) error {
+			_, err := f.Rooms.Update(ctx, a, r, room.Patch{Name: &name})
+			return err
+		},
+		"transfer": func(a user.ID, r room.ID) error { _, err := f.Rooms.TransferOwnership(ctx, a, r, to); return err },
+		"delete":   func(a user.ID, r room.ID) error { return f.Rooms.Delete(ctx, a, r) },
+	}
+}
+
+// TestRoomKeepingAuthorization: only the owner keeps a room; other members
+// get 403, outsiders 403 on a public room and, on a private one, exactly
+// what a missing room answers.
+func TestRoomKeepingAuthorization(t *testing.T) {
+	for _, private := range []bool{false, true} {
+		for name := range roomKeepingCalls(newFixture(t), 0) {
+			t.Run(fmt.Sprintf("%s private=%v", name, private), func(t *testing.T) {
+				f := newFixture(t)
+				ctx := context.Background()
+				owner, member, outsider := f.register("owner"), f.register("member"), f.register("outsider")
+				r := f.room(owner.ID, "kept", private)
+				if err := f.Rooms.AddMember(ctx, owner.ID, r.ID, member.ID); err != nil {
+					t.Fatal(err)
+				}
+				call := roomKeepingCalls(f, member.ID)[name]
+				wantKind(t, call(member.ID, r.ID), domain.Forbidden, "not_owner")
+				if private {
+					got, missing := call(outsider.ID, r.ID), call(outsider.ID, 424242)
+					wantKind(t, got, domain.NotFound, "room_not_found")
+					if domain.MessageOf(got) != domain.MessageOf(missing) || domain.CodeOf(got) != domain.CodeOf(missing) {
+						t.Errorf("outsider on a private room: %v; on a missing room: %v", got, missing)
+					}
+				} else {
+					wantKind(t, call(outsider.ID, r.ID), domain.Forbidden, "not_owner")
+				}
+				if err := call(owner.ID, r.ID); err != nil {
+					t.Fatalf("%s by the owner: %v", name, err)
+				}
+			})
+		}
+	}
+}
+
+func TestRoomUpdatePublishesRoomUpdated(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner := f.register("owner")
+	r := f.room(owner.ID, "general", false)
+	next := f.events(r.ID)
+	str := func(s string) *string { return &s }
+	yes := true
+	got, err := f.Rooms.Update(ctx, owner.ID, r.ID, room.Patch{Name: str(" random "), Description: str("anything goes"), IsPrivate: &yes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "random" || got.Description != "anything goes" || !got.IsPrivate || got.OwnerID != owner.ID || got.ID != r.ID {
+		t.Fatalf("Update = %+v", got)
+	}
+	e := next()
+	var frame map[string]any
+	if err := json.Unmarshal(e.Frame, &frame); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"type": "room_updated", "room_id": float64(r.ID), "name": "random", "description": "anything goes", "is_private": true, "owner_id": float64(owner.ID)}
+	if e.Kind != ports.EventRoom || e.UserID != owner.ID {
+		t.Errorf("event kind %v user %d", e.Kind, e.UserID)
+	}
+	if d := cmp.Diff(want, frame); d != "" {
+		t.Errorf("room_updated (-want +got):\n%s", d)
+	}
+	if read, _ := f.Rooms.Get(ctx, owner.ID, r.ID); read != got {
+		t.Errorf("Get = %+v, want %+v", read, got)
+	}
+	// Refused patches change nothing and tell nobody.
+	_, err = f.Rooms.Update(ctx, owner.ID, r.ID, room.Patch{Name: str("\u202egnp.exe")})
+	wantKind(t, err, domain.Invalid, "invalid_room_name")
+	_, err = f.Rooms.Update(ctx, owner.ID, r.ID, room.Patch{Name: str("x"), Description: str(strings.Repeat("d", 1001))})
+	wantKind(t, err, domain.Invalid, "invalid_room_description")
+	// A patch that changes nothing tells nobody either.
+	if _, err := f.Rooms.Update(ctx, owner.ID, r.ID, room.Patch{Name: str("random")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Messages.Send(ctx, owner.ID, r.ID, "marker", ""); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(); e.Kind != ports.EventMessage {
+		t.Errorf("event after refused and empty patches: %+v, want the marker message", e)
+	}
+	if read, _ := f.Rooms.Get(ctx, owner.ID, r.ID); read.Name != "random" {
+		t.Errorf("name = %q after refused patches", read.Name)
+	}
+}
+
+func TestTransferOwnership(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner, bob, carol := f.register("owner"), f.register("bob"), f.register("carol")
+	r := f.room(owner.ID, "handed", true)
+	if err := f.Rooms.AddMember(ctx, owner.ID, r.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	next := f.events(r.ID)
+	_, err := f.Rooms.TransferOwnership(ctx, owner.ID, r.ID, carol.ID)
+	wantKind(t, err, domain.NotFound, "not_a_member")
+	_, err = f.Rooms.TransferOwnership(ctx, owner.ID, r.ID, 424242)
+	wantKind(t, err, domain.NotFound, "not_a_member")
+	got, err := f.Rooms.TransferOwnership(ctx, owner.ID, r.ID, bob.ID)
+	if err != nil || got.OwnerID != bob.ID {
+		t.Fatalf("transfer to bob = %+v, %v", got, err)
+	}
+	if e := next(); e.Kind != ports.EventRoom || !strings.Contains(string(e.Frame), `"owner_id":`+itoa(int64(bob.ID))) {
+		t.Errorf("event %+v %s, want room_updated with bob as owner", e, e.Frame)
+	}
+	// The old owner is an ordinary member now; the new one keeps the room.
+	wantKind(t, f.Rooms.AddMember(ctx, owner.ID, r.ID, carol.ID), domain.Forbidden, "not_owner")
+	if err := f.Rooms.AddMember(ctx, bob.ID, r.ID, carol.ID); err != nil {
+		t.Fatalf("the new owner adds a member: %v", err)
+	}
+	if _, err := f.Messages.History(ctx, owner.ID, r.ID, message.Page{}); err != nil {
+		t.Errorf("the old owner lost access: %v", err)
+	}
+}
+
+func TestOwnerLeavingHandsTheRoomToTheLongestStandingMember(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner, bob, carol, dave := f.register("owner"), f.register("bob"), f.register("carol"), f.register("dave")
+	r := f.room(owner.ID, "inherited", false)
+	// Joined in this order: dave, carol, bob — the reverse of their ids,
+	// which only break ties. The store stamps joins to the microsecond.
+	for _, u := range []user.User{dave, carol, bob} {
+		if err := f.Rooms.Join(ctx, u.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	next := f.events(r.ID)
+	if err := f.Rooms.Leave(ctx, owner.ID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(); e.Kind != ports.EventRoom || !strings.Contains(string(e.Frame), `"owner_id":`+itoa(int64(dave.ID))) {
+		t.Fatalf("first event %+v %s, want room_updated with dave as owner", e, e.Frame)
+	}
+	if e := next(); e.Kind != ports.EventMemberRemoved || e.UserID != owner.ID {
+		t.Fatalf("second event %+v, want the old owner's removal", e)
+	}
+	got, err := f.Rooms.Get(ctx, dave.ID, r.ID)
+	if err != nil || got.OwnerID != dave.ID {
+		t.Fatalf("room after the owner left = %+v, %v; want dave as owner", got, err)
+	}
+	// Down to the last member, who deletes the room by leaving.
+	for _, u := range []user.User{dave, carol} {
+		if err := f.Rooms.Leave(ctx, u.ID, r.ID); err != nil {
+			t.Fatalf("%s leaves: %v", u.Username, err)
+		}
+	}
+	if got, _ := f.Rooms.Get(ctx, bob.ID, r.ID); got.OwnerID != bob.ID {
+		t.Fatalf("owner after two leaves = %d, want bob", got.OwnerID)
+	}
+	drain := func() ports.Event {
+		for {
+			if e := next(); e.Kind == ports.EventRoomDeleted {
+				return e
+			}
+		}
+	}
+	if err := f.Rooms.Leave(ctx, bob.ID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if e := drain(); e.Frame != nil {
+		t.Errorf("room-deleted event carries a frame: %s", e.Frame)
+	}
+	_, err = f.Rooms.Get(ctx, bob.ID, r.ID)
+	wantKind(t, err, domain.NotFound, "room_not_found")
+	wantKind(t, f.Rooms.Join(ctx, owner.ID, r.ID), domain.NotFound, "room_not_found")
 }

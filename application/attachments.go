@@ -121,8 +121,8 @@ var (
 // After the commit the room gets a file_shared event.
 //
 // size is the client's declared length (negative when unknown); the bytes
-// read are what count. The content type is sniffed from the bytes; the
-// declared type is used only when sniffing finds nothing and it is harmless.
+// read are what count. The content type is sniffed from the bytes and kept
+// only when allowlisted (safeContentType).
 func (f *Files) Upload(ctx context.Context, actor user.ID, roomID room.ID, filename, declaredType string, r io.Reader, size int64) (attachment.Attachment, error) {
 	if err := f.d.Rooms.Authorize(ctx, actor, roomID); err != nil {
 		return attachment.Attachment{}, err
@@ -204,38 +204,60 @@ func readAtMost(r io.Reader, max int64) ([]byte, error) {
 	return data, nil
 }
 
-// safeContentType picks the stored type from the sniffed one. Types a
-// browser would render as a document (HTML, XML, SVG, scripts) are stored
-// as application/octet-stream, so even a misconfigured proxy cannot serve
-// them as pages from our origin. The declared type counts only when
-// sniffing found nothing and it is neither such a type nor an image (an
-// image must prove itself by its bytes).
+// safeContentType picks the stored type: a type is stored only when it is
+// on an allowlist of types the server sniffs from the bytes (sniffedTypes)
+// or knows by name and whose bytes sniff as their family (declaredTypes);
+// anything else — HTML, XML, SVG, scripts, PDF, and every type nobody put
+// on a list — is stored and served as application/octet-stream, always as
+// an attachment. The client's type counts only where sniffing cannot tell
+// (a .docx is a zip, a .csv is text), never to make bytes an image.
 func safeContentType(sniffed, declared string) string {
+	const octet = "application/octet-stream"
 	media, params, err := mime.ParseMediaType(sniffed)
 	if err != nil {
-		return "application/octet-stream"
+		return octet
 	}
-	if media == "application/octet-stream" {
-		if d, _, err := mime.ParseMediaType(declared); err == nil && !activeType(d) && !strings.HasPrefix(d, "image/") && d != "application/octet-stream" {
-			return d
-		}
-		return media
+	if d, _, err := mime.ParseMediaType(declared); err == nil && declaredTypes[d] == media {
+		media = d
+	} else if !sniffedTypes[media] {
+		return octet
 	}
-	if activeType(media) {
-		return "application/octet-stream"
+	if cs, ok := params["charset"]; ok && strings.HasPrefix(media, "text/") {
+		return mime.FormatMediaType(media, map[string]string{"charset": cs})
 	}
-	return mime.FormatMediaType(media, params)
+	return media
 }
 
-// activeType reports types a browser may execute or render as a page.
-func activeType(media string) bool {
-	switch {
-	case strings.Contains(media, "html"), strings.Contains(media, "xml"), strings.Contains(media, "script"),
-		strings.Contains(media, "svg"), media == "application/pdf", media == "text/css",
-		strings.HasPrefix(media, "multipart/"):
-		return true
-	}
-	return false
+// sniffedTypes are the types http.DetectContentType reports that are
+// stored as they are: plain text, raster images (those the image
+// processor accepts are re-typed by their probe), audio, video, archives.
+var sniffedTypes = map[string]bool{
+	"text/plain": true,
+	"image/png":  true, "image/jpeg": true, "image/gif": true, "image/webp": true, "image/bmp": true, "image/x-icon": true,
+	"audio/mpeg": true, "audio/wave": true, "audio/aiff": true, "audio/basic": true, "audio/midi": true, "application/ogg": true,
+	"video/mp4": true, "video/webm": true, "video/avi": true,
+	"application/zip": true, "application/x-gzip": true, "application/x-rar-compressed": true,
+}
+
+// declaredTypes are types sniffing cannot tell from their family, mapped
+// to that family: a client's declared type from this list is stored when
+// the bytes sniff as the family.
+var declaredTypes = map[string]string{
+	"text/csv":         "text/plain",
+	"text/markdown":    "text/plain",
+	"application/json": "text/plain",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   "application/zip",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         "application/zip",
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": "application/zip",
+	"application/vnd.oasis.opendocument.text":                                   "application/zip",
+	"application/vnd.oasis.opendocument.spreadsheet":                            "application/zip",
+	"application/vnd.oasis.opendocument.presentation":                           "application/zip",
+	"application/epub+zip":          "application/zip",
+	"application/msword":            "application/octet-stream",
+	"application/vnd.ms-excel":      "application/octet-stream",
+	"application/vnd.ms-powerpoint": "application/octet-stream",
+	"application/x-tar":             "application/octet-stream",
+	"application/x-7z-compressed":   "application/octet-stream",
 }
 
 // randomKey returns "ab/<32 hex digits>": 128 random bits, the first byte
@@ -403,6 +425,11 @@ func (f *Files) ProcessThumbnail(ctx context.Context, id attachment.ID) error {
 		return err
 	}
 	if err := f.d.Attachments.SetThumbnail(ctx, id, key, attachment.ThumbnailReady); err != nil {
+		if domain.KindOf(err) == domain.NotFound {
+			// The file went (its room was deleted) while the thumbnail was
+			// made: nothing will ever point at it.
+			f.deleteBlob(ctx, key)
+		}
 		return err
 	}
 	a.ThumbnailKey, a.ThumbnailStatus = key, attachment.ThumbnailReady

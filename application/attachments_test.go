@@ -52,15 +52,20 @@ func (c *filesClock) advance(d time.Duration) {
 // flakyImages fails the next n calls with a transient (non-domain) error.
 type flakyImages struct {
 	ports.ImageProcessor
-	mu sync.Mutex
-	n  int
+	mu     sync.Mutex
+	n      int
+	during func() // runs inside each Thumbnail call when set
 }
 
 func (f *flakyImages) Thumbnail(ctx context.Context, data []byte, w, h int) ([]byte, ports.ImageInfo, error) {
 	f.mu.Lock()
 	fail := f.n > 0
 	f.n--
+	during := f.during
 	f.mu.Unlock()
+	if during != nil {
+		during()
+	}
 	if fail {
 		return nil, ports.ImageInfo{}, errors.New("out of worker memory")
 	}
@@ -72,6 +77,7 @@ func (f *flakyImages) Thumbnail(ctx context.Context, data []byte, w, h int) ([]b
 // an outsider.
 type filesFixture struct {
 	t                 *testing.T
+	app               *application.App
 	files             *application.Files
 	users             ports.UserStore
 	cache             *memory.Cache
@@ -97,20 +103,21 @@ func newFilesFixture(t *testing.T) *filesFixture {
 	}
 	bus, cache := memory.NewBus(), memory.NewCache()
 	t.Cleanup(func() { bus.Close() })
-	app := application.New(application.Deps{
-		Users: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
-		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: cache,
-		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
-	})
 	f := &filesFixture{t: t, users: st.Users(), cache: cache, queue: &memory.JobQueue{}, blobRoot: t.TempDir(),
 		clock: &filesClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, events: make(chan ports.Event, 100)}
 	f.blobs, err = blob.NewDisk(f.blobRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
+	app := application.New(application.Deps{
+		Users: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
+		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: cache,
+		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams}, Blobs: f.blobs,
+	})
+	f.app = app
 	f.images = &flakyImages{ImageProcessor: images.New()}
 	f.files = application.NewFiles(application.FilesDeps{
-		Rooms: app.Rooms, Users: st.Users(), Cache: cache, Attachments: memory.NewAttachments(f.queue),
+		Rooms: app.Rooms, Users: st.Users(), Cache: cache, Attachments: st.Attachments(f.queue),
 		Blobs: f.blobs, Images: f.images, Jobs: f.queue, Bus: bus,
 		Signer: blob.NewSigner([]byte("test-secret")), Clock: f.clock, MaxUpload: filesMax,
 	})
@@ -349,8 +356,17 @@ func TestFilesUploadKinds(t *testing.T) {
 		{name: "text named .png", filename: "x.png", declared: "image/png", data: []byte("just text"), wantType: "text/plain; charset=utf-8", wantStatus: attachment.ThumbnailNone},
 		{name: "html", filename: "x.html", declared: "text/html", data: []byte("<!DOCTYPE html><script>alert(1)</script>"), wantType: "application/octet-stream", wantStatus: attachment.ThumbnailNone},
 		{name: "svg", filename: "x.svg", declared: "image/svg+xml", data: []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>`), wantType: "application/octet-stream", wantStatus: attachment.ThumbnailNone},
-		{name: "binary with a declared type", filename: "x.bin", declared: "application/x-chat-test", data: []byte{0, 1, 2, 3, 4}, wantType: "application/x-chat-test", wantStatus: attachment.ThumbnailNone},
+		{name: "binary with an unknown declared type", filename: "x.bin", declared: "application/x-chat-test", data: []byte{0, 1, 2, 3, 4}, wantType: "application/octet-stream", wantStatus: attachment.ThumbnailNone},
 		{name: "binary declared as html", filename: "x.bin", declared: "text/html", data: []byte{0, 1, 2, 3, 4}, wantType: "application/octet-stream", wantStatus: attachment.ThumbnailNone},
+		{name: "binary declared as a known type", filename: "x.doc", declared: "application/msword", data: []byte{0xd0, 0xcf, 0x11, 0xe0, 0, 1}, wantType: "application/msword", wantStatus: attachment.ThumbnailNone},
+		{name: "text declared as csv", filename: "x.csv", declared: "text/csv", data: []byte("a,b\n1,2\n"), wantType: "text/csv; charset=utf-8", wantStatus: attachment.ThumbnailNone},
+		{name: "zip declared as docx", filename: "x.docx", declared: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data: []byte("PK\x03\x04rest of a zip"), wantType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", wantStatus: attachment.ThumbnailNone},
+		{name: "zip declared as something else", filename: "x.zip", declared: "application/x-chat-test", data: []byte("PK\x03\x04rest of a zip"), wantType: "application/zip", wantStatus: attachment.ThumbnailNone},
+		{name: "text declared as docx", filename: "x.docx", declared: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data: []byte("plain words"), wantType: "text/plain; charset=utf-8", wantStatus: attachment.ThumbnailNone},
+		{name: "pdf", filename: "x.pdf", declared: "application/pdf", data: []byte("%PDF-1.7\n1 0 obj"), wantType: "application/octet-stream", wantStatus: attachment.ThumbnailNone},
+		{name: "xml", filename: "x.xml", declared: "text/plain", data: []byte(`<?xml version="1.0"?><a/>`), wantType: "application/octet-stream", wantStatus: attachment.ThumbnailNone},
+		{name: "wasm", filename: "x.wasm", declared: "application/wasm", data: []byte("\x00asm\x01\x00\x00\x00"), wantType: "application/octet-stream", wantStatus: attachment.ThumbnailNone},
+		{name: "mp3", filename: "x.mp3", data: []byte("ID3\x03\x00\x00\x00\x00\x00\x00"), wantType: "audio/mpeg", wantStatus: attachment.ThumbnailNone},
 		{name: "truncated jpeg", filename: "t.jpg", data: jpg[:len(jpg)/2], wantType: "image/jpeg", wantStatus: attachment.ThumbnailFailed},
 		{name: "pixel bomb", filename: "bomb.png", data: imagestest.BombPNG(30000, 30000), wantType: "image/png", wantStatus: attachment.ThumbnailFailed},
 		{name: "zero bytes", filename: "empty", data: nil, wantErr: domain.Invalid, wantErrCode: "empty_file"},
@@ -646,4 +662,80 @@ func TestAvatarRejects(t *testing.T) {
 		err := f.files.ProcessAvatar(context.Background(), f.bob.ID, "o/"+strconv.FormatInt(int64(f.alice.ID), 10)+"/x")
 		filesWantKind(t, "ProcessAvatar", err, domain.Invalid, "")
 	})
+}
+
+// TestDeleteRoomRemovesItsFiles: deleting a room removes its files' rows
+// and blobs (thumbnails too) and tells every socket to close; its links
+// stop working.
+func TestDeleteRoomRemovesItsFiles(t *testing.T) {
+	f := newFilesFixture(t)
+	ctx := context.Background()
+	img, err := f.upload(f.bob, "photo.png", imagestest.PNG(t, 600, 400))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.upload(f.alice, "notes.txt", []byte("some notes")); err != nil {
+		t.Fatal(err)
+	}
+	if errs := f.runJobs(); len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("jobs: %v", errs)
+	}
+	listed, err := f.files.List(ctx, f.alice.ID, f.room.ID, 0, 0)
+	if err != nil || len(listed) != 2 {
+		t.Fatalf("List = %v, %v", listed, err)
+	}
+	link := f.files.FileURL(listed[1])
+	if n := len(f.blobFiles()); n != 3 {
+		t.Fatalf("%d blobs before the delete, want 2 files and a thumbnail", n)
+	}
+	for range 3 { // file_shared ×2, file_updated
+		f.frame()
+	}
+	filesWantKind(t, "delete by a member", f.app.Rooms.Delete(ctx, f.bob.ID, f.room.ID), domain.Forbidden, "not_owner")
+	filesWantKind(t, "delete by an outsider", f.app.Rooms.Delete(ctx, f.carol.ID, f.room.ID), domain.NotFound, "room_not_found")
+	if err := f.app.Rooms.Delete(ctx, f.alice.ID, f.room.ID); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	select {
+	case e := <-f.events:
+		if e.Kind != ports.EventRoomDeleted || e.Frame != nil {
+			t.Errorf("event %+v, want the room-deleted control", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no room-deleted event")
+	}
+	if left := f.blobFiles(); len(left) != 0 {
+		t.Errorf("blobs left after the delete: %v", left)
+	}
+	_, err = f.openLink(link)
+	filesWantKind(t, "a link of the deleted room", err, domain.NotFound, "")
+	_, err = f.files.Open(ctx, f.bob.ID, img.ID, false)
+	filesWantKind(t, "open a file of the deleted room", err, domain.NotFound, "")
+	_, err = f.app.Rooms.Get(ctx, f.alice.ID, f.room.ID)
+	filesWantKind(t, "get the deleted room", err, domain.NotFound, "room_not_found")
+	filesWantKind(t, "delete it again", f.app.Rooms.Delete(ctx, f.alice.ID, f.room.ID), domain.NotFound, "room_not_found")
+	_, err = f.upload(f.bob, "late.txt", []byte("late"))
+	filesWantKind(t, "upload to the deleted room", err, domain.NotFound, "room_not_found")
+}
+
+// TestThumbnailOfADeletedRoomLeavesNoBlob: a room deleted while its image's
+// thumbnail is being made leaves no thumbnail behind.
+func TestThumbnailOfADeletedRoomLeavesNoBlob(t *testing.T) {
+	f := newFilesFixture(t)
+	ctx := context.Background()
+	if _, err := f.upload(f.bob, "photo.png", imagestest.PNG(t, 600, 400)); err != nil {
+		t.Fatal(err)
+	}
+	f.images.during = func() {
+		if err := f.app.Rooms.Delete(ctx, f.alice.ID, f.room.ID); err != nil {
+			t.Errorf("Delete: %v", err)
+		}
+	}
+	errs := f.runJobs()
+	if len(errs) != 1 || domain.KindOf(errs[0]) != domain.NotFound {
+		t.Fatalf("jobs: %v, want the thumbnail job to find its file gone", errs)
+	}
+	if left := f.blobFiles(); len(left) != 0 {
+		t.Errorf("blobs left: %v", left)
+	}
 }

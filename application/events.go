@@ -25,6 +25,16 @@ type messageFrame struct {
 	ClientID  string `json:"client_id,omitempty"`
 }
 
+// roomFrame is room_updated: a room's settings or owner changed.
+type roomFrame struct {
+	Type        string `json:"type"`
+	RoomID      int64  `json:"room_id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	IsPrivate   bool   `json:"is_private"`
+	OwnerID     int64  `json:"owner_id"`
+}
+
 type userFrame struct {
 	Type     string `json:"type"`
 	RoomID   int64  `json:"room_id"`
@@ -61,4 +71,16 @@ func userEvent(kind ports.EventKind, typ string, r room.ID, u user.User) ports.E
 		panic(err)
 	}
 	return ports.Event{RoomID: r, Kind: kind, UserID: u.ID, Frame: b}
+}
+
+// roomEvent is room_updated with r as it now is; actor made the change.
+func roomEvent(r room.Room, actor user.ID) ports.Event {
+	b, err := json.Marshal(roomFrame{
+		Type: "room_updated", RoomID: int64(r.ID), Name: r.Name, Description: r.Description,
+		IsPrivate: r.IsPrivate, OwnerID: int64(r.OwnerID),
+	})
+	if err != nil {
+		panic(err)
+	}
+	return ports.Event{RoomID: r.ID, Kind: ports.EventRoom, UserID: actor, Frame: b}
 }

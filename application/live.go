@@ -51,6 +51,17 @@ func (l *liveMembers) forget(r room.ID, u user.ID) {
 	l.mu.Unlock()
 }
 
+// forgetRoom drops every pair of a deleted room.
+func (l *liveMembers) forgetRoom(r room.ID) {
+	l.mu.Lock()
+	for k := range l.n {
+		if k.room == r {
+			delete(l.n, k)
+		}
+	}
+	l.mu.Unlock()
+}
+
 func (l *liveMembers) has(r room.ID, u user.ID) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -2,6 +2,7 @@ package application
 
 import (
 	"context"
+	"errors"
 
 	"chat/domain"
 	"chat/domain/room"
@@ -61,39 +62,167 @@ func (s *Rooms) Get(ctx context.Context, actor user.ID, id room.ID) (room.Room, 
 	return r, err
 }
 
-// Join adds the actor to a public room.
+// Join adds the actor to a public room. To an outsider a private room is
+// a room that does not exist: NotFound, as for any other route.
 func (s *Rooms) Join(ctx context.Context, actor user.ID, id room.ID) error {
 	if err := s.lim.take(ctx, userKey("join", actor), s.lim.cfg.Join, "rooms joined"); err != nil {
 		return err
 	}
-	r, err := s.d.Rooms.ByID(ctx, id)
-	if err != nil {
-		if domain.KindOf(err) == domain.NotFound {
-			return errNoRoom
-		}
+	// visible refuses outsiders of a private room; members are done.
+	if _, member, err := s.visible(ctx, actor, id); err != nil || member {
 		return err
 	}
-	if r.IsPrivate {
-		member, err := s.d.Members.IsMember(ctx, id, actor)
-		if err != nil {
-			return err
-		}
-		if member {
-			return nil
-		}
-		return domain.Errorf(domain.Forbidden, "private_room", "private rooms can be joined only when the owner adds you")
+	_, err := s.d.Members.Add(ctx, id, actor)
+	if domain.KindOf(err) == domain.NotFound && domain.CodeOf(err) == "room_not_found" {
+		return errNoRoom // deleted meanwhile
 	}
-	_, err = s.d.Members.Add(ctx, id, actor)
 	return err
 }
 
 // Leave ends the actor's membership and closes the actor's sockets in the
-// room on every instance.
+// room on every instance. An owner hands the room to its heir first
+// (room.Heir), or deletes it when nobody else is left.
 func (s *Rooms) Leave(ctx context.Context, actor user.ID, id room.ID) error {
-	if _, _, err := s.visible(ctx, actor, id); err != nil {
+	for range handOverTries {
+		r, _, err := s.visible(ctx, actor, id)
+		if err != nil {
+			return err
+		}
+		if r.OwnerID == actor {
+			deleted, err := s.handOver(ctx, id, actor)
+			if err != nil || deleted {
+				return err
+			}
+		}
+		err = s.remove(ctx, id, actor, "you are not a member of this room")
+		if domain.CodeOf(err) != "owner_must_hand_over" {
+			return err
+		}
+		// The room was handed to the actor meanwhile: hand it on.
+	}
+	return errRoomBusy
+}
+
+// handOverTries bounds how often an owner's leave picks another heir
+// because the one it picked left in the meantime.
+const handOverTries = 5
+
+// handOver passes the room from its owner to the heir, or deletes it when
+// the owner is its only member (deleted true). The transfer checks in its
+// transaction that the owner still owns the room and the heir is still a
+// member; an heir who left meanwhile makes it pick again.
+func (s *Rooms) handOver(ctx context.Context, id room.ID, owner user.ID) (deleted bool, err error) {
+	for range handOverTries {
+		ms, err := s.d.Members.Memberships(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		heir, ok := room.Heir(ms, owner)
+		if !ok {
+			return true, s.delete(ctx, id)
+		}
+		r, err := s.d.Rooms.Update(ctx, id, func(r *room.Room) error {
+			if r.OwnerID != owner {
+				return errOwnerChanged
+			}
+			r.OwnerID = heir
+			return nil
+		})
+		switch {
+		case err == nil:
+			publish(ctx, s.d, roomEvent(r, owner))
+			return false, nil
+		case domain.CodeOf(err) == "not_a_member":
+			continue // the heir left; pick again
+		case errors.Is(err, errOwnerChanged):
+			return false, nil // handed over meanwhile: just leave
+		case domain.CodeOf(err) == "room_not_found":
+			return false, errNoRoom
+		default:
+			return false, err
+		}
+	}
+	return false, errRoomBusy
+}
+
+var errRoomBusy = domain.Errorf(domain.Unavailable, "room_busy", "the room's members keep changing; try again")
+
+// errOwnerChanged aborts a hand-over whose owner no longer owns the room.
+var errOwnerChanged = domain.Errorf(domain.Conflict, "owner_changed", "the room has another owner now")
+
+// Update applies a patch to a room the actor owns and tells its sockets.
+func (s *Rooms) Update(ctx context.Context, actor user.ID, id room.ID, p room.Patch) (room.Room, error) {
+	return s.change(ctx, actor, id, func(r *room.Room) error { return r.Apply(p) })
+}
+
+// TransferOwnership hands a room the actor owns to another member.
+func (s *Rooms) TransferOwnership(ctx context.Context, actor user.ID, id room.ID, to user.ID) (room.Room, error) {
+	return s.change(ctx, actor, id, func(r *room.Room) error {
+		r.OwnerID = to
+		return nil
+	})
+}
+
+// change runs edit on a room the actor owns, in the store's transaction,
+// where the ownership is checked again on the room as it is, and publishes
+// room_updated. An edit that changes nothing publishes nothing.
+func (s *Rooms) change(ctx context.Context, actor user.ID, id room.ID, edit func(r *room.Room) error) (room.Room, error) {
+	if _, err := s.owned(ctx, actor, id); err != nil {
+		return room.Room{}, err
+	}
+	var before room.Room
+	r, err := s.d.Rooms.Update(ctx, id, func(r *room.Room) error {
+		before = *r
+		if r.OwnerID != actor {
+			return errNotOwner
+		}
+		return edit(r)
+	})
+	switch {
+	case domain.CodeOf(err) == "room_not_found":
+		return room.Room{}, errNoRoom
+	case err != nil:
+		return room.Room{}, err
+	}
+	if r.Name != before.Name || r.Description != before.Description || r.IsPrivate != before.IsPrivate || r.OwnerID != before.OwnerID {
+		publish(ctx, s.d, roomEvent(r, actor))
+	}
+	return r, nil
+}
+
+// Delete deletes a room the actor owns.
+func (s *Rooms) Delete(ctx context.Context, actor user.ID, id room.ID) error {
+	if _, err := s.owned(ctx, actor, id); err != nil {
 		return err
 	}
-	return s.remove(ctx, id, actor, "you are not a member of this room")
+	return s.delete(ctx, id)
+}
+
+// delete removes the room with its messages, members and files' rows,
+// closes every socket in it on every instance, and removes the files'
+// blobs. A blob that cannot be removed is logged and left: the room is
+// gone either way.
+func (s *Rooms) delete(ctx context.Context, id room.ID) error {
+	keys, err := s.d.Rooms.Delete(ctx, id)
+	if err != nil {
+		if domain.CodeOf(err) == "room_not_found" {
+			return errNoRoom
+		}
+		return err
+	}
+	s.live.forgetRoom(id)
+	publish(ctx, s.d, ports.Event{RoomID: id, Kind: ports.EventRoomDeleted})
+	ctx = context.WithoutCancel(ctx) // the rows are gone: finish the cleanup
+	for _, k := range keys {
+		if s.d.Blobs == nil {
+			s.d.Logger.WarnContext(ctx, "deleted room: blob left", "room_id", int64(id), "key", k)
+			continue
+		}
+		if err := s.d.Blobs.Delete(ctx, k); err != nil {
+			s.d.Logger.WarnContext(ctx, "deleted room: delete blob", "room_id", int64(id), "key", k, "err", err)
+		}
+	}
+	return nil
 }
 
 // AddMember lets the room's owner add a user.
@@ -166,10 +295,12 @@ func (s *Rooms) owned(ctx context.Context, actor user.ID, id room.ID) (room.Room
 		return room.Room{}, err
 	}
 	if r.OwnerID != actor {
-		return room.Room{}, domain.Errorf(domain.Forbidden, "not_owner", "only the room's owner can change its members")
+		return room.Room{}, errNotOwner
 	}
 	return r, nil
 }
+
+var errNotOwner = domain.Errorf(domain.Forbidden, "not_owner", "only the room's owner can do that")
 
 // Members lists a room's members with their online flag.
 func (s *Rooms) Members(ctx context.Context, actor user.ID, id room.ID) ([]room.Member, error) {

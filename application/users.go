@@ -162,6 +162,11 @@ func (s *Users) UpdateProfile(ctx context.Context, actor user.ID, p user.Patch) 
 	if err := u.Apply(p); err != nil {
 		return user.User{}, err
 	}
+	if p.DisplayName != nil {
+		if err := s.notAnotherUsername(ctx, u); err != nil {
+			return user.User{}, err
+		}
+	}
 	u, err = s.d.Users.Update(ctx, u)
 	if err != nil {
 		return user.User{}, err
@@ -169,6 +174,26 @@ func (s *Users) UpdateProfile(ctx context.Context, actor user.ID, p user.Patch) 
 	s.invalidate(ctx, actor)
 	u.PasswordHash = ""
 	return u, nil
+}
+
+// notAnotherUsername refuses a display name that is, case-insensitively,
+// another user's username: "alice" shown on bob's messages would pass for
+// alice. Being one's own username is the default.
+func (s *Users) notAnotherUsername(ctx context.Context, u user.User) error {
+	name, err := user.NewUsername(u.DisplayName)
+	if err != nil || name == u.Username {
+		return nil // not a possible username, or the user's own
+	}
+	other, err := s.d.Users.ByUsername(ctx, name)
+	switch {
+	case domain.KindOf(err) == domain.NotFound:
+		return nil
+	case err != nil:
+		return err
+	case other.ID != u.ID:
+		return domain.Errorf(domain.Conflict, "display_name_taken", "display name %q is another user's username", u.DisplayName)
+	}
+	return nil
 }
 
 func (s *Users) invalidate(ctx context.Context, id user.ID) {

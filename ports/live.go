@@ -8,8 +8,8 @@ import (
 	"chat/domain/user"
 )
 
-// EventKind says what an Event is. Frames of every kind but MemberRemoved
-// go to clients as they are.
+// EventKind says what an Event is. Frames of every kind but the controls
+// (MemberRemoved, RoomDeleted) go to clients as they are.
 type EventKind uint8
 
 const (
@@ -18,11 +18,17 @@ const (
 	EventPresence                           // user_joined / user_left
 	EventFile                               // file_shared / file_updated
 	EventMemberRemoved                      // control: close UserID's sockets in the room (4403); Frame nil
+	EventRoom                               // room_updated: the room's settings or owner changed
+	EventRoomDeleted                        // control: close every socket in the room (4403); Frame nil
 	// EventResync is raised by a bus itself, never published: its
 	// subscription to the room may have missed events (it reconnected), so
 	// the subscriber should catch up from the store. Frame nil.
 	EventResync
 )
+
+// EventKindLast is the highest EventKind a bus carries between instances
+// (EventResync never leaves its bus); buses drop what they cannot know.
+const EventKindLast = EventRoomDeleted
 
 // Event is one thing that happened in a room, published after it is stored.
 // Frame is the complete wire frame, encoded once by the application; buses

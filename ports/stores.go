@@ -32,6 +32,19 @@ type RoomStore interface {
 	// Visible lists public rooms plus private rooms u belongs to, by id,
 	// each with whether u is a member.
 	Visible(ctx context.Context, u user.ID) ([]room.Listing, error)
+	// Update reads room id, hands it to change and writes back its Name,
+	// Description, IsPrivate and OwnerID, all in one transaction with the
+	// room locked, so change decides on the room as it is (who owns it).
+	// An error from change is returned as it is and nothing is written.
+	// A new owner must be a member (kept so until the commit): NotFound
+	// "not_a_member" otherwise. NotFound "room_not_found" when absent.
+	Update(ctx context.Context, id room.ID, change func(r *room.Room) error) (room.Room, error)
+	// Delete removes room id with its memberships, messages and attachment
+	// rows in one transaction, and returns the blob keys (files and
+	// thumbnails) those rows held, for the caller to delete: an attachment
+	// created concurrently either is among them or fails with NotFound.
+	// NotFound "room_not_found" when absent.
+	Delete(ctx context.Context, id room.ID) (blobKeys []string, err error)
 }
 
 // MemberStore keeps room membership, which every authorization check reads.
@@ -40,20 +53,29 @@ type MemberStore interface {
 	// when the room or the user does not exist.
 	Add(ctx context.Context, r room.ID, u user.ID) (added bool, err error)
 	// Remove ends u's membership; removed is false when u was not a member.
+	// The room's owner is never removed: Conflict "owner_must_hand_over"
+	// (hand the room to room.Heir, or delete it, first). It waits for an
+	// ownership change of the room in progress, so an heir cannot leave
+	// between being picked and becoming the owner.
 	Remove(ctx context.Context, r room.ID, u user.ID) (removed bool, err error)
 	// IsMember reports whether u belongs to r.
 	IsMember(ctx context.Context, r room.ID, u user.ID) (bool, error)
 	// Members lists the users of r ordered by username.
 	Members(ctx context.Context, r room.ID) ([]user.User, error)
+	// Memberships lists who belongs to r and since when, in no order
+	// (room.Heir picks from them).
+	Memberships(ctx context.Context, r room.ID) ([]room.Membership, error)
 }
 
 // MessageStore keeps messages.
 type MessageStore interface {
 	// Append stores m, assigning ID, Seq (the room's next, gap-free) and
 	// CreatedAt (if zero) in the insert's transaction. When m.ClientID is
-	// set and (m.UserID, m.ClientID) already exists, it returns the stored
-	// message and created=false instead of inserting. NotFound when the
-	// room does not exist.
+	// set and (m.UserID, m.RoomID, m.ClientID) already exists with the same
+	// Content, it returns the stored message and created=false instead of
+	// inserting (a retry); with other Content it refuses with Conflict
+	// "client_id_reused" and stores nothing. The same key in another room
+	// is another message. NotFound when the room does not exist.
 	Append(ctx context.Context, m message.Message) (stored message.Message, created bool, err error)
 	// Before returns up to limit messages of r with id < before (before 0:
 	// no bound), newest first.

@@ -6,8 +6,10 @@ package web
 
 import (
 	"embed"
+	"encoding/json"
 	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 )
 
@@ -29,17 +31,24 @@ func Built() bool {
 
 // Handler serves the client: index.html at "/", hashed assets with a long
 // cache lifetime. Client-side routes live in the URL fragment, so they never
-// reach the server and never clash with API paths.
-func Handler() http.Handler {
+// reach the server and never clash with API paths. allowedOrigins are
+// ALLOWED_ORIGINS' host patterns: the page's Content-Security-Policy lets it
+// open sockets to its own origin and to their ws:// and wss:// forms, no
+// other host. What does not exist is a problem+json 404, like the API's.
+func Handler(allowedOrigins ...string) http.Handler {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {
 		panic(err)
 	}
 	files := http.FileServerFS(sub)
 	built := Built()
+	csp := "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src " +
+		strings.Join(append([]string{"'self'"}, socketSources(allowedOrigins)...), " ") +
+		"; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			w.Header().Set("Allow", "GET, HEAD")
+			writeProblem(w, http.StatusMethodNotAllowed, "method_not_allowed", "the web client is read with GET")
 			return
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -47,7 +56,7 @@ func Handler() http.Handler {
 		w.Header().Set("X-Frame-Options", "DENY")
 		if r.URL.Path == "/" || r.URL.Path == "/index.html" {
 			w.Header().Set("Cache-Control", "no-cache")
-			w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'")
+			w.Header().Set("Content-Security-Policy", csp)
 			if !built {
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")
 				_, _ = w.Write([]byte(placeholder))
@@ -58,13 +67,79 @@ func Handler() http.Handler {
 			files.ServeHTTP(w, r2)
 			return
 		}
+		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+		if fi, err := fs.Stat(sub, name); err != nil || fi.IsDir() || strings.HasPrefix(name, ".") || strings.Contains(name, "/.") {
+			writeProblem(w, http.StatusNotFound, "not_found", "no such page")
+			return
+		}
 		if strings.HasPrefix(r.URL.Path, "/assets/") {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		}
-		if strings.HasPrefix(r.URL.Path, "/.") {
-			http.NotFound(w, r)
-			return
-		}
 		files.ServeHTTP(w, r)
 	})
+}
+
+// socketSources turns ALLOWED_ORIGINS' patterns into connect-src sources:
+// "chat.example.com" → ws://chat.example.com wss://chat.example.com, and
+// "https://*.example.com" → wss://*.example.com. A pattern CSP cannot
+// express (path.Match's ? and [...]) is left out: the page may not connect
+// there, which is the safe side.
+func socketSources(patterns []string) []string {
+	var out []string
+	for _, p := range patterns {
+		p = strings.ToLower(strings.TrimSpace(p))
+		schemes := []string{"ws", "wss"}
+		if scheme, host, ok := strings.Cut(p, "://"); ok {
+			switch scheme {
+			case "http", "ws":
+				schemes = []string{"ws"}
+			case "https", "wss":
+				schemes = []string{"wss"}
+			default:
+				continue
+			}
+			p = host
+		}
+		if !cspHost(p) {
+			continue
+		}
+		for _, sc := range schemes {
+			out = append(out, sc+"://"+p)
+		}
+	}
+	return out
+}
+
+// cspHost reports whether h is a CSP host-source host (and optional port):
+// "*", or an optional leading "*." and host characters.
+func cspHost(h string) bool {
+	if h == "*" {
+		return true
+	}
+	h = strings.TrimPrefix(h, "*.")
+	if h == "" {
+		return false
+	}
+	for _, c := range h {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// writeProblem answers with an RFC 9457 problem, the shape of every error
+// the server sends.
+func writeProblem(w http.ResponseWriter, status int, code, detail string) {
+	body, _ := json.Marshal(struct {
+		Type   string `json:"type"`
+		Title  string `json:"title"`
+		Status int    `json:"status"`
+		Detail string `json:"detail"`
+		Code   string `json:"code"`
+	}{"about:blank", http.StatusText(status), status, detail, code})
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -36,7 +38,10 @@ func unsupported(detail string) error {
 
 // decodeJSON reads exactly one JSON value into v. Unknown fields are
 // ignored; a missing Content-Type is taken as JSON; anything after the
-// value is rejected.
+// value is rejected, and so is a body that is not valid UTF-8 (400
+// invalid_utf8): encoding/json would turn each bad byte into U+FFFD and
+// store text the client never sent. Bodies are small (JSONBodyLimit), so
+// the body is read whole first.
 func decodeJSON(c echo.Context, v any) error {
 	r := c.Request()
 	mt, err := mediaType(r)
@@ -46,7 +51,14 @@ func decodeJSON(c echo.Context, v any) error {
 	if !isJSON(mt) {
 		return unsupported("the body must be application/json")
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	if !utf8.Valid(body) {
+		return errInvalidUTF8
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
@@ -64,6 +76,8 @@ func decodeJSON(c echo.Context, v any) error {
 func bodyTimedOut(err error) error {
 	return &requestError{status: http.StatusRequestTimeout, code: "request_timeout", detail: "the request body did not arrive in time", err: err}
 }
+
+var errInvalidUTF8 = &requestError{status: http.StatusBadRequest, code: "invalid_utf8", detail: "the body is not valid UTF-8"}
 
 func decodeError(err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {

@@ -100,6 +100,7 @@ type fakeRooms struct {
 	rooms    []room.Listing
 	members  []room.Member
 	gotSpec  room.Spec
+	gotPatch room.Patch
 	gotActor user.ID
 	gotRoom  room.ID
 	gotUser  user.ID
@@ -138,6 +139,27 @@ func (f *fakeRooms) Join(_ context.Context, actor user.ID, id room.ID) error {
 }
 
 func (f *fakeRooms) Leave(_ context.Context, actor user.ID, id room.ID) error {
+	return f.call(actor, id)
+}
+
+func (f *fakeRooms) Update(_ context.Context, actor user.ID, id room.ID, p room.Patch) (room.Room, error) {
+	f.gotPatch = p
+	if err := f.call(actor, id); err != nil {
+		return room.Room{}, err
+	}
+	r := room.Room{ID: id, Name: "general", OwnerID: actor, CreatedAt: created}
+	return r, r.Apply(p)
+}
+
+func (f *fakeRooms) TransferOwnership(_ context.Context, actor user.ID, id room.ID, to user.ID) (room.Room, error) {
+	f.gotUser = to
+	if err := f.call(actor, id); err != nil {
+		return room.Room{}, err
+	}
+	return room.Room{ID: id, Name: "general", OwnerID: to, CreatedAt: created}, nil
+}
+
+func (f *fakeRooms) Delete(_ context.Context, actor user.ID, id room.ID) error {
 	return f.call(actor, id)
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"mime/multipart"
@@ -190,9 +191,51 @@ func serveDownload(c echo.Context, d attachment.Download) error {
 		disposition = "inline"
 	}
 	h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, d.Filename))
-	http.ServeContent(c.Response(), c.Request(), "", d.ModTime, d.Content)
+	http.ServeContent(&problemStatus{ResponseWriter: c.Response()}, c.Request(), "", d.ModTime, d.Content)
 	return nil
 }
+
+// problemStatus turns the errors http.ServeContent writes itself (416 for
+// a range past the end, 412 for a failed If-Match) into problem+json, the
+// shape of every other error; their plain-text bodies are dropped.
+type problemStatus struct {
+	http.ResponseWriter
+	replaced bool
+}
+
+// serveContentCodes name the statuses http.ServeContent answers by itself.
+var serveContentCodes = map[int]string{
+	http.StatusRequestedRangeNotSatisfiable: "range_not_satisfiable",
+	http.StatusPreconditionFailed:           "precondition_failed",
+}
+
+func (w *problemStatus) WriteHeader(code int) {
+	if code < 400 {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	name, ok := serveContentCodes[code]
+	if !ok {
+		name = "download_failed"
+	}
+	body, _ := json.Marshal(newProblem(code, name, http.StatusText(code))) // strings and an int: cannot fail
+	h := w.Header()
+	h.Set(echo.HeaderContentType, MIMEProblem)
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+	h.Del(echo.HeaderContentDisposition)
+	w.replaced = true
+	w.ResponseWriter.WriteHeader(code)
+	_, _ = w.ResponseWriter.Write(body)
+}
+
+func (w *problemStatus) Write(p []byte) (int, error) {
+	if w.replaced {
+		return len(p), nil // ServeContent's text/plain body
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *problemStatus) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // contentDisposition names the file twice (RFC 6266): an ASCII fallback in
 // filename and the exact UTF-8 name in filename*.

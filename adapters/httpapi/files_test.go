@@ -295,6 +295,33 @@ func TestDownload(t *testing.T) {
 	}
 }
 
+// TestDownloadErrorsAreProblems: the errors http.ServeContent writes by
+// itself are problem+json like every other error.
+func TestDownloadErrorsAreProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		header []string
+		status int
+		code   string
+	}{
+		{"range past the end", []string{"Range: bytes=50-60"}, 416, "range_not_satisfiable"},
+		{"failed If-Match", []string{"If-Match: \"nope\""}, 412, "precondition_failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, files := filesFixture(t)
+			files.download = download("0123456789", "text/plain", "n.txt", false)
+			w := f.do(t, request{method: "GET", path: "/files/7", auth: true, header: tc.header})
+			checkProblem(t, w, tc.status, tc.code)
+			if cd := w.Header().Get("Content-Disposition"); cd != "" {
+				t.Errorf("a problem served with Content-Disposition %q", cd)
+			}
+			if cl := w.Header().Get("Content-Length"); cl != strconv.Itoa(w.Body.Len()) {
+				t.Errorf("Content-Length %q for a body of %d bytes", cl, w.Body.Len())
+			}
+		})
+	}
+}
+
 func TestSignedLinkRedactedFromLog(t *testing.T) {
 	f, files := filesFixture(t)
 	files.download = download("x", "image/png", "t.png", true)

@@ -148,6 +148,49 @@ func (s *Server) getRoom(c echo.Context) error {
 	return c.JSON(http.StatusOK, roomOf(r))
 }
 
+func (s *Server) updateRoom(c echo.Context) error {
+	id, err := roomID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name        *string `json:"name"`
+		Description *string `json:"description"`
+		IsPrivate   *bool   `json:"is_private"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := s.cfg.Rooms.Update(c.Request().Context(), Actor(c), id, room.Patch{Name: in.Name, Description: in.Description, IsPrivate: in.IsPrivate})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, roomOf(r))
+}
+
+func (s *Server) transferRoom(c echo.Context) error {
+	id, err := roomID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		UserID int64 `json:"user_id"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.UserID <= 0 {
+		return domain.Errorf(domain.Invalid, "invalid_owner", "user_id must name the new owner")
+	}
+	r, err := s.cfg.Rooms.TransferOwnership(c.Request().Context(), Actor(c), id, user.ID(in.UserID))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, roomOf(r))
+}
+
+func (s *Server) deleteRoom(c echo.Context) error { return s.roomCommand(c, s.cfg.Rooms.Delete) }
+
 func (s *Server) joinRoom(c echo.Context) error { return s.roomCommand(c, s.cfg.Rooms.Join) }
 
 func (s *Server) leaveRoom(c echo.Context) error { return s.roomCommand(c, s.cfg.Rooms.Leave) }

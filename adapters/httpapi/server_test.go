@@ -175,6 +175,10 @@ func TestMalformedRequests(t *testing.T) {
 		{"trailing garbage", request{method: "POST", path: "/rooms", body: `{"name":"a"} {"name":"b"}`, auth: true}, 400, "malformed_request"},
 		{"trailing junk bytes", request{method: "POST", path: "/rooms", body: `{"name":"a"}xyz`, auth: true}, 400, "malformed_request"},
 		{"empty body", request{method: "POST", path: "/rooms", auth: true}, 400, "malformed_request"},
+		{"invalid utf-8 in a string", request{method: "POST", path: "/rooms", body: "{\"name\":\"gen\xffral\"}", auth: true}, 400, "invalid_utf8"},
+		{"invalid utf-8 in a message", request{method: "POST", path: "/rooms/1/messages", body: "{\"content\":\"private \xc3\"}", auth: true}, 400, "invalid_utf8"},
+		{"invalid utf-8 in a profile", request{method: "PATCH", path: "/users/me", body: "{\"display_name\":\"\xed\xa0\x80\"}", auth: true}, 400, "invalid_utf8"},
+		{"invalid utf-8 in a registration", request{method: "POST", path: "/auth/register", body: "{\"username\":\"bob\",\"password\":\"\xffpassword\"}"}, 400, "invalid_utf8"},
 		{"bad media type", request{method: "POST", path: "/rooms", body: `{"name":"a"}`, contentType: "text/plain", auth: true}, 415, "unsupported_media_type"},
 		{"unparsable content type", request{method: "POST", path: "/rooms", body: `{"name":"a"}`, contentType: "json/;;", auth: true}, 400, "malformed_request"},
 		{"form to a json route", request{method: "POST", path: "/auth/register", body: "username=bob", contentType: "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"},
@@ -221,6 +225,9 @@ func TestAuthRequired(t *testing.T) {
 		{method: "POST", path: "/rooms", body: `{"name":"a"}`},
 		{method: "GET", path: "/rooms"},
 		{method: "GET", path: "/rooms/1"},
+		{method: "PATCH", path: "/rooms/1", body: `{"name":"x"}`},
+		{method: "DELETE", path: "/rooms/1"},
+		{method: "POST", path: "/rooms/1/owner", body: `{"user_id":2}`},
 		{method: "POST", path: "/rooms/1/join"},
 		{method: "DELETE", path: "/rooms/1/leave"},
 		{method: "GET", path: "/rooms/1/members"},
@@ -500,4 +507,72 @@ func withField(m map[string]any, k string, v any) map[string]any {
 	}
 	out[k] = v
 	return out
+}
+
+func TestRoomKeepingRoutes(t *testing.T) {
+	yes := true
+	str := func(s string) *string { return &s }
+	for _, tc := range []struct {
+		name       string
+		method     string
+		path, body string
+		wantStatus int
+		wantBody   any
+		check      func(t *testing.T, f *fixture)
+	}{
+		{
+			name: "rename", method: "PATCH", path: "/rooms/5", body: `{"name":"random","is_private":true}`, wantStatus: 200,
+			wantBody: map[string]any{"id": float64(5), "name": "random", "description": "", "is_private": true, "owner_id": float64(aliceID), "created_at": "2026-01-02T02:04:05Z"},
+			check: func(t *testing.T, f *fixture) {
+				if d := cmp.Diff(room.Patch{Name: str("random"), IsPrivate: &yes}, f.rooms.gotPatch); d != "" {
+					t.Errorf("patch (-want +got):\n%s", d)
+				}
+			},
+		},
+		{
+			name: "absent fields stay nil", method: "PATCH", path: "/rooms/5", body: `{"description":""}`, wantStatus: 200,
+			check: func(t *testing.T, f *fixture) {
+				if d := cmp.Diff(room.Patch{Description: str("")}, f.rooms.gotPatch); d != "" {
+					t.Errorf("patch (-want +got):\n%s", d)
+				}
+			},
+		},
+		{name: "patch with a bad name", method: "PATCH", path: "/rooms/5", body: `{"name":"\u202egnp.exe"}`, wantStatus: 422},
+		{name: "patch with a wrong type", method: "PATCH", path: "/rooms/5", body: `{"is_private":"yes"}`, wantStatus: 400},
+		{
+			name: "transfer", method: "POST", path: "/rooms/5/owner", body: `{"user_id":8}`, wantStatus: 200,
+			wantBody: map[string]any{"id": float64(5), "name": "general", "description": "", "is_private": false, "owner_id": float64(8), "created_at": "2026-01-02T02:04:05Z"},
+			check: func(t *testing.T, f *fixture) {
+				if f.rooms.gotUser != 8 {
+					t.Errorf("new owner = %d, want 8", f.rooms.gotUser)
+				}
+			},
+		},
+		{name: "transfer to nobody", method: "POST", path: "/rooms/5/owner", body: `{}`, wantStatus: 422},
+		{name: "delete", method: "DELETE", path: "/rooms/5", wantStatus: 204},
+		{name: "delete a bad id", method: "DELETE", path: "/rooms/x", wantStatus: 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			ct := ""
+			if tc.body != "" {
+				ct = "application/json"
+			}
+			w := f.do(t, request{method: tc.method, path: tc.path, body: tc.body, contentType: ct, auth: true})
+			if w.Code != tc.wantStatus {
+				t.Fatalf("status = %d %s, want %d", w.Code, w.Body, tc.wantStatus)
+			}
+			if tc.wantBody != nil {
+				if d := cmp.Diff(tc.wantBody, decodeBody(t, w)); d != "" {
+					t.Errorf("body (-want +got):\n%s", d)
+				}
+			}
+			if tc.wantStatus < 300 {
+				checkRoomCall(t, f, 5)
+			}
+			if tc.check != nil {
+				tc.check(t, f)
+			}
+		})
+	}
 }

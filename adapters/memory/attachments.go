@@ -20,9 +20,14 @@ var (
 // AttachmentStore keeps attachment rows in memory. Create enqueues the
 // row's job on the given queue under the store's lock and keeps the row only
 // if that succeeds: the in-memory form of "row and job in one transaction".
-// It does not know rooms or users, so it never answers NotFound for them;
-// the application checks membership before it creates anything.
+// Built by NewAttachments it does not know rooms or users, so it never
+// answers NotFound for them (the application checks membership before it
+// creates anything); built by Stores.Attachments it shares the stores'
+// rooms, as the SQL tables do: a missing room is NotFound, and deleting a
+// room deletes its rows.
 type AttachmentStore struct {
+	stores *Stores // nil: rooms unknown
+	// mu is taken after stores.mu when both are held.
 	mu    sync.Mutex
 	jobs  ports.JobQueue
 	rows  map[attachment.ID]attachment.Attachment
@@ -35,6 +40,37 @@ func NewAttachments(q ports.JobQueue) *AttachmentStore {
 	return &AttachmentStore{jobs: q, rows: map[attachment.ID]attachment.Attachment{}, clock: time.Now}
 }
 
+// Attachments returns an AttachmentStore over s's rooms enqueueing jobs on
+// q: the one ports.RoomStore.Delete returns the blob keys of.
+func (s *Stores) Attachments(q ports.JobQueue) *AttachmentStore {
+	a := NewAttachments(q)
+	a.stores = s
+	s.mu.Lock()
+	s.files = a
+	s.mu.Unlock()
+	return a
+}
+
+// deleteRoom removes a room's rows and returns their blob keys; the
+// caller holds stores.mu.
+func (s *AttachmentStore) deleteRoom(r room.ID) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keys []string
+	for id, a := range s.rows {
+		if a.RoomID != r {
+			continue
+		}
+		keys = append(keys, a.BlobKey)
+		if a.ThumbnailKey != "" {
+			keys = append(keys, a.ThumbnailKey)
+		}
+		delete(s.rows, id)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
 func errAttachmentNotFound() error {
 	return domain.Errorf(domain.NotFound, "file_not_found", "file not found")
 }
@@ -43,6 +79,13 @@ func errAttachmentNotFound() error {
 func (s *AttachmentStore) Create(ctx context.Context, a attachment.Attachment, job *ports.Job) (attachment.Attachment, error) {
 	if err := ctx.Err(); err != nil {
 		return attachment.Attachment{}, err
+	}
+	if s.stores != nil { // the room must exist until the row is in
+		s.stores.mu.Lock()
+		defer s.stores.mu.Unlock()
+		if _, ok := s.stores.rooms[a.RoomID]; !ok {
+			return attachment.Attachment{}, errRoomNotFound()
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

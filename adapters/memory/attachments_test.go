@@ -7,6 +7,8 @@ import (
 
 	"chat/adapters/memory"
 	"chat/domain/attachment"
+	"chat/domain/room"
+	"chat/domain/user"
 	"chat/ports"
 	"chat/ports/porttest"
 )
@@ -14,9 +16,24 @@ import (
 func TestAttachmentStoreContract(t *testing.T) {
 	porttest.AttachmentStore(t, func(t *testing.T) porttest.AttachmentFixture {
 		q := &memory.JobQueue{}
+		st := memory.NewStores()
+		name, _ := user.NewUsername("sharer")
+		u, err := st.Users().Create(context.Background(), user.User{Username: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rooms [2]room.ID
+		for i := range rooms {
+			r, err := st.Rooms().Create(context.Background(), room.Room{Name: "files", OwnerID: u.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rooms[i] = r.ID
+		}
 		return porttest.AttachmentFixture{
-			Store: memory.NewAttachments(q), Room: 1, OtherRoom: 2, User: 1,
-			Jobs: func(t *testing.T) []ports.Job { return q.Take() },
+			Store: st.Attachments(q), Room: rooms[0], OtherRoom: rooms[1], User: u.ID,
+			Jobs:  func(t *testing.T) []ports.Job { return q.Take() },
+			Rooms: st.Rooms(),
 		}
 	})
 }

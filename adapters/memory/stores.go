@@ -33,16 +33,19 @@ type Stores struct {
 	users    map[user.ID]user.User
 	byName   map[string]user.ID
 	rooms    map[room.ID]room.Room
-	members  map[room.ID]map[user.ID]bool
-	messages map[room.ID][]message.Message // per room, in seq (and id) order
+	members  map[room.ID]map[user.ID]time.Time // when each member joined
+	messages map[room.ID][]message.Message     // per room, in seq (and id) order
 	byClient map[clientKey]message.Message
 	lastUser user.ID
 	lastRoom room.ID
 	lastMsg  message.ID
+	files    *AttachmentStore // rows deleted with their room; nil: none kept here
 }
 
+// clientKey is a message's idempotency key: unique per sender and room.
 type clientKey struct {
 	user user.ID
+	room room.ID
 	id   string
 }
 
@@ -53,7 +56,7 @@ func NewStores() *Stores {
 		users:    map[user.ID]user.User{},
 		byName:   map[string]user.ID{},
 		rooms:    map[room.ID]room.Room{},
-		members:  map[room.ID]map[user.ID]bool{},
+		members:  map[room.ID]map[user.ID]time.Time{},
 		messages: map[room.ID][]message.Message{},
 		byClient: map[clientKey]message.Message{},
 	}
@@ -162,7 +165,7 @@ func (rs *RoomStore) Create(ctx context.Context, r room.Room) (room.Room, error)
 		r.ID = s.lastRoom
 		r.CreatedAt = s.stamp(r.CreatedAt)
 		s.rooms[r.ID] = r
-		s.members[r.ID] = map[user.ID]bool{r.OwnerID: true}
+		s.members[r.ID] = map[user.ID]time.Time{r.OwnerID: r.CreatedAt}
 		return r, nil
 	})
 }
@@ -181,12 +184,56 @@ func (rs *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Listing, er
 	return locked(ctx, rs.s, func() ([]room.Listing, error) {
 		out := []room.Listing{}
 		for id, r := range rs.s.rooms {
-			if member := rs.s.members[id][u]; !r.IsPrivate || member {
+			if _, member := rs.s.members[id][u]; !r.IsPrivate || member {
 				out = append(out, room.Listing{Room: r, IsMember: member})
 			}
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 		return out, nil
+	})
+}
+
+// Update changes a room under the mutex: nothing else changes it meanwhile.
+func (rs *RoomStore) Update(ctx context.Context, id room.ID, change func(r *room.Room) error) (room.Room, error) {
+	s := rs.s
+	return locked(ctx, s, func() (room.Room, error) {
+		r, ok := s.rooms[id]
+		if !ok {
+			return room.Room{}, errRoomNotFound()
+		}
+		next := r
+		if err := change(&next); err != nil {
+			return room.Room{}, err
+		}
+		if _, member := s.members[id][next.OwnerID]; next.OwnerID != r.OwnerID && !member {
+			return room.Room{}, domain.Errorf(domain.NotFound, "not_a_member", "the new owner is not a member of this room")
+		}
+		next.ID, next.CreatedAt = r.ID, r.CreatedAt
+		s.rooms[id] = next
+		return next, nil
+	})
+}
+
+// Delete removes the room, its members and messages and, when the stores
+// keep attachments (Attachments), its files' rows.
+func (rs *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
+	s := rs.s
+	return locked(ctx, s, func() ([]string, error) {
+		if _, ok := s.rooms[id]; !ok {
+			return nil, errRoomNotFound()
+		}
+		delete(s.rooms, id)
+		delete(s.members, id)
+		delete(s.messages, id)
+		for k := range s.byClient {
+			if k.room == id {
+				delete(s.byClient, k)
+			}
+		}
+		if s.files == nil {
+			return nil, nil
+		}
+		return s.files.deleteRoom(id), nil
 	})
 }
 
@@ -202,18 +249,21 @@ func (ms *MemberStore) Add(ctx context.Context, r room.ID, u user.ID) (bool, err
 		if _, ok := s.users[u]; !ok {
 			return false, errUserNotFound()
 		}
-		if s.members[r][u] {
+		if _, ok := s.members[r][u]; ok {
 			return false, nil
 		}
-		s.members[r][u] = true
+		s.members[r][u] = s.stamp(time.Time{})
 		return true, nil
 	})
 }
 
 func (ms *MemberStore) Remove(ctx context.Context, r room.ID, u user.ID) (bool, error) {
 	return locked(ctx, ms.s, func() (bool, error) {
-		if !ms.s.members[r][u] {
+		if _, ok := ms.s.members[r][u]; !ok {
 			return false, nil
+		}
+		if ms.s.rooms[r].OwnerID == u {
+			return false, domain.Errorf(domain.Conflict, "owner_must_hand_over", "the room's owner must hand it over first")
 		}
 		delete(ms.s.members[r], u)
 		return true, nil
@@ -221,7 +271,17 @@ func (ms *MemberStore) Remove(ctx context.Context, r room.ID, u user.ID) (bool, 
 }
 
 func (ms *MemberStore) IsMember(ctx context.Context, r room.ID, u user.ID) (bool, error) {
-	return locked(ctx, ms.s, func() (bool, error) { return ms.s.members[r][u], nil })
+	return locked(ctx, ms.s, func() (bool, error) { _, ok := ms.s.members[r][u]; return ok, nil })
+}
+
+func (ms *MemberStore) Memberships(ctx context.Context, r room.ID) ([]room.Membership, error) {
+	return locked(ctx, ms.s, func() ([]room.Membership, error) {
+		out := make([]room.Membership, 0, len(ms.s.members[r]))
+		for u, at := range ms.s.members[r] {
+			out = append(out, room.Membership{UserID: u, JoinedAt: at})
+		}
+		return out, nil
+	})
 }
 
 func (ms *MemberStore) Members(ctx context.Context, r room.ID) ([]user.User, error) {
@@ -249,9 +309,12 @@ func (mst *MessageStore) Append(ctx context.Context, m message.Message) (message
 		if _, ok := s.rooms[m.RoomID]; !ok {
 			return appended{}, errRoomNotFound()
 		}
-		key := clientKey{m.UserID, m.ClientID}
+		key := clientKey{m.UserID, m.RoomID, m.ClientID}
 		if m.ClientID != "" {
 			if first, ok := s.byClient[key]; ok {
+				if first.Content != m.Content {
+					return appended{}, domain.Errorf(domain.Conflict, "client_id_reused", "client_id was already used for another message in this room")
+				}
 				return appended{first, false}, nil
 			}
 		}
@@ -288,7 +351,7 @@ func (mst *MessageStore) NewestIfMember(ctx context.Context, r room.ID, u user.I
 	if err := checkLimit(limit); err != nil {
 		return nil, false, err
 	}
-	member, err := locked(ctx, mst.s, func() (bool, error) { return mst.s.members[r][u], nil })
+	member, err := locked(ctx, mst.s, func() (bool, error) { _, ok := mst.s.members[r][u]; return ok, nil })
 	if err != nil || !member {
 		return nil, false, err
 	}

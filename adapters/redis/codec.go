@@ -38,7 +38,7 @@ func decodeEvent(b []byte) (ports.Event, error) {
 		return ports.Event{}, errBadEvent
 	}
 	e := ports.Event{Kind: ports.EventKind(b[1])}
-	if e.Kind < ports.EventMessage || e.Kind > ports.EventMemberRemoved {
+	if e.Kind < ports.EventMessage || e.Kind > ports.EventKindLast {
 		return ports.Event{}, errBadEvent
 	}
 	b = b[2:]

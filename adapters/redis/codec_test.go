@@ -14,6 +14,8 @@ func TestEventCodecRoundTrip(t *testing.T) {
 		{Kind: ports.EventTyping, UserID: 1<<63 - 1, Frame: []byte(`{"type":"typing"}`)},
 		{Kind: ports.EventPresence, Seq: -5, UserID: -1, Frame: []byte{0, 0xff, '\n'}},
 		{Kind: ports.EventMemberRemoved, UserID: 9},
+		{Kind: ports.EventRoom, UserID: 4, Frame: []byte(`{"type":"room_updated"}`)},
+		{Kind: ports.EventRoomDeleted},
 	} {
 		got, err := decodeEvent(encodeEvent(e))
 		if err != nil {
@@ -33,7 +35,7 @@ func TestDecodeEventRejectsGarbage(t *testing.T) {
 		"json":            []byte(`{"type":"message"}`),
 		"unknown version": append([]byte{2}, valid[1:]...),
 		"kind zero":       {eventV1, 0, 2, 2},
-		"unknown kind":    {eventV1, byte(ports.EventMemberRemoved) + 1, 2, 2},
+		"unknown kind":    {eventV1, byte(ports.EventKindLast) + 1, 2, 2},
 		"no seq":          {eventV1, byte(ports.EventMessage)},
 		"truncated seq":   {eventV1, byte(ports.EventMessage), 0x80},
 		"no user":         {eventV1, byte(ports.EventMessage), 2},

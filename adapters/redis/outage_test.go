@@ -197,6 +197,7 @@ func eventually(d time.Duration, cond func() bool) bool {
 	}
 	return true
 }
+
 // TestBusResyncsAfterOutage: while the pub/sub connection is lost the bus
 // is not ready, and once it has subscribed again it tells each room's
 // subscribers to catch up from the store (EventResync), since what was

@@ -17,9 +17,10 @@ import (
 // appendBatch stores a batch of messages in one transaction, giving each
 // the meaning Append has for it, taken in arrival order:
 //
-//   - A message whose (user, client key) is stored already answers with
-//     that copy; a later message of the batch with the key of an earlier
-//     one answers with the earlier one's copy. Neither takes a seq.
+//   - A message whose (user, room, client key) is stored already answers
+//     with that copy; a later message of the batch with the key of an
+//     earlier one answers with the earlier one's copy. Neither takes a seq.
+//     The same key with other content is refused (client_id_reused).
 //   - The batch's rooms are locked in ascending id order (concurrent
 //     batches of other instances cannot deadlock on them) and their
 //     counters read; the new messages take the next seqs in arrival order.
@@ -56,9 +57,10 @@ func (db *DB) appendBatch(ctx context.Context, batch []*appendRequest) ([]append
 
 // batchRead is what a batch reads before it writes.
 type batchRead struct {
-	users   []int64 // the client keys: users[i], clients[i]
-	clients []string
-	rooms   []int64 // ascending
+	users    []int64 // the client keys: users[i], keyRooms[i], clients[i]
+	keyRooms []int64
+	clients  []string
+	rooms    []int64 // ascending
 }
 
 // batchWrite is what a batch writes, decided from what it read.
@@ -78,8 +80,11 @@ type batchTx interface {
 
 var batchDialects = map[string]batchTx{Postgres: pgBatch{}, SQLite: liteBatch{}}
 
+// clientKey is a message's idempotency key: the sender's client_id is
+// unique per sender and room.
 type clientKey struct {
 	user   int64
+	room   int64
 	client string
 }
 
@@ -87,7 +92,7 @@ func keyOf(r messageRow) (clientKey, bool) {
 	if r.ClientID == nil {
 		return clientKey{}, false
 	}
-	return clientKey{r.UserID, *r.ClientID}, true
+	return clientKey{r.UserID, r.RoomID, *r.ClientID}, true
 }
 
 type roomSeq struct{ room, seq int64 }
@@ -122,6 +127,7 @@ func newBatchPlan(batch []*appendRequest) *batchPlan {
 	for _, req := range batch {
 		if k, ok := keyOf(req.row); ok {
 			p.read.users, p.read.clients = append(p.read.users, k.user), append(p.read.clients, k.client)
+			p.read.keyRooms = append(p.read.keyRooms, k.room)
 		}
 		if !seen[req.row.RoomID] {
 			seen[req.row.RoomID] = true
@@ -145,10 +151,14 @@ func (p *batchPlan) write(stored []messageRow, lastSeqs map[int64]int64) (batchW
 		p.firstOf[i] = inserted
 		if k, ok := keyOf(req.row); ok {
 			if m, ok := byKey[k]; ok {
-				p.firstOf[i], p.answers[i] = known, appendResult{m: m.domain()}
+				p.firstOf[i], p.answers[i] = known, retryOf(m, req.row)
 				continue
 			}
 			if j, ok := firstByKey[k]; ok {
+				if p.batch[j].row.Content != req.row.Content {
+					p.firstOf[i], p.answers[i] = known, appendResult{err: errClientIDReused()}
+					continue
+				}
 				p.firstOf[i] = j
 				continue
 			}
@@ -172,6 +182,15 @@ func (p *batchPlan) write(stored []messageRow, lastSeqs map[int64]int64) (batchW
 		}
 	}
 	return w, nil
+}
+
+// retryOf answers a message whose key is stored as stored: a retry when
+// the content is the same, a refused reuse of the key otherwise.
+func retryOf(stored, row messageRow) appendResult {
+	if stored.Content != row.Content {
+		return appendResult{err: errClientIDReused()}
+	}
+	return appendResult{m: stored.domain()}
 }
 
 // results answers each item once its rows are placed. A new message
@@ -215,7 +234,7 @@ func (p *batchPlan) results(placed map[roomSeq]placedRow) ([]appendResult, error
 // batch none of whose keys is stored: it plans as if every room's counter
 // were 0, so each new message's seq is its rank among its room's new
 // messages, and lets the insert add the counter it bumped. A key that
-// is stored after all fails the insert (messages_user_client_key): the
+// is stored after all fails the insert (messages_user_room_client_key): the
 // caller then takes the way that reads first.
 func appendOneTrip(ctx context.Context, pool *sql.DB, batch []*appendRequest) ([]appendResult, error) {
 	p := newBatchPlan(batch)
@@ -261,14 +280,15 @@ const messageColumns = `id, room_id, seq, user_id, username, content, client_id,
 type pgBatch struct{}
 
 const (
-	// One probe of messages_user_client_key per key. A join would do,
+	// One probe of messages_user_room_client_key per key. A join would do,
 	// but pgx prepares each statement once per connection and PostgreSQL
 	// then settles on a generic plan: planned on a small table it would
 	// scan the whole table on every batch after it has grown. LIMIT keeps
 	// the probe a parameterised index scan whatever the table's size.
-	pgExisting = `SELECT m.* FROM unnest($1::bigint[], $2::text[]) AS k(user_id, client_id)
+	pgExisting = `SELECT m.* FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS k(user_id, room_id, client_id)
 		CROSS JOIN LATERAL (SELECT ` + messageColumns + ` FROM messages
-			WHERE messages.user_id = k.user_id AND messages.client_id = k.client_id AND messages.client_id IS NOT NULL
+			WHERE messages.user_id = k.user_id AND messages.room_id = k.room_id
+				AND messages.client_id = k.client_id AND messages.client_id IS NOT NULL
 			LIMIT 1) AS m`
 	// Row locks are taken in the order the rows leave the sort. NO KEY
 	// UPDATE is the lock the UPDATE takes anyway: unlike FOR UPDATE it
@@ -308,7 +328,7 @@ func (pgBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
 		reads.Queue("BEGIN")
 		var stored []messageRow
 		if len(in.users) > 0 {
-			reads.Queue(pgExisting, in.users, in.clients).Query(func(rows pgx.Rows) error {
+			reads.Queue(pgExisting, in.users, in.keyRooms, in.clients).Query(func(rows pgx.Rows) error {
 				var err error
 				stored, err = scanMessages(rows)
 				return err
@@ -404,15 +424,16 @@ func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
 	defer tx.Rollback()
 	var stored []messageRow
 	if len(in.users) > 0 {
-		args := make([]any, 0, 2*len(in.users))
+		args := make([]any, 0, 3*len(in.users))
 		for i := range in.users {
-			args = append(args, in.users[i], in.clients[i])
+			args = append(args, in.users[i], in.keyRooms[i], in.clients[i])
 		}
-		// Driven by the keys, one index probe each; "(user_id, client_id)
-		// IN (VALUES ...)" would scan the whole index.
+		// Driven by the keys, one index probe each; "(user_id, room_id,
+		// client_id) IN (VALUES ...)" would scan the whole index.
 		rows, err := tx.QueryContext(ctx, `SELECT m.`+strings.ReplaceAll(messageColumns, ", ", ", m.")+`
-			FROM (VALUES `+placeholders(len(in.users), 2)+`) AS k
-			JOIN messages AS m ON m.user_id = k.column1 AND m.client_id = k.column2 AND m.client_id IS NOT NULL`, args...)
+			FROM (VALUES `+placeholders(len(in.users), 3)+`) AS k
+			JOIN messages AS m ON m.user_id = k.column1 AND m.room_id = k.column2
+				AND m.client_id = k.column3 AND m.client_id IS NOT NULL`, args...)
 		if err != nil {
 			return nil, err
 		}

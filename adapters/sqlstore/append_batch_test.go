@@ -205,6 +205,7 @@ func TestAppendBatchMixed(t *testing.T) {
 			seq      int64
 			content  string
 			notFound bool
+			reused   bool
 		}
 		for _, tc := range []struct {
 			name  string
@@ -219,7 +220,7 @@ func TestAppendBatchMixed(t *testing.T) {
 				base := int64(len(stored(t, db, r1)))
 				base2 := int64(len(stored(t, db, r2)))
 				k := func(s string) string { return tc.name + s }
-				item2, want2, shift := newMsg(r2, alice, "retry of a stored one", "old"), want{room: r1, seq: old.Seq, content: "stored before"}, int64(0)
+				item2, want2, shift := newMsg(r1, alice, "stored before", "old"), want{room: r1, seq: old.Seq, content: "stored before"}, int64(0)
 				if !tc.retry {
 					item2, want2, shift = newMsg(r2, bob, "plain in r2", ""), want{created: true, room: r2, seq: base2 + 1, content: "plain in r2"}, 1
 				}
@@ -229,9 +230,11 @@ func TestAppendBatchMixed(t *testing.T) {
 					item2,
 					newMsg(r2, alice, "first with k", k("k")),
 					newMsg(r1, bob, "bob's k", k("k")),
-					newMsg(r1, alice, "second with k", k("k")),
+					newMsg(r2, alice, "first with k", k("k")),
+					newMsg(r1, alice, "alice's k in r1", k("k")),
+					newMsg(r2, alice, "other text with k", k("k")),
 					newMsg(nowhere, alice, "first with z, lost", k("z")),
-					newMsg(r1, alice, "second with z", k("z")),
+					newMsg(nowhere, alice, "first with z, lost", k("z")),
 				}
 				wants := []want{
 					{created: true, room: r1, seq: base + 1, content: "plain"},
@@ -239,10 +242,18 @@ func TestAppendBatchMixed(t *testing.T) {
 					want2,
 					{created: true, room: r2, seq: base2 + shift + 1, content: "first with k"},
 					{created: true, room: r1, seq: base + 2, content: "bob's k"},
+					// The in-batch retry of item 3.
 					{room: r2, seq: base2 + shift + 1, content: "first with k"},
+					// The key is per room: a new message in r1.
+					{created: true, room: r1, seq: base + 3, content: "alice's k in r1"},
+					{reused: true},
 					{notFound: true},
-					// Stored on its own after the batch (one by one: in turn).
-					{created: true, room: r1, seq: base + 3, content: "second with z"},
+					// Appended on its own after the batch: its first copy failed.
+					{notFound: true},
+				}
+				if tc.retry {
+					ms = append(ms, newMsg(r1, alice, "not what was stored", "old"))
+					wants = append(wants, want{reused: true})
 				}
 				if tc.ghost {
 					ghost := user.User{ID: 424242, Username: alice.Username}
@@ -252,13 +263,18 @@ func TestAppendBatchMixed(t *testing.T) {
 				got := commitNow(db, ms)
 				for i, w := range wants {
 					g := got[i]
-					if w.notFound {
+					switch {
+					case w.notFound:
 						if domain.KindOf(g.err) != domain.NotFound {
 							t.Errorf("item %d (%s): err %v, want NotFound", i, ms[i].Content, g.err)
 						}
 						continue
-					}
-					if g.err != nil {
+					case w.reused:
+						if domain.KindOf(g.err) != domain.Conflict || domain.CodeOf(g.err) != "client_id_reused" || g.m.ID != 0 {
+							t.Errorf("item %d (%s): %+v, %v; want client_id_reused", i, ms[i].Content, g.m, g.err)
+						}
+						continue
+					case g.err != nil:
 						t.Errorf("item %d (%s): %v", i, ms[i].Content, g.err)
 						continue
 					}

@@ -5,15 +5,26 @@ import (
 	"testing"
 	"time"
 
+	"chat/domain"
 	"chat/domain/message"
 	"chat/test/services"
 )
 
 // TestAppendRetryLosesRace drives the path a concurrent retry takes on
 // PostgreSQL: the first copy is uncommitted while the retry looks its key
-// up, so the retry's insert hits messages_user_client_key and must answer
-// with the first copy. (SQLite's single writer cannot get there.)
+// up, so the retry's insert hits messages_user_room_client_key and must
+// answer with the first copy — or refuse, when its content differs.
+// (SQLite's single writer cannot get there.)
 func TestAppendRetryLosesRace(t *testing.T) {
+	for _, tc := range []struct {
+		content string
+		reused  bool
+	}{{"first", false}, {"other text", true}} {
+		t.Run(tc.content, func(t *testing.T) { appendRetryLosesRace(t, tc.content, tc.reused) })
+	}
+}
+
+func appendRetryLosesRace(t *testing.T, content string, reused bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	db, err := Open(ctx, Postgres, services.Postgres(t))
@@ -53,7 +64,7 @@ func TestAppendRetryLosesRace(t *testing.T) {
 	done := make(chan result, 1)
 	go func() {
 		m := first.domain()
-		m.ID, m.Seq, m.Content = 0, 0, "retry"
+		m.ID, m.Seq, m.Content = 0, 0, content
 		got, created, err := db.Messages().Append(ctx, m)
 		done <- result{got, created, err}
 	}()
@@ -74,7 +85,12 @@ func TestAppendRetryLosesRace(t *testing.T) {
 	}
 	must(tx.Commit().Error)
 	r := <-done
-	if r.err != nil || r.created || r.m.ID != message.ID(first.ID) || r.m.Content != "first" {
+	switch {
+	case reused:
+		if domain.CodeOf(r.err) != "client_id_reused" || r.created || r.m.ID != 0 {
+			t.Fatalf("Append = %+v; want client_id_reused", r)
+		}
+	case r.err != nil || r.created || r.m.ID != message.ID(first.ID) || r.m.Content != "first":
 		t.Fatalf("Append = %+v; want the first copy (id %d), created false", r, first.ID)
 	}
 	var last int64

@@ -123,6 +123,7 @@ func TestAttachmentStore(t *testing.T) {
 				a := openAttachmentDB(t, d.name, d.dsn(t))
 				return porttest.AttachmentFixture{
 					Store: a.db.Attachments(a.queue), Room: a.room, OtherRoom: a.other, User: a.user, Jobs: a.jobs,
+					Rooms: a.db.Rooms(),
 				}
 			})
 		})

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -96,6 +98,9 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 		if dsn == "" || strings.Contains(dsn, ":memory:") || strings.Contains(dsn, "mode=memory") {
 			return nil, domain.Errorf(domain.Invalid, "invalid_dsn", "sqlite needs a file path: its read and write pools must share the database")
 		}
+		if err := privateFiles(dsn); err != nil {
+			return nil, err
+		}
 		sep := "?"
 		if strings.Contains(dsn, "?") {
 			sep = "&"
@@ -120,6 +125,28 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 	db.appends = newBatcher(db, committers[dialect])
 	db.hot = newHotStmts(dialect, db.read.DB)
 	return db, nil
+}
+
+// privateFiles makes the SQLite database at dsn readable by its owner only
+// (0600), whatever the umask and whether or not its directory existed:
+// it holds password hashes and every message. The file is created before
+// SQLite opens it, and an existing one (with its -wal and -shm, which
+// SQLite creates with the database file's mode) is narrowed.
+func privateFiles(dsn string) error {
+	name, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return domain.Wrap(domain.Internal, "", "create the database file", err)
+	}
+	if err := f.Close(); err != nil {
+		return domain.Wrap(domain.Internal, "", "create the database file", err)
+	}
+	for _, p := range []string{name, name + "-wal", name + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return domain.Wrap(domain.Internal, "", "make the database file private", err)
+		}
+	}
+	return nil
 }
 
 // openPool opens one gorm pool; each needs its own *gorm.Config, which

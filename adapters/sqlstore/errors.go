@@ -96,3 +96,14 @@ func errUserNotFound(err error) error {
 func errRoomNotFound(err error) error {
 	return domain.Wrap(domain.NotFound, "room_not_found", "room not found", err)
 }
+
+// errClientIDReused refuses a client key that names another message: the
+// sender used it in this room for other content.
+func errClientIDReused() error {
+	return domain.Errorf(domain.Conflict, "client_id_reused", "client_id was already used for another message in this room")
+}
+
+// errOwnerMember refuses to remove a room's owner from its members.
+func errOwnerMember() error {
+	return domain.Errorf(domain.Conflict, "owner_must_hand_over", "the room's owner must hand it over first")
+}

@@ -41,7 +41,7 @@ func (db *DB) appendOne(ctx context.Context, m message.Message) (message.Message
 	var first *messageRow
 	err := db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if row.ClientID != nil {
-			found, err := byClientID(tx, row.UserID, *row.ClientID)
+			found, err := byClientID(tx, row)
 			if err != nil || found != nil {
 				first = found
 				return err
@@ -62,30 +62,35 @@ func (db *DB) appendOne(ctx context.Context, m message.Message) (message.Message
 		return message.Message{}, false, errRoomNotFound(nil)
 	case err != nil && row.ClientID != nil && violationOf(err) == uniqueViolation:
 		// A concurrent retry with the same key committed first (PostgreSQL;
-		// SQLite's single writer saw it above). Its copy is the message.
-		found, rerr := byClientID(db.read.WithContext(ctx), row.UserID, *row.ClientID)
+		// SQLite's single writer saw it above). Its copy answers, as
+		// below.
+		found, rerr := byClientID(db.read.WithContext(ctx), row)
 		if rerr != nil {
 			return message.Message{}, false, fail("append message: read the first copy", rerr)
 		}
 		if found == nil {
 			return message.Message{}, false, fail("append message", err)
 		}
-		return found.domain(), false, nil
+		first = found
 	case violationOf(err) == foreignKeyViolation:
 		return message.Message{}, false, errUserNotFound(err)
 	case err != nil:
 		return message.Message{}, false, fail("append message", err)
-	case first != nil:
-		return first.domain(), false, nil
+	}
+	if first != nil {
+		r := retryOf(*first, row)
+		return r.m, false, r.err
 	}
 	return row.domain(), true, nil
 }
 
-// byClientID returns the message with the sender's key, or nil. The
-// partial unique index messages_user_client_key answers it.
-func byClientID(db *gorm.DB, userID int64, clientID string) (*messageRow, error) {
+// byClientID returns the stored message with row's key (sender, room,
+// client_id), or nil. The partial unique index
+// messages_user_room_client_key answers it.
+func byClientID(db *gorm.DB, row messageRow) (*messageRow, error) {
 	var rows []messageRow
-	if err := db.Where("user_id = ? AND client_id = ?", userID, clientID).Limit(1).Find(&rows).Error; err != nil {
+	err := db.Where("user_id = ? AND room_id = ? AND client_id = ?", row.UserID, row.RoomID, *row.ClientID).Limit(1).Find(&rows).Error
+	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {

@@ -3,10 +3,13 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
+	"chat/domain"
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
@@ -76,6 +79,118 @@ func (s *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Listing, err
 	return out, nil
 }
 
+// lockRoom reads room id inside tx and locks its row until tx ends. On
+// PostgreSQL, forUpdate takes FOR UPDATE, which also keeps rows that
+// reference the room (a message, a member, a file: their foreign key
+// checks take FOR KEY SHARE) from being added until the commit; otherwise
+// FOR NO KEY UPDATE, what an UPDATE of the row takes anyway. SQLite's
+// write transactions begin IMMEDIATE and hold its one write lock.
+func (db *DB) lockRoom(tx *gorm.DB, id room.ID, forUpdate bool) (roomRow, error) {
+	q := tx.Where("id = ?", int64(id))
+	if db.dialect == Postgres {
+		strength := "NO KEY UPDATE"
+		if forUpdate {
+			strength = "UPDATE"
+		}
+		q = q.Clauses(clause.Locking{Strength: strength})
+	}
+	var row roomRow
+	err := q.Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return roomRow{}, errRoomNotFound(nil)
+	}
+	return row, err
+}
+
+// Update is one transaction: the room's row is locked while change decides,
+// and a new owner's membership row is locked (FOR KEY SHARE on PostgreSQL)
+// so the new owner cannot leave before the commit.
+func (s *RoomStore) Update(ctx context.Context, id room.ID, change func(r *room.Room) error) (room.Room, error) {
+	var out room.Room
+	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := s.db.lockRoom(tx, id, false)
+		if err != nil {
+			return err
+		}
+		r := row.domain()
+		if err := change(&r); err != nil {
+			return err
+		}
+		if r.OwnerID != user.ID(row.OwnerID) {
+			q := tx.Table("room_members").Select("1").Where("room_id = ? AND user_id = ?", row.ID, int64(r.OwnerID))
+			if s.db.dialect == Postgres {
+				q = q.Clauses(clause.Locking{Strength: "KEY SHARE"})
+			}
+			var one []int
+			if err := q.Find(&one).Error; err != nil {
+				return err
+			}
+			if len(one) == 0 {
+				return domain.Errorf(domain.NotFound, "not_a_member", "the new owner is not a member of this room")
+			}
+		}
+		next := toRoomRow(r)
+		next.ID, next.CreatedAt = row.ID, row.CreatedAt
+		err = tx.Model(&roomRow{}).Where("id = ?", row.ID).Updates(map[string]any{
+			"name": next.Name, "description": next.Description, "is_private": next.IsPrivate, "owner_id": next.OwnerID,
+		}).Error
+		out = next.domain()
+		return err
+	})
+	var de *domain.Error
+	switch {
+	case errors.As(err, &de):
+		return room.Room{}, err
+	case err != nil:
+		return room.Room{}, fail("update room", err)
+	}
+	return out, nil
+}
+
+// Delete locks the room's row FOR UPDATE first: from then on no file,
+// message or member can be added to it, so the attachment rows it deletes
+// (returning their keys) are all there are; then the room goes, and its
+// members and messages with it (ON DELETE CASCADE).
+func (s *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
+	var keys []string
+	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := s.db.lockRoom(tx, id, true); err != nil {
+			return err
+		}
+		rows, err := tx.Raw(`DELETE FROM attachments WHERE room_id = ? RETURNING blob_key, thumbnail_key`, int64(id)).Rows()
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var blob, thumb string
+			if err := rows.Scan(&blob, &thumb); err != nil {
+				rows.Close()
+				return err
+			}
+			keys = append(keys, blob)
+			if thumb != "" {
+				keys = append(keys, thumb)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return tx.Exec(`DELETE FROM rooms WHERE id = ?`, int64(id)).Error
+	})
+	var de *domain.Error
+	switch {
+	case errors.As(err, &de):
+		return nil, err
+	case err != nil:
+		return nil, fail("delete room", err)
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
 // MemberStore implements ports.MemberStore on the room_members table.
 type MemberStore struct{ db *DB }
 
@@ -94,18 +209,61 @@ func (s *MemberStore) Add(ctx context.Context, r room.ID, u user.ID) (bool, erro
 	return res.RowsAffected == 1, nil
 }
 
+// Remove reads the room's owner with the row locked FOR SHARE (PostgreSQL),
+// which waits for an ownership change in progress (RoomStore.Update holds
+// the row FOR NO KEY UPDATE) and holds off the next until the member is
+// gone: the owner is never removed, and an heir never leaves between
+// being picked and being made owner.
 func (s *MemberStore) Remove(ctx context.Context, r room.ID, u user.ID) (bool, error) {
-	res := s.db.write.WithContext(ctx).Exec(`DELETE FROM room_members WHERE room_id = ? AND user_id = ?`, int64(r), int64(u))
-	if res.Error != nil {
-		return false, fail("remove member", res.Error)
+	var removed bool
+	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx.Table("rooms").Select("owner_id").Where("id = ?", int64(r))
+		if s.db.dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "SHARE"})
+		}
+		var owners []int64
+		if err := q.Find(&owners).Error; err != nil {
+			return err
+		}
+		if len(owners) == 1 && owners[0] == int64(u) {
+			return errOwnerMember()
+		}
+		res := tx.Exec(`DELETE FROM room_members WHERE room_id = ? AND user_id = ?`, int64(r), int64(u))
+		removed = res.RowsAffected == 1
+		return res.Error
+	})
+	var de *domain.Error
+	switch {
+	case errors.As(err, &de):
+		return false, err
+	case err != nil:
+		return false, fail("remove member", err)
 	}
-	return res.RowsAffected == 1, nil
+	return removed, nil
 }
 
 // IsMember is one primary-key lookup: every authorization check runs it.
 func (s *MemberStore) IsMember(ctx context.Context, r room.ID, u user.ID) (bool, error) {
 	ok, err := s.db.isMember(ctx, int64(r), int64(u))
 	return ok, fail("check membership", err)
+}
+
+// Memberships is a range scan of the primary key (room_id, user_id).
+func (s *MemberStore) Memberships(ctx context.Context, r room.ID) ([]room.Membership, error) {
+	var rows []struct {
+		UserID   int64     `gorm:"column:user_id"`
+		JoinedAt time.Time `gorm:"column:joined_at"`
+	}
+	err := s.db.read.WithContext(ctx).Table("room_members").Select("user_id, joined_at").
+		Where("room_id = ?", int64(r)).Scan(&rows).Error
+	if err != nil {
+		return nil, fail("list memberships", err)
+	}
+	out := make([]room.Membership, len(rows))
+	for i, row := range rows {
+		out[i] = room.Membership{UserID: user.ID(row.UserID), JoinedAt: row.JoinedAt.UTC()}
+	}
+	return out, nil
 }
 
 func (s *MemberStore) Members(ctx context.Context, r room.ID) ([]user.User, error) {

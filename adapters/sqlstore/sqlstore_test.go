@@ -3,12 +3,14 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"chat/adapters/sqlstore"
 	"chat/domain"
 	"chat/domain/message"
+	"chat/domain/user"
 	"chat/ports/porttest"
 	"chat/test/services"
 )
@@ -68,7 +70,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 			for _, step := range []struct {
 				dir  string
 				want uint
-			}{{"up", 2}, {"up", 2}, {"down", 0}, {"down", 0}, {"up", 2}} {
+			}{{"up", 3}, {"up", 3}, {"down", 0}, {"down", 0}, {"up", 3}} {
 				if err := db.Migrate(ctx, step.dir); err != nil {
 					t.Fatalf("Migrate %s: %v", step.dir, err)
 				}
@@ -129,6 +131,50 @@ func TestErrors(t *testing.T) {
 			_, _, err = db.Messages().Append(ctx, message.Message{RoomID: 1, UserID: 1, Content: "x"})
 			if !errors.Is(err, context.Canceled) {
 				t.Errorf("Append(cancelled ctx) = %v, want context.Canceled", err)
+			}
+		})
+	}
+}
+
+// TestSQLiteFilesArePrivate: the database and its WAL files are 0600
+// whether the directory existed or not, and an older file is narrowed.
+func TestSQLiteFilesArePrivate(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, path string)
+	}{
+		{"new file in an existing directory", func(*testing.T, string) {}},
+		{"existing world-readable files", func(t *testing.T, path string) {
+			for _, p := range []string{path, path + "-wal"} {
+				if err := os.WriteFile(p, nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(p, 0o644); err != nil { // whatever the umask
+					t.Fatal(err)
+				}
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "chat.db")
+			tc.setup(t, path)
+			db := open(t, sqlstore.SQLite, path)
+			if err := db.Migrate(ctx, "up"); err != nil {
+				t.Fatal(err)
+			}
+			name, _ := user.NewUsername("alice")
+			if _, err := db.Users().Create(ctx, user.User{Username: name, PasswordHash: "x"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []string{path, path + "-wal", path + "-shm"} {
+				fi, err := os.Stat(p)
+				if err != nil {
+					t.Fatalf("%s: %v", filepath.Base(p), err)
+				}
+				if mode := fi.Mode().Perm(); mode != 0o600 {
+					t.Errorf("%s has mode %o, want 600", filepath.Base(p), mode)
+				}
 			}
 		})
 	}

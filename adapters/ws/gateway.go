@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,6 +105,10 @@ func NewGateway(cfg GatewayConfig) *Gateway {
 // closes. The room id is the last path segment (or the room_id path value).
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if err := checkOrigin(r, g.cfg.AllowedOrigins); err != nil {
+		writeProblem(w, err)
+		return
+	}
 	roomID, err := parseRoomID(r)
 	if err != nil {
 		writeProblem(w, err)
@@ -289,6 +294,37 @@ func (g *Gateway) setLive(s *session, live bool) {
 	if _, ok := g.sessions[s]; ok {
 		g.sessions[s] = live
 	}
+}
+
+// checkOrigin refuses a browser's cross-site socket before anything else
+// runs, with a problem like every other refusal; websocket.Accept applies
+// the same rule (its own answer would be text/plain). No Origin (not a
+// browser), the request's own host, or a host matching one of patterns
+// (path.Match, case-insensitive; a pattern with "://" matches
+// scheme://host) passes.
+func checkOrigin(r *http.Request, patterns []string) error {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return nil
+	}
+	refused := domain.Errorf(domain.Forbidden, "origin_not_allowed", "this origin may not open sockets here")
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return refused
+	}
+	if strings.EqualFold(r.Host, u.Host) {
+		return nil
+	}
+	for _, p := range patterns {
+		target := u.Host
+		if strings.Contains(p, "://") {
+			target = u.Scheme + "://" + u.Host
+		}
+		if ok, err := path.Match(strings.ToLower(p), strings.ToLower(target)); err == nil && ok {
+			return nil
+		}
+	}
+	return refused
 }
 
 func parseRoomID(r *http.Request) (room.ID, error) {

@@ -106,8 +106,15 @@ func TestForeignOriginRefused(t *testing.T) {
 		if err == nil {
 			c.CloseNow()
 			t.Errorf("origin %s upgraded", origin)
-		} else if resp == nil || resp.StatusCode != http.StatusForbidden {
-			t.Errorf("origin %s: %v", origin, err)
+			continue
+		}
+		if resp == nil || resp.StatusCode != http.StatusForbidden || resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("origin %s: %v %v", origin, err, resp)
+			continue
+		}
+		var p problem
+		if err := json.NewDecoder(resp.Body).Decode(&p); err != nil || p.Code != "origin_not_allowed" || p.Status != http.StatusForbidden {
+			t.Errorf("origin %s: problem %+v, %v", origin, p, err)
 		}
 	}
 }
@@ -278,6 +285,8 @@ func TestRejectedFramesKeepSocketOpen(t *testing.T) {
 		{"too long", websocket.MessageText, `{"type":"message","content":"` + strings.Repeat("é", 4001) + `"}`, "message_too_long"},
 		{"bad client id", websocket.MessageText, `{"type":"message","content":"x","client_id":"a b"}`, "invalid_client_id"},
 		{"binary frame", websocket.MessageBinary, `{"type":"message","content":"x"}`, "unsupported_frame"},
+		{"invalid utf-8", websocket.MessageText, "{\"type\":\"message\",\"content\":\"a\xffb\"}", "invalid_utf8"},
+		{"only zero-width spaces", websocket.MessageText, `{"type":"message","content":"\u200b\u200b"}`, "empty_message"},
 	}
 	for _, tt := range tests {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -332,8 +332,8 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 	r.mu.RLock()
 	for _, s := range r.sockets {
 		switch {
-		case e.Kind == ports.EventMemberRemoved:
-			if s.userID == e.UserID {
+		case e.Kind == ports.EventMemberRemoved, e.Kind == ports.EventRoomDeleted:
+			if e.Kind == ports.EventRoomDeleted || s.userID == e.UserID {
 				drop = append(drop, s)
 				s.close(closeRemoved, "removed from room")
 			}

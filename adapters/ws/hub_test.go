@@ -95,6 +95,42 @@ func TestHubFanoutRules(t *testing.T) {
 	}
 }
 
+// TestHubRoomEvents: room_updated reaches every socket of the room, and a
+// deleted room closes all of them with 4403.
+func TestHubRoomEvents(t *testing.T) {
+	hub := NewHub(newMemBus(), nil, HubOptions{})
+	defer hub.Close()
+	ctx := context.Background()
+	a1 := newSocket("a1", publicRoom, alice, 4)
+	b1 := newSocket("b1", publicRoom, bob, 4)
+	other := newSocket("o1", privateRoom, alice, 4)
+	for _, s := range []*socket{a1, b1, other} {
+		if err := hub.Register(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		defer hub.Unregister(s)
+	}
+	frame := []byte(`{"type":"room_updated"}`)
+	hub.deliver(a1.room, ports.Event{RoomID: publicRoom, Kind: ports.EventRoom, UserID: alice, Frame: frame})
+	for _, s := range []*socket{a1, b1} {
+		if got := take(s); len(got) != 1 || string(got[0].b) != string(frame) {
+			t.Errorf("socket %s got %v, want room_updated", s.id, got)
+		}
+	}
+	hub.deliver(a1.room, ports.Event{RoomID: publicRoom, Kind: ports.EventRoomDeleted})
+	for _, s := range []*socket{a1, b1} {
+		if !s.isClosing() || s.code != closeRemoved {
+			t.Errorf("socket %s of the deleted room: closing=%v code=%d, want 4403", s.id, s.isClosing(), s.code)
+		}
+	}
+	if other.isClosing() {
+		t.Error("a socket of another room was closed")
+	}
+	if got := hub.localSockets(publicRoom); got != 0 {
+		t.Errorf("local sockets of the deleted room = %d, want 0", got)
+	}
+}
+
 // gatedBus holds every Subscribe until gate is closed, and fails while
 // fail is set.
 type gatedBus struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -49,6 +50,7 @@ var (
 	errMalformed   = domain.Errorf(domain.Invalid, "invalid_json", "frame must be a JSON object with a string type")
 	errUnknownType = domain.Errorf(domain.Invalid, "unknown_type", "unknown frame type")
 	errBinary      = domain.Errorf(domain.Invalid, "unsupported_frame", "binary frames are not supported")
+	errInvalidUTF8 = domain.Errorf(domain.Invalid, "invalid_utf8", "frame must be valid UTF-8")
 )
 
 // serve sets the socket up, hands it to the reader and the writer and
@@ -338,6 +340,9 @@ func duplicateFrame(frame []byte) []byte {
 func decode(typ websocket.MessageType, data []byte) (inbound, error) {
 	if typ != websocket.MessageText {
 		return inbound{}, errBinary
+	}
+	if !utf8.Valid(data) { // encoding/json would store U+FFFD for each bad byte
+		return inbound{}, errInvalidUTF8
 	}
 	var in inbound
 	if err := json.Unmarshal(data, &in); err != nil {

@@ -122,11 +122,7 @@ func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logg
 // openFiles wires file sharing: an insert-only queue for the attachment
 // store (row and job in one transaction) and avatar uploads, and, unless
 // WORKERS=0, a working queue that runs the jobs with files as processor.
-func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *application.App, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, func(), error) {
-	blobs, err := blob.NewDisk(cfg.UploadPath)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("upload directory: %w", err)
-	}
+func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *application.App, blobs ports.BlobStore, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, func(), error) {
 	newQueue, closeQueues, err := openQueues(ctx, cfg, db, log)
 	if err != nil {
 		return nil, nil, nil, err
@@ -175,6 +171,10 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	if err != nil {
 		return err
 	}
+	blobs, err := blob.NewDisk(cfg.UploadPath)
+	if err != nil {
+		return fmt.Errorf("upload directory: %w", err)
+	}
 	// Everything subscribes through the relay, which repairs what the bus
 	// lost from the store; publishing goes straight to the bus.
 	relay := application.NewRelay(lv.bus, db.Messages(), log, application.RelayOptions{
@@ -184,11 +184,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
 		Bus: relay, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
-		Logger:  log,
+		Blobs: blobs, Logger: log,
 		Limiter: lv.limiter, Limits: cfg.Limits,
 	})
 
-	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, lv, log)
+	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, blobs, lv, log)
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	})
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages,
-		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(),
+		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(cfg.AllowedOrigins...),
 		Files: files, AvatarURL: files.AvatarURL,
 		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,
 		Ready: func(ctx context.Context) error {
@@ -251,6 +251,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	// for uploads on slow links. No WriteTimeout: downloads and sockets
 	// bound their own writes. Hijacked WebSockets lose the server's
 	// deadlines (net/http clears them), which TestServeTimeouts checks.
+	// net/http's own error answers (431, 400, 501) become problem+json.
+	ln = httpapi.ProblemListener(ln)
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,

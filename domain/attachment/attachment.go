@@ -8,7 +8,6 @@ import (
 	"path"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"chat/domain"
@@ -47,7 +46,12 @@ type Attachment struct {
 }
 
 // SanitizeFilename turns a client-supplied name into a safe display name:
-// the base name only, control characters dropped, at most FilenameMax runes.
+// the base name only, at most FilenameMax runes, with control,
+// bidirectional and zero-width characters stripped (domain.StripName) —
+// a file's name comes from the uploader's disk and cannot be corrected
+// by the person who sees it, so it is cleaned rather than refused:
+// "\u202egnp.exe" becomes "gnp.exe", not something that shows as
+// "exe.png".
 func SanitizeFilename(name string) string {
 	if !utf8.ValidString(name) {
 		name = strings.ToValidUTF8(name, "_")
@@ -55,11 +59,11 @@ func SanitizeFilename(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(name)
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '/' || r == '"' {
+		if r == '/' || r == '"' {
 			return -1
 		}
 		return r
-	}, name)
+	}, domain.StripName(name))
 	name = strings.TrimSpace(strings.Trim(name, "."))
 	if name == "" {
 		name = "file"

@@ -18,6 +18,13 @@ func TestSanitizeFilename(t *testing.T) {
 		{"", "file"},
 		{`quo"te.txt`, "quote.txt"},
 		{strings.Repeat("ä", 300), strings.Repeat("ä", 255)},
+		{"\u202egnp.exe", "gnp.exe"},
+		{"invoice\u2066.pdf\u2069.exe", "invoice.pdf.exe"},
+		{"re\u200bport\u200d.txt", "report.txt"},
+		{"\ufeff\u200e.txt", "txt"},
+		{"\u200b\u2060", "file"},
+		{"a\xffb.txt", "a_b.txt"},
+		{"👩\u200d💻.png", "👩\u200d💻.png"},
 	}
 	for _, tt := range tests {
 		if got := attachment.SanitizeFilename(tt.in); got != tt.want {

@@ -27,7 +27,11 @@ const (
 	PageMax     = 100
 )
 
-// Content is validated message text: trimmed, 1–4000 runes, valid UTF-8, no NUL.
+// Content is validated message text: trimmed, 1–4000 runes, valid UTF-8, no
+// NUL, and not blank: text of only whitespace, control and invisible
+// characters (zero-width, bidirectional controls; domain.Blank) is empty.
+// Bidirectional text is kept as sent: clients isolate each message's
+// direction when they show it.
 type Content struct{ s string }
 
 // NewContent validates s.
@@ -39,7 +43,7 @@ func NewContent(s string) (Content, error) {
 		return Content{}, domain.Errorf(domain.Invalid, "invalid_content", "message must not contain NUL")
 	}
 	t := strings.TrimSpace(s)
-	if t == "" {
+	if domain.Blank(t) { // nothing but whitespace and invisible characters
 		return Content{}, domain.Errorf(domain.Invalid, "empty_message", "message is empty")
 	}
 	if utf8.RuneCountInString(t) > ContentMax {
@@ -110,7 +114,9 @@ func (p Page) Normalize() (Page, error) {
 // that the actor is a member of the room.
 type Service interface {
 	// Send stores a message and, after the commit, publishes it to the room.
-	// A repeated (actor, clientID) returns the first stored copy.
+	// A repeated (actor, room, clientID) with the same content returns the
+	// first stored copy; with other content it is refused with Conflict
+	// "client_id_reused". A clientID is scoped to its room.
 	Send(ctx context.Context, actor user.ID, roomID room.ID, content, clientID string) (Message, error)
 	// SendOnce is Send, also reporting whether this call stored the message
 	// (created) or found the first copy of a retried client ID, which was

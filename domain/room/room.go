@@ -42,18 +42,106 @@ type Spec struct {
 
 // New validates spec and builds a room owned by owner.
 func New(spec Spec, owner user.ID, now time.Time) (Room, error) {
-	name := strings.TrimSpace(spec.Name)
-	if !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
-		return Room{}, domain.Errorf(domain.Invalid, "invalid_room_name", "room name must be valid UTF-8 without NUL")
+	name, err := checkName(spec.Name)
+	if err != nil {
+		return Room{}, err
 	}
-	if n := utf8.RuneCountInString(name); n < 1 || n > NameMax {
-		return Room{}, domain.Errorf(domain.Invalid, "invalid_room_name", "room name must be 1 to %d characters", NameMax)
-	}
-	desc := strings.TrimSpace(spec.Description)
-	if !utf8.ValidString(desc) || strings.ContainsRune(desc, 0) || utf8.RuneCountInString(desc) > DescriptionMax {
-		return Room{}, domain.Errorf(domain.Invalid, "invalid_room_description", "description must be valid UTF-8 of at most %d characters", DescriptionMax)
+	desc, err := checkDescription(spec.Description)
+	if err != nil {
+		return Room{}, err
 	}
 	return Room{Name: name, Description: desc, IsPrivate: spec.IsPrivate, OwnerID: owner, CreatedAt: now.UTC()}, nil
+}
+
+// checkName trims a room name and refuses an empty or over-long one, and
+// one with control, bidirectional or zero-width characters
+// (domain.CleanName): a room's name is how members tell rooms apart.
+func checkName(s string) (string, error) {
+	name := strings.TrimSpace(s)
+	if !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+		return "", domain.Errorf(domain.Invalid, "invalid_room_name", "room name must be valid UTF-8 without NUL")
+	}
+	if n := utf8.RuneCountInString(name); n < 1 || n > NameMax {
+		return "", domain.Errorf(domain.Invalid, "invalid_room_name", "room name must be 1 to %d characters", NameMax)
+	}
+	if !domain.CleanName(name) {
+		return "", domain.Errorf(domain.Invalid, "invalid_room_name", "room name must not contain control, bidirectional or zero-width characters")
+	}
+	return name, nil
+}
+
+// checkDescription trims a description and refuses an over-long one, and
+// one with control, bidirectional or zero-width characters other than
+// line breaks and tabs, which a description may hold.
+func checkDescription(s string) (string, error) {
+	desc := strings.TrimSpace(s)
+	if !utf8.ValidString(desc) || strings.ContainsRune(desc, 0) || utf8.RuneCountInString(desc) > DescriptionMax {
+		return "", domain.Errorf(domain.Invalid, "invalid_room_description", "description must be valid UTF-8 of at most %d characters", DescriptionMax)
+	}
+	lines := strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, desc)
+	if !domain.CleanName(lines) {
+		return "", domain.Errorf(domain.Invalid, "invalid_room_description", "description must not contain control, bidirectional or zero-width characters")
+	}
+	return desc, nil
+}
+
+// Patch is a change of a room's settings; nil fields are left alone.
+type Patch struct {
+	Name        *string
+	Description *string
+	IsPrivate   *bool
+}
+
+// Apply validates p and applies it to r; on error r is unchanged.
+func (r *Room) Apply(p Patch) error {
+	next := *r
+	if p.Name != nil {
+		name, err := checkName(*p.Name)
+		if err != nil {
+			return err
+		}
+		next.Name = name
+	}
+	if p.Description != nil {
+		desc, err := checkDescription(*p.Description)
+		if err != nil {
+			return err
+		}
+		next.Description = desc
+	}
+	if p.IsPrivate != nil {
+		next.IsPrivate = *p.IsPrivate
+	}
+	*r = next
+	return nil
+}
+
+// Membership is one member of a room and when they joined.
+type Membership struct {
+	UserID   user.ID
+	JoinedAt time.Time
+}
+
+// Heir is who inherits a room when its owner leaves it (or the owner's
+// account ends): the longest-standing other member — the earliest
+// JoinedAt, the lowest user id among equals. ok is false when the owner
+// was the only member; the room is then deleted.
+func Heir(members []Membership, owner user.ID) (heir user.ID, ok bool) {
+	var best Membership
+	for _, m := range members {
+		if m.UserID == owner {
+			continue
+		}
+		if !ok || m.JoinedAt.Before(best.JoinedAt) || m.JoinedAt.Equal(best.JoinedAt) && m.UserID < best.UserID {
+			best, ok = m, true
+		}
+	}
+	return best.UserID, ok
 }
 
 // Listing is a room as the actor's room list shows it.
@@ -77,12 +165,23 @@ type Service interface {
 	List(ctx context.Context, actor user.ID) ([]Listing, error)
 	// Get returns one room the actor may see.
 	Get(ctx context.Context, actor user.ID, id ID) (Room, error)
-	// Join adds the actor to a public room (idempotent). Forbidden for a
-	// private room the actor was not added to.
+	// Join adds the actor to a public room (idempotent). NotFound for a
+	// private room the actor was not added to, as for a missing room.
 	Join(ctx context.Context, actor user.ID, id ID) error
 	// Leave removes the actor and closes the actor's sockets in the room on
-	// every instance.
+	// every instance. An owner who leaves hands the room to its Heir; an
+	// owner who was the last member deletes it.
 	Leave(ctx context.Context, actor user.ID, id ID) error
+	// Update lets the owner rename the room and change its description
+	// and privacy; the room's sockets get room_updated. Forbidden
+	// ("not_owner") for other members.
+	Update(ctx context.Context, actor user.ID, id ID, p Patch) (Room, error)
+	// TransferOwnership lets the owner hand the room to another member;
+	// NotFound ("not_a_member") when to is not one.
+	TransferOwnership(ctx context.Context, actor user.ID, id ID, to user.ID) (Room, error)
+	// Delete lets the owner delete the room with its messages, members and
+	// files; every socket in the room closes (4403) on every instance.
+	Delete(ctx context.Context, actor user.ID, id ID) error
 	// AddMember lets the owner add a user (idempotent).
 	AddMember(ctx context.Context, actor user.ID, id ID, u user.ID) error
 	// AddMemberByName is AddMember with the user named by username.

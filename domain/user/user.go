@@ -83,7 +83,11 @@ func New(username Username, email, passwordHash string, now time.Time) (User, er
 	return User{Username: username, Email: email, PasswordHash: passwordHash, DisplayName: username.s, CreatedAt: now.UTC()}, nil
 }
 
-// Patch is a partial profile update; nil fields are left alone.
+// Patch is a partial profile update; nil fields are left alone. A display
+// name is trimmed, and refused when it holds control, bidirectional or
+// zero-width characters (domain.CleanName); blank, it resets to the
+// username. That it is no other user's username is the application's
+// check: it needs the store.
 type Patch struct {
 	DisplayName *string
 	Bio         *string
@@ -95,6 +99,9 @@ func (u *User) Apply(p Patch) error {
 		d := strings.TrimSpace(*p.DisplayName)
 		if err := checkText("display_name", d, DisplayNameMax); err != nil {
 			return err
+		}
+		if !domain.CleanName(d) {
+			return domain.Errorf(domain.Invalid, "invalid_display_name", "display_name must not contain control, bidirectional or zero-width characters")
 		}
 		if d == "" {
 			d = u.Username.s

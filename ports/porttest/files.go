@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -210,6 +211,9 @@ type AttachmentFixture struct {
 	// Jobs returns (and forgets) the jobs enqueued since its last call, in
 	// order. The SQL stores read them from the job queue's table.
 	Jobs func(t *testing.T) []ports.Job
+	// Rooms is the RoomStore of the same database, whose Delete removes a
+	// room's attachment rows and returns their blob keys.
+	Rooms ports.RoomStore
 }
 
 // AttachmentStore runs the contract of ports.AttachmentStore; open is
@@ -224,6 +228,7 @@ func AttachmentStore(t *testing.T, open func(t *testing.T) AttachmentFixture) {
 		{"ByIDMissing", testAttachmentMissing},
 		{"ListNewestFirstByRoom", testAttachmentList},
 		{"SetThumbnail", testAttachmentSetThumbnail},
+		{"RoomDeleteReturnsBlobKeys", testAttachmentRoomDelete},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
 	}
@@ -361,5 +366,47 @@ func testAttachmentSetThumbnail(t *testing.T, f AttachmentFixture) {
 		if got.ThumbnailKey != tc.key || got.ThumbnailStatus != tc.status {
 			t.Errorf("attachment %d: thumbnail %q %q, want %q %q", tc.id, got.ThumbnailKey, got.ThumbnailStatus, tc.key, tc.status)
 		}
+	}
+}
+
+// testAttachmentRoomDelete: deleting a room deletes its files' rows and
+// hands their blob keys (files and thumbnails) to the caller, once; a file
+// shared afterwards is refused.
+func testAttachmentRoomDelete(t *testing.T, f AttachmentFixture) {
+	ctx := context.Background()
+	var ids []attachment.ID
+	for _, name := range []string{"a.png", "b.png", "c.png"} {
+		a, err := f.Store.Create(ctx, newAttachment(f, f.Room, name), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	if err := f.Store.SetThumbnail(ctx, ids[1], "t/ab/b.webp", attachment.ThumbnailReady); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := f.Store.Create(ctx, newAttachment(f, f.OtherRoom, "d.png"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := f.Rooms.Delete(ctx, f.Room)
+	if err != nil {
+		t.Fatalf("Rooms.Delete: %v", err)
+	}
+	slices.Sort(keys)
+	if d := cmp.Diff([]string{"f/ab/a.png", "f/ab/b.png", "f/ab/c.png", "t/ab/b.webp"}, keys); d != "" {
+		t.Errorf("blob keys of the deleted room (-want +got):\n%s", d)
+	}
+	for _, id := range ids {
+		if _, err := f.Store.ByID(ctx, id); domain.KindOf(err) != domain.NotFound {
+			t.Errorf("ByID(%d) after its room was deleted: %v, want NotFound", id, err)
+		}
+	}
+	if got, err := f.Store.ByID(ctx, kept.ID); err != nil || got.ID != kept.ID {
+		t.Errorf("a file of another room: %v, %v", got, err)
+	}
+	_, err = f.Store.Create(ctx, newAttachment(f, f.Room, "late.png"), nil)
+	if domain.KindOf(err) != domain.NotFound {
+		t.Errorf("Create in a deleted room: %v, want NotFound", err)
 	}
 }

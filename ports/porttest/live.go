@@ -110,7 +110,7 @@ func publish(t *testing.T, b ports.Bus, e ports.Event) {
 // kind, a control event with a nil Frame, a Frame with bytes that are not
 // UTF-8 and large ids.
 func sampleEvent(r room.ID, i int) ports.Event {
-	kinds := []ports.EventKind{ports.EventMessage, ports.EventTyping, ports.EventPresence, ports.EventFile, ports.EventMemberRemoved}
+	kinds := []ports.EventKind{ports.EventMessage, ports.EventTyping, ports.EventPresence, ports.EventFile, ports.EventMemberRemoved, ports.EventRoom, ports.EventRoomDeleted}
 	e := ports.Event{
 		RoomID: r,
 		Kind:   kinds[i%len(kinds)],
@@ -119,7 +119,7 @@ func sampleEvent(r room.ID, i int) ports.Event {
 		Frame:  []byte(fmt.Sprintf(`{"type":"message","room_id":%d,"seq":%d,"content":"héllo \u0000 %d"}`, r, i+1, i)),
 	}
 	switch e.Kind {
-	case ports.EventMemberRemoved:
+	case ports.EventMemberRemoved, ports.EventRoomDeleted:
 		e.Frame = nil
 	case ports.EventFile:
 		e.Frame = append(e.Frame, 0xff, 0x00, 0xfe)

@@ -41,11 +41,16 @@ func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 		{"RoomCreateMakesOwnerMember", testRoomCreate},
 		{"RoomNotFound", testRoomNotFound},
 		{"RoomVisible", testRoomVisible},
+		{"RoomUpdate", testRoomUpdate},
+		{"RoomUpdateOwner", testRoomUpdateOwner},
+		{"RoomDelete", testRoomDelete},
 		{"MemberAddRemove", testMemberAddRemove},
+		{"Memberships", testMemberships},
 		{"MembersOrderedByUsername", testMembersOrdered},
 		{"AppendSeqPerRoom", testAppendSeqPerRoom},
 		{"AppendRoomNotFound", testAppendRoomNotFound},
 		{"AppendClientIDDedup", testAppendDedup},
+		{"AppendClientIDPerRoom", testAppendKeyPerRoom},
 		{"AppendConcurrentGapFree", testAppendConcurrent},
 		{"AppendConcurrentRetries", testAppendConcurrentRetries},
 		{"BeforePagesNewestFirst", testBeforePaging},
@@ -363,6 +368,194 @@ func testRoomVisible(t *testing.T, s StoreSet) {
 	}
 }
 
+func testRoomUpdate(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	r := mustRoom(t, s, alice.ID, "general", false)
+	other := mustRoom(t, s, alice.ID, "other", false)
+	got, err := s.Rooms.Update(ctx, r.ID, func(cur *room.Room) error {
+		if d := cmp.Diff(r, *cur); d != "" {
+			t.Errorf("change got (-want +got):\n%s", d)
+		}
+		cur.Name, cur.Description, cur.IsPrivate = "renamed", "new words", true
+		cur.ID, cur.CreatedAt = 424242, base.Add(time.Hour) // not the change's to make
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	want := r
+	want.Name, want.Description, want.IsPrivate = "renamed", "new words", true
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Update (-want +got):\n%s", d)
+	}
+	read, err := s.Rooms.ByID(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, read); d != "" {
+		t.Errorf("ByID after Update (-want +got):\n%s", d)
+	}
+	if untouched, err := s.Rooms.ByID(ctx, other.ID); err != nil || untouched != other {
+		t.Errorf("another room = %+v, %v; want it untouched", untouched, err)
+	}
+	// A change that fails writes nothing and its error comes back as is.
+	refusal := domain.Errorf(domain.Forbidden, "not_owner", "no")
+	_, err = s.Rooms.Update(ctx, r.ID, func(cur *room.Room) error {
+		cur.Name = "half done"
+		return refusal
+	})
+	if err != refusal {
+		t.Errorf("Update with a failing change: err = %v, want the change's error", err)
+	}
+	if read, _ := s.Rooms.ByID(ctx, r.ID); read.Name != "renamed" {
+		t.Errorf("name = %q after a failed change, want renamed", read.Name)
+	}
+	called := false
+	_, err = s.Rooms.Update(ctx, 424242, func(*room.Room) error { called = true; return nil })
+	wantKind(t, "Update(missing)", err, domain.NotFound)
+	if c := domain.CodeOf(err); c != "room_not_found" || called {
+		t.Errorf("Update(missing): code %q, change called %v", c, called)
+	}
+}
+
+func testRoomUpdateOwner(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	carol := mustUser(t, s, "carol")
+	r := mustRoom(t, s, alice.ID, "general", true)
+	if _, err := s.Members.Add(ctx, r.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	// To a non-member: refused, and nothing else the change made is kept.
+	_, err := s.Rooms.Update(ctx, r.ID, func(cur *room.Room) error {
+		cur.OwnerID, cur.Name = carol.ID, "carol's"
+		return nil
+	})
+	wantKind(t, "Update(owner: a non-member)", err, domain.NotFound)
+	if c := domain.CodeOf(err); c != "not_a_member" {
+		t.Errorf("code = %q, want not_a_member", c)
+	}
+	if read, _ := s.Rooms.ByID(ctx, r.ID); read.OwnerID != alice.ID || read.Name != "general" {
+		t.Errorf("room after a refused transfer = %+v", read)
+	}
+	got, err := s.Rooms.Update(ctx, r.ID, func(cur *room.Room) error {
+		cur.OwnerID = bob.ID
+		return nil
+	})
+	if err != nil || got.OwnerID != bob.ID {
+		t.Fatalf("Update(owner: bob) = %+v, %v", got, err)
+	}
+	if read, _ := s.Rooms.ByID(ctx, r.ID); read.OwnerID != bob.ID {
+		t.Errorf("owner after the transfer = %d, want bob (%d)", read.OwnerID, bob.ID)
+	}
+	// Both stay members; the old owner is an ordinary one now.
+	for _, u := range []user.User{alice, bob} {
+		if ok, err := s.Members.IsMember(ctx, r.ID, u.ID); err != nil || !ok {
+			t.Errorf("IsMember(%s) = %v, %v", u.Username, ok, err)
+		}
+	}
+}
+
+func testRoomDelete(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	r := mustRoom(t, s, alice.ID, "doomed", false)
+	other := mustRoom(t, s, alice.ID, "other", false)
+	if _, err := s.Members.Add(ctx, r.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, s, r.ID, alice, 3)
+	mustAppend(t, s, newMessage(t, r.ID, bob, "with a key", "k1"))
+	kept := appendN(t, s, other.ID, alice, 2)
+	if _, err := s.Rooms.Delete(ctx, r.ID); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	_, err := s.Rooms.ByID(ctx, r.ID)
+	wantKind(t, "ByID(deleted)", err, domain.NotFound)
+	for _, u := range []user.User{alice, bob} {
+		if ok, err := s.Members.IsMember(ctx, r.ID, u.ID); err != nil || ok {
+			t.Errorf("IsMember(deleted room, %s) = %v, %v; want false", u.Username, ok, err)
+		}
+	}
+	if ms, err := s.Members.Memberships(ctx, r.ID); err != nil || len(ms) != 0 {
+		t.Errorf("Memberships(deleted room) = %v, %v; want none", ms, err)
+	}
+	if ms, err := s.Messages.After(ctx, r.ID, 0, 10); err != nil || len(ms) != 0 {
+		t.Errorf("messages of the deleted room = %v, %v; want none", ms, err)
+	}
+	if page, member, err := s.Messages.NewestIfMember(ctx, r.ID, alice.ID, 10); err != nil || member || len(page) != 0 {
+		t.Errorf("NewestIfMember(deleted room) = %v, member %v, %v", page, member, err)
+	}
+	listed, err := s.Rooms.Visible(ctx, alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]room.ID{other.ID}, roomIDs(listed)); d != "" {
+		t.Errorf("Visible after Delete (-want +got):\n%s", d)
+	}
+	_, _, err = s.Messages.Append(ctx, newMessage(t, r.ID, alice, "too late", "k1"))
+	wantKind(t, "Append(deleted room)", err, domain.NotFound)
+	_, err = s.Members.Add(ctx, r.ID, bob.ID)
+	wantKind(t, "Members.Add(deleted room)", err, domain.NotFound)
+	_, err = s.Rooms.Delete(ctx, r.ID)
+	wantKind(t, "Delete(deleted room)", err, domain.NotFound)
+	if c := domain.CodeOf(err); c != "room_not_found" {
+		t.Errorf("Delete(deleted room) code = %q, want room_not_found", c)
+	}
+	// The other room is untouched.
+	if ms, err := s.Messages.After(ctx, other.ID, 0, 10); err != nil || !cmp.Equal(kept, ms) {
+		t.Errorf("messages of the other room = %v, %v; want %v", ms, err, kept)
+	}
+}
+
+func testMemberships(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	carol := mustUser(t, s, "carol")
+	r := mustRoom(t, s, alice.ID, "general", false)
+	for _, u := range []user.User{bob, carol} {
+		if _, err := s.Members.Add(ctx, r.ID, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := s.Members.Memberships(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := map[user.ID]time.Time{}
+	for _, m := range ms {
+		if m.JoinedAt.IsZero() || m.JoinedAt.Location() != time.UTC {
+			t.Errorf("member %d joined at %v, want a UTC time", m.UserID, m.JoinedAt)
+		}
+		joined[m.UserID] = m.JoinedAt
+	}
+	if len(ms) != 3 || len(joined) != 3 {
+		t.Fatalf("Memberships = %v, want alice, bob and carol", ms)
+	}
+	if !joined[alice.ID].Equal(base) {
+		t.Errorf("the owner joined at %v, want the room's creation %v", joined[alice.ID], base)
+	}
+	if joined[carol.ID].Before(joined[bob.ID]) {
+		t.Errorf("carol (added second) joined at %v, before bob at %v", joined[carol.ID], joined[bob.ID])
+	}
+	if heir, ok := room.Heir(ms, alice.ID); !ok || heir != bob.ID {
+		t.Errorf("Heir = %d, %v; want bob (%d), who was added first", heir, ok, bob.ID)
+	}
+	if _, err := s.Members.Remove(ctx, r.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err = s.Members.Memberships(ctx, r.ID); err != nil || len(ms) != 2 {
+		t.Errorf("Memberships after a removal = %v, %v", ms, err)
+	}
+	if ms, err := s.Members.Memberships(ctx, 424242); err != nil || len(ms) != 0 {
+		t.Errorf("Memberships(missing room) = %v, %v; want none", ms, err)
+	}
+}
+
 func testMemberAddRemove(t *testing.T, s StoreSet) {
 	ctx := ctxOf(t)
 	alice := mustUser(t, s, "alice")
@@ -405,6 +598,21 @@ func testMemberAddRemove(t *testing.T, s StoreSet) {
 	wantKind(t, "Add(missing user)", err, domain.NotFound)
 	if removed, err := s.Members.Remove(ctx, 424242, bob.ID); err != nil || removed {
 		t.Errorf("Remove(missing room) = %v, %v; want false, nil", removed, err)
+	}
+	// The owner stays until the room has another owner.
+	removed, err := s.Members.Remove(ctx, r.ID, alice.ID)
+	wantKind(t, "Remove(owner)", err, domain.Conflict)
+	if c := domain.CodeOf(err); c != "owner_must_hand_over" || removed {
+		t.Errorf("Remove(owner) = %v, code %q; want false, owner_must_hand_over", removed, c)
+	}
+	if ok, err := s.Members.IsMember(ctx, r.ID, alice.ID); err != nil || !ok {
+		t.Errorf("IsMember(owner) after a refused Remove = %v, %v", ok, err)
+	}
+	if _, err := s.Rooms.Update(ctx, r.ID, func(cur *room.Room) error { cur.OwnerID = bob.ID; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if removed, err := s.Members.Remove(ctx, r.ID, alice.ID); err != nil || !removed {
+		t.Errorf("Remove(the former owner) = %v, %v; want true", removed, err)
 	}
 }
 
@@ -510,7 +718,7 @@ func testAppendDedup(t *testing.T, s StoreSet) {
 	if first.ClientID != "c1" {
 		t.Errorf("ClientID = %q, want c1", first.ClientID)
 	}
-	again, created, err := s.Messages.Append(ctx, newMessage(t, r.ID, alice, "retried", "c1"))
+	again, created, err := s.Messages.Append(ctx, newMessage(t, r.ID, alice, "first", "c1"))
 	if err != nil {
 		t.Fatalf("retry: %v", err)
 	}
@@ -520,8 +728,15 @@ func testAppendDedup(t *testing.T, s StoreSet) {
 	if d := cmp.Diff(first, again); d != "" {
 		t.Errorf("retry returned (-want first +got):\n%s", d)
 	}
+	// The same key with other content is refused, never answered with the
+	// first message.
+	reused, created, err := s.Messages.Append(ctx, newMessage(t, r.ID, alice, "something else", "c1"))
+	wantKind(t, "Append(same key, other content)", err, domain.Conflict)
+	if c := domain.CodeOf(err); c != "client_id_reused" || created || reused.ID != 0 {
+		t.Errorf("Append(same key, other content) = %+v, created %v, code %q; want nothing, client_id_reused", reused, created, c)
+	}
 	// The key is per sender; another sender's equal key is a new message,
-	// and the retry consumed no seq.
+	// and neither the retry nor the refusal consumed a seq.
 	bobs := mustAppend(t, s, newMessage(t, r.ID, bob, "bob's", "c1"))
 	plain := mustAppend(t, s, newMessage(t, r.ID, alice, "no key", ""))
 	plain2 := mustAppend(t, s, newMessage(t, r.ID, alice, "no key either", ""))
@@ -534,6 +749,38 @@ func testAppendDedup(t *testing.T, s StoreSet) {
 	}
 	if d := cmp.Diff([]message.Message{first, bobs, plain, plain2}, all); d != "" {
 		t.Errorf("stored messages (-want +got):\n%s", d)
+	}
+}
+
+// A key is scoped to its room: reusing it in another room stores another
+// message there (it was once answered with the first room's message, and
+// the second was lost).
+func testAppendKeyPerRoom(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice := mustUser(t, s, "alice")
+	private := mustRoom(t, s, alice.ID, "private", true)
+	public := mustRoom(t, s, alice.ID, "public", false)
+	inPrivate := mustAppend(t, s, newMessage(t, private.ID, alice, "private text", "dup-k1"))
+	inPublic := mustAppend(t, s, newMessage(t, public.ID, alice, "public text", "dup-k1"))
+	if inPublic.ID == inPrivate.ID || inPublic.RoomID != public.ID || inPublic.Content != "public text" || inPublic.Seq != 1 {
+		t.Fatalf("Append in the second room = %+v; want a new message there", inPublic)
+	}
+	// A retry in either room finds that room's copy.
+	for _, want := range []message.Message{inPrivate, inPublic} {
+		got, created, err := s.Messages.Append(ctx, newMessage(t, want.RoomID, alice, want.Content, "dup-k1"))
+		if err != nil || created {
+			t.Fatalf("retry in room %d: created %v, %v", want.RoomID, created, err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("retry in room %d (-want +got):\n%s", want.RoomID, d)
+		}
+	}
+	pub, err := s.Messages.After(ctx, public.ID, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]message.Message{inPublic}, pub); d != "" {
+		t.Errorf("public room (-want +got):\n%s", d)
 	}
 }
 
@@ -592,36 +839,50 @@ func testAppendConcurrentRetries(t *testing.T, s StoreSet) {
 	ctx := ctxOf(t)
 	alice := mustUser(t, s, "alice")
 	r := mustRoom(t, s, alice.ID, "general", false)
-	const tries = 10
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		created int
-		ids     = map[message.ID]bool{}
-	)
-	for i := range tries {
-		try := newMessage(t, r.ID, alice, fmt.Sprintf("try %d", i), "same-key")
-		wg.Go(func() {
-			m, c, err := s.Messages.Append(ctx, try)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				t.Errorf("Append try %d: %v", i, err)
-				return
-			}
-			if c {
-				created++
-			}
-			ids[m.ID] = true
-		})
+	// race appends n messages with one key at once; content(i) is the
+	// content of the i-th. It returns how many were created, the distinct
+	// ids answered, and how many were refused as client_id_reused.
+	race := func(key string, n int, content func(i int) string) (created, refused int, ids map[message.ID]bool) {
+		var (
+			wg sync.WaitGroup
+			mu sync.Mutex
+		)
+		ids = map[message.ID]bool{}
+		for i := range n {
+			try := newMessage(t, r.ID, alice, content(i), key)
+			wg.Go(func() {
+				m, c, err := s.Messages.Append(ctx, try)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case domain.CodeOf(err) == "client_id_reused":
+					refused++
+				case err != nil:
+					t.Errorf("Append try %d: %v", i, err)
+				default:
+					if c {
+						created++
+					}
+					ids[m.ID] = true
+				}
+			})
+		}
+		wg.Wait()
+		return created, refused, ids
 	}
-	wg.Wait()
-	if created != 1 || len(ids) != 1 {
-		t.Errorf("%d concurrent retries: created %d, distinct ids %d; want 1 and 1", tries, created, len(ids))
+	const tries = 10
+	created, refused, ids := race("same-key", tries, func(int) string { return "the same text" })
+	if created != 1 || refused != 0 || len(ids) != 1 {
+		t.Errorf("%d concurrent retries: created %d, refused %d, distinct ids %d; want 1, 0, 1", tries, created, refused, len(ids))
+	}
+	// Different texts under one key: one is stored, the others refused.
+	created, refused, ids = race("other-key", tries, func(i int) string { return fmt.Sprintf("text %d", i) })
+	if created != 1 || refused != tries-1 || len(ids) != 1 {
+		t.Errorf("%d concurrent reuses: created %d, refused %d, distinct ids %d; want 1, %d, 1", tries, created, refused, len(ids), tries-1)
 	}
 	next := mustAppend(t, s, newMessage(t, r.ID, alice, "after", ""))
-	if next.Seq != 2 {
-		t.Errorf("seq after the retries = %d, want 2 (no seq consumed by a duplicate)", next.Seq)
+	if next.Seq != 3 {
+		t.Errorf("seq after the retries = %d, want 3 (no seq consumed by a duplicate)", next.Seq)
 	}
 }
 

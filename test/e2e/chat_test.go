@@ -28,6 +28,12 @@ func runScenarios(t *testing.T, c cluster) {
 	t.Run("authorization matrix", func(t *testing.T) { authorization(t, c) })
 	t.Run("bad input", func(t *testing.T) { badInput(t, c) })
 	t.Run("owner removes a member", func(t *testing.T) { removeMember(t, c) })
+	t.Run("private rooms answer outsiders as missing rooms", func(t *testing.T) { privateRoomsHidden(t, c) })
+	t.Run("room keeping", func(t *testing.T) { roomKeeping(t, c) })
+	t.Run("owner leaves, heir inherits", func(t *testing.T) { ownerLeaves(t, c) })
+	t.Run("client_id per sender and room", func(t *testing.T) { clientIDPerRoom(t, c) })
+	t.Run("text hygiene", func(t *testing.T) { textHygiene(t, c) })
+	t.Run("errors net/http and the static handler write are problems", func(t *testing.T) { edgeProblems(t, c) })
 	t.Run("graceful shutdown", func(t *testing.T) { shutdown(t, c) }) // last: stops B
 }
 
@@ -345,7 +351,7 @@ func authorization(t *testing.T, c cluster) {
 		{"GET", p + "/messages", nil, 404},
 		{"POST", p + "/messages", map[string]any{"content": "x"}, 404},
 		{"GET", p + "/members", nil, 404},
-		{"POST", p + "/join", nil, 403},
+		{"POST", p + "/join", nil, 404},
 		{"POST", p + "/members", map[string]any{"user_id": outsider.ID}, 404},
 		{"GET", fmt.Sprintf("/rooms/%d/messages", pub.ID), nil, 403},
 		{"POST", fmt.Sprintf("/rooms/%d/messages", pub.ID), map[string]any{"content": "x"}, 403},

@@ -313,6 +313,11 @@ type event struct {
 	ContentType  string `json:"content_type"`
 	Size         int64  `json:"size"`
 	ThumbnailURL string `json:"thumbnail_url"`
+	// room_updated
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	IsPrivate   bool   `json:"is_private"`
+	OwnerID     int64  `json:"owner_id"`
 }
 
 type socket struct {

@@ -64,6 +64,7 @@ function skip(name, why) {
 }
 
 const pages = [];
+let nativeDialogs = 0;
 async function failureShots(name) {
   const safe = name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 60);
   for (const [i, p] of pages.entries()) {
@@ -249,7 +250,11 @@ async function main() {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
       const page = await ctx.newPage();
       page.setDefaultTimeout(15_000);
-      page.on('dialog', (d) => d.accept());
+      // The client asks in its own dialogs; a native one is a bug (counted).
+      page.on('dialog', (d) => {
+        nativeDialogs++;
+        d.accept();
+      });
       page.on('pageerror', (e) => console.log(`  [page error ${pages.indexOf(page) ? 'B' : 'A'}] ${e.message}`));
       pages.push(page);
     }
@@ -485,6 +490,47 @@ async function main() {
     await seeOnce(A, 'thanks for the invite');
   });
 
+  await step('room settings: the owner renames the room, bob sees it live; only the owner has settings', async () => {
+    await A.getByRole('button', { name: 'Room settings' }).click();
+    const settings = A.getByRole('dialog', { name: 'Room settings' });
+    await settings.getByLabel('Room name').fill(`vault ${RUN}`);
+    await settings.getByLabel('Description').fill('שלום — where secrets live');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await settings.getByText('Saved.').waitFor();
+    await settings.getByRole('button', { name: 'Close' }).click();
+    await A.locator('.room-header h1').filter({ hasText: `vault ${RUN}` }).waitFor();
+    // room_updated reaches bob without a reload: header, description and sidebar.
+    await B.locator('.room-header h1').filter({ hasText: `vault ${RUN}` }).waitFor();
+    await B.locator('.room-header .room-desc').filter({ hasText: 'where secrets live' }).waitFor();
+    await B.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: `vault ${RUN}` }).waitFor();
+    if (await B.getByRole('button', { name: 'Room settings' }).count()) throw new Error('a member who is not the owner sees the room settings');
+    // User text is isolated: messages, authors, room names.
+    const leaks = await B.evaluate(
+      () =>
+        document.querySelectorAll('.messages .msg:not([dir="auto"]), .room-name:not([dir="auto"]), .room-desc:not([dir="auto"])').length +
+        document.querySelectorAll('.messages .author').length -
+        document.querySelectorAll('.messages bdi.author').length,
+    );
+    if (leaks) throw new Error(`${leaks} user texts are not direction-isolated`);
+    await shot(B, '06b-room-renamed');
+  });
+
+  await step('the owner deletes the room in an in-page dialog; bob is sent out of it', async () => {
+    const before = nativeDialogs;
+    await A.getByRole('button', { name: 'Room settings' }).click();
+    await A.getByRole('dialog', { name: 'Room settings' }).getByRole('button', { name: 'Delete room…' }).click();
+    const confirm = A.getByRole('dialog', { name: 'Delete room' });
+    await confirm.getByText('cannot be undone').waitFor();
+    await shot(A, '06c-delete-confirm');
+    await confirm.getByRole('button', { name: 'Delete room' }).click();
+    await A.waitForURL(/#\/$/);
+    await B.waitForURL(/#\/$/);
+    for (const p of [A, B]) {
+      await until('the deleted room gone from the sidebar', async () => (await p.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: `vault ${RUN}` }).count()) === 0);
+    }
+    if (nativeDialogs !== before) throw new Error('a native browser dialog was used');
+  });
+
   await step('profile: display name, bio and avatar upload with preview', async () => {
     await A.goto(`${BASE}/#/profile`);
     await A.getByLabel('Display name').fill('Alice E2E');
@@ -532,6 +578,7 @@ async function main() {
     await B.goto(`${BASE}/#/rooms/${roomId}`);
     await connected(B);
     await B.getByRole('button', { name: 'Leave room' }).click();
+    await B.getByRole('dialog', { name: 'Leave room' }).getByRole('button', { name: 'Leave room' }).click();
     await B.waitForURL(/#\/$/);
     await B.getByRole('button', { name: `Join ${roomName}` }).waitFor();
   });

@@ -81,6 +81,7 @@ export type ServerEvent =
       created_at?: string;
     }
   | { type: 'file_updated'; room_id?: number; file_id: number; thumbnail_url?: string | null; file_url?: string; thumbnail_status?: string }
+  | { type: 'room_updated'; room_id: number; name: string; description: string; is_private: boolean; owner_id: number }
   | { type: 'error'; code: string; detail: string; retry_after?: number };
 
 /** Parses one socket frame; unknown or malformed frames give null. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialRoomState, mergeMessages, oldestId, roomReducer, typingLine, typingNames, type RoomAction, type RoomState } from './roomReducer';
+import { initialRoomState, mergeMessages, oldestId, roomReducer, typingNames, typingParts, type RoomAction, type RoomState } from './roomReducer';
 import type { ServerEvent } from '../api/types';
 import { msg } from '../test/fakes';
 
@@ -121,10 +121,15 @@ describe('presence and typing', () => {
   });
 
   it('words the typing line', () => {
-    expect(typingLine([])).toBe('');
-    expect(typingLine(['bob'])).toBe('bob is typing…');
-    expect(typingLine(['a', 'b'])).toBe('a and b are typing…');
-    expect(typingLine(['a', 'b', 'c', 'd'])).toBe('a, b and 2 more are typing…');
+    const line = (names: string[]) =>
+      typingParts(names)
+        .map((p) => (typeof p === 'string' ? p : `<${p.name}>`))
+        .join('');
+    expect(line([])).toBe('');
+    expect(line(['bob'])).toBe('<bob> is typing…');
+    expect(line(['a', 'b'])).toBe('<a> and <b> are typing…');
+    expect(line(['a', 'b', 'c', 'd'])).toBe('<a>, <b> and 2 more are typing…');
+    expect(typingParts(['\u05d0\u05d1', 'b'])).toEqual([{ name: '\u05d0\u05d1' }, ' and ', { name: 'b' }, ' are typing…']);
   });
 
   it('words a rate_limited error event with its retry_after', () => {

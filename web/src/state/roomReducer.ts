@@ -208,9 +208,14 @@ export function typingNames(state: RoomState, me: number, now: number): string[]
     .sort();
 }
 
-export function typingLine(names: string[]): string {
-  if (names.length === 0) return '';
-  if (names.length === 1) return `${names[0]} is typing…`;
-  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
-  return `${names[0]}, ${names[1]} and ${names.length - 2} more are typing…`;
+/** A piece of the typing line: a user's name (to isolate when shown) or wording. */
+export type TypingPart = { name: string } | string;
+
+/** The typing line as parts, so names can be shown isolated (<bdi>). */
+export function typingParts(names: string[]): TypingPart[] {
+  const n = names.map((name) => ({ name }));
+  if (n.length === 0) return [];
+  if (n.length === 1) return [n[0], ' is typing…'];
+  if (n.length === 2) return [n[0], ' and ', n[1], ' are typing…'];
+  return [n[0], ', ', n[1], ` and ${n.length - 2} more are typing…`];
 }

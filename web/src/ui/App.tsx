@@ -7,6 +7,7 @@ import { Icon } from './Icon';
 import { ChatView } from './ChatView';
 import { isMine, loadJoined, saveJoined } from './membership';
 import { ProfileView } from './ProfileView';
+import { applyRoomUpdate, replaceRoom } from './rooms';
 import { navigate, useRoute } from './router';
 import { Sidebar } from './Sidebar';
 
@@ -166,7 +167,7 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void 
         <div className="topbar-spacer" />
         <a className="me-chip" href="#/profile" aria-label="Profile" title="Profile">
           <Avatar name={me.display_name || me.username} id={me.id} url={me.avatar_url} size={28} />
-          <span className="me-name">{me.display_name || me.username}</span>
+          <bdi className="me-name">{me.display_name || me.username}</bdi>
         </a>
         <button className="ghost" onClick={props.signOut}>
           Sign out
@@ -213,12 +214,15 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void 
                 if (msg) setFlash(msg);
                 navigate('/');
               }}
+              onRoomUpdated={(u) => setRooms((rs) => ('type' in u ? applyRoomUpdate(rs, u) : replaceRoom(rs, u)))}
             />
           ) : route.name === 'profile' ? (
             <ProfileView me={me} onChange={props.setMe} />
           ) : (
             <div className="welcome">
-              <h1>Hi, {me.display_name || me.username}</h1>
+              <h1>
+                Hi, <bdi>{me.display_name || me.username}</bdi>
+              </h1>
               <p className="muted">Pick a room from the list, browse public rooms, or create a new one.</p>
             </div>
           )}

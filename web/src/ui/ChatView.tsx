@@ -1,12 +1,15 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import { api, errorText } from '../api/client';
+import { api } from '../api/client';
 import type { FileItem, Room, User } from '../api/types';
-import { typingLine, typingNames } from '../state/roomReducer';
+import { typingNames, typingParts } from '../state/roomReducer';
 import { buildTimeline } from '../state/timeline';
 import { Composer } from './Composer';
+import { ConfirmDialog } from './Dialog';
 import { Icon } from './Icon';
 import { MemberPanel } from './MemberPanel';
 import { BrokenLinkContext, MessageList } from './MessageList';
+import { RoomSettings } from './RoomSettings';
+import type { RoomUpdate } from './rooms';
 import { useRoom } from './useRoom';
 import type { Status } from '../net/socket';
 
@@ -17,9 +20,14 @@ export function ChatView(props: {
   onMembership: (member: boolean) => void;
   onJoin: () => Promise<void> | void;
   onLeft: (msg?: string) => void;
+  /** The room's settings changed: a room_updated event, or the owner's own save. */
+  onRoomUpdated: (room: RoomUpdate | Room) => void;
 }) {
   const { me, roomId, room } = props;
-  const r = useRoom(roomId, me, { onRemoved: (msg) => props.onLeft(msg), onMembership: props.onMembership });
+  const r = useRoom(roomId, me, { onRemoved: (msg) => props.onLeft(msg), onMembership: props.onMembership, onRoomUpdated: props.onRoomUpdated });
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [confirmLeave, setConfirmLeave] = useState(false);
+  const isOwner = room?.owner_id === me.id;
   const [membersOpen, setMembersOpen] = useState(false);
   const [dragging, setDragging] = useState(false);
   const [lightboxId, setLightboxId] = useState<number | null>(null);
@@ -43,7 +51,7 @@ export function ChatView(props: {
     // `now` only fills in missing times; it need not trigger a rebuild.
     [r.state.messages, r.state.files, r.pending, r.state.hasMore, me.id, me.username],
   );
-  const typing = typingLine(typingNames(r.state, me.id, now));
+  const typing = typingNames(r.state, me.id, now);
   const members = r.state.members;
   const online = members.filter((m) => m.online);
   const profiles = useMemo(() => new Map(members.map((m) => [m.id, m])), [members]);
@@ -66,16 +74,28 @@ export function ChatView(props: {
   }, [r.state.lastError, dispatch]);
 
   async function leave() {
-    if (!confirm(`Leave ${room ? room.name : 'this room'}?`)) return;
     setLeaving(true);
     try {
       await api.del(`/rooms/${roomId}/leave`);
-      props.onLeft(`You left ${room?.name ?? 'the room'}.`);
     } catch (e) {
-      alert(errorText(e));
       setLeaving(false);
+      throw e;
     }
+    props.onLeft(`You left ${room?.name ?? 'the room'}.`);
   }
+
+  const leaveDialog = confirmLeave && (
+    <ConfirmDialog title="Leave room" confirmLabel="Leave room" onCancel={() => setConfirmLeave(false)} onConfirm={leave}>
+      <p>
+        Leave <bdi>{room ? room.name : 'this room'}</bdi>?
+      </p>
+      {isOwner && (
+        <p className="muted small-text">
+          You own this room: leaving hands it to the member who joined earliest. If you are its only member, the room is deleted.
+        </p>
+      )}
+    </ConfirmDialog>
+  );
 
   if (r.access !== 'ok') {
     return (
@@ -83,8 +103,12 @@ export function ChatView(props: {
         {r.access === 'loading' && <p className="muted">Loading room…</p>}
         {r.access === 'not_member' && (
           <div className="gate">
-            <h1>{room ? `# ${room.name}` : 'Public room'}</h1>
-            {room?.description && <p className="muted">{room.description}</p>}
+            <h1>{room ? <># <bdi>{room.name}</bdi></> : 'Public room'}</h1>
+            {room?.description && (
+              <p className="muted" dir="auto">
+                {room.description}
+              </p>
+            )}
             <p>You are not a member of this room yet.</p>
             <button
               className="primary"
@@ -150,11 +174,20 @@ export function ChatView(props: {
                 <span className="room-hash">
                   <Icon name={room?.is_private ? 'lock' : 'hash'} size={17} />
                 </span>{' '}
-                {room?.name ?? `Room ${roomId}`}
+                <bdi>{room?.name ?? `Room ${roomId}`}</bdi>
               </h1>
-              {room?.description && <p className="room-desc">{room.description}</p>}
+              {room?.description && (
+                <p className="room-desc" dir="auto">
+                  {room.description}
+                </p>
+              )}
             </div>
             <ConnectionIndicator status={r.status} attempt={r.attempt} />
+            {isOwner && room && (
+              <button className="small" onClick={() => setSettingsOpen(true)} aria-haspopup="dialog">
+                <Icon name="settings" size={15} /> <span className="members-label">Room settings</span>
+              </button>
+            )}
             <button className="small members-toggle" aria-expanded={membersOpen} aria-controls="member-panel" onClick={() => setMembersOpen((o) => !o)}>
               <Icon name="users" size={15} /> <span className="members-label">Members</span> <span className="count">{online.length}</span>
               <span className="sr-only"> online</span>
@@ -177,7 +210,7 @@ export function ChatView(props: {
           />
           <div className="below-list">
             <p className="typing" aria-live="polite">
-              {typing}
+              <TypingLine names={typing} />
             </p>
             {r.state.lastError && (
               <p className="error small-text" role="alert">
@@ -186,7 +219,9 @@ export function ChatView(props: {
             )}
             {r.uploads.map((u) => (
               <div key={u.id} className="upload-row">
-                <span className="upload-name">{u.name}</span>
+                <span className="upload-name" dir="auto">
+                  {u.name}
+                </span>
                 {u.error ? (
                   <>
                     <span className="error small-text" role="alert">
@@ -224,13 +259,33 @@ export function ChatView(props: {
           onClose={() => setMembersOpen(false)}
           onAdded={() => r.refreshMembers().catch(() => {})}
           onOpenImage={setLightbox}
-          onLeave={leave}
+          onLeave={() => setConfirmLeave(true)}
           leaving={leaving}
           live={r.status === 'open'}
         />
         {lightbox && <Lightbox file={lightbox} onClose={() => setLightbox(null)} onBroken={r.refreshLinks} />}
+        {leaveDialog}
+        {settingsOpen && room && (
+          <RoomSettings
+            room={room}
+            members={members}
+            me={me}
+            onSaved={props.onRoomUpdated}
+            onDeleted={() => props.onLeft(`You deleted ${room.name}.`)}
+            onClose={() => setSettingsOpen(false)}
+          />
+        )}
       </section>
     </BrokenLinkContext.Provider>
+  );
+}
+
+/** "… is typing", each name isolated so a right-to-left name can't reorder the line. */
+function TypingLine(props: { names: string[] }) {
+  return (
+    <>
+      {typingParts(props.names).map((p, i) => (typeof p === 'string' ? <span key={i}>{p}</span> : <bdi key={i}>{p.name}</bdi>))}
+    </>
   );
 }
 
@@ -264,7 +319,7 @@ function Lightbox(props: { file: FileItem; onClose: () => void; onBroken: () => 
       <figure onClick={(e) => e.stopPropagation()}>
         <img src={props.file.file_url} alt={props.file.filename} onError={props.onBroken} />
         <figcaption>
-          <span>{props.file.filename}</span>
+          <span dir="auto">{props.file.filename}</span>
           <a href={props.file.file_url} download={props.file.filename}>
             Download
           </a>

@@ -70,6 +70,7 @@ export function Composer(props: { onSend: (text: string) => void; onTyping: () =
       </label>
       <textarea
         id="composer-text"
+        dir="auto"
         ref={box}
         rows={rows}
         value={text}

@@ -36,7 +36,17 @@ export function MemberPanel(props: {
       </div>
       <p className="online-line" aria-live="polite">
         <span className="online-dot" aria-hidden="true" /> {online.length} online
-        {online.length > 0 && <span className="muted">: {online.map((m) => m.display_name || m.username).join(', ')}</span>}
+        {online.length > 0 && (
+          <span className="muted">
+            :{' '}
+            {online.map((m, i) => (
+              <span key={m.id}>
+                {i > 0 && ', '}
+                <bdi>{m.display_name || m.username}</bdi>
+              </span>
+            ))}
+          </span>
+        )}
       </p>
       {!props.live && <p className="muted small-text">Reconnecting — who is online may be out of date.</p>}
       <ul className="member-list" aria-label="Members">
@@ -48,8 +58,9 @@ export function MemberPanel(props: {
             </span>
             <span className="member-names">
               <span className="member-name">
-                {m.display_name || m.username}
+                <bdi>{m.display_name || m.username}</bdi>
                 {m.id === props.me.id && <span className="muted"> (you)</span>}
+                {m.id === props.room?.owner_id && <span className="muted"> (owner)</span>}
               </span>
               <span className="member-handle">
                 @{m.username} · ID {m.id}

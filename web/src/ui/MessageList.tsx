@@ -138,7 +138,7 @@ const MessageGroup = memo(function MessageGroup(props: {
       <Avatar name={name} id={props.userId} url={props.profile?.avatar_url} />
       <div className="group-body">
         <header className="group-head">
-          <span className="author">{name}</span>
+          <bdi className="author">{name}</bdi>
           {props.profile?.username && name !== props.profile.username && <span className="handle">@{props.profile.username}</span>}
           <time dateTime={new Date(first.time).toISOString()} title={fullTime(first.time)}>
             {timeOfDay(first.time)}
@@ -173,13 +173,13 @@ function EntryView(props: { entry: Entry; online: boolean; onOpenImage: (f: File
   switch (e.kind) {
     case 'message':
       return (
-        <div className="msg" data-id={e.message.id} data-seq={e.message.seq}>
+        <div className="msg" dir="auto" data-id={e.message.id} data-seq={e.message.seq}>
           <Text text={e.message.content} />
         </div>
       );
     case 'pending':
       return (
-        <div className="msg pending" data-client-id={e.pending.client_id} aria-busy="true">
+        <div className="msg pending" dir="auto" data-client-id={e.pending.client_id} aria-busy="true">
           <Text text={e.pending.content} />
           <span className="pending-note">
             {props.online ? ' Sending…' : ' Waiting for connection'}
@@ -216,7 +216,7 @@ export function FileView(props: { file: FileItem; onOpenImage: (f: FileItem) => 
             Preparing preview…
           </div>
         )}
-        <a className="file-caption" href={f.file_url} target="_blank" rel="noopener noreferrer">
+        <a className="file-caption" dir="auto" href={f.file_url} target="_blank" rel="noopener noreferrer">
           {f.filename}
         </a>
         <span className="muted small-text"> {fileSize(f.size)}</span>
@@ -228,7 +228,7 @@ export function FileView(props: { file: FileItem; onOpenImage: (f: FileItem) => 
       <span className="file-icon">
         <Icon name="file" />
       </span>
-      <a href={f.file_url} download={f.filename}>
+      <a href={f.file_url} download={f.filename} dir="auto">
         {f.filename}
       </a>
       <span className="muted small-text"> {fileSize(f.size)}</span>

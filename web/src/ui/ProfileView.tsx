@@ -132,11 +132,11 @@ export function ProfileView(props: { me: User; onChange: (u: User) => void }) {
         <form onSubmit={save} className="profile-form">
           <label className="field">
             <span>Display name</span>
-            <input maxLength={64} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+            <input maxLength={64} dir="auto" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
           </label>
           <label className="field">
             <span>Bio</span>
-            <textarea rows={4} maxLength={500} value={bio} onChange={(e) => setBio(e.target.value)} />
+            <textarea rows={4} maxLength={500} dir="auto" value={bio} onChange={(e) => setBio(e.target.value)} />
           </label>
           <button type="submit" className="primary" disabled={saving}>
             Save profile

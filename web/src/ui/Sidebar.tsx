@@ -41,7 +41,9 @@ export function Sidebar(props: {
                   <span className="room-hash">
                     <Icon name={r.is_private ? 'lock' : 'hash'} size={15} />
                   </span>
-                  <span className="room-name">{r.name}</span>
+                  <span className="room-name" dir="auto">
+                    {r.name}
+                  </span>
                   {r.is_private && <span className="sr-only"> (private)</span>}
                 </a>
               </li>
@@ -71,7 +73,9 @@ export function Sidebar(props: {
                   <span className="room-hash">
                     <Icon name="hash" size={15} />
                   </span>
-                  <span className="room-name">{r.name}</span>
+                  <span className="room-name" dir="auto">
+                    {r.name}
+                  </span>
                 </a>
                 <button className="small" onClick={() => props.onJoin(r)} aria-label={`Join ${r.name}`}>
                   Join
@@ -110,11 +114,11 @@ function CreateRoom(props: { onCreated: (room: Room) => void }) {
     <form className="create-room" onSubmit={submit}>
       <label className="field">
         <span>Room name</span>
-        <input required maxLength={80} value={name} onChange={(e) => setName(e.target.value)} />
+        <input required maxLength={80} dir="auto" value={name} onChange={(e) => setName(e.target.value)} />
       </label>
       <label className="field">
         <span>Description</span>
-        <input maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />
+        <input maxLength={1000} dir="auto" value={description} onChange={(e) => setDescription(e.target.value)} />
       </label>
       <label className="check">
         <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} />

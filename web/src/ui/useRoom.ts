@@ -5,6 +5,7 @@ import type { FileItem, Member, Message, User } from '../api/types';
 import { RoomSocket, roomSocketURL, type Status } from '../net/socket';
 import { restore, type Pending } from '../state/pending';
 import { initialRoomState, maxSeq, oldestId, roomReducer } from '../state/roomReducer';
+import type { RoomUpdate } from './rooms';
 
 export const PAGE = 50;
 
@@ -31,7 +32,11 @@ function asArray<T>(v: unknown): T[] {
 
 let uploadSeq = 0;
 
-export function useRoom(roomId: number, me: User, hooks: { onRemoved: (msg: string) => void; onMembership: (member: boolean) => void }) {
+export function useRoom(
+  roomId: number,
+  me: User,
+  hooks: { onRemoved: (msg: string) => void; onMembership: (member: boolean) => void; onRoomUpdated?: (ev: RoomUpdate) => void },
+) {
   const [state, dispatch] = useReducer(roomReducer, roomId, initialRoomState);
   const [pending, setPending] = useState<readonly Pending[]>([]);
   const [status, setStatus] = useState<Status>('idle');
@@ -109,6 +114,10 @@ export function useRoom(roomId: number, me: User, hooks: { onRemoved: (msg: stri
       fetchAfter: async (after) =>
         asArray<Message>(await api.get(`/rooms/${roomId}/messages?after_seq=${after}&limit=100`)),
       onEvent: (ev) => {
+        if (ev.type === 'room_updated') {
+          hooksRef.current.onRoomUpdated?.(ev);
+          return;
+        }
         dispatch({ type: 'event', event: ev, now: Date.now() });
         if (ev.type === 'user_joined' && !stateRef.current.members.some((m) => m.id === ev.user_id)) {
           refreshMembers().catch(() => {});

@@ -16,9 +16,11 @@ import (
 
 var (
 	_ ports.UserStore    = (*UserStore)(nil)
+	_ ports.AccountStore = (*UserStore)(nil)
 	_ ports.RoomStore    = (*RoomStore)(nil)
 	_ ports.MemberStore  = (*MemberStore)(nil)
 	_ ports.MessageStore = (*MessageStore)(nil)
+	_ ports.SessionStore = (*SessionStore)(nil)
 )
 
 // Stores is one in-memory database behind the four store ports. The stores
@@ -34,11 +36,19 @@ type Stores struct {
 	byName   map[string]user.ID
 	rooms    map[room.ID]room.Room
 	members  map[room.ID]map[user.ID]bool
+	joined   map[memberKey]uint64          // join order, for Eldest
 	messages map[room.ID][]message.Message // per room, in seq (and id) order
 	byClient map[clientKey]message.Message
+	sessions map[string]user.Session
 	lastUser user.ID
 	lastRoom room.ID
 	lastMsg  message.ID
+	joins    uint64
+}
+
+type memberKey struct {
+	room room.ID
+	user user.ID
 }
 
 type clientKey struct {
@@ -54,8 +64,55 @@ func NewStores() *Stores {
 		byName:   map[string]user.ID{},
 		rooms:    map[room.ID]room.Room{},
 		members:  map[room.ID]map[user.ID]bool{},
+		joined:   map[memberKey]uint64{},
 		messages: map[room.ID][]message.Message{},
 		byClient: map[clientKey]message.Message{},
+		sessions: map[string]user.Session{},
+	}
+}
+
+// Sessions returns the ports.SessionStore over s.
+func (s *Stores) Sessions() *SessionStore { return &SessionStore{s} }
+
+// addMember records a membership and its join order; callers hold s.mu.
+func (s *Stores) addMember(r room.ID, u user.ID) {
+	s.members[r][u] = true
+	s.joins++
+	s.joined[memberKey{r, u}] = s.joins
+}
+
+// removeMember ends a membership; callers hold s.mu.
+func (s *Stores) removeMember(r room.ID, u user.ID) {
+	delete(s.members[r], u)
+	delete(s.joined, memberKey{r, u})
+}
+
+// Drop removes user u's row the way an operator's DELETE would in SQL:
+// its sessions and memberships go with it (ON DELETE CASCADE), nothing
+// else changes. Tests use it to check that an account that vanished
+// behind the server's back stops authenticating.
+func (s *Stores) Drop(u user.ID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.users[u]; ok {
+		delete(s.byName, cur.Username.String())
+		delete(s.users, u)
+	}
+	s.dropSessionsAndMemberships(u)
+}
+
+// dropSessionsAndMemberships ends everything u is part of; callers hold
+// s.mu.
+func (s *Stores) dropSessionsAndMemberships(u user.ID) {
+	for id, ss := range s.sessions {
+		if ss.UserID == u {
+			delete(s.sessions, id)
+		}
+	}
+	for r, ms := range s.members {
+		if ms[u] {
+			s.removeMember(r, u)
+		}
 	}
 }
 
@@ -149,8 +206,92 @@ func (us *UserStore) Update(ctx context.Context, u user.User) (user.User, error)
 	})
 }
 
+func (us *UserStore) SetPassword(ctx context.Context, u user.ID, hash string) error {
+	_, err := locked(ctx, us.s, func() (struct{}, error) {
+		cur, ok := us.s.users[u]
+		if !ok {
+			return struct{}{}, errUserNotFound()
+		}
+		cur.PasswordHash = hash
+		us.s.users[u] = cur
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// Erase forgets the account (the memory store keeps no tombstone row: no
+// foreign key needs one) and renames its author on its messages.
+func (us *UserStore) Erase(ctx context.Context, u user.ID) error {
+	s := us.s
+	_, err := locked(ctx, s, func() (struct{}, error) {
+		cur, ok := s.users[u]
+		if !ok {
+			return struct{}{}, errUserNotFound()
+		}
+		delete(s.byName, cur.Username.String())
+		delete(s.users, u)
+		s.dropSessionsAndMemberships(u)
+		for r, ms := range s.messages {
+			for i := range ms {
+				if ms[i].UserID == u {
+					ms[i].Username = user.DeletedName
+				}
+			}
+			s.messages[r] = ms
+		}
+		for k, m := range s.byClient {
+			if k.user == u {
+				m.Username = user.DeletedName
+				s.byClient[k] = m
+			}
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
+
 // RoomStore implements ports.RoomStore.
 type RoomStore struct{ s *Stores }
+
+func (rs *RoomStore) SetOwner(ctx context.Context, r room.ID, u user.ID) error {
+	s := rs.s
+	_, err := locked(ctx, s, func() (struct{}, error) {
+		cur, ok := s.rooms[r]
+		if !ok {
+			return struct{}{}, errRoomNotFound()
+		}
+		if _, ok := s.users[u]; !ok {
+			return struct{}{}, errUserNotFound()
+		}
+		cur.OwnerID = u
+		s.rooms[r] = cur
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// Delete forgets the room with its members and messages. The memory
+// store keeps no files (AttachmentStore is separate), so no blob keys.
+func (rs *RoomStore) Delete(ctx context.Context, r room.ID) ([]string, error) {
+	s := rs.s
+	return locked(ctx, s, func() ([]string, error) {
+		if _, ok := s.rooms[r]; !ok {
+			return nil, errRoomNotFound()
+		}
+		for u := range s.members[r] {
+			s.removeMember(r, u)
+		}
+		for k, m := range s.byClient {
+			if m.RoomID == r {
+				delete(s.byClient, k)
+			}
+		}
+		delete(s.rooms, r)
+		delete(s.members, r)
+		delete(s.messages, r)
+		return nil, nil
+	})
+}
 
 func (rs *RoomStore) Create(ctx context.Context, r room.Room) (room.Room, error) {
 	s := rs.s
@@ -162,7 +303,8 @@ func (rs *RoomStore) Create(ctx context.Context, r room.Room) (room.Room, error)
 		r.ID = s.lastRoom
 		r.CreatedAt = s.stamp(r.CreatedAt)
 		s.rooms[r.ID] = r
-		s.members[r.ID] = map[user.ID]bool{r.OwnerID: true}
+		s.members[r.ID] = map[user.ID]bool{}
+		s.addMember(r.ID, r.OwnerID)
 		return r, nil
 	})
 }
@@ -205,7 +347,7 @@ func (ms *MemberStore) Add(ctx context.Context, r room.ID, u user.ID) (bool, err
 		if s.members[r][u] {
 			return false, nil
 		}
-		s.members[r][u] = true
+		s.addMember(r, u)
 		return true, nil
 	})
 }
@@ -215,7 +357,7 @@ func (ms *MemberStore) Remove(ctx context.Context, r room.ID, u user.ID) (bool, 
 		if !ms.s.members[r][u] {
 			return false, nil
 		}
-		delete(ms.s.members[r], u)
+		ms.s.removeMember(r, u)
 		return true, nil
 	})
 }
@@ -233,6 +375,28 @@ func (ms *MemberStore) Members(ctx context.Context, r room.ID) ([]user.User, err
 		sort.Slice(out, func(i, j int) bool { return out[i].Username.String() < out[j].Username.String() })
 		return out, nil
 	})
+}
+
+func (ms *MemberStore) Eldest(ctx context.Context, r room.ID, except user.ID) (user.ID, bool, error) {
+	type found struct {
+		u  user.ID
+		ok bool
+	}
+	f, err := locked(ctx, ms.s, func() (found, error) {
+		var best found
+		var bestJoin uint64
+		for u := range ms.s.members[r] {
+			if u == except {
+				continue
+			}
+			j := ms.s.joined[memberKey{r, u}]
+			if !best.ok || j < bestJoin || j == bestJoin && u < best.u {
+				best, bestJoin = found{u, true}, j
+			}
+		}
+		return best, nil
+	})
+	return f.u, f.ok, err
 }
 
 // MessageStore implements ports.MessageStore.
@@ -313,4 +477,64 @@ func checkLimit(limit int) error {
 		return domain.Errorf(domain.Invalid, "invalid_limit", "limit must be positive")
 	}
 	return nil
+}
+
+// SessionStore implements ports.SessionStore.
+type SessionStore struct{ s *Stores }
+
+func (ss *SessionStore) Create(ctx context.Context, sess user.Session) error {
+	s := ss.s
+	_, err := locked(ctx, s, func() (struct{}, error) {
+		if _, ok := s.users[sess.UserID]; !ok {
+			return struct{}{}, errUserNotFound()
+		}
+		sess.CreatedAt, sess.ExpiresAt = s.stamp(sess.CreatedAt), sess.ExpiresAt.UTC().Truncate(time.Microsecond)
+		for id, old := range s.sessions {
+			if old.UserID == sess.UserID && !sess.CreatedAt.Before(old.ExpiresAt) {
+				delete(s.sessions, id)
+			}
+		}
+		s.sessions[sess.ID] = sess
+		return struct{}{}, nil
+	})
+	return err
+}
+
+func (ss *SessionStore) ByID(ctx context.Context, id string) (user.Session, error) {
+	return locked(ctx, ss.s, func() (user.Session, error) {
+		sess, ok := ss.s.sessions[id]
+		if !ok {
+			return user.Session{}, errSessionNotFound()
+		}
+		return sess, nil
+	})
+}
+
+func (ss *SessionStore) Delete(ctx context.Context, u user.ID, id string) (bool, error) {
+	return locked(ctx, ss.s, func() (bool, error) {
+		sess, ok := ss.s.sessions[id]
+		if !ok || sess.UserID != u {
+			return false, nil
+		}
+		delete(ss.s.sessions, id)
+		return true, nil
+	})
+}
+
+func (ss *SessionStore) DeleteAll(ctx context.Context, u user.ID, keep string) ([]user.Session, error) {
+	return locked(ctx, ss.s, func() ([]user.Session, error) {
+		var ended []user.Session
+		for id, sess := range ss.s.sessions {
+			if sess.UserID == u && id != keep {
+				delete(ss.s.sessions, id)
+				ended = append(ended, sess)
+			}
+		}
+		sort.Slice(ended, func(i, j int) bool { return ended[i].ID < ended[j].ID })
+		return ended, nil
+	})
+}
+
+func errSessionNotFound() error {
+	return domain.Errorf(domain.NotFound, "session_not_found", "session not found")
 }

@@ -14,6 +14,7 @@ func TestEventCodecRoundTrip(t *testing.T) {
 		{Kind: ports.EventTyping, UserID: 1<<63 - 1, Frame: []byte(`{"type":"typing"}`)},
 		{Kind: ports.EventPresence, Seq: -5, UserID: -1, Frame: []byte{0, 0xff, '\n'}},
 		{Kind: ports.EventMemberRemoved, UserID: 9},
+		{Kind: ports.EventSessionEnded, UserID: 9, Session: "Q2RZ4S7K5VHM3XJ6WZ0AB1CD2E"},
 	} {
 		got, err := decodeEvent(encodeEvent(e))
 		if err != nil {
@@ -33,7 +34,7 @@ func TestDecodeEventRejectsGarbage(t *testing.T) {
 		"json":            []byte(`{"type":"message"}`),
 		"unknown version": append([]byte{2}, valid[1:]...),
 		"kind zero":       {eventV1, 0, 2, 2},
-		"unknown kind":    {eventV1, byte(ports.EventMemberRemoved) + 1, 2, 2},
+		"unknown kind":    {eventV1, byte(ports.EventSessionEnded) + 1, 2, 2},
 		"no seq":          {eventV1, byte(ports.EventMessage)},
 		"truncated seq":   {eventV1, byte(ports.EventMessage), 0x80},
 		"no user":         {eventV1, byte(ports.EventMessage), 2},

@@ -61,3 +61,17 @@ func TestProfileCache(t *testing.T) {
 		return a.Cache(time.Minute), b.Cache(time.Minute)
 	})
 }
+
+func TestSessionCache(t *testing.T) {
+	porttest.SessionCache(t, func(t *testing.T) (ports.SessionCache, ports.SessionCache) {
+		a, b := pair(t)
+		return a.Sessions(time.Minute), b.Sessions(time.Minute)
+	})
+}
+
+func TestTickets(t *testing.T) {
+	porttest.Tickets(t, func(t *testing.T) (ports.TicketStore, ports.TicketStore) {
+		a, b := pair(t)
+		return a.Tickets(), b.Tickets()
+	})
+}

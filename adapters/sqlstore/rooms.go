@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"chat/domain"
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
@@ -76,6 +77,59 @@ func (s *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Listing, err
 	return out, nil
 }
 
+func (s *RoomStore) SetOwner(ctx context.Context, r room.ID, u user.ID) error {
+	res := s.db.write.WithContext(ctx).Exec(`UPDATE rooms SET owner_id = ? WHERE id = ?
+		AND EXISTS (SELECT 1 FROM users WHERE id = ? AND deleted_at IS NULL)`, int64(u), int64(r), int64(u))
+	if res.Error != nil {
+		return fail("set room owner", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		if _, err := s.ByID(ctx, r); err != nil {
+			return err
+		}
+		return errUserNotFound(nil)
+	}
+	return nil
+}
+
+// Delete reads the room's blob keys and deletes the room in one
+// transaction; memberships, messages and attachments go with it (ON DELETE
+// CASCADE). A thumbnail job still queued for one of its files finds no row
+// and ends.
+func (s *RoomStore) Delete(ctx context.Context, r room.ID) ([]string, error) {
+	var keys []string
+	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []struct {
+			BlobKey      string `gorm:"column:blob_key"`
+			ThumbnailKey string `gorm:"column:thumbnail_key"`
+		}
+		if err := tx.Raw(`SELECT blob_key, thumbnail_key FROM attachments WHERE room_id = ? ORDER BY id`, int64(r)).Scan(&rows).Error; err != nil {
+			return err
+		}
+		res := tx.Exec(`DELETE FROM rooms WHERE id = ?`, int64(r))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errRoomNotFound(nil)
+		}
+		for _, row := range rows {
+			keys = append(keys, row.BlobKey)
+			if row.ThumbnailKey != "" {
+				keys = append(keys, row.ThumbnailKey)
+			}
+		}
+		return nil
+	})
+	if domain.KindOf(err) == domain.NotFound {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fail("delete room", err)
+	}
+	return keys, nil
+}
+
 // MemberStore implements ports.MemberStore on the room_members table.
 type MemberStore struct{ db *DB }
 
@@ -127,4 +181,19 @@ func (s *MemberStore) Members(ctx context.Context, r room.ID) ([]user.User, erro
 		out[i] = u
 	}
 	return out, nil
+}
+
+// Eldest orders by joined_at (microseconds), then by id for members who
+// joined in the same microsecond.
+func (s *MemberStore) Eldest(ctx context.Context, r room.ID, except user.ID) (user.ID, bool, error) {
+	var ids []int64
+	err := s.db.read.WithContext(ctx).Raw(`SELECT user_id FROM room_members WHERE room_id = ? AND user_id <> ?
+		ORDER BY joined_at, user_id LIMIT 1`, int64(r), int64(except)).Scan(&ids).Error
+	if err != nil {
+		return 0, false, fail("find eldest member", err)
+	}
+	if len(ids) == 0 {
+		return 0, false, nil
+	}
+	return user.ID(ids[0]), true, nil
 }

@@ -61,12 +61,14 @@ func openStore(ctx context.Context, cfg config, migrateUp bool) (*sqlstore.DB, e
 	return db, nil
 }
 
-// live is the fan-out, presence and cache: Redis in scale-out mode, in
-// process otherwise.
+// live is the fan-out, presence, caches and tickets: Redis in scale-out
+// mode, in process otherwise.
 type live struct {
 	bus      ports.Bus
 	presence ports.Presence
 	cache    ports.ProfileCache
+	sessions ports.SessionCache
+	tickets  ports.TicketStore
 	ping     func(context.Context) error
 	close    func()
 }
@@ -75,6 +77,7 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 	if cfg.RedisURL == "" {
 		return live{
 			bus: memory.NewBus(), presence: memory.NewPresence(cfg.PresenceTTL, time.Now), cache: memory.NewCache(),
+			sessions: memory.NewSessionCache(nil), tickets: memory.NewTickets(nil),
 			ping: func(context.Context) error { return nil }, close: func() {},
 		}, nil
 	}
@@ -84,6 +87,7 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 	}
 	return live{
 		bus: c.Bus(), presence: c.Presence(cfg.PresenceTTL), cache: c.Cache(10 * time.Minute),
+		sessions: c.Sessions(0), tickets: c.Tickets(),
 		ping: c.Ping, close: c.Close,
 	}, nil
 }
@@ -116,11 +120,7 @@ func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logg
 // openFiles wires file sharing: an insert-only queue for the attachment
 // store (row and job in one transaction) and avatar uploads, and, unless
 // WORKERS=0, a working queue that runs the jobs with files as processor.
-func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *application.App, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, func(), error) {
-	blobs, err := blob.NewDisk(cfg.UploadPath)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("upload directory: %w", err)
-	}
+func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *application.App, blobs *blob.Disk, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, func(), error) {
 	newQueue, closeQueues, err := openQueues(ctx, cfg, db, log)
 	if err != nil {
 		return nil, nil, nil, err
@@ -168,14 +168,19 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	if err != nil {
 		return err
 	}
+	blobs, err := blob.NewDisk(cfg.UploadPath)
+	if err != nil {
+		return fmt.Errorf("upload directory: %w", err)
+	}
 	app := application.New(application.Deps{
-		Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
+		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
 		Bus: lv.bus, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
+		Sessions: db.Sessions(), SessionCache: lv.sessions, Tickets: lv.tickets, Blobs: blobs,
 		Logger: log,
 	})
 
-	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, lv, log)
+	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, blobs, lv, log)
 	if err != nil {
 		return err
 	}
@@ -199,15 +204,15 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	}
 
 	instance := instanceID()
-	hub := ws.NewHub(lv.bus, log, ws.HubOptions{})
+	hub := ws.NewHub(lv.bus, log, ws.HubOptions{SignFrame: files.SignFrame})
 	gateway := ws.NewGateway(ws.GatewayConfig{
-		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Hub: hub, Logger: log,
+		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions, Hub: hub, Logger: log,
 		InstanceID: instance, AllowedOrigins: cfg.AllowedOrigins,
 		// Three refreshes per lifetime: one lost refresh never drops a live user.
 		HeartbeatInterval: cfg.PresenceTTL / 3,
 	})
 	srv := httpapi.New(httpapi.Config{
-		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages,
+		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions,
 		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(),
 		Files: files, AvatarURL: files.AvatarURL,
 		Ready: func(ctx context.Context) error {

@@ -227,6 +227,11 @@ func TestAuthRequired(t *testing.T) {
 		{method: "POST", path: "/rooms/1/members", body: `{"user_id":2}`},
 		{method: "GET", path: "/rooms/1/messages"},
 		{method: "POST", path: "/rooms/1/messages", body: `{"content":"hi"}`},
+		{method: "POST", path: "/auth/logout"},
+		{method: "POST", path: "/auth/logout-all"},
+		{method: "PUT", path: "/users/me/password", body: `{"current_password":"a","new_password":"b"}`},
+		{method: "DELETE", path: "/users/me", body: `{"password":"a"}`},
+		{method: "POST", path: "/ws/tickets"},
 	}
 	credentials := []struct {
 		name     string

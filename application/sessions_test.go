@@ -406,3 +406,48 @@ func TestTokenOfAnUnknownSessionRefused(t *testing.T) {
 	}
 	f.wantAuth("a token naming an unknown session", tok, "session_ended")
 }
+
+// BenchmarkAuthenticate is what every authenticated request pays before
+// its handler: the token (a remembered verification after the first use),
+// its session (a SessionCache hit) and its user (a profile cache hit).
+// "token+profile" is the same work minus the session check, as requests
+// paid before sessions existed.
+func BenchmarkAuthenticate(b *testing.B) {
+	st := memory.NewStores()
+	tokens, _ := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
+	cache := memory.NewCache()
+	app := application.New(application.Deps{
+		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
+		Bus: memory.NewBus(), Presence: memory.NewPresence(30*time.Second, time.Now), Cache: cache,
+		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
+		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
+	})
+	ctx := context.Background()
+	if _, err := app.Users.Register(ctx, user.Registration{Username: "alice", Password: "password1"}); err != nil {
+		b.Fatal(err)
+	}
+	tok, err := app.Users.Login(ctx, "alice", "password1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("token+session+profile", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := app.Users.Authenticate(ctx, tok.AccessToken); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("token+profile", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c, err := tokens.Verify(ctx, tok.AccessToken)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := app.Users.Profile(ctx, c.UserID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

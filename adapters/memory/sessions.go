@@ -20,7 +20,7 @@ var (
 type SessionCache struct {
 	now func() time.Time
 
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	states map[string]sessionEntry
 	writes int
 }
@@ -50,9 +50,9 @@ func (c *SessionCache) Get(ctx context.Context, id string) (ports.SessionState, 
 	if err := ctxErr(ctx, "read cached session"); err != nil {
 		return ports.SessionState{}, false, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
 	e, ok := c.states[id]
+	c.mu.RUnlock()
 	if !ok || !c.now().Before(e.until) {
 		return ports.SessionState{}, false, nil
 	}

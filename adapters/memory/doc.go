@@ -1,6 +1,7 @@
-// Package memory holds in-process adapters of the driven ports: the four
-// stores (NewStores), and the bus, presence and profile cache of a single
-// instance. They are what the embedded default and the application's tests
+// Package memory holds in-process adapters of the driven ports: the stores
+// (NewStores: users and accounts, rooms, members, messages, sessions), and
+// the bus, presence, profile and session caches and WebSocket tickets of a
+// single instance. They are what the embedded default and the application's tests
 // run on, and each passes its port's contract suite in chat/ports/porttest,
 // so tests on them are trusted like tests on the real adapters.
 //

@@ -1,9 +1,10 @@
 // Package redis holds the Redis adapters of the live ports, for running
 // several instances of the server side by side: Bus (pub/sub fan-out),
-// Presence (who is online, with TTL heartbeats) and ProfileCache (users by
-// id, with server-assisted client-side caching). All three share one
-// rueidis client (Open), and every key and channel they touch starts with
-// the prefix given to Open.
+// Presence (who is online, with TTL heartbeats), Cache (users by id) and
+// SessionCache (live and ended sessions), both with server-assisted
+// client-side caching, and Tickets (one-time WebSocket tickets). All share
+// one rueidis client (Open), and every key and channel they touch starts
+// with the prefix given to Open.
 //
 // The adapters translate: connection failures and timeouts become
 // domain.Unavailable, anything else Redis refuses becomes domain.Internal.

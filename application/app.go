@@ -14,6 +14,7 @@ import (
 // Deps are the driven ports the application is built from.
 type Deps struct {
 	Users     ports.UserStore
+	Accounts  ports.AccountStore // the user store's password and erase side
 	Rooms     ports.RoomStore
 	Members   ports.MemberStore
 	Messages  ports.MessageStore
@@ -22,8 +23,13 @@ type Deps struct {
 	Cache     ports.ProfileCache
 	Tokens    ports.TokenIssuer
 	Passwords ports.PasswordHasher
-	// Blobs is where a deleted room's files are removed from. Nil: they
-	// stay, and are logged as orphans.
+	// Sessions is the truth about sign-ins; SessionCache spares it a query
+	// per request; Tickets keeps one-time WebSocket tickets.
+	Sessions     ports.SessionStore
+	SessionCache ports.SessionCache
+	Tickets      ports.TicketStore
+	// Blobs deletes what an erased account or a deleted room leaves on
+	// disk (avatars, files). Nil: those blobs stay, and are logged.
 	Blobs  ports.BlobStore
 	Clock  ports.Clock  // nil: the system clock
 	Logger *slog.Logger // nil: discard
@@ -36,6 +42,7 @@ type Deps struct {
 // App bundles the use cases a driving adapter may call.
 type App struct {
 	Users    user.Service
+	Sessions user.Sessions
 	Rooms    room.Service
 	Messages message.Service
 }
@@ -52,7 +59,8 @@ func New(d Deps) *App {
 	users := newUsers(d, lim)
 	rooms := &Rooms{d: d, users: users, live: newLiveMembers(), lim: lim}
 	msgs := &Messages{d: d, users: users, rooms: rooms, lim: lim}
-	return &App{Users: users, Rooms: rooms, Messages: msgs}
+	sessions := &Sessions{d: d, users: users, rooms: rooms}
+	return &App{Users: users, Sessions: sessions, Rooms: rooms, Messages: msgs}
 }
 
 type systemClock struct{}

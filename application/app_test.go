@@ -37,9 +37,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	bus := memory.NewBus()
 	app := application.New(application.Deps{
-		Users: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
+		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
 		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
+		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
 	})
 	return &fixture{App: app, bus: bus, t: t}
 }
@@ -546,9 +547,10 @@ func TestLiveSocketSkipsTheMembershipQuery(t *testing.T) {
 	members := &countingMembers{MemberStore: st.Members()}
 	tokens, _ := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
 	app := application.New(application.Deps{
-		Users: st.Users(), Rooms: st.Rooms(), Members: members, Messages: st.Messages(),
+		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: members, Messages: st.Messages(),
 		Bus: memory.NewBus(), Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
+		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
 	})
 	alice, err := app.Users.Register(ctx, user.Registration{Username: "alice", Password: "password1"})
 	if err != nil {

@@ -307,16 +307,16 @@ func (f *Files) Open(ctx context.Context, actor user.ID, id attachment.ID, thumb
 }
 
 // OpenSigned opens a file, or its thumbnail, for the holder of a link made
-// by FileURL or ThumbnailURL; query is the request's query string.
+// by FileURL or ThumbnailURL; query is the request's query string. The
+// link names the user it was made for, whose membership of the file's room
+// is checked now, as for Open: a link taken before its user left or was
+// removed opens nothing.
 func (f *Files) OpenSigned(ctx context.Context, id attachment.ID, thumbnail bool, query url.Values) (Download, error) {
-	if err := f.d.Signer.Verify(filePath(id, thumbnail), query, f.d.Clock.Now()); err != nil {
-		return Download{}, err
-	}
-	a, err := f.d.Attachments.ByID(ctx, id)
+	viewer, err := f.d.Signer.Verify(filePath(id, thumbnail), query, f.d.Clock.Now())
 	if err != nil {
 		return Download{}, err
 	}
-	return f.open(ctx, a, thumbnail)
+	return f.Open(ctx, viewer, id, thumbnail)
 }
 
 func (f *Files) open(ctx context.Context, a attachment.Attachment, thumbnail bool) (Download, error) {
@@ -353,17 +353,18 @@ func (f *Files) expiry() time.Time {
 	return f.d.Clock.Now().Truncate(window).Add(f.d.LinkTTL + window)
 }
 
-// FileURL is the signed download link of a.
-func (f *Files) FileURL(a attachment.Attachment) string {
-	return f.d.Signer.Sign(filePath(a.ID, false), f.expiry())
+// FileURL is a's download link signed for viewer.
+func (f *Files) FileURL(a attachment.Attachment, viewer user.ID) string {
+	return f.d.Signer.Sign(filePath(a.ID, false), viewer, f.expiry())
 }
 
-// ThumbnailURL is the signed link of a's thumbnail, or "" while it has none.
-func (f *Files) ThumbnailURL(a attachment.Attachment) string {
+// ThumbnailURL is the link of a's thumbnail signed for viewer, or "" while
+// it has none.
+func (f *Files) ThumbnailURL(a attachment.Attachment, viewer user.ID) string {
 	if a.ThumbnailStatus != attachment.ThumbnailReady {
 		return ""
 	}
-	return f.d.Signer.Sign(filePath(a.ID, true), f.expiry())
+	return f.d.Signer.Sign(filePath(a.ID, true), viewer, f.expiry())
 }
 
 // imageType is the content type of a processed image, by its key.
@@ -536,22 +537,24 @@ func (f *Files) ProcessAvatar(ctx context.Context, u user.ID, key string) error 
 	return nil
 }
 
-// AvatarURL is the signed link of u's avatar, or "" when u has none. It
-// fits httpapi.Config.AvatarURL.
-func (f *Files) AvatarURL(u user.User) string {
+// AvatarURL is the link of u's avatar signed for viewer, or "" when u has
+// none. It fits httpapi.Config.AvatarURL.
+func (f *Files) AvatarURL(u user.User, viewer user.ID) string {
 	rest, ok := strings.CutPrefix(u.AvatarKey, "a/")
 	if !ok {
 		return ""
 	}
-	return f.d.Signer.Sign("/avatars/"+rest, f.expiry())
+	return f.d.Signer.Sign("/avatars/"+rest, viewer, f.expiry())
 }
 
 // OpenAvatar opens an avatar by its link, /avatars/{user}/{name}: query
-// must hold the link's signature. The key is rebuilt from the signed path,
-// so only links this server made open anything.
+// must hold the link's signature (bound to the viewer it was made for;
+// avatars are shown to anyone signed in, so no room is checked). The key
+// is rebuilt from the signed path, so only links this server made open
+// anything.
 func (f *Files) OpenAvatar(ctx context.Context, u user.ID, name string, query url.Values) (Download, error) {
 	rest := strconv.FormatInt(int64(u), 10) + "/" + name
-	if err := f.d.Signer.Verify("/avatars/"+rest, query, f.d.Clock.Now()); err != nil {
+	if _, err := f.d.Signer.Verify("/avatars/"+rest, query, f.d.Clock.Now()); err != nil {
 		return Download{}, err
 	}
 	rc, info, err := f.d.Blobs.Open(ctx, "a/"+rest)
@@ -598,19 +601,76 @@ func fileEvent(a attachment.Attachment, frame any) ports.Event {
 	return ports.Event{RoomID: a.RoomID, Kind: ports.EventFile, UserID: a.UserID, Frame: b}
 }
 
+// thumbnailPath is the unsigned path of a's thumbnail, "" while it has none.
+func thumbnailPath(a attachment.Attachment) string {
+	if a.ThumbnailStatus != attachment.ThumbnailReady {
+		return ""
+	}
+	return filePath(a.ID, true)
+}
+
+// File events travel with unsigned paths in file_url and thumbnail_url:
+// links are bound to their user, and one frame goes to every member. Each
+// instance's hub has SignFrame sign them for each recipient.
+
 func (f *Files) sharedEvent(a attachment.Attachment) ports.Event {
 	return fileEvent(a, fileSharedFrame{
 		Type: "file_shared", RoomID: int64(a.RoomID), UserID: int64(a.UserID), FileID: int64(a.ID),
-		FileURL: f.FileURL(a), Filename: a.Filename, ContentType: a.ContentType, Size: a.Size,
-		ThumbnailURL: f.ThumbnailURL(a), ThumbnailStatus: string(a.ThumbnailStatus),
+		FileURL: filePath(a.ID, false), Filename: a.Filename, ContentType: a.ContentType, Size: a.Size,
+		ThumbnailURL: thumbnailPath(a), ThumbnailStatus: string(a.ThumbnailStatus),
 	})
 }
 
 func (f *Files) updatedEvent(a attachment.Attachment) ports.Event {
 	return fileEvent(a, fileUpdatedFrame{
 		Type: "file_updated", RoomID: int64(a.RoomID), FileID: int64(a.ID),
-		ThumbnailURL: f.ThumbnailURL(a), ThumbnailStatus: string(a.ThumbnailStatus),
+		ThumbnailURL: thumbnailPath(a), ThumbnailStatus: string(a.ThumbnailStatus),
 	})
+}
+
+// SignFrame returns a file event's frame (file_shared, file_updated) with
+// its links signed for viewer; any other frame comes back unchanged. The
+// WebSocket hub calls it for each socket a file event goes to.
+func (f *Files) SignFrame(frame []byte, viewer user.ID) []byte {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(frame, &head) != nil {
+		return frame
+	}
+	var v any
+	switch head.Type {
+	case "file_shared":
+		var fr fileSharedFrame
+		if json.Unmarshal(frame, &fr) != nil {
+			return frame
+		}
+		fr.FileURL, fr.ThumbnailURL = f.signPath(fr.FileURL, viewer), f.signPath(fr.ThumbnailURL, viewer)
+		v = fr
+	case "file_updated":
+		var fr fileUpdatedFrame
+		if json.Unmarshal(frame, &fr) != nil {
+			return frame
+		}
+		fr.ThumbnailURL = f.signPath(fr.ThumbnailURL, viewer)
+		v = fr
+	default:
+		return frame
+	}
+	b, err := json.Marshal(v)
+	if err != nil { // only strings and integers: cannot fail
+		panic(err)
+	}
+	return b
+}
+
+// signPath signs an unsigned file path of an event; anything else (empty,
+// already signed) is left as it is.
+func (f *Files) signPath(p string, viewer user.ID) string {
+	if !strings.HasPrefix(p, "/files/") || strings.Contains(p, "?") {
+		return p
+	}
+	return f.d.Signer.Sign(p, viewer, f.expiry())
 }
 
 // publish sends an event after its data is stored; a failure is logged:

@@ -110,9 +110,10 @@ func newFilesFixture(t *testing.T) *filesFixture {
 		t.Fatal(err)
 	}
 	app := application.New(application.Deps{
-		Users: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
+		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
 		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams}, Blobs: f.blobs,
+		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
 	})
 	f.app = app
 	f.images = &flakyImages{ImageProcessor: images.New()}
@@ -162,7 +163,8 @@ func (f *filesFixture) runJobs() []error {
 	return errs
 }
 
-// frame waits for the next event and decodes its frame.
+// frame waits for the next event and decodes its frame as bob's socket
+// gets it: with its links signed for bob.
 func (f *filesFixture) frame() map[string]any {
 	f.t.Helper()
 	select {
@@ -171,7 +173,7 @@ func (f *filesFixture) frame() map[string]any {
 			f.t.Fatalf("event kind %d room %d, want a file event of room %d", e.Kind, e.RoomID, f.room.ID)
 		}
 		var m map[string]any
-		if err := json.Unmarshal(e.Frame, &m); err != nil {
+		if err := json.Unmarshal(f.files.SignFrame(e.Frame, f.bob.ID), &m); err != nil {
 			f.t.Fatal(err)
 		}
 		return m
@@ -291,7 +293,7 @@ func TestFilesUploadImageMakesThumbnail(t *testing.T) {
 	if diff := cmp.Diff(wantShared, shared); diff != "" {
 		t.Errorf("file_shared (-want +got):\n%s", diff)
 	}
-	if !strings.HasPrefix(fileURL, "/files/"+strconv.FormatInt(int64(a.ID), 10)+"?exp=") {
+	if !strings.HasPrefix(fileURL, "/files/"+strconv.FormatInt(int64(a.ID), 10)+"?u="+strconv.FormatInt(int64(f.bob.ID), 10)+"&exp=") {
 		t.Errorf("file_url = %q", fileURL)
 	}
 	d, err := f.openLink(fileURL)
@@ -326,7 +328,7 @@ func TestFilesUploadImageMakesThumbnail(t *testing.T) {
 		t.Errorf("download = %+v, want an inline image/png named like the upload", d)
 	}
 	list, err := f.files.List(context.Background(), f.alice.ID, f.room.ID, 0, 0)
-	if err != nil || len(list) != 1 || list[0].ThumbnailStatus != attachment.ThumbnailReady || f.files.ThumbnailURL(list[0]) == "" {
+	if err != nil || len(list) != 1 || list[0].ThumbnailStatus != attachment.ThumbnailReady || f.files.ThumbnailURL(list[0], f.alice.ID) == "" {
 		t.Errorf("List = %+v, %v; want the file with a ready thumbnail", list, err)
 	}
 
@@ -420,7 +422,7 @@ func TestFilesAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := f.files.FileURL(a)
+	link := f.files.FileURL(a, f.bob.ID)
 
 	_, err = f.upload(f.carol, "x.txt", []byte("hi"))
 	filesWantKind(t, "outsider Upload", err, domain.NotFound, "")
@@ -595,7 +597,7 @@ func TestAvatarUploadAndProcess(t *testing.T) {
 	if diff := cmp.Diff([]string{bob.AvatarKey}, f.blobFiles()); diff != "" {
 		t.Errorf("stored files (-want +got), the original must be gone:\n%s", diff)
 	}
-	link := f.files.AvatarURL(bob)
+	link := f.files.AvatarURL(bob, f.carol.ID)
 	d, err := f.openLink(link)
 	out := readDownload(t, d, err)
 	img := bimg.NewImage(out)
@@ -624,7 +626,7 @@ func TestAvatarUploadAndProcess(t *testing.T) {
 	}
 	_, err = f.openLink(link)
 	filesWantKind(t, "old avatar link", err, domain.NotFound, "")
-	if f.files.AvatarURL(user.User{}) != "" {
+	if f.files.AvatarURL(user.User{}, f.carol.ID) != "" {
 		t.Error("a user without avatar has an avatar URL")
 	}
 }
@@ -684,7 +686,7 @@ func TestDeleteRoomRemovesItsFiles(t *testing.T) {
 	if err != nil || len(listed) != 2 {
 		t.Fatalf("List = %v, %v", listed, err)
 	}
-	link := f.files.FileURL(listed[1])
+	link := f.files.FileURL(listed[1], f.bob.ID)
 	if n := len(f.blobFiles()); n != 3 {
 		t.Fatalf("%d blobs before the delete, want 2 files and a thumbnail", n)
 	}
@@ -737,5 +739,97 @@ func TestThumbnailOfADeletedRoomLeavesNoBlob(t *testing.T) {
 	}
 	if left := f.blobFiles(); len(left) != 0 {
 		t.Errorf("blobs left: %v", left)
+	}
+}
+
+// Links are bound to the user they were made for, and that user's access
+// is checked again when one is followed: a member removed from the room
+// keeps nothing but dead links, and no link can be re-pointed at another
+// user.
+func TestSignedLinksBoundToTheirUser(t *testing.T) {
+	f := newFilesFixture(t)
+	ctx := context.Background()
+	png := imagestest.PNG(t, 600, 400)
+	a, err := f.upload(f.alice, "cat.png", png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := f.runJobs(); len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("jobs: %v", errs)
+	}
+	list, err := f.files.List(ctx, f.alice.ID, f.room.ID, 0, 1)
+	if err != nil || len(list) != 1 || list[0].ThumbnailStatus != attachment.ThumbnailReady {
+		t.Fatalf("List = %+v, %v", list, err)
+	}
+	a = list[0]
+	fileLink, thumbLink := f.files.FileURL(a, f.bob.ID), f.files.ThumbnailURL(a, f.bob.ID)
+	for _, link := range []string{fileLink, thumbLink} {
+		d, err := f.openLink(link)
+		readDownload(t, d, err)
+	}
+
+	// Re-pointed at alice (a member too), bob's link fails the signature.
+	u, _ := url.Parse(fileLink)
+	q := u.Query()
+	q.Set("u", strconv.FormatInt(int64(f.alice.ID), 10))
+	_, err = f.files.OpenSigned(ctx, a.ID, false, q)
+	filesWantKind(t, "bob's link with alice's id", err, domain.Unauthenticated, "invalid_signature")
+
+	// A link made for an outsider opens nothing.
+	_, err = f.openLink(f.files.FileURL(a, f.carol.ID))
+	filesWantKind(t, "outsider's link", err, domain.NotFound, "file_not_found")
+
+	// Bob is removed: the links he took before stop working.
+	if err := f.app.Rooms.RemoveMember(ctx, f.alice.ID, f.room.ID, f.bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, link := range []string{fileLink, thumbLink} {
+		_, err = f.openLink(link)
+		filesWantKind(t, "removed member's link "+link, err, domain.NotFound, "file_not_found")
+	}
+	// Alice's own link still works.
+	d, err := f.openLink(f.files.FileURL(a, f.alice.ID))
+	readDownload(t, d, err)
+}
+
+// A file event carries unsigned paths on the bus; each recipient's copy
+// gets links signed for that recipient.
+func TestFileEventsSignedPerRecipient(t *testing.T) {
+	f := newFilesFixture(t)
+	a, err := f.upload(f.alice, "notes.txt", []byte("notes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []byte
+	select {
+	case e := <-f.events:
+		raw = e.Frame
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event")
+	}
+	var published map[string]any
+	if err := json.Unmarshal(raw, &published); err != nil {
+		t.Fatal(err)
+	}
+	if want := "/files/" + strconv.FormatInt(int64(a.ID), 10); published["file_url"] != want {
+		t.Errorf("published file_url = %v, want the unsigned path %s", published["file_url"], want)
+	}
+	links := map[user.ID]string{}
+	for _, viewer := range []user.User{f.alice, f.bob} {
+		var m map[string]any
+		if err := json.Unmarshal(f.files.SignFrame(raw, viewer.ID), &m); err != nil {
+			t.Fatal(err)
+		}
+		links[viewer.ID], _ = m["file_url"].(string)
+		d, err := f.openLink(links[viewer.ID])
+		if got := readDownload(t, d, err); string(got) != "notes" {
+			t.Errorf("%s's link served %q", viewer.Username, got)
+		}
+	}
+	if links[f.alice.ID] == links[f.bob.ID] {
+		t.Error("alice and bob got the same link")
+	}
+	if other := []byte(`{"type":"message","content":"/files/1"}`); string(f.files.SignFrame(other, f.bob.ID)) != string(other) {
+		t.Error("SignFrame changed a frame that is not a file event")
 	}
 }

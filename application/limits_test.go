@@ -66,7 +66,8 @@ func newLimitsFixture(t *testing.T, limits application.Limits, port ports.Limite
 	t.Cleanup(func() { bus.Close() })
 	newApp := func() *application.App {
 		return application.New(application.Deps{
-			Users: f.st.Users(), Rooms: f.st.Rooms(), Members: f.st.Members(), Messages: f.st.Messages(),
+			Users: f.st.Users(), Accounts: f.st.Users(), Rooms: f.st.Rooms(), Members: f.st.Members(), Messages: f.st.Messages(),
+			Sessions: f.st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
 			Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
 			Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
 			Logger:  slog.New(slog.NewJSONHandler(f.logs, nil)),
@@ -415,7 +416,8 @@ func TestPasswordHashingIsBounded(t *testing.T) {
 	}
 	st := memory.NewStores()
 	app := application.New(application.Deps{
-		Users: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
+		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
+		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
 		Bus: memory.NewBus(), Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
 		Tokens: tokens, Passwords: hasher,
 		Limits: application.Limits{Hashes: bound, HashQueue: queue, HashWait: time.Minute},

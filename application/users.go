@@ -99,14 +99,11 @@ func (s *Users) Login(ctx context.Context, username, password string) (user.Toke
 		return user.Token{}, errBadCredentials
 	}
 	guard.succeeded(ctx)
-	tok, ttl, err := s.d.Tokens.Issue(ctx, u.ID)
-	if err != nil {
-		return user.Token{}, domain.Wrap(domain.Internal, "", "issue token", err)
-	}
-	return user.Token{AccessToken: tok, ExpiresIn: ttl}, nil
+	return s.startSession(ctx, u.ID)
 }
 
-// Authenticate verifies a token and that its user still exists.
+// Authenticate verifies a token, that its session lasts (sessions.go) and
+// that its user still exists.
 func (s *Users) Authenticate(ctx context.Context, token string) (user.Claims, error) {
 	if token == "" {
 		return user.Claims{}, domain.Errorf(domain.Unauthenticated, "missing_token", "authentication required")
@@ -118,10 +115,7 @@ func (s *Users) Authenticate(ctx context.Context, token string) (user.Claims, er
 		}
 		return user.Claims{}, domain.Wrap(domain.Unauthenticated, "invalid_token", "invalid token", err)
 	}
-	if _, err := s.Profile(ctx, c.UserID); err != nil {
-		if domain.KindOf(err) == domain.NotFound {
-			return user.Claims{}, domain.Errorf(domain.Unauthenticated, "invalid_token", "invalid token")
-		}
+	if err := s.check(ctx, c); err != nil {
 		return user.Claims{}, err
 	}
 	return c, nil

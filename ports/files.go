@@ -108,12 +108,16 @@ type AttachmentStore interface {
 }
 
 // URLSigner makes short-lived links that authorise a download by
-// themselves, so an <img src> works without a Bearer header.
+// themselves, so an <img src> works without a Bearer header. A link is
+// bound to the user it was made for: the user's id is part of the signed
+// data, and the application re-checks that user's access at download.
 type URLSigner interface {
-	// Sign returns path with "exp" and "sig" query parameters appended.
-	Sign(path string, expires time.Time) string
-	// Verify checks the exp and sig parameters of query for path:
-	// Unauthenticated "invalid_signature" when missing or wrong,
-	// Unauthenticated "signature_expired" when exp is not after now.
-	Verify(path string, query url.Values, now time.Time) error
+	// Sign returns path with "u" (the user), "exp" and "sig" query
+	// parameters appended.
+	Sign(path string, u user.ID, expires time.Time) string
+	// Verify checks the u, exp and sig parameters of query for path and
+	// returns the user the link was made for: Unauthenticated
+	// "invalid_signature" when missing or wrong, Unauthenticated
+	// "signature_expired" when exp is not after now.
+	Verify(path string, query url.Values, now time.Time) (user.ID, error)
 }

@@ -8,18 +8,21 @@ import (
 	"chat/domain/user"
 )
 
-// EventKind says what an Event is. Frames of every kind but the controls
-// (MemberRemoved, RoomDeleted) go to clients as they are.
+// EventKind says what an Event is. Frames of every kind but the control
+// events (MemberRemoved, RoomDeleted, SessionEnded) go to clients as they
+// are (a file event's links are first signed for each recipient, see
+// EventFile).
 type EventKind uint8
 
 const (
 	EventMessage       EventKind = iota + 1 // Seq set; to every socket, the sender's too
 	EventTyping                             // not echoed to UserID's sockets
 	EventPresence                           // user_joined / user_left
-	EventFile                               // file_shared / file_updated
+	EventFile                               // file_shared / file_updated; its links are unsigned paths, signed per recipient on delivery
 	EventMemberRemoved                      // control: close UserID's sockets in the room (4403); Frame nil
 	EventRoom                               // room_updated: the room's settings or owner changed
 	EventRoomDeleted                        // control: close every socket in the room (4403); Frame nil
+	EventSessionEnded                       // control: close UserID's sockets of session Session in the room (4401); Frame nil
 	// EventResync is raised by a bus itself, never published: its
 	// subscription to the room may have missed events (it reconnected), so
 	// the subscriber should catch up from the store. Frame nil.
@@ -28,7 +31,7 @@ const (
 
 // EventKindLast is the highest EventKind a bus carries between instances
 // (EventResync never leaves its bus); buses drop what they cannot know.
-const EventKindLast = EventRoomDeleted
+const EventKindLast = EventSessionEnded
 
 // Event is one thing that happened in a room, published after it is stored.
 // Frame is the complete wire frame, encoded once by the application; buses
@@ -37,8 +40,10 @@ type Event struct {
 	RoomID room.ID
 	Kind   EventKind
 	Seq    int64   // message events: the message's seq, for resume de-duplication
-	UserID user.ID // the actor (typing, presence) or the target (member removed)
-	Frame  []byte
+	UserID user.ID // the actor (typing, presence) or the target (member removed, session ended)
+	// Session is the ended session of an EventSessionEnded; empty otherwise.
+	Session string
+	Frame   []byte
 }
 
 // Bus fans events out to every instance. Delivery is at most once and in
@@ -93,10 +98,12 @@ type ProfileCache interface {
 
 // TokenIssuer issues and verifies access tokens.
 type TokenIssuer interface {
-	// Issue returns a signed token for u and its lifetime.
-	Issue(ctx context.Context, u user.ID) (token string, ttl time.Duration, err error)
+	// Issue returns a signed token for u in session (carried as the sid
+	// claim) and its lifetime.
+	Issue(ctx context.Context, u user.ID, session string) (token string, ttl time.Duration, err error)
 	// Verify returns the claims of a valid token; Unauthenticated for a
-	// malformed, forged, unsigned (alg none) or expired one.
+	// malformed, forged, unsigned (alg none) or expired one, and for one
+	// without a session (issued before sessions existed).
 	Verify(ctx context.Context, token string) (user.Claims, error)
 }
 

@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"time"
 
 	"chat/domain/message"
 	"chat/domain/room"
@@ -20,6 +21,68 @@ type UserStore interface {
 	// Update writes the profile fields (DisplayName, Bio, AvatarKey) of u;
 	// NotFound when absent.
 	Update(ctx context.Context, u user.User) (user.User, error)
+}
+
+// AccountStore changes what UserStore.Update never touches: the password
+// and the account's existence. The SQL and memory user stores implement
+// both ports.
+type AccountStore interface {
+	// SetPassword replaces u's password hash; NotFound when absent.
+	SetPassword(ctx context.Context, u user.ID, hash string) error
+	// Erase deletes account u, in one transaction: its sessions and room
+	// memberships end, its name is freed, its e-mail, password, profile and
+	// avatar key are erased, and its messages show user.DeletedName as
+	// their author. The row itself stays, as a tombstone, so messages and
+	// files keep their author's id (and rooms it still owns, their owner);
+	// ByID and ByUsername answer NotFound for it from then on. NotFound
+	// when absent.
+	Erase(ctx context.Context, u user.ID) error
+}
+
+// SessionStore keeps sign-in sessions: an access token is honoured only
+// while its session's row exists.
+type SessionStore interface {
+	// Create inserts s and removes the user's sessions that had expired by
+	// s.CreatedAt. NotFound when the user does not exist.
+	Create(ctx context.Context, s user.Session) error
+	// ByID returns a session; NotFound when there is none (ended).
+	ByID(ctx context.Context, id string) (user.Session, error)
+	// Delete ends session id of user u; false when u had no such session.
+	Delete(ctx context.Context, u user.ID, id string) (bool, error)
+	// DeleteAll ends every session of u except keep ("": none kept) and
+	// returns the sessions it ended, by id.
+	DeleteAll(ctx context.Context, u user.ID, keep string) ([]user.Session, error)
+}
+
+// SessionState is what a SessionCache knows of one session.
+type SessionState struct {
+	UserID user.ID // whose session it is, while live
+	Ended  bool
+}
+
+// SessionCache tells every instance which sessions are live and which have
+// ended, so checking a token's session costs no database query in the
+// steady state. The SessionStore stays the truth: a miss is looked up there.
+type SessionCache interface {
+	// Get returns what is known of session id; found is false on a miss.
+	Get(ctx context.Context, id string) (s SessionState, found bool, err error)
+	// Live records session id of user u as live for ttl, unless it is
+	// already known to have ended (an end is never overwritten by Live).
+	Live(ctx context.Context, id string, u user.ID, ttl time.Duration) error
+	// End records that session id has ended, for ttl (at least the rest of
+	// its token's life), and reaches every instance before it returns.
+	End(ctx context.Context, id string, ttl time.Duration) error
+}
+
+// TicketStore keeps one-time WebSocket tickets until they are used or
+// expire, so a ticket issued on one instance opens a socket on any.
+type TicketStore interface {
+	// Put stores the claims a ticket stands for, for ttl.
+	Put(ctx context.Context, ticket string, c user.Claims, ttl time.Duration) error
+	// Take returns the ticket's claims and forgets the ticket, atomically:
+	// of concurrent Takes of one ticket exactly one succeeds. NotFound when
+	// the ticket is unknown, expired or already taken.
+	Take(ctx context.Context, ticket string) (user.Claims, error)
 }
 
 // RoomStore keeps rooms.

@@ -21,7 +21,7 @@ func TestTokensRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, ttl, err := tk.Issue(context.Background(), 42)
+	s, ttl, err := tk.Issue(context.Background(), 42, "s-42")
 	if err != nil || ttl != time.Hour {
 		t.Fatalf("Issue = %v, %v", ttl, err)
 	}
@@ -29,7 +29,7 @@ func TestTokensRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.UserID != 42 || !c.ExpiresAt.Equal(now.Add(time.Hour)) {
+	if c.UserID != 42 || c.SessionID != "s-42" || !c.ExpiresAt.Equal(now.Add(time.Hour)) {
 		t.Fatalf("claims = %+v", c)
 	}
 }
@@ -40,12 +40,12 @@ func TestTokensRejected(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
 	tk, _ := auth.NewTokens(secret, time.Hour, clock)
-	good, _, _ := tk.Issue(context.Background(), 7)
+	good, _, _ := tk.Issue(context.Background(), 7, "s-7")
 	parts := strings.Split(good, ".")
 	other, _ := auth.NewTokens([]byte("another-secret-another-secret-xx"), time.Hour, clock)
-	wrongKey, _, _ := other.Issue(context.Background(), 7)
+	wrongKey, _, _ := other.Issue(context.Background(), 7, "s-7")
 	past, _ := auth.NewTokens(secret, time.Minute, func() time.Time { return now.Add(-2 * time.Minute) })
-	expired, _, _ := past.Issue(context.Background(), 7)
+	expired, _, _ := past.Issue(context.Background(), 7, "s-7")
 
 	tests := map[string]struct {
 		token string
@@ -59,6 +59,8 @@ func TestTokensRejected(t *testing.T) {
 		"expired":     {expired, "token_expired"},
 		"no exp":      {signedWithout(t, "exp"), "invalid_token"},
 		"bad subject": {signedWithout(t, "sub-bad"), "invalid_token"},
+		"no session":  {signedWithout(t, "sid"), "invalid_token"},
+		"sid number":  {signedWithout(t, "sid-number"), "invalid_token"},
 		"huge":        {strings.Repeat("a", 5000), "invalid_token"},
 	}
 	for name, tt := range tests {
@@ -74,9 +76,14 @@ func TestTokensRejected(t *testing.T) {
 // signedWithout hand-builds an HS256 token missing a claim or with a bad one.
 func signedWithout(t *testing.T, what string) string {
 	t.Helper()
-	payload := `{"sub":"7"}`
-	if what == "sub-bad" {
-		payload = `{"sub":"x","exp":9999999999}`
+	payload := `{"sub":"7","sid":"s-7"}`
+	switch what {
+	case "sub-bad":
+		payload = `{"sub":"x","sid":"s-7","exp":9999999999}`
+	case "sid": // a token of the days before sessions: valid otherwise
+		payload = `{"sub":"7","exp":9999999999}`
+	case "sid-number":
+		payload = `{"sub":"7","sid":7,"exp":9999999999}`
 	}
 	return hs256(b64(`{"alg":"HS256","typ":"JWT"}`) + "." + b64(payload))
 }
@@ -84,6 +91,13 @@ func signedWithout(t *testing.T, what string) string {
 func TestNewTokensNeedsStrongSecret(t *testing.T) {
 	if _, err := auth.NewTokens([]byte("short"), time.Hour, nil); err == nil {
 		t.Fatal("short secret accepted")
+	}
+}
+
+func TestIssueNeedsSession(t *testing.T) {
+	tk, _ := auth.NewTokens(secret, time.Hour, nil)
+	if _, _, err := tk.Issue(context.Background(), 1, ""); err == nil {
+		t.Fatal("a token without a session was issued")
 	}
 }
 
@@ -113,7 +127,7 @@ func TestPasswords(t *testing.T) {
 func TestTokensRememberedStillExpire(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tk, _ := auth.NewTokens(secret, time.Minute, func() time.Time { return now })
-	s, _, _ := tk.Issue(context.Background(), 9)
+	s, _, _ := tk.Issue(context.Background(), 9, "s-9")
 	for range 3 {
 		if c, err := tk.Verify(context.Background(), s); err != nil || c.UserID != 9 {
 			t.Fatalf("Verify = %+v, %v", c, err)
@@ -134,7 +148,7 @@ func TestTokensManyDistinct(t *testing.T) {
 	tk, _ := auth.NewTokens(secret, time.Hour, nil)
 	toks := make([]string, 10000)
 	for i := range toks {
-		toks[i] = hs256(b64(`{"alg":"HS256","typ":"JWT"}`) + "." + b64(`{"sub":"`+strconv.Itoa(i+1)+`","exp":9999999999}`))
+		toks[i] = hs256(b64(`{"alg":"HS256","typ":"JWT"}`) + "." + b64(`{"sub":"`+strconv.Itoa(i+1)+`","sid":"s","exp":9999999999}`))
 	}
 	for round := range 2 {
 		for i, s := range toks {

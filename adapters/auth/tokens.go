@@ -18,7 +18,9 @@ import (
 // MinSecretLen is the shortest HS256 secret accepted (256 bits).
 const MinSecretLen = 32
 
-// Tokens issues and verifies HS256 access tokens: sub = user id, iat, exp.
+// Tokens issues and verifies HS256 access tokens: sub = user id, sid = the
+// session, iat, exp. A token without sid (issued before sessions existed)
+// is refused: it could never be revoked.
 type Tokens struct {
 	secret []byte
 	ttl    time.Duration
@@ -51,11 +53,18 @@ func NewTokens(secret []byte, ttl time.Duration, now func() time.Time) (*Tokens,
 	return &Tokens{secret: append([]byte(nil), secret...), ttl: ttl, now: now, verified: make(map[string]user.Claims)}, nil
 }
 
-// Issue signs a token for u.
-func (t *Tokens) Issue(_ context.Context, u user.ID) (string, time.Duration, error) {
+// sidClaim names the session a token belongs to.
+const sidClaim = "sid"
+
+// Issue signs a token for u in session.
+func (t *Tokens) Issue(_ context.Context, u user.ID, session string) (string, time.Duration, error) {
+	if session == "" {
+		return "", 0, domain.Errorf(domain.Internal, "", "issue token: no session")
+	}
 	now := t.now()
 	tok, err := jwt.NewBuilder().
 		Subject(strconv.FormatInt(int64(u), 10)).
+		Claim(sidClaim, session).
 		IssuedAt(now).
 		Expiration(now.Add(t.ttl)).
 		Build()
@@ -74,7 +83,7 @@ type clockFunc func() time.Time
 func (f clockFunc) Now() time.Time { return f() }
 
 // Verify checks the signature with HS256 only (so "alg: none" and other
-// algorithms fail), then exp and iat, then the subject.
+// algorithms fail), then exp and iat, then the subject and the session.
 func (t *Tokens) Verify(_ context.Context, s string) (user.Claims, error) {
 	if len(s) > 4096 {
 		return user.Claims{}, invalidToken(errors.New("token too long"))
@@ -102,7 +111,12 @@ func (t *Tokens) Verify(_ context.Context, s string) (user.Claims, error) {
 	if err != nil || id <= 0 {
 		return user.Claims{}, invalidToken(errors.New("bad subject"))
 	}
-	c = user.Claims{UserID: user.ID(id), ExpiresAt: tok.Expiration().UTC()}
+	v, _ := tok.Get(sidClaim)
+	sid, _ := v.(string)
+	if sid == "" || len(sid) > 128 {
+		return user.Claims{}, invalidToken(errors.New("no session"))
+	}
+	c = user.Claims{UserID: user.ID(id), SessionID: sid, ExpiresAt: tok.Expiration().UTC()}
 	t.remember(s, c)
 	return c, nil
 }

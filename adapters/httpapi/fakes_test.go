@@ -25,8 +25,9 @@ import (
 var created = time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("CET", 3600))
 
 const (
-	aliceToken = "tok-alice-1c9f"
-	aliceID    = user.ID(1)
+	aliceToken   = "tok-alice-1c9f"
+	aliceID      = user.ID(1)
+	aliceSession = "sess-alice-7d2e"
 )
 
 func mustUsername(s string) user.Username {
@@ -69,7 +70,7 @@ func (f *fakeUsers) Authenticate(_ context.Context, token string) (user.Claims, 
 	if token != aliceToken {
 		return user.Claims{}, domain.Errorf(domain.Unauthenticated, "invalid_token", "the token is not valid")
 	}
-	return user.Claims{UserID: aliceID, ExpiresAt: created.Add(time.Hour)}, nil
+	return user.Claims{UserID: aliceID, SessionID: aliceSession, ExpiresAt: created.Add(time.Hour)}, nil
 }
 
 func (f *fakeUsers) Profile(_ context.Context, id user.ID) (user.User, error) {

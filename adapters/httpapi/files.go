@@ -41,16 +41,20 @@ type fileJSON struct {
 	CreatedAt       time.Time `json:"created_at"`
 }
 
-func (s *Server) fileOf(a attachment.Attachment) fileJSON {
-	j := fileJSON{
-		ID: int64(a.ID), RoomID: int64(a.RoomID), UserID: int64(a.UserID), Filename: a.Filename,
-		ContentType: a.ContentType, Size: a.Size, FileURL: s.cfg.Files.FileURL(a),
-		ThumbnailStatus: string(a.ThumbnailStatus), CreatedAt: a.CreatedAt.UTC(),
+// fileOf encodes files as viewer sees them: their links are signed for
+// viewer.
+func (s *Server) fileOf(viewer user.ID) func(a attachment.Attachment) fileJSON {
+	return func(a attachment.Attachment) fileJSON {
+		j := fileJSON{
+			ID: int64(a.ID), RoomID: int64(a.RoomID), UserID: int64(a.UserID), Filename: a.Filename,
+			ContentType: a.ContentType, Size: a.Size, FileURL: s.cfg.Files.FileURL(a, viewer),
+			ThumbnailStatus: string(a.ThumbnailStatus), CreatedAt: a.CreatedAt.UTC(),
+		}
+		if link := s.cfg.Files.ThumbnailURL(a, viewer); link != "" {
+			j.ThumbnailURL = &link
+		}
+		return j
 	}
-	if link := s.cfg.Files.ThumbnailURL(a); link != "" {
-		j.ThumbnailURL = &link
-	}
-	return j
 }
 
 // files returns the file service, or Unavailable when the server was built
@@ -85,7 +89,7 @@ func (s *Server) uploadFile(c echo.Context) error {
 	if err != nil {
 		return body.blame(err)
 	}
-	return c.JSON(http.StatusCreated, s.fileOf(a))
+	return c.JSON(http.StatusCreated, s.fileOf(Actor(c))(a))
 }
 
 func (s *Server) listFiles(c echo.Context) error {
@@ -103,7 +107,7 @@ func (s *Server) listFiles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, mapSlice(as, s.fileOf))
+	return c.JSON(http.StatusOK, mapSlice(as, s.fileOf(Actor(c))))
 }
 
 func (s *Server) downloadFile(c echo.Context) error { return s.download(c, false) }

@@ -77,15 +77,15 @@ func (f *fakeFiles) OpenSigned(_ context.Context, id attachment.ID, thumb bool, 
 	return f.download, f.record("OpenSigned", nil)
 }
 
-func (f *fakeFiles) FileURL(a attachment.Attachment) string {
-	return "/files/" + itoa(int64(a.ID)) + "?exp=1&sig=s"
+func (f *fakeFiles) FileURL(a attachment.Attachment, viewer user.ID) string {
+	return "/files/" + itoa(int64(a.ID)) + "?u=" + itoa(int64(viewer)) + "&exp=1&sig=s"
 }
 
-func (f *fakeFiles) ThumbnailURL(a attachment.Attachment) string {
+func (f *fakeFiles) ThumbnailURL(a attachment.Attachment, viewer user.ID) string {
 	if a.ThumbnailStatus != attachment.ThumbnailReady {
 		return ""
 	}
-	return "/files/" + itoa(int64(a.ID)) + "/thumbnail?exp=1&sig=s"
+	return "/files/" + itoa(int64(a.ID)) + "/thumbnail?u=" + itoa(int64(viewer)) + "&exp=1&sig=s"
 }
 
 func (f *fakeFiles) UploadAvatar(_ context.Context, actor user.ID, body io.Reader, _ int64) error {
@@ -93,7 +93,9 @@ func (f *fakeFiles) UploadAvatar(_ context.Context, actor user.ID, body io.Reade
 	return f.record("UploadAvatar", body)
 }
 
-func (f *fakeFiles) AvatarURL(u user.User) string { return "/avatars/1/x.webp?exp=1&sig=s" }
+func (f *fakeFiles) AvatarURL(u user.User, viewer user.ID) string {
+	return "/avatars/1/x.webp?u=" + itoa(int64(viewer)) + "&exp=1&sig=s"
+}
 
 func (f *fakeFiles) OpenAvatar(_ context.Context, u user.ID, name string, q url.Values) (attachment.Download, error) {
 	f.gotActor, f.gotName, f.gotQuery = u, name, q
@@ -153,7 +155,7 @@ func TestUploadFile(t *testing.T) {
 	}
 	want := map[string]any{
 		"id": float64(9), "room_id": float64(3), "user_id": float64(aliceID), "filename": "notes.txt",
-		"content_type": "text/plain; charset=utf-8", "size": float64(5), "file_url": "/files/9?exp=1&sig=s",
+		"content_type": "text/plain; charset=utf-8", "size": float64(5), "file_url": "/files/9?u=1&exp=1&sig=s",
 		"thumbnail_url": nil, "thumbnail_status": "none", "created_at": "2026-01-02T02:04:05Z",
 	}
 	if d := cmp.Diff(want, decodeBody(t, w)); d != "" {
@@ -228,8 +230,8 @@ func TestListFiles(t *testing.T) {
 	}
 	want := []any{map[string]any{
 		"id": float64(5), "room_id": float64(3), "user_id": float64(2), "filename": "cat.png",
-		"content_type": "image/png", "size": float64(10), "file_url": "/files/5?exp=1&sig=s",
-		"thumbnail_url": "/files/5/thumbnail?exp=1&sig=s", "thumbnail_status": "ready", "created_at": "2026-01-02T02:04:05Z",
+		"content_type": "image/png", "size": float64(10), "file_url": "/files/5?u=1&exp=1&sig=s",
+		"thumbnail_url": "/files/5/thumbnail?u=1&exp=1&sig=s", "thumbnail_status": "ready", "created_at": "2026-01-02T02:04:05Z",
 	}}
 	if d := cmp.Diff(want, decodeBody(t, w)); d != "" {
 		t.Errorf("body (-want +got):\n%s", d)

@@ -29,7 +29,7 @@ func (s *Server) register(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, s.profile(u))
+	return c.JSON(http.StatusCreated, s.profile(u, u.ID))
 }
 
 // login accepts JSON or the OAuth2 password form (urlencoded or multipart),
@@ -89,7 +89,7 @@ func (s *Server) me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.profile(u))
+	return c.JSON(http.StatusOK, s.profile(u, Actor(c)))
 }
 
 func (s *Server) updateMe(c echo.Context) error {
@@ -104,7 +104,7 @@ func (s *Server) updateMe(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.profile(u))
+	return c.JSON(http.StatusOK, s.profile(u, Actor(c)))
 }
 
 func (s *Server) createRoom(c echo.Context) error {
@@ -216,7 +216,7 @@ func (s *Server) members(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, mapSlice(ms, s.memberOf))
+	return c.JSON(http.StatusOK, mapSlice(ms, s.memberOf(Actor(c))))
 }
 
 func (s *Server) addMember(c echo.Context) error {

@@ -18,6 +18,7 @@ import (
 
 const (
 	actorKey     = "httpapi.actor"
+	claimsKey    = "httpapi.claims"
 	requestIDMax = 128
 )
 
@@ -78,8 +79,9 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // secretParams are query parameters whose values never reach a log: a
-// signed link's sig opens the file for anyone who holds it, like a token.
-var secretParams = map[string]bool{"token": true, "access_token": true, "sig": true}
+// signed link's sig opens the file for anyone who holds it, like a token;
+// a WebSocket ticket opens a socket.
+var secretParams = map[string]bool{"token": true, "access_token": true, "sig": true, "ticket": true}
 
 // redactedURI is the path and query of u with secret values replaced,
 // keeping everything else as the client sent it.
@@ -140,9 +142,17 @@ func (s *Server) RequireAuth() echo.MiddlewareFunc {
 				return err
 			}
 			c.Set(actorKey, claims.UserID)
+			c.Set(claimsKey, claims)
 			return next(c)
 		}
 	}
+}
+
+// claimsOf is what the token of a route behind RequireAuth said (its
+// session included).
+func claimsOf(c echo.Context) user.Claims {
+	claims, _ := c.Get(claimsKey).(user.Claims)
+	return claims
 }
 
 // Actor is the authenticated caller of a route behind RequireAuth; zero

@@ -81,6 +81,7 @@ func TestAccessLogRedactsSecrets(t *testing.T) {
 		t.Errorf("gateway got room %q token %q", ws.gotRoom, ws.gotToken)
 	}
 	f.do(t, request{method: "GET", path: "/ws/rooms/12?Token=" + secret + "&x=1"})
+	f.do(t, request{method: "GET", path: "/ws/rooms/12?ticket=" + secret})
 	f.do(t, request{method: "GET", path: "/rooms?access_token=" + secret, auth: true})
 	f.do(t, request{method: "POST", path: "/rooms/12/messages", body: `{"content":"my very private words"}`, auth: true})
 	f.do(t, request{method: "POST", path: "/auth/login", body: "username=alice&password=correct+horse", contentType: "application/x-www-form-urlencoded"})
@@ -94,6 +95,7 @@ func TestAccessLogRedactsSecrets(t *testing.T) {
 	for _, want := range []string{
 		`"path":"/ws/rooms/12?after_seq=3&token=REDACTED"`,
 		`"path":"/ws/rooms/12?Token=REDACTED&x=1"`,
+		`"path":"/ws/rooms/12?ticket=REDACTED"`,
 		`"path":"/rooms?access_token=REDACTED"`,
 		`"status":401`,
 		`"user_id":1`,

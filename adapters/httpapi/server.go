@@ -43,9 +43,12 @@ type Config struct {
 	// Static serves GET and HEAD requests that match no route and are not
 	// under an API prefix (the web client). Nil answers 404.
 	Static http.Handler
-	// AvatarURL turns a user with an avatar into the link clients load it
+	// AvatarURL turns a user with an avatar into the link viewer loads it
 	// from. Nil, or an empty result, encodes avatar_url as null.
-	AvatarURL func(u user.User) string
+	AvatarURL func(u user.User, viewer user.ID) string
+	// Sessions serves logout, password change, account deletion and
+	// WebSocket tickets. Nil answers those routes with 503.
+	Sessions user.Sessions
 	// Files serves room files and avatars (uploads, lists, downloads by
 	// token or signed link). Nil answers those routes with 503.
 	Files attachment.Service
@@ -123,9 +126,13 @@ func (s *Server) routes() {
 
 	e.POST("/auth/register", s.register, limit)
 	e.POST("/auth/login", s.login, limit)
+	e.POST("/auth/logout", s.logout, limit, auth)
+	e.POST("/auth/logout-all", s.logoutAll, limit, auth)
 
 	e.GET("/users/me", s.me, auth)
 	e.PATCH("/users/me", s.updateMe, limit, auth)
+	e.DELETE("/users/me", s.deleteMe, limit, auth)
+	e.PUT("/users/me/password", s.changePassword, limit, auth)
 
 	e.POST("/rooms", s.createRoom, limit, auth)
 	e.GET("/rooms", s.listRooms, auth)
@@ -151,8 +158,9 @@ func (s *Server) routes() {
 	e.GET("/files/:id/thumbnail", s.downloadThumbnail)
 	e.GET("/avatars/:user_id/:name", s.downloadAvatar)
 
-	// The socket authenticates itself (token query or Bearer header) before
-	// the upgrade.
+	// The socket authenticates itself (a one-time ticket, or the token as a
+	// query parameter or Bearer header) before the upgrade.
+	e.POST("/ws/tickets", s.issueTicket, limit, auth)
 	e.GET("/ws/rooms/:room_id", s.webSocket)
 }
 

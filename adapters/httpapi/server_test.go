@@ -234,6 +234,11 @@ func TestAuthRequired(t *testing.T) {
 		{method: "POST", path: "/rooms/1/members", body: `{"user_id":2}`},
 		{method: "GET", path: "/rooms/1/messages"},
 		{method: "POST", path: "/rooms/1/messages", body: `{"content":"hi"}`},
+		{method: "POST", path: "/auth/logout"},
+		{method: "POST", path: "/auth/logout-all"},
+		{method: "PUT", path: "/users/me/password", body: `{"current_password":"a","new_password":"b"}`},
+		{method: "DELETE", path: "/users/me", body: `{"password":"a"}`},
+		{method: "POST", path: "/ws/tickets"},
 	}
 	credentials := []struct {
 		name     string
@@ -362,7 +367,7 @@ func TestHandlers(t *testing.T) {
 			wantStatus: 200,
 			wantBody: []any{
 				map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "avatar_url": nil, "online": true},
-				map[string]any{"id": float64(2), "username": "bob", "display_name": "bob", "avatar_url": "/files/avatars/k", "online": false},
+				map[string]any{"id": float64(2), "username": "bob", "display_name": "bob", "avatar_url": "/files/avatars/k?u=1", "online": false},
 			},
 		},
 		{
@@ -438,7 +443,11 @@ func TestHandlers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, func(c *Config) { c.AvatarURL = func(u user.User) string { return "/files/avatars/" + u.AvatarKey } })
+			f := newFixture(t, func(c *Config) {
+				c.AvatarURL = func(u user.User, viewer user.ID) string {
+					return "/files/avatars/" + u.AvatarKey + "?u=" + itoa(int64(viewer))
+				}
+			})
 			if tt.setup != nil {
 				tt.setup(f)
 			}

@@ -54,23 +54,25 @@ type messageJSON struct {
 	ClientID  string    `json:"client_id,omitempty"`
 }
 
-func (s *Server) avatarURL(u user.User) *string {
+// avatarURL is u's avatar link for viewer (links are bound to their user).
+func (s *Server) avatarURL(u user.User, viewer user.ID) *string {
 	if s.cfg.AvatarURL == nil || u.AvatarKey == "" {
 		return nil
 	}
-	if link := s.cfg.AvatarURL(u); link != "" {
+	if link := s.cfg.AvatarURL(u, viewer); link != "" {
 		return &link
 	}
 	return nil
 }
 
-func (s *Server) profile(u user.User) profileJSON {
+// profile encodes u as viewer sees it.
+func (s *Server) profile(u user.User, viewer user.ID) profileJSON {
 	return profileJSON{
 		ID:          int64(u.ID),
 		Username:    u.Username.String(),
 		DisplayName: u.DisplayName,
 		Bio:         u.Bio,
-		AvatarURL:   s.avatarURL(u),
+		AvatarURL:   s.avatarURL(u, viewer),
 		CreatedAt:   u.CreatedAt.UTC(),
 	}
 }
@@ -96,13 +98,16 @@ func listingOf(l room.Listing) roomJSON {
 	return j
 }
 
-func (s *Server) memberOf(m room.Member) memberJSON {
-	return memberJSON{
-		ID:          int64(m.User.ID),
-		Username:    m.User.Username.String(),
-		DisplayName: m.User.DisplayName,
-		AvatarURL:   s.avatarURL(m.User),
-		Online:      m.Online,
+// memberOf encodes room members as viewer sees them.
+func (s *Server) memberOf(viewer user.ID) func(m room.Member) memberJSON {
+	return func(m room.Member) memberJSON {
+		return memberJSON{
+			ID:          int64(m.User.ID),
+			Username:    m.User.Username.String(),
+			DisplayName: m.User.DisplayName,
+			AvatarURL:   s.avatarURL(m.User, viewer),
+			Online:      m.Online,
+		}
 	}
 }
 

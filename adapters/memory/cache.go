@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"sync"
+	"time"
 
 	"chat/domain"
 	"chat/domain/user"
@@ -11,30 +12,54 @@ import (
 
 var _ ports.ProfileCache = (*Cache)(nil)
 
+// DefaultCacheTTL bounds how long a profile stays cached, as the Redis
+// cache's TTL does: a user row changed or deleted behind the server's back
+// (by an operator, in SQL) is seen within it.
+const DefaultCacheTTL = 10 * time.Minute
+
 // Cache is an in-process ports.ProfileCache. Like the Redis cache it never
 // keeps a password hash: Get returns users with PasswordHash empty, so the
 // application must read credentials from the user store, never from here.
-// Entries live until invalidated; one process has no other instance to
-// miss an invalidation.
+// Entries live until invalidated or until their TTL runs out.
 type Cache struct {
+	ttl time.Duration
+	now func() time.Time
+
 	mu    sync.RWMutex
-	users map[user.ID]user.User
+	users map[user.ID]cachedUser
+	sets  int // Sets since the last sweep of expired entries
 }
 
-// NewCache returns an empty cache.
-func NewCache() *Cache {
-	return &Cache{users: make(map[user.ID]user.User)}
+type cachedUser struct {
+	u     user.User
+	until time.Time
 }
 
-// Get returns the cached user; a miss is (zero, false, nil).
+// NewCache returns an empty cache whose entries live DefaultCacheTTL.
+func NewCache() *Cache { return NewExpiringCache(DefaultCacheTTL, time.Now) }
+
+// NewExpiringCache returns an empty cache whose entries live ttl by the
+// clock now (tests move it).
+func NewExpiringCache(ttl time.Duration, now func() time.Time) *Cache {
+	if ttl <= 0 {
+		ttl = DefaultCacheTTL
+	}
+	return &Cache{ttl: ttl, now: now, users: make(map[user.ID]cachedUser)}
+}
+
+// Get returns the cached user; a miss (or an expired entry) is
+// (zero, false, nil).
 func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return user.User{}, false, domain.Wrap(domain.Unavailable, "", "read cached profile", err)
 	}
 	c.mu.RLock()
-	defer c.mu.RUnlock()
-	u, ok := c.users[id]
-	return u, ok, nil
+	e, ok := c.users[id]
+	c.mu.RUnlock()
+	if !ok || !c.now().Before(e.until) {
+		return user.User{}, false, nil
+	}
+	return e.u, true, nil
 }
 
 // Set caches u without its password hash.
@@ -44,9 +69,18 @@ func (c *Cache) Set(ctx context.Context, u user.User) error {
 	}
 	u.PasswordHash = ""
 	u.CreatedAt = u.CreatedAt.UTC()
+	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.users[u.ID] = u
+	if c.sets++; c.sets >= sweepEvery {
+		c.sets = 0
+		for id, e := range c.users {
+			if !now.Before(e.until) {
+				delete(c.users, id)
+			}
+		}
+	}
+	c.users[u.ID] = cachedUser{u: u, until: now.Add(c.ttl)}
 	return nil
 }
 
@@ -60,3 +94,7 @@ func (c *Cache) Invalidate(ctx context.Context, id user.ID) error {
 	delete(c.users, id)
 	return nil
 }
+
+// sweepEvery is how many writes an expiring map takes between sweeps of
+// its expired entries, so it never grows without bound.
+const sweepEvery = 1024

@@ -64,8 +64,6 @@ func (l *Limiter) entry(key string, now time.Time, create bool) *limitEntry {
 	return e
 }
 
-const sweepEvery = 1024
-
 // Len reports how many keys the limiter holds (expired ones included until
 // a sweep drops them).
 func (l *Limiter) Len() int {

@@ -16,9 +16,11 @@ import (
 
 var (
 	_ ports.UserStore    = (*UserStore)(nil)
+	_ ports.AccountStore = (*UserStore)(nil)
 	_ ports.RoomStore    = (*RoomStore)(nil)
 	_ ports.MemberStore  = (*MemberStore)(nil)
 	_ ports.MessageStore = (*MessageStore)(nil)
+	_ ports.SessionStore = (*SessionStore)(nil)
 )
 
 // Stores is one in-memory database behind the four store ports. The stores
@@ -36,6 +38,7 @@ type Stores struct {
 	members  map[room.ID]map[user.ID]time.Time // when each member joined
 	messages map[room.ID][]message.Message     // per room, in seq (and id) order
 	byClient map[clientKey]message.Message
+	sessions map[string]user.Session
 	lastUser user.ID
 	lastRoom room.ID
 	lastMsg  message.ID
@@ -59,6 +62,37 @@ func NewStores() *Stores {
 		members:  map[room.ID]map[user.ID]time.Time{},
 		messages: map[room.ID][]message.Message{},
 		byClient: map[clientKey]message.Message{},
+		sessions: map[string]user.Session{},
+	}
+}
+
+// Sessions returns the ports.SessionStore over s.
+func (s *Stores) Sessions() *SessionStore { return &SessionStore{s} }
+
+// Drop removes user u's row the way an operator's DELETE would in SQL:
+// its sessions and memberships go with it (ON DELETE CASCADE), nothing
+// else changes. Tests use it to check that an account that vanished
+// behind the server's back stops authenticating.
+func (s *Stores) Drop(u user.ID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.users[u]; ok {
+		delete(s.byName, cur.Username.String())
+		delete(s.users, u)
+	}
+	s.dropSessionsAndMemberships(u)
+}
+
+// dropSessionsAndMemberships ends everything u is part of; callers hold
+// s.mu.
+func (s *Stores) dropSessionsAndMemberships(u user.ID) {
+	for id, ss := range s.sessions {
+		if ss.UserID == u {
+			delete(s.sessions, id)
+		}
+	}
+	for _, ms := range s.members {
+		delete(ms, u)
 	}
 }
 
@@ -150,6 +184,50 @@ func (us *UserStore) Update(ctx context.Context, u user.User) (user.User, error)
 		us.s.users[u.ID] = cur
 		return cur, nil
 	})
+}
+
+func (us *UserStore) SetPassword(ctx context.Context, u user.ID, hash string) error {
+	_, err := locked(ctx, us.s, func() (struct{}, error) {
+		cur, ok := us.s.users[u]
+		if !ok {
+			return struct{}{}, errUserNotFound()
+		}
+		cur.PasswordHash = hash
+		us.s.users[u] = cur
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// Erase forgets the account (the memory store keeps no tombstone row: no
+// foreign key needs one) and renames its author on its messages.
+func (us *UserStore) Erase(ctx context.Context, u user.ID) error {
+	s := us.s
+	_, err := locked(ctx, s, func() (struct{}, error) {
+		cur, ok := s.users[u]
+		if !ok {
+			return struct{}{}, errUserNotFound()
+		}
+		delete(s.byName, cur.Username.String())
+		delete(s.users, u)
+		s.dropSessionsAndMemberships(u)
+		for r, ms := range s.messages {
+			for i := range ms {
+				if ms[i].UserID == u {
+					ms[i].Username = user.DeletedName
+				}
+			}
+			s.messages[r] = ms
+		}
+		for k, m := range s.byClient {
+			if k.user == u {
+				m.Username = user.DeletedName
+				s.byClient[k] = m
+			}
+		}
+		return struct{}{}, nil
+	})
+	return err
 }
 
 // RoomStore implements ports.RoomStore.
@@ -388,4 +466,64 @@ func checkLimit(limit int) error {
 		return domain.Errorf(domain.Invalid, "invalid_limit", "limit must be positive")
 	}
 	return nil
+}
+
+// SessionStore implements ports.SessionStore.
+type SessionStore struct{ s *Stores }
+
+func (ss *SessionStore) Create(ctx context.Context, sess user.Session) error {
+	s := ss.s
+	_, err := locked(ctx, s, func() (struct{}, error) {
+		if _, ok := s.users[sess.UserID]; !ok {
+			return struct{}{}, errUserNotFound()
+		}
+		sess.CreatedAt, sess.ExpiresAt = s.stamp(sess.CreatedAt), sess.ExpiresAt.UTC().Truncate(time.Microsecond)
+		for id, old := range s.sessions {
+			if old.UserID == sess.UserID && !sess.CreatedAt.Before(old.ExpiresAt) {
+				delete(s.sessions, id)
+			}
+		}
+		s.sessions[sess.ID] = sess
+		return struct{}{}, nil
+	})
+	return err
+}
+
+func (ss *SessionStore) ByID(ctx context.Context, id string) (user.Session, error) {
+	return locked(ctx, ss.s, func() (user.Session, error) {
+		sess, ok := ss.s.sessions[id]
+		if !ok {
+			return user.Session{}, errSessionNotFound()
+		}
+		return sess, nil
+	})
+}
+
+func (ss *SessionStore) Delete(ctx context.Context, u user.ID, id string) (bool, error) {
+	return locked(ctx, ss.s, func() (bool, error) {
+		sess, ok := ss.s.sessions[id]
+		if !ok || sess.UserID != u {
+			return false, nil
+		}
+		delete(ss.s.sessions, id)
+		return true, nil
+	})
+}
+
+func (ss *SessionStore) DeleteAll(ctx context.Context, u user.ID, keep string) ([]user.Session, error) {
+	return locked(ctx, ss.s, func() ([]user.Session, error) {
+		var ended []user.Session
+		for id, sess := range ss.s.sessions {
+			if sess.UserID == u && id != keep {
+				delete(ss.s.sessions, id)
+				ended = append(ended, sess)
+			}
+		}
+		sort.Slice(ended, func(i, j int) bool { return ended[i].ID < ended[j].ID })
+		return ended, nil
+	})
+}
+
+func errSessionNotFound() error {
+	return domain.Errorf(domain.NotFound, "session_not_found", "session not found")
 }

@@ -15,7 +15,8 @@ import (
 //	byte    ports.EventKind
 //	varint  Seq
 //	varint  UserID
-//	…       Frame (empty for a nil Frame)
+//	…       Frame (empty for a nil Frame); for EventSessionEnded, which has
+//	        no frame, the ended session's id
 //
 // The room is the channel's, so it is not repeated. A receiver drops what
 // it cannot decode, including kinds it does not know: an older instance
@@ -29,6 +30,9 @@ func encodeEvent(e ports.Event) []byte {
 	b = append(b, eventV1, byte(e.Kind))
 	b = binary.AppendVarint(b, e.Seq)
 	b = binary.AppendVarint(b, int64(e.UserID))
+	if e.Kind == ports.EventSessionEnded {
+		return append(b, e.Session...)
+	}
 	return append(b, e.Frame...)
 }
 
@@ -52,7 +56,10 @@ func decodeEvent(b []byte) (ports.Event, error) {
 		return ports.Event{}, errBadEvent
 	}
 	e.Seq, e.UserID = seq, user.ID(uid)
-	if b = b[n:]; len(b) > 0 {
+	switch b = b[n:]; {
+	case e.Kind == ports.EventSessionEnded:
+		e.Session = string(b)
+	case len(b) > 0:
 		e.Frame = b
 	}
 	return e, nil

@@ -16,6 +16,7 @@ func TestEventCodecRoundTrip(t *testing.T) {
 		{Kind: ports.EventMemberRemoved, UserID: 9},
 		{Kind: ports.EventRoom, UserID: 4, Frame: []byte(`{"type":"room_updated"}`)},
 		{Kind: ports.EventRoomDeleted},
+		{Kind: ports.EventSessionEnded, UserID: 9, Session: "Q2RZ4S7K5VHM3XJ6WZ0AB1CD2E"},
 	} {
 		got, err := decodeEvent(encodeEvent(e))
 		if err != nil {

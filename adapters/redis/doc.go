@@ -1,8 +1,9 @@
 // Package redis holds the Redis adapters of the live ports, for running
 // several instances of the server side by side: Bus (pub/sub fan-out),
-// Presence (who is online, with TTL heartbeats), ProfileCache (users by
-// id, with server-assisted client-side caching) and Limiter (rate limits
-// and login backoff, one Lua script per call). All four share one
+// Presence (who is online, with TTL heartbeats), Cache (users by id) and
+// SessionCache (live and ended sessions), both with server-assisted
+// client-side caching, Tickets (one-time WebSocket tickets) and Limiter
+// (rate limits and login backoff, one Lua script per call). All share one
 // rueidis client (Open), and every key and channel they touch starts with
 // the prefix given to Open.
 //

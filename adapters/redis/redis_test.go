@@ -14,7 +14,7 @@ import (
 
 // open connects a client with prefix to the test Redis and closes it when
 // the test ends. query adds URL options (client_name=…).
-func open(t *testing.T, prefix string, query ...string) *redis.Client {
+func open(t testing.TB, prefix string, query ...string) *redis.Client {
 	t.Helper()
 	u, err := url.Parse(services.Redis(t))
 	if err != nil {
@@ -94,6 +94,42 @@ func TestLimiterKeysUnderPrefix(t *testing.T) {
 		}
 		if ttl <= 0 || time.Duration(ttl)*time.Millisecond > maxTTL {
 			t.Errorf("PTTL %s = %d ms, want a TTL within (0, %v]", key, ttl, maxTTL)
+		}
+	}
+}
+
+func TestSessionCache(t *testing.T) {
+	porttest.SessionCache(t, func(t *testing.T) (ports.SessionCache, ports.SessionCache) {
+		a, b := pair(t)
+		return a.Sessions(time.Minute), b.Sessions(time.Minute)
+	})
+}
+
+func TestTickets(t *testing.T) {
+	porttest.Tickets(t, func(t *testing.T) (ports.TicketStore, ports.TicketStore) {
+		a, b := pair(t)
+		return a.Tickets(), b.Tickets()
+	})
+}
+
+// BenchmarkSessionCacheGet is a request's session check in scale-out mode
+// once the instance holds the session: a client-side cache hit, no round
+// trip to Redis.
+func BenchmarkSessionCacheGet(b *testing.B) {
+	c := open(b, services.Prefix(b))
+	s := c.Sessions(time.Minute)
+	ctx := context.Background()
+	if err := s.Live(ctx, "bench-session", 42, time.Minute); err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := s.Get(ctx, "bench-session"); err != nil { // fills the local copy
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		st, ok, err := s.Get(ctx, "bench-session")
+		if err != nil || !ok || st.UserID != 42 {
+			b.Fatalf("Get = %+v, %v, %v", st, ok, err)
 		}
 	}
 }

@@ -27,8 +27,8 @@ const (
 	qHistoryBefore = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
 	qHistoryAfter  = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`
 	qIsMember      = `SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ? LIMIT 1`
-	qLastSeq       = `SELECT last_seq FROM rooms WHERE id = ?`
-	qMemberLastSeq = `SELECT r.last_seq, EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?) FROM rooms r WHERE r.id = ?`
+	qLastSeq       = `SELECT last_seq, rev FROM rooms WHERE id = ?`
+	qMemberLastSeq = `SELECT r.last_seq, r.rev, EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?) FROM rooms r WHERE r.id = ?`
 )
 
 var hotQueries = []string{qHistoryNewest, qHistoryBefore, qHistoryAfter, qIsMember, qLastSeq, qMemberLastSeq}
@@ -149,44 +149,53 @@ func (db *DB) isMember(ctx context.Context, r, u int64) (bool, error) {
 	}
 }
 
-// lastSeq is the room's newest seq (0: no message yet, or no such room).
-func (db *DB) lastSeq(ctx context.Context, r int64) (int64, error) {
+// roomVersion is what a cached newest page is checked against: the room's
+// newest seq and its rev, bumped when stored messages change other than by
+// an append (an account deletion renames their author).
+type roomVersion struct {
+	lastSeq, rev int64
+}
+
+// lastSeq is the room's version (zero: no message yet, or no such room).
+func (db *DB) lastSeq(ctx context.Context, r int64) (roomVersion, error) {
 	stmt, err := db.hot.get(ctx, qLastSeq)
 	if err != nil {
-		return 0, err
+		return roomVersion{}, err
 	}
-	var seq int64
-	switch err := stmt.QueryRowContext(ctx, r).Scan(&seq); err {
+	var v roomVersion
+	switch err := stmt.QueryRowContext(ctx, r).Scan(&v.lastSeq, &v.rev); err {
 	case nil, sql.ErrNoRows:
-		return seq, nil
+		return v, nil
 	default:
-		return 0, err
+		return roomVersion{}, err
 	}
 }
 
 // memberLastSeq is lastSeq and the membership check in one round trip
 // (member false: not a member, or no such room).
-func (db *DB) memberLastSeq(ctx context.Context, r, u int64) (seq int64, member bool, err error) {
+func (db *DB) memberLastSeq(ctx context.Context, r, u int64) (v roomVersion, member bool, err error) {
 	stmt, err := db.hot.get(ctx, qMemberLastSeq)
 	if err != nil {
-		return 0, false, err
+		return roomVersion{}, false, err
 	}
-	switch err := stmt.QueryRowContext(ctx, u, r).Scan(&seq, &member); err {
+	switch err := stmt.QueryRowContext(ctx, u, r).Scan(&v.lastSeq, &v.rev, &member); err {
 	case nil:
-		return seq, member, nil
+		return v, member, nil
 	case sql.ErrNoRows:
-		return 0, false, nil
+		return roomVersion{}, false, nil
 	default:
-		return 0, false, err
+		return roomVersion{}, false, err
 	}
 }
 
 // newestPages caches the newest page of a room's history — what a client
-// opening a room asks for — per (room, limit). Messages are never edited
-// or deleted, and a room's seqs commit in order (the room row's lock is
-// held from the seq bump to the commit), so a page read when its highest
-// seq was T is still exact while the room's last_seq is T: one primary-key
-// read validates it, on every instance, whoever appended.
+// opening a room asks for — per (room, limit). Messages are never deleted
+// and change only with a bump of their room's rev, and a room's seqs commit
+// in order (the room row's lock is held from the seq bump to the commit),
+// so a page read when its highest seq was T and the rev R is still exact
+// while the room's last_seq is T and its rev R: one primary-key read
+// validates it, on every instance, whoever appended. The rev is read
+// before the page, so a page is never older than the rev it is kept with.
 type newestPages struct {
 	mu sync.Mutex
 	m  map[pageKey]cachedPage
@@ -199,28 +208,29 @@ type pageKey struct {
 
 type cachedPage struct {
 	top  int64 // highest seq in the page (0: empty)
+	rev  int64 // the room's rev when the page was read
 	msgs []message.Message
 }
 
 // newestPagesMax bounds the cache: at 50 messages of ~200 B, ~40 MiB.
 const newestPagesMax = 4096
 
-func (c *newestPages) get(k pageKey, lastSeq int64) ([]message.Message, bool) {
+func (c *newestPages) get(k pageKey, v roomVersion) ([]message.Message, bool) {
 	c.mu.Lock()
 	p, ok := c.m[k]
 	c.mu.Unlock()
-	if !ok || p.top != lastSeq {
+	if !ok || p.top != v.lastSeq || p.rev != v.rev {
 		return nil, false
 	}
 	return append([]message.Message(nil), p.msgs...), true // callers own their slice
 }
 
-func (c *newestPages) put(k pageKey, msgs []message.Message) {
+func (c *newestPages) put(k pageKey, rev int64, msgs []message.Message) {
 	var top int64
 	for _, m := range msgs {
 		top = max(top, m.Seq)
 	}
-	p := cachedPage{top: top, msgs: append([]message.Message(nil), msgs...)}
+	p := cachedPage{top: top, rev: rev, msgs: append([]message.Message(nil), msgs...)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {

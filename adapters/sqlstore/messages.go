@@ -115,8 +115,8 @@ func (s *MessageStore) Before(ctx context.Context, r room.ID, before message.ID,
 	return s.newest(ctx, r, limit)
 }
 
-// newest is the newest page, from the cache when the room's last_seq
-// shows nothing was appended since the page was read (hot.go).
+// newest is the newest page, from the cache when the room's last_seq and
+// rev show nothing changed since the page was read (hot.go).
 func (s *MessageStore) newest(ctx context.Context, r room.ID, limit int) ([]message.Message, error) {
 	last, err := s.db.lastSeq(ctx, int64(r))
 	if err != nil {
@@ -139,17 +139,17 @@ func (s *MessageStore) NewestIfMember(ctx context.Context, r room.ID, u user.ID,
 	return ms, err == nil, err
 }
 
-// newestAt serves the newest page given the room's last_seq.
-func (s *MessageStore) newestAt(ctx context.Context, r room.ID, limit int, last int64) ([]message.Message, error) {
+// newestAt serves the newest page given the room's version.
+func (s *MessageStore) newestAt(ctx context.Context, r room.ID, limit int, v roomVersion) ([]message.Message, error) {
 	k := pageKey{int64(r), limit}
-	if ms, ok := s.db.newest.get(k, last); ok {
+	if ms, ok := s.db.newest.get(k, v); ok {
 		return ms, nil
 	}
 	ms, err := s.db.queryMessages(ctx, qHistoryNewest, limit, int64(r), limit)
 	if err != nil {
 		return nil, fail("read history", err)
 	}
-	s.db.newest.put(k, ms)
+	s.db.newest.put(k, v.rev, ms)
 	return ms, nil
 }
 

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -12,9 +14,14 @@ import (
 	"chat/ports"
 )
 
-var _ ports.UserStore = (*UserStore)(nil)
+var (
+	_ ports.UserStore    = (*UserStore)(nil)
+	_ ports.AccountStore = (*UserStore)(nil)
+)
 
-// UserStore implements ports.UserStore on the users table.
+// UserStore implements ports.UserStore and ports.AccountStore on the users
+// table. Rows of deleted accounts (deleted_at set) are tombstones it never
+// returns.
 type UserStore struct{ db *DB }
 
 func (s *UserStore) Create(ctx context.Context, u user.User) (user.User, error) {
@@ -39,7 +46,7 @@ func (s *UserStore) ByUsername(ctx context.Context, name user.Username) (user.Us
 
 func (s *UserStore) take(ctx context.Context, op, where string, arg any) (user.User, error) {
 	var row userRow
-	err := s.db.read.WithContext(ctx).Where(where, arg).Take(&row).Error
+	err := s.db.read.WithContext(ctx).Where(where, arg).Where("deleted_at IS NULL").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return user.User{}, errUserNotFound(nil)
 	}
@@ -52,7 +59,7 @@ func (s *UserStore) take(ctx context.Context, op, where string, arg any) (user.U
 func (s *UserStore) Update(ctx context.Context, u user.User) (user.User, error) {
 	var row userRow
 	res := s.db.write.WithContext(ctx).Model(&row).Clauses(clause.Returning{}).
-		Where("id = ?", int64(u.ID)).
+		Where("id = ? AND deleted_at IS NULL", int64(u.ID)).
 		Updates(map[string]any{"display_name": u.DisplayName, "bio": u.Bio, "avatar_key": u.AvatarKey})
 	if res.Error != nil {
 		return user.User{}, fail("update user", res.Error)
@@ -61,4 +68,63 @@ func (s *UserStore) Update(ctx context.Context, u user.User) (user.User, error) 
 		return user.User{}, errUserNotFound(nil)
 	}
 	return row.domain()
+}
+
+func (s *UserStore) SetPassword(ctx context.Context, u user.ID, hash string) error {
+	res := s.db.write.WithContext(ctx).Exec(`UPDATE users SET password_hash = ? WHERE id = ? AND deleted_at IS NULL`, hash, int64(u))
+	if res.Error != nil {
+		return fail("set password", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return errUserNotFound(nil)
+	}
+	return nil
+}
+
+// Erase turns the row into a tombstone named "deleted:<id>" (a name no
+// registration can take: ':' is not allowed) and renames the author of the
+// account's messages, in one transaction. The messages' rooms get their
+// rev bumped, so every instance's newest-page cache drops the old name;
+// on PostgreSQL they are locked in ascending id order, as appends lock
+// them, so the two never deadlock. No index serves messages by user: the
+// rename scans the table, which an account deletion may afford.
+func (s *UserStore) Erase(ctx context.Context, u user.ID) error {
+	id := int64(u)
+	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE users SET username = ?, email = '', password_hash = '', display_name = ?, bio = '',
+			avatar_key = '', deleted_at = ? WHERE id = ? AND deleted_at IS NULL`,
+			"deleted:"+strconv.FormatInt(id, 10), user.DeletedName, stamp(time.Time{}), id)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errUserNotFound(nil)
+		}
+		for _, q := range []string{`DELETE FROM sessions WHERE user_id = ?`, `DELETE FROM room_members WHERE user_id = ?`} {
+			if err := tx.Exec(q, id).Error; err != nil {
+				return err
+			}
+		}
+		var rooms []int64
+		if err := tx.Raw(`SELECT DISTINCT room_id FROM messages WHERE user_id = ? ORDER BY room_id`, id).Scan(&rooms).Error; err != nil {
+			return err
+		}
+		if len(rooms) == 0 {
+			return nil
+		}
+		if err := tx.Exec(`UPDATE messages SET username = ? WHERE user_id = ?`, user.DeletedName, id).Error; err != nil {
+			return err
+		}
+		if s.db.dialect == Postgres {
+			var locked []int64
+			if err := tx.Raw(`SELECT id FROM rooms WHERE id IN ? ORDER BY id FOR NO KEY UPDATE`, rooms).Scan(&locked).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Exec(`UPDATE rooms SET rev = rev + 1 WHERE id IN ?`, rooms).Error
+	})
+	if domain.KindOf(err) == domain.NotFound {
+		return err
+	}
+	return fail("erase user", err)
 }

@@ -1,7 +1,10 @@
 // Package ws is the WebSocket driving adapter: the gateway that serves
 // GET /ws/rooms/{room_id} with coder/websocket, and the per-instance Hub that
 // holds one bus subscription per room with local sockets and copies each
-// event's frame, unchanged, into every local socket's bounded send queue.
+// event's frame, unchanged (a file event's links signed for each
+// recipient), into every local socket's bounded send queue. Sockets open
+// with a one-time ticket (user.Sessions.RedeemTicket) or an access token,
+// and close with 4401 when their session ends.
 //
 // The gateway translates and never decides: membership, content rules and
 // presence belong to the domain services it calls (user.Service,

@@ -30,6 +30,11 @@ type GatewayConfig struct {
 	Messages message.Service
 	Hub      *Hub
 	Logger   *slog.Logger
+	// Sessions redeems ?ticket= and re-checks live sockets' sessions every
+	// HeartbeatInterval (so a socket whose session-ended event was lost
+	// still closes). Nil: tickets are refused and sockets live until their
+	// token expires.
+	Sessions user.Sessions
 
 	SendQueue         int           // frames queued per socket before it counts as slow (256)
 	ReadLimit         int64         // largest client frame in bytes (64 KiB)
@@ -138,6 +143,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// which a message sent right after connecting was never delivered.
 	id := fmt.Sprintf("%s-%d", g.cfg.InstanceID, g.conn.Add(1))
 	sock := newSocket(id, roomID, claims.UserID, g.cfg.SendQueue)
+	sock.sessionID = claims.SessionID
 	if err := g.cfg.Hub.Register(ctx, sock); err != nil {
 		g.refuse(w, r, fmt.Errorf("register socket in room %d: %w", roomID, err))
 		return
@@ -161,6 +167,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		wire:       ww.wire,
 		ctx:        sctx,
 		cancel:     cancel,
+		claims:     claims,
 		expires:    claims.ExpiresAt,
 		bucket:     newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, g.now()),
 	}
@@ -173,14 +180,26 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(afterSeq, resume) // returns once the reader and writer run; the session untracks itself
 }
 
-// authenticate verifies the token. Any refusal of the token itself is a
-// 401; a failure of ours (Internal, Unavailable) keeps its kind.
+// authenticate redeems the one-time ticket, or else verifies the token.
+// Any refusal of the credential itself is a 401; a failure of ours
+// (Internal, Unavailable) keeps its kind.
 func (g *Gateway) authenticate(ctx context.Context, r *http.Request) (user.Claims, error) {
-	token := bearerToken(r)
-	if token == "" {
-		return user.Claims{}, domain.Errorf(domain.Unauthenticated, "missing_token", "an access token is required")
+	var (
+		claims user.Claims
+		err    error
+	)
+	if ticket := r.URL.Query().Get("ticket"); ticket != "" {
+		if g.cfg.Sessions == nil {
+			return user.Claims{}, domain.Errorf(domain.Unauthenticated, "invalid_ticket", "tickets are not accepted here")
+		}
+		claims, err = g.cfg.Sessions.RedeemTicket(ctx, ticket)
+	} else {
+		token := bearerToken(r)
+		if token == "" {
+			return user.Claims{}, domain.Errorf(domain.Unauthenticated, "missing_token", "a ticket or an access token is required")
+		}
+		claims, err = g.cfg.Users.Authenticate(ctx, token)
 	}
-	claims, err := g.cfg.Users.Authenticate(ctx, token)
 	switch k := domain.KindOf(err); {
 	case err == nil, k == domain.Unauthenticated, k == domain.Internal, k == domain.Unavailable:
 		return claims, err
@@ -209,6 +228,36 @@ func (g *Gateway) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			g.heartbeat(ctx)
+			g.checkSessions(ctx)
+		}
+	}
+}
+
+// checkSessions closes (4401) the sockets whose session has ended. Ending
+// a session publishes an event that closes its sockets at once on every
+// instance; this sweep is the repair when that event was lost (the bus
+// delivers at most once). A check costs a cache lookup, not a query.
+func (g *Gateway) checkSessions(ctx context.Context) {
+	if g.cfg.Sessions == nil {
+		return
+	}
+	g.mu.Lock()
+	open := make([]*session, 0, len(g.sessions))
+	for s := range g.sessions {
+		open = append(open, s)
+	}
+	g.mu.Unlock()
+	cctx, cancel := context.WithTimeout(ctx, g.cfg.HeartbeatInterval)
+	defer cancel()
+	checked := make(map[string]error)
+	for _, s := range open {
+		err, seen := checked[s.claims.SessionID]
+		if !seen {
+			err = g.cfg.Sessions.Check(cctx, s.claims)
+			checked[s.claims.SessionID] = err
+		}
+		if domain.KindOf(err) == domain.Unauthenticated {
+			s.close(closeTokenExpired, "session ended")
 		}
 	}
 }

@@ -19,6 +19,10 @@ type HubOptions struct {
 	// SubscribeTimeout bounds the bus subscription made when a room's first
 	// local socket registers (default 5s).
 	SubscribeTimeout time.Duration
+	// SignFrame signs the links of a file event's frame for the user who
+	// receives it (links are bound to their user); nil sends file frames
+	// as published.
+	SignFrame func(frame []byte, viewer user.ID) []byte
 }
 
 // Hub fans bus events out to this instance's sockets. It holds exactly one
@@ -72,9 +76,10 @@ func (r *hubRoom) remove(s *socket) {
 // socket is what the hub knows of one WebSocket: whose it is, where its
 // frames go, and how to ask it to close.
 type socket struct {
-	id     string
-	roomID room.ID
-	userID user.ID
+	id        string
+	roomID    room.ID
+	userID    user.ID
+	sessionID string // the sign-in the socket was opened with
 
 	// The send queue: frames waiting for the writer, oldest first. It
 	// grows on demand up to limit and the writer takes it whole, so an idle
@@ -321,8 +326,9 @@ func (h *Hub) deliverer(r *hubRoom) func(ports.Event) {
 	return func(e ports.Event) { h.deliver(r, e) }
 }
 
-// deliver copies e's frame (the same slice, never re-encoded) into the
-// queue of every local socket it is meant for. It never blocks.
+// deliver copies e's frame (the same slice, never re-encoded; a file
+// event's signed for each recipient) into the queue of every local socket
+// it is meant for. It never blocks.
 func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 	var drop []*socket
 	var seq int64
@@ -338,12 +344,22 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 				s.close(closeRemoved, "removed from room")
 			}
 			continue
+		case e.Kind == ports.EventSessionEnded:
+			if s.userID == e.UserID && s.sessionID == e.Session {
+				drop = append(drop, s)
+				s.close(closeTokenExpired, "session ended")
+			}
+			continue
 		case e.Kind == ports.EventTyping && s.userID == e.UserID:
 			continue // not echoed to the typist
 		case e.Frame == nil:
 			continue
 		}
-		if !s.enqueue(outFrame{b: e.Frame, seq: seq}) {
+		b := e.Frame
+		if e.Kind == ports.EventFile && h.opts.SignFrame != nil {
+			b = h.opts.SignFrame(b, s.userID)
+		}
+		if !s.enqueue(outFrame{b: b, seq: seq}) {
 			drop = append(drop, s)
 			s.close(websocket.StatusTryAgainLater, "slow consumer")
 		}

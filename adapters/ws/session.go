@@ -14,6 +14,7 @@ import (
 	"chat/application"
 	"chat/domain"
 	"chat/domain/message"
+	"chat/domain/user"
 )
 
 // session is one upgraded socket. The handler sets it up (replay,
@@ -30,6 +31,7 @@ type session struct {
 	wire    *wire           // conn's connection: corks the writer's batches
 	ctx     context.Context // the request's values; cancelled by teardown
 	cancel  context.CancelFunc
+	claims  user.Claims // what the socket was opened with; re-checked by Gateway.checkSessions
 	expires time.Time
 
 	ping   atomic.Pointer[time.Timer] // keepalive; re-armed by its own callback

@@ -62,13 +62,15 @@ func openStore(ctx context.Context, cfg config, migrateUp bool) (*sqlstore.DB, e
 	return db, nil
 }
 
-// live is the fan-out, presence and cache: Redis in scale-out mode, in
-// process otherwise.
+// live is the fan-out, presence, caches and tickets: Redis in scale-out
+// mode, in process otherwise.
 type live struct {
 	bus      ports.Bus
 	presence ports.Presence
 	cache    ports.ProfileCache
 	limiter  ports.Limiter
+	sessions ports.SessionCache
+	tickets  ports.TicketStore
 	ping     func(context.Context) error
 	busReady func() error // the bus receives what it subscribed to
 	close    func()
@@ -79,6 +81,7 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 		return live{
 			bus: memory.NewBus(), presence: memory.NewPresence(cfg.PresenceTTL, time.Now), cache: memory.NewCache(),
 			limiter:  memory.NewLimiter(nil),
+			sessions: memory.NewSessionCache(nil), tickets: memory.NewTickets(nil),
 			ping:     func(context.Context) error { return nil },
 			busReady: func() error { return nil }, close: func() {},
 		}, nil
@@ -89,8 +92,9 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 	}
 	return live{
 		bus: c.Bus(), presence: c.Presence(cfg.PresenceTTL), cache: c.Cache(10 * time.Minute),
-		limiter: c.Limiter(0),
-		ping:    c.Ping, busReady: c.Bus().Ready, close: c.Close,
+		limiter:  c.Limiter(0),
+		sessions: c.Sessions(0), tickets: c.Tickets(),
+		ping: c.Ping, busReady: c.Bus().Ready, close: c.Close,
 	}, nil
 }
 
@@ -122,7 +126,7 @@ func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logg
 // openFiles wires file sharing: an insert-only queue for the attachment
 // store (row and job in one transaction) and avatar uploads, and, unless
 // WORKERS=0, a working queue that runs the jobs with files as processor.
-func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *application.App, blobs ports.BlobStore, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, func(), error) {
+func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *application.App, blobs *blob.Disk, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, func(), error) {
 	newQueue, closeQueues, err := openQueues(ctx, cfg, db, log)
 	if err != nil {
 		return nil, nil, nil, err
@@ -181,11 +185,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		Interval: cfg.CatchupInterval, Timeout: cfg.StoreTimeout,
 	})
 	app := application.New(application.Deps{
-		Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
+		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
 		Bus: relay, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
-		Blobs: blobs, Logger: log,
-		Limiter: lv.limiter, Limits: cfg.Limits,
+		Sessions: db.Sessions(), SessionCache: lv.sessions, Tickets: lv.tickets, Blobs: blobs,
+		Logger: log, Limiter: lv.limiter, Limits: cfg.Limits,
 	})
 
 	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, blobs, lv, log)
@@ -212,16 +216,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	}
 
 	instance := instanceID()
-	hub := ws.NewHub(relay, log, ws.HubOptions{})
+	hub := ws.NewHub(relay, log, ws.HubOptions{SignFrame: files.SignFrame})
 	g.Go(func() error { return relay.Run(gctx) })
 	gateway := ws.NewGateway(ws.GatewayConfig{
-		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Hub: hub, Logger: log,
+		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions, Hub: hub, Logger: log,
 		InstanceID: instance, AllowedOrigins: cfg.AllowedOrigins,
 		// Three refreshes per lifetime: one lost refresh never drops a live user.
 		HeartbeatInterval: cfg.PresenceTTL / 3,
 	})
 	srv := httpapi.New(httpapi.Config{
-		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages,
+		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions,
 		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(cfg.AllowedOrigins...),
 		Files: files, AvatarURL: files.AvatarURL,
 		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,

@@ -134,9 +134,12 @@ type Token struct {
 	ExpiresIn   time.Duration
 }
 
-// Claims is what a verified token says.
+// Claims is what a verified token (or a redeemed WebSocket ticket) says.
+// SessionID names the sign-in the token belongs to: the token is honoured
+// only while that session lasts (see Sessions).
 type Claims struct {
 	UserID    ID
+	SessionID string
 	ExpiresAt time.Time
 }
 
@@ -156,7 +159,8 @@ type Service interface {
 	// telling which part was wrong.
 	Login(ctx context.Context, username, password string) (Token, error)
 	// Authenticate verifies an access token. Unauthenticated when the token
-	// is malformed, forged, expired, or its user no longer exists.
+	// is malformed, forged, expired, its session has ended, or its user no
+	// longer exists.
 	Authenticate(ctx context.Context, token string) (Claims, error)
 	// Profile returns a user by id (cached).
 	Profile(ctx context.Context, id ID) (User, error)

@@ -17,13 +17,15 @@ import (
 	"chat/ports"
 )
 
-// StoreSet is the four stores of one backing database. They share state:
-// a room's owner must exist as a user, a message's room as a room.
+// StoreSet is the stores of one backing database. They share state: a
+// room's owner must exist as a user, a message's room as a room.
 type StoreSet struct {
 	Users    ports.UserStore
+	Accounts ports.AccountStore
 	Rooms    ports.RoomStore
 	Members  ports.MemberStore
 	Messages ports.MessageStore
+	Sessions ports.SessionStore
 }
 
 // Stores runs the contract of ports.UserStore, RoomStore, MemberStore and
@@ -59,6 +61,11 @@ func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 		{"LastSeqs", testLastSeqs},
 		{"PageLimitMustBePositive", testPageLimit},
 		{"TimesAreUTC", testTimesUTC},
+		{"SessionCreateReadDelete", testSessionCRUD},
+		{"SessionDeleteAllKeepsOne", testSessionDeleteAll},
+		{"SessionExpiredRemovedAtCreate", testSessionExpiredRemoved},
+		{"AccountSetPassword", testAccountSetPassword},
+		{"AccountErase", testAccountErase},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
 	}

@@ -23,6 +23,7 @@ import (
 
 	"chat/adapters/blob"
 	"chat/adapters/images/imagestest"
+	"chat/domain/user"
 	"chat/test/services"
 )
 
@@ -333,7 +334,8 @@ func privateFiles(t *testing.T, c cluster, secret []byte) {
 		}
 	}
 
-	// The link works for anyone who holds it, until it is changed or expires.
+	// The link works without a header for the member it was made for, on
+	// any instance, until it is changed or expires.
 	if r := fetch(t, c.B, f.FileURL, ""); r.Status != 200 || string(r.Body) != "the plans" {
 		t.Fatalf("signed link: %d %s", r.Status, r.Body)
 	}
@@ -342,20 +344,42 @@ func privateFiles(t *testing.T, c cluster, secret []byte) {
 		t.Fatal(err)
 	}
 	q := u.Query()
+	if q.Get("u") != fmt.Sprint(owner.ID) {
+		t.Errorf("the owner's link names user %q, want %d", q.Get("u"), owner.ID)
+	}
+	who, exp, sig := "u="+q.Get("u"), "&exp="+q.Get("exp"), "&sig="+q.Get("sig")
 	tampered := []string{
 		fmt.Sprintf("/files/%d?%s", f.ID+1, u.RawQuery), // another file, same signature
 		filePath + "/thumbnail?" + u.RawQuery,           // the thumbnail, same signature
-		filePath + "?exp=" + q.Get("exp") + "&sig=" + strings.Repeat("A", len(q.Get("sig"))),
-		filePath + "?exp=" + fmt.Sprint(time.Now().Add(24*time.Hour).Unix()) + "&sig=" + q.Get("sig"),
-		filePath + "?sig=" + q.Get("sig"),
+		filePath + "?" + who + exp + "&sig=" + strings.Repeat("A", len(q.Get("sig"))),
+		filePath + "?" + who + "&exp=" + fmt.Sprint(time.Now().Add(24*time.Hour).Unix()) + sig,
+		filePath + "?" + who + sig,
+		filePath + "?exp=" + q.Get("exp") + sig,                // no user
+		filePath + "?u=" + fmt.Sprint(outsider.ID) + exp + sig, // the owner's link re-pointed at the outsider
 	}
 	if secret != nil {
-		// Correctly signed, but expired.
-		tampered = append(tampered, blob.NewSigner(secret).Sign(filePath, time.Now().Add(-time.Minute)))
+		// Correctly signed, but expired; and correctly signed for a user
+		// who is not a member.
+		tampered = append(tampered, blob.NewSigner(secret).Sign(filePath, user.ID(owner.ID), time.Now().Add(-time.Minute)),
+			blob.NewSigner(secret).Sign(filePath, user.ID(outsider.ID), time.Now().Add(time.Hour)))
 	}
 	for _, link := range tampered {
 		if r := fetch(t, c.A, link, ""); (r.Status != 401 && r.Status != 403 && r.Status != 404) || bytes.Contains(r.Body, []byte("the plans")) {
 			t.Errorf("link %s: %d %s", link, r.Status, r.Body)
+		}
+	}
+
+	// A member removed from the room keeps only dead links.
+	friend := newUser(t, c.B, "friend")
+	owner.must(204, "POST", fmt.Sprintf("/rooms/%d/members", room.ID), map[string]any{"user_id": friend.ID}, nil)
+	theirs := friend.fileByID(room.ID, f.ID)
+	if r := fetch(t, c.A, theirs.FileURL, ""); r.Status != 200 {
+		t.Fatalf("member's link: %d %s", r.Status, r.Body)
+	}
+	owner.must(204, "DELETE", fmt.Sprintf("/rooms/%d/members/%d", room.ID, friend.ID), nil, nil)
+	for _, s := range []*server{c.A, c.B} {
+		if r := fetch(t, s, theirs.FileURL, ""); r.Status != 404 || bytes.Contains(r.Body, []byte("the plans")) {
+			t.Errorf("removed member's link: %d %s, want 404", r.Status, r.Body)
 		}
 	}
 }

@@ -39,6 +39,7 @@ for (const f of readdirSync(SHOTS)) if (f.endsWith('.png')) rmSync(join(SHOTS, f
 
 const results = [];
 let fatal = false;
+const socketURLs = []; // every WebSocket the pages opened
 
 async function step(name, fn, { critical = false } = {}) {
   if (fatal) {
@@ -255,6 +256,7 @@ async function main() {
         nativeDialogs++;
         d.accept();
       });
+      page.on('websocket', (ws) => socketURLs.push(ws.url()));
       page.on('pageerror', (e) => console.log(`  [page error ${pages.indexOf(page) ? 'B' : 'A'}] ${e.message}`));
       pages.push(page);
     }
@@ -292,6 +294,13 @@ async function main() {
     await connected(A);
     await A.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: roomName }).waitFor();
   }, { critical: true });
+
+  await step('sockets open with a one-time ticket, never with the token in the URL', async () => {
+    const tok = await token(A);
+    if (!socketURLs.length) throw new Error('no WebSocket seen');
+    const bad = socketURLs.filter((u) => !new URL(u).searchParams.get('ticket') || new URL(u).searchParams.has('token') || u.includes(tok));
+    if (bad.length) throw new Error(`sockets opened without a ticket or with the token: ${bad.join(', ')}`);
+  });
 
   await step('bob finds the room under public rooms and joins', async () => {
     await B.getByRole('button', { name: 'Refresh room list' }).click();
@@ -583,12 +592,64 @@ async function main() {
     await B.getByRole('button', { name: `Join ${roomName}` }).waitFor();
   });
 
-  await step('sign out returns to the sign-in form, also after reload', async () => {
-    await A.getByRole('button', { name: 'Sign out' }).click();
+  await step('sign out returns to the sign-in form, also after reload, and ends the session', async () => {
+    const old = await token(A);
+    await A.getByRole('button', { name: 'Sign out', exact: true }).click();
     await A.getByLabel('Username', { exact: true }).waitFor();
     await A.reload();
     await A.getByLabel('Username', { exact: true }).waitFor();
     if (await token(A)) throw new Error('token still stored');
+    await until('the signed-out token is refused', async () => (await apiAs(old, 'GET', '/users/me')).status === 401);
+  });
+
+  const NEW_PASSWORD = 'a brand new passphrase';
+  await step('bob changes his password: his other devices are signed out, this one is not', async () => {
+    const login = await fetch(`${BASE}/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: bob, password: PASSWORD }),
+    });
+    const other = (await login.json()).access_token;
+    if ((await apiAs(other, 'GET', '/users/me')).status !== 200) throw new Error('second device not signed in');
+    await B.setViewportSize({ width: 1280, height: 800 });
+    await B.goto(`${BASE}/#/profile`);
+    await B.getByLabel('Current password', { exact: true }).fill(PASSWORD);
+    await B.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await B.getByLabel('Repeat the new password', { exact: true }).fill(NEW_PASSWORD);
+    await B.getByRole('button', { name: 'Change password' }).click();
+    await B.getByText('Password changed.', { exact: false }).waitFor();
+    await until('the other device is signed out', async () => (await apiAs(other, 'GET', '/users/me')).status === 401);
+    await B.reload();
+    await B.getByRole('heading', { name: 'Your profile' }).waitFor();
+    await shot(B, '09-account');
+  });
+
+  await step('sign out everywhere ends this session too', async () => {
+    const old = await token(B);
+    await B.getByRole('button', { name: 'Sign out everywhere', exact: true }).click();
+    await B.getByLabel('Username', { exact: true }).waitFor();
+    await B.getByText('You have signed out on every device.').waitFor();
+    await until('the old token is refused', async () => (await apiAs(old, 'GET', '/users/me')).status === 401);
+  });
+
+  await step('bob deletes his account after confirming', async () => {
+    await B.getByLabel('Username', { exact: true }).fill(bob);
+    await B.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
+    await B.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await B.getByRole('navigation', { name: 'Rooms' }).waitFor();
+    await B.goto(`${BASE}/#/profile`);
+    const del = B.getByRole('button', { name: 'Delete my account' });
+    await B.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
+    if (await del.isEnabled()) throw new Error('deletion possible without ticking the confirmation');
+    await B.getByLabel('I understand that this cannot be undone').check();
+    await del.click(); // the confirm() dialog is accepted
+    await B.getByText('Your account has been deleted.').waitFor();
+    const again = await fetch(`${BASE}/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: bob, password: NEW_PASSWORD }),
+    });
+    if (again.status !== 401) throw new Error(`the deleted account still signs in: ${again.status}`);
   });
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, errorText, getToken, onUnauthorized, setToken } from './client';
+import { api, ApiError, errorText, getToken, onUnauthorized, setToken, signOut, socketTicket } from './client';
 
 class MemoryStorage {
   private m = new Map<string, string>();
@@ -77,5 +77,48 @@ describe('api client', () => {
       }),
     );
     await expect(api.get('/rooms')).rejects.toMatchObject({ status: 0, code: 'network' });
+  });
+
+  it('sign-out forgets the token at once and ends the session on the server with it', async () => {
+    setToken('tok');
+    const signedOut = vi.fn();
+    const off = onUnauthorized(signedOut);
+    const f = vi.fn(async () => {
+      expect(getToken()).toBeNull(); // already forgotten while the request runs
+      return new Response(null, { status: 204 });
+    });
+    vi.stubGlobal('fetch', f);
+    await signOut();
+    const [path, init] = f.mock.calls[0] as unknown as [string, RequestInit];
+    expect(path).toBe('/auth/logout');
+    expect(init.method).toBe('POST');
+    expect((init.headers as Record<string, string>).Authorization).toBe('Bearer tok');
+    setToken('tok2');
+    await signOut(true);
+    expect((f.mock.calls[1] as unknown as [string])[0]).toBe('/auth/logout-all');
+    expect(signedOut).not.toHaveBeenCalled();
+    off();
+  });
+
+  it('sign-out while offline still signs out here', async () => {
+    setToken('tok');
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => {
+        throw new TypeError('Failed to fetch');
+      }),
+    );
+    await expect(signOut()).rejects.toMatchObject({ code: 'network' });
+    expect(getToken()).toBeNull();
+  });
+
+  it('fetches a one-time socket ticket with the token in a header', async () => {
+    setToken('tok');
+    const f = respond(201, { ticket: 'T1', expires_in: 30 });
+    vi.stubGlobal('fetch', f);
+    await expect(socketTicket()).resolves.toBe('T1');
+    const [path, init] = f.mock.calls[0] as unknown as [string, RequestInit];
+    expect(path).toBe('/ws/tickets');
+    expect((init.headers as Record<string, string>).Authorization).toBe('Bearer tok');
   });
 });

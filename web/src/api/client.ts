@@ -81,11 +81,13 @@ export interface RequestOptions {
   /** A 401 from this request does not sign out (e.g. a wrong password at login). */
   noSignOut?: boolean;
   signal?: AbortSignal;
+  /** Sends this token instead of the stored one (sign-out forgets it first). */
+  token?: string;
 }
 
 export async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  const token = getToken();
+  const token = opts.token ?? getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let payload: BodyInit | undefined;
   if (body instanceof FormData) payload = body;
@@ -107,11 +109,32 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** A one-time ticket for opening one WebSocket (POST /ws/tickets). */
+export async function socketTicket(): Promise<string> {
+  const t = await request<{ ticket: string }>('POST', '/ws/tickets');
+  return t.ticket;
+}
+
+/**
+ * Forgets the token here at once (a sign-out must never leave the user
+ * signed in on this device, even offline), then asks the server to end the
+ * session — this device's, or with everywhere every device's — so the token
+ * stops working for anyone who copied it. Rejects when the server could not
+ * be told.
+ */
+export async function signOut(everywhere = false): Promise<void> {
+  const token = getToken();
+  setToken(null);
+  if (!token) return;
+  await request('POST', everywhere ? '/auth/logout-all' : '/auth/logout', undefined, { noSignOut: true, token });
+}
+
 export const api = {
   get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, undefined, opts),
   post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, body, opts),
   patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, body),
-  del: <T>(path: string) => request<T>('DELETE', path),
+  put: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PUT', path, body, opts),
+  del: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('DELETE', path, body, opts),
 };
 
 export interface Upload<T> {

@@ -268,11 +268,64 @@ describe('RoomSocket reconnect', () => {
 });
 
 describe('roomSocketURL', () => {
-  it('uses wss on https and carries token and after_seq', () => {
+  it('uses wss on https and carries the ticket and after_seq, never a token', () => {
     expect(roomSocketURL({ protocol: 'https:', host: 'chat.example:8443' }, 12, 'a b', 7)).toBe(
-      'wss://chat.example:8443/ws/rooms/12?token=a+b&after_seq=7',
+      'wss://chat.example:8443/ws/rooms/12?ticket=a+b&after_seq=7',
     );
-    expect(roomSocketURL({ protocol: 'http:', host: 'localhost:8000' }, 1, 't', 0)).toBe('ws://localhost:8000/ws/rooms/1?token=t&after_seq=0');
+    expect(roomSocketURL({ protocol: 'http:', host: 'localhost:8000' }, 1, 't', 0)).toBe('ws://localhost:8000/ws/rooms/1?ticket=t&after_seq=0');
+  });
+});
+
+describe('RoomSocket with an asynchronous URL (a ticket per connection)', () => {
+  function asyncSetup(url: (after: number) => Promise<string>) {
+    const timers = new FakeTimers();
+    const ws = fakeFactory();
+    const statuses: Status[] = [];
+    const s = new RoomSocket({ url, userId: ME, factory: ws.factory, timers, random: () => 0.5, onStatus: (st) => statuses.push(st) });
+    return { s, timers, ws, statuses };
+  }
+  const flush = () => new Promise((r) => setTimeout(r, 0));
+
+  it('waits for the URL, then connects with a fresh ticket each time', async () => {
+    let n = 0;
+    const { s, ws, timers } = asyncSetup(async (after) => `ws://x/ws/rooms/1?ticket=T${++n}&after_seq=${after}`);
+    s.start(5);
+    expect(ws.sockets).toHaveLength(0);
+    await flush();
+    expect(ws.last().url).toBe('ws://x/ws/rooms/1?ticket=T1&after_seq=5');
+    ws.last().open();
+    ws.last().drop(1006);
+    timers.advance(10_000);
+    await flush();
+    expect(ws.sockets).toHaveLength(2);
+    expect(new URL(ws.last().url).searchParams.get('ticket')).toBe('T2');
+  });
+
+  it('a failed ticket request counts as a failed attempt and is retried', async () => {
+    let fail = true;
+    const { s, ws, timers, statuses } = asyncSetup(async () => {
+      if (fail) throw new Error('offline');
+      return 'ws://x/ws/rooms/1?ticket=T&after_seq=0';
+    });
+    s.start(0);
+    await flush();
+    expect(ws.sockets).toHaveLength(0);
+    expect(s.status).toBe('reconnecting');
+    fail = false;
+    timers.advance(10_000);
+    await flush();
+    expect(ws.sockets).toHaveLength(1);
+    expect(statuses).toContain('reconnecting');
+  });
+
+  it('a URL that arrives after stop() opens nothing', async () => {
+    let release: (u: string) => void = () => {};
+    const { s, ws } = asyncSetup(() => new Promise<string>((r) => (release = r)));
+    s.start(0);
+    s.stop();
+    release('ws://x/ws/rooms/1?ticket=T&after_seq=0');
+    await flush();
+    expect(ws.sockets).toHaveLength(0);
   });
 });
 

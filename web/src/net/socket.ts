@@ -46,8 +46,12 @@ export interface StatusDetail {
 export type FatalReason = 'unauthorized' | 'forbidden';
 
 export interface RoomSocketOptions {
-  /** Builds the socket URL for a resume point. */
-  url: (afterSeq: number) => string;
+  /**
+   * Builds the socket URL for a resume point. It may be asynchronous: the
+   * web client first fetches a one-time ticket, so that its access token
+   * never travels in a URL. A rejection counts as a failed attempt.
+   */
+  url: (afterSeq: number) => string | Promise<string>;
   /** The signed-in user: acknowledgements are this user's messages. */
   userId: number;
   factory?: WSFactory;
@@ -196,9 +200,31 @@ export class RoomSocket {
     this.setStatus(this.attempt === 0 && this._status !== 'reconnecting' ? 'connecting' : 'reconnecting', {
       attempt: this.attempt,
     });
+    let target: string | Promise<string>;
+    try {
+      target = this.o.url(this.seq.resumeFrom);
+    } catch {
+      this.scheduleReconnect(1006);
+      return;
+    }
+    if (typeof target === 'string') {
+      this.open(gen, target);
+      return;
+    }
+    target.then(
+      (url) => {
+        if (gen === this.gen && !this.stopped) this.open(gen, url);
+      },
+      () => {
+        if (gen === this.gen && !this.stopped) this.scheduleReconnect(1006);
+      },
+    );
+  }
+
+  private open(gen: number, url: string): void {
     let ws: WSLike;
     try {
-      ws = this.factory(this.o.url(this.seq.resumeFrom));
+      ws = this.factory(url);
     } catch {
       this.scheduleReconnect(1006);
       return;
@@ -357,9 +383,13 @@ export class RoomSocket {
   }
 }
 
-/** ws:// or wss:// URL of a room's socket on the page's own origin. */
-export function roomSocketURL(loc: { protocol: string; host: string }, roomId: number, token: string, afterSeq: number): string {
+/**
+ * ws:// or wss:// URL of a room's socket on the page's own origin, opened
+ * with a one-time ticket (POST /ws/tickets): the access token itself never
+ * goes into a URL, where proxies log it.
+ */
+export function roomSocketURL(loc: { protocol: string; host: string }, roomId: number, ticket: string, afterSeq: number): string {
   const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
-  const q = new URLSearchParams({ token, after_seq: String(afterSeq) });
+  const q = new URLSearchParams({ ticket, after_seq: String(afterSeq) });
   return `${scheme}://${loc.host}/ws/rooms/${roomId}?${q}`;
 }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, ApiError, errorText, getToken, onUnauthorized, setToken } from '../api/client';
+import { api, ApiError, errorText, getToken, onUnauthorized, signOut } from '../api/client';
 import type { Room, User } from '../api/types';
 import { AuthScreen } from './AuthScreen';
 import { Avatar } from './Avatar';
@@ -63,7 +63,7 @@ export function App() {
             <button onClick={loadMe}>Try again</button>{' '}
             <button
               onClick={() => {
-                setToken(null);
+                void signOut().catch(() => {});
                 setTok(null);
               }}
             >
@@ -76,22 +76,30 @@ export function App() {
       </main>
     );
   }
+  // The session is over (signed out here, everywhere, or the account is
+  // gone): back to the sign-in form with a word on why.
+  const ended = (why: string) => {
+    setTok(null);
+    setMe(null);
+    setNotice(why);
+    navigate('/');
+  };
   return (
     <Shell
       me={me}
       setMe={setMe}
       signOut={() => {
-        setToken(null);
-        setTok(null);
-        setMe(null);
-        setNotice('You have signed out.');
-        navigate('/');
+        // The server ends this session; the token is forgotten here at once,
+        // whether or not the server could be reached.
+        void signOut().catch(() => {});
+        ended('You have signed out.');
       }}
+      onEnded={ended}
     />
   );
 }
 
-function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void }) {
+function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void; onEnded: (why: string) => void }) {
   const { me } = props;
   const route = useRoute();
   const [rooms, setRooms] = useState<Room[]>([]);
@@ -217,7 +225,7 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void 
               onRoomUpdated={(u) => setRooms((rs) => ('type' in u ? applyRoomUpdate(rs, u) : replaceRoom(rs, u)))}
             />
           ) : route.name === 'profile' ? (
-            <ProfileView me={me} onChange={props.setMe} />
+            <ProfileView me={me} onChange={props.setMe} onEnded={props.onEnded} />
           ) : (
             <div className="welcome">
               <h1>

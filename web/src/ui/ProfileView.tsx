@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, errorText, upload } from '../api/client';
+import { api, ApiError, errorText, setToken, signOut, upload } from '../api/client';
 import type { User } from '../api/types';
 import { Avatar } from './Avatar';
 
@@ -7,7 +7,7 @@ const AVATAR_MAX = 5 * 1024 * 1024;
 const POLL_MS = 1000;
 const POLL_FOR_MS = 60_000;
 
-export function ProfileView(props: { me: User; onChange: (u: User) => void }) {
+export function ProfileView(props: { me: User; onChange: (u: User) => void; onEnded: (why: string) => void }) {
   const { me } = props;
   const [displayName, setDisplayName] = useState(me.display_name ?? '');
   const [bio, setBio] = useState(me.bio ?? '');
@@ -148,6 +148,153 @@ export function ProfileView(props: { me: User; onChange: (u: User) => void }) {
           )}
         </form>
       </section>
+      <PasswordCard />
+      <SessionsCard onEnded={props.onEnded} />
+      <DeleteAccountCard me={me} onEnded={props.onEnded} />
     </div>
+  );
+}
+
+type Note = { ok: boolean; text: string } | null;
+
+function NoteLine(props: { note: Note }) {
+  if (!props.note) return null;
+  return (
+    <p className={props.note.ok ? 'ok small-text' : 'error small-text'} role={props.note.ok ? 'status' : 'alert'}>
+      {props.note.text}
+    </p>
+  );
+}
+
+/** Change password: this device stays signed in, every other one is signed out. */
+function PasswordCard() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<Note>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (next !== again) {
+      setNote({ ok: false, text: 'The two new passwords do not match.' });
+      return;
+    }
+    setBusy(true);
+    setNote(null);
+    try {
+      await api.put('/users/me/password', { current_password: current, new_password: next }, { noSignOut: true });
+      setCurrent('');
+      setNext('');
+      setAgain('');
+      setNote({ ok: true, text: 'Password changed. Every other device has been signed out; this one stays signed in.' });
+    } catch (err) {
+      setNote({ ok: false, text: errorText(err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="password-title">
+      <h2 id="password-title">Change password</h2>
+      <form onSubmit={submit} className="profile-form">
+        <label className="field">
+          <span>Current password</span>
+          <input type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>New password</span>
+          <input type="password" autoComplete="new-password" required minLength={8} maxLength={256} value={next} onChange={(e) => setNext(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Repeat the new password</span>
+          <input type="password" autoComplete="new-password" required value={again} onChange={(e) => setAgain(e.target.value)} />
+        </label>
+        <p className="muted small-text">Changing your password signs you out on every other device.</p>
+        <button type="submit" className="primary" disabled={busy}>
+          Change password
+        </button>
+        <NoteLine note={note} />
+      </form>
+    </section>
+  );
+}
+
+/** Sign out everywhere: ends every session of the account, this one included. */
+function SessionsCard(props: { onEnded: (why: string) => void }) {
+  const [busy, setBusy] = useState(false);
+
+  async function everywhere() {
+    if (!window.confirm('Sign out on every device, this one included?')) return;
+    setBusy(true);
+    try {
+      await signOut(true);
+      props.onEnded('You have signed out on every device.');
+    } catch (err) {
+      // Signed out here in any case; the other devices could not be told.
+      props.onEnded(`You have signed out here, but the other devices could not be signed out: ${errorText(err)}`);
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Devices</h2>
+      <p className="muted small-text">
+        You stay signed in on each device where you signed in, until you sign out there. Lost a device, or signed in on a shared computer? Sign out
+        everywhere: every device, this one included, will have to sign in again.
+      </p>
+      <button type="button" disabled={busy} onClick={everywhere}>
+        Sign out everywhere
+      </button>
+    </section>
+  );
+}
+
+/** Delete account, after the password and an explicit confirmation. */
+function DeleteAccountCard(props: { me: User; onEnded: (why: string) => void }) {
+  const [password, setPassword] = useState('');
+  const [understood, setUnderstood] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<Note>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!window.confirm(`Delete the account @${props.me.username} for good? This cannot be undone.`)) return;
+    setBusy(true);
+    setNote(null);
+    try {
+      await api.del('/users/me', { password }, { noSignOut: true });
+      setToken(null);
+      props.onEnded('Your account has been deleted.');
+    } catch (err) {
+      setNote({ ok: false, text: err instanceof ApiError && err.code === 'wrong_password' ? 'That password is not correct.' : errorText(err) });
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card danger" aria-labelledby="delete-title">
+      <h2 id="delete-title">Delete account</h2>
+      <p className="muted small-text">
+        Deleting your account signs you out everywhere and frees your username. Your profile, avatar and password are erased. Your messages stay in
+        their rooms, shown as written by “deleted user”, and files you shared stay too. Rooms you own pass to the member who joined them first; a room
+        where you are the only member is deleted.
+      </p>
+      <form onSubmit={submit} className="profile-form">
+        <label className="field">
+          <span>Password</span>
+          <input type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
+          <span>I understand that this cannot be undone</span>
+        </label>
+        <button type="submit" className="danger" disabled={busy || !understood || !password}>
+          Delete my account
+        </button>
+        <NoteLine note={note} />
+      </form>
+    </section>
   );
 }

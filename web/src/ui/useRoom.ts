@@ -1,6 +1,6 @@
 // Wires one room's reducer to the REST API and its socket.
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { api, ApiError, errorText, getToken, signalUnauthorized, upload } from '../api/client';
+import { api, ApiError, errorText, signalUnauthorized, socketTicket, upload } from '../api/client';
 import type { FileItem, Member, Message, User } from '../api/types';
 import { RoomSocket, roomSocketURL, type Status } from '../net/socket';
 import { restore, type Pending } from '../state/pending';
@@ -108,7 +108,7 @@ export function useRoom(
     };
 
     const sock = new RoomSocket({
-      url: (after) => roomSocketURL(location, roomId, getToken() ?? '', after),
+      url: async (after) => roomSocketURL(location, roomId, await socketTicket(), after),
       userId: me.id,
       pending: stored,
       fetchAfter: async (after) =>

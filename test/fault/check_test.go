@@ -207,9 +207,17 @@ func (tr *traffic) verify(t *testing.T) {
 		t.Fatal("no message was stored: the scenario sent nothing")
 	}
 	t.Logf("%d messages stored in %d rooms; converged after %.1fs", total, len(tr.rooms), time.Since(start).Seconds())
+	answers := map[string]string{} // "user/client_id" → "name: answer"
+	for _, m := range tr.members {
+		m.mu.Lock()
+		for cid, a := range m.answered {
+			answers[fmt.Sprintf("%d/%s", m.id, cid)] = a
+		}
+		m.mu.Unlock()
+	}
 	for _, m := range tr.members {
 		checkAcked(t, m, stored[m.room])
-		checkReceived(t, m, stored[m.room])
+		checkReceived(t, m, stored[m.room], answers)
 	}
 	c.reportRequests(t)
 }
@@ -275,8 +283,9 @@ func checkAcked(t *testing.T, m *member, stored []wire) {
 	}
 }
 
-// checkReceived: m holds stored exactly, once each, in seq order.
-func checkReceived(t *testing.T, m *member, stored []wire) {
+// checkReceived: m holds stored exactly, once each, in seq order. A
+// missing message is shown with how its own send was answered.
+func checkReceived(t *testing.T, m *member, stored []wire, answers map[string]string) {
 	t.Helper()
 	got, _, _ := m.snapshot()
 	bySeq := make(map[int64]wire, len(stored))
@@ -311,7 +320,16 @@ func checkReceived(t *testing.T, m *member, stored []wire) {
 	}
 	var problems []string
 	if len(missing) > 0 {
-		problems = append(problems, fmt.Sprintf("missing %d of %d stored messages: seqs %s", len(missing), len(stored), ranges(missing)))
+		var how []string
+		for _, seq := range missing[:min(len(missing), 4)] {
+			s := bySeq[seq]
+			a := answers[fmt.Sprintf("%d/%s", s.UserID, s.ClientID)]
+			if a == "" {
+				a = "not recorded"
+			}
+			how = append(how, fmt.Sprintf("seq %d is %s, answered: %s", seq, s.ClientID, a))
+		}
+		problems = append(problems, fmt.Sprintf("missing %d of %d stored messages: seqs %s (%s)", len(missing), len(stored), ranges(missing), strings.Join(how, "; ")))
 	}
 	if len(dups) > 0 {
 		problems = append(problems, fmt.Sprintf("received more than once: seqs %s", short(dups)))

@@ -40,6 +40,7 @@ type member struct {
 	maxSeq   int64
 	sent     map[string]string // client_id → content, every send attempted
 	acked    map[string]string // client_id → how it was acknowledged
+	answered map[string]string // client_id → the send's own answer, for reports
 	waiting  string            // client_id whose answer the sender awaits
 	resend   string            // client_id re-sent to check the duplicate's answer
 	answers  chan wire         // the awaited answer: own message frame or an error frame
@@ -51,7 +52,7 @@ type member struct {
 func newMember(c *cluster, name string, id int64, token string, room int64, home *instance) *member {
 	return &member{
 		c: c, name: name, id: id, token: token, room: room, home: home,
-		seen: map[int64]int{}, sent: map[string]string{}, acked: map[string]string{},
+		seen: map[int64]int{}, sent: map[string]string{}, acked: map[string]string{}, answered: map[string]string{},
 		answers: make(chan wire, 1),
 	}
 }
@@ -183,7 +184,11 @@ func (m *member) read(conn *websocket.Conn, gone chan struct{}) {
 			if m.conn == conn {
 				m.conn = nil
 			}
-			m.closes = append(m.closes, fmt.Sprint(code))
+			if code == -1 {
+				m.closes = append(m.closes, "dropped")
+			} else {
+				m.closes = append(m.closes, fmt.Sprint(int(code)))
+			}
 			m.mu.Unlock()
 			switch code {
 			case websocket.StatusPolicyViolation, websocket.StatusInternalError, 4401, 4403:
@@ -274,6 +279,7 @@ func (m *member) sendREST(on *instance, cid, content string) {
 		return
 	}
 	r := m.c.call(in, "POST", fmt.Sprintf("/rooms/%d/messages", m.room), m.token, map[string]any{"content": content, "client_id": cid})
+	m.note(cid, "REST on "+in.name+": "+brief(r))
 	switch {
 	case r.err != nil, r.status == http.StatusServiceUnavailable:
 		// not acknowledged: refused, reset, or failed fast
@@ -289,6 +295,28 @@ func (m *member) sendREST(on *instance, cid, content string) {
 	default:
 		m.c.flag("REST send of %s on %s = %s", cid, in.name, r)
 	}
+}
+
+// note records what a send was answered.
+func (m *member) note(cid, answer string) {
+	m.mu.Lock()
+	m.answered[cid] = answer
+	m.mu.Unlock()
+}
+
+// brief is a reply in a few words.
+func brief(r reply) string {
+	if r.err != nil {
+		return r.err.Error()
+	}
+	if r.status >= 400 {
+		var p struct {
+			Code string `json:"code"`
+		}
+		_ = json.Unmarshal(r.body, &p)
+		return fmt.Sprintf("%d %s", r.status, p.Code)
+	}
+	return fmt.Sprint(r.status)
 }
 
 // sendFrame sends on the socket and waits for the answer: the message
@@ -334,6 +362,7 @@ func (m *member) exchange(ctx context.Context, frame []byte, cid string, resend 
 	err := conn.Write(wctx, websocket.MessageText, frame)
 	cancel()
 	if err != nil {
+		m.note(cid, "socket write failed")
 		conn.CloseNow() // the reader ends and run reconnects
 		return wire{}, false
 	}
@@ -343,15 +372,24 @@ func (m *member) exchange(ctx context.Context, frame []byte, cid string, resend 
 	}
 	select {
 	case f := <-m.answers:
-		m.c.observe(what, start, false)
+		took := m.c.observe(what, start, false)
+		if !resend {
+			if f.Type == "error" {
+				m.note(cid, fmt.Sprintf("error frame %s on %s after %.1fs", f.Code, on.name, took.Seconds()))
+			} else {
+				m.note(cid, fmt.Sprintf("its message frame on %s after %.1fs", on.name, took.Seconds()))
+			}
+		}
 		return f, true
 	case <-gone:
 		// The socket closed first: the send's fate shows in the resume.
+		m.note(cid, "socket on "+on.name+" closed before an answer")
 		return wire{}, false
 	case <-ctx.Done():
 		return wire{}, false
 	case <-time.After(patience):
 		m.c.observe(what, start, true)
+		m.note(cid, fmt.Sprintf("no answer on %s within %s", on.name, patience))
 		conn.CloseNow()
 		return wire{}, false
 	}

@@ -100,6 +100,7 @@ func (p *prober) once(in *instance, kind string) probe {
 		m.sent[cid] = content
 		m.mu.Unlock()
 		r = c.call(in, "POST", fmt.Sprintf("/rooms/%d/messages", m.room), m.token, map[string]any{"content": content, "client_id": cid})
+		m.note(cid, "probe REST on "+in.name+": "+brief(r))
 		if r.err == nil && (r.status == 201 || r.status == 200) {
 			m.mu.Lock()
 			m.acked[cid] = fmt.Sprintf("REST %d", r.status)

@@ -167,7 +167,7 @@ func expectDuring(t *testing.T, probes []probe, from, to time.Time, want func(wh
 		}
 	}
 	if len(bad) > 0 {
-		t.Errorf("%d requests made during the fault got answers the contract does not allow:\n  %s", len(bad), short2(bad, 20))
+		t.Errorf("%d requests made during the fault got answers the contract does not allow:\n  %s", len(bad), lines(bad, 20))
 	}
 	probed := map[*instance]bool{}
 	for _, p := range probes {
@@ -180,7 +180,8 @@ func expectDuring(t *testing.T, probes []probe, from, to time.Time, want func(wh
 	}
 }
 
-func short2(items []string, n int) string {
+// lines puts the first n items on lines of their own.
+func lines(items []string, n int) string {
 	if len(items) > n {
 		return strings.Join(items[:n], "\n  ") + fmt.Sprintf("\n  … (%d in all)", len(items))
 	}

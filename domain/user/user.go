@@ -113,6 +113,17 @@ func (u *User) Apply(p Patch) error {
 		if err := checkText("bio", b, BioMax); err != nil {
 			return err
 		}
+		// Line breaks and tabs are text in a bio; any other control,
+		// bidirectional or zero-width character could disguise it.
+		flat := strings.Map(func(r rune) rune {
+			if r == '\n' || r == '\r' || r == '\t' {
+				return ' '
+			}
+			return r
+		}, b)
+		if !domain.CleanName(flat) {
+			return domain.Errorf(domain.Invalid, "invalid_bio", "bio must not contain control, bidirectional or zero-width characters")
+		}
 		u.Bio = b
 	}
 	return nil

@@ -80,6 +80,8 @@ func TestApplyPatch(t *testing.T) {
 		{"long display", user.Patch{DisplayName: str(strings.Repeat("x", 65))}, false, "bob", "hi"},
 		{"long bio", user.Patch{Bio: str(strings.Repeat("x", 501))}, false, "bob", "hi"},
 		{"nul bio", user.Patch{Bio: str("a\x00")}, false, "bob", "hi"},
+		{"bidi bio", user.Patch{Bio: str("see \u202egnp.exe")}, false, "bob", "hi"},
+		{"zero-width bio", user.Patch{Bio: str("a\u200bb")}, false, "bob", "hi"},
 		{"right-to-left override", user.Patch{DisplayName: str("\u202eecila")}, false, "bob", "hi"},
 		{"zero-width space", user.Patch{DisplayName: str("al\u200bice")}, false, "bob", "hi"},
 		{"zero-width joiner between letters", user.Patch{DisplayName: str("al\u200dice")}, false, "bob", "hi"},
@@ -88,6 +90,7 @@ func TestApplyPatch(t *testing.T) {
 		{"invisible filler", user.Patch{DisplayName: str("\u3164")}, false, "bob", "hi"},
 		{"emoji sequence", user.Patch{DisplayName: str("Bob 👩\u200d💻")}, true, "Bob 👩\u200d💻", "hi"},
 		{"other scripts", user.Patch{DisplayName: str("بوب")}, true, "بوب", "hi"},
+		{"multi-line bio", user.Patch{Bio: str("line one\nline\ttwo")}, true, "بوب", "line one\nline\ttwo"},
 	}
 	for _, tt := range tests {
 		err := u.Apply(tt.p)

@@ -244,8 +244,9 @@ type cluster struct {
 
 	mu         sync.Mutex
 	calls      int
-	late       []lateCall // answered after deadline, or never
-	unexpected []string   // answers the contract does not allow
+	late       []lateCall               // answered after deadline, or never
+	unexpected []string                 // answers the contract does not allow
+	longest    map[string]time.Duration // per phase: the slowest answer
 }
 
 type lateCall struct {
@@ -316,6 +317,10 @@ func (c *cluster) observe(what string, s stamp, never bool) time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
+	if c.longest == nil {
+		c.longest = map[string]time.Duration{}
+	}
+	c.longest[s.phase] = max(c.longest[s.phase], took)
 	if never || took > deadline {
 		c.late = append(c.late, lateCall{what: what, phase: s.phase, at: s.at.Sub(c.began), took: took, never: never})
 	}
@@ -335,6 +340,14 @@ func (c *cluster) reportRequests(t *testing.T) {
 	t.Helper()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	phases := make([]string, 0, len(c.longest))
+	for p := range c.longest {
+		phases = append(phases, p)
+	}
+	sort.Strings(phases)
+	for _, p := range phases {
+		t.Logf("longest answer while %q: %.3fs", p, c.longest[p].Seconds()) // figures for docs/RELIABILITY.md
+	}
 	if len(c.late) > 0 {
 		late := append([]lateCall(nil), c.late...)
 		sort.Slice(late, func(i, j int) bool { return late[i].took > late[j].took })
@@ -357,7 +370,7 @@ func (c *cluster) reportRequests(t *testing.T) {
 		shown := c.unexpected[:min(n, 20)]
 		t.Errorf("%d answers the contract does not allow:\n  %s", n, strings.Join(shown, "\n  "))
 	}
-	c.calls, c.late, c.unexpected = 0, nil, nil
+	c.calls, c.late, c.unexpected, c.longest = 0, nil, nil, nil
 	for _, in := range c.instances() {
 		select {
 		case <-in.exited:

@@ -478,6 +478,12 @@ func (c *cluster) must(in *instance, status int, method, path, token string, bod
 
 func (c *cluster) try(in *instance, status int, method, path, token string, body, out any) error {
 	r := c.call(in, method, path, token, body)
+	// Before any fault a 503 is only a box too loaded to connect within
+	// STORE_TIMEOUT: setup tries again rather than fail the test.
+	for i := 0; i < 5 && r.status == 503 && status != 503 && c.currentPhase() == "setup"; i++ {
+		time.Sleep(time.Duration(i+1) * 300 * time.Millisecond)
+		r = c.call(in, method, path, token, body)
+	}
 	if r.err != nil || r.status != status {
 		return fmt.Errorf("%s %s on %s = %s, want %d", method, path, in.name, r, status)
 	}

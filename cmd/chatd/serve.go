@@ -48,7 +48,22 @@ func openStore(ctx context.Context, cfg config, migrateUp bool) (*sqlstore.DB, e
 		}
 		db, err = sqlstore.Open(ctx, "sqlite", filepath.Join(cfg.DataDir, "chat.db"))
 	} else {
-		db, err = sqlstore.Open(ctx, "postgres", cfg.DatabaseURL, sqlstore.WithTimeout(cfg.StoreTimeout))
+		// A PostgreSQL that is not answering yet (starting beside chatd,
+		// restarting, or slow under load) is waited for a while with
+		// backoff; requests fail fast, a start need not.
+		delay := 200 * time.Millisecond
+		for deadline := time.Now().Add(startWait); ; {
+			db, err = sqlstore.Open(ctx, "postgres", cfg.DatabaseURL, sqlstore.WithTimeout(cfg.StoreTimeout))
+			if err == nil || domain.KindOf(err) != domain.Unavailable || time.Now().Add(delay).After(deadline) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(delay):
+			}
+			delay = min(2*delay, 5*time.Second)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -286,6 +301,10 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	})
 	return g.Wait()
 }
+
+// startWait bounds how long chatd waits at start for a PostgreSQL that
+// does not answer.
+const startWait = 30 * time.Second
 
 // readyTimeout bounds GET /readyz: a dependency that stalls makes it
 // answer 503, never hang the probe.

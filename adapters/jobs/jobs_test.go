@@ -89,7 +89,7 @@ var testOptions = Options{Workers: 2, RetryPolicy: fastRetry{}, PollInterval: 50
 type backend struct {
 	name    string
 	arg     string // placeholder of the first argument
-	connect func(t *testing.T) (queue func(application.FileProcessor) *Queue, db *sql.DB)
+	connect func(t *testing.T) (queue func(application.FileProcessor, Options) *Queue, db *sql.DB)
 }
 
 // open connects and opens one queue; proc nil makes it insert-only.
@@ -97,14 +97,14 @@ func (b backend) open(t *testing.T, proc *fakeProcessor) (*Queue, *sql.DB) {
 	t.Helper()
 	queue, db := b.connect(t)
 	if proc == nil {
-		return queue(nil), db
+		return queue(nil, testOptions), db
 	}
-	return queue(proc), db
+	return queue(proc, testOptions), db
 }
 
 func backends() []backend {
 	return []backend{
-		{name: "postgres", arg: "$1", connect: func(t *testing.T) (func(application.FileProcessor) *Queue, *sql.DB) {
+		{name: "postgres", arg: "$1", connect: func(t *testing.T) (func(application.FileProcessor, Options) *Queue, *sql.DB) {
 			url := services.Postgres(t)
 			ctx := context.Background()
 			pool, err := pgxpool.New(ctx, url)
@@ -117,23 +117,23 @@ func backends() []backend {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			return func(proc application.FileProcessor) *Queue {
-				q, err := NewPostgres(ctx, pool, proc, nil, testOptions)
+			return func(proc application.FileProcessor, opts Options) *Queue {
+				q, err := NewPostgres(ctx, pool, db, proc, nil, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
 				return q
 			}, db
 		}},
-		{name: "sqlite", arg: "?", connect: func(t *testing.T) (func(application.FileProcessor) *Queue, *sql.DB) {
+		{name: "sqlite", arg: "?", connect: func(t *testing.T) (func(application.FileProcessor, Options) *Queue, *sql.DB) {
 			path := filepath.Join(t.TempDir(), "chat.db")
 			db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_busy_timeout=5000&_txlock=immediate")
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			return func(proc application.FileProcessor) *Queue {
-				q, err := NewSQLite(context.Background(), db, proc, nil, testOptions)
+			return func(proc application.FileProcessor, opts Options) *Queue {
+				q, err := NewSQLite(context.Background(), db, proc, nil, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -193,13 +193,15 @@ func insertWithRow(t *testing.T, b backend, q *Queue, db *sql.DB, id attachment.
 	}
 }
 
-func countJobs(t *testing.T, db *sql.DB) int {
+// countJobs counts the jobs River holds, in every state, as River lists
+// them.
+func countJobs(t *testing.T, q *Queue) int {
 	t.Helper()
-	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM river_job`).Scan(&n); err != nil {
-		t.Fatal(err)
+	res, err := q.ins.JobList(context.Background(), river.NewJobListParams().First(10_000))
+	if err != nil {
+		t.Fatalf("list jobs: %v", err)
 	}
-	return n
+	return len(res.Jobs)
 }
 
 // waitEvent waits for River to report a job of kind in the given state.
@@ -227,16 +229,38 @@ func TestJobsCommittedInsertRuns(t *testing.T) {
 	}
 }
 
+// A job committed by an insert-only queue (chatd's stores) wakes the
+// PostgreSQL workers through River's insert notification: they poll only
+// once an hour here, so a job that waited for the poll would never run
+// within the test.
+func TestJobsCommittedInsertWakesPostgresWorkers(t *testing.T) {
+	b := backends()[0]
+	queue, db := b.connect(t)
+	proc := newFakeProcessor()
+	slow := testOptions
+	slow.PollInterval = time.Hour
+	startQueue(t, queue(proc, slow))
+	inserts := queue(nil, testOptions)
+	// The first job may be found by the workers' first fetch; the second
+	// comes after it, so only the notification can deliver it.
+	for _, id := range []attachment.ID{31, 32} {
+		insertWithRow(t, b, inserts, db, id, true)
+		if got := proc.next(t); got != (call{kind: ports.JobThumbnail, id: int64(id)}) {
+			t.Fatalf("ran %+v, want the thumbnail of %d", got, id)
+		}
+	}
+}
+
 func TestJobsRolledBackInsertLeavesNoJob(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			q, db := b.open(t, nil)
 			insertWithRow(t, b, q, db, 8, false)
-			if n := countJobs(t, db); n != 0 {
+			if n := countJobs(t, q); n != 0 {
 				t.Errorf("%d jobs after a rollback, want 0", n)
 			}
 			insertWithRow(t, b, q, db, 9, true)
-			if n := countJobs(t, db); n != 1 {
+			if n := countJobs(t, q); n != 1 {
 				t.Errorf("%d jobs after a commit, want 1", n)
 			}
 		})
@@ -305,7 +329,7 @@ func TestJobsAvatarEnqueue(t *testing.T) {
 func TestJobsRejectsMalformedJobs(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			q, db := b.open(t, nil)
+			q, _ := b.open(t, nil)
 			for _, j := range []ports.Job{
 				{Kind: "resize"}, {Kind: ports.JobThumbnail}, {Kind: ports.JobAvatar, UserID: 1}, {Kind: ports.JobAvatar, BlobKey: "o/1/x"},
 			} {
@@ -314,7 +338,7 @@ func TestJobsRejectsMalformedJobs(t *testing.T) {
 					t.Errorf("Enqueue(%+v) = %v, want Invalid invalid_job", j, err)
 				}
 			}
-			if n := countJobs(t, db); n != 0 {
+			if n := countJobs(t, q); n != 0 {
 				t.Errorf("%d jobs stored, want 0", n)
 			}
 			// An insert-only queue starts and stops as a no-op.

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -11,8 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", as gorm's postgres driver uses
-	_ "github.com/mattn/go-sqlite3"    // database/sql driver "sqlite3", as gorm's sqlite driver uses
+	"github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", as gorm's postgres driver uses
+	_ "github.com/mattn/go-sqlite3"  // database/sql driver "sqlite3", as gorm's sqlite driver uses
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -229,25 +230,43 @@ func TestJobsCommittedInsertRuns(t *testing.T) {
 	}
 }
 
-// A job committed by an insert-only queue (chatd's stores) wakes the
-// PostgreSQL workers through River's insert notification: they poll only
-// once an hour here, so a job that waited for the poll would never run
-// within the test.
-func TestJobsCommittedInsertWakesPostgresWorkers(t *testing.T) {
+// A job committed by an insert-only queue (chatd's stores, over
+// database/sql) notifies the PostgreSQL workers when its transaction
+// commits, on the topic River's listener takes (<schema>.river_insert), so
+// they wake at once instead of at their next poll. The test listens on
+// that topic itself: River's own workers start listening at a moment the
+// test cannot see.
+func TestJobsCommittedInsertNotifiesPostgresWorkers(t *testing.T) {
 	b := backends()[0]
 	queue, db := b.connect(t)
-	proc := newFakeProcessor()
-	slow := testOptions
-	slow.PollInterval = time.Hour
-	startQueue(t, queue(proc, slow))
-	inserts := queue(nil, testOptions)
-	// The first job may be found by the workers' first fetch; the second
-	// comes after it, so only the notification can deliver it.
-	for _, id := range []attachment.ID{31, 32} {
-		insertWithRow(t, b, inserts, db, id, true)
-		if got := proc.next(t); got != (call{kind: ports.JobThumbnail, id: int64(id)}) {
-			t.Fatalf("ran %+v, want the thumbnail of %d", got, id)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var schema string
+	if err := conn.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `LISTEN "`+schema+`.river_insert"`); err != nil {
+		t.Fatal(err)
+	}
+	insertWithRow(t, b, queue(nil, testOptions), db, 31, true)
+	err = conn.Raw(func(driverConn any) error {
+		n, err := driverConn.(*stdlib.Conn).Conn().WaitForNotification(ctx)
+		if err != nil {
+			return err
 		}
+		var payload struct{ Queue string }
+		if err := json.Unmarshal([]byte(n.Payload), &payload); err != nil || payload.Queue != queueName {
+			t.Errorf("notification %q, want one for queue %q", n.Payload, queueName)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("no insert notification after the commit: %v", err)
 	}
 }
 

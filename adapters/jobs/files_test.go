@@ -33,7 +33,7 @@ func TestJobsRunFilesEndToEnd(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			queue, _ := b.connect(t)
-			inserts := queue(nil)
+			inserts := queue(nil, testOptions)
 			st := memory.NewStores()
 			name, _ := user.NewUsername("bob")
 			bob, err := st.Users().Create(ctx, user.User{Username: name, DisplayName: "bob"})
@@ -57,7 +57,7 @@ func TestJobsRunFilesEndToEnd(t *testing.T) {
 				Rooms: memberOfAll{}, Users: st.Users(), Cache: memory.NewCache(), Attachments: attachments,
 				Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: bus, Signer: blob.NewSigner([]byte("s")),
 			})
-			workers := queue(files)
+			workers := queue(files, testOptions)
 			startQueue(t, workers)
 			events, stop := workers.subscribe(river.EventKindJobCompleted, river.EventKindJobCancelled, river.EventKindJobFailed)
 			defer stop()

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -123,11 +124,16 @@ var (
 	_ Inserter       = (*Queue)(nil)
 )
 
-// Queue is a River client for one database. Built with a nil processor it
-// only inserts (chatd serve with WORKERS=0); Start and Run then do nothing.
+// Queue is River on one database. Built with a nil processor it only
+// inserts (chatd serve with WORKERS=0); Start and Run then do nothing.
+//
+// Every insert goes through River's client over database/sql (ins), whose
+// transactions are the *sql.Tx gorm's stores hold: riversqlite on SQLite,
+// riverdatabasesql on PostgreSQL. River writes the row with its own
+// defaults, hooks and unique-job rules, and on PostgreSQL notifies the
+// workers in the same transaction, so they wake when it commits.
 type Queue struct {
-	insert    func(ctx context.Context, args river.JobArgs) error
-	insertTx  func(ctx context.Context, tx *sql.Tx, args river.JobArgs) error
+	ins       *river.Client[*sql.Tx]
 	start     func(ctx context.Context) error
 	stop      func(ctx context.Context) error
 	subscribe func(kinds ...river.EventKind) (<-chan *river.Event, func())
@@ -162,32 +168,44 @@ func config(proc application.FileProcessor, logger *slog.Logger, opts Options) *
 	return cfg
 }
 
-func newQueue[TTx any](c *river.Client[TTx], working bool) *Queue {
-	return &Queue{
-		insert: func(ctx context.Context, args river.JobArgs) error {
-			_, err := c.Insert(ctx, args, nil)
-			return err
-		},
-		start:     c.Start,
-		stop:      c.Stop,
-		subscribe: c.Subscribe,
-		working:   working,
-	}
+// works makes q run its jobs on c.
+func (q *Queue) works(c interface {
+	Start(context.Context) error
+	Stop(context.Context) error
+	Subscribe(...river.EventKind) (<-chan *river.Event, func())
+}) {
+	q.start, q.stop, q.subscribe, q.working = c.Start, c.Stop, c.Subscribe, true
 }
 
 // NewPostgres migrates River's tables (under an advisory lock, so
-// instances starting together take turns) and returns a queue on pool.
-func NewPostgres(ctx context.Context, pool *pgxpool.Pool, proc application.FileProcessor, logger *slog.Logger, opts Options) (*Queue, error) {
+// instances starting together take turns) and returns a queue on the
+// database: it inserts over db, the store's database/sql pool, so an
+// attachment's job joins the row's transaction; with a processor its
+// workers run on pool.
+//
+// The workers stay on riverpgxv5, River's primary PostgreSQL driver: its
+// LISTEN connection takes the insert notifications, and fetching and
+// completing jobs on a pool of their own keeps long image work from
+// holding connections the requests' queries need. Only the inserts, which
+// must share the stores' *sql.Tx, go through riverdatabasesql; both
+// drivers read and write the same tables, migrated once by River.
+func NewPostgres(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, proc application.FileProcessor, logger *slog.Logger, opts Options) (*Queue, error) {
 	driver := riverpgxv5.New(pool)
 	if err := migratePostgres(ctx, pool, driver); err != nil {
 		return nil, err
 	}
-	c, err := river.NewClient(driver, config(proc, logger, opts))
+	ins, err := river.NewClient(riverdatabasesql.New(db), config(nil, logger, opts))
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	q := newQueue(c, proc != nil)
-	q.insertTx = insertPostgresTx
+	q := &Queue{ins: ins}
+	if proc != nil {
+		c, err := river.NewClient(driver, config(proc, logger, opts))
+		if err != nil {
+			return nil, fmt.Errorf("river client: %w", err)
+		}
+		q.works(c)
+	}
 	return q, nil
 }
 
@@ -206,6 +224,12 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5
 	defer func() {
 		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrateLockKey))
 	}()
+	return migrate(ctx, driver)
+}
+
+// migrate brings River's tables up to the version River ships: an
+// existing database moves forward, a new one is created.
+func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
 	m, err := rivermigrate.New(driver, nil)
 	if err != nil {
 		return fmt.Errorf("river migrator: %w", err)
@@ -216,47 +240,22 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5
 	return nil
 }
 
-// insertPostgresTx writes the job row in the caller's transaction, with
-// the values River's own insert uses (defaults: state available, scheduled
-// now, priority 1), and wakes the workers on commit.
-func insertPostgresTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
-	opts := args.(river.JobArgsWithInsertOpts).InsertOpts()
-	encoded, err := json.Marshal(args)
-	if err != nil {
-		return fmt.Errorf("encode %s job: %w", args.Kind(), err)
-	}
-	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO river_job (args, kind, max_attempts, queue, priority, tags) VALUES ($1::jsonb, $2, $3, $4, 1, '{}')`,
-		string(encoded), args.Kind(), opts.MaxAttempts, opts.Queue); err != nil {
-		return unavailable("insert job", err)
-	}
-	payload, _ := json.Marshal(map[string]string{"queue": opts.Queue})
-	if _, err := tx.ExecContext(ctx, `SELECT pg_notify(current_schema() || '.river_insert', $1)`, string(payload)); err != nil {
-		return unavailable("notify workers", err)
-	}
-	return nil
-}
-
-// NewSQLite migrates River's tables and returns a queue on db. SQLite
-// allows one writer at a time: open db with a busy timeout (for example
-// _busy_timeout=5000 with mattn/go-sqlite3) and WAL journal mode.
+// NewSQLite migrates River's tables and returns a queue on db: one
+// riversqlite client inserts (in the stores' transactions) and works.
+// SQLite allows one writer at a time: open db with a busy timeout (for
+// example _busy_timeout=5000 with mattn/go-sqlite3) and WAL journal mode.
 func NewSQLite(ctx context.Context, db *sql.DB, proc application.FileProcessor, logger *slog.Logger, opts Options) (*Queue, error) {
 	driver := riversqlite.New(db)
-	m, err := rivermigrate.New(driver, nil)
-	if err != nil {
-		return nil, fmt.Errorf("river migrator: %w", err)
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, fmt.Errorf("migrate River's tables: %w", err)
+	if err := migrate(ctx, driver); err != nil {
+		return nil, err
 	}
 	c, err := river.NewClient(driver, config(proc, logger, opts))
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	q := newQueue(c, proc != nil)
-	q.insertTx = func(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
-		_, err := c.InsertTx(ctx, tx, args, nil)
-		return err
+	q := &Queue{ins: c}
+	if proc != nil {
+		q.works(c)
 	}
 	return q, nil
 }
@@ -274,7 +273,7 @@ func (q *Queue) Enqueue(ctx context.Context, j ports.Job) error {
 	if err != nil {
 		return err
 	}
-	if err := q.insert(ctx, args); err != nil {
+	if _, err := q.ins.Insert(ctx, args, nil); err != nil {
 		return unavailable("enqueue "+j.Kind+" job", err)
 	}
 	return nil
@@ -286,7 +285,7 @@ func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, j ports.Job) error {
 	if err != nil {
 		return err
 	}
-	if err := q.insertTx(ctx, tx, args); err != nil {
+	if _, err := q.ins.InsertTx(ctx, tx, args, nil); err != nil {
 		return unavailable("insert "+j.Kind+" job", err)
 	}
 	return nil

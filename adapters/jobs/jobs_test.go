@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -11,8 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", as gorm's postgres driver uses
-	_ "github.com/mattn/go-sqlite3"    // database/sql driver "sqlite3", as gorm's sqlite driver uses
+	"github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", as gorm's postgres driver uses
+	_ "github.com/mattn/go-sqlite3"  // database/sql driver "sqlite3", as gorm's sqlite driver uses
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -89,7 +90,7 @@ var testOptions = Options{Workers: 2, RetryPolicy: fastRetry{}, PollInterval: 50
 type backend struct {
 	name    string
 	arg     string // placeholder of the first argument
-	connect func(t *testing.T) (queue func(application.FileProcessor) *Queue, db *sql.DB)
+	connect func(t *testing.T) (queue func(application.FileProcessor, Options) *Queue, db *sql.DB)
 }
 
 // open connects and opens one queue; proc nil makes it insert-only.
@@ -97,14 +98,14 @@ func (b backend) open(t *testing.T, proc *fakeProcessor) (*Queue, *sql.DB) {
 	t.Helper()
 	queue, db := b.connect(t)
 	if proc == nil {
-		return queue(nil), db
+		return queue(nil, testOptions), db
 	}
-	return queue(proc), db
+	return queue(proc, testOptions), db
 }
 
 func backends() []backend {
 	return []backend{
-		{name: "postgres", arg: "$1", connect: func(t *testing.T) (func(application.FileProcessor) *Queue, *sql.DB) {
+		{name: "postgres", arg: "$1", connect: func(t *testing.T) (func(application.FileProcessor, Options) *Queue, *sql.DB) {
 			url := services.Postgres(t)
 			ctx := context.Background()
 			pool, err := pgxpool.New(ctx, url)
@@ -117,23 +118,23 @@ func backends() []backend {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			return func(proc application.FileProcessor) *Queue {
-				q, err := NewPostgres(ctx, pool, proc, nil, testOptions)
+			return func(proc application.FileProcessor, opts Options) *Queue {
+				q, err := NewPostgres(ctx, pool, db, proc, nil, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
 				return q
 			}, db
 		}},
-		{name: "sqlite", arg: "?", connect: func(t *testing.T) (func(application.FileProcessor) *Queue, *sql.DB) {
+		{name: "sqlite", arg: "?", connect: func(t *testing.T) (func(application.FileProcessor, Options) *Queue, *sql.DB) {
 			path := filepath.Join(t.TempDir(), "chat.db")
 			db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_busy_timeout=5000&_txlock=immediate")
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			return func(proc application.FileProcessor) *Queue {
-				q, err := NewSQLite(context.Background(), db, proc, nil, testOptions)
+			return func(proc application.FileProcessor, opts Options) *Queue {
+				q, err := NewSQLite(context.Background(), db, proc, nil, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -193,13 +194,15 @@ func insertWithRow(t *testing.T, b backend, q *Queue, db *sql.DB, id attachment.
 	}
 }
 
-func countJobs(t *testing.T, db *sql.DB) int {
+// countJobs counts the jobs River holds, in every state, as River lists
+// them.
+func countJobs(t *testing.T, q *Queue) int {
 	t.Helper()
-	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM river_job`).Scan(&n); err != nil {
-		t.Fatal(err)
+	res, err := q.ins.JobList(context.Background(), river.NewJobListParams().First(10_000))
+	if err != nil {
+		t.Fatalf("list jobs: %v", err)
 	}
-	return n
+	return len(res.Jobs)
 }
 
 // waitEvent waits for River to report a job of kind in the given state.
@@ -227,16 +230,56 @@ func TestJobsCommittedInsertRuns(t *testing.T) {
 	}
 }
 
+// A job committed by an insert-only queue (chatd's stores, over
+// database/sql) notifies the PostgreSQL workers when its transaction
+// commits, on the topic River's listener takes (<schema>.river_insert), so
+// they wake at once instead of at their next poll. The test listens on
+// that topic itself: River's own workers start listening at a moment the
+// test cannot see.
+func TestJobsCommittedInsertNotifiesPostgresWorkers(t *testing.T) {
+	b := backends()[0]
+	queue, db := b.connect(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var schema string
+	if err := conn.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `LISTEN "`+schema+`.river_insert"`); err != nil {
+		t.Fatal(err)
+	}
+	insertWithRow(t, b, queue(nil, testOptions), db, 31, true)
+	err = conn.Raw(func(driverConn any) error {
+		n, err := driverConn.(*stdlib.Conn).Conn().WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var payload struct{ Queue string }
+		if err := json.Unmarshal([]byte(n.Payload), &payload); err != nil || payload.Queue != queueName {
+			t.Errorf("notification %q, want one for queue %q", n.Payload, queueName)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("no insert notification after the commit: %v", err)
+	}
+}
+
 func TestJobsRolledBackInsertLeavesNoJob(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			q, db := b.open(t, nil)
 			insertWithRow(t, b, q, db, 8, false)
-			if n := countJobs(t, db); n != 0 {
+			if n := countJobs(t, q); n != 0 {
 				t.Errorf("%d jobs after a rollback, want 0", n)
 			}
 			insertWithRow(t, b, q, db, 9, true)
-			if n := countJobs(t, db); n != 1 {
+			if n := countJobs(t, q); n != 1 {
 				t.Errorf("%d jobs after a commit, want 1", n)
 			}
 		})
@@ -305,7 +348,7 @@ func TestJobsAvatarEnqueue(t *testing.T) {
 func TestJobsRejectsMalformedJobs(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			q, db := b.open(t, nil)
+			q, _ := b.open(t, nil)
 			for _, j := range []ports.Job{
 				{Kind: "resize"}, {Kind: ports.JobThumbnail}, {Kind: ports.JobAvatar, UserID: 1}, {Kind: ports.JobAvatar, BlobKey: "o/1/x"},
 			} {
@@ -314,7 +357,7 @@ func TestJobsRejectsMalformedJobs(t *testing.T) {
 					t.Errorf("Enqueue(%+v) = %v, want Invalid invalid_job", j, err)
 				}
 			}
-			if n := countJobs(t, db); n != 0 {
+			if n := countJobs(t, q); n != 0 {
 				t.Errorf("%d jobs stored, want 0", n)
 			}
 			// An insert-only queue starts and stops as a no-op.

@@ -9,6 +9,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"chat/adapters/jobs"
 	"chat/adapters/sqlstore"
@@ -21,10 +25,11 @@ import (
 )
 
 // attachmentDB is a migrated database with an insert-only River queue on
-// it, a user and two rooms, and a reader of the jobs River holds.
+// it, a user and two rooms, and a River client that lists the jobs.
 type attachmentDB struct {
 	db          *sqlstore.DB
 	queue       *jobs.Queue
+	river       *river.Client[*sql.Tx]
 	user        user.ID
 	room, other room.ID
 	seen        int // jobs already returned by jobs()
@@ -37,9 +42,13 @@ func openAttachmentDB(t *testing.T, dialect, dsn string) *attachmentDB {
 	if err := db.Migrate(ctx, "up"); err != nil {
 		t.Fatalf("Migrate up: %v", err)
 	}
+	sqlDB, err := db.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var (
-		q   *jobs.Queue
-		err error
+		q      *jobs.Queue
+		driver riverdriver.Driver[*sql.Tx]
 	)
 	if dialect == sqlstore.Postgres {
 		pool, perr := pgxpool.New(ctx, dsn)
@@ -47,23 +56,25 @@ func openAttachmentDB(t *testing.T, dialect, dsn string) *attachmentDB {
 			t.Fatal(perr)
 		}
 		t.Cleanup(pool.Close)
-		q, err = jobs.NewPostgres(ctx, pool, nil, nil, jobs.Options{})
+		q, err = jobs.NewPostgres(ctx, pool, sqlDB, nil, nil, jobs.Options{})
+		driver = riverdatabasesql.New(sqlDB)
 	} else {
-		sqlDB, serr := db.SQLDB()
-		if serr != nil {
-			t.Fatal(serr)
-		}
 		q, err = jobs.NewSQLite(ctx, sqlDB, nil, nil, jobs.Options{})
+		driver = riversqlite.New(sqlDB)
 	}
 	if err != nil {
 		t.Fatalf("job queue: %v", err)
+	}
+	lister, err := river.NewClient(driver, &river.Config{})
+	if err != nil {
+		t.Fatal(err)
 	}
 	name, _ := user.NewUsername("sharer")
 	u, err := db.Users().Create(ctx, user.User{Username: name, PasswordHash: "x", CreatedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &attachmentDB{db: db, queue: q, user: u.ID}
+	a := &attachmentDB{db: db, queue: q, river: lister, user: u.ID}
 	for _, r := range []*room.ID{&a.room, &a.other} {
 		created, err := db.Rooms().Create(ctx, room.Room{Name: "files", OwnerID: u.ID, CreatedAt: time.Now()})
 		if err != nil {
@@ -77,38 +88,21 @@ func openAttachmentDB(t *testing.T, dialect, dsn string) *attachmentDB {
 // jobs returns the jobs River holds that earlier calls did not return.
 func (a *attachmentDB) jobs(t *testing.T) []ports.Job {
 	t.Helper()
-	sqlDB, err := a.db.SQLDB()
+	res, err := a.river.JobList(context.Background(), river.NewJobListParams().First(10_000))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("list jobs: %v", err)
 	}
-	query := `SELECT kind, args FROM river_job ORDER BY id`
-	if a.db.Dialect() == sqlstore.SQLite {
-		query = `SELECT kind, json(args) FROM river_job ORDER BY id` // River keeps SQLite's binary JSONB
-	}
-	rows, err := sqlDB.Query(query)
-	if err != nil {
-		t.Fatalf("read river_job: %v", err)
-	}
-	defer rows.Close()
 	var all []ports.Job
-	for rows.Next() {
-		var kind string
-		var raw []byte
-		if err := rows.Scan(&kind, &raw); err != nil {
-			t.Fatal(err)
-		}
+	for _, j := range res.Jobs {
 		var args struct {
 			AttachmentID int64  `json:"attachment_id"`
 			UserID       int64  `json:"user_id"`
 			BlobKey      string `json:"blob_key"`
 		}
-		if err := json.Unmarshal(raw, &args); err != nil {
-			t.Fatalf("job args %q: %v", raw, err)
+		if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
+			t.Fatalf("job args %q: %v", j.EncodedArgs, err)
 		}
-		all = append(all, ports.Job{Kind: kind, AttachmentID: attachment.ID(args.AttachmentID), UserID: user.ID(args.UserID), BlobKey: args.BlobKey})
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+		all = append(all, ports.Job{Kind: j.Kind, AttachmentID: attachment.ID(args.AttachmentID), UserID: user.ID(args.UserID), BlobKey: args.BlobKey})
 	}
 	out := all[a.seen:]
 	a.seen = len(all)

@@ -115,16 +115,18 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 
 // openQueues returns a constructor of River queues on the configured
 // database (proc nil: insert-only) and a function releasing what it opened.
-// PostgreSQL: River's pgx driver needs its own pgx pool. SQLite: River shares
-// the store's single-connection write pool, so its writes queue behind the
-// stores' instead of failing with SQLITE_BUSY.
+// Inserts go through the store's database/sql pool, so a job joins its
+// row's transaction. SQLite: River shares the store's single-connection
+// write pool, so its writes queue behind the stores' instead of failing
+// with SQLITE_BUSY. PostgreSQL: River's workers run on a pgx pool of their
+// own.
 func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logger) (func(application.FileProcessor) (*jobs.Queue, error), func(), error) {
 	opts := jobs.Options{Workers: cfg.Workers}
+	sqlDB, err := db.SQLDB()
+	if err != nil {
+		return nil, nil, err
+	}
 	if cfg.embedded() {
-		sqlDB, err := db.SQLDB()
-		if err != nil {
-			return nil, nil, err
-		}
 		return func(p application.FileProcessor) (*jobs.Queue, error) {
 			return jobs.NewSQLite(ctx, sqlDB, p, log, opts)
 		}, func() {}, nil
@@ -134,7 +136,7 @@ func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logg
 		return nil, nil, fmt.Errorf("job queue: %w", err)
 	}
 	return func(p application.FileProcessor) (*jobs.Queue, error) {
-		return jobs.NewPostgres(ctx, pool, p, log, opts)
+		return jobs.NewPostgres(ctx, pool, sqlDB, p, log, opts)
 	}, pool.Close, nil
 }
 

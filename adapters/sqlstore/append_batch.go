@@ -118,6 +118,12 @@ func (b *batcher) append(ctx context.Context, m message.Message) (message.Messag
 	if err := ctx.Err(); err != nil {
 		return message.Message{}, false, fail("append message", err)
 	}
+	// The caller hears within the store's timeout, whatever the batches
+	// ahead of it wait for (Unavailable then: a message committed later
+	// reaches the room through the relay, and a retry finds it by its
+	// client_id).
+	ctx, cancel := context.WithTimeout(ctx, b.db.timeout)
+	defer cancel()
 	req := &appendRequest{row: toMessageRow(m), done: make(chan appendResult, 1)}
 	req.row.ID, req.row.Seq = 0, 0
 	if err := b.enqueue(ctx, req); err != nil {

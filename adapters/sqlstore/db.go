@@ -42,11 +42,12 @@ const sqliteParams = "_busy_timeout=5000&_foreign_keys=on&_journal_mode=WAL&_syn
 // concurrent use.
 type DB struct {
 	dialect string
-	dsn     string    // as the driver takes it (SQLite: with sqliteParams)
-	write   *gorm.DB  // every statement that changes data
-	read    *gorm.DB  // plain reads; the same as write on PostgreSQL
-	appends *batcher  // group commit of MessageStore.Append
-	hot     *hotStmts // prepared statements of the hot reads (hot.go)
+	dsn     string        // as the driver takes it (SQLite: with sqliteParams)
+	write   *gorm.DB      // every statement that changes data
+	read    *gorm.DB      // plain reads; the same as write on PostgreSQL
+	appends *batcher      // group commit of MessageStore.Append
+	hot     *hotStmts     // prepared statements of the hot reads (hot.go)
+	timeout time.Duration // the longest an append's caller waits
 	newest  newestPages
 }
 
@@ -60,7 +61,8 @@ type options struct {
 }
 
 // WithTimeout bounds each wait for PostgreSQL (dial, and every read or
-// write of a connection: see openPostgres); default DefaultTimeout.
+// write of a connection: see openPostgres) and how long an append's caller
+// waits for its answer; default DefaultTimeout.
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
 // WithLogger logs slow statements (over 200 ms) and failed ones at warn
@@ -79,13 +81,13 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 	for _, opt := range opts {
 		opt(&o)
 	}
-	db := &DB{dialect: dialect, dsn: dsn}
+	if o.timeout <= 0 {
+		o.timeout = DefaultTimeout
+	}
+	db := &DB{dialect: dialect, dsn: dsn, timeout: o.timeout}
 	var err error
 	switch dialect {
 	case Postgres:
-		if o.timeout <= 0 {
-			o.timeout = DefaultTimeout
-		}
 		conn, err := openPostgres(dsn, o.timeout)
 		if err != nil {
 			return nil, domain.Wrap(domain.Invalid, "invalid_dsn", "invalid PostgreSQL URL", errors.New("the URL does not parse")) // pgx's error repeats the URL, password included

@@ -319,7 +319,6 @@ func (s *Rooms) Members(ctx context.Context, actor user.ID, id room.ID) ([]room.
 	}
 	out := make([]room.Member, len(us))
 	for i, u := range us {
-		u.PasswordHash = ""
 		out[i] = room.Member{User: u, Online: online[u.ID]}
 	}
 	return out, nil

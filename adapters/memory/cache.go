@@ -17,9 +17,9 @@ var _ ports.ProfileCache = (*Cache)(nil)
 // (by an operator, in SQL) is seen within it.
 const DefaultCacheTTL = 10 * time.Minute
 
-// Cache is an in-process ports.ProfileCache. Like the Redis cache it never
-// keeps a password hash: Get returns users with PasswordHash empty, so the
-// application must read credentials from the user store, never from here.
+// Cache is an in-process ports.ProfileCache. Like the Redis cache it holds
+// profiles only: a user.User carries no password hash (the application
+// reads user.Credentials from the account store, never from here).
 // Entries live until invalidated or until their TTL runs out.
 type Cache struct {
 	ttl time.Duration
@@ -62,12 +62,11 @@ func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
 	return e.u, true, nil
 }
 
-// Set caches u without its password hash.
+// Set caches u.
 func (c *Cache) Set(ctx context.Context, u user.User) error {
 	if err := ctx.Err(); err != nil {
 		return domain.Wrap(domain.Unavailable, "", "cache profile", err)
 	}
-	u.PasswordHash = ""
 	u.CreatedAt = u.CreatedAt.UTC()
 	now := c.now()
 	c.mu.Lock()

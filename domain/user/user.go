@@ -1,7 +1,3 @@
-// Package user is the account aggregate: usernames, passwords, profiles, and
-// the use cases a driving adapter may ask of them (Service).
-//
-// It imports the standard library and chat/domain only.
 package user
 
 import (

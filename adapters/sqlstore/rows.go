@@ -53,10 +53,19 @@ func toUserRow(u user.User) userRow {
 	}
 }
 
-func (r userRow) domain() (user.User, error) {
-	name, err := user.NewUsername(r.Username)
+// storedUsername parses the username stored in user id's row.
+func storedUsername(id int64, s string) (user.Username, error) {
+	name, err := user.NewUsername(s)
 	if err != nil {
-		return user.User{}, domain.Wrap(domain.Internal, "", fmt.Sprintf("stored username of user %d is invalid", r.ID), err)
+		return user.Username{}, domain.Wrap(domain.Internal, "", fmt.Sprintf("stored username of user %d is invalid", id), err)
+	}
+	return name, nil
+}
+
+func (r userRow) domain() (user.User, error) {
+	name, err := storedUsername(r.ID, r.Username)
+	if err != nil {
+		return user.User{}, err
 	}
 	return user.User{
 		ID: user.ID(r.ID), Username: name, Email: r.Email,
@@ -72,9 +81,9 @@ type credentialRow struct {
 }
 
 func (r credentialRow) domain() (user.Credentials, error) {
-	name, err := user.NewUsername(r.Username)
+	name, err := storedUsername(r.ID, r.Username)
 	if err != nil {
-		return user.Credentials{}, domain.Wrap(domain.Internal, "", fmt.Sprintf("stored username of user %d is invalid", r.ID), err)
+		return user.Credentials{}, err
 	}
 	return user.Credentials{UserID: user.ID(r.ID), Username: name, Hash: r.PasswordHash}, nil
 }

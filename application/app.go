@@ -14,7 +14,7 @@ import (
 // Deps are the driven ports the application is built from.
 type Deps struct {
 	Users     ports.UserStore
-	Accounts  ports.AccountStore // the user store's password and erase side
+	Accounts  ports.AccountStore // the user store's credentials and erase side
 	Rooms     ports.RoomStore
 	Members   ports.MemberStore
 	Messages  ports.MessageStore
@@ -47,8 +47,9 @@ type App struct {
 	Messages message.Service
 }
 
-// New wires the use cases.
-func New(d Deps) *App {
+// New wires the use cases. It fails when the application cannot keep its
+// promises: when the dummy hash of the login timing guard cannot be made.
+func New(d Deps) (*App, error) {
 	if d.Clock == nil {
 		d.Clock = systemClock{}
 	}
@@ -56,11 +57,14 @@ func New(d Deps) *App {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	lim := newLimiter(d.Limiter, d.Limits, d.Logger)
-	users := newUsers(d, lim)
+	users, err := newUsers(d, lim)
+	if err != nil {
+		return nil, err
+	}
 	rooms := &Rooms{d: d, users: users, live: newLiveMembers(), lim: lim}
 	msgs := &Messages{d: d, users: users, rooms: rooms, lim: lim}
 	sessions := &Sessions{d: d, users: users, rooms: rooms}
-	return &App{Users: users, Sessions: sessions, Rooms: rooms, Messages: msgs}
+	return &App{Users: users, Sessions: sessions, Rooms: rooms, Messages: msgs}, nil
 }
 
 type systemClock struct{}

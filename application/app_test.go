@@ -3,6 +3,7 @@ package application_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -28,21 +29,61 @@ type fixture struct {
 	t   *testing.T
 }
 
-func newFixture(t *testing.T) *fixture {
-	t.Helper()
-	st := memory.NewStores()
+// memoryDeps are the application's ports on st and the other in-process
+// adapters, with cheap password hashing; a test changes what it looks at.
+func memoryDeps(tb testing.TB, st *memory.Stores) application.Deps {
+	tb.Helper()
 	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	bus := memory.NewBus()
-	app := application.New(application.Deps{
+	tb.Cleanup(func() { bus.Close() })
+	return application.Deps{
 		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
 		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
 		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
-	})
-	return &fixture{App: app, bus: bus, t: t}
+	}
+}
+
+// mustNew wires the application on d.
+func mustNew(tb testing.TB, d application.Deps) *application.App {
+	tb.Helper()
+	app, err := application.New(d)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return app
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	d := memoryDeps(t, memory.NewStores())
+	return &fixture{App: mustNew(t, d), bus: d.Bus, t: t}
+}
+
+// failingHasher hashes nothing.
+type failingHasher struct{}
+
+func (failingHasher) Hash(string) (string, error) { return "", errors.New("no memory for argon2id") }
+func (failingHasher) Compare(string, string) (bool, error) {
+	return false, errors.New("no memory for argon2id")
+}
+
+// TestNewRefusesWithoutTimingGuard: with no dummy hash to compare against,
+// a login naming no user would answer faster than a wrong password and
+// tell which names exist; the application refuses to start instead.
+func TestNewRefusesWithoutTimingGuard(t *testing.T) {
+	d := memoryDeps(t, memory.NewStores())
+	d.Passwords = failingHasher{}
+	app, err := application.New(d)
+	if err == nil || app != nil {
+		t.Fatalf("New with a failing hasher = %v, %v; want an error", app, err)
+	}
+	if !strings.Contains(err.Error(), "timing guard") || !strings.Contains(err.Error(), "no memory for argon2id") {
+		t.Errorf("error = %q; want it to name the timing guard and the cause", err)
+	}
 }
 
 func (f *fixture) register(name string) user.User {
@@ -145,7 +186,7 @@ func TestProfileUpdateIsVisibleThroughTheCache(t *testing.T) {
 	ctx := context.Background()
 	u := f.register("carol")
 	p, err := f.Users.Profile(ctx, u.ID) // warms the cache
-	if err != nil || p.PasswordHash != "" {
+	if err != nil {
 		t.Fatalf("profile = %+v, %v", p, err)
 	}
 	dn, bio := "Carol C", "hello"
@@ -545,13 +586,9 @@ func TestLiveSocketSkipsTheMembershipQuery(t *testing.T) {
 	ctx := context.Background()
 	st := memory.NewStores()
 	members := &countingMembers{MemberStore: st.Members()}
-	tokens, _ := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
-	app := application.New(application.Deps{
-		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: members, Messages: st.Messages(),
-		Bus: memory.NewBus(), Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
-		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
-		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
-	})
+	d := memoryDeps(t, st)
+	d.Members = members
+	app := mustNew(t, d)
 	alice, err := app.Users.Register(ctx, user.Registration{Username: "alice", Password: "password1"})
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/h2non/bimg"
 
-	"chat/adapters/auth"
 	"chat/adapters/blob"
 	"chat/adapters/images"
 	"chat/adapters/images/imagestest"
@@ -97,24 +96,17 @@ func newFilesFixture(t *testing.T) *filesFixture {
 	t.Helper()
 	ctx := context.Background()
 	st := memory.NewStores()
-	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bus, cache := memory.NewBus(), memory.NewCache()
-	t.Cleanup(func() { bus.Close() })
+	d := memoryDeps(t, st)
+	bus, cache := d.Bus, memory.NewCache()
 	f := &filesFixture{t: t, users: st.Users(), cache: cache, queue: &memory.JobQueue{}, blobRoot: t.TempDir(),
 		clock: &filesClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, events: make(chan ports.Event, 100)}
+	var err error
 	f.blobs, err = blob.NewDisk(f.blobRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := application.New(application.Deps{
-		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
-		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: cache,
-		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams}, Blobs: f.blobs,
-		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
-	})
+	d.Cache, d.Blobs = cache, f.blobs
+	app := mustNew(t, d)
 	f.app = app
 	f.images = &flakyImages{ImageProcessor: images.New()}
 	f.files = application.NewFiles(application.FilesDeps{

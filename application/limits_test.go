@@ -58,21 +58,12 @@ func newLimitsFixture(t *testing.T, limits application.Limits, port ports.Limite
 	if port == nil {
 		port = f.lim
 	}
-	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bus := memory.NewBus()
-	t.Cleanup(func() { bus.Close() })
+	shared := memoryDeps(t, f.st) // one bus and one token key for both instances
 	newApp := func() *application.App {
-		return application.New(application.Deps{
-			Users: f.st.Users(), Accounts: f.st.Users(), Rooms: f.st.Rooms(), Members: f.st.Members(), Messages: f.st.Messages(),
-			Sessions: f.st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
-			Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
-			Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
-			Logger:  slog.New(slog.NewJSONHandler(f.logs, nil)),
-			Limiter: port, Limits: limits,
-		})
+		d := memoryDeps(t, f.st)
+		d.Bus, d.Tokens = shared.Bus, shared.Tokens
+		d.Logger, d.Limiter, d.Limits = slog.New(slog.NewJSONHandler(f.logs, nil)), port, limits
+		return mustNew(t, d)
 	}
 	f.a, f.b = newApp(), newApp()
 	return f
@@ -410,18 +401,10 @@ func (c *countingHasher) Compare(p, h string) (bool, error) {
 func TestPasswordHashingIsBounded(t *testing.T) {
 	const bound, queue, flood = 3, 5, 40
 	hasher := &countingHasher{real: &auth.Passwords{Params: auth.TestParams}, release: make(chan struct{})}
-	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := memory.NewStores()
-	app := application.New(application.Deps{
-		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
-		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
-		Bus: memory.NewBus(), Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
-		Tokens: tokens, Passwords: hasher,
-		Limits: application.Limits{Hashes: bound, HashQueue: queue, HashWait: time.Minute},
-	})
+	d := memoryDeps(t, memory.NewStores())
+	d.Passwords = hasher
+	d.Limits = application.Limits{Hashes: bound, HashQueue: queue, HashWait: time.Minute}
+	app := mustNew(t, d)
 	ctx := context.Background()
 	if _, err := app.Users.Register(ctx, user.Registration{Username: "alice", Password: "password1"}); err != nil {
 		t.Fatal(err)

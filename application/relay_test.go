@@ -31,7 +31,7 @@ func newRelayFixture(t *testing.T, opts RelayOptions) *relayFixture {
 	st := memory.NewStores()
 	ctx := context.Background()
 	name, _ := user.NewUsername("alice")
-	u, err := st.Users().Create(ctx, user.User{Username: name, PasswordHash: "x"})
+	u, err := st.Users().Create(ctx, user.User{Username: name}, "x")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,25 @@ var _ room.Service = (*Rooms)(nil)
 
 var errNoRoom = domain.Errorf(domain.NotFound, "room_not_found", "room not found")
 
+// noRoom turns a store's "room_not_found", whatever its wording and cause,
+// into errNoRoom: a room that does not exist and one the actor may not
+// know of get the same answer.
+func noRoom(err error) error {
+	if domain.KindOf(err) == domain.NotFound && domain.CodeOf(err) == "room_not_found" {
+		return errNoRoom
+	}
+	return err
+}
+
+// roomByID reads room id; errNoRoom when it does not exist.
+func (s *Rooms) roomByID(ctx context.Context, id room.ID) (room.Room, error) {
+	r, err := s.d.Rooms.ByID(ctx, id)
+	if domain.KindOf(err) == domain.NotFound {
+		return room.Room{}, errNoRoom
+	}
+	return r, err
+}
+
 // Create makes a room owned by the actor, who becomes its first member.
 func (s *Rooms) Create(ctx context.Context, actor user.ID, spec room.Spec) (room.Room, error) {
 	r, err := room.New(spec, actor, s.d.Clock.Now())
@@ -39,11 +58,8 @@ func (s *Rooms) List(ctx context.Context, actor user.ID) ([]room.Listing, error)
 // visible loads a room the actor may know of: private rooms exist only for
 // their members.
 func (s *Rooms) visible(ctx context.Context, actor user.ID, id room.ID) (room.Room, bool, error) {
-	r, err := s.d.Rooms.ByID(ctx, id)
+	r, err := s.roomByID(ctx, id)
 	if err != nil {
-		if domain.KindOf(err) == domain.NotFound {
-			return room.Room{}, false, errNoRoom
-		}
 		return room.Room{}, false, err
 	}
 	member, err := s.d.Members.IsMember(ctx, id, actor)
@@ -73,10 +89,7 @@ func (s *Rooms) Join(ctx context.Context, actor user.ID, id room.ID) error {
 		return err
 	}
 	_, err := s.d.Members.Add(ctx, id, actor)
-	if domain.KindOf(err) == domain.NotFound && domain.CodeOf(err) == "room_not_found" {
-		return errNoRoom // deleted meanwhile
-	}
-	return err
+	return noRoom(err) // deleted meanwhile
 }
 
 // Leave ends the actor's membership and closes the actor's sockets in the
@@ -136,10 +149,8 @@ func (s *Rooms) handOver(ctx context.Context, id room.ID, owner user.ID) (delete
 			continue // the heir left; pick again
 		case errors.Is(err, errOwnerChanged):
 			return false, nil // handed over meanwhile: just leave
-		case domain.CodeOf(err) == "room_not_found":
-			return false, errNoRoom
 		default:
-			return false, err
+			return false, noRoom(err)
 		}
 	}
 	return false, errRoomBusy
@@ -178,11 +189,8 @@ func (s *Rooms) change(ctx context.Context, actor user.ID, id room.ID, edit func
 		}
 		return edit(r)
 	})
-	switch {
-	case domain.CodeOf(err) == "room_not_found":
-		return room.Room{}, errNoRoom
-	case err != nil:
-		return room.Room{}, err
+	if err != nil {
+		return room.Room{}, noRoom(err)
 	}
 	if r.Name != before.Name || r.Description != before.Description || r.IsPrivate != before.IsPrivate || r.OwnerID != before.OwnerID {
 		publish(ctx, s.d, roomEvent(r, actor))
@@ -205,10 +213,7 @@ func (s *Rooms) Delete(ctx context.Context, actor user.ID, id room.ID) error {
 func (s *Rooms) delete(ctx context.Context, id room.ID) error {
 	keys, err := s.d.Rooms.Delete(ctx, id)
 	if err != nil {
-		if domain.CodeOf(err) == "room_not_found" {
-			return errNoRoom
-		}
-		return err
+		return noRoom(err)
 	}
 	s.live.forgetRoom(id)
 	publish(ctx, s.d, ports.Event{RoomID: id, Kind: ports.EventRoomDeleted})
@@ -319,7 +324,6 @@ func (s *Rooms) Members(ctx context.Context, actor user.ID, id room.ID) ([]room.
 	}
 	out := make([]room.Member, len(us))
 	for i, u := range us {
-		u.PasswordHash = ""
 		out[i] = room.Member{User: u, Online: online[u.ID]}
 	}
 	return out, nil
@@ -335,11 +339,8 @@ func (s *Rooms) Authorize(ctx context.Context, actor user.ID, id room.ID) error 
 	if ok {
 		return nil
 	}
-	r, err := s.d.Rooms.ByID(ctx, id)
+	r, err := s.roomByID(ctx, id)
 	if err != nil {
-		if domain.KindOf(err) == domain.NotFound {
-			return errNoRoom
-		}
 		return err
 	}
 	if r.IsPrivate {

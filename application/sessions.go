@@ -188,29 +188,29 @@ func (s *Sessions) memberRooms(ctx context.Context, u user.ID) ([]room.ID, error
 	return ids, nil
 }
 
-// verifyPassword checks u's password against the store (never the cache:
-// it holds no hashes).
-func (s *Sessions) verifyPassword(ctx context.Context, u user.ID, password string) (user.User, error) {
-	acct, err := s.d.Users.ByID(ctx, u)
+// verifyPassword checks u's password against the credentials in the
+// account store.
+func (s *Sessions) verifyPassword(ctx context.Context, u user.ID, password string) error {
+	c, err := s.d.Accounts.CredentialsByID(ctx, u)
 	if err != nil {
-		return user.User{}, err
+		return err
 	}
 	// A stolen token must not make a password oracle: the same backoff as
 	// a login, and the same bound on hashing.
-	guard := s.users.lim.loginGuard(acct.Username.String(), domain.ClientAddrOf(ctx).Key())
+	guard := s.users.lim.loginGuard(c.Username.String(), domain.ClientAddrOf(ctx).Key())
 	if err := guard.check(ctx); err != nil {
-		return user.User{}, err
+		return err
 	}
-	ok, err := s.users.passwords.Compare(ctx, password, acct.PasswordHash)
+	ok, err := s.users.passwords.Compare(ctx, password, c.Hash)
 	if err != nil {
-		return user.User{}, err
+		return err
 	}
 	if !ok {
 		guard.failed(ctx)
-		return user.User{}, errWrongPass
+		return errWrongPass
 	}
 	guard.succeeded(ctx)
-	return acct, nil
+	return nil
 }
 
 // ChangePassword sets a new password and ends every other session.
@@ -218,7 +218,7 @@ func (s *Sessions) ChangePassword(ctx context.Context, c user.Claims, current, n
 	if err := user.ValidatePassword(next); err != nil {
 		return err
 	}
-	if _, err := s.verifyPassword(ctx, c.UserID, current); err != nil {
+	if err := s.verifyPassword(ctx, c.UserID, current); err != nil {
 		return err
 	}
 	hash, err := s.users.passwords.Hash(ctx, next)
@@ -241,7 +241,10 @@ func (s *Sessions) ChangePassword(ctx context.Context, c user.Claims, current, n
 // sessions ended leaves the account signed out but intact: signing in
 // again and retrying finishes the job.
 func (s *Sessions) DeleteAccount(ctx context.Context, actor user.ID, password string) error {
-	acct, err := s.verifyPassword(ctx, actor, password)
+	if err := s.verifyPassword(ctx, actor, password); err != nil {
+		return err
+	}
+	acct, err := s.d.Users.ByID(ctx, actor)
 	if err != nil {
 		return err
 	}

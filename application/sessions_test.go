@@ -75,7 +75,7 @@ func newSessionFixture(t *testing.T) *sessionFixture {
 		Sessions: f.sessions, SessionCache: memory.NewSessionCache(clock.Now), Tickets: memory.NewTickets(clock.Now),
 		Blobs: blobs, Clock: clock,
 	}
-	f.a, f.b = application.New(deps), application.New(deps)
+	f.a, f.b = mustNew(t, deps), mustNew(t, deps)
 	return f
 }
 
@@ -413,15 +413,9 @@ func TestTokenOfAnUnknownSessionRefused(t *testing.T) {
 // "token+profile" is the same work minus the session check, as requests
 // paid before sessions existed.
 func BenchmarkAuthenticate(b *testing.B) {
-	st := memory.NewStores()
-	tokens, _ := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
-	cache := memory.NewCache()
-	app := application.New(application.Deps{
-		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
-		Bus: memory.NewBus(), Presence: memory.NewPresence(30*time.Second, time.Now), Cache: cache,
-		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
-		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
-	})
+	d := memoryDeps(b, memory.NewStores())
+	tokens := d.Tokens
+	app := mustNew(b, d)
 	ctx := context.Background()
 	if _, err := app.Users.Register(ctx, user.Registration{Username: "alice", Password: "password1"}); err != nil {
 		b.Fatal(err)

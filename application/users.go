@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"chat/domain"
 	"chat/domain/user"
@@ -20,12 +21,15 @@ type Users struct {
 
 var _ user.Service = (*Users)(nil)
 
-func newUsers(d Deps, lim *limiter) *Users {
+// newUsers fails when it cannot hash the dummy password: without it, a
+// login naming no user would answer faster than one with a wrong password,
+// and tell which usernames exist.
+func newUsers(d Deps, lim *limiter) (*Users, error) {
 	h, err := d.Passwords.Hash("timing-equaliser-password")
 	if err != nil {
-		d.Logger.Error("hash dummy password", "err", err)
+		return nil, fmt.Errorf("prepare the login timing guard: hash the dummy password: %w", err)
 	}
-	return &Users{d: d, dummyHash: h, lim: lim, passwords: newHashGate(d.Passwords, d.Limits)}
+	return &Users{d: d, dummyHash: h, lim: lim, passwords: newHashGate(d.Passwords, d.Limits)}, nil
 }
 
 // Register creates an account.
@@ -45,11 +49,11 @@ func (s *Users) Register(ctx context.Context, r user.Registration) (user.User, e
 	if err != nil {
 		return user.User{}, err
 	}
-	u, err := user.New(name, r.Email, hash, s.d.Clock.Now())
+	u, err := user.New(name, r.Email, s.d.Clock.Now())
 	if err != nil {
 		return user.User{}, err
 	}
-	u, err = s.d.Users.Create(ctx, u)
+	u, err = s.d.Users.Create(ctx, u, hash)
 	if err != nil {
 		if domain.KindOf(err) == domain.Conflict {
 			return user.User{}, domain.Errorf(domain.Conflict, "username_taken", "username %q is taken", name.String())
@@ -82,24 +86,23 @@ func (s *Users) Login(ctx context.Context, username, password string) (user.Toke
 	if err := guard.check(ctx); err != nil {
 		return user.Token{}, err
 	}
-	u, err := s.d.Users.ByUsername(ctx, name)
-	hash := u.PasswordHash
+	c, err := s.d.Accounts.Credentials(ctx, name)
 	switch {
 	case domain.KindOf(err) == domain.NotFound:
-		hash = s.dummyHash
+		c = user.Credentials{Hash: s.dummyHash}
 	case err != nil:
 		return user.Token{}, err
 	}
-	ok, err := s.passwords.Compare(ctx, password, hash)
+	ok, err := s.passwords.Compare(ctx, password, c.Hash)
 	if err != nil {
 		return user.Token{}, err
 	}
-	if !ok || u.ID == 0 {
+	if !ok || c.UserID == 0 {
 		guard.failed(ctx)
 		return user.Token{}, errBadCredentials
 	}
 	guard.succeeded(ctx)
-	return s.startSession(ctx, u.ID)
+	return s.startSession(ctx, c.UserID)
 }
 
 // Authenticate verifies a token, that its session lasts (sessions.go) and
@@ -121,8 +124,7 @@ func (s *Users) Authenticate(ctx context.Context, token string) (user.Claims, er
 	return c, nil
 }
 
-// Profile returns a user through the cache. The cached copy carries no
-// password hash; nothing that checks credentials reads it.
+// Profile returns a user through the cache.
 func (s *Users) Profile(ctx context.Context, id user.ID) (user.User, error) {
 	if s.d.Cache != nil {
 		u, ok, err := s.d.Cache.Get(ctx, id)
@@ -137,7 +139,6 @@ func (s *Users) Profile(ctx context.Context, id user.ID) (user.User, error) {
 	if err != nil {
 		return user.User{}, err
 	}
-	u.PasswordHash = ""
 	if s.d.Cache != nil {
 		if err := s.d.Cache.Set(ctx, u); err != nil {
 			s.d.Logger.WarnContext(ctx, "profile cache set", "user_id", int64(id), "err", err)
@@ -166,7 +167,6 @@ func (s *Users) UpdateProfile(ctx context.Context, actor user.ID, p user.Patch) 
 		return user.User{}, err
 	}
 	s.invalidate(ctx, actor)
-	u.PasswordHash = ""
 	return u, nil
 }
 

@@ -9,11 +9,14 @@ import (
 	"chat/domain/user"
 )
 
-// UserStore keeps accounts.
+// UserStore keeps accounts. What it returns is the public side of an
+// account: the password hash stored with it is read only through
+// AccountStore.Credentials.
 type UserStore interface {
-	// Create inserts u and returns it with ID set. Conflict with code
-	// "username_taken" when the (folded) username exists.
-	Create(ctx context.Context, u user.User) (user.User, error)
+	// Create inserts u with its password hash and returns u with ID set.
+	// Conflict with code "username_taken" when the (folded) username
+	// exists.
+	Create(ctx context.Context, u user.User, hash string) (user.User, error)
 	// ByID returns a user; NotFound when absent.
 	ByID(ctx context.Context, id user.ID) (user.User, error)
 	// ByUsername returns a user by folded name; NotFound when absent.
@@ -23,10 +26,17 @@ type UserStore interface {
 	Update(ctx context.Context, u user.User) (user.User, error)
 }
 
-// AccountStore changes what UserStore.Update never touches: the password
-// and the account's existence. The SQL and memory user stores implement
-// both ports.
+// AccountStore is the side of the accounts that UserStore never shows or
+// touches: the password hash and the account's existence. Only the use
+// cases that check or change a password read it. The SQL and memory user
+// stores implement both ports.
 type AccountStore interface {
+	// Credentials returns the credentials of the account named name;
+	// NotFound when absent.
+	Credentials(ctx context.Context, name user.Username) (user.Credentials, error)
+	// CredentialsByID returns the credentials of account u; NotFound when
+	// absent.
+	CredentialsByID(ctx context.Context, u user.ID) (user.Credentials, error)
 	// SetPassword replaces u's password hash; NotFound when absent.
 	SetPassword(ctx context.Context, u user.ID, hash string) error
 	// Erase deletes account u, in one transaction: its sessions and room

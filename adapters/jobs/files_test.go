@@ -36,7 +36,7 @@ func TestJobsRunFilesEndToEnd(t *testing.T) {
 			inserts := queue(nil, testOptions)
 			st := memory.NewStores()
 			name, _ := user.NewUsername("bob")
-			bob, err := st.Users().Create(ctx, user.User{Username: name, DisplayName: "bob"})
+			bob, err := st.Users().Create(ctx, user.User{Username: name, DisplayName: "bob"}, "hash")
 			if err != nil {
 				t.Fatal(err)
 			}

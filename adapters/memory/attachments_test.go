@@ -18,7 +18,7 @@ func TestAttachmentStoreContract(t *testing.T) {
 		q := &memory.JobQueue{}
 		st := memory.NewStores()
 		name, _ := user.NewUsername("sharer")
-		u, err := st.Users().Create(context.Background(), user.User{Username: name})
+		u, err := st.Users().Create(context.Background(), user.User{Username: name}, "hash")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"chat/domain"
 	"chat/domain/user"
 	"chat/ports"
 )
@@ -17,22 +16,16 @@ var _ ports.ProfileCache = (*Cache)(nil)
 // (by an operator, in SQL) is seen within it.
 const DefaultCacheTTL = 10 * time.Minute
 
-// Cache is an in-process ports.ProfileCache. Like the Redis cache it never
-// keeps a password hash: Get returns users with PasswordHash empty, so the
-// application must read credentials from the user store, never from here.
+// Cache is an in-process ports.ProfileCache. Like the Redis cache it holds
+// profiles only: a user.User carries no password hash (the application
+// reads user.Credentials from the account store, never from here).
 // Entries live until invalidated or until their TTL runs out.
 type Cache struct {
 	ttl time.Duration
 	now func() time.Time
 
 	mu    sync.RWMutex
-	users map[user.ID]cachedUser
-	sets  int // Sets since the last sweep of expired entries
-}
-
-type cachedUser struct {
-	u     user.User
-	until time.Time
+	users expiring[user.ID, user.User]
 }
 
 // NewCache returns an empty cache whose entries live DefaultCacheTTL.
@@ -44,57 +37,41 @@ func NewExpiringCache(ttl time.Duration, now func() time.Time) *Cache {
 	if ttl <= 0 {
 		ttl = DefaultCacheTTL
 	}
-	return &Cache{ttl: ttl, now: now, users: make(map[user.ID]cachedUser)}
+	return &Cache{ttl: ttl, now: now, users: newExpiring[user.ID, user.User]()}
 }
 
 // Get returns the cached user; a miss (or an expired entry) is
 // (zero, false, nil).
 func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return user.User{}, false, domain.Wrap(domain.Unavailable, "", "read cached profile", err)
+	if err := ctxErr(ctx, "read cached profile"); err != nil {
+		return user.User{}, false, err
 	}
 	c.mu.RLock()
-	e, ok := c.users[id]
-	c.mu.RUnlock()
-	if !ok || !c.now().Before(e.until) {
-		return user.User{}, false, nil
-	}
-	return e.u, true, nil
+	defer c.mu.RUnlock()
+	u, ok := c.users.get(c.now(), id)
+	return u, ok, nil
 }
 
-// Set caches u without its password hash.
+// Set caches u.
 func (c *Cache) Set(ctx context.Context, u user.User) error {
-	if err := ctx.Err(); err != nil {
-		return domain.Wrap(domain.Unavailable, "", "cache profile", err)
+	if err := ctxErr(ctx, "cache profile"); err != nil {
+		return err
 	}
-	u.PasswordHash = ""
 	u.CreatedAt = u.CreatedAt.UTC()
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.sets++; c.sets >= sweepEvery {
-		c.sets = 0
-		for id, e := range c.users {
-			if !now.Before(e.until) {
-				delete(c.users, id)
-			}
-		}
-	}
-	c.users[u.ID] = cachedUser{u: u, until: now.Add(c.ttl)}
+	c.users.put(now, u.ID, u, now.Add(c.ttl))
 	return nil
 }
 
 // Invalidate drops the cached user, if any.
 func (c *Cache) Invalidate(ctx context.Context, id user.ID) error {
-	if err := ctx.Err(); err != nil {
-		return domain.Wrap(domain.Unavailable, "", "invalidate cached profile", err)
+	if err := ctxErr(ctx, "invalidate cached profile"); err != nil {
+		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.users, id)
+	c.users.delete(id)
 	return nil
 }
-
-// sweepEvery is how many writes an expiring map takes between sweeps of
-// its expired entries, so it never grows without bound.
-const sweepEvery = 1024

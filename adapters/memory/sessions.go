@@ -21,13 +21,7 @@ type SessionCache struct {
 	now func() time.Time
 
 	mu     sync.RWMutex
-	states map[string]sessionEntry
-	writes int
-}
-
-type sessionEntry struct {
-	s     ports.SessionState
-	until time.Time
+	states expiring[string, ports.SessionState]
 }
 
 // NewSessionCache returns an empty cache on the clock now (nil: time.Now).
@@ -35,7 +29,7 @@ func NewSessionCache(now func() time.Time) *SessionCache {
 	if now == nil {
 		now = time.Now
 	}
-	return &SessionCache{now: now, states: make(map[string]sessionEntry)}
+	return &SessionCache{now: now, states: newExpiring[string, ports.SessionState]()}
 }
 
 func ctxErr(ctx context.Context, what string) error {
@@ -51,12 +45,9 @@ func (c *SessionCache) Get(ctx context.Context, id string) (ports.SessionState, 
 		return ports.SessionState{}, false, err
 	}
 	c.mu.RLock()
-	e, ok := c.states[id]
-	c.mu.RUnlock()
-	if !ok || !c.now().Before(e.until) {
-		return ports.SessionState{}, false, nil
-	}
-	return e.s, true, nil
+	defer c.mu.RUnlock()
+	s, ok := c.states.get(c.now(), id)
+	return s, ok, nil
 }
 
 // Live records a live session unless an unexpired end is recorded.
@@ -67,10 +58,10 @@ func (c *SessionCache) Live(ctx context.Context, id string, u user.ID, ttl time.
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
-	if e, ok := c.states[id]; ok && e.s.Ended && now.Before(e.until) {
+	if s, ok := c.states.get(now, id); ok && s.Ended {
 		return nil
 	}
-	c.put(now, id, sessionEntry{s: ports.SessionState{UserID: u}, until: now.Add(ttl)})
+	c.states.put(now, id, ports.SessionState{UserID: u}, now.Add(ttl))
 	return nil
 }
 
@@ -82,22 +73,8 @@ func (c *SessionCache) End(ctx context.Context, id string, ttl time.Duration) er
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
-	c.put(now, id, sessionEntry{s: ports.SessionState{Ended: true}, until: now.Add(ttl)})
+	c.states.put(now, id, ports.SessionState{Ended: true}, now.Add(ttl))
 	return nil
-}
-
-// put stores e, sweeping expired entries every sweepEvery writes; callers
-// hold c.mu.
-func (c *SessionCache) put(now time.Time, id string, e sessionEntry) {
-	if c.writes++; c.writes >= sweepEvery {
-		c.writes = 0
-		for k, v := range c.states {
-			if !now.Before(v.until) {
-				delete(c.states, k)
-			}
-		}
-	}
-	c.states[id] = e
 }
 
 // Tickets is the in-process ports.TicketStore of a single instance.
@@ -105,13 +82,7 @@ type Tickets struct {
 	now func() time.Time
 
 	mu      sync.Mutex
-	tickets map[string]ticketEntry
-	writes  int
-}
-
-type ticketEntry struct {
-	c     user.Claims
-	until time.Time
+	tickets expiring[string, user.Claims]
 }
 
 // NewTickets returns an empty ticket store on the clock now (nil:
@@ -120,7 +91,7 @@ func NewTickets(now func() time.Time) *Tickets {
 	if now == nil {
 		now = time.Now
 	}
-	return &Tickets{now: now, tickets: make(map[string]ticketEntry)}
+	return &Tickets{now: now, tickets: newExpiring[string, user.Claims]()}
 }
 
 // Put stores a ticket for ttl.
@@ -131,15 +102,7 @@ func (t *Tickets) Put(ctx context.Context, ticket string, c user.Claims, ttl tim
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	if t.writes++; t.writes >= sweepEvery {
-		t.writes = 0
-		for k, v := range t.tickets {
-			if !now.Before(v.until) {
-				delete(t.tickets, k)
-			}
-		}
-	}
-	t.tickets[ticket] = ticketEntry{c: c, until: now.Add(ttl)}
+	t.tickets.put(now, ticket, c, now.Add(ttl))
 	return nil
 }
 
@@ -150,12 +113,11 @@ func (t *Tickets) Take(ctx context.Context, ticket string) (user.Claims, error) 
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e, ok := t.tickets[ticket]
-	delete(t.tickets, ticket)
-	if !ok || !t.now().Before(e.until) {
+	c, ok := t.tickets.take(t.now(), ticket)
+	if !ok {
 		return user.Claims{}, errNoTicket()
 	}
-	return e.c, nil
+	return c, nil
 }
 
 func errNoTicket() error {

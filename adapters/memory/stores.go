@@ -33,6 +33,7 @@ type Stores struct {
 	mu       sync.Mutex
 	now      func() time.Time
 	users    map[user.ID]user.User
+	hashes   map[user.ID]string // password hashes, apart from the users as in SQL's reads
 	byName   map[string]user.ID
 	rooms    map[room.ID]room.Room
 	members  map[room.ID]map[user.ID]time.Time // when each member joined
@@ -57,6 +58,7 @@ func NewStores() *Stores {
 	return &Stores{
 		now:      time.Now,
 		users:    map[user.ID]user.User{},
+		hashes:   map[user.ID]string{},
 		byName:   map[string]user.ID{},
 		rooms:    map[room.ID]room.Room{},
 		members:  map[room.ID]map[user.ID]time.Time{},
@@ -79,6 +81,7 @@ func (s *Stores) Drop(u user.ID) {
 	if cur, ok := s.users[u]; ok {
 		delete(s.byName, cur.Username.String())
 		delete(s.users, u)
+		delete(s.hashes, u)
 	}
 	s.dropSessionsAndMemberships(u)
 }
@@ -139,7 +142,7 @@ func errRoomNotFound() error {
 // UserStore implements ports.UserStore.
 type UserStore struct{ s *Stores }
 
-func (us *UserStore) Create(ctx context.Context, u user.User) (user.User, error) {
+func (us *UserStore) Create(ctx context.Context, u user.User, hash string) (user.User, error) {
 	s := us.s
 	return locked(ctx, s, func() (user.User, error) {
 		if _, taken := s.byName[u.Username.String()]; taken {
@@ -149,6 +152,7 @@ func (us *UserStore) Create(ctx context.Context, u user.User) (user.User, error)
 		u.ID = s.lastUser
 		u.CreatedAt = s.stamp(u.CreatedAt)
 		s.users[u.ID] = u
+		s.hashes[u.ID] = hash
 		s.byName[u.Username.String()] = u.ID
 		return u, nil
 	})
@@ -186,14 +190,36 @@ func (us *UserStore) Update(ctx context.Context, u user.User) (user.User, error)
 	})
 }
 
+func (us *UserStore) Credentials(ctx context.Context, name user.Username) (user.Credentials, error) {
+	return locked(ctx, us.s, func() (user.Credentials, error) {
+		id, ok := us.s.byName[name.String()]
+		if !ok {
+			return user.Credentials{}, errUserNotFound()
+		}
+		return us.s.credentials(id), nil
+	})
+}
+
+func (us *UserStore) CredentialsByID(ctx context.Context, u user.ID) (user.Credentials, error) {
+	return locked(ctx, us.s, func() (user.Credentials, error) {
+		if _, ok := us.s.users[u]; !ok {
+			return user.Credentials{}, errUserNotFound()
+		}
+		return us.s.credentials(u), nil
+	})
+}
+
+// credentials returns the credentials of stored user u; callers hold s.mu.
+func (s *Stores) credentials(u user.ID) user.Credentials {
+	return user.Credentials{UserID: u, Username: s.users[u].Username, Hash: s.hashes[u]}
+}
+
 func (us *UserStore) SetPassword(ctx context.Context, u user.ID, hash string) error {
 	_, err := locked(ctx, us.s, func() (struct{}, error) {
-		cur, ok := us.s.users[u]
-		if !ok {
+		if _, ok := us.s.users[u]; !ok {
 			return struct{}{}, errUserNotFound()
 		}
-		cur.PasswordHash = hash
-		us.s.users[u] = cur
+		us.s.hashes[u] = hash
 		return struct{}{}, nil
 	})
 	return err
@@ -210,6 +236,7 @@ func (us *UserStore) Erase(ctx context.Context, u user.ID) error {
 		}
 		delete(s.byName, cur.Username.String())
 		delete(s.users, u)
+		delete(s.hashes, u)
 		s.dropSessionsAndMemberships(u)
 		for r, ms := range s.messages {
 			for i := range ms {

@@ -25,9 +25,9 @@ const DefaultCacheTTL = 10 * time.Minute
 // Invalidate reach other instances within milliseconds; the TTL bounds a
 // copy's life should an invalidation be lost with its connection.
 //
-// The cache never holds a password hash: Get returns users with
-// PasswordHash empty, and the application must read credentials from the
-// user store, never from here. An entry that does not decode counts as a
+// The cache holds profiles only: a user.User carries no password hash
+// (the application reads user.Credentials from the account store, never
+// from here). An entry that does not decode counts as a
 // miss, so the next Set overwrites it.
 type Cache struct {
 	rc     rueidis.Client

@@ -63,7 +63,7 @@ func TestUserRowDeletedEndsSessions(t *testing.T) {
 				t.Fatal(err)
 			}
 			name, _ := user.NewUsername("gone")
-			u, err := db.Users().Create(ctx, user.User{Username: name, PasswordHash: "x", CreatedAt: time.Now()})
+			u, err := db.Users().Create(ctx, user.User{Username: name, CreatedAt: time.Now()}, "x")
 			if err != nil {
 				t.Fatal(err)
 			}

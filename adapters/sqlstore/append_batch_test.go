@@ -67,7 +67,7 @@ func seed(t testing.TB, db *DB, users, rooms int) ([]user.User, []room.ID) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if us[i], err = db.Users().Create(ctx, user.User{Username: name, PasswordHash: "x"}); err != nil {
+		if us[i], err = db.Users().Create(ctx, user.User{Username: name}, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -70,7 +70,7 @@ func openAttachmentDB(t *testing.T, dialect, dsn string) *attachmentDB {
 		t.Fatal(err)
 	}
 	name, _ := user.NewUsername("sharer")
-	u, err := db.Users().Create(ctx, user.User{Username: name, PasswordHash: "x", CreatedAt: time.Now()})
+	u, err := db.Users().Create(ctx, user.User{Username: name, CreatedAt: time.Now()}, "x")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,8 +30,8 @@ func TestBackupWhileWriting(t *testing.T) {
 		t.Fatal(err)
 	}
 	name, _ := user.NewUsername("backer")
-	u, _ := user.New(name, "", "h", time.Now())
-	u, err = db.Users().Create(ctx, u)
+	u, _ := user.New(name, "", time.Now())
+	u, err = db.Users().Create(ctx, u, "h")
 	if err != nil {
 		t.Fatal(err)
 	}

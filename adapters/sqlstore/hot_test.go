@@ -27,7 +27,7 @@ func TestNewestPageFollowsAppendsOnAnotherInstance(t *testing.T) {
 			}
 			b := open(t, d.name, dsn)
 			name, _ := user.NewUsername("pager")
-			u, err := a.Users().Create(ctx, user.User{Username: name, PasswordHash: "x", CreatedAt: time.Now()})
+			u, err := a.Users().Create(ctx, user.User{Username: name, CreatedAt: time.Now()}, "x")
 			if err != nil {
 				t.Fatal(err)
 			}

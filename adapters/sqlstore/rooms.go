@@ -269,7 +269,7 @@ func (s *MemberStore) Memberships(ctx context.Context, r room.ID) ([]room.Member
 func (s *MemberStore) Members(ctx context.Context, r room.ID) ([]user.User, error) {
 	var rows []userRow
 	err := s.db.read.WithContext(ctx).
-		Select("users.*").
+		Select(userColumns).
 		Joins("JOIN room_members ON room_members.user_id = users.id").
 		Where("room_members.room_id = ?", int64(r)).
 		Order("users.username").Find(&rows).Error

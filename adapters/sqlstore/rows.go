@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm/clause"
+
 	"chat/domain"
 	"chat/domain/message"
 	"chat/domain/room"
@@ -13,11 +15,14 @@ import (
 // Rows mirror the tables of chat/migrations; the migrations, not gorm,
 // define the schema. Each maps to and from its domain type.
 
+// userRow is a users row. Its password hash is written when the row is
+// created and never read through it (gorm's field permissions): only
+// credentialRow reads it, and SetPassword writes it.
 type userRow struct {
 	ID           int64     `gorm:"column:id;primaryKey"`
 	Username     string    `gorm:"column:username"`
 	Email        string    `gorm:"column:email"`
-	PasswordHash string    `gorm:"column:password_hash"`
+	PasswordHash string    `gorm:"column:password_hash;<-:create;->:false"`
 	DisplayName  string    `gorm:"column:display_name"`
 	Bio          string    `gorm:"column:bio"`
 	AvatarKey    string    `gorm:"column:avatar_key"`
@@ -26,22 +31,61 @@ type userRow struct {
 
 func (userRow) TableName() string { return "users" }
 
+// userFields are the columns of a profile. Profiles are read by naming
+// them (userColumns, returningUser), so no read of a profile fetches a hash.
+var (
+	userFields    = []string{"id", "username", "email", "display_name", "bio", "avatar_key", "created_at"}
+	userColumns   = make([]string, len(userFields))
+	returningUser = make([]clause.Column, len(userFields))
+)
+
+func init() {
+	for i, f := range userFields {
+		userColumns[i] = "users." + f
+		returningUser[i] = clause.Column{Name: f}
+	}
+}
+
 func toUserRow(u user.User) userRow {
 	return userRow{
-		ID: int64(u.ID), Username: u.Username.String(), Email: u.Email, PasswordHash: u.PasswordHash,
+		ID: int64(u.ID), Username: u.Username.String(), Email: u.Email,
 		DisplayName: u.DisplayName, Bio: u.Bio, AvatarKey: u.AvatarKey, CreatedAt: stamp(u.CreatedAt),
 	}
 }
 
-func (r userRow) domain() (user.User, error) {
-	name, err := user.NewUsername(r.Username)
+// storedUsername parses the username stored in user id's row.
+func storedUsername(id int64, s string) (user.Username, error) {
+	name, err := user.NewUsername(s)
 	if err != nil {
-		return user.User{}, domain.Wrap(domain.Internal, "", fmt.Sprintf("stored username of user %d is invalid", r.ID), err)
+		return user.Username{}, domain.Wrap(domain.Internal, "", fmt.Sprintf("stored username of user %d is invalid", id), err)
+	}
+	return name, nil
+}
+
+func (r userRow) domain() (user.User, error) {
+	name, err := storedUsername(r.ID, r.Username)
+	if err != nil {
+		return user.User{}, err
 	}
 	return user.User{
-		ID: user.ID(r.ID), Username: name, Email: r.Email, PasswordHash: r.PasswordHash,
+		ID: user.ID(r.ID), Username: name, Email: r.Email,
 		DisplayName: r.DisplayName, Bio: r.Bio, AvatarKey: r.AvatarKey, CreatedAt: r.CreatedAt.UTC(),
 	}, nil
+}
+
+// credentialRow is what checking a password reads of a users row.
+type credentialRow struct {
+	ID           int64  `gorm:"column:id"`
+	Username     string `gorm:"column:username"`
+	PasswordHash string `gorm:"column:password_hash"`
+}
+
+func (r credentialRow) domain() (user.Credentials, error) {
+	name, err := storedUsername(r.ID, r.Username)
+	if err != nil {
+		return user.Credentials{}, err
+	}
+	return user.Credentials{UserID: user.ID(r.ID), Username: name, Hash: r.PasswordHash}, nil
 }
 
 type roomRow struct {

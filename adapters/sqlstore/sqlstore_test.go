@@ -164,7 +164,7 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 				t.Fatal(err)
 			}
 			name, _ := user.NewUsername("alice")
-			if _, err := db.Users().Create(ctx, user.User{Username: name, PasswordHash: "x"}); err != nil {
+			if _, err := db.Users().Create(ctx, user.User{Username: name}, "x"); err != nil {
 				t.Fatal(err)
 			}
 			for _, p := range []string{path, path + "-wal", path + "-shm"} {

@@ -24,9 +24,9 @@ var (
 // returns.
 type UserStore struct{ db *DB }
 
-func (s *UserStore) Create(ctx context.Context, u user.User) (user.User, error) {
+func (s *UserStore) Create(ctx context.Context, u user.User, hash string) (user.User, error) {
 	row := toUserRow(u)
-	row.ID = 0
+	row.ID, row.PasswordHash = 0, hash
 	if err := s.db.write.WithContext(ctx).Create(&row).Error; err != nil {
 		if violationOf(err) == uniqueViolation {
 			return user.User{}, domain.Wrap(domain.Conflict, "username_taken", "username is taken", err)
@@ -46,19 +46,44 @@ func (s *UserStore) ByUsername(ctx context.Context, name user.Username) (user.Us
 
 func (s *UserStore) take(ctx context.Context, op, where string, arg any) (user.User, error) {
 	var row userRow
-	err := s.db.read.WithContext(ctx).Where(where, arg).Where("deleted_at IS NULL").Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return user.User{}, errUserNotFound(nil)
-	}
-	if err != nil {
-		return user.User{}, fail(op, err)
+	if err := s.first(ctx, op, &row, userColumns, where, arg); err != nil {
+		return user.User{}, err
 	}
 	return row.domain()
 }
 
+func (s *UserStore) Credentials(ctx context.Context, name user.Username) (user.Credentials, error) {
+	return s.credentials(ctx, "read credentials by name", "username = ?", name.String())
+}
+
+func (s *UserStore) CredentialsByID(ctx context.Context, id user.ID) (user.Credentials, error) {
+	return s.credentials(ctx, "read credentials", "id = ?", int64(id))
+}
+
+func (s *UserStore) credentials(ctx context.Context, op, where string, arg any) (user.Credentials, error) {
+	var row credentialRow
+	if err := s.first(ctx, op, &row, []string{"id", "username", "password_hash"}, where, arg); err != nil {
+		return user.Credentials{}, err
+	}
+	return row.domain()
+}
+
+// first reads columns of the live users row matching where into row.
+func (s *UserStore) first(ctx context.Context, op string, row any, columns []string, where string, arg any) error {
+	err := s.db.read.WithContext(ctx).Table("users").Select(columns).
+		Where(where, arg).Where("deleted_at IS NULL").Take(row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return errUserNotFound(nil)
+	}
+	if err != nil {
+		return fail(op, err)
+	}
+	return nil
+}
+
 func (s *UserStore) Update(ctx context.Context, u user.User) (user.User, error) {
 	var row userRow
-	res := s.db.write.WithContext(ctx).Model(&row).Clauses(clause.Returning{}).
+	res := s.db.write.WithContext(ctx).Model(&row).Clauses(clause.Returning{Columns: returningUser}).
 		Where("id = ? AND deleted_at IS NULL", int64(u.ID)).
 		Updates(map[string]any{"display_name": u.DisplayName, "bio": u.Bio, "avatar_key": u.AvatarKey})
 	if res.Error != nil {

@@ -86,33 +86,12 @@ func TestServeTimeouts(t *testing.T) {
 		http.DefaultClient.CloseIdleConnections()
 	})
 	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %v\n%s", err, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	post(t, base+"/auth/register", "", map[string]string{"username": "erin", "password": "password123"})
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	json.Unmarshal(post(t, base+"/auth/login", "", map[string]string{"username": "erin", "password": "password123"}), &tok)
-	var room struct {
-		ID int64 `json:"id"`
-	}
-	json.Unmarshal(post(t, base+"/rooms", tok.AccessToken, map[string]any{"name": "r"}), &room)
+	waitReady(t, base, logs)
+	token, roomID := signUpWithRoom(t, base, "erin")
 
 	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer wcancel()
-	ws, _, err := websocket.Dial(wctx, fmt.Sprintf("ws://%s/ws/rooms/%d?token=%s", addr, room.ID, tok.AccessToken), nil)
+	ws, _, err := websocket.Dial(wctx, fmt.Sprintf("ws://%s/ws/rooms/%d?token=%s", addr, roomID, token), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,6 +64,41 @@ func post(t *testing.T, url, token string, body any) []byte {
 	return out
 }
 
+// waitReady polls base's /readyz until it answers 200, for 30 s at most.
+func waitReady(t *testing.T, base string, logs *lockedBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready: %v\n%s", err, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// signUpWithRoom registers name, signs in and creates a room: it returns
+// the access token and the room's id.
+func signUpWithRoom(t *testing.T, base, name string) (token string, roomID int64) {
+	t.Helper()
+	post(t, base+"/auth/register", "", map[string]string{"username": name, "password": "password123"})
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.Unmarshal(post(t, base+"/auth/login", "", map[string]string{"username": name, "password": "password123"}), &tok)
+	var room struct {
+		ID int64 `json:"id"`
+	}
+	json.Unmarshal(post(t, base+"/rooms", tok.AccessToken, map[string]any{"name": "r"}), &room)
+	return tok.AccessToken, room.ID
+}
+
 // TestServeShutsDownCleanly boots chatd in-process (embedded mode), opens a
 // socket, cancels the context like SIGTERM does, and checks that the socket
 // is closed with 1001, run returns nil, and no goroutine is left behind.
@@ -78,33 +113,12 @@ func TestServeShutsDownCleanly(t *testing.T) {
 	go func() { done <- run(ctx, nil, getenv, logs) }()
 
 	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %v\n%s", err, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	post(t, base+"/auth/register", "", map[string]string{"username": "dora", "password": "password123"})
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	json.Unmarshal(post(t, base+"/auth/login", "", map[string]string{"username": "dora", "password": "password123"}), &tok)
-	var room struct {
-		ID int64 `json:"id"`
-	}
-	json.Unmarshal(post(t, base+"/rooms", tok.AccessToken, map[string]any{"name": "r"}), &room)
+	waitReady(t, base, logs)
+	token, roomID := signUpWithRoom(t, base, "dora")
 
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
-	conn, _, err := websocket.Dial(wctx, fmt.Sprintf("ws://%s/ws/rooms/%d?token=%s", addr, room.ID, tok.AccessToken), nil)
+	conn, _, err := websocket.Dial(wctx, fmt.Sprintf("ws://%s/ws/rooms/%d?token=%s", addr, roomID, token), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +144,7 @@ func TestServeShutsDownCleanly(t *testing.T) {
 	}
 	conn.CloseNow()
 	http.DefaultClient.CloseIdleConnections()
-	if strings.Contains(logs.String(), tok.AccessToken) {
+	if strings.Contains(logs.String(), token) {
 		t.Fatal("token in logs")
 	}
 }

@@ -201,13 +201,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	relay := application.NewRelay(lv.bus, db.Messages(), log, application.RelayOptions{
 		Interval: cfg.CatchupInterval, Timeout: cfg.StoreTimeout,
 	})
-	app := application.New(application.Deps{
+	app, err := application.New(application.Deps{
 		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
 		Bus: relay, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
 		Sessions: db.Sessions(), SessionCache: lv.sessions, Tickets: lv.tickets, Blobs: blobs,
 		Logger: log, Limiter: lv.limiter, Limits: cfg.Limits,
 	})
+	if err != nil {
+		return fmt.Errorf("start the application: %w", err)
+	}
 
 	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, blobs, lv, log)
 	if err != nil {

@@ -1,7 +1,3 @@
-// Package user is the account aggregate: usernames, passwords, profiles, and
-// the use cases a driving adapter may ask of them (Service).
-//
-// It imports the standard library and chat/domain only.
 package user
 
 import (
@@ -59,20 +55,33 @@ func ValidatePassword(p string) error {
 	return nil
 }
 
-// User is an account with its public profile.
+// User is an account with its public profile. It never holds the
+// account's password, not even hashed: that is Credentials, which only the
+// use cases that check a password read.
 type User struct {
-	ID           ID
-	Username     Username
-	Email        string
-	PasswordHash string
-	DisplayName  string
-	Bio          string
-	AvatarKey    string // blob key of the processed avatar; empty when none
-	CreatedAt    time.Time
+	ID          ID
+	Username    Username
+	Email       string
+	DisplayName string
+	Bio         string
+	AvatarKey   string // blob key of the processed avatar; empty when none
+	CreatedAt   time.Time
 }
 
-// New builds a user ready to be stored. passwordHash is the hasher's output.
-func New(username Username, email, passwordHash string, now time.Time) (User, error) {
+// Credentials are what checks a password: whose account it is and the
+// hasher's output for its password. They are read apart from the User, by
+// signing in and by the account changes that ask for the password again,
+// so a profile that leaves the store (a cache, a response, a log) cannot
+// carry a hash.
+type Credentials struct {
+	UserID   ID
+	Username Username
+	Hash     string
+}
+
+// New builds a user ready to be stored (its password hash is stored with
+// it, apart from it: see Credentials).
+func New(username Username, email string, now time.Time) (User, error) {
 	if username.s == "" {
 		return User{}, domain.Errorf(domain.Invalid, "invalid_username", "username is required")
 	}
@@ -80,7 +89,7 @@ func New(username Username, email, passwordHash string, now time.Time) (User, er
 	if len(email) > EmailMax || email != "" && (!strings.Contains(email, "@") || strings.ContainsAny(email, " \t\r\n")) {
 		return User{}, domain.Errorf(domain.Invalid, "invalid_email", "email is not a valid address")
 	}
-	return User{Username: username, Email: email, PasswordHash: passwordHash, DisplayName: username.s, CreatedAt: now.UTC()}, nil
+	return User{Username: username, Email: email, DisplayName: username.s, CreatedAt: now.UTC()}, nil
 }
 
 // Patch is a partial profile update; nil fields are left alone. A display

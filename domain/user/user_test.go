@@ -60,7 +60,7 @@ func TestValidatePassword(t *testing.T) {
 
 func TestApplyPatch(t *testing.T) {
 	name, _ := user.NewUsername("bob")
-	u, err := user.New(name, "", "hash", time.Now())
+	u, err := user.New(name, "", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestApplyPatch(t *testing.T) {
 			t.Errorf("%s: got (%q, %q), want (%q, %q)", tt.name, u.DisplayName, u.Bio, tt.dn, tt.bio)
 		}
 	}
-	if _, err := user.New(name, "not-an-email", "h", time.Now()); domain.KindOf(err) != domain.Invalid {
+	if _, err := user.New(name, "not-an-email", time.Now()); domain.KindOf(err) != domain.Invalid {
 		t.Errorf("bad email accepted: %v", err)
 	}
 }

@@ -112,15 +112,48 @@ func testSessionExpiredRemoved(t *testing.T, s StoreSet) {
 	}
 }
 
+func testAccountCredentials(t *testing.T, s StoreSet) {
+	ctx := ctxOf(t)
+	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+	for _, u := range []user.User{alice, bob} {
+		want := user.Credentials{UserID: u.ID, Username: u.Username, Hash: "hash-of-" + u.Username.String()}
+		got, err := s.Accounts.Credentials(ctx, u.Username)
+		if err != nil {
+			t.Fatalf("Credentials(%s): %v", u.Username, err)
+		}
+		if d := cmp.Diff(want, got, usernameEq); d != "" {
+			t.Errorf("Credentials(%s) (-want +got):\n%s", u.Username, d)
+		}
+		got, err = s.Accounts.CredentialsByID(ctx, u.ID)
+		if err != nil {
+			t.Fatalf("CredentialsByID(%d): %v", u.ID, err)
+		}
+		if d := cmp.Diff(want, got, usernameEq); d != "" {
+			t.Errorf("CredentialsByID(%d) (-want +got):\n%s", u.ID, d)
+		}
+	}
+	nobody, _ := user.NewUsername("nobody")
+	_, err := s.Accounts.Credentials(ctx, nobody)
+	wantKind(t, "Credentials of an unknown name", err, domain.NotFound)
+	_, err = s.Accounts.CredentialsByID(ctx, 999999)
+	wantKind(t, "CredentialsByID of an unknown user", err, domain.NotFound)
+}
+
 func testAccountSetPassword(t *testing.T, s StoreSet) {
 	ctx := ctxOf(t)
-	alice := mustUser(t, s, "alice")
+	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
 	if err := s.Accounts.SetPassword(ctx, alice.ID, "new-hash"); err != nil {
 		t.Fatalf("SetPassword: %v", err)
 	}
-	got, err := s.Users.ByID(ctx, alice.ID)
-	if err != nil || got.PasswordHash != "new-hash" || got.DisplayName != alice.DisplayName {
+	got, err := s.Accounts.CredentialsByID(ctx, alice.ID)
+	if err != nil || got.Hash != "new-hash" {
 		t.Fatalf("after SetPassword: %+v, %v", got, err)
+	}
+	if other, err := s.Accounts.Credentials(ctx, bob.Username); err != nil || other.Hash != "hash-of-bob" {
+		t.Errorf("bob's credentials after alice's SetPassword: %+v, %v", other, err)
+	}
+	if u, err := s.Users.ByID(ctx, alice.ID); err != nil || u.DisplayName != alice.DisplayName {
+		t.Errorf("profile after SetPassword: %+v, %v", u, err)
 	}
 	wantKind(t, "SetPassword of an unknown user", s.Accounts.SetPassword(ctx, 999999, "h"), domain.NotFound)
 }
@@ -155,6 +188,10 @@ func testAccountErase(t *testing.T, s StoreSet) {
 	wantKind(t, "ByID after Erase", err, domain.NotFound)
 	_, err = s.Users.ByUsername(ctx, alice.Username)
 	wantKind(t, "ByUsername after Erase", err, domain.NotFound)
+	_, err = s.Accounts.Credentials(ctx, alice.Username)
+	wantKind(t, "Credentials after Erase", err, domain.NotFound)
+	_, err = s.Accounts.CredentialsByID(ctx, alice.ID)
+	wantKind(t, "CredentialsByID after Erase", err, domain.NotFound)
 	_, err = s.Sessions.ByID(ctx, "ALICE")
 	wantKind(t, "session after Erase", err, domain.NotFound)
 	for _, r := range []room.Room{r1, r2} {

@@ -64,6 +64,7 @@ func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 		{"SessionCreateReadDelete", testSessionCRUD},
 		{"SessionDeleteAllKeepsOne", testSessionDeleteAll},
 		{"SessionExpiredRemovedAtCreate", testSessionExpiredRemoved},
+		{"AccountCredentials", testAccountCredentials},
 		{"AccountSetPassword", testAccountSetPassword},
 		{"AccountErase", testAccountErase},
 	} {
@@ -90,11 +91,11 @@ func mustUser(t *testing.T, s StoreSet, name string) user.User {
 	if err != nil {
 		t.Fatalf("NewUsername(%q): %v", name, err)
 	}
-	u, err := user.New(n, name+"@example.com", "hash-of-"+name, base)
+	u, err := user.New(n, name+"@example.com", base)
 	if err != nil {
 		t.Fatalf("user.New(%q): %v", name, err)
 	}
-	got, err := s.Users.Create(ctxOf(t), u)
+	got, err := s.Users.Create(ctxOf(t), u, "hash-of-"+name)
 	if err != nil {
 		t.Fatalf("Users.Create(%q): %v", name, err)
 	}
@@ -175,7 +176,7 @@ func testUserCreateAndRead(t *testing.T, s StoreSet) {
 		t.Fatalf("ids = %d, %d; want distinct and non-zero", alice.ID, bob.ID)
 	}
 	n, _ := user.NewUsername("alice")
-	want := user.User{ID: alice.ID, Username: n, Email: "alice@example.com", PasswordHash: "hash-of-alice", DisplayName: "alice", CreatedAt: base}
+	want := user.User{ID: alice.ID, Username: n, Email: "alice@example.com", DisplayName: "alice", CreatedAt: base}
 	if d := cmp.Diff(want, alice, usernameEq); d != "" {
 		t.Errorf("Create (-want +got):\n%s", d)
 	}
@@ -212,22 +213,22 @@ func testUserNameTaken(t *testing.T, s StoreSet) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := user.New(folded, "", "other-hash", base)
+	u, err := user.New(folded, "", base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Users.Create(ctx, u)
+	_, err = s.Users.Create(ctx, u, "other-hash")
 	wantKind(t, "Create(ALICE) after alice", err, domain.Conflict)
 	if c := domain.CodeOf(err); c != "username_taken" {
 		t.Errorf("code = %q, want username_taken", c)
 	}
 	// The failed insert must not have changed the first account.
-	got, err := s.Users.ByUsername(ctx, folded)
+	got, err := s.Accounts.Credentials(ctx, folded)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.PasswordHash != "hash-of-alice" {
-		t.Errorf("password hash = %q after a conflicting create", got.PasswordHash)
+	if got.Hash != "hash-of-alice" {
+		t.Errorf("password hash = %q after a conflicting create", got.Hash)
 	}
 }
 
@@ -242,7 +243,7 @@ func testUserUpdate(t *testing.T, s StoreSet) {
 	alice.AvatarKey = "avatars/1.png"
 	// Only the profile fields are written.
 	changed := alice
-	changed.Email, changed.PasswordHash = "ignored@example.com", "ignored"
+	changed.Email = "ignored@example.com"
 	got, err := s.Users.Update(ctx, changed)
 	if err != nil {
 		t.Fatalf("Update: %v", err)
@@ -1059,12 +1060,12 @@ func testTimesUTC(t *testing.T, s StoreSet) {
 	zone := time.FixedZone("UTC+5", 5*3600)
 	local := base.In(zone)
 	n, _ := user.NewUsername("zoned")
-	u, err := user.New(n, "", "h", base)
+	u, err := user.New(n, "", base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	u.CreatedAt = local
-	created, err := s.Users.Create(ctx, u)
+	created, err := s.Users.Create(ctx, u, "h")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ import type { FileItem, Room, User } from '../api/types';
 import { typingNames, typingParts } from '../state/roomReducer';
 import { buildTimeline } from '../state/timeline';
 import { Composer } from './Composer';
-import { ConfirmDialog } from './Dialog';
+import { ConfirmDialog, useModal } from './Dialog';
 import { Icon } from './Icon';
 import { MemberPanel } from './MemberPanel';
 import { BrokenLinkContext, MessageList } from './MessageList';
@@ -302,18 +302,7 @@ export function ConnectionIndicator(props: { status: Status; attempt: number }) 
 
 function Lightbox(props: { file: FileItem; onClose: () => void; onBroken: () => void }) {
   const close = useRef<HTMLButtonElement>(null);
-  const onClose = useRef(props.onClose);
-  onClose.current = props.onClose;
-  useEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    close.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose.current();
-    window.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      before?.focus?.();
-    };
-  }, []);
+  useModal(props.onClose, () => close.current);
   return (
     <div className="lightbox" role="dialog" aria-modal="true" aria-label={props.file.filename} onClick={props.onClose}>
       <figure onClick={(e) => e.stopPropagation()}>

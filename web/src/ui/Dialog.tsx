@@ -3,21 +3,30 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { errorText } from '../api/client';
 
-export function Dialog(props: { title: string; onClose: () => void; children: ReactNode; className?: string }) {
-  const card = useRef<HTMLDivElement>(null);
-  const onClose = useRef(props.onClose);
-  onClose.current = props.onClose;
+/**
+ * What every modal does while it is open: focus moves into it (to what
+ * `focus` returns), Escape closes it, and when it goes focus returns to
+ * whatever had it before.
+ */
+export function useModal(onClose: () => void, focus: () => HTMLElement | null | undefined) {
+  const close = useRef(onClose);
+  close.current = onClose;
+  const target = useRef(focus);
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
-    const first = card.current?.querySelector<HTMLElement>('input, textarea, select, button');
-    (first ?? card.current)?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose.current();
+    target.current()?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close.current();
     window.addEventListener('keydown', onKey);
     return () => {
       window.removeEventListener('keydown', onKey);
       before?.focus?.();
     };
   }, []);
+}
+
+export function Dialog(props: { title: string; onClose: () => void; children: ReactNode; className?: string }) {
+  const card = useRef<HTMLDivElement>(null);
+  useModal(props.onClose, () => card.current?.querySelector<HTMLElement>('input, textarea, select, button') ?? card.current);
   return (
     <div className="modal" onClick={props.onClose}>
       <div

@@ -113,16 +113,10 @@ type Options struct {
 	PollInterval time.Duration
 }
 
-// Inserter is the transactional insert the SQL stores use: the job is
-// inserted in the caller's transaction and runs only if it commits.
-type Inserter interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, job ports.Job) error
-}
-
-var (
-	_ ports.JobQueue = (*Queue)(nil)
-	_ Inserter       = (*Queue)(nil)
-)
+// A Queue is also the transactional insert the SQL stores take
+// (sqlstore.JobInserter): cmd/chatd hands one to them, so the compiler
+// checks it there.
+var _ ports.JobQueue = (*Queue)(nil)
 
 // Queue is River on one database. Built with a nil processor it only
 // inserts (chatd serve with WORKERS=0); Start and Run then do nothing.

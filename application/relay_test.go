@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 // relayFixture is a relay over the memory bus and stores, with one room.
 type relayFixture struct {
-	t     *testing.T
+	t     testing.TB
 	st    *memory.Stores
 	bus   *memory.Bus
 	relay *Relay
@@ -26,7 +27,7 @@ type relayFixture struct {
 	user  user.User
 }
 
-func newRelayFixture(t *testing.T, opts RelayOptions) *relayFixture {
+func newRelayFixture(t testing.TB, opts RelayOptions) *relayFixture {
 	t.Helper()
 	st := memory.NewStores()
 	ctx := context.Background()
@@ -224,5 +225,44 @@ func TestRelayClosedDeliversNothing(t *testing.T) {
 	}
 	if len(f.relay.subs) != 0 {
 		t.Errorf("relay still tracks %d subscriptions", len(f.relay.subs))
+	}
+}
+
+// BenchmarkRelayDelivery is the relay's cost per message event: the same
+// in-order events through the bare memory bus and through the relay over
+// it, one subscriber, delivery counted.
+//
+//	go test -run '^$' -bench RelayDelivery ./application/
+func BenchmarkRelayDelivery(b *testing.B) {
+	for _, viaRelay := range []bool{false, true} {
+		name := "bus"
+		if viaRelay {
+			name = "relay"
+		}
+		b.Run(name, func(b *testing.B) {
+			f := newRelayFixture(b, RelayOptions{})
+			var bus ports.Bus = f.bus
+			if viaRelay {
+				bus = f.relay
+			}
+			got := make(chan struct{}, 1)
+			var n, want atomic.Int64
+			sub, err := bus.Subscribe(context.Background(), f.room, func(ports.Event) {
+				if n.Add(1) == want.Load() {
+					got <- struct{}{}
+				}
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sub.Close()
+			frame := []byte(`{"type":"message"}`)
+			want.Store(int64(b.N))
+			b.ResetTimer()
+			for i := range b.N {
+				_ = f.bus.Publish(context.Background(), ports.Event{RoomID: f.room, Kind: ports.EventMessage, Seq: int64(i + 1), Frame: frame})
+			}
+			<-got
+		})
 	}
 }

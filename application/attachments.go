@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -306,19 +305,6 @@ func (f *Files) Open(ctx context.Context, actor user.ID, id attachment.ID, thumb
 	return f.open(ctx, a, thumbnail)
 }
 
-// OpenSigned opens a file, or its thumbnail, for the holder of a link made
-// by FileURL or ThumbnailURL; query is the request's query string. The
-// link names the user it was made for, whose membership of the file's room
-// is checked now, as for Open: a link taken before its user left or was
-// removed opens nothing.
-func (f *Files) OpenSigned(ctx context.Context, id attachment.ID, thumbnail bool, query url.Values) (Download, error) {
-	viewer, err := f.d.Signer.Verify(filePath(id, thumbnail), query, f.d.Clock.Now())
-	if err != nil {
-		return Download{}, err
-	}
-	return f.Open(ctx, viewer, id, thumbnail)
-}
-
 func (f *Files) open(ctx context.Context, a attachment.Attachment, thumbnail bool) (Download, error) {
 	key, ctype := a.BlobKey, a.ContentType
 	inline := a.ThumbnailStatus == attachment.ThumbnailPending || a.ThumbnailStatus == attachment.ThumbnailReady
@@ -351,20 +337,6 @@ func filePath(id attachment.ID, thumbnail bool) string {
 func (f *Files) expiry() time.Time {
 	window := f.d.LinkTTL / 4
 	return f.d.Clock.Now().Truncate(window).Add(f.d.LinkTTL + window)
-}
-
-// FileURL is a's download link signed for viewer.
-func (f *Files) FileURL(a attachment.Attachment, viewer user.ID) string {
-	return f.d.Signer.Sign(filePath(a.ID, false), viewer, f.expiry())
-}
-
-// ThumbnailURL is the link of a's thumbnail signed for viewer, or "" while
-// it has none.
-func (f *Files) ThumbnailURL(a attachment.Attachment, viewer user.ID) string {
-	if a.ThumbnailStatus != attachment.ThumbnailReady {
-		return ""
-	}
-	return f.d.Signer.Sign(filePath(a.ID, true), viewer, f.expiry())
 }
 
 // imageType is the content type of a processed image, by its key.
@@ -537,27 +509,15 @@ func (f *Files) ProcessAvatar(ctx context.Context, u user.ID, key string) error 
 	return nil
 }
 
-// AvatarURL is the link of u's avatar signed for viewer, or "" when u has
-// none. It fits httpapi.Config.AvatarURL.
-func (f *Files) AvatarURL(u user.User, viewer user.ID) string {
-	rest, ok := strings.CutPrefix(u.AvatarKey, "a/")
-	if !ok {
-		return ""
+// OpenAvatar opens avatar name of user owner for viewer, who holds a link
+// to it (the driving adapter verified it): avatars are shown to anyone
+// signed in, so no room is checked. The key is rebuilt from owner and name;
+// a name that is not a key's gives the same answer as a missing avatar.
+func (f *Files) OpenAvatar(ctx context.Context, viewer, owner user.ID, name string) (Download, error) {
+	if viewer <= 0 {
+		return Download{}, domain.Errorf(domain.Unauthenticated, "missing_token", "a bearer token or a signed link is required")
 	}
-	return f.d.Signer.Sign("/avatars/"+rest, viewer, f.expiry())
-}
-
-// OpenAvatar opens an avatar by its link, /avatars/{user}/{name}: query
-// must hold the link's signature (bound to the viewer it was made for;
-// avatars are shown to anyone signed in, so no room is checked). The key
-// is rebuilt from the signed path, so only links this server made open
-// anything.
-func (f *Files) OpenAvatar(ctx context.Context, u user.ID, name string, query url.Values) (Download, error) {
-	rest := strconv.FormatInt(int64(u), 10) + "/" + name
-	if _, err := f.d.Signer.Verify("/avatars/"+rest, query, f.d.Clock.Now()); err != nil {
-		return Download{}, err
-	}
-	rc, info, err := f.d.Blobs.Open(ctx, "a/"+rest)
+	rc, info, err := f.d.Blobs.Open(ctx, "a/"+strconv.FormatInt(int64(owner), 10)+"/"+name)
 	if err != nil {
 		if domain.KindOf(err) == domain.Invalid {
 			return Download{}, errFileNotFound

@@ -120,7 +120,7 @@ func TestJobsRunFilesEndToEnd(t *testing.T) {
 			if e := waitEvent(t, events); e.Kind != river.EventKindJobCompleted {
 				t.Fatalf("avatar job: %s (%v)", e.Kind, e.Job.Errors)
 			}
-			if u, _ := st.Users().ByID(ctx, bob.ID); files.AvatarURL(u, bob.ID) == "" {
+			if u, _ := st.Users().ByID(ctx, bob.ID); u.AvatarKey == "" {
 				t.Error("no avatar after the avatar job")
 			}
 		})

@@ -28,7 +28,7 @@ type session struct {
 	*socket
 	g       *Gateway
 	conn    *websocket.Conn
-	wire    *wire           // conn's connection: corks the writer's batches
+	wire    *corkConn       // conn's connection: corks the writer's batches
 	ctx     context.Context // the request's values; cancelled by teardown
 	cancel  context.CancelFunc
 	claims  user.Claims // what the socket was opened with; re-checked by Gateway.checkSessions

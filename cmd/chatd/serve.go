@@ -24,6 +24,7 @@ import (
 	"chat/adapters/memory"
 	"chat/adapters/redis"
 	"chat/adapters/sqlstore"
+	"chat/adapters/wire"
 	"chat/adapters/ws"
 	"chat/application"
 	"chat/docs"
@@ -227,7 +228,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions,
 		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(cfg.AllowedOrigins...),
-		Files: files, AvatarURL: files.AvatarURL,
+		Files: files, Links: wire.NewLinks(blob.NewSigner(cfg.JWTSecret), 0, nil),
 		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,
 		Ready: func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, readyTimeout)

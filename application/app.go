@@ -72,6 +72,6 @@ func (systemClock) Now() time.Time { return time.Now().UTC() }
 // get it when they resume with after_seq.
 func publish(ctx context.Context, d Deps, e ports.Event) {
 	if err := d.Bus.Publish(ctx, e); err != nil {
-		d.Logger.WarnContext(ctx, "publish event", "room_id", int64(e.RoomID), "kind", int(e.Kind), "err", err)
+		d.Logger.WarnContext(ctx, "publish event", "room_id", int64(e.RoomID), "kind", int(e.Kind()), "err", err)
 	}
 }

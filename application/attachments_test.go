@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -123,8 +124,8 @@ func newFilesFixture(t *testing.T) *filesFixture {
 	f.links = wire.NewLinks(signer, 0, f.clock.Now)
 	f.files = application.NewFiles(application.FilesDeps{
 		Rooms: app.Rooms, Users: st.Users(), Cache: cache, Attachments: st.Attachments(f.queue),
-		Blobs: f.blobs, Images: f.images, Jobs: f.queue, Bus: bus,
-		Signer: signer, Clock: f.clock, MaxUpload: filesMax,
+		Blobs: f.blobs, Images: f.images, Jobs: f.queue, Bus: bus, DetectType: http.DetectContentType,
+		Clock: f.clock, MaxUpload: filesMax,
 	})
 	reg := func(name string) user.User {
 		u, err := app.Users.Register(ctx, user.Registration{Username: name, Password: "password1"})
@@ -173,11 +174,11 @@ func (f *filesFixture) frame() map[string]any {
 	f.t.Helper()
 	select {
 	case e := <-f.events:
-		if e.Kind != ports.EventFile || e.RoomID != f.room.ID {
-			f.t.Fatalf("event kind %d room %d, want a file event of room %d", e.Kind, e.RoomID, f.room.ID)
+		if e.Kind() != ports.EventFile || e.RoomID != f.room.ID {
+			f.t.Fatalf("event %+v, want a file event of room %d", e, f.room.ID)
 		}
 		var m map[string]any
-		if err := json.Unmarshal(f.files.SignFrame(e.Frame, f.bob.ID), &m); err != nil {
+		if err := json.Unmarshal(wire.NewFrames(f.links).Encode(e).For(f.bob.ID), &m); err != nil {
 			f.t.Fatal(err)
 		}
 		return m
@@ -191,7 +192,7 @@ func (f *filesFixture) noEvent() {
 	f.t.Helper()
 	select {
 	case e := <-f.events:
-		f.t.Fatalf("unexpected event %s", e.Frame)
+		f.t.Fatalf("unexpected event %+v", e)
 	case <-time.After(50 * time.Millisecond):
 	}
 }
@@ -718,7 +719,7 @@ func TestDeleteRoomRemovesItsFiles(t *testing.T) {
 	}
 	select {
 	case e := <-f.events:
-		if e.Kind != ports.EventRoomDeleted || e.Frame != nil {
+		if e.Payload != (ports.RoomDeleted{}) {
 			t.Errorf("event %+v, want the room-deleted control", e)
 		}
 	case <-time.After(5 * time.Second):
@@ -810,32 +811,28 @@ func TestSignedLinksBoundToTheirUser(t *testing.T) {
 	readDownload(t, d, err)
 }
 
-// A file event carries unsigned paths on the bus; each recipient's copy
-// gets links signed for that recipient.
+// A file event is the file as a value; each recipient's frame gets links
+// signed for that recipient (wire.Frames), which open the file for them.
 func TestFileEventsSignedPerRecipient(t *testing.T) {
 	f := newFilesFixture(t)
 	a, err := f.upload(f.alice, "notes.txt", []byte("notes"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var raw []byte
+	var published ports.Event
 	select {
-	case e := <-f.events:
-		raw = e.Frame
+	case published = <-f.events:
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event")
 	}
-	var published map[string]any
-	if err := json.Unmarshal(raw, &published); err != nil {
-		t.Fatal(err)
+	if diff := cmp.Diff(ports.Event{RoomID: f.room.ID, Payload: ports.FileShared{File: a}}, published); diff != "" {
+		t.Errorf("published (-want +got):\n%s", diff)
 	}
-	if want := "/files/" + strconv.FormatInt(int64(a.ID), 10); published["file_url"] != want {
-		t.Errorf("published file_url = %v, want the unsigned path %s", published["file_url"], want)
-	}
+	frame := wire.NewFrames(f.links).Encode(published)
 	links := map[user.ID]string{}
 	for _, viewer := range []user.User{f.alice, f.bob} {
 		var m map[string]any
-		if err := json.Unmarshal(f.files.SignFrame(raw, viewer.ID), &m); err != nil {
+		if err := json.Unmarshal(frame.For(viewer.ID), &m); err != nil {
 			t.Fatal(err)
 		}
 		links[viewer.ID], _ = m["file_url"].(string)
@@ -846,8 +843,5 @@ func TestFileEventsSignedPerRecipient(t *testing.T) {
 	}
 	if links[f.alice.ID] == links[f.bob.ID] {
 		t.Error("alice and bob got the same link")
-	}
-	if other := []byte(`{"type":"message","content":"/files/1"}`); string(f.files.SignFrame(other, f.bob.ID)) != string(other) {
-		t.Error("SignFrame changed a frame that is not a file event")
 	}
 }

@@ -18,7 +18,6 @@ const MIMEProblem = wire.MIMEProblem
 // Problem is an RFC 9457 problem document with the contract's stable code.
 type Problem = wire.Problem
 
-
 func malformed(detail string, err error) error {
 	return wire.Refuse(http.StatusBadRequest, "malformed_request", detail, err)
 }

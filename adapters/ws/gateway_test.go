@@ -240,8 +240,8 @@ func TestSlowConsumerClosedOthersKeepReceiving(t *testing.T) {
 	// writer blocks and its queue of 2 overflows. The fast client reads each
 	// frame before the next is published, so its queue never holds more
 	// than one.
-	big := []byte(`{"type":"user_joined","pad":"` + strings.Repeat("x", 256<<10) + `"}`)
-	ev := ports.Event{RoomID: publicRoom, Kind: ports.EventPresence, UserID: carol, Frame: big}
+	ev := ports.Event{RoomID: publicRoom, Payload: ports.PresenceChanged{UserID: carol, Username: strings.Repeat("x", 256<<10), Joined: true}}
+	big := wire.NewFrames(nil).Encode(ev).Bytes
 	for i := 0; h.hub.localSockets(publicRoom) == 2; i++ {
 		if i == 1000 {
 			t.Fatal("slow socket never dropped")

@@ -506,10 +506,8 @@ func (f *Files) OpenAvatar(ctx context.Context, viewer, owner user.ID, name stri
 	return Download{Content: rc, Size: info.Size, ModTime: info.ModTime, ContentType: imageType(name), Filename: "avatar" + extension(name), Inline: true}, nil
 }
 
-// publish sends an event after its data is stored; a failure is logged:
+// publish sends a file event after its data is stored (see publishOn):
 // clients that miss it see the file when they list the room's files.
 func (f *Files) publish(ctx context.Context, e ports.Event) {
-	if err := f.d.Bus.Publish(ctx, e); err != nil {
-		f.d.Logger.WarnContext(ctx, "publish file event", "room_id", int64(e.RoomID), "err", err)
-	}
+	publishOn(ctx, f.d.Bus, f.d.Logger, e)
 }

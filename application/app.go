@@ -74,8 +74,12 @@ func (systemClock) Now() time.Time { return time.Now().UTC() }
 // publish sends an event after its data is stored. A failure is logged, not
 // returned: the data is committed, and clients that missed the live event
 // get it when they resume with after_seq.
-func publish(ctx context.Context, d Deps, e ports.Event) {
-	if err := d.Bus.Publish(ctx, e); err != nil {
-		d.Logger.WarnContext(ctx, "publish event", "room_id", int64(e.RoomID), "kind", int(e.Kind), "err", err)
+func publish(ctx context.Context, d Deps, e ports.Event) { publishOn(ctx, d.Bus, d.Logger, e) }
+
+// publishOn is the one way events leave the application: published after
+// their data is stored, a failure logged and never returned.
+func publishOn(ctx context.Context, bus ports.Bus, log *slog.Logger, e ports.Event) {
+	if err := bus.Publish(ctx, e); err != nil {
+		log.WarnContext(ctx, "publish event", "room_id", int64(e.RoomID), "kind", int(e.Kind()), "err", err)
 	}
 }

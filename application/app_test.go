@@ -311,8 +311,8 @@ func TestLeaveClosesSocketsEverywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := next()
-	if e.Kind != ports.EventMemberRemoved || e.UserID != bob.ID || e.Frame != nil {
-		t.Fatalf("event = %+v", e)
+	if diff := cmp.Diff(ports.Event{RoomID: r.ID, Payload: ports.MemberRemoved{UserID: bob.ID}}, e); diff != "" {
+		t.Fatalf("event (-want +got):\n%s", diff)
 	}
 	_, err := f.Messages.Send(ctx, bob.ID, r.ID, "still here?", "")
 	wantKind(t, err, domain.Forbidden, "")
@@ -333,23 +333,9 @@ func TestSendPublishesAfterStoringAndDeduplicates(t *testing.T) {
 	if m.Seq != 1 || m.Content != "hello" || m.Username != "alice" || m.ClientID != "c-1" {
 		t.Fatalf("sent %+v", m)
 	}
-	e := next()
-	if e.Kind != ports.EventMessage || e.Seq != 1 || e.UserID != alice.ID {
-		t.Fatalf("event %+v", e)
-	}
-	var frame map[string]any
-	if err := json.Unmarshal(e.Frame, &frame); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]any{
-		"type": "message", "id": float64(m.ID), "room_id": float64(r.ID), "seq": float64(1), "user_id": float64(alice.ID),
-		"username": "alice", "content": "hello", "created_at": application.FormatTime(m.CreatedAt), "client_id": "c-1",
-	}
-	if diff := cmp.Diff(want, frame); diff != "" {
-		t.Errorf("frame -want +got\n%s", diff)
-	}
-	if got := frame["created_at"].(string); got[len(got)-1] != 'Z' {
-		t.Errorf("created_at %q has no Z", got)
+	// The event is the stored message itself, as a value.
+	if diff := cmp.Diff(ports.Event{RoomID: r.ID, Payload: ports.MessageCreated{Message: m}}, next()); diff != "" {
+		t.Errorf("event (-want +got):\n%s", diff)
 	}
 
 	again, err := f.Messages.Send(ctx, alice.ID, r.ID, "hello", "c-1")
@@ -360,8 +346,8 @@ func TestSendPublishesAfterStoringAndDeduplicates(t *testing.T) {
 	if err != nil || m2.Seq != 2 {
 		t.Fatalf("second = %+v, %v", m2, err)
 	}
-	if e := next(); e.Seq != 2 {
-		t.Fatalf("the retry was published again: next event seq %d", e.Seq)
+	if e := next(); e.Seq() != 2 {
+		t.Fatalf("the retry was published again: next event seq %d", e.Seq())
 	}
 
 	for _, bad := range []struct{ content, clientID, code string }{
@@ -394,7 +380,7 @@ func TestClientIDIsPerRoomAndNeverAnswersAnotherMessage(t *testing.T) {
 	if second.ID == first.ID || second.RoomID != public.ID || second.Content != "public text" {
 		t.Fatalf("send in another room with the same client_id = %+v; want a new message there", second)
 	}
-	if e := next(); e.Kind != ports.EventMessage || e.Seq != second.Seq {
+	if e := next(); e.Kind() != ports.EventMessage || e.Seq() != second.Seq {
 		t.Fatalf("event %+v; want the second message published", e)
 	}
 	_, err = f.Messages.Send(ctx, alice.ID, public.ID, "edited text", "dup-k1")
@@ -507,8 +493,8 @@ func TestPresenceAnnouncesFirstAndLastSocket(t *testing.T) {
 		}
 	}
 	e := next()
-	if e.Kind != ports.EventPresence || string(e.Frame) != `{"type":"user_joined","room_id":`+itoa(int64(r.ID))+`,"user_id":`+itoa(int64(alice.ID))+`,"username":"alice"}` {
-		t.Fatalf("event %+v %s", e, e.Frame)
+	if diff := cmp.Diff(ports.Event{RoomID: r.ID, Payload: ports.PresenceChanged{UserID: alice.ID, Username: "alice", Joined: true}}, e); diff != "" {
+		t.Fatalf("event (-want +got):\n%s", diff)
 	}
 	members, err := f.Rooms.Members(ctx, alice.ID, r.ID)
 	if err != nil || len(members) != 1 || !members[0].Online {
@@ -520,14 +506,14 @@ func TestPresenceAnnouncesFirstAndLastSocket(t *testing.T) {
 	if err := f.Messages.Typing(ctx, alice.ID, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if e := next(); e.Kind != ports.EventTyping || e.UserID != alice.ID {
-		t.Fatalf("a user_left was sent while a socket remained: %+v %s", e, e.Frame)
+	if e := next(); e.Payload != (ports.Typing{UserID: alice.ID, Username: "alice"}) {
+		t.Fatalf("a user_left was sent while a socket remained: %+v", e)
 	}
 	if err := f.Rooms.Disconnect(ctx, alice.ID, r.ID, "b"); err != nil {
 		t.Fatal(err)
 	}
-	if e := next(); e.Kind != ports.EventPresence || !json.Valid(e.Frame) || string(e.Frame[:19]) != `{"type":"user_left"` {
-		t.Fatalf("event %+v %s", e, e.Frame)
+	if e := next(); e.Payload != (ports.PresenceChanged{UserID: alice.ID, Username: "alice"}) {
+		t.Fatalf("event %+v, want user_left", e)
 	}
 }
 
@@ -556,7 +542,7 @@ func TestOwnerAddsByNameAndRemovesMembers(t *testing.T) {
 	if err := f.Rooms.RemoveMember(ctx, owner.ID, r.ID, bob.ID); err != nil {
 		t.Fatal(err)
 	}
-	if e := next(); e.Kind != ports.EventMemberRemoved || e.UserID != bob.ID {
+	if e := next(); e.Payload != (ports.MemberRemoved{UserID: bob.ID}) {
 		t.Fatalf("event %+v", e)
 	}
 	wantKind(t, f.Rooms.Authorize(ctx, bob.ID, r.ID), domain.NotFound, "")
@@ -694,16 +680,7 @@ func TestRoomUpdatePublishesRoomUpdated(t *testing.T) {
 	if got.Name != "random" || got.Description != "anything goes" || !got.IsPrivate || got.OwnerID != owner.ID || got.ID != r.ID {
 		t.Fatalf("Update = %+v", got)
 	}
-	e := next()
-	var frame map[string]any
-	if err := json.Unmarshal(e.Frame, &frame); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]any{"type": "room_updated", "room_id": float64(r.ID), "name": "random", "description": "anything goes", "is_private": true, "owner_id": float64(owner.ID)}
-	if e.Kind != ports.EventRoom || e.UserID != owner.ID {
-		t.Errorf("event kind %v user %d", e.Kind, e.UserID)
-	}
-	if d := cmp.Diff(want, frame); d != "" {
+	if d := cmp.Diff(ports.Event{RoomID: r.ID, Payload: ports.RoomUpdated{Room: got, Actor: owner.ID}}, next()); d != "" {
 		t.Errorf("room_updated (-want +got):\n%s", d)
 	}
 	if read, _ := f.Rooms.Get(ctx, owner.ID, r.ID); read != got {
@@ -721,7 +698,7 @@ func TestRoomUpdatePublishesRoomUpdated(t *testing.T) {
 	if _, err := f.Messages.Send(ctx, owner.ID, r.ID, "marker", ""); err != nil {
 		t.Fatal(err)
 	}
-	if e := next(); e.Kind != ports.EventMessage {
+	if e := next(); e.Kind() != ports.EventMessage {
 		t.Errorf("event after refused and empty patches: %+v, want the marker message", e)
 	}
 	if read, _ := f.Rooms.Get(ctx, owner.ID, r.ID); read.Name != "random" {
@@ -746,8 +723,8 @@ func TestTransferOwnership(t *testing.T) {
 	if err != nil || got.OwnerID != bob.ID {
 		t.Fatalf("transfer to bob = %+v, %v", got, err)
 	}
-	if e := next(); e.Kind != ports.EventRoom || !strings.Contains(string(e.Frame), `"owner_id":`+itoa(int64(bob.ID))) {
-		t.Errorf("event %+v %s, want room_updated with bob as owner", e, e.Frame)
+	if p, ok := next().Payload.(ports.RoomUpdated); !ok || p.Room.OwnerID != bob.ID {
+		t.Errorf("event %+v, want room_updated with bob as owner", p)
 	}
 	// The old owner is an ordinary member now; the new one keeps the room.
 	wantKind(t, f.Rooms.AddMember(ctx, owner.ID, r.ID, carol.ID), domain.Forbidden, "not_owner")
@@ -776,10 +753,10 @@ func TestOwnerLeavingHandsTheRoomToTheLongestStandingMember(t *testing.T) {
 	if err := f.Rooms.Leave(ctx, owner.ID, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if e := next(); e.Kind != ports.EventRoom || !strings.Contains(string(e.Frame), `"owner_id":`+itoa(int64(dave.ID))) {
-		t.Fatalf("first event %+v %s, want room_updated with dave as owner", e, e.Frame)
+	if p, ok := next().Payload.(ports.RoomUpdated); !ok || p.Room.OwnerID != dave.ID {
+		t.Fatalf("first event %+v, want room_updated with dave as owner", p)
 	}
-	if e := next(); e.Kind != ports.EventMemberRemoved || e.UserID != owner.ID {
+	if e := next(); e.Payload != (ports.MemberRemoved{UserID: owner.ID}) {
 		t.Fatalf("second event %+v, want the old owner's removal", e)
 	}
 	got, err := f.Rooms.Get(ctx, dave.ID, r.ID)
@@ -797,7 +774,7 @@ func TestOwnerLeavingHandsTheRoomToTheLongestStandingMember(t *testing.T) {
 	}
 	drain := func() ports.Event {
 		for {
-			if e := next(); e.Kind == ports.EventRoomDeleted {
+			if e := next(); e.Kind() == ports.EventRoomDeleted {
 				return e
 			}
 		}
@@ -805,8 +782,8 @@ func TestOwnerLeavingHandsTheRoomToTheLongestStandingMember(t *testing.T) {
 	if err := f.Rooms.Leave(ctx, bob.ID, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if e := drain(); e.Frame != nil {
-		t.Errorf("room-deleted event carries a frame: %s", e.Frame)
+	if e := drain(); e.Payload != (ports.RoomDeleted{}) {
+		t.Errorf("room-deleted event is %+v", e)
 	}
 	_, err = f.Rooms.Get(ctx, bob.ID, r.ID)
 	wantKind(t, err, domain.NotFound, "room_not_found")

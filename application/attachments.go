@@ -5,14 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
-	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -29,8 +26,7 @@ import (
 const (
 	DefaultMaxUpload = 25 << 20 // bytes, MAX_UPLOAD_BYTES
 	MaxAvatarUpload  = 5 << 20  // bytes
-	DefaultLinkTTL   = time.Hour
-	ThumbnailMax     = 400 // pixels, both sides
+	ThumbnailMax     = 400      // pixels, both sides
 )
 
 // Authorizer is the membership check Files needs; room.Service (the App's
@@ -62,11 +58,12 @@ type FilesDeps struct {
 	Images      ports.ImageProcessor
 	Jobs        ports.JobQueue // avatar jobs; thumbnail jobs go through Attachments.Create
 	Bus         ports.Bus
-	Signer      ports.URLSigner
-	Clock       ports.Clock   // nil: the system clock
-	Logger      *slog.Logger  // nil: discard
-	MaxUpload   int64         // 0: DefaultMaxUpload
-	LinkTTL     time.Duration // 0: DefaultLinkTTL
+	// DetectType sniffs the content type of a file's first bytes (at most
+	// 512), as http.DetectContentType does; required.
+	DetectType func(head []byte) string
+	Clock      ports.Clock  // nil: the system clock
+	Logger     *slog.Logger // nil: discard
+	MaxUpload  int64        // 0: DefaultMaxUpload
 	// Limiter counts uploads (files and avatars) per user under
 	// Limits.Upload; nil limits nothing.
 	Limiter ports.Limiter
@@ -91,9 +88,6 @@ func NewFiles(d FilesDeps) *Files {
 	}
 	if d.MaxUpload <= 0 {
 		d.MaxUpload = DefaultMaxUpload
-	}
-	if d.LinkTTL <= 0 {
-		d.LinkTTL = DefaultLinkTTL
 	}
 	return &Files{d: d, lim: newLimiter(d.Limiter, d.Limits, d.Logger)}
 }
@@ -145,7 +139,7 @@ func (f *Files) Upload(ctx context.Context, actor user.ID, roomID room.ID, filen
 
 	a := attachment.Attachment{
 		RoomID: roomID, UserID: actor, Filename: attachment.SanitizeFilename(filename),
-		ContentType:     safeContentType(http.DetectContentType(head), declaredType),
+		ContentType:     safeContentType(f.d.DetectType(head), declaredType),
 		ThumbnailStatus: attachment.ThumbnailNone,
 	}
 	body := io.MultiReader(bytes.NewReader(head), r)
@@ -185,7 +179,7 @@ func (f *Files) Upload(ctx context.Context, actor user.ID, roomID room.ID, filen
 		f.deleteBlob(ctx, a.BlobKey)
 		return attachment.Attachment{}, err
 	}
-	f.publish(ctx, f.sharedEvent(stored))
+	f.publish(ctx, fileSharedEvent(stored))
 	return stored, nil
 }
 
@@ -228,8 +222,8 @@ func safeContentType(sniffed, declared string) string {
 	return media
 }
 
-// sniffedTypes are the types http.DetectContentType reports that are
-// stored as they are: plain text, raster images (those the image
+// sniffedTypes are the types DetectType (http.DetectContentType) reports
+// that are stored as they are: plain text, raster images (those the image
 // processor accepts are re-typed by their probe), audio, video, archives.
 var sniffedTypes = map[string]bool{
 	"text/plain": true,
@@ -306,19 +300,6 @@ func (f *Files) Open(ctx context.Context, actor user.ID, id attachment.ID, thumb
 	return f.open(ctx, a, thumbnail)
 }
 
-// OpenSigned opens a file, or its thumbnail, for the holder of a link made
-// by FileURL or ThumbnailURL; query is the request's query string. The
-// link names the user it was made for, whose membership of the file's room
-// is checked now, as for Open: a link taken before its user left or was
-// removed opens nothing.
-func (f *Files) OpenSigned(ctx context.Context, id attachment.ID, thumbnail bool, query url.Values) (Download, error) {
-	viewer, err := f.d.Signer.Verify(filePath(id, thumbnail), query, f.d.Clock.Now())
-	if err != nil {
-		return Download{}, err
-	}
-	return f.Open(ctx, viewer, id, thumbnail)
-}
-
 func (f *Files) open(ctx context.Context, a attachment.Attachment, thumbnail bool) (Download, error) {
 	key, ctype := a.BlobKey, a.ContentType
 	inline := a.ThumbnailStatus == attachment.ThumbnailPending || a.ThumbnailStatus == attachment.ThumbnailReady
@@ -335,36 +316,6 @@ func (f *Files) open(ctx context.Context, a attachment.Attachment, thumbnail boo
 		return Download{}, err
 	}
 	return Download{Content: rc, Size: info.Size, ModTime: info.ModTime, ContentType: ctype, Filename: name, Inline: inline}, nil
-}
-
-// filePath is the canonical path of a file or its thumbnail; links sign it.
-func filePath(id attachment.ID, thumbnail bool) string {
-	p := "/files/" + strconv.FormatInt(int64(id), 10)
-	if thumbnail {
-		p += "/thumbnail"
-	}
-	return p
-}
-
-// expiry rounds link lifetimes to windows of a quarter of the TTL, so every
-// link to a file made in one window is the same URL and browsers cache it.
-func (f *Files) expiry() time.Time {
-	window := f.d.LinkTTL / 4
-	return f.d.Clock.Now().Truncate(window).Add(f.d.LinkTTL + window)
-}
-
-// FileURL is a's download link signed for viewer.
-func (f *Files) FileURL(a attachment.Attachment, viewer user.ID) string {
-	return f.d.Signer.Sign(filePath(a.ID, false), viewer, f.expiry())
-}
-
-// ThumbnailURL is the link of a's thumbnail signed for viewer, or "" while
-// it has none.
-func (f *Files) ThumbnailURL(a attachment.Attachment, viewer user.ID) string {
-	if a.ThumbnailStatus != attachment.ThumbnailReady {
-		return ""
-	}
-	return f.d.Signer.Sign(filePath(a.ID, true), viewer, f.expiry())
 }
 
 // imageType is the content type of a processed image, by its key.
@@ -434,7 +385,7 @@ func (f *Files) ProcessThumbnail(ctx context.Context, id attachment.ID) error {
 		return err
 	}
 	a.ThumbnailKey, a.ThumbnailStatus = key, attachment.ThumbnailReady
-	f.publish(ctx, f.updatedEvent(a))
+	f.publish(ctx, fileUpdatedEvent(a))
 	return nil
 }
 
@@ -444,7 +395,7 @@ func (f *Files) thumbnailFailed(ctx context.Context, a attachment.Attachment, ca
 		return err // retried: the status must not stay pending
 	}
 	a.ThumbnailKey, a.ThumbnailStatus = "", attachment.ThumbnailFailed
-	f.publish(ctx, f.updatedEvent(a))
+	f.publish(ctx, fileUpdatedEvent(a))
 	return domain.Wrap(domain.Invalid, "thumbnail_failed", fmt.Sprintf("no thumbnail for file %d", a.ID), cause)
 }
 
@@ -537,27 +488,15 @@ func (f *Files) ProcessAvatar(ctx context.Context, u user.ID, key string) error 
 	return nil
 }
 
-// AvatarURL is the link of u's avatar signed for viewer, or "" when u has
-// none. It fits httpapi.Config.AvatarURL.
-func (f *Files) AvatarURL(u user.User, viewer user.ID) string {
-	rest, ok := strings.CutPrefix(u.AvatarKey, "a/")
-	if !ok {
-		return ""
+// OpenAvatar opens avatar name of user owner for viewer, who holds a link
+// to it (the driving adapter verified it): avatars are shown to anyone
+// signed in, so no room is checked. The key is rebuilt from owner and name;
+// a name that is not a key's gives the same answer as a missing avatar.
+func (f *Files) OpenAvatar(ctx context.Context, viewer, owner user.ID, name string) (Download, error) {
+	if viewer <= 0 {
+		return Download{}, domain.Errorf(domain.Unauthenticated, "missing_token", "a bearer token or a signed link is required")
 	}
-	return f.d.Signer.Sign("/avatars/"+rest, viewer, f.expiry())
-}
-
-// OpenAvatar opens an avatar by its link, /avatars/{user}/{name}: query
-// must hold the link's signature (bound to the viewer it was made for;
-// avatars are shown to anyone signed in, so no room is checked). The key
-// is rebuilt from the signed path, so only links this server made open
-// anything.
-func (f *Files) OpenAvatar(ctx context.Context, u user.ID, name string, query url.Values) (Download, error) {
-	rest := strconv.FormatInt(int64(u), 10) + "/" + name
-	if _, err := f.d.Signer.Verify("/avatars/"+rest, query, f.d.Clock.Now()); err != nil {
-		return Download{}, err
-	}
-	rc, info, err := f.d.Blobs.Open(ctx, "a/"+rest)
+	rc, info, err := f.d.Blobs.Open(ctx, "a/"+strconv.FormatInt(int64(owner), 10)+"/"+name)
 	if err != nil {
 		if domain.KindOf(err) == domain.Invalid {
 			return Download{}, errFileNotFound
@@ -567,116 +506,8 @@ func (f *Files) OpenAvatar(ctx context.Context, u user.ID, name string, query ur
 	return Download{Content: rc, Size: info.Size, ModTime: info.ModTime, ContentType: imageType(name), Filename: "avatar" + extension(name), Inline: true}, nil
 }
 
-// The file events of DESIGN.md's WebSocket contract.
-
-type fileSharedFrame struct {
-	Type         string `json:"type"`
-	RoomID       int64  `json:"room_id"`
-	UserID       int64  `json:"user_id"`
-	FileID       int64  `json:"file_id"`
-	FileURL      string `json:"file_url"`
-	Filename     string `json:"filename"`
-	ContentType  string `json:"content_type"`
-	Size         int64  `json:"size"`
-	ThumbnailURL string `json:"thumbnail_url,omitempty"`
-	// none (not an image), pending (a job will make it), ready, failed
-	ThumbnailStatus string `json:"thumbnail_status"`
-}
-
-// fileUpdatedFrame tells that a thumbnail became ready (with its URL) or
-// failed for good (status failed, no URL), so clients stop waiting.
-type fileUpdatedFrame struct {
-	Type            string `json:"type"`
-	RoomID          int64  `json:"room_id"`
-	FileID          int64  `json:"file_id"`
-	ThumbnailURL    string `json:"thumbnail_url,omitempty"`
-	ThumbnailStatus string `json:"thumbnail_status"`
-}
-
-func fileEvent(a attachment.Attachment, frame any) ports.Event {
-	b, err := json.Marshal(frame)
-	if err != nil { // only strings and integers: cannot fail
-		panic(err)
-	}
-	return ports.Event{RoomID: a.RoomID, Kind: ports.EventFile, UserID: a.UserID, Frame: b}
-}
-
-// thumbnailPath is the unsigned path of a's thumbnail, "" while it has none.
-func thumbnailPath(a attachment.Attachment) string {
-	if a.ThumbnailStatus != attachment.ThumbnailReady {
-		return ""
-	}
-	return filePath(a.ID, true)
-}
-
-// File events travel with unsigned paths in file_url and thumbnail_url:
-// links are bound to their user, and one frame goes to every member. Each
-// instance's hub has SignFrame sign them for each recipient.
-
-func (f *Files) sharedEvent(a attachment.Attachment) ports.Event {
-	return fileEvent(a, fileSharedFrame{
-		Type: "file_shared", RoomID: int64(a.RoomID), UserID: int64(a.UserID), FileID: int64(a.ID),
-		FileURL: filePath(a.ID, false), Filename: a.Filename, ContentType: a.ContentType, Size: a.Size,
-		ThumbnailURL: thumbnailPath(a), ThumbnailStatus: string(a.ThumbnailStatus),
-	})
-}
-
-func (f *Files) updatedEvent(a attachment.Attachment) ports.Event {
-	return fileEvent(a, fileUpdatedFrame{
-		Type: "file_updated", RoomID: int64(a.RoomID), FileID: int64(a.ID),
-		ThumbnailURL: thumbnailPath(a), ThumbnailStatus: string(a.ThumbnailStatus),
-	})
-}
-
-// SignFrame returns a file event's frame (file_shared, file_updated) with
-// its links signed for viewer; any other frame comes back unchanged. The
-// WebSocket hub calls it for each socket a file event goes to.
-func (f *Files) SignFrame(frame []byte, viewer user.ID) []byte {
-	var head struct {
-		Type string `json:"type"`
-	}
-	if json.Unmarshal(frame, &head) != nil {
-		return frame
-	}
-	var v any
-	switch head.Type {
-	case "file_shared":
-		var fr fileSharedFrame
-		if json.Unmarshal(frame, &fr) != nil {
-			return frame
-		}
-		fr.FileURL, fr.ThumbnailURL = f.signPath(fr.FileURL, viewer), f.signPath(fr.ThumbnailURL, viewer)
-		v = fr
-	case "file_updated":
-		var fr fileUpdatedFrame
-		if json.Unmarshal(frame, &fr) != nil {
-			return frame
-		}
-		fr.ThumbnailURL = f.signPath(fr.ThumbnailURL, viewer)
-		v = fr
-	default:
-		return frame
-	}
-	b, err := json.Marshal(v)
-	if err != nil { // only strings and integers: cannot fail
-		panic(err)
-	}
-	return b
-}
-
-// signPath signs an unsigned file path of an event; anything else (empty,
-// already signed) is left as it is.
-func (f *Files) signPath(p string, viewer user.ID) string {
-	if !strings.HasPrefix(p, "/files/") || strings.Contains(p, "?") {
-		return p
-	}
-	return f.d.Signer.Sign(p, viewer, f.expiry())
-}
-
-// publish sends an event after its data is stored; a failure is logged:
+// publish sends a file event after its data is stored (see publishOn):
 // clients that miss it see the file when they list the room's files.
 func (f *Files) publish(ctx context.Context, e ports.Event) {
-	if err := f.d.Bus.Publish(ctx, e); err != nil {
-		f.d.Logger.WarnContext(ctx, "publish file event", "room_id", int64(e.RoomID), "err", err)
-	}
+	publishOn(ctx, f.d.Bus, f.d.Logger, e)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"chat/adapters/images"
 	"chat/adapters/images/imagestest"
 	"chat/adapters/memory"
+	"chat/adapters/wire"
 	"chat/application"
 	"chat/domain"
 	"chat/domain/attachment"
@@ -78,6 +80,7 @@ type filesFixture struct {
 	t                 *testing.T
 	app               *application.App
 	files             *application.Files
+	links             *wire.Links
 	users             ports.UserStore
 	cache             *memory.Cache
 	blobs             *blob.Disk
@@ -109,10 +112,12 @@ func newFilesFixture(t *testing.T) *filesFixture {
 	app := mustNew(t, d)
 	f.app = app
 	f.images = &flakyImages{ImageProcessor: images.New()}
+	signer := blob.NewSigner([]byte("test-secret"))
+	f.links = wire.NewLinks(signer, 0, f.clock.Now)
 	f.files = application.NewFiles(application.FilesDeps{
 		Rooms: app.Rooms, Users: st.Users(), Cache: cache, Attachments: st.Attachments(f.queue),
-		Blobs: f.blobs, Images: f.images, Jobs: f.queue, Bus: bus,
-		Signer: blob.NewSigner([]byte("test-secret")), Clock: f.clock, MaxUpload: filesMax,
+		Blobs: f.blobs, Images: f.images, Jobs: f.queue, Bus: bus, DetectType: http.DetectContentType,
+		Clock: f.clock, MaxUpload: filesMax,
 	})
 	reg := func(name string) user.User {
 		u, err := app.Users.Register(ctx, user.Registration{Username: name, Password: "password1"})
@@ -161,11 +166,11 @@ func (f *filesFixture) frame() map[string]any {
 	f.t.Helper()
 	select {
 	case e := <-f.events:
-		if e.Kind != ports.EventFile || e.RoomID != f.room.ID {
-			f.t.Fatalf("event kind %d room %d, want a file event of room %d", e.Kind, e.RoomID, f.room.ID)
+		if e.Kind() != ports.EventFile || e.RoomID != f.room.ID {
+			f.t.Fatalf("event %+v, want a file event of room %d", e, f.room.ID)
 		}
 		var m map[string]any
-		if err := json.Unmarshal(f.files.SignFrame(e.Frame, f.bob.ID), &m); err != nil {
+		if err := json.Unmarshal(wire.NewFrames(f.links).Encode(e).For(f.bob.ID), &m); err != nil {
 			f.t.Fatal(err)
 		}
 		return m
@@ -179,7 +184,7 @@ func (f *filesFixture) noEvent() {
 	f.t.Helper()
 	select {
 	case e := <-f.events:
-		f.t.Fatalf("unexpected event %s", e.Frame)
+		f.t.Fatalf("unexpected event %+v", e)
 	case <-time.After(50 * time.Millisecond):
 	}
 }
@@ -218,16 +223,30 @@ func (f *filesFixture) openLink(link string) (application.Download, error) {
 		if err != nil {
 			f.t.Fatal(err)
 		}
-		return f.files.OpenSigned(context.Background(), attachment.ID(id), len(parts) == 3 && parts[2] == "thumbnail", u.Query())
+		return f.openSigned(attachment.ID(id), len(parts) == 3 && parts[2] == "thumbnail", u.Query())
 	case parts[0] == "avatars" && len(parts) == 3:
 		id, err := strconv.ParseInt(parts[1], 10, 64)
 		if err != nil {
 			f.t.Fatal(err)
 		}
-		return f.files.OpenAvatar(context.Background(), user.ID(id), parts[2], u.Query())
+		viewer, err := f.links.VerifyAvatar(user.ID(id), parts[2], u.Query())
+		if err != nil {
+			return application.Download{}, err
+		}
+		return f.files.OpenAvatar(context.Background(), viewer, user.ID(id), parts[2])
 	}
 	f.t.Fatalf("unexpected link %q", link)
 	return application.Download{}, nil
+}
+
+// openSigned opens a file by its link's query, as the HTTP adapter does:
+// wire checks the signature, the application the access of the link's user.
+func (f *filesFixture) openSigned(id attachment.ID, thumbnail bool, q url.Values) (application.Download, error) {
+	viewer, err := f.links.VerifyFile(id, thumbnail, q)
+	if err != nil {
+		return application.Download{}, err
+	}
+	return f.files.Open(context.Background(), viewer, id, thumbnail)
 }
 
 func readDownload(t *testing.T, d application.Download, err error) []byte {
@@ -320,7 +339,7 @@ func TestFilesUploadImageMakesThumbnail(t *testing.T) {
 		t.Errorf("download = %+v, want an inline image/png named like the upload", d)
 	}
 	list, err := f.files.List(context.Background(), f.alice.ID, f.room.ID, 0, 0)
-	if err != nil || len(list) != 1 || list[0].ThumbnailStatus != attachment.ThumbnailReady || f.files.ThumbnailURL(list[0], f.alice.ID) == "" {
+	if err != nil || len(list) != 1 || list[0].ThumbnailStatus != attachment.ThumbnailReady || f.links.Thumbnail(list[0], f.alice.ID) == "" {
 		t.Errorf("List = %+v, %v; want the file with a ready thumbnail", list, err)
 	}
 
@@ -414,7 +433,7 @@ func TestFilesAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := f.files.FileURL(a, f.bob.ID)
+	link := f.links.File(a.ID, f.bob.ID)
 
 	_, err = f.upload(f.carol, "x.txt", []byte("hi"))
 	filesWantKind(t, "outsider Upload", err, domain.NotFound, "")
@@ -425,21 +444,21 @@ func TestFilesAccess(t *testing.T) {
 	_, err = f.files.Open(ctx, f.bob.ID, a.ID+100, false)
 	filesWantKind(t, "Open missing", err, domain.NotFound, "")
 
-	_, err = f.files.OpenSigned(ctx, a.ID, false, url.Values{})
+	_, err = f.openSigned(a.ID, false, url.Values{})
 	filesWantKind(t, "anonymous without a link", err, domain.Unauthenticated, "invalid_signature")
 	u, _ := url.Parse(link)
-	_, err = f.files.OpenSigned(ctx, a.ID+1, false, u.Query())
+	_, err = f.openSigned(a.ID+1, false, u.Query())
 	filesWantKind(t, "link of another file", err, domain.Unauthenticated, "invalid_signature")
-	_, err = f.files.OpenSigned(ctx, a.ID, true, u.Query())
+	_, err = f.openSigned(a.ID, true, u.Query())
 	filesWantKind(t, "file link used for the thumbnail", err, domain.Unauthenticated, "invalid_signature")
 	q := u.Query()
 	q.Set("exp", strconv.FormatInt(f.clock.Now().Add(24*time.Hour).Unix(), 10))
-	_, err = f.files.OpenSigned(ctx, a.ID, false, q)
+	_, err = f.openSigned(a.ID, false, q)
 	filesWantKind(t, "extended expiry", err, domain.Unauthenticated, "invalid_signature")
 
 	d, err := f.openLink(link)
 	readDownload(t, d, err)
-	f.clock.advance(application.DefaultLinkTTL + application.DefaultLinkTTL/4)
+	f.clock.advance(wire.DefaultLinkTTL + wire.DefaultLinkTTL/4)
 	_, err = f.openLink(link)
 	filesWantKind(t, "expired link", err, domain.Unauthenticated, "signature_expired")
 }
@@ -589,7 +608,7 @@ func TestAvatarUploadAndProcess(t *testing.T) {
 	if diff := cmp.Diff([]string{bob.AvatarKey}, f.blobFiles()); diff != "" {
 		t.Errorf("stored files (-want +got), the original must be gone:\n%s", diff)
 	}
-	link := f.files.AvatarURL(bob, f.carol.ID)
+	link := f.links.Avatar(bob, f.carol.ID)
 	d, err := f.openLink(link)
 	out := readDownload(t, d, err)
 	img := bimg.NewImage(out)
@@ -618,7 +637,7 @@ func TestAvatarUploadAndProcess(t *testing.T) {
 	}
 	_, err = f.openLink(link)
 	filesWantKind(t, "old avatar link", err, domain.NotFound, "")
-	if f.files.AvatarURL(user.User{}, f.carol.ID) != "" {
+	if f.links.Avatar(user.User{}, f.carol.ID) != "" {
 		t.Error("a user without avatar has an avatar URL")
 	}
 }
@@ -678,7 +697,7 @@ func TestDeleteRoomRemovesItsFiles(t *testing.T) {
 	if err != nil || len(listed) != 2 {
 		t.Fatalf("List = %v, %v", listed, err)
 	}
-	link := f.files.FileURL(listed[1], f.bob.ID)
+	link := f.links.File(listed[1].ID, f.bob.ID)
 	if n := len(f.blobFiles()); n != 3 {
 		t.Fatalf("%d blobs before the delete, want 2 files and a thumbnail", n)
 	}
@@ -692,7 +711,7 @@ func TestDeleteRoomRemovesItsFiles(t *testing.T) {
 	}
 	select {
 	case e := <-f.events:
-		if e.Kind != ports.EventRoomDeleted || e.Frame != nil {
+		if e.Payload != (ports.RoomDeleted{}) {
 			t.Errorf("event %+v, want the room-deleted control", e)
 		}
 	case <-time.After(5 * time.Second):
@@ -754,7 +773,7 @@ func TestSignedLinksBoundToTheirUser(t *testing.T) {
 		t.Fatalf("List = %+v, %v", list, err)
 	}
 	a = list[0]
-	fileLink, thumbLink := f.files.FileURL(a, f.bob.ID), f.files.ThumbnailURL(a, f.bob.ID)
+	fileLink, thumbLink := f.links.File(a.ID, f.bob.ID), f.links.Thumbnail(a, f.bob.ID)
 	for _, link := range []string{fileLink, thumbLink} {
 		d, err := f.openLink(link)
 		readDownload(t, d, err)
@@ -764,11 +783,11 @@ func TestSignedLinksBoundToTheirUser(t *testing.T) {
 	u, _ := url.Parse(fileLink)
 	q := u.Query()
 	q.Set("u", strconv.FormatInt(int64(f.alice.ID), 10))
-	_, err = f.files.OpenSigned(ctx, a.ID, false, q)
+	_, err = f.openSigned(a.ID, false, q)
 	filesWantKind(t, "bob's link with alice's id", err, domain.Unauthenticated, "invalid_signature")
 
 	// A link made for an outsider opens nothing.
-	_, err = f.openLink(f.files.FileURL(a, f.carol.ID))
+	_, err = f.openLink(f.links.File(a.ID, f.carol.ID))
 	filesWantKind(t, "outsider's link", err, domain.NotFound, "file_not_found")
 
 	// Bob is removed: the links he took before stop working.
@@ -780,36 +799,32 @@ func TestSignedLinksBoundToTheirUser(t *testing.T) {
 		filesWantKind(t, "removed member's link "+link, err, domain.NotFound, "file_not_found")
 	}
 	// Alice's own link still works.
-	d, err := f.openLink(f.files.FileURL(a, f.alice.ID))
+	d, err := f.openLink(f.links.File(a.ID, f.alice.ID))
 	readDownload(t, d, err)
 }
 
-// A file event carries unsigned paths on the bus; each recipient's copy
-// gets links signed for that recipient.
+// A file event is the file as a value; each recipient's frame gets links
+// signed for that recipient (wire.Frames), which open the file for them.
 func TestFileEventsSignedPerRecipient(t *testing.T) {
 	f := newFilesFixture(t)
 	a, err := f.upload(f.alice, "notes.txt", []byte("notes"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var raw []byte
+	var published ports.Event
 	select {
-	case e := <-f.events:
-		raw = e.Frame
+	case published = <-f.events:
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event")
 	}
-	var published map[string]any
-	if err := json.Unmarshal(raw, &published); err != nil {
-		t.Fatal(err)
+	if diff := cmp.Diff(ports.Event{RoomID: f.room.ID, Payload: ports.FileShared{File: a}}, published); diff != "" {
+		t.Errorf("published (-want +got):\n%s", diff)
 	}
-	if want := "/files/" + strconv.FormatInt(int64(a.ID), 10); published["file_url"] != want {
-		t.Errorf("published file_url = %v, want the unsigned path %s", published["file_url"], want)
-	}
+	frame := wire.NewFrames(f.links).Encode(published)
 	links := map[user.ID]string{}
 	for _, viewer := range []user.User{f.alice, f.bob} {
 		var m map[string]any
-		if err := json.Unmarshal(f.files.SignFrame(raw, viewer.ID), &m); err != nil {
+		if err := json.Unmarshal(frame.For(viewer.ID), &m); err != nil {
 			t.Fatal(err)
 		}
 		links[viewer.ID], _ = m["file_url"].(string)
@@ -820,8 +835,5 @@ func TestFileEventsSignedPerRecipient(t *testing.T) {
 	}
 	if links[f.alice.ID] == links[f.bob.ID] {
 		t.Error("alice and bob got the same link")
-	}
-	if other := []byte(`{"type":"message","content":"/files/1"}`); string(f.files.SignFrame(other, f.bob.ID)) != string(other) {
-		t.Error("SignFrame changed a frame that is not a file event")
 	}
 }

@@ -3,9 +3,11 @@
 // Authorization lives here, once: every room-scoped call checks membership
 // before it touches data.
 //
-// It also encodes every client-bound event once, as its complete wire
-// frame (events.go), so buses and hubs move bytes without re-encoding.
+// It publishes what happened as domain events (events.go: a ports.Event
+// with a typed payload, values not bytes) through ports.Bus; the driving
+// edge (adapters/wire) turns them into what clients see.
 //
 // application imports chat/domain and chat/ports only (plus the standard
-// library); it never sees a driver, a framework or a wire protocol library.
+// library, but never encoding/json, net/http or net/url: test/layers_test.go
+// checks it); it never sees a driver, a framework, a wire format or a URL.
 package application

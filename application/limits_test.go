@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"strings"
 	"sync"
@@ -284,7 +285,7 @@ func TestUploadLimitCountsFilesAndAvatars(t *testing.T) {
 	t.Cleanup(func() { bus.Close() })
 	files := application.NewFiles(application.FilesDeps{
 		Rooms: f.a.Rooms, Users: f.st.Users(), Cache: memory.NewCache(), Attachments: memory.NewAttachments(queue),
-		Blobs: blobs, Images: images.New(), Jobs: queue, Bus: bus, Signer: blob.NewSigner([]byte("test-secret")),
+		Blobs: blobs, Images: images.New(), Jobs: queue, Bus: bus, DetectType: http.DetectContentType,
 		Limiter: f.lim, Limits: application.Limits{Upload: ports.Rate{Burst: 2, Per: time.Hour}},
 	})
 	for i := range 2 {

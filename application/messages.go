@@ -7,7 +7,6 @@ import (
 	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
-	"chat/ports"
 )
 
 // Messages implements message.Service.
@@ -94,6 +93,6 @@ func (s *Messages) Typing(ctx context.Context, actor user.ID, roomID room.ID) er
 	if err != nil {
 		return err
 	}
-	publish(ctx, s.d, userEvent(ports.EventTyping, "typing", roomID, u))
+	publish(ctx, s.d, typingEvent(roomID, u))
 	return nil
 }

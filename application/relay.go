@@ -200,11 +200,11 @@ func (s *relaySub) onEvent(e ports.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case e.Kind == ports.EventResync:
+	case e.Kind() == ports.EventResync:
 		if s.ready {
 			s.startFillLocked("bus reconnected")
 		}
-	case e.Kind != ports.EventMessage || e.Seq <= 0:
+	case e.Kind() != ports.EventMessage || e.Seq() <= 0:
 		s.deliverLocked(e)
 	default:
 		s.offerLocked(e)
@@ -214,17 +214,17 @@ func (s *relaySub) onEvent(e ports.Event) {
 // offerLocked takes a message event: delivered now when it is the next
 // seq, else held until the gap before it is filled.
 func (s *relaySub) offerLocked(e ports.Event) {
-	if s.ready && e.Seq <= s.delivered {
+	if s.ready && e.Seq() <= s.delivered {
 		return // delivered already (a catch-up got it first)
 	}
-	if s.ready && !s.filling && e.Seq == s.delivered+1 {
+	if s.ready && !s.filling && e.Seq() == s.delivered+1 {
 		s.deliverLocked(e)
-		s.delivered = e.Seq
+		s.delivered = e.Seq()
 		s.drainLocked()
 		return
 	}
-	i := sort.Search(len(s.pending), func(i int) bool { return s.pending[i].Seq >= e.Seq })
-	if i < len(s.pending) && s.pending[i].Seq == e.Seq {
+	i := sort.Search(len(s.pending), func(i int) bool { return s.pending[i].Seq() >= e.Seq() })
+	if i < len(s.pending) && s.pending[i].Seq() == e.Seq() {
 		return
 	}
 	if len(s.pending) >= s.relay.opts.MaxPending {
@@ -245,12 +245,12 @@ func (s *relaySub) offerLocked(e ports.Event) {
 func (s *relaySub) drainLocked() {
 	n := 0
 	for _, e := range s.pending {
-		if e.Seq > s.delivered+1 {
+		if e.Seq() > s.delivered+1 {
 			break
 		}
-		if e.Seq == s.delivered+1 {
+		if e.Seq() == s.delivered+1 {
 			s.deliverLocked(e)
-			s.delivered = e.Seq
+			s.delivered = e.Seq()
 		}
 		n++
 	}
@@ -335,12 +335,12 @@ func (s *relaySub) fill(why string) {
 		more := len(ms) == fillPage
 		if !more {
 			s.filling = false
-			if len(s.pending) > 0 && s.pending[0].Seq > s.delivered+1 {
+			if len(s.pending) > 0 && s.pending[0].Seq() > s.delivered+1 {
 				// The store has every committed seq, and a held event was
 				// published after its commit: what is missing does not exist.
 				r.log.Warn("relay: seqs missing from the store", "room_id", int64(s.room),
-					"from_seq", s.delivered+1, "to_seq", s.pending[0].Seq-1)
-				s.delivered = s.pending[0].Seq - 1
+					"from_seq", s.delivered+1, "to_seq", s.pending[0].Seq()-1)
+				s.delivered = s.pending[0].Seq() - 1
 			}
 		}
 		s.drainLocked()

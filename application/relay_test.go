@@ -78,11 +78,11 @@ func (f *relayFixture) subscribe() *recorder {
 	f.t.Helper()
 	rec := &recorder{kick: make(chan struct{}, 1000)}
 	sub, err := f.relay.Subscribe(context.Background(), f.room, func(e ports.Event) {
-		if e.Kind != ports.EventMessage {
+		if e.Kind() != ports.EventMessage {
 			return
 		}
 		rec.mu.Lock()
-		rec.seqs = append(rec.seqs, e.Seq)
+		rec.seqs = append(rec.seqs, e.Seq())
 		rec.mu.Unlock()
 		rec.kick <- struct{}{}
 	})
@@ -176,7 +176,7 @@ func TestRelayCatchesUpWhenTheBusReconnects(t *testing.T) {
 	rec := f.subscribe()
 	f.store("one")
 	f.store("two") // published while the bus was disconnected: lost
-	if err := f.bus.Publish(context.Background(), ports.Event{RoomID: f.room, Kind: ports.EventResync}); err != nil {
+	if err := f.bus.Publish(context.Background(), ports.Event{RoomID: f.room, Payload: ports.Resync{}}); err != nil {
 		t.Fatal(err)
 	}
 	rec.waitFor(t, []int64{1, 2})

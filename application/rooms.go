@@ -216,7 +216,7 @@ func (s *Rooms) delete(ctx context.Context, id room.ID) error {
 		return noRoom(err)
 	}
 	s.live.forgetRoom(id)
-	publish(ctx, s.d, ports.Event{RoomID: id, Kind: ports.EventRoomDeleted})
+	publish(ctx, s.d, ports.Event{RoomID: id, Payload: ports.RoomDeleted{}})
 	ctx = context.WithoutCancel(ctx) // the rows are gone: finish the cleanup
 	for _, k := range keys {
 		if s.d.Blobs == nil {
@@ -288,7 +288,7 @@ func (s *Rooms) remove(ctx context.Context, id room.ID, u user.ID, notMember str
 	if !removed {
 		return domain.Errorf(domain.NotFound, "not_a_member", "%s", notMember)
 	}
-	publish(ctx, s.d, ports.Event{RoomID: id, Kind: ports.EventMemberRemoved, UserID: u})
+	publish(ctx, s.d, memberRemovedEvent(id, u))
 	return nil
 }
 
@@ -380,7 +380,7 @@ func (s *Rooms) Connect(ctx context.Context, actor user.ID, id room.ID, connID s
 	}
 	s.live.add(id, actor)
 	if first {
-		s.announce(ctx, ports.EventPresence, "user_joined", id, actor)
+		s.announce(ctx, id, actor, true)
 	}
 	return nil
 }
@@ -394,7 +394,7 @@ func (s *Rooms) Disconnect(ctx context.Context, actor user.ID, id room.ID, connI
 		return err
 	}
 	if last {
-		s.announce(ctx, ports.EventPresence, "user_left", id, actor)
+		s.announce(ctx, id, actor, false)
 	}
 	return nil
 }
@@ -408,11 +408,11 @@ func (s *Rooms) Heartbeat(ctx context.Context, conns []room.Conn) error {
 	return s.d.Presence.Refresh(ctx, pc)
 }
 
-func (s *Rooms) announce(ctx context.Context, kind ports.EventKind, typ string, id room.ID, actor user.ID) {
+func (s *Rooms) announce(ctx context.Context, id room.ID, actor user.ID, joined bool) {
 	u, err := s.users.Profile(ctx, actor)
 	if err != nil {
 		s.d.Logger.WarnContext(ctx, "announce: load profile", "user_id", int64(actor), "err", err)
 		return
 	}
-	publish(ctx, s.d, userEvent(kind, typ, id, u))
+	publish(ctx, s.d, presenceEvent(id, u, joined))
 }

@@ -167,7 +167,7 @@ func (s *Sessions) end(ctx context.Context, u user.ID, ended []user.Session, roo
 	}
 	for _, r := range rooms {
 		for _, sess := range ended {
-			publish(ctx, s.d, ports.Event{RoomID: r, Kind: ports.EventSessionEnded, UserID: u, Session: sess.ID})
+			publish(ctx, s.d, ports.Event{RoomID: r, Payload: ports.SessionEnded{UserID: u, Session: sess.ID}})
 		}
 	}
 	return nil
@@ -282,7 +282,7 @@ func (s *Sessions) DeleteAccount(ctx context.Context, actor user.ID, password st
 	}
 	for _, r := range rooms {
 		s.rooms.live.forget(r, actor)
-		publish(ctx, s.d, ports.Event{RoomID: r, Kind: ports.EventMemberRemoved, UserID: actor})
+		publish(ctx, s.d, memberRemovedEvent(r, actor))
 	}
 	return nil
 }

@@ -98,7 +98,7 @@ func (f *sessionFixture) control() []ports.Event {
 	for {
 		select {
 		case e := <-f.events:
-			if e.Kind == ports.EventSessionEnded || e.Kind == ports.EventMemberRemoved {
+			if e.Kind() == ports.EventSessionEnded || e.Kind() == ports.EventMemberRemoved {
 				out = append(out, e)
 			}
 		case <-time.After(50 * time.Millisecond):
@@ -163,7 +163,7 @@ func TestLogoutEndsThisSessionOnEveryInstance(t *testing.T) {
 	f.wantAuth("the signed-out token", phone, "session_ended")
 	f.wantAuth("the other device", laptop, "")
 	got := f.control()
-	if len(got) != 1 || got[0].Kind != ports.EventSessionEnded || got[0].RoomID != r.ID || got[0].UserID != alice.ID || got[0].Session != phoneClaims.SessionID {
+	if len(got) != 1 || got[0].RoomID != r.ID || got[0].Payload != (ports.SessionEnded{UserID: alice.ID, Session: phoneClaims.SessionID}) {
 		t.Errorf("control events %+v, want one session_ended for the phone's session in room %d", got, r.ID)
 	}
 }
@@ -187,8 +187,8 @@ func TestLogoutAllEndsEverySession(t *testing.T) {
 	f.wantAuth("another user", bobs, "")
 	ended := map[string]bool{}
 	for _, e := range f.control() {
-		if e.Kind == ports.EventSessionEnded && e.UserID == alice.ID {
-			ended[e.Session] = true
+		if p, ok := e.Payload.(ports.SessionEnded); ok && p.UserID == alice.ID {
+			ended[p.Session] = true
 		}
 	}
 	if !ended[c1.SessionID] || !ended[c2.SessionID] {
@@ -291,13 +291,20 @@ func TestDeleteAccount(t *testing.T) {
 	// then member removed.
 	kinds := map[room.ID][]ports.EventKind{}
 	for _, e := range f.control() {
-		if e.UserID != alice.ID {
-			continue
+		switch p := e.Payload.(type) {
+		case ports.SessionEnded:
+			if p.UserID != alice.ID {
+				continue
+			}
+			if p.Session != c.SessionID {
+				t.Errorf("session_ended for %q, want %q", p.Session, c.SessionID)
+			}
+		case ports.MemberRemoved:
+			if p.UserID != alice.ID {
+				continue
+			}
 		}
-		if e.Kind == ports.EventSessionEnded && e.Session != c.SessionID {
-			t.Errorf("session_ended for %q, want %q", e.Session, c.SessionID)
-		}
-		kinds[e.RoomID] = append(kinds[e.RoomID], e.Kind)
+		kinds[e.RoomID] = append(kinds[e.RoomID], e.Kind())
 	}
 	for _, r := range []room.ID{shared.ID, carols.ID} {
 		if len(kinds[r]) < 2 || kinds[r][0] != ports.EventSessionEnded || kinds[r][len(kinds[r])-1] != ports.EventMemberRemoved {

@@ -4,28 +4,27 @@ import (
 	"context"
 	"time"
 
+	"chat/domain/attachment"
+	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
 )
 
-// EventKind says what an Event is. Frames of every kind but the control
-// events (MemberRemoved, RoomDeleted, SessionEnded) go to clients as they
-// are (a file event's links are first signed for each recipient, see
-// EventFile).
+// EventKind says what an Event is.
 type EventKind uint8
 
 const (
-	EventMessage       EventKind = iota + 1 // Seq set; to every socket, the sender's too
-	EventTyping                             // not echoed to UserID's sockets
-	EventPresence                           // user_joined / user_left
-	EventFile                               // file_shared / file_updated; its links are unsigned paths, signed per recipient on delivery
-	EventMemberRemoved                      // control: close UserID's sockets in the room (4403); Frame nil
-	EventRoom                               // room_updated: the room's settings or owner changed
-	EventRoomDeleted                        // control: close every socket in the room (4403); Frame nil
-	EventSessionEnded                       // control: close UserID's sockets of session Session in the room (4401); Frame nil
-	// EventResync is raised by a bus itself, never published: its
+	EventMessage       EventKind = iota + 1 // MessageCreated: to every socket, the sender's too
+	EventTyping                             // Typing: not echoed to the typist's sockets
+	EventPresence                           // PresenceChanged: user_joined / user_left
+	EventFile                               // FileShared, FileUpdated: links are signed per recipient on delivery
+	EventMemberRemoved                      // MemberRemoved, control: close the user's sockets in the room (4403)
+	EventRoom                               // RoomUpdated: the room's settings or owner changed
+	EventRoomDeleted                        // RoomDeleted, control: close every socket in the room (4403)
+	EventSessionEnded                       // SessionEnded, control: close the session's sockets in the room (4401)
+	// EventResync (Resync) is raised by a bus itself, never published: its
 	// subscription to the room may have missed events (it reconnected), so
-	// the subscriber should catch up from the store. Frame nil.
+	// the subscriber should catch up from the store.
 	EventResync
 )
 
@@ -33,18 +32,97 @@ const (
 // (EventResync never leaves its bus); buses drop what they cannot know.
 const EventKindLast = EventSessionEnded
 
-// Event is one thing that happened in a room, published after it is stored.
-// Frame is the complete wire frame, encoded once by the application; buses
-// carry it and hubs send the same bytes to every socket.
+// Event is one thing that happened in a room, published after it is
+// stored: a domain value, never bytes. The driving edge (adapters/wire)
+// turns it into what clients see, once per event on each instance; a bus
+// carries it in its own codec.
 type Event struct {
-	RoomID room.ID
-	Kind   EventKind
-	Seq    int64   // message events: the message's seq, for resume de-duplication
-	UserID user.ID // the actor (typing, presence) or the target (member removed, session ended)
-	// Session is the ended session of an EventSessionEnded; empty otherwise.
-	Session string
-	Frame   []byte
+	RoomID  room.ID
+	Payload Payload
 }
+
+// Payload is what happened: one of the event types below.
+type Payload interface {
+	Kind() EventKind
+}
+
+// Kind is the kind of e's payload; 0 when it has none.
+func (e Event) Kind() EventKind {
+	if e.Payload == nil {
+		return 0
+	}
+	return e.Payload.Kind()
+}
+
+// Seq is the seq of a message event's message, for ordering and resume
+// de-duplication; 0 for any other event.
+func (e Event) Seq() int64 {
+	if m, ok := e.Payload.(MessageCreated); ok {
+		return m.Message.Seq
+	}
+	return 0
+}
+
+// MessageCreated: a message was stored (its ID, Seq and CreatedAt set).
+type MessageCreated struct{ Message message.Message }
+
+// Typing: a user is typing.
+type Typing struct {
+	UserID   user.ID
+	Username string
+}
+
+// PresenceChanged: a user's first socket in the room opened (Joined) or
+// their last one closed.
+type PresenceChanged struct {
+	UserID   user.ID
+	Username string
+	Joined   bool
+}
+
+// FileShared: a file was shared in the room. File's ID, UserID, Filename,
+// ContentType, Size and ThumbnailStatus are what travels; its keys do not.
+type FileShared struct{ File attachment.Attachment }
+
+// FileUpdated: a file's thumbnail became ready, or failed for good.
+type FileUpdated struct {
+	FileID    attachment.ID
+	Thumbnail attachment.ThumbnailStatus
+}
+
+// RoomUpdated: the room's settings or owner changed, by Actor. Room's ID,
+// Name, Description, IsPrivate and OwnerID are what travels.
+type RoomUpdated struct {
+	Room  room.Room
+	Actor user.ID
+}
+
+// MemberRemoved: UserID no longer belongs to the room (left, removed, or
+// the account deleted).
+type MemberRemoved struct{ UserID user.ID }
+
+// RoomDeleted: the room is gone.
+type RoomDeleted struct{}
+
+// SessionEnded: session Session of UserID ended.
+type SessionEnded struct {
+	UserID  user.ID
+	Session string
+}
+
+// Resync: the bus's subscription may have missed events.
+type Resync struct{}
+
+func (MessageCreated) Kind() EventKind  { return EventMessage }
+func (Typing) Kind() EventKind          { return EventTyping }
+func (PresenceChanged) Kind() EventKind { return EventPresence }
+func (FileShared) Kind() EventKind      { return EventFile }
+func (FileUpdated) Kind() EventKind     { return EventFile }
+func (RoomUpdated) Kind() EventKind     { return EventRoom }
+func (MemberRemoved) Kind() EventKind   { return EventMemberRemoved }
+func (RoomDeleted) Kind() EventKind     { return EventRoomDeleted }
+func (SessionEnded) Kind() EventKind    { return EventSessionEnded }
+func (Resync) Kind() EventKind          { return EventResync }
 
 // Bus fans events out to every instance. Delivery is at most once and in
 // publish order per room from one publisher; what must not be lost is

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"chat/adapters/wire"
 )
 
 // mediaType is the request's media type, lower-cased, without parameters;
@@ -33,7 +35,7 @@ func isJSON(mt string) bool {
 }
 
 func unsupported(detail string) error {
-	return &requestError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", detail: detail}
+	return wire.Refuse(http.StatusUnsupportedMediaType, "unsupported_media_type", detail, nil)
 }
 
 // decodeJSON reads exactly one JSON value into v. Unknown fields are
@@ -74,10 +76,10 @@ func decodeJSON(c echo.Context, v any) error {
 // bodyTimedOut is the answer to a body that did not arrive before the
 // request's read deadline (bodyDeadline).
 func bodyTimedOut(err error) error {
-	return &requestError{status: http.StatusRequestTimeout, code: "request_timeout", detail: "the request body did not arrive in time", err: err}
+	return wire.Refuse(http.StatusRequestTimeout, "request_timeout", "the request body did not arrive in time", err)
 }
 
-var errInvalidUTF8 = &requestError{status: http.StatusBadRequest, code: "invalid_utf8", detail: "the body is not valid UTF-8"}
+var errInvalidUTF8 = wire.Refuse(http.StatusBadRequest, "invalid_utf8", "the body is not valid UTF-8", nil)
 
 func decodeError(err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -103,7 +105,7 @@ func pathID(c echo.Context, name string) (int64, error) {
 	raw := c.Param(name)
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, &requestError{status: http.StatusBadRequest, code: "invalid_id", detail: name + " must be a positive integer", err: err}
+		return 0, wire.Refuse(http.StatusBadRequest, "invalid_id", name+" must be a positive integer", err)
 	}
 	return id, nil
 }

@@ -1,65 +1,25 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"chat/adapters/wire"
 	"chat/domain"
 )
 
 // MIMEProblem is the media type of every error response (RFC 9457).
-const MIMEProblem = "application/problem+json"
+const MIMEProblem = wire.MIMEProblem
 
 // Problem is an RFC 9457 problem document with the contract's stable code.
-type Problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail"`
-	Code   string `json:"code"`
-}
-
-// requestError is a client mistake found by the adapter itself, before any
-// use case runs (malformed JSON, a non-numeric id): always a 4xx with its
-// own code, unlike domain Invalid (422).
-type requestError struct {
-	status int
-	code   string
-	detail string
-	err    error
-}
-
-func (e *requestError) Error() string {
-	if e.err != nil {
-		return e.detail + ": " + e.err.Error()
-	}
-	return e.detail
-}
-
-func (e *requestError) Unwrap() error { return e.err }
+type Problem = wire.Problem
 
 func malformed(detail string, err error) error {
-	return &requestError{status: http.StatusBadRequest, code: "malformed_request", detail: detail, err: err}
-}
-
-// kindStatus is the one table from error kinds to HTTP statuses.
-var kindStatus = map[domain.Kind]int{
-	domain.Internal:        http.StatusInternalServerError,
-	domain.Invalid:         http.StatusUnprocessableEntity,
-	domain.Unauthenticated: http.StatusUnauthorized,
-	domain.Forbidden:       http.StatusForbidden,
-	domain.NotFound:        http.StatusNotFound,
-	domain.Conflict:        http.StatusConflict,
-	domain.TooMany:         http.StatusTooManyRequests,
-	domain.Unavailable:     http.StatusServiceUnavailable,
-	domain.Unsupported:     http.StatusUnsupportedMediaType,
+	return wire.Refuse(http.StatusBadRequest, "malformed_request", detail, err)
 }
 
 // echoCodes names echo's own errors (unknown route, wrong method, body too
@@ -80,12 +40,8 @@ var echoCodes = map[int]string{
 // problemOf maps any error to the problem sent to the client. Only the
 // domain's client-safe message or the adapter's own text reaches detail.
 func problemOf(err error) Problem {
-	var re *requestError
 	var he *echo.HTTPError
-	var de *domain.Error
 	switch {
-	case errors.As(err, &re):
-		return newProblem(re.status, re.code, re.detail)
 	case errors.As(err, &he):
 		if inner, ok := he.Internal.(*echo.HTTPError); ok {
 			he = inner
@@ -102,28 +58,12 @@ func problemOf(err error) Problem {
 			detail = "internal error"
 		}
 		return newProblem(he.Code, code, detail)
-	case errors.As(err, &de) && de.Kind != domain.Internal:
-		status, ok := kindStatus[de.Kind]
-		if !ok {
-			break
-		}
-		code := domain.CodeOf(err)
-		if de.Kind == domain.TooMany && code == "file_too_large" {
-			status = http.StatusRequestEntityTooLarge
-		}
-		return newProblem(status, code, domain.MessageOf(err))
 	}
-	return newProblem(http.StatusInternalServerError, "internal", "internal error")
-}
-
-// retryAfterSeconds is the Retry-After value for d: whole seconds, rounded
-// up, at least 1.
-func retryAfterSeconds(d time.Duration) string {
-	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
+	return wire.ProblemOf(err)
 }
 
 func newProblem(status int, code, detail string) Problem {
-	return Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Code: code}
+	return wire.NewProblem(status, code, detail)
 }
 
 // handleError is echo's HTTPErrorHandler: the only place errors become
@@ -146,17 +86,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	h := c.Response().Header()
-	if p.Status == http.StatusUnauthorized {
-		h.Set(echo.HeaderWWWAuthenticate, `Bearer`)
-	}
-	if d := domain.RetryAfterOf(err); d > 0 {
-		h.Set(echo.HeaderRetryAfter, retryAfterSeconds(d))
-	}
+	wire.SetProblemHeaders(c.Response().Header(), p, err)
 	if r.Method == http.MethodHead {
 		_ = c.NoContent(p.Status)
 		return
 	}
-	body, _ := json.Marshal(p) // strings and an int: cannot fail
-	_ = c.Blob(p.Status, MIMEProblem, body)
+	_ = c.Blob(p.Status, MIMEProblem, p.Marshal())
 }

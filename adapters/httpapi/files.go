@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"mime/multipart"
@@ -9,10 +8,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"chat/adapters/wire"
 	"chat/domain"
 	"chat/domain/attachment"
 	"chat/domain/room"
@@ -28,39 +27,10 @@ const (
 	avatarMax = 5 << 20
 )
 
-type fileJSON struct {
-	ID              int64     `json:"id"`
-	RoomID          int64     `json:"room_id"`
-	UserID          int64     `json:"user_id"`
-	Filename        string    `json:"filename"`
-	ContentType     string    `json:"content_type"`
-	Size            int64     `json:"size"`
-	FileURL         string    `json:"file_url"`
-	ThumbnailURL    *string   `json:"thumbnail_url"`
-	ThumbnailStatus string    `json:"thumbnail_status"`
-	CreatedAt       time.Time `json:"created_at"`
-}
-
-// fileOf encodes files as viewer sees them: their links are signed for
-// viewer.
-func (s *Server) fileOf(viewer user.ID) func(a attachment.Attachment) fileJSON {
-	return func(a attachment.Attachment) fileJSON {
-		j := fileJSON{
-			ID: int64(a.ID), RoomID: int64(a.RoomID), UserID: int64(a.UserID), Filename: a.Filename,
-			ContentType: a.ContentType, Size: a.Size, FileURL: s.cfg.Files.FileURL(a, viewer),
-			ThumbnailStatus: string(a.ThumbnailStatus), CreatedAt: a.CreatedAt.UTC(),
-		}
-		if link := s.cfg.Files.ThumbnailURL(a, viewer); link != "" {
-			j.ThumbnailURL = &link
-		}
-		return j
-	}
-}
-
 // files returns the file service, or Unavailable when the server was built
 // without one.
 func (s *Server) files() (attachment.Service, error) {
-	if s.cfg.Files == nil {
+	if s.cfg.Files == nil || s.cfg.Links == nil {
 		return nil, domain.Errorf(domain.Unavailable, "files_unavailable", "file sharing is not configured")
 	}
 	return s.cfg.Files, nil
@@ -89,7 +59,7 @@ func (s *Server) uploadFile(c echo.Context) error {
 	if err != nil {
 		return body.blame(err)
 	}
-	return c.JSON(http.StatusCreated, s.fileOf(Actor(c))(a))
+	return c.JSON(http.StatusCreated, wire.FileOf(s.cfg.Links, Actor(c))(a))
 }
 
 func (s *Server) listFiles(c echo.Context) error {
@@ -107,7 +77,7 @@ func (s *Server) listFiles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, mapSlice(as, s.fileOf(Actor(c))))
+	return c.JSON(http.StatusOK, wire.List(as, wire.FileOf(s.cfg.Links, Actor(c))))
 }
 
 func (s *Server) downloadFile(c echo.Context) error { return s.download(c, false) }
@@ -138,7 +108,11 @@ func (s *Server) download(c echo.Context, thumbnail bool) error {
 			return err
 		}
 	} else if q := c.QueryParams(); q.Has("sig") {
-		if d, err = files.OpenSigned(ctx, attachment.ID(id), thumbnail, q); err != nil {
+		viewer, err := s.cfg.Links.VerifyFile(attachment.ID(id), thumbnail, q)
+		if err != nil {
+			return err
+		}
+		if d, err = files.Open(ctx, viewer, attachment.ID(id), thumbnail); err != nil {
 			return err
 		}
 	} else {
@@ -156,7 +130,11 @@ func (s *Server) downloadAvatar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := files.OpenAvatar(c.Request().Context(), user.ID(uid), c.Param("name"), c.QueryParams())
+	viewer, err := s.cfg.Links.VerifyAvatar(user.ID(uid), c.Param("name"), c.QueryParams())
+	if err != nil {
+		return err
+	}
+	d, err := files.OpenAvatar(c.Request().Context(), viewer, user.ID(uid), c.Param("name"))
 	if err != nil {
 		return err
 	}
@@ -175,7 +153,7 @@ func (s *Server) uploadAvatar(c echo.Context) error {
 	if err := files.UploadAvatar(c.Request().Context(), Actor(c), body, -1); err != nil {
 		return body.blame(err)
 	}
-	return c.JSON(http.StatusAccepted, map[string]string{"status": "processing"})
+	return c.JSON(http.StatusAccepted, wire.State{Status: "processing"})
 }
 
 // serveDownload streams d with range support. Only what the application
@@ -222,7 +200,7 @@ func (w *problemStatus) WriteHeader(code int) {
 	if !ok {
 		name = "download_failed"
 	}
-	body, _ := json.Marshal(newProblem(code, name, http.StatusText(code))) // strings and an int: cannot fail
+	body := newProblem(code, name, http.StatusText(code)).Marshal()
 	h := w.Header()
 	h.Set(echo.HeaderContentType, MIMEProblem)
 	h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
@@ -289,7 +267,7 @@ func filePart(c echo.Context, limit int64) (*multipart.Part, *uploadBody, error)
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return nil, nil, &requestError{status: http.StatusBadRequest, code: "missing_file", detail: "the form has no file field"}
+			return nil, nil, wire.Refuse(http.StatusBadRequest, "missing_file", "the form has no file field", nil)
 		}
 		if err != nil {
 			return nil, nil, (&uploadBody{err: err}).blame(err)
@@ -332,5 +310,5 @@ func (u *uploadBody) blame(err error) error {
 }
 
 func errBodyTooLarge(limit int64) error {
-	return &requestError{status: http.StatusRequestEntityTooLarge, code: "file_too_large", detail: "the upload is larger than " + strconv.FormatInt(limit-multipartSlack, 10) + " bytes"}
+	return wire.Refuse(http.StatusRequestEntityTooLarge, "file_too_large", "the upload is larger than "+strconv.FormatInt(limit-multipartSlack, 10)+" bytes", nil)
 }

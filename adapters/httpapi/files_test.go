@@ -11,9 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"chat/adapters/wire"
 	"chat/domain"
 	"chat/domain/attachment"
 	"chat/domain/room"
@@ -35,7 +37,7 @@ type fakeFiles struct {
 	gotBody   []byte
 	gotBefore attachment.ID
 	gotLimit  int
-	gotQuery  url.Values
+	gotOwner  user.ID
 	calls     []string
 }
 
@@ -72,34 +74,37 @@ func (f *fakeFiles) Open(_ context.Context, actor user.ID, id attachment.ID, thu
 	return f.download, f.record("Open", nil)
 }
 
-func (f *fakeFiles) OpenSigned(_ context.Context, id attachment.ID, thumb bool, q url.Values) (attachment.Download, error) {
-	f.gotID, f.gotThumb, f.gotQuery = id, thumb, q
-	return f.download, f.record("OpenSigned", nil)
-}
-
-func (f *fakeFiles) FileURL(a attachment.Attachment, viewer user.ID) string {
-	return "/files/" + itoa(int64(a.ID)) + "?u=" + itoa(int64(viewer)) + "&exp=1&sig=s"
-}
-
-func (f *fakeFiles) ThumbnailURL(a attachment.Attachment, viewer user.ID) string {
-	if a.ThumbnailStatus != attachment.ThumbnailReady {
-		return ""
-	}
-	return "/files/" + itoa(int64(a.ID)) + "/thumbnail?u=" + itoa(int64(viewer)) + "&exp=1&sig=s"
-}
-
 func (f *fakeFiles) UploadAvatar(_ context.Context, actor user.ID, body io.Reader, _ int64) error {
 	f.gotActor = actor
 	return f.record("UploadAvatar", body)
 }
 
-func (f *fakeFiles) AvatarURL(u user.User, viewer user.ID) string {
-	return "/avatars/1/x.webp?u=" + itoa(int64(viewer)) + "&exp=1&sig=s"
+func (f *fakeFiles) OpenAvatar(_ context.Context, viewer, owner user.ID, name string) (attachment.Download, error) {
+	f.gotActor, f.gotOwner, f.gotName = viewer, owner, name
+	return f.download, f.record("OpenAvatar", nil)
 }
 
-func (f *fakeFiles) OpenAvatar(_ context.Context, u user.ID, name string, q url.Values) (attachment.Download, error) {
-	f.gotActor, f.gotName, f.gotQuery = u, name, q
-	return f.download, f.record("OpenAvatar", nil)
+// fakeSigner signs with a fixed signature and verifies what tests tell it:
+// err when set, else the link's u parameter (5 when absent).
+type fakeSigner struct {
+	err      error
+	gotPath  string
+	gotQuery url.Values
+}
+
+func (s *fakeSigner) Sign(path string, u user.ID, _ time.Time) string {
+	return path + "?u=" + itoa(int64(u)) + "&exp=1&sig=s"
+}
+
+func (s *fakeSigner) Verify(path string, q url.Values, _ time.Time) (user.ID, error) {
+	s.gotPath, s.gotQuery = path, q
+	if s.err != nil {
+		return 0, s.err
+	}
+	if u, err := strconv.ParseInt(q.Get("u"), 10, 64); err == nil {
+		return user.ID(u), nil
+	}
+	return 5, nil
 }
 
 func (f *fakeFiles) MaxUpload() int64 { return f.max }
@@ -141,9 +146,14 @@ func multipartBody(t *testing.T, field, filename, ctype, content string) (string
 }
 
 func filesFixture(t *testing.T) (*fixture, *fakeFiles) {
-	files := &fakeFiles{max: 1 << 10}
-	f := newFixture(t, func(c *Config) { c.Files = files })
+	f, files, _ := signedFilesFixture(t)
 	return f, files
+}
+
+func signedFilesFixture(t *testing.T) (*fixture, *fakeFiles, *fakeSigner) {
+	files, signer := &fakeFiles{max: 1 << 10}, &fakeSigner{}
+	f := newFixture(t, func(c *Config) { c.Files, c.Links = files, wire.NewLinks(signer, 0, nil) })
+	return f, files, signer
 }
 
 func TestUploadFile(t *testing.T) {
@@ -156,7 +166,7 @@ func TestUploadFile(t *testing.T) {
 	want := map[string]any{
 		"id": float64(9), "room_id": float64(3), "user_id": float64(aliceID), "filename": "notes.txt",
 		"content_type": "text/plain; charset=utf-8", "size": float64(5), "file_url": "/files/9?u=1&exp=1&sig=s",
-		"thumbnail_url": nil, "thumbnail_status": "none", "created_at": "2026-01-02T02:04:05Z",
+		"thumbnail_url": nil, "thumbnail_status": "none", "created_at": "2026-01-02T02:04:05.000000Z",
 	}
 	if d := cmp.Diff(want, decodeBody(t, w)); d != "" {
 		t.Errorf("body (-want +got):\n%s", d)
@@ -231,7 +241,7 @@ func TestListFiles(t *testing.T) {
 	want := []any{map[string]any{
 		"id": float64(5), "room_id": float64(3), "user_id": float64(2), "filename": "cat.png",
 		"content_type": "image/png", "size": float64(10), "file_url": "/files/5?u=1&exp=1&sig=s",
-		"thumbnail_url": "/files/5/thumbnail?u=1&exp=1&sig=s", "thumbnail_status": "ready", "created_at": "2026-01-02T02:04:05Z",
+		"thumbnail_url": "/files/5/thumbnail?u=1&exp=1&sig=s", "thumbnail_status": "ready", "created_at": "2026-01-02T02:04:05.000000Z",
 	}}
 	if d := cmp.Diff(want, decodeBody(t, w)); d != "" {
 		t.Errorf("body (-want +got):\n%s", d)
@@ -262,7 +272,7 @@ func TestDownload(t *testing.T) {
 		{"member, attachment", "/files/7", true, nil, download("<html>hi</html>", "application/octet-stream", "page.html", false),
 			"Open", false, 200, "<html>hi</html>", `attachment; filename="page.html"; filename*=UTF-8''page.html`},
 		{"signed link, image inline", "/files/7/thumbnail?exp=1&sig=abc", false, nil, download("PNG", "image/png", "thumbnail-7.png", true),
-			"OpenSigned", true, 200, "PNG", `inline; filename="thumbnail-7.png"; filename*=UTF-8''thumbnail-7.png`},
+			"Open", true, 200, "PNG", `inline; filename="thumbnail-7.png"; filename*=UTF-8''thumbnail-7.png`},
 		{"non-ASCII name", "/files/7", true, nil, download("x", "text/plain", `ü "a".txt`, false),
 			"Open", false, 200, "x", `attachment; filename="_ _a_.txt"; filename*=UTF-8''%C3%BC%20%22a%22.txt`},
 		{"range", "/files/7", true, []string{"Range: bytes=2-4"}, download("0123456789", "text/plain", "n.txt", false),
@@ -354,8 +364,12 @@ func TestDownloadRefusals(t *testing.T) {
 			domain.Errorf(domain.Unauthenticated, "signature_expired", "expired"), 401, "signature_expired"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, files := filesFixture(t)
-			files.err = tc.err
+			f, files, signer := signedFilesFixture(t)
+			if domain.KindOf(tc.err) == domain.Unauthenticated {
+				signer.err = tc.err
+			} else {
+				files.err = tc.err
+			}
 			files.download = download("x", "text/plain", "x", false)
 			tc.rq.method = "GET"
 			checkProblem(t, f.do(t, tc.rq), tc.status, tc.code)
@@ -364,7 +378,7 @@ func TestDownloadRefusals(t *testing.T) {
 }
 
 func TestAvatarRoutes(t *testing.T) {
-	f, files := filesFixture(t)
+	f, files, signer := signedFilesFixture(t)
 	body, ct := multipartBody(t, "file", "me.png", "image/png", "PNGDATA")
 	w := f.do(t, request{method: "POST", path: "/users/me/avatar", body: body, contentType: ct, auth: true})
 	if w.Code != http.StatusAccepted || files.gotActor != aliceID || string(files.gotBody) != "PNGDATA" {
@@ -375,8 +389,11 @@ func TestAvatarRoutes(t *testing.T) {
 	if w.Code != 200 || w.Body.String() != "WEBP" || w.Header().Get("Content-Type") != "image/webp" {
 		t.Fatalf("download: %d %q %q", w.Code, w.Body, w.Header().Get("Content-Type"))
 	}
-	if files.gotActor != 4 || files.gotName != "ab12.webp" || files.gotQuery.Get("sig") != "zz" {
-		t.Errorf("OpenAvatar got user %d name %q query %v", files.gotActor, files.gotName, files.gotQuery)
+	if files.gotOwner != 4 || files.gotActor != 5 || files.gotName != "ab12.webp" {
+		t.Errorf("OpenAvatar got owner %d viewer %d name %q", files.gotOwner, files.gotActor, files.gotName)
+	}
+	if signer.gotPath != "/avatars/4/ab12.webp" || signer.gotQuery.Get("sig") != "zz" {
+		t.Errorf("verified %q with %v", signer.gotPath, signer.gotQuery)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"chat/adapters/wire"
 	"chat/domain"
 	"chat/domain/message"
 	"chat/domain/room"
@@ -29,7 +30,7 @@ func (s *Server) register(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, s.profile(u, u.ID))
+	return c.JSON(http.StatusCreated, wire.ProfileOf(s.cfg.Links, u, u.ID))
 }
 
 // login accepts JSON or the OAuth2 password form (urlencoded or multipart),
@@ -45,7 +46,7 @@ func (s *Server) login(c echo.Context) error {
 	}
 	// RFC 6749 §5.1: token responses are not cached.
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return c.JSON(http.StatusOK, tokenOf(tok))
+	return c.JSON(http.StatusOK, wire.TokenOf(tok))
 }
 
 func credentials(c echo.Context) (username, password string, err error) {
@@ -89,7 +90,7 @@ func (s *Server) me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.profile(u, Actor(c)))
+	return c.JSON(http.StatusOK, wire.ProfileOf(s.cfg.Links, u, Actor(c)))
 }
 
 func (s *Server) updateMe(c echo.Context) error {
@@ -104,7 +105,7 @@ func (s *Server) updateMe(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.profile(u, Actor(c)))
+	return c.JSON(http.StatusOK, wire.ProfileOf(s.cfg.Links, u, Actor(c)))
 }
 
 func (s *Server) createRoom(c echo.Context) error {
@@ -120,7 +121,7 @@ func (s *Server) createRoom(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, roomOf(r))
+	return c.JSON(http.StatusCreated, wire.RoomOf(r))
 }
 
 func (s *Server) listRooms(c echo.Context) error {
@@ -128,7 +129,7 @@ func (s *Server) listRooms(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, mapSlice(rs, listingOf))
+	return c.JSON(http.StatusOK, wire.List(rs, wire.ListingOf))
 }
 
 func roomID(c echo.Context) (room.ID, error) {
@@ -145,7 +146,7 @@ func (s *Server) getRoom(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, roomOf(r))
+	return c.JSON(http.StatusOK, wire.RoomOf(r))
 }
 
 func (s *Server) updateRoom(c echo.Context) error {
@@ -165,7 +166,7 @@ func (s *Server) updateRoom(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, roomOf(r))
+	return c.JSON(http.StatusOK, wire.RoomOf(r))
 }
 
 func (s *Server) transferRoom(c echo.Context) error {
@@ -186,7 +187,7 @@ func (s *Server) transferRoom(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, roomOf(r))
+	return c.JSON(http.StatusOK, wire.RoomOf(r))
 }
 
 func (s *Server) deleteRoom(c echo.Context) error { return s.roomCommand(c, s.cfg.Rooms.Delete) }
@@ -216,7 +217,7 @@ func (s *Server) members(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, mapSlice(ms, s.memberOf(Actor(c))))
+	return c.JSON(http.StatusOK, wire.List(ms, wire.MemberOf(s.cfg.Links, Actor(c))))
 }
 
 func (s *Server) addMember(c echo.Context) error {
@@ -284,7 +285,7 @@ func (s *Server) history(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeMessages(c, http.StatusOK, ms)
+	return wire.WriteMessages(c.Response(), http.StatusOK, ms)
 }
 
 func (s *Server) sendMessage(c echo.Context) error {
@@ -303,5 +304,5 @@ func (s *Server) sendMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, messageOf(m))
+	return c.JSON(http.StatusCreated, wire.MessageOf(m))
 }

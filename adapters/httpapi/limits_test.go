@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"chat/adapters/wire"
 	"chat/docs"
 	"chat/domain"
 )
@@ -144,7 +145,7 @@ func TestStalledBodyIsCutOff(t *testing.T) {
 func TestUploadsGetTheirOwnBodyTimeout(t *testing.T) {
 	files := &fakeFiles{max: 1 << 10}
 	f := newFixture(t, func(c *Config) {
-		c.Files = files
+		c.Files, c.Links = files, wire.NewLinks(&fakeSigner{}, 0, nil)
 		c.BodyTimeout, c.UploadTimeout = 50*time.Millisecond, time.Hour
 	})
 	srv := httptest.NewServer(f.srv.Handler())
@@ -175,7 +176,10 @@ func TestUploadsGetTheirOwnBodyTimeout(t *testing.T) {
 	}
 
 	// A stalled upload is cut off by UploadTimeout all the same.
-	f2 := newFixture(t, func(c *Config) { c.Files = files; c.UploadTimeout = 200 * time.Millisecond })
+	f2 := newFixture(t, func(c *Config) {
+		c.Files, c.Links = files, wire.NewLinks(&fakeSigner{}, 0, nil)
+		c.UploadTimeout = 200 * time.Millisecond
+	})
 	srv2 := httptest.NewServer(f2.srv.Handler())
 	t.Cleanup(srv2.Close)
 	resp, _ = rawRequest(t, srv2, strings.TrimSuffix(head, "\r\n"), body[:10])

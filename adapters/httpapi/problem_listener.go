@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -102,7 +101,7 @@ func cannedProblem(p []byte) ([]byte, bool) {
 		}
 		detail = string(body)
 	}
-	doc, _ := json.Marshal(newProblem(status, code, detail)) // strings and an int: cannot fail
+	doc := newProblem(status, code, detail).Marshal()
 	var out bytes.Buffer
 	out.WriteString("HTTP/1.1 ")
 	out.Write(line)

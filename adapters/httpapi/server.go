@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"chat/adapters/wire"
 	"chat/domain"
 	"chat/domain/attachment"
 	"chat/domain/message"
@@ -43,9 +44,9 @@ type Config struct {
 	// Static serves GET and HEAD requests that match no route and are not
 	// under an API prefix (the web client). Nil answers 404.
 	Static http.Handler
-	// AvatarURL turns a user with an avatar into the link viewer loads it
-	// from. Nil, or an empty result, encodes avatar_url as null.
-	AvatarURL func(u user.User, viewer user.ID) string
+	// Links signs and checks the links of files and avatars. Nil: avatar_url
+	// is null, and the file routes answer 503.
+	Links *wire.Links
 	// Sessions serves logout, password change, account deletion and
 	// WebSocket tickets. Nil answers those routes with 503.
 	Sessions user.Sessions
@@ -206,7 +207,7 @@ func (s *Server) webSocket(c echo.Context) error {
 }
 
 func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	return c.JSON(http.StatusOK, wire.State{Status: "ok"})
 }
 
 func (s *Server) readyz(c echo.Context) error {
@@ -219,7 +220,7 @@ func (s *Server) readyz(c echo.Context) error {
 			return domain.Wrap(domain.Unavailable, "not_ready", "a dependency is unavailable", err)
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	return c.JSON(http.StatusOK, wire.State{Status: "ok"})
 }
 
 func (s *Server) openAPI(c echo.Context) error {

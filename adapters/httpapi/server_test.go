@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"chat/adapters/wire"
 	"chat/domain"
 	"chat/domain/message"
 	"chat/domain/room"
@@ -269,9 +270,9 @@ func TestAuthRequired(t *testing.T) {
 }
 
 func TestHandlers(t *testing.T) {
-	wantAlice := map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "bio": "hi", "avatar_url": nil, "created_at": "2026-01-02T02:04:05Z"}
+	wantAlice := map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "bio": "hi", "avatar_url": nil, "created_at": "2026-01-02T02:04:05.000000Z"}
 	wantRoom := func(id float64, name string) map[string]any {
-		return map[string]any{"id": id, "name": name, "description": "", "is_private": false, "owner_id": float64(9), "created_at": "2026-01-02T02:04:05Z"}
+		return map[string]any{"id": id, "name": name, "description": "", "is_private": false, "owner_id": float64(9), "created_at": "2026-01-02T02:04:05.000000Z"}
 	}
 	tests := []struct {
 		name       string
@@ -285,7 +286,7 @@ func TestHandlers(t *testing.T) {
 			name:       "register",
 			rq:         request{method: "POST", path: "/auth/register", body: `{"username":"bob","password":"p4ssword!","email":"bob@example.com","extra":1}`},
 			wantStatus: 201,
-			wantBody:   map[string]any{"id": float64(7), "username": "bob", "display_name": "bob", "bio": "", "avatar_url": nil, "created_at": "2026-01-02T02:04:05Z"},
+			wantBody:   map[string]any{"id": float64(7), "username": "bob", "display_name": "bob", "bio": "", "avatar_url": nil, "created_at": "2026-01-02T02:04:05.000000Z"},
 			check: func(t *testing.T, f *fixture) {
 				if d := cmp.Diff(user.Registration{Username: "bob", Password: "p4ssword!", Email: "bob@example.com"}, f.users.gotReg); d != "" {
 					t.Errorf("registration (-want +got):\n%s", d)
@@ -307,7 +308,7 @@ func TestHandlers(t *testing.T) {
 			name:       "patch me",
 			rq:         request{method: "PATCH", path: "/users/me", body: `{"bio":"new"}`, auth: true},
 			wantStatus: 200,
-			wantBody:   map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "bio": "new", "avatar_url": nil, "created_at": "2026-01-02T02:04:05Z"},
+			wantBody:   map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "bio": "new", "avatar_url": nil, "created_at": "2026-01-02T02:04:05.000000Z"},
 			check: func(t *testing.T, f *fixture) {
 				if f.users.gotPatch.DisplayName != nil || f.users.gotPatch.Bio == nil || *f.users.gotPatch.Bio != "new" {
 					t.Errorf("patch = %+v; want only bio", f.users.gotPatch)
@@ -318,7 +319,7 @@ func TestHandlers(t *testing.T) {
 			name:       "create room",
 			rq:         request{method: "POST", path: "/rooms", body: `{"name":"secret","description":"d","is_private":true}`, auth: true},
 			wantStatus: 201,
-			wantBody:   map[string]any{"id": float64(3), "name": "secret", "description": "d", "is_private": true, "owner_id": float64(1), "created_at": "2026-01-02T02:04:05Z"},
+			wantBody:   map[string]any{"id": float64(3), "name": "secret", "description": "d", "is_private": true, "owner_id": float64(1), "created_at": "2026-01-02T02:04:05.000000Z"},
 			check: func(t *testing.T, f *fixture) {
 				if d := cmp.Diff(room.Spec{Name: "secret", Description: "d", IsPrivate: true}, f.rooms.gotSpec); d != "" {
 					t.Errorf("spec (-want +got):\n%s", d)
@@ -361,13 +362,13 @@ func TestHandlers(t *testing.T) {
 		{
 			name: "members",
 			setup: func(f *fixture) {
-				f.rooms.members = []room.Member{{User: alice, Online: true}, {User: user.User{ID: 2, Username: mustUsername("bob"), DisplayName: "bob", AvatarKey: "k"}}}
+				f.rooms.members = []room.Member{{User: alice, Online: true}, {User: user.User{ID: 2, Username: mustUsername("bob"), DisplayName: "bob", AvatarKey: "a/2/k.webp"}}}
 			},
 			rq:         request{method: "GET", path: "/rooms/42/members", auth: true},
 			wantStatus: 200,
 			wantBody: []any{
 				map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "avatar_url": nil, "online": true},
-				map[string]any{"id": float64(2), "username": "bob", "display_name": "bob", "avatar_url": "/files/avatars/k?u=1", "online": false},
+				map[string]any{"id": float64(2), "username": "bob", "display_name": "bob", "avatar_url": "/avatars/2/k.webp?u=1&exp=1&sig=s", "online": false},
 			},
 		},
 		{
@@ -388,7 +389,7 @@ func TestHandlers(t *testing.T) {
 			},
 			rq:         request{method: "GET", path: "/rooms/42/messages?before=10&limit=20", auth: true},
 			wantStatus: 200,
-			wantBody:   []any{map[string]any{"id": float64(9), "room_id": float64(42), "seq": float64(3), "user_id": float64(1), "username": "alice", "content": "hi", "created_at": "2026-01-02T02:04:05Z"}},
+			wantBody:   []any{map[string]any{"id": float64(9), "room_id": float64(42), "seq": float64(3), "user_id": float64(1), "username": "alice", "content": "hi", "created_at": "2026-01-02T02:04:05.000000Z"}},
 			check: func(t *testing.T, f *fixture) {
 				if d := cmp.Diff(message.Page{Before: 10, Limit: 20}, f.messages.gotPage); d != "" {
 					t.Errorf("page (-want +got):\n%s", d)
@@ -421,7 +422,7 @@ func TestHandlers(t *testing.T) {
 			name:       "send",
 			rq:         request{method: "POST", path: "/rooms/42/messages", body: `{"content":"hello","client_id":"c-1"}`, auth: true},
 			wantStatus: 201,
-			wantBody:   map[string]any{"id": float64(11), "room_id": float64(42), "seq": float64(4), "user_id": float64(1), "username": "alice", "content": "hello", "client_id": "c-1", "created_at": "2026-01-02T02:04:05Z"},
+			wantBody:   map[string]any{"id": float64(11), "room_id": float64(42), "seq": float64(4), "user_id": float64(1), "username": "alice", "content": "hello", "client_id": "c-1", "created_at": "2026-01-02T02:04:05.000000Z"},
 			check: func(t *testing.T, f *fixture) {
 				if f.messages.gotActor != aliceID || f.messages.gotRoom != 42 || f.messages.gotContent != "hello" || f.messages.gotClient != "c-1" {
 					t.Errorf("send got %+v", f.messages)
@@ -444,9 +445,7 @@ func TestHandlers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, func(c *Config) {
-				c.AvatarURL = func(u user.User, viewer user.ID) string {
-					return "/files/avatars/" + u.AvatarKey + "?u=" + itoa(int64(viewer))
-				}
+				c.Links = wire.NewLinks(&fakeSigner{}, 0, nil)
 			})
 			if tt.setup != nil {
 				tt.setup(f)
@@ -531,7 +530,7 @@ func TestRoomKeepingRoutes(t *testing.T) {
 	}{
 		{
 			name: "rename", method: "PATCH", path: "/rooms/5", body: `{"name":"random","is_private":true}`, wantStatus: 200,
-			wantBody: map[string]any{"id": float64(5), "name": "random", "description": "", "is_private": true, "owner_id": float64(aliceID), "created_at": "2026-01-02T02:04:05Z"},
+			wantBody: map[string]any{"id": float64(5), "name": "random", "description": "", "is_private": true, "owner_id": float64(aliceID), "created_at": "2026-01-02T02:04:05.000000Z"},
 			check: func(t *testing.T, f *fixture) {
 				if d := cmp.Diff(room.Patch{Name: str("random"), IsPrivate: &yes}, f.rooms.gotPatch); d != "" {
 					t.Errorf("patch (-want +got):\n%s", d)
@@ -550,7 +549,7 @@ func TestRoomKeepingRoutes(t *testing.T) {
 		{name: "patch with a wrong type", method: "PATCH", path: "/rooms/5", body: `{"is_private":"yes"}`, wantStatus: 400},
 		{
 			name: "transfer", method: "POST", path: "/rooms/5/owner", body: `{"user_id":8}`, wantStatus: 200,
-			wantBody: map[string]any{"id": float64(5), "name": "general", "description": "", "is_private": false, "owner_id": float64(8), "created_at": "2026-01-02T02:04:05Z"},
+			wantBody: map[string]any{"id": float64(5), "name": "general", "description": "", "is_private": false, "owner_id": float64(8), "created_at": "2026-01-02T02:04:05.000000Z"},
 			check: func(t *testing.T, f *fixture) {
 				if f.rooms.gotUser != 8 {
 					t.Errorf("new owner = %d, want 8", f.rooms.gotUser)

@@ -2,10 +2,10 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"chat/adapters/wire"
 	"chat/domain"
 	"chat/domain/user"
 )
@@ -76,11 +76,6 @@ func (s *Server) deleteMe(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-type ticketJSON struct {
-	Ticket    string `json:"ticket"`
-	ExpiresIn int64  `json:"expires_in"`
-}
-
 func (s *Server) issueTicket(c echo.Context) error {
 	ss, err := s.sessions()
 	if err != nil {
@@ -92,5 +87,5 @@ func (s *Server) issueTicket(c echo.Context) error {
 	}
 	// A ticket is a credential: never cached.
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return c.JSON(http.StatusCreated, ticketJSON{Ticket: t.Value, ExpiresIn: int64(t.ExpiresIn / time.Second)})
+	return c.JSON(http.StatusCreated, wire.TicketOf(t))
 }

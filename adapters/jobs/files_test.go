@@ -3,7 +3,7 @@ package jobs
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -46,8 +46,8 @@ func TestJobsRunFilesEndToEnd(t *testing.T) {
 			}
 			bus := memory.NewBus()
 			t.Cleanup(func() { bus.Close() })
-			frames := make(chan []byte, 10)
-			sub, err := bus.Subscribe(ctx, 1, func(e ports.Event) { frames <- e.Frame })
+			published := make(chan ports.Event, 10)
+			sub, err := bus.Subscribe(ctx, 1, func(e ports.Event) { published <- e })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +55,7 @@ func TestJobsRunFilesEndToEnd(t *testing.T) {
 			attachments := memory.NewAttachments(inserts)
 			files := application.NewFiles(application.FilesDeps{
 				Rooms: memberOfAll{}, Users: st.Users(), Cache: memory.NewCache(), Attachments: attachments,
-				Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: bus, Signer: blob.NewSigner([]byte("s")),
+				Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: bus, DetectType: http.DetectContentType,
 			})
 			workers := queue(files, testOptions)
 			startQueue(t, workers)
@@ -70,22 +70,15 @@ func TestJobsRunFilesEndToEnd(t *testing.T) {
 			if e := waitEvent(t, events); e.Kind != river.EventKindJobCompleted {
 				t.Fatalf("thumbnail job: %s (%v)", e.Kind, e.Job.Errors)
 			}
-			<-frames // file_shared
-			var updated struct {
-				Type         string `json:"type"`
-				FileID       int64  `json:"file_id"`
-				ThumbnailURL string `json:"thumbnail_url"`
-			}
+			<-published // file_shared
+			var updated ports.Event
 			select {
-			case f := <-frames:
-				if err := json.Unmarshal(f, &updated); err != nil {
-					t.Fatal(err)
-				}
+			case updated = <-published:
 			case <-time.After(10 * time.Second):
 				t.Fatal("no file_updated event")
 			}
-			if updated.Type != "file_updated" || updated.FileID != int64(good.ID) || updated.ThumbnailURL == "" {
-				t.Errorf("event %+v, want file_updated of %d with a thumbnail_url", updated, good.ID)
+			if want := (ports.FileUpdated{FileID: good.ID, Thumbnail: attachment.ThumbnailReady}); updated.Payload != want {
+				t.Errorf("event %+v, want file_updated of %d with its thumbnail ready", updated, good.ID)
 			}
 			d, err := files.Open(ctx, bob.ID, good.ID, true)
 			if err != nil {
@@ -120,7 +113,7 @@ func TestJobsRunFilesEndToEnd(t *testing.T) {
 			if e := waitEvent(t, events); e.Kind != river.EventKindJobCompleted {
 				t.Fatalf("avatar job: %s (%v)", e.Kind, e.Job.Errors)
 			}
-			if u, _ := st.Users().ByID(ctx, bob.ID); files.AvatarURL(u, bob.ID) == "" {
+			if u, _ := st.Users().ByID(ctx, bob.ID); u.AvatarKey == "" {
 				t.Error("no avatar after the avatar job")
 			}
 		})

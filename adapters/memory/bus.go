@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"bytes"
 	"context"
 	"sync"
 
@@ -28,15 +27,12 @@ func NewBus() *Bus {
 	return &Bus{rooms: make(map[room.ID]map[*subscription]struct{})}
 }
 
-// Publish hands e to every subscription of e.RoomID. It copies e.Frame, so
-// the caller may reuse its buffer. Events enter every queue under one lock,
+// Publish hands e to every subscription of e.RoomID (events are values:
+// nothing is shared with the caller). Events enter every queue under one lock,
 // so all subscriptions of a room see concurrent publishers in the same order.
 func (b *Bus) Publish(ctx context.Context, e ports.Event) error {
 	if err := ctx.Err(); err != nil {
 		return domain.Wrap(domain.Unavailable, "", "publish event", err)
-	}
-	if e.Frame != nil {
-		e.Frame = bytes.Clone(e.Frame)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -31,7 +31,7 @@ func TestBusCloseStopsEveryGoroutine(t *testing.T) {
 			t.Fatalf("Subscribe: %v", err)
 		}
 	}
-	if err := b.Publish(ctx, ports.Event{RoomID: 1, Kind: ports.EventTyping}); err != nil {
+	if err := b.Publish(ctx, ports.Event{RoomID: 1, Payload: ports.Typing{UserID: 1}}); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
 	<-got
@@ -62,7 +62,7 @@ func TestBusCloseFromDeliver(t *testing.T) {
 	}
 	close(ready)
 	for range 3 {
-		if err := b.Publish(ctx, ports.Event{RoomID: 1, Kind: ports.EventTyping}); err != nil {
+		if err := b.Publish(ctx, ports.Event{RoomID: 1, Payload: ports.Typing{UserID: 1}}); err != nil {
 			t.Fatalf("Publish: %v", err)
 		}
 	}

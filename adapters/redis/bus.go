@@ -104,7 +104,11 @@ func (b *Bus) Publish(ctx context.Context, e ports.Event) error {
 		return err
 	}
 	defer cancel()
-	cmd := b.rc.B().Publish().Channel(b.channel(e.RoomID)).Message(rueidis.BinaryString(encodeEvent(e))).Build()
+	msg, ok := encodeEvent(e)
+	if !ok {
+		return domain.Errorf(domain.Invalid, "unknown_event", "event kind %d does not travel on the bus", e.Kind())
+	}
+	cmd := b.rc.B().Publish().Channel(b.channel(e.RoomID)).Message(rueidis.BinaryString(msg)).Build()
 	return b.guard.end(ctx, what, b.rc.Do(cctx, cmd).Error())
 }
 
@@ -203,7 +207,7 @@ func (b *Bus) connectLocked(ctx context.Context, extra ...room.ID) error {
 		// Events published while no connection was subscribed are gone:
 		// tell each room's subscribers to catch up from the store.
 		for r := range b.refs {
-			_ = b.local.Publish(b.ctx, ports.Event{RoomID: r, Kind: ports.EventResync})
+			_ = b.local.Publish(b.ctx, ports.Event{RoomID: r, Payload: ports.Resync{}})
 		}
 	}
 	return nil
@@ -216,11 +220,10 @@ func (b *Bus) receive(m rueidis.PubSubMessage) {
 	if !ok {
 		return
 	}
-	e, err := decodeEvent([]byte(m.Message))
+	e, err := decodeEvent([]byte(m.Message), r)
 	if err != nil {
 		return // not ours to understand; see decodeEvent
 	}
-	e.RoomID = r
 	_ = b.local.Publish(b.ctx, e) // fails only once the bus is closed
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"chat/adapters/redis"
 	"chat/domain"
+	"chat/domain/message"
 	"chat/domain/room"
 	"chat/ports"
 	"chat/test/services"
@@ -62,7 +63,7 @@ func (in *inbox) maxSeq() int64 {
 	defer in.mu.Unlock()
 	var m int64
 	for _, e := range in.events {
-		m = max(m, e.Seq)
+		m = max(m, e.Seq())
 	}
 	return m
 }
@@ -104,7 +105,7 @@ func newProbe(t *testing.T, bus *redis.Bus) *probe {
 // publish sends the next numbered event to room 1.
 func (p *probe) publish(ctx context.Context) error {
 	p.seq++
-	return p.bus.Publish(ctx, ports.Event{RoomID: 1, Kind: ports.EventMessage, Seq: p.seq, Frame: []byte("{}")})
+	return p.bus.Publish(ctx, ports.Event{RoomID: 1, Payload: ports.MessageCreated{Message: message.Message{ID: message.ID(p.seq), RoomID: 1, Seq: p.seq}}})
 }
 
 // flowing reports whether an event published from now on arrives within
@@ -201,7 +202,7 @@ func TestBusResubscribesAfterConnectionKill(t *testing.T) {
 		t.Fatalf("Subscribe right after the kill: %v", err)
 	}
 	defer sub2.Close()
-	if err := c.Bus().Publish(ctx, ports.Event{RoomID: 2, Kind: ports.EventTyping, Seq: 1}); err != nil {
+	if err := c.Bus().Publish(ctx, ports.Event{RoomID: 2, Payload: ports.MessageCreated{Message: message.Message{ID: 1, RoomID: 2, Seq: 1}}}); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
 	if !poll(5*time.Second, func() bool { return other.maxSeq() == 1 }) {
@@ -242,7 +243,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 			t.Fatalf("Subscribe: %v", err)
 		}
 	}
-	if err := c.Bus().Publish(ctx, ports.Event{RoomID: 2, Kind: ports.EventTyping, Seq: 1}); err != nil {
+	if err := c.Bus().Publish(ctx, ports.Event{RoomID: 2, Payload: ports.MessageCreated{Message: message.Message{ID: 1, RoomID: 2, Seq: 1}}}); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
 	if !poll(5*time.Second, func() bool { return in.maxSeq() == 1 }) {
@@ -255,7 +256,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 		t.Fatalf("Get: %v", err)
 	}
 	c.Close() // subscriptions left open on purpose: Close ends them too
-	if err := c.Bus().Publish(ctx, ports.Event{RoomID: 2}); domain.KindOf(err) != domain.Unavailable {
+	if err := c.Bus().Publish(ctx, ports.Event{RoomID: 2, Payload: ports.Typing{UserID: 1}}); domain.KindOf(err) != domain.Unavailable {
 		t.Errorf("Publish after Close: %v, want kind Unavailable", err)
 	}
 	if _, err := c.Bus().Subscribe(ctx, 2, in.deliver); domain.KindOf(err) != domain.Unavailable {

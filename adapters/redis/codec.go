@@ -3,64 +3,198 @@ package redis
 import (
 	"encoding/binary"
 	"errors"
+	"time"
 
+	"chat/domain/attachment"
+	"chat/domain/message"
+	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
 )
 
-// An event travels on its room's channel as a small binary header and the
-// Frame bytes as they are, so a frame is never re-encoded or escaped:
+// An event travels on its room's channel in a compact binary form:
 //
-//	byte    format version (eventV1)
-//	byte    ports.EventKind
-//	varint  Seq
-//	varint  UserID
-//	…       Frame (empty for a nil Frame); for EventSessionEnded, which has
-//	        no frame, the ended session's id
+//	byte    format version (eventV2)
+//	byte    ports.EventKind (and, for EventFile, a sub-kind byte: 1 shared, 2 updated)
+//	…       the payload's fields in a fixed order per kind: integers as
+//	        varints, strings as a uvarint length and the bytes, booleans as
+//	        one byte, times as Unix microseconds
 //
 // The room is the channel's, so it is not repeated. A receiver drops what
-// it cannot decode, including kinds it does not know: an older instance
-// must not guess what a newer one meant.
-const eventV1 = 1
+// it cannot decode: another version, a kind it does not know, a truncated
+// or overlong payload — an older instance must not guess what a newer one
+// meant. Version 1 carried encoded client frames; version 2 carries the
+// domain values, so every instance encodes frames itself, once per event.
+const eventV2 = 2
+
+const (
+	fileShared  = 1
+	fileUpdated = 2
+)
 
 var errBadEvent = errors.New("malformed bus event")
 
-func encodeEvent(e ports.Event) []byte {
-	b := make([]byte, 0, 2+2*binary.MaxVarintLen64+len(e.Frame))
-	b = append(b, eventV1, byte(e.Kind))
-	b = binary.AppendVarint(b, e.Seq)
-	b = binary.AppendVarint(b, int64(e.UserID))
-	if e.Kind == ports.EventSessionEnded {
-		return append(b, e.Session...)
+type encoder struct{ b []byte }
+
+func (w *encoder) int(v int64)  { w.b = binary.AppendVarint(w.b, v) }
+func (w *encoder) str(s string) { w.b = append(binary.AppendUvarint(w.b, uint64(len(s))), s...) }
+func (w *encoder) bool(v bool) {
+	if v {
+		w.b = append(w.b, 1)
+	} else {
+		w.b = append(w.b, 0)
 	}
-	return append(b, e.Frame...)
 }
 
-// decodeEvent parses b; the returned Frame aliases b. RoomID is left zero.
-func decodeEvent(b []byte) (ports.Event, error) {
-	if len(b) < 2 || b[0] != eventV1 {
-		return ports.Event{}, errBadEvent
+// encodeEvent encodes e; false for a payload that does not travel
+// (Resync, none, or a type this codec does not know).
+func encodeEvent(e ports.Event) ([]byte, bool) {
+	w := encoder{b: make([]byte, 0, 64)}
+	w.b = append(w.b, eventV2, byte(e.Kind()))
+	switch p := e.Payload.(type) {
+	case ports.MessageCreated:
+		m := p.Message
+		w.b = make([]byte, 0, 48+len(m.Username)+len(m.Content)+len(m.ClientID))
+		w.b = append(w.b, eventV2, byte(ports.EventMessage))
+		w.int(int64(m.ID))
+		w.int(m.Seq)
+		w.int(int64(m.UserID))
+		w.str(m.Username)
+		w.str(m.Content)
+		w.int(m.CreatedAt.UnixMicro())
+		w.str(m.ClientID)
+	case ports.Typing:
+		w.int(int64(p.UserID))
+		w.str(p.Username)
+	case ports.PresenceChanged:
+		w.int(int64(p.UserID))
+		w.str(p.Username)
+		w.bool(p.Joined)
+	case ports.FileShared:
+		a := p.File
+		w.b = append(w.b, fileShared)
+		w.int(int64(a.ID))
+		w.int(int64(a.UserID))
+		w.str(a.Filename)
+		w.str(a.ContentType)
+		w.int(a.Size)
+		w.str(string(a.ThumbnailStatus))
+	case ports.FileUpdated:
+		w.b = append(w.b, fileUpdated)
+		w.int(int64(p.FileID))
+		w.str(string(p.Thumbnail))
+	case ports.RoomUpdated:
+		w.int(int64(p.Actor))
+		w.str(p.Room.Name)
+		w.str(p.Room.Description)
+		w.bool(p.Room.IsPrivate)
+		w.int(int64(p.Room.OwnerID))
+	case ports.MemberRemoved:
+		w.int(int64(p.UserID))
+	case ports.RoomDeleted:
+	case ports.SessionEnded:
+		w.int(int64(p.UserID))
+		w.str(p.Session)
+	default:
+		return nil, false
 	}
-	e := ports.Event{Kind: ports.EventKind(b[1])}
-	if e.Kind < ports.EventMessage || e.Kind > ports.EventKindLast {
-		return ports.Event{}, errBadEvent
-	}
-	b = b[2:]
-	seq, n := binary.Varint(b)
+	return w.b, true
+}
+
+type decoder struct {
+	b   []byte
+	err bool
+}
+
+func (r *decoder) int() int64 {
+	v, n := binary.Varint(r.b)
 	if n <= 0 {
+		r.err = true
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *decoder) str() string {
+	n, k := binary.Uvarint(r.b)
+	if k <= 0 || n > uint64(len(r.b)-k) {
+		r.err = true
+		return ""
+	}
+	s := string(r.b[k : k+int(n)])
+	r.b = r.b[k+int(n):]
+	return s
+}
+
+func (r *decoder) byte() byte {
+	if len(r.b) == 0 {
+		r.err = true
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+func (r *decoder) bool() bool {
+	switch r.byte() {
+	case 0:
+		return false
+	case 1:
+		return true
+	}
+	r.err = true
+	return false
+}
+
+// decodeEvent parses b, an event of room id.
+func decodeEvent(b []byte, id room.ID) (ports.Event, error) {
+	if len(b) < 2 || b[0] != eventV2 {
 		return ports.Event{}, errBadEvent
 	}
-	b = b[n:]
-	uid, n := binary.Varint(b)
-	if n <= 0 {
+	r := decoder{b: b[2:]}
+	var p ports.Payload
+	switch ports.EventKind(b[1]) {
+	case ports.EventMessage:
+		m := message.Message{RoomID: id}
+		m.ID, m.Seq, m.UserID = message.ID(r.int()), r.int(), user.ID(r.int())
+		m.Username, m.Content = r.str(), r.str()
+		m.CreatedAt = time.UnixMicro(r.int()).UTC()
+		m.ClientID = r.str()
+		p = ports.MessageCreated{Message: m}
+	case ports.EventTyping:
+		p = ports.Typing{UserID: user.ID(r.int()), Username: r.str()}
+	case ports.EventPresence:
+		p = ports.PresenceChanged{UserID: user.ID(r.int()), Username: r.str(), Joined: r.bool()}
+	case ports.EventFile:
+		switch r.byte() {
+		case fileShared:
+			a := attachment.Attachment{RoomID: id}
+			a.ID, a.UserID = attachment.ID(r.int()), user.ID(r.int())
+			a.Filename, a.ContentType, a.Size = r.str(), r.str(), r.int()
+			a.ThumbnailStatus = attachment.ThumbnailStatus(r.str())
+			p = ports.FileShared{File: a}
+		case fileUpdated:
+			p = ports.FileUpdated{FileID: attachment.ID(r.int()), Thumbnail: attachment.ThumbnailStatus(r.str())}
+		default:
+			return ports.Event{}, errBadEvent
+		}
+	case ports.EventRoom:
+		u := ports.RoomUpdated{Actor: user.ID(r.int()), Room: room.Room{ID: id}}
+		u.Room.Name, u.Room.Description, u.Room.IsPrivate, u.Room.OwnerID = r.str(), r.str(), r.bool(), user.ID(r.int())
+		p = u
+	case ports.EventMemberRemoved:
+		p = ports.MemberRemoved{UserID: user.ID(r.int())}
+	case ports.EventRoomDeleted:
+		p = ports.RoomDeleted{}
+	case ports.EventSessionEnded:
+		p = ports.SessionEnded{UserID: user.ID(r.int()), Session: r.str()}
+	default:
 		return ports.Event{}, errBadEvent
 	}
-	e.Seq, e.UserID = seq, user.ID(uid)
-	switch b = b[n:]; {
-	case e.Kind == ports.EventSessionEnded:
-		e.Session = string(b)
-	case len(b) > 0:
-		e.Frame = b
+	if r.err || len(r.b) != 0 {
+		return ports.Event{}, errBadEvent
 	}
-	return e, nil
+	return ports.Event{RoomID: id, Payload: p}, nil
 }

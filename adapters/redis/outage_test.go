@@ -217,7 +217,7 @@ func TestBusResyncsAfterOutage(t *testing.T) {
 	defer c.Close()
 	resyncs := make(chan ports.Event, 10)
 	sub, err := c.Bus().Subscribe(ctx, 7, func(e ports.Event) {
-		if e.Kind == ports.EventResync {
+		if e.Kind() == ports.EventResync {
 			resyncs <- e
 		}
 	})

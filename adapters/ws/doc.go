@@ -12,7 +12,12 @@
 // close-code table, read limit, send queue, keepalive, per-socket rate
 // limits, resume (replay then live, de-duplicated by seq) and shutdown.
 //
-// ws imports chat/domain, chat/ports, chat/application (for the one encoder
-// of message frames, so replayed frames equal live ones byte for byte) and
-// coder/websocket; never another adapter.
+// Every byte it sends comes from chat/adapters/wire: event frames (encoded
+// once per event by wire.Frames; replayed and retried messages by
+// wire.MessageFrame, byte for byte the live ones), error frames, the close
+// code table and the problem+json of refusals before the upgrade.
+//
+// ws imports chat/domain, chat/ports, chat/adapters/wire and
+// coder/websocket; never chat/application (test/layers_test.go checks it)
+// nor another adapter.
 package ws

@@ -13,7 +13,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"chat/application"
 	"chat/domain"
 	"chat/domain/message"
 	"chat/domain/room"
@@ -166,7 +165,7 @@ func (f *fakeRooms) remove(r room.ID, u user.ID) {
 	f.mu.Lock()
 	delete(f.members[r], u)
 	f.mu.Unlock()
-	_ = f.bus.Publish(context.Background(), ports.Event{RoomID: r, Kind: ports.EventMemberRemoved, UserID: u})
+	_ = f.bus.Publish(context.Background(), ports.Event{RoomID: r, Payload: ports.MemberRemoved{UserID: u}})
 }
 
 func (f *fakeRooms) liveCount() int {
@@ -229,7 +228,7 @@ func (f *fakeMessages) SendOnce(ctx context.Context, actor user.ID, r room.ID, c
 		Content: c.String(), ClientID: clientID, CreatedAt: time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC),
 	}
 	f.stored[r] = append(f.stored[r], m)
-	_ = f.bus.Publish(ctx, ports.Event{RoomID: r, Kind: ports.EventMessage, Seq: m.Seq, UserID: actor, Frame: application.MessageFrame(m)})
+	_ = f.bus.Publish(ctx, ports.Event{RoomID: r, Payload: ports.MessageCreated{Message: m}})
 	return m, true, nil
 }
 
@@ -265,8 +264,7 @@ func (f *fakeMessages) Typing(ctx context.Context, actor user.ID, r room.ID) err
 	if err := f.rooms.Authorize(ctx, actor, r); err != nil {
 		return err
 	}
-	b, _ := json.Marshal(map[string]any{"type": "typing", "room_id": r, "user_id": actor, "username": username(actor)})
-	return f.bus.Publish(ctx, ports.Event{RoomID: r, Kind: ports.EventTyping, UserID: actor, Frame: b})
+	return f.bus.Publish(ctx, ports.Event{RoomID: r, Payload: ports.Typing{UserID: actor, Username: username(actor)}})
 }
 
 func (f *fakeMessages) count(r room.ID) int64 {

@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
 
+	"chat/adapters/wire"
 	"chat/domain"
 	"chat/domain/message"
 	"chat/domain/room"
@@ -210,7 +211,7 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request) (user.Claim
 
 // refuse answers a request that may not be upgraded.
 func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	if status := httpStatus(domain.KindOf(err)); status >= 500 {
+	if status := wire.Status(domain.KindOf(err)); status >= 500 {
 		g.log.ErrorContext(r.Context(), "ws: refuse upgrade", "status", status, "err", err)
 	}
 	writeProblem(w, err)
@@ -384,7 +385,7 @@ func parseRoomID(r *http.Request) (room.ID, error) {
 	}
 	n, ok := parseDigits(v)
 	if !ok || n <= 0 {
-		return 0, domain.Errorf(domain.Invalid, "invalid_room_id", "room id must be a positive integer")
+		return 0, wire.Refuse(http.StatusBadRequest, "invalid_room_id", "room id must be a positive integer", nil)
 	}
 	return room.ID(n), nil
 }
@@ -397,7 +398,7 @@ func parseAfterSeq(q url.Values) (seq int64, resume bool, err error) {
 	}
 	n, ok := parseDigits(q.Get("after_seq"))
 	if !ok {
-		return 0, false, domain.Errorf(domain.Invalid, "invalid_cursor", "after_seq must be a non-negative integer")
+		return 0, false, wire.Refuse(http.StatusBadRequest, "invalid_cursor", "after_seq must be a non-negative integer", nil)
 	}
 	return n, true, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 
+	"chat/adapters/wire"
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
@@ -59,11 +60,11 @@ func TestRefusedBeforeUpgrade(t *testing.T) {
 			if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
 				t.Errorf("Content-Type = %q", ct)
 			}
-			var p problem
+			var p wire.Problem
 			if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
 				t.Fatalf("decode problem: %v", err)
 			}
-			want := problem{Type: "about:blank", Title: http.StatusText(tt.wantStatus), Status: tt.wantStatus, Code: tt.wantCode}
+			want := wire.Problem{Type: "about:blank", Title: http.StatusText(tt.wantStatus), Status: tt.wantStatus, Code: tt.wantCode}
 			p.Detail = "" // wording is free
 			if diff := cmp.Diff(want, p); diff != "" {
 				t.Errorf("problem (-want +got):\n%s", diff)
@@ -112,7 +113,7 @@ func TestForeignOriginRefused(t *testing.T) {
 			t.Errorf("origin %s: %v %v", origin, err, resp)
 			continue
 		}
-		var p problem
+		var p wire.Problem
 		if err := json.NewDecoder(resp.Body).Decode(&p); err != nil || p.Code != "origin_not_allowed" || p.Status != http.StatusForbidden {
 			t.Errorf("origin %s: problem %+v, %v", origin, p, err)
 		}
@@ -239,8 +240,8 @@ func TestSlowConsumerClosedOthersKeepReceiving(t *testing.T) {
 	// writer blocks and its queue of 2 overflows. The fast client reads each
 	// frame before the next is published, so its queue never holds more
 	// than one.
-	big := []byte(`{"type":"user_joined","pad":"` + strings.Repeat("x", 256<<10) + `"}`)
-	ev := ports.Event{RoomID: publicRoom, Kind: ports.EventPresence, UserID: carol, Frame: big}
+	ev := ports.Event{RoomID: publicRoom, Payload: ports.PresenceChanged{UserID: carol, Username: strings.Repeat("x", 256<<10), Joined: true}}
+	big := wire.NewFrames(nil).Encode(ev).Bytes
 	for i := 0; h.hub.localSockets(publicRoom) == 2; i++ {
 		if i == 1000 {
 			t.Fatal("slow socket never dropped")

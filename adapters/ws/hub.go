@@ -8,6 +8,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"chat/adapters/wire"
 	"chat/domain"
 	"chat/domain/room"
 	"chat/domain/user"
@@ -19,10 +20,9 @@ type HubOptions struct {
 	// SubscribeTimeout bounds the bus subscription made when a room's first
 	// local socket registers (default 5s).
 	SubscribeTimeout time.Duration
-	// SignFrame signs the links of a file event's frame for the user who
-	// receives it (links are bound to their user); nil sends file frames
-	// as published.
-	SignFrame func(frame []byte, viewer user.ID) []byte
+	// Frames encodes events for clients (wire.NewFrames with the signed
+	// links of files); nil: file events carry unsigned paths.
+	Frames *wire.Frames
 }
 
 // Hub fans bus events out to this instance's sockets. It holds exactly one
@@ -32,9 +32,10 @@ type HubOptions struct {
 // Fan-out never blocks: a socket whose send queue is full is dropped from
 // the room and closed with 1013, and its client resumes from the store.
 type Hub struct {
-	bus  ports.Bus
-	log  *slog.Logger
-	opts HubOptions
+	bus    ports.Bus
+	log    *slog.Logger
+	opts   HubOptions
+	frames *wire.Frames
 
 	mu     sync.Mutex
 	rooms  map[room.ID]*hubRoom
@@ -213,7 +214,11 @@ func NewHub(bus ports.Bus, logger *slog.Logger, opts HubOptions) *Hub {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Hub{bus: bus, log: logger, opts: opts, rooms: make(map[room.ID]*hubRoom)}
+	frames := opts.Frames
+	if frames == nil {
+		frames = wire.NewFrames(nil)
+	}
+	return &Hub{bus: bus, log: logger, opts: opts, frames: frames, rooms: make(map[room.ID]*hubRoom)}
 }
 
 // Register adds s to its room. When s is the room's first local socket it
@@ -326,38 +331,54 @@ func (h *Hub) deliverer(r *hubRoom) func(ports.Event) {
 	return func(e ports.Event) { h.deliver(r, e) }
 }
 
-// deliver copies e's frame (the same slice, never re-encoded; a file
-// event's signed for each recipient) into the queue of every local socket
-// it is meant for. It never blocks.
+// deliver encodes e's frame once (wire.Frames) and copies it — the same
+// slice, never re-encoded; a file event's signed for each recipient — into
+// the queue of every local socket it is meant for. Control events close
+// sockets instead. It never blocks.
 func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 	var drop []*socket
-	var seq int64
-	if e.Kind == ports.EventMessage {
-		seq = e.Seq
+	// Who a control event closes, and with what; typing skips the typist.
+	var (
+		closeAll            bool
+		closeUser, skipUser user.ID
+		closeSession        string
+		closeCode           websocket.StatusCode
+		closeWhy            string
+	)
+	var frame wire.Frame
+	switch p := e.Payload.(type) {
+	case ports.MemberRemoved:
+		closeUser, closeCode, closeWhy = p.UserID, closeRemoved, "removed from room"
+	case ports.RoomDeleted:
+		closeAll, closeCode, closeWhy = true, closeRemoved, "removed from room"
+	case ports.SessionEnded:
+		closeUser, closeSession, closeCode, closeWhy = p.UserID, p.Session, closeTokenExpired, "session ended"
+	case ports.Typing:
+		skipUser = p.UserID
+		frame = h.frames.Encode(e)
+	default:
+		frame = h.frames.Encode(e)
 	}
+	control := closeCode != 0
+	if !control && frame.Bytes == nil && frame.For == nil {
+		return
+	}
+	seq := e.Seq()
 	r.mu.RLock()
 	for _, s := range r.sockets {
-		switch {
-		case e.Kind == ports.EventMemberRemoved, e.Kind == ports.EventRoomDeleted:
-			if e.Kind == ports.EventRoomDeleted || s.userID == e.UserID {
+		if control {
+			if closeAll || s.userID == closeUser && (closeSession == "" || s.sessionID == closeSession) {
 				drop = append(drop, s)
-				s.close(closeRemoved, "removed from room")
+				s.close(closeCode, closeWhy)
 			}
-			continue
-		case e.Kind == ports.EventSessionEnded:
-			if s.userID == e.UserID && s.sessionID == e.Session {
-				drop = append(drop, s)
-				s.close(closeTokenExpired, "session ended")
-			}
-			continue
-		case e.Kind == ports.EventTyping && s.userID == e.UserID:
-			continue // not echoed to the typist
-		case e.Frame == nil:
 			continue
 		}
-		b := e.Frame
-		if e.Kind == ports.EventFile && h.opts.SignFrame != nil {
-			b = h.opts.SignFrame(b, s.userID)
+		if skipUser != 0 && s.userID == skipUser {
+			continue // not echoed to the typist
+		}
+		b := frame.Bytes
+		if frame.For != nil {
+			b = frame.For(s.userID)
 		}
 		if !s.enqueue(outFrame{b: b, seq: seq}) {
 			drop = append(drop, s)

@@ -9,7 +9,9 @@ import (
 
 	"github.com/coder/websocket"
 
+	"chat/adapters/wire"
 	"chat/domain"
+	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
@@ -60,16 +62,19 @@ func TestHubFanoutRules(t *testing.T) {
 		}
 		defer hub.Unregister(s)
 	}
-	frame := []byte(`{"type":"x"}`)
 	r := a1.room
-	hub.deliver(r, ports.Event{RoomID: publicRoom, Kind: ports.EventTyping, UserID: alice, Frame: frame})
-	hub.deliver(r, ports.Event{RoomID: publicRoom, Kind: ports.EventMessage, Seq: 7, UserID: alice, Frame: frame})
-	hub.deliver(r, ports.Event{RoomID: publicRoom, Kind: ports.EventMemberRemoved, UserID: bob})
+	hub.deliver(r, ports.Event{RoomID: publicRoom, Payload: ports.Typing{UserID: alice, Username: "alice"}})
+	hub.deliver(r, ports.Event{RoomID: publicRoom, Payload: ports.MessageCreated{Message: message.Message{ID: 1, RoomID: publicRoom, Seq: 7, UserID: alice}}})
+	hub.deliver(r, ports.Event{RoomID: publicRoom, Payload: ports.MemberRemoved{UserID: bob}})
 
+	// Each event is encoded once: every socket gets the same bytes.
+	shared := map[int64]*byte{}
 	queued := func(s *socket) (n int, seqs []int64) {
 		for _, f := range take(s) {
-			if &f.b[0] != &frame[0] {
-				t.Errorf("socket %s got a copy of the frame", s.id)
+			if first, ok := shared[f.seq]; !ok {
+				shared[f.seq] = &f.b[0]
+			} else if &f.b[0] != first {
+				t.Errorf("socket %s got a copy of the frame of seq %d", s.id, f.seq)
 			}
 			seqs = append(seqs, f.seq)
 		}
@@ -110,14 +115,15 @@ func TestHubRoomEvents(t *testing.T) {
 		}
 		defer hub.Unregister(s)
 	}
-	frame := []byte(`{"type":"room_updated"}`)
-	hub.deliver(a1.room, ports.Event{RoomID: publicRoom, Kind: ports.EventRoom, UserID: alice, Frame: frame})
+	ev := ports.Event{RoomID: publicRoom, Payload: ports.RoomUpdated{Room: room.Room{ID: publicRoom, Name: "general", OwnerID: alice}, Actor: alice}}
+	frame := wire.NewFrames(nil).Encode(ev).Bytes
+	hub.deliver(a1.room, ev)
 	for _, s := range []*socket{a1, b1} {
 		if got := take(s); len(got) != 1 || string(got[0].b) != string(frame) {
 			t.Errorf("socket %s got %v, want room_updated", s.id, got)
 		}
 	}
-	hub.deliver(a1.room, ports.Event{RoomID: publicRoom, Kind: ports.EventRoomDeleted})
+	hub.deliver(a1.room, ports.Event{RoomID: publicRoom, Payload: ports.RoomDeleted{}})
 	for _, s := range []*socket{a1, b1} {
 		if !s.isClosing() || s.code != closeRemoved {
 			t.Errorf("socket %s of the deleted room: closing=%v code=%d, want 4403", s.id, s.isClosing(), s.code)
@@ -212,7 +218,9 @@ func BenchmarkHubFanout1k(b *testing.B) {
 		}
 	}
 	r := all[0].room
-	ev := ports.Event{RoomID: publicRoom, Kind: ports.EventMessage, Seq: 1, UserID: 1, Frame: []byte(`{"type":"message"}`)}
+	ev := ports.Event{RoomID: publicRoom, Payload: ports.MessageCreated{Message: message.Message{
+		ID: 123456, RoomID: publicRoom, Seq: 9876, UserID: 7, Username: "alice",
+		Content: "hello, this is a typical chat message of about sixty bytes", ClientID: "550e8400-e29b-41d4-a716-446655440000"}}}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

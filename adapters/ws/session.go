@@ -11,7 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"chat/application"
+	"chat/adapters/wire"
 	"chat/domain"
 	"chat/domain/message"
 	"chat/domain/user"
@@ -28,7 +28,7 @@ type session struct {
 	*socket
 	g       *Gateway
 	conn    *websocket.Conn
-	wire    *wire           // conn's connection: corks the writer's batches
+	wire    *corkConn       // conn's connection: corks the writer's batches
 	ctx     context.Context // the request's values; cancelled by teardown
 	cancel  context.CancelFunc
 	claims  user.Claims // what the socket was opened with; re-checked by Gateway.checkSessions
@@ -142,7 +142,7 @@ func (s *session) replay(after int64) error {
 		s.wire.cork()
 		ok := true
 		for _, m := range page {
-			if ok = s.put(application.MessageFrame(m)); !ok {
+			if ok = s.put(wire.MessageFrame(m)); !ok {
 				break
 			}
 			after = max(after, m.Seq)
@@ -322,21 +322,13 @@ func (s *session) handle(typ websocket.MessageType, data []byte) {
 		case !created:
 			// A retried client_id: the first copy was published when it was
 			// stored; answer this sender with it, as REST does.
-			if !s.enqueue(outFrame{b: duplicateFrame(application.MessageFrame(m))}) {
+			if !s.enqueue(outFrame{b: wire.DuplicateFrame(m)}) {
 				s.close(websocket.StatusTryAgainLater, "slow consumer")
 			}
 		}
 	default:
 		s.reject(errUnknownType)
 	}
-}
-
-// duplicateFrame marks a message frame as the answer to a retried send
-// ("duplicate": true): the sender's acknowledgement, not a new message.
-func duplicateFrame(frame []byte) []byte {
-	out := make([]byte, 0, len(frame)+len(`,"duplicate":true`))
-	out = append(out, frame[:len(frame)-1]...) // the frame is a JSON object: it ends with '}'
-	return append(out, `,"duplicate":true}`...)
 }
 
 func decode(typ websocket.MessageType, data []byte) (inbound, error) {

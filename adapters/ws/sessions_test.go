@@ -3,13 +3,18 @@ package ws
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"chat/adapters/wire"
 	"chat/domain"
+	"chat/domain/attachment"
+	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
@@ -117,7 +122,7 @@ func TestSessionEndedClosed4401(t *testing.T) {
 	ended := h.dial(t, publicRoom, "tok-alice-1", "")
 	kept := h.dial(t, publicRoom, "tok-alice-2", "")
 	bobs := h.dial(t, publicRoom, "tok-bob", "")
-	if err := h.bus.Publish(context.Background(), ports.Event{RoomID: publicRoom, Kind: ports.EventSessionEnded, UserID: alice, Session: "s-a1"}); err != nil {
+	if err := h.bus.Publish(context.Background(), ports.Event{RoomID: publicRoom, Payload: ports.SessionEnded{UserID: alice, Session: "s-a1"}}); err != nil {
 		t.Fatal(err)
 	}
 	expectClose(t, ended, closeTokenExpired)
@@ -156,12 +161,19 @@ func TestSessionCheckClosesLostEnds(t *testing.T) {
 	}
 }
 
+// stubSigner signs a path with the viewer's id only.
+type stubSigner struct{}
+
+func (stubSigner) Sign(path string, u user.ID, _ time.Time) string {
+	return path + "?u=" + strconv.FormatInt(int64(u), 10)
+}
+
+func (stubSigner) Verify(string, url.Values, time.Time) (user.ID, error) { return 0, nil }
+
 // File frames are signed for each recipient; other frames go out as the
 // same bytes to everyone.
 func TestHubSignsFileFramesPerRecipient(t *testing.T) {
-	hub := NewHub(newMemBus(), nil, HubOptions{SignFrame: func(b []byte, viewer user.ID) []byte {
-		return append(append([]byte(nil), b...), byte('0'+viewer))
-	}})
+	hub := NewHub(newMemBus(), nil, HubOptions{Frames: wire.NewFrames(wire.NewLinks(stubSigner{}, 0, nil))})
 	defer hub.Close()
 	a, b := newSocket("a", publicRoom, alice, 4), newSocket("b", publicRoom, bob, 4)
 	for _, s := range []*socket{a, b} {
@@ -170,12 +182,19 @@ func TestHubSignsFileFramesPerRecipient(t *testing.T) {
 		}
 		defer hub.Unregister(s)
 	}
-	hub.deliver(a.room, ports.Event{RoomID: publicRoom, Kind: ports.EventFile, UserID: alice, Frame: []byte("F")})
-	hub.deliver(a.room, ports.Event{RoomID: publicRoom, Kind: ports.EventMessage, Seq: 1, UserID: alice, Frame: []byte("M")})
+	hub.deliver(a.room, ports.Event{RoomID: publicRoom, Payload: ports.FileShared{File: attachment.Attachment{
+		ID: 5, RoomID: publicRoom, UserID: alice, Filename: "a.txt", ContentType: "text/plain", Size: 1, ThumbnailStatus: attachment.ThumbnailNone}}})
+	m := message.Message{ID: 1, RoomID: publicRoom, Seq: 1, UserID: alice, Username: "alice", Content: "hi"}
+	hub.deliver(a.room, ports.Event{RoomID: publicRoom, Payload: ports.MessageCreated{Message: m}})
+	file := func(viewer user.ID) string {
+		return `{"type":"file_shared","room_id":` + strconv.FormatInt(int64(publicRoom), 10) + `,"user_id":` + strconv.FormatInt(int64(alice), 10) +
+			`,"file_id":5,"file_url":"/files/5?u=` + strconv.FormatInt(int64(viewer), 10) + `","filename":"a.txt","content_type":"text/plain","size":1,"thumbnail_status":"none"}`
+	}
+	msg := string(wire.MessageFrame(m))
 	for _, tc := range []struct {
 		s    *socket
 		want []string
-	}{{a, []string{"F1", "M"}}, {b, []string{"F2", "M"}}} {
+	}{{a, []string{file(alice), msg}}, {b, []string{file(bob), msg}}} {
 		var got []string
 		for _, f := range take(tc.s) {
 			got = append(got, string(f.b))

@@ -24,6 +24,7 @@ import (
 	"chat/adapters/memory"
 	"chat/adapters/redis"
 	"chat/adapters/sqlstore"
+	"chat/adapters/wire"
 	"chat/adapters/ws"
 	"chat/application"
 	"chat/docs"
@@ -155,7 +156,7 @@ func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *applicatio
 	}
 	files := application.NewFiles(application.FilesDeps{
 		Rooms: app.Rooms, Users: db.Users(), Cache: lv.cache, Attachments: db.Attachments(inserts),
-		Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: lv.bus, Signer: blob.NewSigner(cfg.JWTSecret),
+		Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: lv.bus, DetectType: http.DetectContentType,
 		Logger: log, MaxUpload: cfg.MaxUploadBytes,
 		Limiter: lv.limiter, Limits: cfg.Limits,
 	})
@@ -236,7 +237,9 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	}
 
 	instance := instanceID()
-	hub := ws.NewHub(relay, log, ws.HubOptions{SignFrame: files.SignFrame})
+	// One signer of links for REST bodies and event frames alike.
+	links := wire.NewLinks(blob.NewSigner(cfg.JWTSecret), 0, nil)
+	hub := ws.NewHub(relay, log, ws.HubOptions{Frames: wire.NewFrames(links)})
 	g.Go(func() error { return relay.Run(gctx) })
 	gateway := ws.NewGateway(ws.GatewayConfig{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions, Hub: hub, Logger: log,
@@ -247,7 +250,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions,
 		WebSocket: gateway, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(cfg.AllowedOrigins...),
-		Files: files, AvatarURL: files.AvatarURL,
+		Files: files, Links: links,
 		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,
 		Ready: func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, readyTimeout)

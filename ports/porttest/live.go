@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"chat/domain/attachment"
+	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
@@ -84,8 +86,7 @@ func (r *recorder) waitCount(t *testing.T, what string, n int) {
 	}
 }
 
-// eventEq treats a nil and an empty Frame alike: a transport need not keep
-// the difference.
+// eventEq compares events as values; times by instant.
 var eventEq = cmpopts.EquateEmpty()
 
 func subscribe(t *testing.T, b ports.Bus, r room.ID) (*recorder, ports.Subscription) {
@@ -102,31 +103,43 @@ func subscribe(t *testing.T, b ports.Bus, r room.ID) (*recorder, ports.Subscript
 func publish(t *testing.T, b ports.Bus, e ports.Event) {
 	t.Helper()
 	if err := b.Publish(ctxOf(t), e); err != nil {
-		t.Fatalf("Publish(room %d seq %d): %v", e.RoomID, e.Seq, err)
+		t.Fatalf("Publish(room %d seq %d): %v", e.RoomID, e.Seq(), err)
 	}
 }
 
 // sampleEvent returns the i-th event of a varied stream in room r: every
-// kind, a control event with a nil Frame, a Frame with bytes that are not
-// UTF-8 and large ids.
+// kind that travels, text that is not UTF-8 or holds NUL, large ids and
+// empty fields.
 func sampleEvent(r room.ID, i int) ports.Event {
-	kinds := []ports.EventKind{ports.EventMessage, ports.EventTyping, ports.EventPresence, ports.EventFile, ports.EventMemberRemoved, ports.EventRoom, ports.EventRoomDeleted}
-	e := ports.Event{
-		RoomID: r,
-		Kind:   kinds[i%len(kinds)],
-		Seq:    int64(i + 1),
-		UserID: user.ID(i%3 + 1),
-		Frame:  []byte(fmt.Sprintf(`{"type":"message","room_id":%d,"seq":%d,"content":"héllo \u0000 %d"}`, r, i+1, i)),
+	u := user.ID(i%3 + 1)
+	text := fmt.Sprintf("héllo \u0000 %d \xff\xfe", i)
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(time.Duration(i) * 1234567 * time.Microsecond)
+	var p ports.Payload
+	switch i % 10 {
+	case 0:
+		p = ports.MessageCreated{Message: message.Message{ID: message.ID(1<<40 + i), RoomID: r, Seq: int64(i + 1), UserID: u,
+			Username: "alice", Content: text, CreatedAt: at, ClientID: fmt.Sprintf("c-%d", i)}}
+	case 1:
+		p = ports.Typing{UserID: u, Username: "bob"}
+	case 2:
+		p = ports.PresenceChanged{UserID: u, Username: "carol", Joined: i%4 == 2}
+	case 3:
+		p = ports.FileShared{File: attachment.Attachment{ID: attachment.ID(i), RoomID: r, UserID: 1<<62 + user.ID(i),
+			Filename: text, ContentType: "image/png", Size: int64(i) << 30, ThumbnailStatus: attachment.ThumbnailPending}}
+	case 4:
+		p = ports.FileUpdated{FileID: attachment.ID(i), Thumbnail: attachment.ThumbnailReady}
+	case 5:
+		p = ports.MemberRemoved{UserID: u}
+	case 6:
+		p = ports.RoomUpdated{Room: room.Room{ID: r, Name: text, Description: "", IsPrivate: i%4 == 2, OwnerID: u}, Actor: u + 1}
+	case 7:
+		p = ports.RoomDeleted{}
+	case 8:
+		p = ports.SessionEnded{UserID: u, Session: fmt.Sprintf("S%026d", i)}
+	default:
+		p = ports.MessageCreated{Message: message.Message{ID: message.ID(i), RoomID: r, Seq: int64(i + 1), UserID: u, CreatedAt: at}}
 	}
-	switch e.Kind {
-	case ports.EventMemberRemoved, ports.EventRoomDeleted:
-		e.Frame = nil
-	case ports.EventFile:
-		e.Frame = append(e.Frame, 0xff, 0x00, 0xfe)
-		e.UserID = 1<<62 + user.ID(i)
-		e.Seq = 0
-	}
-	return e
+	return ports.Event{RoomID: r, Payload: p}
 }
 
 // Bus runs the contract of ports.Bus. newBus returns two handles that
@@ -149,18 +162,10 @@ func testBusOrder(t *testing.T, a, b ports.Bus) {
 	onA, _ := subscribe(t, a, r)
 	onB, _ := subscribe(t, b, r)
 	var want []ports.Event
-	buf := make([]byte, 0, 256)
 	for i := range n {
 		e := sampleEvent(r, i)
 		want = append(want, e)
-		// Publish from both instances, reusing one buffer: a bus must not
-		// keep the caller's Frame.
-		if e.Frame != nil {
-			buf = append(buf[:0], e.Frame...)
-			e.Frame = buf
-		}
-		publish(t, []ports.Bus{a, b}[i%2], e)
-		clear(buf)
+		publish(t, []ports.Bus{a, b}[i%2], e) // from both instances
 	}
 	for name, rec := range map[string]*recorder{"instance A": onA, "instance B": onB} {
 		rec.waitCount(t, name, n)
@@ -282,8 +287,10 @@ func testBusConcurrent(t *testing.T, a, b ports.Bus) {
 			defer sub.Close()
 			var want []int64
 			for i := range perWorker {
-				e := ports.Event{RoomID: r, Kind: ports.EventMessage, Seq: int64(i), UserID: me, Frame: []byte{byte(w), byte(i)}}
-				want = append(want, e.Seq)
+				e := ports.Event{RoomID: r, Payload: ports.MessageCreated{Message: message.Message{
+					ID: message.ID(i + 1), RoomID: r, Seq: int64(i), UserID: me, Content: string([]byte{byte(w), byte(i)}),
+					CreatedAt: time.Unix(0, 0).UTC()}}}
+				want = append(want, e.Seq())
 				if err := []ports.Bus{a, b}[(w+i)%2].Publish(ctxOf(t), e); err != nil {
 					errs <- fmt.Errorf("worker %d: Publish: %w", w, err)
 					return
@@ -292,8 +299,8 @@ func testBusConcurrent(t *testing.T, a, b ports.Bus) {
 			mine := func() []int64 {
 				var seqs []int64
 				for _, e := range rec.got() {
-					if e.UserID == me {
-						seqs = append(seqs, e.Seq)
+					if m, ok := e.Payload.(ports.MessageCreated); ok && m.Message.UserID == me {
+						seqs = append(seqs, e.Seq())
 					}
 				}
 				return seqs

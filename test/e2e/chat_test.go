@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ func runScenarios(t *testing.T, c cluster) {
 	t.Run("accounts", func(t *testing.T) { accounts(t, c) })
 	t.Run("live messages across instances", func(t *testing.T) { liveMessages(t, c) })
 	t.Run("typing and presence", func(t *testing.T) { typingAndPresence(t, c) })
+	t.Run("one time format over REST and WebSocket", func(t *testing.T) { oneTimeFormat(t, c) })
 	t.Run("history pages", func(t *testing.T) { historyPages(t, c) })
 	t.Run("resume after a dropped socket", func(t *testing.T) { resume(t, c) })
 	t.Run("authorization matrix", func(t *testing.T) { authorization(t, c) })
@@ -193,6 +195,60 @@ func liveMessages(t *testing.T, c cluster) {
 	for i := 0; i < 20; i++ {
 		if e := sa.next("message"); e.Content != fmt.Sprintf("n%d", i) {
 			t.Fatalf("order: got %q at %d", e.Content, i)
+		}
+	}
+}
+
+// timestampRE is the one time format of every timestamp (docs/openapi.yaml
+// Timestamp): RFC 3339 in UTC, a Z and six fractional digits.
+var timestampRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$`)
+
+// oneTimeFormat: the same message has the same created_at string on the
+// socket (live and replayed) and over REST (history and the POST's answer),
+// on either instance; every other timestamp has the same format.
+func oneTimeFormat(t *testing.T, c cluster) {
+	alice, bob := newUser(t, c.A, "alice"), newUser(t, c.B, "bob")
+	room := alice.createRoom("times", false)
+	bob.must(204, "POST", fmt.Sprintf("/rooms/%d/join", room.ID), nil, nil)
+	sb := bob.dial(room.ID, "")
+	sa := alice.dial(room.ID, "")
+	sa.send(map[string]any{"type": "message", "content": "what time is it", "client_id": "t1"})
+	live := sb.next("message")
+	var posted event
+	bob.must(201, "POST", fmt.Sprintf("/rooms/%d/messages", room.ID), map[string]any{"content": "via REST"}, &posted)
+	liveREST := sa.next("message")
+	for liveREST.ID != posted.ID {
+		liveREST = sa.next("message")
+	}
+	var history []event
+	bob.must(200, "GET", fmt.Sprintf("/rooms/%d/messages", room.ID), nil, &history)
+	alice.on(c.B).must(200, "GET", fmt.Sprintf("/rooms/%d/messages", room.ID), nil, &history)
+	byID := map[int64]string{}
+	for _, m := range history {
+		byID[m.ID] = m.CreatedAt
+	}
+	replayed := alice.on(c.B).dial(room.ID, "after_seq=0").next("message")
+	for _, tc := range []struct{ what, socket, rest string }{
+		{"socket vs history", live.CreatedAt, byID[live.ID]},
+		{"replayed socket vs history", replayed.CreatedAt, byID[replayed.ID]},
+		{"socket vs the POST's answer", liveREST.CreatedAt, posted.CreatedAt},
+		{"history vs the POST's answer", byID[posted.ID], posted.CreatedAt},
+	} {
+		if tc.socket != tc.rest || !timestampRE.MatchString(tc.socket) {
+			t.Errorf("%s: created_at %q and %q, want one string in the one format", tc.what, tc.socket, tc.rest)
+		}
+	}
+	var me struct {
+		CreatedAt string `json:"created_at"`
+	}
+	var rooms []struct {
+		CreatedAt string `json:"created_at"`
+	}
+	alice.must(200, "GET", "/users/me", nil, &me)
+	alice.must(200, "GET", "/rooms", nil, &rooms)
+	for _, ts := range append([]string{me.CreatedAt}, rooms[0].CreatedAt) {
+		if !timestampRE.MatchString(ts) {
+			t.Errorf("timestamp %q is not in the one format", ts)
 		}
 	}
 }

@@ -1,32 +1,30 @@
-package httpapi
+package wire
 
 import (
+	"net/http"
 	"strconv"
 	"sync"
-	"time"
 	"unicode/utf8"
-
-	"github.com/labstack/echo/v4"
 
 	"chat/domain/message"
 )
 
 // History pages are the REST hot path: their JSON is appended by hand
 // instead of through encoding/json's reflection, byte for byte what
-// encoding/json (and so echo's c.JSON) writes for []messageJSON — the
+// encoding/json (and so echo's c.JSON) writes for []Message — the
 // tests compare the two on random and fuzzed input.
 
-// writeMessages answers with the JSON array of ms and an exact
+// WriteMessages answers with the JSON array of ms and an exact
 // Content-Length (no chunked encoding).
-func writeMessages(c echo.Context, code int, ms []message.Message) error {
+func WriteMessages(w http.ResponseWriter, code int, ms []message.Message) error {
 	bp := pageBufs.Get().(*[]byte)
 	b := appendMessages((*bp)[:0], ms)
 	b = append(b, '\n') // as json.Encoder ends each value
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	h.Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
-	c.Response().WriteHeader(code)
-	_, err := c.Response().Write(b)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(code)
+	_, err := w.Write(b)
 	if cap(b) <= 256<<10 { // a page of long messages may grow one; don't keep giants
 		*bp = b
 		pageBufs.Put(bp)
@@ -50,9 +48,15 @@ func appendMessages(b []byte, ms []message.Message) []byte {
 	return append(b, ']')
 }
 
-// appendMessage appends m as messageJSON encodes.
+// appendMessage appends m as Message encodes.
 func appendMessage(b []byte, m message.Message) []byte {
-	b = append(b, `{"id":`...)
+	return appendMessageFields(append(b, '{'), m)
+}
+
+// appendMessageFields appends m's fields and the closing brace to an
+// object just opened (after "{" or after a preceding field and its comma).
+func appendMessageFields(b []byte, m message.Message) []byte {
+	b = append(b, `"id":`...)
 	b = strconv.AppendInt(b, int64(m.ID), 10)
 	b = append(b, `,"room_id":`...)
 	b = strconv.AppendInt(b, int64(m.RoomID), 10)
@@ -65,7 +69,7 @@ func appendMessage(b []byte, m message.Message) []byte {
 	b = append(b, `,"content":`...)
 	b = appendJSONString(b, m.Content)
 	b = append(b, `,"created_at":"`...)
-	b = m.CreatedAt.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = AppendTime(b, m.CreatedAt)
 	b = append(b, '"')
 	if m.ClientID != "" {
 		b = append(b, `,"client_id":`...)

@@ -1,4 +1,4 @@
-package httpapi
+package wire
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 func wantMessagesJSON(t testing.TB, ms []message.Message) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(mapSlice(ms, messageOf)); err != nil {
+	if err := json.NewEncoder(&buf).Encode(List(ms, MessageOf)); err != nil {
 		t.Fatal(err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// wire is the socket's connection as coder/websocket sees it. The gateway
-// hands websocket.Accept a ResponseWriter whose Hijack returns a wire, for
+// corkConn is the socket's connection as coder/websocket sees it. The gateway
+// hands websocket.Accept a ResponseWriter whose Hijack returns a corkConn, for
 // three reasons:
 //
 //   - Corking. coder/websocket flushes every frame to the connection: one
@@ -27,7 +27,7 @@ import (
 //     net/http's reader) are handed over first — coder/websocket resets the
 //     reader it is given to read from the returned connection, so they must
 //     come from the connection itself, not from that reader.
-type wire struct {
+type corkConn struct {
 	net.Conn
 	timeout time.Duration
 
@@ -45,7 +45,7 @@ const (
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-func (w *wire) Read(p []byte) (int, error) {
+func (w *corkConn) Read(p []byte) (int, error) {
 	if len(w.early) > 0 {
 		n := copy(p, w.early)
 		w.early = w.early[n:]
@@ -60,7 +60,7 @@ func (w *wire) Read(p []byte) (int, error) {
 // Write appends to the cork buffer while corked; otherwise it writes
 // through (pings and close frames from other goroutines, bounded by the
 // library's own context timeouts).
-func (w *wire) Write(p []byte) (int, error) {
+func (w *corkConn) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.corked {
@@ -71,7 +71,7 @@ func (w *wire) Write(p []byte) (int, error) {
 }
 
 // cork starts collecting writes.
-func (w *wire) cork() {
+func (w *corkConn) cork() {
 	w.mu.Lock()
 	w.corked = true
 	if w.buf == nil {
@@ -81,7 +81,7 @@ func (w *wire) cork() {
 }
 
 // uncork writes what was collected with one write, within the timeout.
-func (w *wire) uncork() error {
+func (w *corkConn) uncork() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.corked = false
@@ -110,7 +110,7 @@ func (w *wire) uncork() error {
 type wireWriter struct {
 	http.ResponseWriter
 	timeout time.Duration
-	wire    *wire // set by Hijack
+	wire    *corkConn // set by Hijack
 }
 
 func (ww *wireWriter) Unwrap() http.ResponseWriter { return ww.ResponseWriter }
@@ -124,7 +124,7 @@ func (ww *wireWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		_ = c.Close()
 		return nil, nil, err
 	}
-	w := &wire{Conn: c, timeout: ww.timeout}
+	w := &corkConn{Conn: c, timeout: ww.timeout}
 	if n := brw.Reader.Buffered(); n > 0 {
 		b, _ := brw.Reader.Peek(n)
 		w.early = bytes.Clone(b)

@@ -1,0 +1,186 @@
+package wire
+
+import (
+	"time"
+
+	"chat/domain/attachment"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+)
+
+// The JSON bodies of the REST routes (DESIGN.md's contract, docs/openapi.yaml).
+// Every timestamp is a string in TimeFormat.
+
+// Profile is a user as GET /users/me and registration show it.
+type Profile struct {
+	ID          int64   `json:"id"`
+	Username    string  `json:"username"`
+	DisplayName string  `json:"display_name"`
+	Bio         string  `json:"bio"`
+	AvatarURL   *string `json:"avatar_url"`
+	CreatedAt   string  `json:"created_at"`
+}
+
+// Token is the answer of a login.
+type Token struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+}
+
+// Room is a room; IsMember is set in room lists.
+type Room struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	IsPrivate   bool   `json:"is_private"`
+	OwnerID     int64  `json:"owner_id"`
+	CreatedAt   string `json:"created_at"`
+	IsMember    *bool  `json:"is_member,omitempty"`
+}
+
+// Member is one entry of GET /rooms/{id}/members.
+type Member struct {
+	ID          int64   `json:"id"`
+	Username    string  `json:"username"`
+	DisplayName string  `json:"display_name"`
+	AvatarURL   *string `json:"avatar_url"`
+	Online      bool    `json:"online"`
+}
+
+// Message is a message, over REST and (with its type) on the socket.
+type Message struct {
+	ID        int64  `json:"id"`
+	RoomID    int64  `json:"room_id"`
+	Seq       int64  `json:"seq"`
+	UserID    int64  `json:"user_id"`
+	Username  string `json:"username"`
+	Content   string `json:"content"`
+	CreatedAt string `json:"created_at"`
+	ClientID  string `json:"client_id,omitempty"`
+}
+
+// File is a shared file as viewer sees it: its links are signed for viewer.
+type File struct {
+	ID              int64   `json:"id"`
+	RoomID          int64   `json:"room_id"`
+	UserID          int64   `json:"user_id"`
+	Filename        string  `json:"filename"`
+	ContentType     string  `json:"content_type"`
+	Size            int64   `json:"size"`
+	FileURL         string  `json:"file_url"`
+	ThumbnailURL    *string `json:"thumbnail_url"`
+	ThumbnailStatus string  `json:"thumbnail_status"`
+	CreatedAt       string  `json:"created_at"`
+}
+
+// optional is s as a JSON value that is null when empty.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// ProfileOf encodes u as viewer sees it (links may be nil: no avatar links).
+func ProfileOf(l *Links, u user.User, viewer user.ID) Profile {
+	return Profile{
+		ID:          int64(u.ID),
+		Username:    u.Username.String(),
+		DisplayName: u.DisplayName,
+		Bio:         u.Bio,
+		AvatarURL:   optional(l.Avatar(u, viewer)),
+		CreatedAt:   FormatTime(u.CreatedAt),
+	}
+}
+
+// TokenOf encodes a login's token.
+func TokenOf(t user.Token) Token {
+	return Token{AccessToken: t.AccessToken, TokenType: "bearer", ExpiresIn: int64(t.ExpiresIn / time.Second)}
+}
+
+// RoomOf encodes a room.
+func RoomOf(r room.Room) Room {
+	return Room{
+		ID:          int64(r.ID),
+		Name:        r.Name,
+		Description: r.Description,
+		IsPrivate:   r.IsPrivate,
+		OwnerID:     int64(r.OwnerID),
+		CreatedAt:   FormatTime(r.CreatedAt),
+	}
+}
+
+// ListingOf encodes an entry of a room list.
+func ListingOf(l room.Listing) Room {
+	j := RoomOf(l.Room)
+	j.IsMember = &l.IsMember
+	return j
+}
+
+// MemberOf encodes room members as viewer sees them.
+func MemberOf(l *Links, viewer user.ID) func(m room.Member) Member {
+	return func(m room.Member) Member {
+		return Member{
+			ID:          int64(m.User.ID),
+			Username:    m.User.Username.String(),
+			DisplayName: m.User.DisplayName,
+			AvatarURL:   optional(l.Avatar(m.User, viewer)),
+			Online:      m.Online,
+		}
+	}
+}
+
+// MessageOf encodes a message.
+func MessageOf(m message.Message) Message {
+	return Message{
+		ID:        int64(m.ID),
+		RoomID:    int64(m.RoomID),
+		Seq:       m.Seq,
+		UserID:    int64(m.UserID),
+		Username:  m.Username,
+		Content:   m.Content,
+		CreatedAt: FormatTime(m.CreatedAt),
+		ClientID:  m.ClientID,
+	}
+}
+
+// FileOf encodes files as viewer sees them: their links are signed for
+// viewer.
+func FileOf(l *Links, viewer user.ID) func(a attachment.Attachment) File {
+	return func(a attachment.Attachment) File {
+		return File{
+			ID: int64(a.ID), RoomID: int64(a.RoomID), UserID: int64(a.UserID), Filename: a.Filename,
+			ContentType: a.ContentType, Size: a.Size, FileURL: l.File(a.ID, viewer),
+			ThumbnailURL: optional(l.Thumbnail(a, viewer)), ThumbnailStatus: string(a.ThumbnailStatus),
+			CreatedAt: FormatTime(a.CreatedAt),
+		}
+	}
+}
+
+// List encodes a list; never nil, so an empty list is [] on the wire.
+func List[T, J any](xs []T, f func(T) J) []J {
+	out := make([]J, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, f(x))
+	}
+	return out
+}
+
+// Ticket is a one-time WebSocket ticket.
+type Ticket struct {
+	Ticket    string `json:"ticket"`
+	ExpiresIn int64  `json:"expires_in"`
+}
+
+// TicketOf encodes a ticket.
+func TicketOf(t user.Ticket) Ticket {
+	return Ticket{Ticket: t.Value, ExpiresIn: int64(t.ExpiresIn / time.Second)}
+}
+
+// State is the body of answers that only tell a state: {"status":"ok"},
+// {"status":"processing"}.
+type State struct {
+	Status string `json:"status"`
+}

@@ -65,7 +65,7 @@ bench-smoke:
 	$(GO) run ./cmd/chatbench -scenario smoke -url $(BENCH_URL)
 
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./application/ ./adapters/ws/ ./adapters/httpapi/ ./adapters/sqlstore/ ./adapters/images/
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./application/ ./adapters/wire/ ./adapters/ws/ ./adapters/redis/ ./adapters/sqlstore/ ./adapters/images/
 
 clean:
 	rm -rf bin web/dist

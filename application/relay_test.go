@@ -256,11 +256,11 @@ func BenchmarkRelayDelivery(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer sub.Close()
-			frame := []byte(`{"type":"message"}`)
 			want.Store(int64(b.N))
 			b.ResetTimer()
 			for i := range b.N {
-				_ = f.bus.Publish(context.Background(), ports.Event{RoomID: f.room, Kind: ports.EventMessage, Seq: int64(i + 1), Frame: frame})
+				m := message.Message{ID: message.ID(i + 1), RoomID: f.room, Seq: int64(i + 1), UserID: f.user.ID, Content: "m"}
+				_ = f.bus.Publish(context.Background(), ports.Event{RoomID: f.room, Payload: ports.MessageCreated{Message: m}})
 			}
 			<-got
 		})

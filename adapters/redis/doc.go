@@ -1,5 +1,6 @@
 // Package redis holds the Redis adapters of the live ports, for running
-// several instances of the server side by side: Bus (pub/sub fan-out),
+// several instances of the server side by side: Bus (pub/sub fan-out of
+// the application's typed events in a versioned binary codec, codec.go),
 // Presence (who is online, with TTL heartbeats), Cache (users by id) and
 // SessionCache (live and ended sessions), both with server-assisted
 // client-side caching, Tickets (one-time WebSocket tickets) and Limiter

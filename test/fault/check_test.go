@@ -75,7 +75,14 @@ func populate(t *testing.T, c *cluster) *traffic {
 	tr.cancel = cancel
 	t.Cleanup(tr.stop)
 	for _, m := range tr.members {
-		if err := m.connect(m.home); err != nil {
+		err := m.connect(m.home)
+		// Before any fault a 503 is only a box too loaded to subscribe
+		// within the deadlines: setup tries again rather than fail.
+		for i := 0; i < 5 && err != nil && strings.Contains(err.Error(), "503"); i++ {
+			time.Sleep(time.Duration(i+1) * 300 * time.Millisecond)
+			err = m.connect(m.home)
+		}
+		if err != nil {
 			t.Fatalf("connect %s: %v", m, err)
 		}
 		tr.wg.Add(1)

@@ -33,8 +33,9 @@ const DefaultTimeout = time.Second
 // nothing instead of a timeout per call. Callers fall back (the profile
 // cache to the store) or give up (presence, a publish the relay repairs).
 type guard struct {
-	timeout time.Duration
-	until   atomic.Int64 // unix nanoseconds: fail at once before this
+	timeout  time.Duration
+	cooldown time.Duration // how long calls fail at once after a failure; 0: timeout
+	until    atomic.Int64  // unix nanoseconds: fail at once before this
 }
 
 var errRecentFailure = errors.New("Redis failed moments ago")
@@ -57,7 +58,11 @@ func (g *guard) begin(ctx context.Context, what string) (context.Context, contex
 func (g *guard) end(ctx context.Context, what string, err error) error {
 	err = translate(what, err)
 	if domain.KindOf(err) == domain.Unavailable && !errors.Is(context.Cause(ctx), context.Canceled) {
-		g.until.Store(time.Now().Add(g.timeout).UnixNano())
+		cool := g.cooldown
+		if cool <= 0 {
+			cool = g.timeout
+		}
+		g.until.Store(time.Now().Add(cool).UnixNano())
 	}
 	return err
 }

@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -32,10 +31,9 @@ const limiterCooldown = time.Second
 // it is forgotten. Scripts read the time from Redis, so instances' clocks
 // need not agree, and each call is one atomic round trip.
 type Limiter struct {
-	rc        rueidis.Client
-	prefix    string
-	timeout   time.Duration
-	openUntil atomic.Int64 // unix ns: fail at once until then
+	rc     rueidis.Client
+	prefix string
+	guard  *guard // its own: a slow limiter must not close the cache's guard
 }
 
 // luaNowMs sets now to Redis's clock in whole unix milliseconds.
@@ -114,7 +112,7 @@ func (c *Client) Limiter(timeout time.Duration) *Limiter {
 	if timeout <= 0 {
 		timeout = DefaultLimiterTimeout
 	}
-	return &Limiter{rc: c.rc, prefix: c.prefix, timeout: timeout}
+	return &Limiter{rc: c.rc, prefix: c.prefix, guard: &guard{timeout: timeout, cooldown: limiterCooldown}}
 }
 
 func (l *Limiter) key(k string) string { return l.prefix + "limit:" + k }
@@ -122,22 +120,13 @@ func (l *Limiter) key(k string) string { return l.prefix + "limit:" + k }
 // run executes one script call within the limiter's deadline, failing at
 // once while Redis is known to be away.
 func (l *Limiter) run(ctx context.Context, what string, s *rueidis.Lua, key string, args ...string) (rueidis.RedisResult, error) {
-	if err := ctx.Err(); err != nil {
-		return rueidis.RedisResult{}, domain.Wrap(domain.Unavailable, "", what, err)
+	cctx, cancel, err := l.guard.begin(ctx, what)
+	if err != nil {
+		return rueidis.RedisResult{}, err
 	}
-	if time.Now().UnixNano() < l.openUntil.Load() {
-		return rueidis.RedisResult{}, domain.Errorf(domain.Unavailable, "", "%s: Redis failed a moment ago", what)
-	}
-	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	res := s.Exec(ctx, l.rc, []string{l.key(key)}, args)
-	if err := translate(what, res.Error()); err != nil {
-		if domain.KindOf(err) == domain.Unavailable {
-			l.openUntil.Store(time.Now().Add(limiterCooldown).UnixNano())
-		}
-		return res, err
-	}
-	return res, nil
+	res := s.Exec(cctx, l.rc, []string{l.key(key)}, args)
+	return res, l.guard.end(ctx, what, res.Error())
 }
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }

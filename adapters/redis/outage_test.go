@@ -91,10 +91,10 @@ func (p *proxy) stop() {
 	p.wg.Wait()
 }
 
-// TestBusSurvivesRedisOutage takes Redis away from one client: calls fail
-// with Unavailable while it is gone, and when it is back the bus
-// resubscribes by itself.
-func TestBusSurvivesRedisOutage(t *testing.T) {
+// openBehindProxy opens a client whose connections to Redis go through a
+// proxy the test can take away (calls bounded by timeout; 0: the default).
+func openBehindProxy(t *testing.T, timeout time.Duration) (*redis.Client, *proxy) {
+	t.Helper()
 	u, err := url.Parse(services.Redis(t))
 	if err != nil {
 		t.Fatalf("parse Redis URL: %v", err)
@@ -102,12 +102,20 @@ func TestBusSurvivesRedisOutage(t *testing.T) {
 	p := newProxy(t, u.Host)
 	u.Host = p.addr
 	u.RawQuery = "dial_timeout=1s"
-	ctx := context.Background()
-	c, err := redis.Open(ctx, u.String(), services.Prefix(t), 0)
+	c, err := redis.Open(context.Background(), u.String(), services.Prefix(t), timeout)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	defer c.Close()
+	t.Cleanup(c.Close)
+	return c, p
+}
+
+// TestBusSurvivesRedisOutage takes Redis away from one client: calls fail
+// with Unavailable while it is gone, and when it is back the bus
+// resubscribes by itself.
+func TestBusSurvivesRedisOutage(t *testing.T) {
+	c, p := openBehindProxy(t, 0)
+	ctx := context.Background()
 	pr := newProbe(t, c.Bus())
 
 	p.stop()
@@ -147,19 +155,8 @@ func connectErr(_ bool, err error) error { return err }
 // through) instead of hanging, and the limiter works again once Redis is
 // back and its cooldown has passed.
 func TestLimiterFailsFastWhileRedisIsAway(t *testing.T) {
-	u, err := url.Parse(services.Redis(t))
-	if err != nil {
-		t.Fatalf("parse Redis URL: %v", err)
-	}
-	p := newProxy(t, u.Host)
-	u.Host = p.addr
-	u.RawQuery = "dial_timeout=1s"
+	c, p := openBehindProxy(t, 0)
 	ctx := context.Background()
-	c, err := redis.Open(ctx, u.String(), services.Prefix(t), 0)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer c.Close()
 	l := c.Limiter(500 * time.Millisecond)
 	r := ports.Rate{Burst: 100, Per: time.Minute}
 	if _, err := l.Take(ctx, "send:u:1", r); err != nil {
@@ -173,7 +170,7 @@ func TestLimiterFailsFastWhileRedisIsAway(t *testing.T) {
 			t.Errorf("Take %d while Redis is away: %v (kind %v), want kind Unavailable", i+1, err, got)
 		}
 	}
-	_, err = l.Fail(ctx, "login:ua:x", ports.Backoff{Free: 1, Base: time.Second, Max: time.Minute, Forget: time.Hour})
+	_, err := l.Fail(ctx, "login:ua:x", ports.Backoff{Free: 1, Base: time.Second, Max: time.Minute, Forget: time.Hour})
 	if got := domain.KindOf(err); err == nil || got != domain.Unavailable {
 		t.Errorf("Fail while Redis is away: %v (kind %v), want kind Unavailable", err, got)
 	}
@@ -203,18 +200,8 @@ func eventually(d time.Duration, cond func() bool) bool {
 // subscribers to catch up from the store (EventResync), since what was
 // published meanwhile is gone.
 func TestBusResyncsAfterOutage(t *testing.T) {
-	u, err := url.Parse(services.Redis(t))
-	if err != nil {
-		t.Fatalf("parse Redis URL: %v", err)
-	}
-	p := newProxy(t, u.Host)
-	u.Host = p.addr
+	c, p := openBehindProxy(t, 500*time.Millisecond)
 	ctx := context.Background()
-	c, err := redis.Open(ctx, u.String(), services.Prefix(t), 500*time.Millisecond)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer c.Close()
 	resyncs := make(chan ports.Event, 10)
 	sub, err := c.Bus().Subscribe(ctx, 7, func(e ports.Event) {
 		if e.Kind() == ports.EventResync {
@@ -256,18 +243,8 @@ func TestBusResyncsAfterOutage(t *testing.T) {
 // the calls that follow within the timeout fail at once (Unavailable)
 // instead of each waiting for its own failure.
 func TestCallsFailFastAfterAFailure(t *testing.T) {
-	u, err := url.Parse(services.Redis(t))
-	if err != nil {
-		t.Fatalf("parse Redis URL: %v", err)
-	}
-	p := newProxy(t, u.Host)
-	u.Host = p.addr
+	c, p := openBehindProxy(t, time.Hour)
 	ctx := context.Background()
-	c, err := redis.Open(ctx, u.String(), services.Prefix(t), time.Hour)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer c.Close()
 	cache := c.Cache(0)
 	p.stop()
 	if _, _, err := cache.Get(ctx, 1); domain.KindOf(err) != domain.Unavailable {
@@ -276,7 +253,7 @@ func TestCallsFailFastAfterAFailure(t *testing.T) {
 	p.start()
 	// Redis is back, but the guard is open for the timeout (an hour here):
 	// the call fails without trying.
-	_, _, err = cache.Get(ctx, 1)
+	_, _, err := cache.Get(ctx, 1)
 	if domain.KindOf(err) != domain.Unavailable || !strings.Contains(err.Error(), "moments ago") {
 		t.Fatalf("Get right after a failure: %v, want the guard's Unavailable", err)
 	}

@@ -217,16 +217,7 @@ func (s *Rooms) delete(ctx context.Context, id room.ID) error {
 	}
 	s.live.forgetRoom(id)
 	publish(ctx, s.d, ports.Event{RoomID: id, Payload: ports.RoomDeleted{}})
-	ctx = context.WithoutCancel(ctx) // the rows are gone: finish the cleanup
-	for _, k := range keys {
-		if s.d.Blobs == nil {
-			s.d.Logger.WarnContext(ctx, "deleted room: blob left", "room_id", int64(id), "key", k)
-			continue
-		}
-		if err := s.d.Blobs.Delete(ctx, k); err != nil {
-			s.d.Logger.WarnContext(ctx, "deleted room: delete blob", "room_id", int64(id), "key", k, "err", err)
-		}
-	}
+	s.deleteBlobs(ctx, keys...) // the rows are gone: finish the cleanup
 	return nil
 }
 

@@ -22,6 +22,9 @@ const (
 	EventRoom                               // RoomUpdated: the room's settings or owner changed
 	EventRoomDeleted                        // RoomDeleted, control: close every socket in the room (4403)
 	EventSessionEnded                       // SessionEnded, control: close the session's sockets in the room (4401)
+	EventDirectory                          // RoomCreated, RoomAdded: on Everyone, what user streams learn of rooms
+	EventRead                               // ReadMoved: a member's read pointer moved
+	EventUserPresence                       // UserPresence: on Everyone, a user came online or went offline anywhere
 	// EventResync (Resync) is raised by a bus itself, never published: its
 	// subscription to the room may have missed events (it reconnected), so
 	// the subscriber should catch up from the store.
@@ -30,7 +33,14 @@ const (
 
 // EventKindLast is the highest EventKind a bus carries between instances
 // (EventResync never leaves its bus); buses drop what they cannot know.
-const EventKindLast = EventSessionEnded
+const EventKindLast = EventUserPresence
+
+// Everyone is the server-wide channel (no room has id 0): the events user
+// streams need about rooms they are not subscribed to — a public room
+// created, a user added to a room, a session ended, a user's presence —
+// travel on it. Each instance subscribes to it once. Presence records a
+// user stream socket as a Conn in Everyone: online anywhere.
+const Everyone room.ID = 0
 
 // Event is one thing that happened in a room, published after it is
 // stored: a domain value, never bytes. The driving edge (adapters/wire)
@@ -101,8 +111,40 @@ type RoomUpdated struct {
 // the account deleted).
 type MemberRemoved struct{ UserID user.ID }
 
-// RoomDeleted: the room is gone.
-type RoomDeleted struct{}
+// RoomDeleted: room Room is gone. Published in the room, and for a public
+// room on Everyone as well (it leaves everyone's room list).
+type RoomDeleted struct{ Room room.ID }
+
+// RoomCreated: a public room was created (on Everyone). Room's ID, Name,
+// Description, IsPrivate and OwnerID are what travels.
+type RoomCreated struct{ Room room.Room }
+
+// RoomAdded: UserID became a member of Room (on Everyone): joined, added,
+// or created it. Room travels as in RoomCreated.
+type RoomAdded struct {
+	UserID user.ID
+	Room   room.Room
+}
+
+// ReadMoved: UserID's read pointer in the room moved to Seq, leaving
+// Unread messages of others after it. Receipt: the user shares read
+// receipts, so other members see the move too.
+type ReadMoved struct {
+	UserID  user.ID
+	Seq     int64
+	Unread  int64
+	Receipt bool
+}
+
+// UserPresence: UserID's first socket anywhere opened (Online) or the last
+// one closed (on Everyone). Rooms are the user's rooms: the sockets of
+// their members are who hear of it.
+type UserPresence struct {
+	UserID   user.ID
+	Username string
+	Online   bool
+	Rooms    []room.ID
+}
 
 // SessionEnded: session Session of UserID ended.
 type SessionEnded struct {
@@ -121,6 +163,10 @@ func (FileUpdated) Kind() EventKind     { return EventFile }
 func (RoomUpdated) Kind() EventKind     { return EventRoom }
 func (MemberRemoved) Kind() EventKind   { return EventMemberRemoved }
 func (RoomDeleted) Kind() EventKind     { return EventRoomDeleted }
+func (RoomCreated) Kind() EventKind     { return EventDirectory }
+func (RoomAdded) Kind() EventKind       { return EventDirectory }
+func (ReadMoved) Kind() EventKind       { return EventRead }
+func (UserPresence) Kind() EventKind    { return EventUserPresence }
 func (SessionEnded) Kind() EventKind    { return EventSessionEnded }
 func (Resync) Kind() EventKind          { return EventResync }
 

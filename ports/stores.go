@@ -21,8 +21,8 @@ type UserStore interface {
 	ByID(ctx context.Context, id user.ID) (user.User, error)
 	// ByUsername returns a user by folded name; NotFound when absent.
 	ByUsername(ctx context.Context, name user.Username) (user.User, error)
-	// Update writes the profile fields (DisplayName, Bio, AvatarKey) of u;
-	// NotFound when absent.
+	// Update writes the profile fields (DisplayName, Bio, AvatarKey,
+	// HideReceipts) of u; NotFound when absent.
 	Update(ctx context.Context, u user.User) (user.User, error)
 }
 
@@ -103,7 +103,9 @@ type RoomStore interface {
 	// ByID returns a room; NotFound when absent.
 	ByID(ctx context.Context, id room.ID) (room.Room, error)
 	// Visible lists public rooms plus private rooms u belongs to, by id,
-	// each with whether u is a member.
+	// each with whether u is a member and its Standing: the room's LastSeq,
+	// and for u's rooms u's pointer and unread count as ReadStore's
+	// Standings gives them.
 	Visible(ctx context.Context, u user.ID) ([]room.Listing, error)
 	// Update reads room id, hands it to change and writes back its Name,
 	// Description, IsPrivate and OwnerID, all in one transaction with the
@@ -138,6 +140,25 @@ type MemberStore interface {
 	// Memberships lists who belongs to r and since when, in no order
 	// (room.Heir picks from them).
 	Memberships(ctx context.Context, r room.ID) ([]room.Membership, error)
+}
+
+// ReadStore keeps members' read pointers: per (user, room) the seq of the
+// last message the user has read, and what follows from it. The pointer
+// lives with the membership: it starts at 0 when the user joins and ends
+// with the membership.
+type ReadStore interface {
+	// MarkRead moves u's pointer in r to seq when seq is ahead of it,
+	// capped at the room's newest seq — never backwards — and returns where
+	// u then stands; moved is false when the pointer stayed. NotFound
+	// "not_a_member" when u is not a member of r (or r does not exist).
+	MarkRead(ctx context.Context, r room.ID, u user.ID, seq int64) (st room.Standing, moved bool, err error)
+	// Standings returns where u stands in every room u belongs to, keyed by
+	// room: the rooms of a user stream and their unread counts, in one
+	// read. Unread is exact: the messages with a seq above the pointer
+	// that someone other than u sent.
+	Standings(ctx context.Context, u user.ID) (map[room.ID]room.Standing, error)
+	// Pointers returns the read pointer of each member of r.
+	Pointers(ctx context.Context, r room.ID) (map[user.ID]int64, error)
 }
 
 // MessageStore keeps messages.

@@ -144,12 +144,27 @@ func Heir(members []Membership, owner user.ID) (heir user.ID, ok bool) {
 type Listing struct {
 	Room
 	IsMember bool
+	// Standing is where the actor stands in the room; for a room the actor
+	// does not belong to only its LastSeq is set.
+	Standing Standing
+}
+
+// Standing is where a member stands in a room: the room's newest seq, the
+// member's read pointer (never ahead of LastSeq, never moved backwards),
+// and Unread, the messages after the pointer that others sent.
+type Standing struct {
+	LastSeq     int64
+	LastReadSeq int64
+	Unread      int64
 }
 
 // Member is a room member as the member list shows it.
 type Member struct {
 	User   user.User
 	Online bool
+	// LastReadSeq is the member's read pointer; -1 when the member does not
+	// share read receipts.
+	LastReadSeq int64
 }
 
 // Service is what driving adapters may ask of rooms. Every method that takes
@@ -198,6 +213,27 @@ type Service interface {
 	Disconnect(ctx context.Context, actor user.ID, id ID, connID string) error
 	// Heartbeat keeps this instance's sockets present (called periodically).
 	Heartbeat(ctx context.Context, conns []Conn) error
+
+	// MarkRead moves the actor's read pointer in the room forward to seq
+	// (capped at the room's newest seq; never backwards) and returns where
+	// the actor then stands. A move reaches the actor's other sockets and,
+	// unless the actor hides read receipts, the room's members. Members
+	// only.
+	MarkRead(ctx context.Context, actor user.ID, id ID, seq int64) (Standing, error)
+	// OpenStream records a user stream socket of the actor (the actor is
+	// then online anywhere, announced when it is the actor's first) and
+	// returns the rooms the actor belongs to with where the actor stands.
+	OpenStream(ctx context.Context, actor user.ID, connID string) (map[ID]Standing, error)
+	// Follow tells that a user stream of the actor now carries room id (it
+	// was joined after the stream opened): the actor's frames for it pass
+	// without a membership query while it does. It returns where the actor
+	// stands; NotFound or Forbidden when the actor is not a member.
+	Follow(ctx context.Context, actor user.ID, id ID) (Standing, error)
+	// Unfollow undoes Follow (or OpenStream's rooms) for one room.
+	Unfollow(actor user.ID, id ID)
+	// CloseStream forgets a stream socket opened with OpenStream, that
+	// carried rooms; the actor goes offline when it was the last socket.
+	CloseStream(ctx context.Context, actor user.ID, connID string, rooms []ID) error
 }
 
 // Conn is one live socket of a user in a room.

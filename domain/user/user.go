@@ -65,7 +65,10 @@ type User struct {
 	DisplayName string
 	Bio         string
 	AvatarKey   string // blob key of the processed avatar; empty when none
-	CreatedAt   time.Time
+	// HideReceipts: the user's read pointer is not shown to other members
+	// (no read_receipt events, no last_read_seq in member lists).
+	HideReceipts bool
+	CreatedAt    time.Time
 }
 
 // Credentials are what checks a password: whose account it is and the
@@ -100,6 +103,9 @@ func New(username Username, email string, now time.Time) (User, error) {
 type Patch struct {
 	DisplayName *string
 	Bio         *string
+	// ReadReceipts shows (true) or hides (false) the user's read pointer
+	// from other members.
+	ReadReceipts *bool
 }
 
 // Apply validates p and applies it to u.
@@ -134,6 +140,9 @@ func (u *User) Apply(p Patch) error {
 			return domain.Errorf(domain.Invalid, "invalid_bio", "bio must not contain control, bidirectional or zero-width characters")
 		}
 		u.Bio = b
+	}
+	if p.ReadReceipts != nil {
+		u.HideReceipts = !*p.ReadReceipts
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ type Deps struct {
 	Rooms     ports.RoomStore
 	Members   ports.MemberStore
 	Messages  ports.MessageStore
+	Reads     ports.ReadStore // read pointers and unread counts
 	Bus       ports.Bus
 	Presence  ports.Presence
 	Cache     ports.ProfileCache

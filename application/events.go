@@ -39,3 +39,22 @@ func fileSharedEvent(a attachment.Attachment) ports.Event {
 func fileUpdatedEvent(a attachment.Attachment) ports.Event {
 	return ports.Event{RoomID: a.RoomID, Payload: ports.FileUpdated{FileID: a.ID, Thumbnail: a.ThumbnailStatus}}
 }
+
+// Directory events travel on ports.Everyone: they concern user streams,
+// whatever rooms their instance serves.
+
+func roomCreatedEvent(r room.Room) ports.Event {
+	return ports.Event{RoomID: ports.Everyone, Payload: ports.RoomCreated{Room: r}}
+}
+
+func roomAddedEvent(r room.Room, u user.ID) ports.Event {
+	return ports.Event{RoomID: ports.Everyone, Payload: ports.RoomAdded{UserID: u, Room: r}}
+}
+
+func roomDeletedEvent(on, r room.ID) ports.Event {
+	return ports.Event{RoomID: on, Payload: ports.RoomDeleted{Room: r}}
+}
+
+func readEvent(r room.ID, u user.User, st room.Standing) ports.Event {
+	return ports.Event{RoomID: r, Payload: ports.ReadMoved{UserID: u.ID, Seq: st.LastReadSeq, Unread: st.Unread, Receipt: !u.HideReceipts}}
+}

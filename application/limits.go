@@ -24,6 +24,7 @@ import (
 type Limits struct {
 	Send     ports.Rate // messages per user (REST and sockets)
 	Join     ports.Rate // room joins per user
+	Read     ports.Rate // read-pointer moves per user over REST (sockets have their frame rate)
 	Upload   ports.Rate // room files and avatars per user
 	Register ports.Rate // registrations per client address
 	Login    ports.Rate // login attempts per client address, whatever the outcome
@@ -54,6 +55,7 @@ func DefaultLimits() Limits {
 	return Limits{
 		Send:              ports.Rate{Burst: 100, Per: 10 * time.Second},
 		Join:              ports.Rate{Burst: 30, Per: time.Minute},
+		Read:              ports.Rate{Burst: 60, Per: 10 * time.Second},
 		Upload:            ports.Rate{Burst: 30, Per: time.Minute},
 		Register:          ports.Rate{Burst: 30, Per: time.Hour},
 		Login:             ports.Rate{Burst: 60, Per: time.Minute},

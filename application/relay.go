@@ -90,7 +90,13 @@ func (r *Relay) Publish(ctx context.Context, e ports.Event) error { return r.bus
 // Subscribe subscribes to room id on the underlying bus, then reads the
 // room's newest seq: message events after it are delivered gap-free and in
 // order. Unavailable when the bus or the store cannot be reached.
+//
+// ports.Everyone carries no messages: its subscription is the underlying
+// bus's own, Resync included (its subscriber re-reads what it missed).
 func (r *Relay) Subscribe(ctx context.Context, id room.ID, deliver func(ports.Event)) (ports.Subscription, error) {
+	if id == ports.Everyone {
+		return r.bus.Subscribe(ctx, id, deliver)
+	}
 	s := &relaySub{relay: r, room: id, deliver: deliver}
 	raw, err := r.bus.Subscribe(ctx, id, s.onEvent)
 	if err != nil {

@@ -47,7 +47,15 @@ func (s *Rooms) Create(ctx context.Context, actor user.ID, spec room.Spec) (room
 	if err != nil {
 		return room.Room{}, err
 	}
-	return s.d.Rooms.Create(ctx, r)
+	r, err = s.d.Rooms.Create(ctx, r)
+	if err != nil {
+		return room.Room{}, err
+	}
+	if !r.IsPrivate {
+		publish(ctx, s.d, roomCreatedEvent(r))
+	}
+	publish(ctx, s.d, roomAddedEvent(r, actor))
+	return r, nil
 }
 
 // List returns public rooms and the actor's private rooms.
@@ -85,11 +93,18 @@ func (s *Rooms) Join(ctx context.Context, actor user.ID, id room.ID) error {
 		return err
 	}
 	// visible refuses outsiders of a private room; members are done.
-	if _, member, err := s.visible(ctx, actor, id); err != nil || member {
+	r, member, err := s.visible(ctx, actor, id)
+	if err != nil || member {
 		return err
 	}
-	_, err := s.d.Members.Add(ctx, id, actor)
-	return noRoom(err) // deleted meanwhile
+	added, err := s.d.Members.Add(ctx, id, actor)
+	if err != nil {
+		return noRoom(err) // deleted meanwhile
+	}
+	if added {
+		publish(ctx, s.d, roomAddedEvent(r, actor))
+	}
+	return nil
 }
 
 // Leave ends the actor's membership and closes the actor's sockets in the
@@ -143,7 +158,7 @@ func (s *Rooms) handOver(ctx context.Context, id room.ID, owner user.ID) (delete
 		})
 		switch {
 		case err == nil:
-			publish(ctx, s.d, roomEvent(r, owner))
+			s.publishUpdate(ctx, r, r.IsPrivate, owner)
 			return false, nil
 		case domain.CodeOf(err) == "not_a_member":
 			continue // the heir left; pick again
@@ -193,9 +208,21 @@ func (s *Rooms) change(ctx context.Context, actor user.ID, id room.ID, edit func
 		return room.Room{}, noRoom(err)
 	}
 	if r.Name != before.Name || r.Description != before.Description || r.IsPrivate != before.IsPrivate || r.OwnerID != before.OwnerID {
-		publish(ctx, s.d, roomEvent(r, actor))
+		s.publishUpdate(ctx, r, before.IsPrivate, actor)
 	}
 	return r, nil
+}
+
+// publishUpdate tells the room's sockets that r changed and, when it is
+// public or just stopped being so, every user stream (room lists show
+// public rooms to everyone).
+func (s *Rooms) publishUpdate(ctx context.Context, r room.Room, wasPrivate bool, actor user.ID) {
+	e := roomEvent(r, actor)
+	publish(ctx, s.d, e)
+	if !r.IsPrivate || !wasPrivate {
+		e.RoomID = ports.Everyone
+		publish(ctx, s.d, e)
+	}
 }
 
 // Delete deletes a room the actor owns.
@@ -211,19 +238,27 @@ func (s *Rooms) Delete(ctx context.Context, actor user.ID, id room.ID) error {
 // blobs. A blob that cannot be removed is logged and left: the room is
 // gone either way.
 func (s *Rooms) delete(ctx context.Context, id room.ID) error {
+	r, err := s.roomByID(ctx, id)
+	if err != nil {
+		return err
+	}
 	keys, err := s.d.Rooms.Delete(ctx, id)
 	if err != nil {
 		return noRoom(err)
 	}
 	s.live.forgetRoom(id)
-	publish(ctx, s.d, ports.Event{RoomID: id, Payload: ports.RoomDeleted{}})
+	publish(ctx, s.d, roomDeletedEvent(id, id))
+	if !r.IsPrivate {
+		publish(ctx, s.d, roomDeletedEvent(ports.Everyone, id))
+	}
 	s.deleteBlobs(ctx, keys...) // the rows are gone: finish the cleanup
 	return nil
 }
 
 // AddMember lets the room's owner add a user.
 func (s *Rooms) AddMember(ctx context.Context, actor user.ID, id room.ID, u user.ID) error {
-	if _, err := s.owned(ctx, actor, id); err != nil {
+	r, err := s.owned(ctx, actor, id)
+	if err != nil {
 		return err
 	}
 	if _, err := s.d.Users.ByID(ctx, u); err != nil {
@@ -232,8 +267,14 @@ func (s *Rooms) AddMember(ctx context.Context, actor user.ID, id room.ID, u user
 		}
 		return err
 	}
-	_, err := s.d.Members.Add(ctx, id, u)
-	return err
+	added, err := s.d.Members.Add(ctx, id, u)
+	if err != nil {
+		return noRoom(err)
+	}
+	if added {
+		publish(ctx, s.d, roomAddedEvent(r, u))
+	}
+	return nil
 }
 
 // AddMemberByName resolves a username, then adds that user.
@@ -307,15 +348,24 @@ func (s *Rooms) Members(ctx context.Context, actor user.ID, id room.ID) ([]room.
 	if err != nil {
 		return nil, err
 	}
-	online, err := s.d.Presence.Online(ctx, id)
+	// Online anywhere: every socket, room socket or user stream, is
+	// recorded in Everyone too.
+	online, err := s.d.Presence.Online(ctx, ports.Everyone)
 	if err != nil {
 		// The list is still useful without presence; say so in the logs.
 		s.d.Logger.WarnContext(ctx, "presence online", "room_id", int64(id), "err", err)
 		online = nil
 	}
+	pointers, err := s.d.Reads.Pointers(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]room.Member, len(us))
 	for i, u := range us {
-		out[i] = room.Member{User: u, Online: online[u.ID]}
+		out[i] = room.Member{User: u, Online: online[u.ID], LastReadSeq: -1}
+		if !u.HideReceipts {
+			out[i].LastReadSeq = pointers[u.ID]
+		}
 	}
 	return out, nil
 }
@@ -373,7 +423,59 @@ func (s *Rooms) Connect(ctx context.Context, actor user.ID, id room.ID, connID s
 	if first {
 		s.announce(ctx, id, actor, true)
 	}
+	s.online(ctx, actor, connID, nil)
 	return nil
+}
+
+// online records connID as a socket of the actor anywhere (ports.Everyone)
+// and, when it is the actor's first, tells the members of the actor's
+// rooms (nil: read them) through a UserPresence.
+func (s *Rooms) online(ctx context.Context, actor user.ID, connID string, rooms []room.ID) {
+	first, err := s.d.Presence.Connect(ctx, ports.Conn{RoomID: ports.Everyone, UserID: actor, ID: connID})
+	if err != nil {
+		s.d.Logger.WarnContext(ctx, "presence connect", "user_id", int64(actor), "err", err)
+		return
+	}
+	if first {
+		s.announceUser(ctx, actor, true, rooms)
+	}
+}
+
+// offline forgets connID as a socket of the actor anywhere and announces
+// the actor's departure when it was the last.
+func (s *Rooms) offline(ctx context.Context, actor user.ID, connID string, rooms []room.ID) error {
+	last, err := s.d.Presence.Disconnect(ctx, ports.Conn{RoomID: ports.Everyone, UserID: actor, ID: connID})
+	if err != nil {
+		return err
+	}
+	if last {
+		s.announceUser(ctx, actor, false, rooms)
+	}
+	return nil
+}
+
+// announceUser publishes the actor's presence on Everyone, addressed to
+// the members of rooms (nil: the actor's rooms, read from the store).
+func (s *Rooms) announceUser(ctx context.Context, actor user.ID, online bool, rooms []room.ID) {
+	if rooms == nil {
+		st, err := s.d.Reads.Standings(ctx, actor)
+		if err != nil {
+			s.d.Logger.WarnContext(ctx, "announce presence: list rooms", "user_id", int64(actor), "err", err)
+			return
+		}
+		rooms = make([]room.ID, 0, len(st))
+		for id := range st {
+			rooms = append(rooms, id)
+		}
+	}
+	u, err := s.users.Profile(ctx, actor)
+	if err != nil {
+		s.d.Logger.WarnContext(ctx, "announce presence: load profile", "user_id", int64(actor), "err", err)
+		return
+	}
+	publish(ctx, s.d, ports.Event{RoomID: ports.Everyone, Payload: ports.UserPresence{
+		UserID: actor, Username: u.Username.String(), Online: online, Rooms: rooms,
+	}})
 }
 
 // Disconnect forgets a socket and announces the user's departure if it was
@@ -387,16 +489,93 @@ func (s *Rooms) Disconnect(ctx context.Context, actor user.ID, id room.ID, connI
 	if last {
 		s.announce(ctx, id, actor, false)
 	}
-	return nil
+	return s.offline(ctx, actor, connID, nil)
 }
 
-// Heartbeat keeps this instance's sockets present.
+// Heartbeat keeps this instance's sockets present: in their room, and
+// anywhere (a room socket counts in both; a user stream, whose Conn is in
+// ports.Everyone, in the latter).
 func (s *Rooms) Heartbeat(ctx context.Context, conns []room.Conn) error {
-	pc := make([]ports.Conn, len(conns))
-	for i, c := range conns {
-		pc[i] = ports.Conn{RoomID: c.RoomID, UserID: c.UserID, ID: c.ID}
+	pc := make([]ports.Conn, 0, 2*len(conns))
+	for _, c := range conns {
+		pc = append(pc, ports.Conn{RoomID: c.RoomID, UserID: c.UserID, ID: c.ID})
+		if c.RoomID != ports.Everyone {
+			pc = append(pc, ports.Conn{RoomID: ports.Everyone, UserID: c.UserID, ID: c.ID})
+		}
 	}
 	return s.d.Presence.Refresh(ctx, pc)
+}
+
+// MarkRead moves the actor's read pointer and tells the actor's sockets
+// and, unless the actor hides receipts, the room's members.
+//
+// Moves are limited per user (Limits.Read), whichever socket or route
+// makes them.
+func (s *Rooms) MarkRead(ctx context.Context, actor user.ID, id room.ID, seq int64) (room.Standing, error) {
+	if err := s.lim.take(ctx, userKey("read", actor), s.lim.cfg.Read, "read markers"); err != nil {
+		return room.Standing{}, err
+	}
+	st, moved, err := s.d.Reads.MarkRead(ctx, id, actor, seq)
+	if err != nil {
+		return room.Standing{}, s.notMember(ctx, actor, id, err)
+	}
+	if moved {
+		u, err := s.users.Profile(ctx, actor)
+		if err != nil {
+			return st, err
+		}
+		publish(ctx, s.d, readEvent(id, u, st))
+	}
+	return st, nil
+}
+
+// notMember turns a store's "not_a_member" into Authorize's refusal (so a
+// private room stays invisible to outsiders); other errors pass.
+func (s *Rooms) notMember(ctx context.Context, actor user.ID, id room.ID, err error) error {
+	if domain.KindOf(err) != domain.NotFound {
+		return err
+	}
+	if aerr := s.Authorize(ctx, actor, id); aerr != nil {
+		return aerr
+	}
+	return err // a member again by now: the caller may retry
+}
+
+// OpenStream records a user stream socket and returns the actor's rooms.
+func (s *Rooms) OpenStream(ctx context.Context, actor user.ID, connID string) (map[room.ID]room.Standing, error) {
+	st, err := s.d.Reads.Standings(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	rooms := make([]room.ID, 0, len(st))
+	for id := range st {
+		s.live.add(id, actor)
+		rooms = append(rooms, id)
+	}
+	s.online(ctx, actor, connID, rooms)
+	return st, nil
+}
+
+// Follow checks that the actor belongs to a room a stream now carries and
+// returns where the actor stands there.
+func (s *Rooms) Follow(ctx context.Context, actor user.ID, id room.ID) (room.Standing, error) {
+	st, _, err := s.d.Reads.MarkRead(ctx, id, actor, 0) // 0 never moves a pointer: a read
+	if err != nil {
+		return room.Standing{}, s.notMember(ctx, actor, id, err)
+	}
+	s.live.add(id, actor)
+	return st, nil
+}
+
+// Unfollow forgets one room of a stream.
+func (s *Rooms) Unfollow(actor user.ID, id room.ID) { s.live.remove(id, actor) }
+
+// CloseStream forgets a stream socket and the rooms it carried.
+func (s *Rooms) CloseStream(ctx context.Context, actor user.ID, connID string, rooms []room.ID) error {
+	for _, id := range rooms {
+		s.live.remove(id, actor)
+	}
+	return s.offline(ctx, actor, connID, rooms)
 }
 
 func (s *Rooms) announce(ctx context.Context, id room.ID, actor user.ID, joined bool) {

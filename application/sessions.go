@@ -165,7 +165,8 @@ func (s *Sessions) end(ctx context.Context, u user.ID, ended []user.Session, roo
 			return nil
 		}
 	}
-	for _, r := range rooms {
+	// Everyone reaches the user's streams; each room, its room sockets.
+	for _, r := range append(rooms[:len(rooms):len(rooms)], ports.Everyone) {
 		for _, sess := range ended {
 			publish(ctx, s.d, ports.Event{RoomID: r, Payload: ports.SessionEnded{UserID: u, Session: sess.ID}})
 		}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"os"
 
@@ -95,13 +96,15 @@ func (s *Server) me(c echo.Context) error {
 
 func (s *Server) updateMe(c echo.Context) error {
 	var in struct {
-		DisplayName *string `json:"display_name"`
-		Bio         *string `json:"bio"`
+		DisplayName  *string `json:"display_name"`
+		Bio          *string `json:"bio"`
+		ReadReceipts *bool   `json:"read_receipts"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := s.cfg.Users.UpdateProfile(c.Request().Context(), Actor(c), user.Patch{DisplayName: in.DisplayName, Bio: in.Bio})
+	u, err := s.cfg.Users.UpdateProfile(c.Request().Context(), Actor(c),
+		user.Patch{DisplayName: in.DisplayName, Bio: in.Bio, ReadReceipts: in.ReadReceipts})
 	if err != nil {
 		return err
 	}
@@ -305,4 +308,33 @@ func (s *Server) sendMessage(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, wire.MessageOf(m))
+}
+
+// markRead moves the caller's read pointer: to the body's seq, or without
+// a body (or seq) to the room's newest message.
+func (s *Server) markRead(c echo.Context) error {
+	id, err := roomID(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Seq *int64 `json:"seq"`
+	}
+	if c.Request().ContentLength != 0 {
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	seq := int64(math.MaxInt64)
+	if in.Seq != nil {
+		if *in.Seq < 0 {
+			return domain.Errorf(domain.Invalid, "invalid_seq", "seq must be a non-negative integer")
+		}
+		seq = *in.Seq
+	}
+	st, err := s.cfg.Rooms.MarkRead(c.Request().Context(), Actor(c), id, seq)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, wire.ReadStateOf(id, st))
 }

@@ -34,6 +34,9 @@ type Config struct {
 	// WebSocket serves GET /ws/rooms/:room_id; it authenticates itself and
 	// finds the room id in r.PathValue("room_id"). Nil answers 503.
 	WebSocket http.Handler
+	// Stream serves GET /ws, the user stream; it authenticates itself.
+	// Nil answers 503.
+	Stream http.Handler
 	// Ready reports whether the dependencies answer (GET /readyz). Nil
 	// means always ready.
 	Ready func(ctx context.Context) error
@@ -146,6 +149,7 @@ func (s *Server) routes() {
 	e.GET("/rooms/:id/members", s.members, auth)
 	e.POST("/rooms/:id/members", s.addMember, limit, auth)
 	e.DELETE("/rooms/:id/members/:user_id", s.removeMember, auth)
+	e.POST("/rooms/:id/read", s.markRead, limit, auth)
 	e.GET("/rooms/:id/messages", s.history, auth)
 	e.POST("/rooms/:id/messages", s.sendMessage, limit, auth)
 
@@ -163,10 +167,11 @@ func (s *Server) routes() {
 	// query parameter or Bearer header) before the upgrade.
 	e.POST("/ws/tickets", s.issueTicket, limit, auth)
 	e.GET("/ws/rooms/:room_id", s.webSocket)
+	e.GET("/ws", s.userStream)
 }
 
 // apiPrefixes are the paths the web client may never shadow.
-var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws/", "/files/", "/avatars/", "/healthz", "/readyz", "/openapi.yaml"}
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/files/", "/avatars/", "/healthz", "/readyz", "/openapi.yaml"}
 
 func isAPIPath(p string) bool {
 	if p == "/users" {
@@ -203,6 +208,14 @@ func (s *Server) webSocket(c echo.Context) error {
 	r := c.Request()
 	r.SetPathValue("room_id", c.Param("room_id"))
 	s.cfg.WebSocket.ServeHTTP(c.Response(), r)
+	return nil
+}
+
+func (s *Server) userStream(c echo.Context) error {
+	if s.cfg.Stream == nil {
+		return domain.Errorf(domain.Unavailable, "websocket_unavailable", "the WebSocket gateway is not running")
+	}
+	s.cfg.Stream.ServeHTTP(c.Response(), c.Request())
 	return nil
 }
 

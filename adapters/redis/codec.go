@@ -15,12 +15,15 @@ import (
 // An event travels on its room's channel in a compact binary form:
 //
 //	byte    format version (eventV2)
-//	byte    ports.EventKind (and, for EventFile, a sub-kind byte: 1 shared, 2 updated)
+//	byte    ports.EventKind (and, for EventFile, a sub-kind byte: 1 shared, 2 updated;
+//	        for EventDirectory: 1 room created, 2 room added)
 //	…       the payload's fields in a fixed order per kind: integers as
 //	        varints, strings as a uvarint length and the bytes, booleans as
 //	        one byte, times as Unix microseconds
 //
-// The room is the channel's, so it is not repeated. A receiver drops what
+// The room is the channel's, so it is not repeated — except in the events
+// that name a room of their own (room_updated, room_deleted and the
+// directory events, which also travel on ports.Everyone's channel). A receiver drops what
 // it cannot decode: another version, a kind it does not know, a truncated
 // or overlong payload — an older instance must not guess what a newer one
 // meant. Version 1 carried encoded client frames; version 2 carries the
@@ -30,6 +33,9 @@ const eventV2 = 2
 const (
 	fileShared  = 1
 	fileUpdated = 2
+
+	roomCreated = 1
+	roomAdded   = 2
 )
 
 var errBadEvent = errors.New("malformed bus event")
@@ -85,21 +91,62 @@ func encodeEvent(e ports.Event) ([]byte, bool) {
 		w.str(string(p.Thumbnail))
 	case ports.RoomUpdated:
 		w.int(int64(p.Actor))
-		w.str(p.Room.Name)
-		w.str(p.Room.Description)
-		w.bool(p.Room.IsPrivate)
-		w.int(int64(p.Room.OwnerID))
+		w.room(p.Room)
 	case ports.MemberRemoved:
 		w.int(int64(p.UserID))
 	case ports.RoomDeleted:
+		w.int(int64(p.Room))
 	case ports.SessionEnded:
 		w.int(int64(p.UserID))
 		w.str(p.Session)
+	case ports.RoomCreated:
+		w.b = append(w.b, roomCreated)
+		w.room(p.Room)
+	case ports.RoomAdded:
+		w.b = append(w.b, roomAdded)
+		w.int(int64(p.UserID))
+		w.room(p.Room)
+	case ports.ReadMoved:
+		w.int(int64(p.UserID))
+		w.int(p.Seq)
+		w.int(p.Unread)
+		w.bool(p.Receipt)
+	case ports.UserPresence:
+		w.int(int64(p.UserID))
+		w.str(p.Username)
+		w.bool(p.Online)
+		w.int(int64(len(p.Rooms)))
+		for _, r := range p.Rooms {
+			w.int(int64(r))
+		}
 	default:
 		return nil, false
 	}
 	return w.b, true
 }
+
+// room encodes what travels of a room: its id (a directory event's room is
+// not its channel's), settings, owner and creation time.
+func (w *encoder) room(r room.Room) {
+	w.int(int64(r.ID))
+	w.str(r.Name)
+	w.str(r.Description)
+	w.bool(r.IsPrivate)
+	w.int(int64(r.OwnerID))
+	w.int(r.CreatedAt.UnixMicro())
+}
+
+func (r *decoder) room() room.Room {
+	var x room.Room
+	x.ID = room.ID(r.int())
+	x.Name, x.Description, x.IsPrivate, x.OwnerID = r.str(), r.str(), r.bool(), user.ID(r.int())
+	x.CreatedAt = time.UnixMicro(r.int()).UTC()
+	return x
+}
+
+// maxPresenceRooms bounds the room list a presence event may claim, so a
+// corrupt length cannot make a huge allocation.
+const maxPresenceRooms = 1 << 20
 
 type decoder struct {
 	b   []byte
@@ -181,13 +228,37 @@ func decodeEvent(b []byte, id room.ID) (ports.Event, error) {
 			return ports.Event{}, errBadEvent
 		}
 	case ports.EventRoom:
-		u := ports.RoomUpdated{Actor: user.ID(r.int()), Room: room.Room{ID: id}}
-		u.Room.Name, u.Room.Description, u.Room.IsPrivate, u.Room.OwnerID = r.str(), r.str(), r.bool(), user.ID(r.int())
+		u := ports.RoomUpdated{Actor: user.ID(r.int())}
+		u.Room = r.room()
 		p = u
 	case ports.EventMemberRemoved:
 		p = ports.MemberRemoved{UserID: user.ID(r.int())}
 	case ports.EventRoomDeleted:
-		p = ports.RoomDeleted{}
+		p = ports.RoomDeleted{Room: room.ID(r.int())}
+	case ports.EventDirectory:
+		switch r.byte() {
+		case roomCreated:
+			p = ports.RoomCreated{Room: r.room()}
+		case roomAdded:
+			a := ports.RoomAdded{UserID: user.ID(r.int())}
+			a.Room = r.room()
+			p = a
+		default:
+			return ports.Event{}, errBadEvent
+		}
+	case ports.EventRead:
+		p = ports.ReadMoved{UserID: user.ID(r.int()), Seq: r.int(), Unread: r.int(), Receipt: r.bool()}
+	case ports.EventUserPresence:
+		u := ports.UserPresence{UserID: user.ID(r.int()), Username: r.str(), Online: r.bool()}
+		n := r.int()
+		if n < 0 || n > maxPresenceRooms || n > int64(len(r.b)) {
+			return ports.Event{}, errBadEvent
+		}
+		u.Rooms = make([]room.ID, n)
+		for i := range u.Rooms {
+			u.Rooms[i] = room.ID(r.int())
+		}
+		p = u
 	case ports.EventSessionEnded:
 		p = ports.SessionEnded{UserID: user.ID(r.int()), Session: r.str()}
 	default:

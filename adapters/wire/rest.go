@@ -20,6 +20,8 @@ type Profile struct {
 	Bio         string  `json:"bio"`
 	AvatarURL   *string `json:"avatar_url"`
 	CreatedAt   string  `json:"created_at"`
+	// ReadReceipts is set only on the user's own profile.
+	ReadReceipts *bool `json:"read_receipts,omitempty"`
 }
 
 // Token is the answer of a login.
@@ -38,6 +40,23 @@ type Room struct {
 	OwnerID     int64  `json:"owner_id"`
 	CreatedAt   string `json:"created_at"`
 	IsMember    *bool  `json:"is_member,omitempty"`
+	// Set in room lists (and room_added): where the viewer stands.
+	LastSeq     *int64 `json:"last_seq,omitempty"`
+	LastReadSeq *int64 `json:"last_read_seq,omitempty"`
+	UnreadCount *int64 `json:"unread_count,omitempty"`
+}
+
+// ReadState is where the caller stands in a room (POST /rooms/{id}/read).
+type ReadState struct {
+	RoomID      int64 `json:"room_id"`
+	LastSeq     int64 `json:"last_seq"`
+	LastReadSeq int64 `json:"last_read_seq"`
+	UnreadCount int64 `json:"unread_count"`
+}
+
+// ReadStateOf encodes where the caller stands in room id.
+func ReadStateOf(id room.ID, st room.Standing) ReadState {
+	return ReadState{RoomID: int64(id), LastSeq: st.LastSeq, LastReadSeq: st.LastReadSeq, UnreadCount: st.Unread}
 }
 
 // Member is one entry of GET /rooms/{id}/members.
@@ -47,6 +66,7 @@ type Member struct {
 	DisplayName string  `json:"display_name"`
 	AvatarURL   *string `json:"avatar_url"`
 	Online      bool    `json:"online"`
+	LastReadSeq *int64  `json:"last_read_seq,omitempty"` // absent: the member hides receipts
 }
 
 // Message is a message, over REST and (with its type) on the socket.
@@ -85,7 +105,7 @@ func optional(s string) *string {
 
 // ProfileOf encodes u as viewer sees it (links may be nil: no avatar links).
 func ProfileOf(l *Links, u user.User, viewer user.ID) Profile {
-	return Profile{
+	p := Profile{
 		ID:          int64(u.ID),
 		Username:    u.Username.String(),
 		DisplayName: u.DisplayName,
@@ -93,6 +113,11 @@ func ProfileOf(l *Links, u user.User, viewer user.ID) Profile {
 		AvatarURL:   optional(l.Avatar(u, viewer)),
 		CreatedAt:   FormatTime(u.CreatedAt),
 	}
+	if viewer == u.ID {
+		shown := !u.HideReceipts
+		p.ReadReceipts = &shown
+	}
+	return p
 }
 
 // TokenOf encodes a login's token.
@@ -116,6 +141,8 @@ func RoomOf(r room.Room) Room {
 func ListingOf(l room.Listing) Room {
 	j := RoomOf(l.Room)
 	j.IsMember = &l.IsMember
+	st := l.Standing
+	j.LastSeq, j.LastReadSeq, j.UnreadCount = &st.LastSeq, &st.LastReadSeq, &st.Unread
 	return j
 }
 
@@ -128,8 +155,18 @@ func MemberOf(l *Links, viewer user.ID) func(m room.Member) Member {
 			DisplayName: m.User.DisplayName,
 			AvatarURL:   optional(l.Avatar(m.User, viewer)),
 			Online:      m.Online,
+			LastReadSeq: pointer(m.LastReadSeq),
 		}
 	}
+}
+
+// pointer is a read pointer as an optional field: absent when negative
+// (hidden).
+func pointer(seq int64) *int64 {
+	if seq < 0 {
+		return nil
+	}
+	return &seq
 }
 
 // MessageOf encodes a message.

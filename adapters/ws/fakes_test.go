@@ -122,6 +122,8 @@ type fakeRooms struct {
 	members   map[room.ID]map[user.ID]bool
 	live      map[string]room.Conn
 	connected chan room.Conn
+	follows   map[[2]int64]int // (room, user) → streams that follow it
+	lastSeq   func(room.ID) int64
 }
 
 func (f *fakeRooms) Authorize(_ context.Context, actor user.ID, id room.ID) error {
@@ -311,6 +313,7 @@ func newHarness(t testing.TB, edit func(*GatewayConfig)) *harness {
 		connected: make(chan room.Conn, 100),
 	}
 	msgs := &fakeMessages{rooms: rooms, bus: bus, stored: make(map[room.ID][]message.Message)}
+	rooms.lastSeq = msgs.count
 	users := &fakeUsers{tokens: map[string]user.Claims{
 		"tok-alice": {UserID: alice}, "tok-bob": {UserID: bob}, "tok-carol": {UserID: carol},
 	}}

@@ -40,6 +40,11 @@ type Hub struct {
 	mu     sync.Mutex
 	rooms  map[room.ID]*hubRoom
 	closed bool
+
+	// The user streams, by user, and the one subscription to
+	// ports.Everyone that serves them all (made with the first stream).
+	streams   map[user.ID]map[*socket]struct{}
+	directory *hubRoom
 }
 
 // hubRoom is one room's subscription and local sockets.
@@ -51,27 +56,36 @@ type hubRoom struct {
 	err   error
 	refs  int // registered sockets, guarded by Hub.mu
 
-	mu      sync.RWMutex
-	sockets []*socket // the sockets that receive events; a slice, for fan-out speed
+	mu   sync.RWMutex
+	regs []*reg // the sockets that receive events; a slice, for fan-out speed
 }
 
-// add and remove keep r.sockets in O(1); callers hold r.mu.
-func (r *hubRoom) add(s *socket) {
-	s.idx = len(r.sockets)
-	r.sockets = append(r.sockets, s)
+// reg is one socket's registration in one room: a room socket has one (its
+// own), a user stream one per room it carries. It costs the reg itself, a
+// slot in the room's slice and an entry in the stream's map.
+type reg struct {
+	s    *socket
+	room *hubRoom // set by attach
+	idx  int      // position in room.regs, guarded by room.mu; -1 when out
 }
 
-func (r *hubRoom) remove(s *socket) {
-	i := s.idx
-	if i < 0 || i >= len(r.sockets) || r.sockets[i] != s {
+// add and remove keep r.regs in O(1); callers hold r.mu.
+func (r *hubRoom) add(g *reg) {
+	g.idx = len(r.regs)
+	r.regs = append(r.regs, g)
+}
+
+func (r *hubRoom) remove(g *reg) {
+	i := g.idx
+	if i < 0 || i >= len(r.regs) || r.regs[i] != g {
 		return // already removed
 	}
-	last := len(r.sockets) - 1
-	r.sockets[i] = r.sockets[last]
-	r.sockets[i].idx = i
-	r.sockets[last] = nil
-	r.sockets = r.sockets[:last]
-	s.idx = -1
+	last := len(r.regs) - 1
+	r.regs[i] = r.regs[last]
+	r.regs[i].idx = i
+	r.regs[last] = nil
+	r.regs = r.regs[:last]
+	g.idx = -1
 }
 
 // socket is what the hub knows of one WebSocket: whose it is, where its
@@ -94,8 +108,8 @@ type socket struct {
 	writer  func() // runs the writer; nil until the session is ready
 	writing bool   // a writer runs (or was started)
 
-	room *hubRoom // set by Register
-	idx  int      // position in room.sockets, guarded by room.mu; -1 when out
+	own    reg     // a room socket's registration
+	stream *stream // a user stream's rooms; nil for a room socket
 
 	closeOnce sync.Once
 	closing   chan struct{}
@@ -104,14 +118,49 @@ type socket struct {
 }
 
 // outFrame is a queued frame. seq is the message seq of a message event
-// (for resume de-duplication), else 0.
+// (for resume de-duplication), else 0; room is its room (a user stream
+// de-duplicates per room).
 type outFrame struct {
-	b   []byte
-	seq int64
+	b    []byte
+	seq  int64
+	room room.ID
 }
 
 func newSocket(id string, r room.ID, u user.ID, queue int) *socket {
-	return &socket{id: id, roomID: r, userID: u, limit: queue, closing: make(chan struct{}), idx: -1}
+	s := &socket{id: id, roomID: r, userID: u, limit: queue, closing: make(chan struct{})}
+	s.own = reg{s: s, idx: -1}
+	return s
+}
+
+// stream is what the hub keeps of a user stream: the rooms it carries and
+// the session it reports room changes to.
+type stream struct {
+	on streamer
+
+	mu     sync.Mutex
+	regs   map[room.ID]*reg // a nil value: being attached
+	closed bool             // RemoveStream ran: Follow attaches nothing more
+}
+
+// streamer is the user stream session, told of what changes its rooms.
+// The hub calls each method on a goroutine of its own.
+type streamer interface {
+	// roomAdded: the user became a member of r.
+	roomAdded(r room.Room)
+	// roomLost: the hub dropped the stream's registration in room id (the
+	// user left or was removed, or the room was deleted) and sent
+	// room_removed.
+	roomLost(id room.ID)
+	// resync: directory events may have been lost (the bus reconnected).
+	resync()
+}
+
+// follows reports whether the stream carries room id.
+func (st *stream) follows(id room.ID) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	_, ok := st.regs[id]
+	return ok
 }
 
 // enqueue adds f without blocking, starting the writer if none runs;
@@ -218,24 +267,35 @@ func NewHub(bus ports.Bus, logger *slog.Logger, opts HubOptions) *Hub {
 	if frames == nil {
 		frames = wire.NewFrames(nil)
 	}
-	return &Hub{bus: bus, log: logger, opts: opts, frames: frames, rooms: make(map[room.ID]*hubRoom)}
+	return &Hub{bus: bus, log: logger, opts: opts, frames: frames, rooms: make(map[room.ID]*hubRoom),
+		streams: make(map[user.ID]map[*socket]struct{})}
 }
 
-// Register adds s to its room. When s is the room's first local socket it
-// subscribes to the room on the bus and returns only once the subscription
-// is active, so every event published after Register returns reaches s.
-// After a nil error the caller must Unregister s.
+// Register adds room socket s to its room. When s is the room's first
+// local socket it subscribes to the room on the bus and returns only once
+// the subscription is active, so every event published after Register
+// returns reaches s. After a nil error the caller must Unregister s.
 func (h *Hub) Register(ctx context.Context, s *socket) error {
+	return h.attach(ctx, &s.own, s.roomID)
+}
+
+// Unregister removes s from its room and closes the room's subscription
+// when s was its last local socket. It is safe after s was dropped.
+func (h *Hub) Unregister(s *socket) { h.detach(&s.own) }
+
+// attach registers g in room id, subscribing when it is the room's first
+// local registration; see Register.
+func (h *Hub) attach(ctx context.Context, g *reg, id room.ID) error {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		return domain.Errorf(domain.Unavailable, "shutting_down", "the server is shutting down")
 	}
-	r := h.rooms[s.roomID]
+	r := h.rooms[id]
 	first := r == nil
 	if first {
-		r = &hubRoom{id: s.roomID, ready: make(chan struct{})}
-		h.rooms[s.roomID] = r
+		r = &hubRoom{id: id, ready: make(chan struct{})}
+		h.rooms[id] = r
 	}
 	r.refs++
 	h.mu.Unlock()
@@ -266,23 +326,139 @@ func (h *Hub) Register(ctx context.Context, s *socket) error {
 	}
 
 	r.mu.Lock()
-	r.add(s)
+	r.add(g)
 	r.mu.Unlock()
-	s.room = r
+	g.room = r
 	return nil
 }
 
-// Unregister removes s from its room and closes the room's subscription
-// when s was its last local socket. It is safe after s was dropped.
-func (h *Hub) Unregister(s *socket) {
-	r := s.room
+// detach undoes attach; safe after g was dropped, and for a g never
+// attached.
+func (h *Hub) detach(g *reg) {
+	r := g.room
 	if r == nil {
 		return
 	}
 	r.mu.Lock()
-	r.remove(s)
+	r.remove(g)
 	r.mu.Unlock()
+	g.room = nil
 	h.release(r)
+}
+
+// AddStream makes s, a user stream, hear the server-wide events
+// (ports.Everyone): it subscribes to them with the first stream, and
+// returns once they reach s. After a nil error the caller must
+// RemoveStream s.
+func (h *Hub) AddStream(ctx context.Context, s *socket) error {
+	h.mu.Lock()
+	set := h.streams[s.userID]
+	if set == nil {
+		set = make(map[*socket]struct{})
+		h.streams[s.userID] = set
+	}
+	set[s] = struct{}{}
+	d := h.directory
+	if d == nil {
+		d = &hubRoom{id: ports.Everyone, ready: make(chan struct{})}
+		h.directory = d
+		h.mu.Unlock()
+		sctx, cancel := context.WithTimeout(ctx, h.opts.SubscribeTimeout)
+		d.sub, d.err = h.bus.Subscribe(sctx, ports.Everyone, h.directoryEvent)
+		cancel()
+		if d.err != nil {
+			h.mu.Lock()
+			h.directory = nil // the next stream tries again
+			h.mu.Unlock()
+		}
+		close(d.ready)
+	} else {
+		h.mu.Unlock()
+	}
+	select {
+	case <-d.ready:
+	case <-ctx.Done():
+		h.RemoveStream(s)
+		return ctx.Err()
+	}
+	if d.err != nil {
+		h.RemoveStream(s)
+		return d.err
+	}
+	return nil
+}
+
+// RemoveStream undoes AddStream and detaches every room s carries.
+func (h *Hub) RemoveStream(s *socket) {
+	h.mu.Lock()
+	if set := h.streams[s.userID]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(h.streams, s.userID)
+		}
+	}
+	h.mu.Unlock()
+	st := s.stream
+	st.mu.Lock()
+	regs := st.regs
+	st.regs = make(map[room.ID]*reg)
+	st.closed = true
+	st.mu.Unlock()
+	for _, g := range regs {
+		if g != nil {
+			h.detach(g)
+		}
+	}
+}
+
+// Follow attaches user stream s to room id; false when it already carries
+// the room (or is attaching it). After a nil error, events of the room
+// published from now on reach s.
+func (h *Hub) Follow(ctx context.Context, s *socket, id room.ID) (bool, error) {
+	st := s.stream
+	st.mu.Lock()
+	if _, ok := st.regs[id]; ok || st.closed {
+		st.mu.Unlock()
+		return false, nil
+	}
+	st.regs[id] = nil // claimed: a concurrent Follow of the room returns
+	st.mu.Unlock()
+	g := &reg{s: s, idx: -1}
+	err := h.attach(ctx, g, id)
+	st.mu.Lock()
+	cur, ok := st.regs[id]
+	switch {
+	case err != nil:
+		if ok && cur == nil {
+			delete(st.regs, id)
+		}
+	case ok && cur == nil:
+		st.regs[id] = g
+		g = nil
+	}
+	st.mu.Unlock()
+	if err != nil {
+		return false, err
+	}
+	if g != nil { // the stream was removed (or the room unfollowed) meanwhile
+		h.detach(g)
+		return false, nil
+	}
+	return true, nil
+}
+
+// Unfollow detaches user stream s from room id; false when it did not
+// carry it.
+func (h *Hub) Unfollow(s *socket, id room.ID) bool {
+	st := s.stream
+	st.mu.Lock()
+	g, ok := st.regs[id]
+	delete(st.regs, id)
+	st.mu.Unlock()
+	if g != nil {
+		h.detach(g)
+	}
+	return ok
 }
 
 // release drops one reference to r; the last closes the subscription.
@@ -311,6 +487,10 @@ func (h *Hub) Close() error {
 	h.closed = true
 	rooms := h.rooms
 	h.rooms = make(map[room.ID]*hubRoom)
+	if h.directory != nil {
+		rooms[ports.Everyone] = h.directory
+		h.directory = nil
+	}
 	h.mu.Unlock()
 	for _, r := range rooms {
 		<-r.ready
@@ -334,9 +514,11 @@ func (h *Hub) deliverer(r *hubRoom) func(ports.Event) {
 // deliver encodes e's frame once (wire.Frames) and copies it — the same
 // slice, never re-encoded; a file event's signed for each recipient — into
 // the queue of every local socket it is meant for. Control events close
-// sockets instead. It never blocks.
+// room sockets, and take the room from user streams, instead. It never
+// blocks.
 func (h *Hub) deliver(r *hubRoom, e ports.Event) {
-	var drop []*socket
+	var drop []*reg
+	var lost []*socket // user streams that lose the room
 	// Who a control event closes, and with what; typing skips the typist.
 	var (
 		closeAll            bool
@@ -345,7 +527,12 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 		closeCode           websocket.StatusCode
 		closeWhy            string
 	)
-	var frame wire.Frame
+	var (
+		frame       wire.Frame
+		read        *ports.ReadMoved // streams only
+		readFrames  [2][]byte        // the reader's own frame, a receipt
+		streamsOnly bool
+	)
 	switch p := e.Payload.(type) {
 	case ports.MemberRemoved:
 		closeUser, closeCode, closeWhy = p.UserID, closeRemoved, "removed from room"
@@ -353,6 +540,8 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 		closeAll, closeCode, closeWhy = true, closeRemoved, "removed from room"
 	case ports.SessionEnded:
 		closeUser, closeSession, closeCode, closeWhy = p.UserID, p.Session, closeTokenExpired, "session ended"
+	case ports.ReadMoved:
+		read, streamsOnly = &p, true
 	case ports.Typing:
 		skipUser = p.UserID
 		frame = h.frames.Encode(e)
@@ -360,28 +549,49 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 		frame = h.frames.Encode(e)
 	}
 	control := closeCode != 0
-	if !control && frame.Bytes == nil && frame.For == nil {
+	if !control && !streamsOnly && frame.Bytes == nil && frame.For == nil {
 		return
 	}
 	seq := e.Seq()
 	r.mu.RLock()
-	for _, s := range r.sockets {
+	for _, g := range r.regs {
+		s := g.s
 		if control {
-			if closeAll || s.userID == closeUser && (closeSession == "" || s.sessionID == closeSession) {
-				drop = append(drop, s)
-				s.close(closeCode, closeWhy)
+			if !closeAll && (s.userID != closeUser || closeSession != "" && s.sessionID != closeSession) {
+				continue
 			}
+			if s.stream != nil && closeSession == "" {
+				// A user stream loses the room, not its connection.
+				drop, lost = append(drop, g), append(lost, s)
+				if !s.enqueue(outFrame{b: wire.RoomRemovedFrame(r.id, closeAll)}) {
+					s.close(websocket.StatusTryAgainLater, "slow consumer")
+				}
+				continue
+			}
+			drop = append(drop, g)
+			s.close(closeCode, closeWhy)
 			continue
+		}
+		if streamsOnly && s.stream == nil {
+			continue // room sockets keep the events they always had
 		}
 		if skipUser != 0 && s.userID == skipUser {
 			continue // not echoed to the typist
 		}
-		b := frame.Bytes
-		if frame.For != nil {
+		var b []byte
+		switch {
+		case read != nil:
+			b = readMovedFrame(&readFrames, r.id, read, s.userID)
+			if b == nil {
+				continue
+			}
+		case frame.For != nil:
 			b = frame.For(s.userID)
+		default:
+			b = frame.Bytes
 		}
-		if !s.enqueue(outFrame{b: b, seq: seq}) {
-			drop = append(drop, s)
+		if !s.enqueue(outFrame{b: b, seq: seq, room: r.id}) {
+			drop = append(drop, g)
 			s.close(websocket.StatusTryAgainLater, "slow consumer")
 		}
 	}
@@ -390,12 +600,131 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 		return
 	}
 	r.mu.Lock()
-	for _, s := range drop {
-		r.remove(s)
+	for _, g := range drop {
+		r.remove(g)
 	}
 	r.mu.Unlock()
-	for _, s := range drop {
-		h.log.Info("ws hub: socket dropped", "room_id", int64(r.id), "user_id", int64(s.userID), "conn_id", s.id, "code", int(s.code))
+	for _, g := range drop {
+		h.log.Info("ws hub: socket dropped", "room_id", int64(r.id), "user_id", int64(g.s.userID), "conn_id", g.s.id, "code", int(g.s.code))
+	}
+	for _, s := range lost {
+		go s.stream.on.roomLost(r.id)
+	}
+}
+
+// readMovedFrame is the frame of a read-pointer move for viewer: the reader's
+// own `read`, a `read_receipt` for the others when the reader shares them,
+// else nil. Each is encoded once per event (cache).
+func readMovedFrame(cache *[2][]byte, id room.ID, p *ports.ReadMoved, viewer user.ID) []byte {
+	i := 1
+	if viewer == p.UserID {
+		i = 0
+	} else if !p.Receipt {
+		return nil
+	}
+	if cache[i] == nil {
+		if i == 0 {
+			cache[i] = wire.ReadFrame(id, *p)
+		} else {
+			cache[i] = wire.ReceiptFrame(id, *p)
+		}
+	}
+	return cache[i]
+}
+
+// directoryEvent handles an event of ports.Everyone: what user streams
+// learn of rooms they do not carry, and of users. It never blocks.
+func (h *Hub) directoryEvent(e ports.Event) {
+	switch p := e.Payload.(type) {
+	case ports.RoomCreated:
+		b := wire.RoomCreatedFrame(p.Room)
+		h.eachStream(0, func(s *socket) { h.send(s, b) })
+	case ports.RoomAdded:
+		h.eachStream(p.UserID, func(s *socket) { go s.stream.on.roomAdded(p.Room) })
+	case ports.RoomUpdated:
+		// Its members' streams have it from the room itself.
+		b := wire.RoomUpdatedFrame(p)
+		h.eachStream(0, func(s *socket) {
+			if !s.stream.follows(p.Room.ID) {
+				h.send(s, b)
+			}
+		})
+	case ports.RoomDeleted:
+		b := wire.RoomRemovedFrame(p.Room, true)
+		h.eachStream(0, func(s *socket) {
+			if !s.stream.follows(p.Room) {
+				h.send(s, b)
+			}
+		})
+	case ports.SessionEnded:
+		h.eachStream(p.UserID, func(s *socket) {
+			if s.sessionID == p.Session {
+				s.close(closeTokenExpired, "session ended")
+			}
+		})
+	case ports.UserPresence:
+		h.presence(p)
+	case ports.Resync:
+		h.eachStream(0, func(s *socket) { go s.stream.on.resync() })
+	}
+}
+
+// presence tells the local streams that share a room with p's user (other
+// than the user's own) that the user came online or went offline; each
+// stream hears it once.
+func (h *Hub) presence(p ports.UserPresence) {
+	var b []byte
+	told := make(map[*socket]bool)
+	for _, id := range p.Rooms {
+		h.mu.Lock()
+		r := h.rooms[id]
+		h.mu.Unlock()
+		if r == nil {
+			continue
+		}
+		r.mu.RLock()
+		for _, g := range r.regs {
+			s := g.s
+			if s.stream == nil || s.userID == p.UserID || told[s] {
+				continue
+			}
+			told[s] = true
+			if b == nil {
+				b = wire.PresenceFrame(p)
+			}
+			if !s.enqueue(outFrame{b: b}) {
+				s.close(websocket.StatusTryAgainLater, "slow consumer")
+			}
+		}
+		r.mu.RUnlock()
+	}
+}
+
+// eachStream calls f for each local stream of user u (0: every stream).
+func (h *Hub) eachStream(u user.ID, f func(s *socket)) {
+	h.mu.Lock()
+	var list []*socket
+	if u != 0 {
+		for s := range h.streams[u] {
+			list = append(list, s)
+		}
+	} else {
+		for _, set := range h.streams {
+			for s := range set {
+				list = append(list, s)
+			}
+		}
+	}
+	h.mu.Unlock()
+	for _, s := range list {
+		f(s)
+	}
+}
+
+// send queues b for s, closing s when its queue is full.
+func (h *Hub) send(s *socket, b []byte) {
+	if !s.enqueue(outFrame{b: b}) {
+		s.close(websocket.StatusTryAgainLater, "slow consumer")
 	}
 }
 
@@ -409,5 +738,5 @@ func (h *Hub) localSockets(id room.ID) int {
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return len(r.sockets)
+	return len(r.regs)
 }

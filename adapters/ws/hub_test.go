@@ -62,7 +62,7 @@ func TestHubFanoutRules(t *testing.T) {
 		}
 		defer hub.Unregister(s)
 	}
-	r := a1.room
+	r := a1.own.room
 	hub.deliver(r, ports.Event{RoomID: publicRoom, Payload: ports.Typing{UserID: alice, Username: "alice"}})
 	hub.deliver(r, ports.Event{RoomID: publicRoom, Payload: ports.MessageCreated{Message: message.Message{ID: 1, RoomID: publicRoom, Seq: 7, UserID: alice}}})
 	hub.deliver(r, ports.Event{RoomID: publicRoom, Payload: ports.MemberRemoved{UserID: bob}})
@@ -117,13 +117,13 @@ func TestHubRoomEvents(t *testing.T) {
 	}
 	ev := ports.Event{RoomID: publicRoom, Payload: ports.RoomUpdated{Room: room.Room{ID: publicRoom, Name: "general", OwnerID: alice}, Actor: alice}}
 	frame := wire.NewFrames(nil).Encode(ev).Bytes
-	hub.deliver(a1.room, ev)
+	hub.deliver(a1.own.room, ev)
 	for _, s := range []*socket{a1, b1} {
 		if got := take(s); len(got) != 1 || string(got[0].b) != string(frame) {
 			t.Errorf("socket %s got %v, want room_updated", s.id, got)
 		}
 	}
-	hub.deliver(a1.room, ports.Event{RoomID: publicRoom, Payload: ports.RoomDeleted{}})
+	hub.deliver(a1.own.room, ports.Event{RoomID: publicRoom, Payload: ports.RoomDeleted{}})
 	for _, s := range []*socket{a1, b1} {
 		if !s.isClosing() || s.code != closeRemoved {
 			t.Errorf("socket %s of the deleted room: closing=%v code=%d, want 4403", s.id, s.isClosing(), s.code)
@@ -217,7 +217,7 @@ func BenchmarkHubFanout1k(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	r := all[0].room
+	r := all[0].own.room
 	ev := ports.Event{RoomID: publicRoom, Payload: ports.MessageCreated{Message: message.Message{
 		ID: 123456, RoomID: publicRoom, Seq: 9876, UserID: 7, Username: "alice",
 		Content: "hello, this is a typical chat message of about sixty bytes", ClientID: "550e8400-e29b-41d4-a716-446655440000"}}}

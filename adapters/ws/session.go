@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -14,6 +15,7 @@ import (
 	"chat/adapters/wire"
 	"chat/domain"
 	"chat/domain/message"
+	"chat/domain/room"
 	"chat/domain/user"
 )
 
@@ -40,6 +42,17 @@ type session struct {
 	registered bool  // handler only
 	connected  bool  // handler only
 	replayed   int64 // highest seq replayed; set before the writer starts
+
+	// A user stream's: its rooms' highest replayed seqs (set before the
+	// writer starts), whether the stream is open (OpenStream succeeded),
+	// and what the ready frame tells.
+	replayedIn map[room.ID]int64
+	standings  map[room.ID]room.Standing
+
+	fmu           sync.Mutex
+	streamOpen    bool             // Rooms.OpenStream succeeded
+	follows       map[room.ID]bool // the rooms the application counts as followed by this stream
+	followsClosed bool             // closeStream ran
 
 	bucket     tokenBucket // reader only
 	lastTyping time.Time   // reader only
@@ -102,7 +115,11 @@ func (s *session) end() {
 	if s.ends.Add(1) < 2 {
 		return
 	}
-	s.teardown()
+	if s.stream != nil {
+		s.closeStream()
+	} else {
+		s.teardown()
+	}
 	s.cancel()
 	s.g.untrack(s)
 	s.g.log.DebugContext(s.ctx, "ws: socket closed", "room_id", int64(s.roomID), "user_id", int64(s.userID),
@@ -132,12 +149,19 @@ func (s *session) open(afterSeq int64, resume bool) error {
 // replay writes the stored messages after seq, page by page, and remembers
 // the highest seq written so the writer skips live copies of them.
 func (s *session) replay(after int64) error {
-	defer func() { s.replayed = after }()
+	var err error
+	s.replayed, err = s.replayRoom(s.roomID, after)
+	return err
+}
+
+// replayRoom writes room id's stored messages after seq, page by page,
+// and returns the highest seq written (after, when none).
+func (s *session) replayRoom(id room.ID, after int64) (int64, error) {
 	for !s.isClosing() {
-		page, err := s.g.cfg.Messages.History(s.ctx, s.userID, s.roomID,
+		page, err := s.g.cfg.Messages.History(s.ctx, s.userID, id,
 			message.Page{AfterSeq: after, Forward: true, Limit: replayPage})
 		if err != nil {
-			return fmt.Errorf("replay room %d after seq %d: %w", s.roomID, after, err)
+			return after, fmt.Errorf("replay room %d after seq %d: %w", id, after, err)
 		}
 		s.wire.cork()
 		ok := true
@@ -148,13 +172,13 @@ func (s *session) replay(after int64) error {
 			after = max(after, m.Seq)
 		}
 		if !s.uncork(ok) {
-			return nil
+			return after, nil
 		}
 		if len(page) < replayPage {
-			return nil
+			return after, nil
 		}
 	}
-	return nil
+	return after, nil
 }
 
 // fail closes the socket for err, logging only our own faults.
@@ -248,8 +272,14 @@ func (s *session) writeBatch(batch []outFrame) {
 }
 
 func (s *session) putFrame(f outFrame) bool {
-	if f.seq != 0 && f.seq <= s.replayed {
-		return true
+	if f.seq != 0 {
+		replayed := s.replayed
+		if s.replayedIn != nil {
+			replayed = s.replayedIn[f.room]
+		}
+		if f.seq <= replayed {
+			return true
+		}
 	}
 	return s.put(f.b)
 }
@@ -286,15 +316,22 @@ func (s *session) readLoop() {
 	}
 }
 
-// inbound is a client frame.
+// inbound is a client frame. RoomID and Seq are a user stream's (room
+// sockets know their room).
 type inbound struct {
 	Type     string `json:"type"`
 	Content  string `json:"content"`
 	ClientID string `json:"client_id"`
+	RoomID   int64  `json:"room_id"`
+	Seq      int64  `json:"seq"`
 }
 
 func (s *session) handle(typ websocket.MessageType, data []byte) {
 	in, err := decode(typ, data)
+	if s.stream != nil {
+		s.handleStream(in, err)
+		return
+	}
 	if err == nil && in.Type == "typing" {
 		s.typing() // limited on its own, silently
 		return
@@ -307,27 +344,32 @@ func (s *session) handle(typ websocket.MessageType, data []byte) {
 	case err != nil:
 		s.reject(err)
 	case in.Type == "message":
-		start := s.g.now()
-		m, created, err := s.g.cfg.Messages.SendOnce(s.ctx, s.userID, s.roomID, in.Content, in.ClientID)
-		// Frames the client sent while the server was busy here waited in
-		// the socket's buffer: they are charged as they arrived, not as a
-		// burst when the reader gets to them.
-		s.bucket.credit(s.g.now().Sub(start))
-		if err == nil {
-			s.limited = 0 // an accepted send forgives earlier refusals
-		}
-		switch {
-		case err != nil:
-			s.reject(err)
-		case !created:
-			// A retried client_id: the first copy was published when it was
-			// stored; answer this sender with it, as REST does.
-			if !s.enqueue(outFrame{b: wire.DuplicateFrame(m)}) {
-				s.close(websocket.StatusTryAgainLater, "slow consumer")
-			}
-		}
+		s.send(s.roomID, in)
 	default:
 		s.reject(errUnknownType)
+	}
+}
+
+// send stores and publishes a message frame's message in room id.
+func (s *session) send(id room.ID, in inbound) {
+	start := s.g.now()
+	m, created, err := s.g.cfg.Messages.SendOnce(s.ctx, s.userID, id, in.Content, in.ClientID)
+	// Frames the client sent while the server was busy here waited in
+	// the socket's buffer: they are charged as they arrived, not as a
+	// burst when the reader gets to them.
+	s.bucket.credit(s.g.now().Sub(start))
+	if err == nil {
+		s.limited = 0 // an accepted send forgives earlier refusals
+	}
+	switch {
+	case err != nil:
+		s.rejectIn(id, err)
+	case !created:
+		// A retried client_id: the first copy was published when it was
+		// stored; answer this sender with it, as REST does.
+		if !s.enqueue(outFrame{b: wire.DuplicateFrame(m)}) {
+			s.close(websocket.StatusTryAgainLater, "slow consumer")
+		}
 	}
 }
 
@@ -347,14 +389,18 @@ func decode(typ websocket.MessageType, data []byte) (inbound, error) {
 
 // typing announces typing at most once per typingInterval; extra frames
 // are dropped silently.
-func (s *session) typing() {
+func (s *session) typing() { s.typingIn(s.roomID) }
+
+// typingIn is typing in room id; a user stream's interval covers all its
+// rooms (a person types in one at a time).
+func (s *session) typingIn(id room.ID) {
 	now := s.g.now()
 	if !s.lastTyping.IsZero() && now.Sub(s.lastTyping) < typingInterval {
 		return
 	}
 	s.lastTyping = now
-	if err := s.g.cfg.Messages.Typing(s.ctx, s.userID, s.roomID); err != nil {
-		s.reject(err)
+	if err := s.g.cfg.Messages.Typing(s.ctx, s.userID, id); err != nil {
+		s.rejectIn(id, err)
 	}
 }
 
@@ -366,9 +412,17 @@ const maxLimitedFrames = 10
 // reject answers a refused client frame with an error event and keeps the
 // socket open, unless the actor lost access to the room (4403) or keeps
 // sending after being told to wait (1008).
-func (s *session) reject(err error) {
+func (s *session) reject(err error) { s.rejectIn(0, err) }
+
+// rejectIn is reject for a frame about room id (a user stream's: the error
+// frame names the room, and a room the user may not use refuses the frame,
+// not the whole stream).
+func (s *session) rejectIn(id room.ID, err error) {
 	switch k := domain.KindOf(err); k {
 	case domain.Forbidden, domain.NotFound:
+		if s.stream != nil {
+			break
+		}
 		s.close(closeRemoved, closeReason(closeRemoved))
 		return
 	case domain.TooMany:
@@ -383,7 +437,7 @@ func (s *session) reject(err error) {
 		s.g.log.ErrorContext(s.ctx, "ws: client frame failed", "room_id", int64(s.roomID), "user_id", int64(s.userID),
 			"conn_id", s.id, "err", err)
 	}
-	if !s.enqueue(outFrame{b: encodeError(err)}) {
+	if !s.enqueue(outFrame{b: wire.RoomErrorFrame(id, err)}) {
 		s.close(websocket.StatusTryAgainLater, "slow consumer") // its queue is full of unread frames
 	}
 }

@@ -182,10 +182,10 @@ func TestHubSignsFileFramesPerRecipient(t *testing.T) {
 		}
 		defer hub.Unregister(s)
 	}
-	hub.deliver(a.room, ports.Event{RoomID: publicRoom, Payload: ports.FileShared{File: attachment.Attachment{
+	hub.deliver(a.own.room, ports.Event{RoomID: publicRoom, Payload: ports.FileShared{File: attachment.Attachment{
 		ID: 5, RoomID: publicRoom, UserID: alice, Filename: "a.txt", ContentType: "text/plain", Size: 1, ThumbnailStatus: attachment.ThumbnailNone}}})
 	m := message.Message{ID: 1, RoomID: publicRoom, Seq: 1, UserID: alice, Username: "alice", Content: "hi"}
-	hub.deliver(a.room, ports.Event{RoomID: publicRoom, Payload: ports.MessageCreated{Message: m}})
+	hub.deliver(a.own.room, ports.Event{RoomID: publicRoom, Payload: ports.MessageCreated{Message: m}})
 	file := func(viewer user.ID) string {
 		return `{"type":"file_shared","room_id":` + strconv.FormatInt(int64(publicRoom), 10) + `,"user_id":` + strconv.FormatInt(int64(alice), 10) +
 			`,"file_id":5,"file_url":"/files/5?u=` + strconv.FormatInt(int64(viewer), 10) + `","filename":"a.txt","content_type":"text/plain","size":1,"thumbnail_status":"none"}`

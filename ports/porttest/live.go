@@ -115,7 +115,7 @@ func sampleEvent(r room.ID, i int) ports.Event {
 	text := fmt.Sprintf("héllo \u0000 %d \xff\xfe", i)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(time.Duration(i) * 1234567 * time.Microsecond)
 	var p ports.Payload
-	switch i % 10 {
+	switch i % 15 {
 	case 0:
 		p = ports.MessageCreated{Message: message.Message{ID: message.ID(1<<40 + i), RoomID: r, Seq: int64(i + 1), UserID: u,
 			Username: "alice", Content: text, CreatedAt: at, ClientID: fmt.Sprintf("c-%d", i)}}
@@ -131,9 +131,17 @@ func sampleEvent(r room.ID, i int) ports.Event {
 	case 5:
 		p = ports.MemberRemoved{UserID: u}
 	case 6:
-		p = ports.RoomUpdated{Room: room.Room{ID: r, Name: text, Description: "", IsPrivate: i%4 == 2, OwnerID: u}, Actor: u + 1}
+		p = ports.RoomUpdated{Room: room.Room{ID: r, Name: text, Description: "", IsPrivate: i%4 == 2, OwnerID: u, CreatedAt: at}, Actor: u + 1}
 	case 7:
-		p = ports.RoomDeleted{}
+		p = ports.RoomDeleted{Room: r}
+	case 10:
+		p = ports.RoomCreated{Room: room.Room{ID: r + 1000, Name: "new", Description: text, OwnerID: u, CreatedAt: at}}
+	case 11:
+		p = ports.RoomAdded{UserID: u, Room: room.Room{ID: 1 << 50, Name: text, IsPrivate: true, OwnerID: u + 1, CreatedAt: at}}
+	case 12:
+		p = ports.ReadMoved{UserID: u, Seq: int64(i) << 33, Unread: int64(i), Receipt: i%2 == 0}
+	case 13:
+		p = ports.UserPresence{UserID: u, Username: "dave", Online: i%2 == 1, Rooms: []room.ID{r, 1 << 40, 3}}
 	case 8:
 		p = ports.SessionEnded{UserID: u, Session: fmt.Sprintf("S%026d", i)}
 	default:

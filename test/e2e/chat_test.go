@@ -36,6 +36,7 @@ func runScenarios(t *testing.T, c cluster) {
 	t.Run("client_id per sender and room", func(t *testing.T) { clientIDPerRoom(t, c) })
 	t.Run("text hygiene", func(t *testing.T) { textHygiene(t, c) })
 	t.Run("errors net/http and the static handler write are problems", func(t *testing.T) { edgeProblems(t, c) })
+	runStreamScenarios(t, c)
 	t.Run("graceful shutdown", func(t *testing.T) { shutdown(t, c) }) // last: stops B
 }
 

@@ -318,6 +318,26 @@ type event struct {
 	Description string `json:"description"`
 	IsPrivate   bool   `json:"is_private"`
 	OwnerID     int64  `json:"owner_id"`
+	// user stream events
+	Room        *listedRoom  `json:"room"`
+	Deleted     bool         `json:"deleted"`
+	LastReadSeq int64        `json:"last_read_seq"`
+	UnreadCount int64        `json:"unread_count"`
+	Online      bool         `json:"online"`
+	Rooms       []listedRoom `json:"rooms"`
+}
+
+// listedRoom is a room of GET /rooms (and of room_added, room_created, and
+// ready's rooms, which carry room_id instead of id).
+type listedRoom struct {
+	ID          int64  `json:"id"`
+	RoomID      int64  `json:"room_id"`
+	Name        string `json:"name"`
+	IsPrivate   bool   `json:"is_private"`
+	IsMember    bool   `json:"is_member"`
+	LastSeq     int64  `json:"last_seq"`
+	LastReadSeq int64  `json:"last_read_seq"`
+	UnreadCount int64  `json:"unread_count"`
 }
 
 type socket struct {
@@ -354,9 +374,34 @@ func (c *client) tryDial(room int64, extra string) (*socket, *http.Response, err
 	if extra != "" {
 		q += "&" + extra
 	}
+	return c.dialURL(wsURL(c.base, room, q))
+}
+
+// stream opens the user stream (GET /ws); it fails the test if the
+// upgrade is refused.
+func (c *client) stream(extra string) *socket {
+	c.t.Helper()
+	q := "token=" + url.QueryEscape(c.token)
+	if extra != "" {
+		q += "&" + extra
+	}
+	u, _ := url.Parse(c.base)
+	u.Scheme, u.Path, u.RawQuery = "ws", "/ws", q
+	s, resp, err := c.dialURL(u.String())
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		c.t.Fatalf("dial user stream: %v (HTTP %d)", err, status)
+	}
+	return s
+}
+
+func (c *client) dialURL(u string) (*socket, *http.Response, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, resp, err := websocket.Dial(ctx, wsURL(c.base, room, q), nil)
+	conn, resp, err := websocket.Dial(ctx, u, nil)
 	if err != nil {
 		return nil, resp, err
 	}

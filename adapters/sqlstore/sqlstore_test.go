@@ -47,7 +47,7 @@ func TestStores(t *testing.T) {
 				if err := db.Migrate(context.Background(), "up"); err != nil {
 					t.Fatalf("Migrate up: %v", err)
 				}
-				return porttest.StoreSet{Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(), Sessions: db.Sessions()}
+				return porttest.StoreSet{Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(), Sessions: db.Sessions(), Reads: db.Reads()}
 			})
 		})
 	}

@@ -21,9 +21,10 @@ var (
 	_ ports.MemberStore  = (*MemberStore)(nil)
 	_ ports.MessageStore = (*MessageStore)(nil)
 	_ ports.SessionStore = (*SessionStore)(nil)
+	_ ports.ReadStore    = (*ReadStore)(nil)
 )
 
-// Stores is one in-memory database behind the four store ports. The stores
+// Stores is one in-memory database behind the store ports. The stores
 // share it (and one mutex) the way the SQL stores share their tables: a
 // room's owner must be a stored user, a message's room a stored room.
 //
@@ -36,14 +37,21 @@ type Stores struct {
 	hashes   map[user.ID]string // password hashes, apart from the users as in SQL's reads
 	byName   map[string]user.ID
 	rooms    map[room.ID]room.Room
-	members  map[room.ID]map[user.ID]time.Time // when each member joined
-	messages map[room.ID][]message.Message     // per room, in seq (and id) order
+	members  map[room.ID]map[user.ID]membership
+	messages map[room.ID][]message.Message // per room, in seq (and id) order
 	byClient map[clientKey]message.Message
 	sessions map[string]user.Session
 	lastUser user.ID
 	lastRoom room.ID
 	lastMsg  message.ID
 	files    *AttachmentStore // rows deleted with their room; nil: none kept here
+}
+
+// membership is one member's row: when the member joined and the
+// member's read pointer, which starts at 0 and goes with the membership.
+type membership struct {
+	joinedAt time.Time
+	lastRead int64
 }
 
 // clientKey is a message's idempotency key: unique per sender and room.
@@ -61,7 +69,7 @@ func NewStores() *Stores {
 		hashes:   map[user.ID]string{},
 		byName:   map[string]user.ID{},
 		rooms:    map[room.ID]room.Room{},
-		members:  map[room.ID]map[user.ID]time.Time{},
+		members:  map[room.ID]map[user.ID]membership{},
 		messages: map[room.ID][]message.Message{},
 		byClient: map[clientKey]message.Message{},
 		sessions: map[string]user.Session{},
@@ -110,6 +118,9 @@ func (s *Stores) Members() *MemberStore { return &MemberStore{s} }
 
 // Messages returns the ports.MessageStore over s.
 func (s *Stores) Messages() *MessageStore { return &MessageStore{s} }
+
+// Reads returns the ports.ReadStore over s.
+func (s *Stores) Reads() *ReadStore { return &ReadStore{s} }
 
 // stamp returns t as the SQL stores keep times — in UTC, to the
 // microsecond — or now when t is zero.
@@ -184,7 +195,7 @@ func (us *UserStore) Update(ctx context.Context, u user.User) (user.User, error)
 		if !ok {
 			return user.User{}, errUserNotFound()
 		}
-		cur.DisplayName, cur.Bio, cur.AvatarKey = u.DisplayName, u.Bio, u.AvatarKey
+		cur.DisplayName, cur.Bio, cur.AvatarKey, cur.HideReceipts = u.DisplayName, u.Bio, u.AvatarKey, u.HideReceipts
 		us.s.users[u.ID] = cur
 		return cur, nil
 	})
@@ -270,7 +281,7 @@ func (rs *RoomStore) Create(ctx context.Context, r room.Room) (room.Room, error)
 		r.ID = s.lastRoom
 		r.CreatedAt = s.stamp(r.CreatedAt)
 		s.rooms[r.ID] = r
-		s.members[r.ID] = map[user.ID]time.Time{r.OwnerID: r.CreatedAt}
+		s.members[r.ID] = map[user.ID]membership{r.OwnerID: {joinedAt: r.CreatedAt}}
 		return r, nil
 	})
 }
@@ -289,8 +300,12 @@ func (rs *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Listing, er
 	return locked(ctx, rs.s, func() ([]room.Listing, error) {
 		out := []room.Listing{}
 		for id, r := range rs.s.rooms {
-			if _, member := rs.s.members[id][u]; !r.IsPrivate || member {
-				out = append(out, room.Listing{Room: r, IsMember: member})
+			if m, member := rs.s.members[id][u]; !r.IsPrivate || member {
+				st := room.Standing{LastSeq: int64(len(rs.s.messages[id]))}
+				if member {
+					st = rs.s.standing(id, u, m)
+				}
+				out = append(out, room.Listing{Room: r, IsMember: member, Standing: st})
 			}
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -357,7 +372,7 @@ func (ms *MemberStore) Add(ctx context.Context, r room.ID, u user.ID) (bool, err
 		if _, ok := s.members[r][u]; ok {
 			return false, nil
 		}
-		s.members[r][u] = s.stamp(time.Time{})
+		s.members[r][u] = membership{joinedAt: s.stamp(time.Time{})}
 		return true, nil
 	})
 }
@@ -382,8 +397,8 @@ func (ms *MemberStore) IsMember(ctx context.Context, r room.ID, u user.ID) (bool
 func (ms *MemberStore) Memberships(ctx context.Context, r room.ID) ([]room.Membership, error) {
 	return locked(ctx, ms.s, func() ([]room.Membership, error) {
 		out := make([]room.Membership, 0, len(ms.s.members[r]))
-		for u, at := range ms.s.members[r] {
-			out = append(out, room.Membership{UserID: u, JoinedAt: at})
+		for u, m := range ms.s.members[r] {
+			out = append(out, room.Membership{UserID: u, JoinedAt: m.joinedAt})
 		}
 		return out, nil
 	})
@@ -398,6 +413,75 @@ func (ms *MemberStore) Members(ctx context.Context, r room.ID) ([]user.User, err
 		sort.Slice(out, func(i, j int) bool { return out[i].Username.String() < out[j].Username.String() })
 		return out, nil
 	})
+}
+
+// ReadStore implements ports.ReadStore: the pointers live on the
+// memberships, as in SQL.
+type ReadStore struct{ s *Stores }
+
+type markResult struct {
+	st    room.Standing
+	moved bool
+}
+
+func (rd *ReadStore) MarkRead(ctx context.Context, r room.ID, u user.ID, seq int64) (room.Standing, bool, error) {
+	s := rd.s
+	res, err := locked(ctx, s, func() (markResult, error) {
+		m, ok := s.members[r][u]
+		if !ok {
+			return markResult{}, errNotAMember()
+		}
+		next := min(seq, int64(len(s.messages[r])))
+		moved := next > m.lastRead
+		if moved {
+			m.lastRead = next
+			s.members[r][u] = m
+		}
+		return markResult{s.standing(r, u, m), moved}, nil
+	})
+	return res.st, res.moved, err
+}
+
+func (rd *ReadStore) Standings(ctx context.Context, u user.ID) (map[room.ID]room.Standing, error) {
+	s := rd.s
+	return locked(ctx, s, func() (map[room.ID]room.Standing, error) {
+		out := map[room.ID]room.Standing{}
+		for r, ms := range s.members {
+			if m, ok := ms[u]; ok {
+				out[r] = s.standing(r, u, m)
+			}
+		}
+		return out, nil
+	})
+}
+
+func (rd *ReadStore) Pointers(ctx context.Context, r room.ID) (map[user.ID]int64, error) {
+	return locked(ctx, rd.s, func() (map[user.ID]int64, error) {
+		out := make(map[user.ID]int64, len(rd.s.members[r]))
+		for u, m := range rd.s.members[r] {
+			out[u] = m.lastRead
+		}
+		return out, nil
+	})
+}
+
+// standing is where member u (whose row is m) stands in room r: the
+// messages after the pointer, less u's own. Callers hold s.mu.
+func (s *Stores) standing(r room.ID, u user.ID, m membership) room.Standing {
+	all := s.messages[r]
+	st := room.Standing{LastSeq: int64(len(all)), LastReadSeq: m.lastRead}
+	// Seqs are 1..n without gaps, so the messages after seq k start at
+	// index k.
+	for _, msg := range all[m.lastRead:] {
+		if msg.UserID != u {
+			st.Unread++
+		}
+	}
+	return st
+}
+
+func errNotAMember() error {
+	return domain.Errorf(domain.NotFound, "not_a_member", "not a member of this room")
 }
 
 // MessageStore implements ports.MessageStore.

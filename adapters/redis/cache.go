@@ -37,14 +37,18 @@ type Cache struct {
 }
 
 // profile is the cached form of a user: compact JSON, no password hash.
+// A field added later is omitempty with the zero value meaning the old
+// behaviour, so entries written before it read as they did.
 type profile struct {
-	ID          int64     `json:"i"`
-	Username    string    `json:"u"`
-	Email       string    `json:"e,omitempty"`
-	DisplayName string    `json:"d,omitempty"`
-	Bio         string    `json:"b,omitempty"`
-	AvatarKey   string    `json:"a,omitempty"`
-	CreatedAt   time.Time `json:"c"`
+	ID          int64  `json:"i"`
+	Username    string `json:"u"`
+	Email       string `json:"e,omitempty"`
+	DisplayName string `json:"d,omitempty"`
+	Bio         string `json:"b,omitempty"`
+	AvatarKey   string `json:"a,omitempty"`
+	// HideReceipts is absent (receipts shown) in entries written before it.
+	HideReceipts bool      `json:"h,omitempty"`
+	CreatedAt    time.Time `json:"c"`
 }
 
 func (c *Cache) key(id user.ID) string {
@@ -76,7 +80,7 @@ func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
 	}
 	return user.User{
 		ID: user.ID(p.ID), Username: name, Email: p.Email, DisplayName: p.DisplayName,
-		Bio: p.Bio, AvatarKey: p.AvatarKey, CreatedAt: p.CreatedAt.UTC(),
+		Bio: p.Bio, AvatarKey: p.AvatarKey, HideReceipts: p.HideReceipts, CreatedAt: p.CreatedAt.UTC(),
 	}, true, nil
 }
 
@@ -84,7 +88,7 @@ func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
 func (c *Cache) Set(ctx context.Context, u user.User) error {
 	b, err := json.Marshal(profile{
 		ID: int64(u.ID), Username: u.Username.String(), Email: u.Email, DisplayName: u.DisplayName,
-		Bio: u.Bio, AvatarKey: u.AvatarKey, CreatedAt: u.CreatedAt.UTC(),
+		Bio: u.Bio, AvatarKey: u.AvatarKey, HideReceipts: u.HideReceipts, CreatedAt: u.CreatedAt.UTC(),
 	})
 	if err != nil {
 		return domain.Wrap(domain.Internal, "", "cache profile", err)

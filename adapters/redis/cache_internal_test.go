@@ -87,3 +87,56 @@ func TestOpenErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheReadsEntriesWrittenBeforeReceipts: a profile cached by a server
+// that did not know read receipts (no "h" field) reads as receipts shown,
+// and the field is written only when receipts are hidden.
+func TestCacheReadsEntriesWrittenBeforeReceipts(t *testing.T) {
+	ctx := context.Background()
+	c, err := Open(ctx, services.Redis(t), services.Prefix(t), 0)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(c.Close)
+	cache := c.Cache(time.Minute)
+	name, _ := user.NewUsername("hal")
+	old := `{"i":41,"u":"hal","d":"Hal","c":"2026-01-01T00:00:00Z"}`
+	if err := cache.rc.Do(ctx, cache.rc.B().Set().Key(cache.key(41)).Value(old).Build()).Error(); err != nil {
+		t.Fatalf("SET: %v", err)
+	}
+	got, ok, err := cache.Get(ctx, 41)
+	want := user.User{ID: 41, Username: name, DisplayName: "Hal", CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err != nil || !ok || got != want {
+		t.Fatalf("Get(an entry without receipts) = %+v, %v, %v; want %+v", got, ok, err, want)
+	}
+	for _, hide := range []bool{false, true} {
+		u := want
+		u.HideReceipts = hide
+		if err := cache.Set(ctx, u); err != nil {
+			t.Fatalf("Set: %v", err)
+		}
+		raw, err := cache.rc.Do(ctx, cache.rc.B().Get().Key(cache.key(41)).Build()).ToString()
+		if err != nil {
+			t.Fatalf("GET: %v", err)
+		}
+		if has := strings.Contains(raw, `"h":`); has != hide {
+			t.Errorf("entry of a user hiding receipts %v = %s; want the h field %v", hide, raw, hide)
+		}
+		// The local copy of the previous entry goes when Redis's
+		// invalidation arrives, which may trail the SET's reply.
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			got, ok, err := cache.Get(ctx, 41)
+			if err != nil {
+				t.Fatalf("Get: %v", err)
+			}
+			if ok && got == u {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Get after Set(HideReceipts %v) = %+v, %v; want %+v", hide, got, ok, u)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}

@@ -243,6 +243,9 @@ func (db *DB) Members() *MemberStore { return &MemberStore{db} }
 // Messages returns the ports.MessageStore.
 func (db *DB) Messages() *MessageStore { return &MessageStore{db} }
 
+// Reads returns the ports.ReadStore.
+func (db *DB) Reads() *ReadStore { return &ReadStore{db} }
+
 // Migrate applies every migration of the dialect ("up") or reverts them
 // all ("down"). Already being there is not an error. A cancelled ctx stops
 // after the migration in progress.

@@ -1,6 +1,7 @@
 // Package sqlstore implements the store ports (users and accounts, sessions,
-// rooms, membership, messages, attachments) with gorm, on PostgreSQL (pgx) or SQLite (mattn/go-sqlite3), and
-// applies the schema in chat/migrations with golang-migrate.
+// rooms, membership and read pointers, messages, attachments) with gorm, on
+// PostgreSQL (pgx) or SQLite (mattn/go-sqlite3), and applies the schema in
+// chat/migrations with golang-migrate.
 //
 //	db, err := sqlstore.Open(ctx, sqlstore.Postgres, cfg.DatabaseURL) // cmd/chatd reads the environment
 //	err = db.Migrate(ctx, "up")

@@ -107,3 +107,9 @@ func errClientIDReused() error {
 func errOwnerMember() error {
 	return domain.Errorf(domain.Conflict, "owner_must_hand_over", "the room's owner must hand it over first")
 }
+
+// errNotAMember answers a read pointer's move for a user who is not a
+// member of the room (or a room that does not exist).
+func errNotAMember() error {
+	return domain.Errorf(domain.NotFound, "not_a_member", "not a member of this room")
+}

@@ -15,9 +15,11 @@ import (
 )
 
 // The read paths every request takes — history pages and the membership
-// check in front of them — skip gorm: a prepared statement per pool and
-// rows scanned straight into typed variables. gorm's reflection over the
-// rows was most of a history page's cost (chatbench rest, docs/BENCHMARKS.md).
+// check in front of them — and the room list with its unread counts (one
+// row per room of a user in hundreds of them) skip gorm: a prepared
+// statement per pool and rows scanned straight into typed variables.
+// gorm's reflection over the rows was most of a history page's cost
+// (chatbench rest, docs/BENCHMARKS.md).
 
 // hotQueries are the hot statements, written with ? placeholders;
 // rebind turns them into $n for PostgreSQL.
@@ -29,9 +31,29 @@ const (
 	qIsMember      = `SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ? LIMIT 1`
 	qLastSeq       = `SELECT last_seq, rev FROM rooms WHERE id = ?`
 	qMemberLastSeq = `SELECT r.last_seq, r.rev, EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?) FROM rooms r WHERE r.id = ?`
+
+	// unreadOf is member m's unread count in room r. Seqs are gap-free, so
+	// last_seq - last_read_seq messages follow the pointer; less the
+	// member's own among them, which messages_room_user_seq_idx counts in
+	// one index-only range scan however long the room's history is.
+	unreadOf = `r.last_seq - m.last_read_seq - (SELECT COUNT(*) FROM messages x
+		WHERE x.room_id = m.room_id AND x.user_id = m.user_id AND x.seq > m.last_read_seq)`
+	// qStandings starts from the user (room_members_user_idx).
+	qStandings = `SELECT m.room_id, r.last_seq, m.last_read_seq, ` + unreadOf + `
+		FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?`
+	qStanding = `SELECT r.last_seq, m.last_read_seq, ` + unreadOf + `
+		FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ? AND m.user_id = ?`
+	// qVisible is the room list: public rooms and the user's, each with
+	// where the user stands (only last_seq in the rooms the user is not in).
+	qVisible = `SELECT r.id, r.name, r.description, r.is_private, r.owner_id, r.created_at, r.last_seq,
+		m.user_id IS NOT NULL, COALESCE(m.last_read_seq, 0),
+		CASE WHEN m.user_id IS NULL THEN 0 ELSE ` + unreadOf + ` END
+		FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
+		WHERE NOT r.is_private OR m.user_id IS NOT NULL
+		ORDER BY r.id`
 )
 
-var hotQueries = []string{qHistoryNewest, qHistoryBefore, qHistoryAfter, qIsMember, qLastSeq, qMemberLastSeq}
+var hotQueries = []string{qHistoryNewest, qHistoryBefore, qHistoryAfter, qIsMember, qLastSeq, qMemberLastSeq, qStandings, qStanding, qVisible}
 
 // hotStmts prepares each statement on first use (the tables may not exist
 // when the DB is opened, before Migrate) and keeps it; database/sql
@@ -245,4 +267,74 @@ func (c *newestPages) put(k pageKey, rev int64, msgs []message.Message) {
 		}
 	}
 	c.m[k] = p
+}
+
+// visible runs qVisible.
+func (db *DB) visible(ctx context.Context, u int64) ([]room.Listing, error) {
+	stmt, err := db.hot.get(ctx, qVisible)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := stmt.QueryContext(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []room.Listing{}
+	for rows.Next() {
+		var (
+			l         room.Listing
+			id, owner int64
+			createdAt time.Time
+		)
+		if err := rows.Scan(&id, &l.Name, &l.Description, &l.IsPrivate, &owner, &createdAt,
+			&l.Standing.LastSeq, &l.IsMember, &l.Standing.LastReadSeq, &l.Standing.Unread); err != nil {
+			return nil, err
+		}
+		l.ID, l.OwnerID, l.CreatedAt = room.ID(id), user.ID(owner), createdAt.UTC()
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// standings runs qStandings.
+func (db *DB) standings(ctx context.Context, u int64) (map[room.ID]room.Standing, error) {
+	stmt, err := db.hot.get(ctx, qStandings)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := stmt.QueryContext(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[room.ID]room.Standing{}
+	for rows.Next() {
+		var (
+			r  int64
+			st room.Standing
+		)
+		if err := rows.Scan(&r, &st.LastSeq, &st.LastReadSeq, &st.Unread); err != nil {
+			return nil, err
+		}
+		out[room.ID(r)] = st
+	}
+	return out, rows.Err()
+}
+
+// standing runs qStanding; member is false when u is not a member of r
+// (or r does not exist).
+func (db *DB) standing(ctx context.Context, r, u int64) (st room.Standing, member bool, err error) {
+	stmt, err := db.hot.get(ctx, qStanding)
+	if err != nil {
+		return room.Standing{}, false, err
+	}
+	switch err := stmt.QueryRowContext(ctx, r, u).Scan(&st.LastSeq, &st.LastReadSeq, &st.Unread); err {
+	case nil:
+		return st, true, nil
+	case sql.ErrNoRows:
+		return room.Standing{}, false, nil
+	default:
+		return room.Standing{}, false, err
+	}
 }

@@ -57,26 +57,12 @@ func (s *RoomStore) ByID(ctx context.Context, id room.ID) (room.Room, error) {
 	return row.domain(), nil
 }
 
-// Visible reads public rooms through rooms_public_idx and the user's rooms
-// through room_members_user_idx.
+// Visible is one statement (qVisible): the rooms with the user's
+// membership row joined, and for each of the user's rooms the count of
+// the user's own messages after the pointer (see unreadOf).
 func (s *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Listing, error) {
-	var rows []struct {
-		Room     roomRow `gorm:"embedded"`
-		IsMember bool    `gorm:"column:is_member"`
-	}
-	err := s.db.read.WithContext(ctx).Table("rooms").
-		Select("rooms.*, m.user_id IS NOT NULL AS is_member").
-		Joins("LEFT JOIN room_members m ON m.room_id = rooms.id AND m.user_id = ?", int64(u)).
-		Where("NOT rooms.is_private OR m.user_id IS NOT NULL").
-		Order("rooms.id").Scan(&rows).Error
-	if err != nil {
-		return nil, fail("list visible rooms", err)
-	}
-	out := make([]room.Listing, len(rows))
-	for i, r := range rows {
-		out[i] = room.Listing{Room: r.Room.domain(), IsMember: r.IsMember}
-	}
-	return out, nil
+	out, err := s.db.visible(ctx, int64(u))
+	return out, fail("list visible rooms", err)
 }
 
 // lockRoom reads room id inside tx and locks its row until tx ends. On

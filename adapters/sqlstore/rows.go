@@ -26,6 +26,7 @@ type userRow struct {
 	DisplayName  string    `gorm:"column:display_name"`
 	Bio          string    `gorm:"column:bio"`
 	AvatarKey    string    `gorm:"column:avatar_key"`
+	ReadReceipts bool      `gorm:"column:read_receipts"` // the inverse of user.User.HideReceipts
 	CreatedAt    time.Time `gorm:"column:created_at"`
 }
 
@@ -34,7 +35,7 @@ func (userRow) TableName() string { return "users" }
 // userFields are the columns of a profile. Profiles are read by naming
 // them (userColumns, returningUser), so no read of a profile fetches a hash.
 var (
-	userFields    = []string{"id", "username", "email", "display_name", "bio", "avatar_key", "created_at"}
+	userFields    = []string{"id", "username", "email", "display_name", "bio", "avatar_key", "read_receipts", "created_at"}
 	userColumns   = make([]string, len(userFields))
 	returningUser = make([]clause.Column, len(userFields))
 )
@@ -49,7 +50,8 @@ func init() {
 func toUserRow(u user.User) userRow {
 	return userRow{
 		ID: int64(u.ID), Username: u.Username.String(), Email: u.Email,
-		DisplayName: u.DisplayName, Bio: u.Bio, AvatarKey: u.AvatarKey, CreatedAt: stamp(u.CreatedAt),
+		DisplayName: u.DisplayName, Bio: u.Bio, AvatarKey: u.AvatarKey, ReadReceipts: !u.HideReceipts,
+		CreatedAt: stamp(u.CreatedAt),
 	}
 }
 
@@ -69,7 +71,8 @@ func (r userRow) domain() (user.User, error) {
 	}
 	return user.User{
 		ID: user.ID(r.ID), Username: name, Email: r.Email,
-		DisplayName: r.DisplayName, Bio: r.Bio, AvatarKey: r.AvatarKey, CreatedAt: r.CreatedAt.UTC(),
+		DisplayName: r.DisplayName, Bio: r.Bio, AvatarKey: r.AvatarKey, HideReceipts: !r.ReadReceipts,
+		CreatedAt: r.CreatedAt.UTC(),
 	}, nil
 }
 

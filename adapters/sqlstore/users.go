@@ -85,7 +85,7 @@ func (s *UserStore) Update(ctx context.Context, u user.User) (user.User, error) 
 	var row userRow
 	res := s.db.write.WithContext(ctx).Model(&row).Clauses(clause.Returning{Columns: returningUser}).
 		Where("id = ? AND deleted_at IS NULL", int64(u.ID)).
-		Updates(map[string]any{"display_name": u.DisplayName, "bio": u.Bio, "avatar_key": u.AvatarKey})
+		Updates(map[string]any{"display_name": u.DisplayName, "bio": u.Bio, "avatar_key": u.AvatarKey, "read_receipts": !u.HideReceipts})
 	if res.Error != nil {
 		return user.User{}, fail("update user", res.Error)
 	}

@@ -525,7 +525,7 @@ func cachedUser(t *testing.T, id user.ID, name string) user.User {
 	}
 	return user.User{
 		ID: id, Username: n, Email: name + "@example.com", DisplayName: "Ünïcode \"" + name + "\"",
-		Bio: "line one\nline two", AvatarKey: "avatars/" + name + ".jpg",
+		Bio: "line one\nline two", AvatarKey: "avatars/" + name + ".jpg", HideReceipts: true,
 		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC),
 	}
 }
@@ -569,6 +569,7 @@ func testCacheAcross(t *testing.T, a, b ports.ProfileCache) {
 	changed := u
 	changed.DisplayName = "Carol C."
 	changed.AvatarKey = ""
+	changed.HideReceipts = false
 	if err := a.Set(ctxOf(t), changed); err != nil {
 		t.Fatalf("Set: %v", err)
 	}

@@ -26,11 +26,13 @@ type StoreSet struct {
 	Members  ports.MemberStore
 	Messages ports.MessageStore
 	Sessions ports.SessionStore
+	Reads    ports.ReadStore
 }
 
-// Stores runs the contract of ports.UserStore, RoomStore, MemberStore and
-// MessageStore. open must return stores over a fresh, empty database for
-// each call; it is called once per subtest.
+// Stores runs the contract of ports.UserStore, AccountStore, SessionStore,
+// RoomStore, MemberStore, ReadStore and MessageStore. open must return
+// stores over a fresh, empty database for each call; it is called once per
+// subtest.
 func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 	for _, tc := range []struct {
 		name string
@@ -67,6 +69,10 @@ func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 		{"AccountCredentials", testAccountCredentials},
 		{"AccountSetPassword", testAccountSetPassword},
 		{"AccountErase", testAccountErase},
+		{"MarkRead", testMarkRead},
+		{"MarkReadConcurrent", testMarkReadConcurrent},
+		{"ReadPointers", testPointers},
+		{"ReadsRandomHistories", testReadsRandomHistories},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
 	}
@@ -236,8 +242,8 @@ func testUserUpdate(t *testing.T, s StoreSet) {
 	ctx := ctxOf(t)
 	alice := mustUser(t, s, "alice")
 	bob := mustUser(t, s, "bob")
-	dn, bio := "Alice A.", "likes tea"
-	if err := alice.Apply(user.Patch{DisplayName: &dn, Bio: &bio}); err != nil {
+	dn, bio, receipts := "Alice A.", "likes tea", false
+	if err := alice.Apply(user.Patch{DisplayName: &dn, Bio: &bio, ReadReceipts: &receipts}); err != nil {
 		t.Fatal(err)
 	}
 	alice.AvatarKey = "avatars/1.png"
@@ -264,6 +270,49 @@ func testUserUpdate(t *testing.T, s StoreSet) {
 	}
 	if d := cmp.Diff(bob, other, usernameEq); d != "" {
 		t.Errorf("another user changed (-want +got):\n%s", d)
+	}
+	// Every read of a profile carries the receipts setting.
+	r := mustRoom(t, s, bob.ID, "general", false)
+	if _, err := s.Members.Add(ctx, r.ID, alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	members, err := s.Members.Members(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]user.User{alice, bob}, members, usernameEq); d != "" {
+		t.Errorf("Members after Update (-want +got):\n%s", d)
+	}
+	byName, err := s.Users.ByUsername(ctx, alice.Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(alice, byName, usernameEq); d != "" {
+		t.Errorf("ByUsername after Update (-want +got):\n%s", d)
+	}
+	receipts = true
+	if err := alice.Apply(user.Patch{ReadReceipts: &receipts}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Users.Update(ctx, alice); err != nil || got.HideReceipts {
+		t.Errorf("Update(receipts shown again) = HideReceipts %v, %v; want false", got.HideReceipts, err)
+	}
+	if got, err := s.Users.ByID(ctx, alice.ID); err != nil || got.HideReceipts {
+		t.Errorf("ByID after showing receipts again = HideReceipts %v, %v; want false", got.HideReceipts, err)
+	}
+	// Create writes the setting too.
+	n, _ := user.NewUsername("hidden")
+	quiet, err := user.New(n, "", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet.HideReceipts = true
+	created, err := s.Users.Create(ctx, quiet, "hash")
+	if err != nil || !created.HideReceipts {
+		t.Fatalf("Create(HideReceipts) = %+v, %v", created, err)
+	}
+	if got, err := s.Users.ByID(ctx, created.ID); err != nil || !got.HideReceipts {
+		t.Errorf("ByID of a user created hiding receipts = HideReceipts %v, %v; want true", got.HideReceipts, err)
 	}
 	missing := alice
 	missing.ID = 424242

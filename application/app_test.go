@@ -40,7 +40,7 @@ func memoryDeps(tb testing.TB, st *memory.Stores) application.Deps {
 	bus := memory.NewBus()
 	tb.Cleanup(func() { bus.Close() })
 	return application.Deps{
-		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(),
+		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(), Reads: st.Reads(),
 		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
 		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),
@@ -782,7 +782,7 @@ func TestOwnerLeavingHandsTheRoomToTheLongestStandingMember(t *testing.T) {
 	if err := f.Rooms.Leave(ctx, bob.ID, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if e := drain(); e.Payload != (ports.RoomDeleted{}) {
+	if e := drain(); e.Payload != (ports.RoomDeleted{Room: r.ID}) {
 		t.Errorf("room-deleted event is %+v", e)
 	}
 	_, err = f.Rooms.Get(ctx, bob.ID, r.ID)

@@ -711,7 +711,7 @@ func TestDeleteRoomRemovesItsFiles(t *testing.T) {
 	}
 	select {
 	case e := <-f.events:
-		if e.Payload != (ports.RoomDeleted{}) {
+		if e.Payload != (ports.RoomDeleted{Room: f.room.ID}) {
 			t.Errorf("event %+v, want the room-deleted control", e)
 		}
 	case <-time.After(5 * time.Second):

@@ -106,6 +106,8 @@ type fakeRooms struct {
 	gotRoom  room.ID
 	gotUser  user.ID
 	gotName  string
+	gotSeq   int64
+	standing room.Standing
 }
 
 func (f *fakeRooms) call(actor user.ID, id room.ID) error {
@@ -196,6 +198,23 @@ func (f *fakeRooms) Disconnect(_ context.Context, actor user.ID, id room.ID, _ s
 }
 
 func (f *fakeRooms) Heartbeat(context.Context, []room.Conn) error { return f.err }
+
+func (f *fakeRooms) MarkRead(_ context.Context, actor user.ID, id room.ID, seq int64) (room.Standing, error) {
+	f.gotSeq = seq
+	return f.standing, f.call(actor, id)
+}
+
+// The stream's calls come from adapters/ws, never from REST.
+func (f *fakeRooms) OpenStream(context.Context, user.ID, string) (map[room.ID]room.Standing, error) {
+	panic("OpenStream over REST")
+}
+func (f *fakeRooms) Follow(context.Context, user.ID, room.ID) (room.Standing, error) {
+	panic("Follow over REST")
+}
+func (f *fakeRooms) Unfollow(user.ID, room.ID) { panic("Unfollow over REST") }
+func (f *fakeRooms) CloseStream(context.Context, user.ID, string, []room.ID) error {
+	panic("CloseStream over REST")
+}
 
 type fakeMessages struct {
 	err        error

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -270,7 +271,7 @@ func TestAuthRequired(t *testing.T) {
 }
 
 func TestHandlers(t *testing.T) {
-	wantAlice := map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "bio": "hi", "avatar_url": nil, "created_at": "2026-01-02T02:04:05.000000Z"}
+	wantAlice := map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "bio": "hi", "avatar_url": nil, "created_at": "2026-01-02T02:04:05.000000Z", "read_receipts": true}
 	wantRoom := func(id float64, name string) map[string]any {
 		return map[string]any{"id": id, "name": name, "description": "", "is_private": false, "owner_id": float64(9), "created_at": "2026-01-02T02:04:05.000000Z"}
 	}
@@ -286,7 +287,7 @@ func TestHandlers(t *testing.T) {
 			name:       "register",
 			rq:         request{method: "POST", path: "/auth/register", body: `{"username":"bob","password":"p4ssword!","email":"bob@example.com","extra":1}`},
 			wantStatus: 201,
-			wantBody:   map[string]any{"id": float64(7), "username": "bob", "display_name": "bob", "bio": "", "avatar_url": nil, "created_at": "2026-01-02T02:04:05.000000Z"},
+			wantBody:   map[string]any{"id": float64(7), "username": "bob", "display_name": "bob", "bio": "", "avatar_url": nil, "created_at": "2026-01-02T02:04:05.000000Z", "read_receipts": true},
 			check: func(t *testing.T, f *fixture) {
 				if d := cmp.Diff(user.Registration{Username: "bob", Password: "p4ssword!", Email: "bob@example.com"}, f.users.gotReg); d != "" {
 					t.Errorf("registration (-want +got):\n%s", d)
@@ -308,7 +309,7 @@ func TestHandlers(t *testing.T) {
 			name:       "patch me",
 			rq:         request{method: "PATCH", path: "/users/me", body: `{"bio":"new"}`, auth: true},
 			wantStatus: 200,
-			wantBody:   map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "bio": "new", "avatar_url": nil, "created_at": "2026-01-02T02:04:05.000000Z"},
+			wantBody:   map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "bio": "new", "avatar_url": nil, "created_at": "2026-01-02T02:04:05.000000Z", "read_receipts": true},
 			check: func(t *testing.T, f *fixture) {
 				if f.users.gotPatch.DisplayName != nil || f.users.gotPatch.Bio == nil || *f.users.gotPatch.Bio != "new" {
 					t.Errorf("patch = %+v; want only bio", f.users.gotPatch)
@@ -335,11 +336,17 @@ func TestHandlers(t *testing.T) {
 		{
 			name: "list rooms",
 			setup: func(f *fixture) {
-				f.rooms.rooms = []room.Listing{{Room: room.Room{ID: 1, Name: "a", OwnerID: 9, CreatedAt: created}, IsMember: true}, {Room: room.Room{ID: 2, Name: "b", OwnerID: 9, CreatedAt: created}}}
+				f.rooms.rooms = []room.Listing{
+					{Room: room.Room{ID: 1, Name: "a", OwnerID: 9, CreatedAt: created}, IsMember: true, Standing: room.Standing{LastSeq: 9, LastReadSeq: 4, Unread: 3}},
+					{Room: room.Room{ID: 2, Name: "b", OwnerID: 9, CreatedAt: created}, Standing: room.Standing{LastSeq: 7}},
+				}
 			},
 			rq:         request{method: "GET", path: "/rooms", auth: true},
 			wantStatus: 200,
-			wantBody:   []any{withField(wantRoom(1, "a"), "is_member", true), withField(wantRoom(2, "b"), "is_member", false)},
+			wantBody: []any{
+				withField(withField(withField(withField(wantRoom(1, "a"), "is_member", true), "last_seq", float64(9)), "last_read_seq", float64(4)), "unread_count", float64(3)),
+				withField(withField(withField(withField(wantRoom(2, "b"), "is_member", false), "last_seq", float64(7)), "last_read_seq", float64(0)), "unread_count", float64(0)),
+			},
 		},
 		{
 			name:       "get room",
@@ -362,13 +369,37 @@ func TestHandlers(t *testing.T) {
 		{
 			name: "members",
 			setup: func(f *fixture) {
-				f.rooms.members = []room.Member{{User: alice, Online: true}, {User: user.User{ID: 2, Username: mustUsername("bob"), DisplayName: "bob", AvatarKey: "a/2/k.webp"}}}
+				f.rooms.members = []room.Member{{User: alice, Online: true, LastReadSeq: 5}, {User: user.User{ID: 2, Username: mustUsername("bob"), DisplayName: "bob", AvatarKey: "a/2/k.webp"}, LastReadSeq: -1}}
 			},
 			rq:         request{method: "GET", path: "/rooms/42/members", auth: true},
 			wantStatus: 200,
 			wantBody: []any{
-				map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "avatar_url": nil, "online": true},
+				map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "avatar_url": nil, "online": true, "last_read_seq": float64(5)},
 				map[string]any{"id": float64(2), "username": "bob", "display_name": "bob", "avatar_url": "/avatars/2/k.webp?u=1&exp=1&sig=s", "online": false},
+			},
+		},
+		{
+			name:       "mark read",
+			setup:      func(f *fixture) { f.rooms.standing = room.Standing{LastSeq: 9, LastReadSeq: 7, Unread: 2} },
+			rq:         request{method: "POST", path: "/rooms/42/read", body: `{"seq":7}`, auth: true},
+			wantStatus: 200,
+			wantBody:   map[string]any{"room_id": float64(42), "last_seq": float64(9), "last_read_seq": float64(7), "unread_count": float64(2)},
+			check: func(t *testing.T, f *fixture) {
+				checkRoomCall(t, f, 42)
+				if f.rooms.gotSeq != 7 {
+					t.Errorf("seq = %d, want 7", f.rooms.gotSeq)
+				}
+			},
+		},
+		{
+			name:       "mark everything read",
+			rq:         request{method: "POST", path: "/rooms/42/read", auth: true},
+			wantStatus: 200,
+			wantBody:   map[string]any{"room_id": float64(42), "last_seq": float64(0), "last_read_seq": float64(0), "unread_count": float64(0)},
+			check: func(t *testing.T, f *fixture) {
+				if f.rooms.gotSeq != math.MaxInt64 {
+					t.Errorf("seq = %d, want the newest", f.rooms.gotSeq)
+				}
 			},
 		},
 		{

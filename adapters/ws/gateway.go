@@ -111,31 +111,23 @@ func NewGateway(cfg GatewayConfig) *Gateway {
 // closes. The room id is the last path segment (or the room_id path value).
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := checkOrigin(r, g.cfg.AllowedOrigins); err != nil {
-		writeProblem(w, err)
-		return
-	}
-	roomID, err := parseRoomID(r)
-	if err != nil {
-		writeProblem(w, err)
-		return
-	}
-	afterSeq, resume, err := parseAfterSeq(r.URL.Query())
-	if err != nil {
-		writeProblem(w, err)
-		return
-	}
-	claims, err := g.authenticate(ctx, r)
-	if err != nil {
-		g.refuse(w, r, err)
+	var (
+		roomID   room.ID
+		afterSeq int64
+		resume   bool
+	)
+	claims, ok := g.admit(w, r, func() (err error) {
+		if roomID, err = parseRoomID(r); err != nil {
+			return err
+		}
+		afterSeq, resume, err = parseAfterSeq(r.URL.Query())
+		return err
+	})
+	if !ok {
 		return
 	}
 	if err := g.cfg.Rooms.Authorize(ctx, claims.UserID, roomID); err != nil {
 		g.refuse(w, r, err)
-		return
-	}
-	if g.isShutting() {
-		writeProblem(w, domain.Errorf(domain.Unavailable, "shutting_down", "the server is shutting down"))
 		return
 	}
 	// Subscribe before the handshake completes: once the client sees 101,
@@ -179,6 +171,30 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serve(afterSeq, resume) // returns once the reader and writer run; the session untracks itself
+}
+
+// admit runs the checks every socket passes before its upgrade, in this
+// order: the origin, the request's own parameters (parse), the credential,
+// and that the gateway still takes sockets. False: the refusal is written.
+func (g *Gateway) admit(w http.ResponseWriter, r *http.Request, parse func() error) (user.Claims, bool) {
+	if err := checkOrigin(r, g.cfg.AllowedOrigins); err != nil {
+		writeProblem(w, err)
+		return user.Claims{}, false
+	}
+	if err := parse(); err != nil {
+		writeProblem(w, err)
+		return user.Claims{}, false
+	}
+	claims, err := g.authenticate(r.Context(), r)
+	if err != nil {
+		g.refuse(w, r, err)
+		return user.Claims{}, false
+	}
+	if g.isShutting() {
+		writeProblem(w, domain.Errorf(domain.Unavailable, "shutting_down", "the server is shutting down"))
+		return user.Claims{}, false
+	}
+	return claims, true
 }
 
 // authenticate redeems the one-time ticket, or else verifies the token.

@@ -137,9 +137,25 @@ func newSocket(id string, r room.ID, u user.ID, queue int) *socket {
 type stream struct {
 	on streamer
 
-	mu     sync.Mutex
-	regs   map[room.ID]*reg // a nil value: being attached
-	closed bool             // RemoveStream ran: Follow attaches nothing more
+	mu      sync.Mutex
+	regs    map[room.ID]*reg // a nil value: being attached
+	closed  bool             // RemoveStream ran: Follow attaches nothing more
+	deleted map[room.ID]bool // rooms whose deletion the stream was told (it comes from the room and from Everyone)
+}
+
+// firstDeletion reports whether the deletion of room id is news to the
+// stream, and remembers it.
+func (st *stream) firstDeletion(id room.ID) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.deleted[id] {
+		return false
+	}
+	if st.deleted == nil {
+		st.deleted = make(map[room.ID]bool)
+	}
+	st.deleted[id] = true
+	return true
 }
 
 // streamer is the user stream session, told of what changes its rooms.
@@ -563,6 +579,9 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 			if s.stream != nil && closeSession == "" {
 				// A user stream loses the room, not its connection.
 				drop, lost = append(drop, g), append(lost, s)
+				if closeAll && !s.stream.firstDeletion(r.id) {
+					continue
+				}
 				if !s.enqueue(outFrame{b: wire.RoomRemovedFrame(r.id, closeAll)}) {
 					s.close(websocket.StatusTryAgainLater, "slow consumer")
 				}
@@ -652,7 +671,7 @@ func (h *Hub) directoryEvent(e ports.Event) {
 	case ports.RoomDeleted:
 		b := wire.RoomRemovedFrame(p.Room, true)
 		h.eachStream(0, func(s *socket) {
-			if !s.stream.follows(p.Room) {
+			if s.stream.firstDeletion(p.Room) {
 				h.send(s, b)
 			}
 		})

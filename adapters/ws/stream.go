@@ -58,22 +58,12 @@ var errBadResume = domain.Errorf(domain.Invalid, "invalid_resume",
 // the client leaves, the server drops it, or Shutdown.
 func (g *Gateway) ServeStream(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := checkOrigin(r, g.cfg.AllowedOrigins); err != nil {
-		writeProblem(w, err)
-		return
-	}
-	resume, err := parseResume(r.URL.Query())
-	if err != nil {
-		writeProblem(w, err)
-		return
-	}
-	claims, err := g.authenticate(ctx, r)
-	if err != nil {
-		g.refuse(w, r, err)
-		return
-	}
-	if g.isShutting() {
-		writeProblem(w, domain.Errorf(domain.Unavailable, "shutting_down", "the server is shutting down"))
+	var resume bool
+	claims, ok := g.admit(w, r, func() (err error) {
+		resume, err = parseResume(r.URL.Query())
+		return err
+	})
+	if !ok {
 		return
 	}
 	id := fmt.Sprintf("%s-%d", g.cfg.InstanceID, g.conn.Add(1))

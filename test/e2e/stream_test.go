@@ -288,6 +288,17 @@ func streamRefusals(t *testing.T, c cluster) {
 	if code := bad.closeStatus(); code != websocket.StatusPolicyViolation {
 		t.Fatalf("bad resume closed with %d", code)
 	}
+
+	// Signing out closes the session's streams on every instance, also
+	// those of a user in no room.
+	onA := eve.on(c.A).stream("")
+	onA.next("ready")
+	eve.must(204, "POST", "/auth/logout", nil, nil)
+	for _, s := range []*socket{se, onA} {
+		if code := s.closeStatus(); code != 4401 {
+			t.Fatalf("stream after logout closed with %d, want 4401", code)
+		}
+	}
 }
 
 // TestStreamResume kills the instance a user stream is on while messages

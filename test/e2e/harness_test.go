@@ -155,6 +155,9 @@ func scaleOut(t *testing.T) cluster {
 		"JWT_SECRET":   "e2e-secret-e2e-secret-e2e-secret-0123",
 		"DATA_DIR":     t.TempDir(),
 		"UPLOAD_PATH":  t.TempDir(),
+		// The scenarios register more users from one address than the
+		// default allows; limits_test.go tests the limit.
+		"RATE_REGISTER": "off",
 	}
 	// Both instances share one database and one Redis prefix; other tests
 	// have their own of each.
@@ -164,7 +167,7 @@ func scaleOut(t *testing.T) cluster {
 }
 
 func embedded(t *testing.T) cluster {
-	s := start(t, map[string]string{"DATA_DIR": t.TempDir()})
+	s := start(t, map[string]string{"DATA_DIR": t.TempDir(), "RATE_REGISTER": "off"})
 	return cluster{A: s, B: s}
 }
 

@@ -129,11 +129,38 @@ func TestParseConfigRejectsBadFlags(t *testing.T) {
 		{"-cpuprofile-step", "2"},
 		{"-source-ips", "x"},
 		{"extra"},
+		{"-scenario", "persist", "-stream"},
+		{"-scenario", "streams", "-stream"},
+		{"-scenario", "streams", "-rooms-per-user", "-1"},
 	}
 	for _, args := range tests {
 		var out bytes.Buffer
 		if err := run(context.Background(), args, &out); err == nil {
 			t.Errorf("run(%q) succeeded, want an error", args)
+		}
+	}
+}
+
+func TestParseConfigAcceptsStreamFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-scenario", "fanout", "-stream", "-rooms-per-user", "3"},
+		{"-scenario", "smoke", "-stream"},
+		{"-scenario", "streams", "-rooms", "10", "-members", "5"},
+	} {
+		if _, err := parseConfig(args, &bytes.Buffer{}); err != nil {
+			t.Errorf("parseConfig(%q) = %v, want nil", args, err)
+		}
+	}
+}
+
+func TestHelpListsEveryScenario(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-h"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range scenarios {
+		if !bytes.Contains(out.Bytes(), []byte("\n  "+s+" ")) {
+			t.Errorf("-h does not describe scenario %s:\n%s", s, out.String())
 		}
 	}
 }

@@ -41,6 +41,8 @@ type config struct {
 	MaxSteps         int           `json:"max_steps"`
 	FixedRates       []float64     `json:"fixed_rates"`
 	Messages         int           `json:"messages,omitempty"`
+	Stream           bool          `json:"stream,omitempty"`
+	RoomsPerUser     int           `json:"rooms_per_user,omitempty"`
 	Concurrency      int           `json:"concurrency"`
 	JSON             string        `json:"-"`
 	SourceIPs        []string      `json:"source_ips,omitempty"`
@@ -56,18 +58,22 @@ type config struct {
 const usage = `usage: chatbench [-scenario S] [-url http://host:port[,…]] [flags]
 
 Scenarios (docs/BENCHMARKS.md has the definitions and figures):
-  smoke     2 rooms × 3 members, 50 messages: exit 1 unless every member got each exactly once
-  fanout    100 rooms × 10 members: fixed loads, then a ×1.5 ladder of deliveries/s until the bar breaks
-  persist   500 rooms × 4 members, all sending: messages/s acknowledged (sender's echo), ack latency
-  idle      rooms × members idle sockets (10k): server RSS, Go memory and goroutines per socket
-  rest      history pages/s and p99 (closed loop), logins/s
-  baseline  the fanout ladder against a minimal broadcast server inside chatbench: the box's ceiling
-  standard  baseline, fanout, persist, rest, idle in one run (make bench)
+  smoke        2 rooms × 3 members, 50 messages: exit 1 unless every member got each exactly once
+               (-stream: each member a user stream of its own user)
+  fanout       100 rooms × 10 members: fixed loads, then a ×1.5 ladder of deliveries/s until the bar breaks
+               (-stream: over user streams, GET /ws, one distinct user per member)
+  streams      the fanout ladder over room sockets, then over user streams, same users and server:
+               both ceilings and stream_of_room_fanout (%)
+  persist      500 rooms × 4 members, all sending: messages/s acknowledged (sender's echo), ack latency
+  idle         rooms × members idle sockets (10k): server RSS, Go memory and goroutines per socket
+  rest         history pages/s and p99 (closed loop), logins/s
+  baseline     the fanout ladder against a minimal broadcast server inside chatbench: the box's ceiling
+  standard     baseline, fanout, persist, rest, idle in one run (make bench)
 
 Flags:
 `
 
-var scenarios = []string{"fanout", "persist", "idle", "rest", "baseline", "standard", "smoke"}
+var scenarios = []string{"fanout", "persist", "idle", "rest", "baseline", "standard", "smoke", "streams"}
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -91,6 +97,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.MaxSteps, "max-steps", 20, "most steps of the ladder")
 	fixed := fs.String("fixed-rates", "10000,30000", "fixed loads to report p99 at, deliveries/s (empty: none)")
 	fs.IntVar(&c.Messages, "messages", 50, "messages sent by the smoke run")
+	fs.BoolVar(&c.Stream, "stream", false, "fanout, smoke: each member is a user stream (GET /ws) of a distinct user instead of a room socket")
+	fs.IntVar(&c.RoomsPerUser, "rooms-per-user", 0, "with user streams in fanout, smoke, streams: the bench room plus this many − 1 quiet rooms (0: 1)")
 	fs.IntVar(&c.Concurrency, "concurrency", 16, "closed-loop workers of the rest scenario")
 	fs.StringVar(&c.JSON, "json", "", "also write the report as JSON to this file")
 	ips := fs.String("source-ips", "", "comma list of local addresses to dial from, e.g. 127.0.0.1,127.0.0.2 (beyond ~28k sockets)")
@@ -129,6 +137,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("-rooms, -members must not be negative; -users, -concurrency, -messages, -max-steps must be positive")
 	case c.CPUProfileStep >= 0 && c.PprofURL == "":
 		return c, errors.New("-cpuprofile-step needs -pprof-url")
+	case c.RoomsPerUser < 0:
+		return c, errors.New("-rooms-per-user must not be negative")
+	case c.Stream && c.Scenario != "fanout" && c.Scenario != "smoke":
+		return c, fmt.Errorf("-stream applies to fanout and smoke (streams runs both kinds), not to %s", c.Scenario)
 	}
 	return c, nil
 }

@@ -131,7 +131,7 @@ func TestParseConfigRejectsBadFlags(t *testing.T) {
 		{"extra"},
 		{"-scenario", "persist", "-stream"},
 		{"-scenario", "streams", "-stream"},
-		{"-scenario", "streams", "-rooms-per-user", "-1"},
+		{"-scenario", "idle-stream", "-rooms-per-user", "-1"},
 	}
 	for _, args := range tests {
 		var out bytes.Buffer
@@ -146,6 +146,7 @@ func TestParseConfigAcceptsStreamFlags(t *testing.T) {
 		{"-scenario", "fanout", "-stream", "-rooms-per-user", "3"},
 		{"-scenario", "smoke", "-stream"},
 		{"-scenario", "streams", "-rooms", "10", "-members", "5"},
+		{"-scenario", "idle-stream", "-sockets", "100", "-rooms-per-user", "50"},
 	} {
 		if _, err := parseConfig(args, &bytes.Buffer{}); err != nil {
 			t.Errorf("parseConfig(%q) = %v, want nil", args, err)

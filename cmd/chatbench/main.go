@@ -43,6 +43,7 @@ type config struct {
 	Messages         int           `json:"messages,omitempty"`
 	Stream           bool          `json:"stream,omitempty"`
 	RoomsPerUser     int           `json:"rooms_per_user,omitempty"`
+	Sockets          int           `json:"sockets,omitempty"`
 	Concurrency      int           `json:"concurrency"`
 	JSON             string        `json:"-"`
 	SourceIPs        []string      `json:"source_ips,omitempty"`
@@ -66,6 +67,8 @@ Scenarios (docs/BENCHMARKS.md has the definitions and figures):
                both ceilings and stream_of_room_fanout (%)
   persist      500 rooms × 4 members, all sending: messages/s acknowledged (sender's echo), ack latency
   idle         rooms × members idle sockets (10k): server RSS, Go memory and goroutines per socket
+  idle-stream  -sockets idle user streams (5k) of users in 1 room, then 5k more of users in
+               -rooms-per-user rooms (50): cost per stream and per room registration
   rest         history pages/s and p99 (closed loop), logins/s
   baseline     the fanout ladder against a minimal broadcast server inside chatbench: the box's ceiling
   standard     baseline, fanout, persist, rest, idle in one run (make bench)
@@ -73,7 +76,7 @@ Scenarios (docs/BENCHMARKS.md has the definitions and figures):
 Flags:
 `
 
-var scenarios = []string{"fanout", "persist", "idle", "rest", "baseline", "standard", "smoke", "streams"}
+var scenarios = []string{"fanout", "persist", "idle", "rest", "baseline", "standard", "smoke", "streams", "idle-stream"}
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -87,7 +90,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Scenario, "scenario", "smoke", strings.Join(scenarios, "|"))
 	fs.IntVar(&c.Rooms, "rooms", 0, "rooms (0: the scenario's default)")
 	fs.IntVar(&c.Members, "members", 0, "sockets per room (0: the scenario's default)")
-	fs.IntVar(&c.Users, "users", 200, "distinct users behind the sockets (each logs in once)")
+	fs.IntVar(&c.Users, "users", 200, "distinct users behind the sockets (each logs in once); idle-stream: in each of its two sets")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of the idle hold and of each rest loop; for a ladder (fanout, persist, baseline) given without -step, the whole run's time budget")
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "warm-up before the measured steps")
 	fs.DurationVar(&c.Step, "step", 20*time.Second, "length of each load step")
@@ -98,7 +101,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fixed := fs.String("fixed-rates", "10000,30000", "fixed loads to report p99 at, deliveries/s (empty: none)")
 	fs.IntVar(&c.Messages, "messages", 50, "messages sent by the smoke run")
 	fs.BoolVar(&c.Stream, "stream", false, "fanout, smoke: each member is a user stream (GET /ws) of a distinct user instead of a room socket")
-	fs.IntVar(&c.RoomsPerUser, "rooms-per-user", 0, "with user streams in fanout, smoke, streams: the bench room plus this many − 1 quiet rooms (0: 1)")
+	fs.IntVar(&c.RoomsPerUser, "rooms-per-user", 0, "idle-stream: rooms of each stream's user (0: 50); with user streams in fanout, smoke, streams: the bench room plus this many − 1 quiet rooms (0: 1)")
+	fs.IntVar(&c.Sockets, "sockets", 0, "idle-stream: user streams in each of its two sets (0: 5,000)")
 	fs.IntVar(&c.Concurrency, "concurrency", 16, "closed-loop workers of the rest scenario")
 	fs.StringVar(&c.JSON, "json", "", "also write the report as JSON to this file")
 	ips := fs.String("source-ips", "", "comma list of local addresses to dial from, e.g. 127.0.0.1,127.0.0.2 (beyond ~28k sockets)")
@@ -137,8 +141,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("-rooms, -members must not be negative; -users, -concurrency, -messages, -max-steps must be positive")
 	case c.CPUProfileStep >= 0 && c.PprofURL == "":
 		return c, errors.New("-cpuprofile-step needs -pprof-url")
-	case c.RoomsPerUser < 0:
-		return c, errors.New("-rooms-per-user must not be negative")
+	case c.RoomsPerUser < 0 || c.Sockets < 0:
+		return c, errors.New("-rooms-per-user, -sockets must not be negative")
 	case c.Stream && c.Scenario != "fanout" && c.Scenario != "smoke":
 		return c, fmt.Errorf("-stream applies to fanout and smoke (streams runs both kinds), not to %s", c.Scenario)
 	}

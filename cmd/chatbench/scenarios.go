@@ -114,6 +114,8 @@ func (b *bench) runScenario(ctx context.Context, rep *report) error {
 			return b.fanoutLadder(ctx, b.fanoutResult("fanout-stream", rooms, members), w.streamFleet())
 		})
 		compareCeilings(rep, "stream_of_room_fanout", stream, room)
+	case "idle-stream":
+		do("idle-stream", b.idleStream)
 	}
 	return errors.Join(errs...)
 }
@@ -501,50 +503,12 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 	if err != nil {
 		return r, err
 	}
-	pids, pidErr := b.serverPIDs()
-	if pidErr != nil {
-		r.Notes = append(r.Notes, "no server RSS: "+pidErr.Error())
-	}
-	rss := func() int64 {
-		if pidErr != nil {
-			return 0
-		}
-		v, err := sumRSS(pids)
-		if err != nil {
-			r.Notes = append(r.Notes, "reading RSS: "+err.Error())
-		}
-		return v
-	}
-	type goStats struct{ goroutines, mem int64 }
-	gr := func() goStats {
-		if b.cfg.PprofURL == "" {
-			return goStats{}
-		}
-		g, err := goroutines(ctx, b.cfg.PprofURL)
-		if err != nil {
-			r.Notes = append(r.Notes, "reading goroutines: "+err.Error())
-		}
-		m, err := goMemory(ctx, b.cfg.PprofURL)
-		if err != nil {
-			r.Notes = append(r.Notes, "reading Go memory: "+err.Error())
-		}
-		return goStats{int64(g), m}
-	}
-	// gr forces a GC first: the argon2id buffers of setup are garbage now,
-	// and the runtime returns them to the OS gradually; wait for RSS to
-	// settle (two readings a second apart within 1 MiB, at most 20 s).
+	m := b.newMeter(&r)
+	rss, gr := m.rss, func() goStats { return m.goStats(ctx) }
 	g0 := gr()
-	rss0 := rss()
-	for range 20 {
-		if err := sleep(ctx, time.Second); err != nil {
-			return r, err
-		}
-		next := rss()
-		settled := abs(next-rss0) < 1<<20
-		rss0 = next
-		if settled {
-			break
-		}
+	rss0, err := m.settle(ctx, 1)
+	if err != nil {
+		return r, err
 	}
 	if err := checkFileLimit(n); err != nil {
 		return r, err
@@ -575,13 +539,13 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 	rss2 := rss()
 	r.add("sockets_opened", float64(n), "sockets")
 	r.add("sockets_alive_after_hold", float64(alive), "sockets")
-	if pidErr == nil {
+	if m.pidErr == nil {
 		r.add("server_rss_before", float64(rss0)/(1<<20), "MiB")
 		r.add("server_rss_open", float64(rss1)/(1<<20), "MiB")
 		r.add("server_rss_after_hold", float64(rss2)/(1<<20), "MiB")
 		r.add("server_rss_per_socket", float64(rss1-rss0)/float64(n)/1024, "KiB")
 		r.add("server_rss_open_per_socket", float64(rss1)/float64(n)/1024, "KiB")
-		r.Notes = append(r.Notes, fmt.Sprintf("server processes: %v", pids))
+		r.Notes = append(r.Notes, fmt.Sprintf("server processes: %v", m.pids))
 	}
 	if b.cfg.PprofURL != "" {
 		r.add("server_goroutines_before", float64(g0.goroutines), "goroutines")
@@ -591,7 +555,7 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 	} else {
 		r.Notes = append(r.Notes, "goroutines and Go memory per socket need -pprof-url (chatd's PPROF_ADDR)")
 	}
-	if pidErr == nil {
+	if m.pidErr == nil {
 		r.Notes = append(r.Notes, "server_rss_per_socket is the RSS growth while the sockets opened: run it on a freshly started server, since memory the runtime kept from earlier load (argon2id buffers of setup, say) is reused first; server_rss_open_per_socket (all RSS / sockets) bounds it from above")
 	}
 	if self, err := rssBytes(os.Getpid()); err == nil {
@@ -599,6 +563,81 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 	}
 	r.Notes = append(r.Notes, e.closeReasons()...)
 	return r, nil
+}
+
+// serverMeter reads what the server under test holds: the RSS of its
+// processes and, with -pprof-url, its goroutines and Go heap + stacks.
+// What it could not read becomes a note of r.
+type serverMeter struct {
+	b      *bench
+	r      *scenarioResult
+	pids   []int
+	pidErr error
+}
+
+type goStats struct{ goroutines, mem int64 }
+
+func (b *bench) newMeter(r *scenarioResult) *serverMeter {
+	m := &serverMeter{b: b, r: r}
+	m.pids, m.pidErr = b.serverPIDs()
+	if m.pidErr != nil {
+		r.Notes = append(r.Notes, "no server RSS: "+m.pidErr.Error())
+	}
+	return m
+}
+
+// rss is the servers' resident set in bytes (0 when unknown).
+func (m *serverMeter) rss() int64 {
+	if m.pidErr != nil {
+		return 0
+	}
+	v, err := sumRSS(m.pids)
+	if err != nil {
+		m.r.Notes = append(m.r.Notes, "reading RSS: "+err.Error())
+	}
+	return v
+}
+
+// goStats reads the goroutines and, after a forced GC, the Go heap +
+// stacks in use (zero without -pprof-url).
+func (m *serverMeter) goStats(ctx context.Context) goStats {
+	if m.b.cfg.PprofURL == "" {
+		return goStats{}
+	}
+	g, err := goroutines(ctx, m.b.cfg.PprofURL)
+	if err != nil {
+		m.r.Notes = append(m.r.Notes, "reading goroutines: "+err.Error())
+	}
+	mem, err := goMemory(ctx, m.b.cfg.PprofURL)
+	if err != nil {
+		m.r.Notes = append(m.r.Notes, "reading Go memory: "+err.Error())
+	}
+	return goStats{int64(g), mem}
+}
+
+// settle waits for the servers' RSS to settle and returns it. Call it
+// after goStats, which forces a GC: the argon2id buffers of setup are
+// garbage by then, and the runtime returns them to the OS gradually, at
+// times in bursts a few seconds apart (settled: stable readings, a second
+// apart and each within 1 MiB of the one before, at most 20 s).
+func (m *serverMeter) settle(ctx context.Context, stable int) (int64, error) {
+	rss, calm := m.rss(), 0
+	for range 20 {
+		if err := sleep(ctx, time.Second); err != nil {
+			return rss, err
+		}
+		next := m.rss()
+		if abs(next-rss) < 1<<20 {
+			calm++
+		} else {
+			calm = 0
+		}
+		rss = next
+		if calm >= stable {
+			break
+		}
+	}
+	return rss, nil
 }
 
 func abs(v int64) int64 {

@@ -325,3 +325,23 @@ func TestSpreadRoom(t *testing.T) {
 		t.Errorf("one room each: user 7 of 5 rooms is in room %d, want 2", got)
 	}
 }
+
+func TestStreamCosts(t *testing.T) {
+	// 1,000 streams: 12 KiB each with one room, 12 KiB + 49 × 256 B each
+	// with 50 rooms.
+	const n, k = 1000, 50
+	v0 := int64(100 << 20)
+	v1 := v0 + n*12*1024
+	vk := v1 + n*(12*1024+49*256)
+	got := streamCosts(v0, v1, vk, n, k)
+	want := streamCost{one: 12 * 1024, many: 12*1024 + 49*256, perRoom: 256, base: 12*1024 - 256}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(streamCost{})); diff != "" {
+		t.Errorf("streamCosts (-want +got):\n%s", diff)
+	}
+	// Two instances, one creator's stream on each, in all 1,000 rooms:
+	// 2,000 subscriptions of 2 KiB each, besides the two streams.
+	growth := int64(2*(12*1024-256) + 2*1000*256 + 2000*2048)
+	if got := got.perSubscription(growth, 2, 2000); got != 2048 {
+		t.Errorf("perSubscription = %v, want 2048", got)
+	}
+}

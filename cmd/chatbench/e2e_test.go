@@ -132,6 +132,8 @@ func TestParseConfigRejectsBadFlags(t *testing.T) {
 		{"-scenario", "persist", "-stream"},
 		{"-scenario", "streams", "-stream"},
 		{"-scenario", "idle-stream", "-rooms-per-user", "-1"},
+		{"-scenario", "unread", "-rooms", "10", "-rooms-per-user", "11"},
+		{"-scenario", "unread", "-requests", "-5"},
 	}
 	for _, args := range tests {
 		var out bytes.Buffer
@@ -147,6 +149,7 @@ func TestParseConfigAcceptsStreamFlags(t *testing.T) {
 		{"-scenario", "smoke", "-stream"},
 		{"-scenario", "streams", "-rooms", "10", "-members", "5"},
 		{"-scenario", "idle-stream", "-sockets", "100", "-rooms-per-user", "50"},
+		{"-scenario", "unread", "-rooms", "20", "-rooms-per-user", "10", "-messages", "2000", "-requests", "50"},
 	} {
 		if _, err := parseConfig(args, &bytes.Buffer{}); err != nil {
 			t.Errorf("parseConfig(%q) = %v, want nil", args, err)

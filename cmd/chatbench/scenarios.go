@@ -116,6 +116,8 @@ func (b *bench) runScenario(ctx context.Context, rep *report) error {
 		compareCeilings(rep, "stream_of_room_fanout", stream, room)
 	case "idle-stream":
 		do("idle-stream", b.idleStream)
+	case "unread":
+		do("unread", b.unread)
 	}
 	return errors.Join(errs...)
 }

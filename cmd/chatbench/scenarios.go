@@ -642,6 +642,36 @@ func (m *serverMeter) settle(ctx context.Context, stable int) (int64, error) {
 	return rss, nil
 }
 
+// settleGC is settle for a server whose GC chatbench can force
+// (-pprof-url): the runtime lowers the memory it keeps for the heap a GC
+// cycle at a time after the heap shrank, so setup's memory goes back to the
+// OS only over the next few cycles, whenever they come (at the first
+// allocations of the measured step, otherwise). Each reading follows a
+// forced GC; settled is three calm readings in a row.
+func (m *serverMeter) settleGC(ctx context.Context) (int64, error) {
+	if m.b.cfg.PprofURL == "" {
+		return m.settle(ctx, 3)
+	}
+	rss, calm := m.rss(), 0
+	for range 30 {
+		m.goStats(ctx)
+		if err := sleep(ctx, time.Second); err != nil {
+			return rss, err
+		}
+		next := m.rss()
+		if abs(next-rss) < 1<<20 {
+			calm++
+		} else {
+			calm = 0
+		}
+		rss = next
+		if calm >= 3 {
+			break
+		}
+	}
+	return rss, nil
+}
+
 func abs(v int64) int64 {
 	if v < 0 {
 		return -v

@@ -61,11 +61,11 @@ func (b *bench) idleStream(ctx context.Context) (scenarioResult, error) {
 	}
 
 	m := b.newMeter(&r)
-	g0 := m.goStats(ctx)
-	rss0, err := m.settle(ctx, 3)
+	rss0, err := m.settleGC(ctx)
 	if err != nil {
 		return r, err
 	}
+	g0 := m.goStats(ctx)
 	type measured struct {
 		rss int64
 		g   goStats
@@ -93,7 +93,11 @@ func (b *bench) idleStream(ctx context.Context) (scenarioResult, error) {
 		if err := sleep(ctx, 3*time.Second); err != nil {
 			return r, err
 		}
-		after = append(after, measured{m.rss(), m.goStats(ctx)})
+		g := m.goStats(ctx) // a GC, then RSS as settleGC read it
+		if err := sleep(ctx, time.Second); err != nil {
+			return r, err
+		}
+		after = append(after, measured{m.rss(), g})
 		sets = append(sets, f)
 		r.Notes = append(r.Notes, e.closeReasons()...)
 	}
@@ -143,7 +147,7 @@ func (b *bench) idleStream(ctx context.Context) (scenarioResult, error) {
 		fmt.Sprintf("per_room_subscription: what the rooms' creator's %d stream(s), in all %d rooms, cost beyond a stream and its registrations, per room and instance (every room's bus subscription and hub entry was made by them, before the sets opened); goroutines likewise, less one per stream", instances, rooms),
 		fmt.Sprintf("%d users per set, so %d streams per user; rooms spread: user u of the second set is in rooms u·%d … u·%d+%d (mod %d), of the first in room u", users, n/max(users, 1), k, k, k-1, rooms))
 	if m.pidErr == nil {
-		r.Notes = append(r.Notes, "RSS figures are growth on a server that may reuse memory it kept from setup: run idle-stream on a freshly started server; the Go heap + stacks figures (-pprof-url) do not depend on that")
+		r.Notes = append(r.Notes, "RSS figures are growth on a server that may reuse memory it kept from setup: run idle-stream on a freshly started server, with -pprof-url (each RSS reading then follows a forced GC, and the first waits until GCs return setup's memory to the OS); the Go heap + stacks figures do not depend on that")
 	}
 	if self, err := rssBytes(os.Getpid()); err == nil {
 		r.add("chatbench_rss", float64(self)/(1<<20), "MiB")

@@ -38,8 +38,9 @@ func (b *bench) idleStream(ctx context.Context) (scenarioResult, error) {
 	}
 	a := newAPI(b.cfg.URLs[0])
 	start := time.Now()
-	// User 0 creates the rooms (and so belongs to all of them; it opens
-	// no stream); then a set of users in one room each, and a set in k.
+	// User 0 creates the rooms, and so belongs to all of them (its streams
+	// make the rooms' subscriptions, below); then a set of users in one
+	// room each, and a set in k.
 	if err := b.users.grow(ctx, a, 1+2*users, b.log); err != nil {
 		return r, err
 	}

@@ -111,6 +111,50 @@ func (a *api) join(ctx context.Context, token string, room int64) error {
 		http.StatusOK, http.StatusCreated, http.StatusNoContent, http.StatusConflict)
 }
 
+// createRooms creates n public rooms owned by token's user and returns
+// their ids.
+func (a *api) createRooms(ctx context.Context, token string, n int, run string) ([]int64, error) {
+	ids := make([]int64, n)
+	err := forEach(ctx, n, 16, func(ctx context.Context, r int) error {
+		id, err := a.createRoom(ctx, token, fmt.Sprintf("cb-%s-%s", run, runID()))
+		ids[r] = id
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create %d rooms: %w", n, err)
+	}
+	return ids, nil
+}
+
+// joinSpread makes user u (of tokens) join the k rooms spreadRoom picks
+// for it among rooms. A join of a room the user already belongs to (its
+// creator's) is not an error.
+func (a *api) joinSpread(ctx context.Context, tokens []string, rooms []int64, k int, log io.Writer) error {
+	n := len(tokens) * k
+	start := time.Now()
+	var done atomic.Int64
+	err := forEach(ctx, n, 32, func(ctx context.Context, j int) error {
+		u, i := j/k, j%k
+		if err := a.join(ctx, tokens[u], rooms[spreadRoom(u, i, k, len(rooms))]); err != nil {
+			return err
+		}
+		if d := done.Add(1); d%10_000 == 0 {
+			fmt.Fprintf(log, "  %d/%d joins\n", d, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("join %d users to %d rooms each: %w", len(tokens), k, err)
+	}
+	fmt.Fprintf(log, "  %d users joined %d of %d rooms each in %v\n", len(tokens), k, len(rooms), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// spreadRoom is the index of the i-th of the k rooms (of n, k ≤ n) user u
+// belongs to: user u takes the k rooms from u·k on, wrapping, so no user
+// gets a room twice and every room gets about users·k/n members.
+func spreadRoom(u, i, k, n int) int { return (u*k + i) % n }
+
 // history fetches one page of a room's messages into buf and returns its
 // length. It counts the messages instead of decoding them: on a box shared
 // with the server, decoding every page took half of the load generator's
@@ -157,9 +201,17 @@ type chatdSetup struct {
 	rooms     int
 	members   int // sockets per room
 	users     int // distinct users; member j of room r is user (r·members+j) mod users
-	clients   []*http.Client
-	pool      *userPool // users already registered by this run, reused across scenarios
-	log       io.Writer
+	// distinct gives every member of every room a user of its own (users
+	// is then rooms·members), as user streams need: a user in two bench
+	// rooms would get both rooms' messages on each of its streams.
+	distinct bool
+	// quiet, when above zero, also makes every member's user join that
+	// many rooms where nothing is sent (a user stream registers in each);
+	// a user who joins no bench room creates them.
+	quiet   int
+	clients []*http.Client
+	pool    *userPool // users already registered by this run, reused across scenarios
+	log     io.Writer
 }
 
 // userPool holds the users one chatbench run registered, each logged in
@@ -227,6 +279,9 @@ func (s chatdSetup) userOf(r, j int) int { return (r*s.members + j) % s.users }
 // instance k mod len(instances).
 func setupChatd(ctx context.Context, s chatdSetup) (*world, error) {
 	s.users = min(max(s.users, s.members), s.rooms*s.members) // members of one room are distinct users
+	if s.distinct {
+		s.users = s.rooms * s.members
+	}
 	if s.pool == nil {
 		s.pool = newUserPool()
 	}
@@ -234,7 +289,11 @@ func setupChatd(ctx context.Context, s chatdSetup) (*world, error) {
 		s.log = io.Discard
 	}
 	a := newAPI(s.instances[0])
-	if err := s.pool.grow(ctx, a, s.users, s.log); err != nil {
+	owners := s.users
+	if s.quiet > 0 {
+		owners++ // the quiet rooms' creator, in no bench room
+	}
+	if err := s.pool.grow(ctx, a, owners, s.log); err != nil {
 		return nil, err
 	}
 	w := &world{setup: s, api: a, names: s.pool.names, tokens: s.pool.tokens, roomIDs: make([]int64, s.rooms)}
@@ -247,6 +306,15 @@ func setupChatd(ctx context.Context, s chatdSetup) (*world, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create rooms: %w", err)
 	}
+	if s.quiet > 0 {
+		quiet, err := a.createRooms(ctx, w.tokens[s.users], max(s.rooms, s.quiet), s.pool.run)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.joinSpread(ctx, w.tokens[:s.users], quiet, s.quiet, s.log); err != nil {
+			return nil, err
+		}
+	}
 	err = forEach(ctx, s.rooms*s.members, workers*2, func(ctx context.Context, k int) error {
 		r, j := k/s.members, k%s.members
 		if j == 0 {
@@ -257,17 +325,52 @@ func setupChatd(ctx context.Context, s chatdSetup) (*world, error) {
 	if err != nil {
 		return nil, fmt.Errorf("join rooms: %w", err)
 	}
-	w.fleet = &fleet{rooms: make([][]*sock, s.rooms)}
+	w.fleet = w.roomFleet()
+	return w, nil
+}
+
+// roomFleet lays out one room socket (/ws/rooms/{id}) per member: socket k
+// dials instance k mod len(instances).
+func (w *world) roomFleet() *fleet {
+	s := w.setup
+	f := &fleet{rooms: make([][]*sock, s.rooms)}
 	id := 0
 	for r := range s.rooms {
 		for j := range s.members {
-			inst := wsBase(s.instances[id%len(s.instances)])
-			u := fmt.Sprintf("%s/ws/rooms/%d?token=%s", inst, w.roomIDs[r], url.QueryEscape(w.tokens[s.userOf(r, j)]))
-			w.fleet.rooms[r] = append(w.fleet.rooms[r], &sock{id: id, room: r, url: u, client: s.clients[id%len(s.clients)]})
+			u := roomSocketURL(s.instances[id%len(s.instances)], w.roomIDs[r], w.tokens[s.userOf(r, j)])
+			f.rooms[r] = append(f.rooms[r], &sock{id: id, room: r, url: u, client: s.clients[id%len(s.clients)]})
 			id++
 		}
 	}
-	return w, nil
+	return f
+}
+
+// streamFleet lays out one user stream (/ws) per member instead, on the
+// same instances. A stream carries every room of its user, so the
+// deliveries are those of the room sockets only when each member is a
+// distinct user: setupChatd with distinct set.
+func (w *world) streamFleet() *fleet {
+	s := w.setup
+	f := &fleet{rooms: make([][]*sock, s.rooms)}
+	id := 0
+	for r := range s.rooms {
+		for j := range s.members {
+			u := streamURL(s.instances[id%len(s.instances)], w.tokens[s.userOf(r, j)])
+			f.rooms[r] = append(f.rooms[r], &sock{id: id, room: r, url: u, client: s.clients[id%len(s.clients)], stream: true, roomID: w.roomIDs[r]})
+			id++
+		}
+	}
+	return f
+}
+
+// roomSocketURL is the room socket of room on the instance at base.
+func roomSocketURL(base string, room int64, token string) string {
+	return wsBase(base) + "/ws/rooms/" + strconv.FormatInt(room, 10) + "?token=" + url.QueryEscape(token)
+}
+
+// streamURL is the user stream of token's user on the instance at base.
+func streamURL(base, token string) string {
+	return wsBase(base) + "/ws?token=" + url.QueryEscape(token)
 }
 
 // wsBase turns http(s)://host into ws(s)://host.

@@ -129,11 +129,42 @@ func TestParseConfigRejectsBadFlags(t *testing.T) {
 		{"-cpuprofile-step", "2"},
 		{"-source-ips", "x"},
 		{"extra"},
+		{"-scenario", "persist", "-stream"},
+		{"-scenario", "streams", "-stream"},
+		{"-scenario", "idle-stream", "-rooms-per-user", "-1"},
+		{"-scenario", "unread", "-rooms", "10", "-rooms-per-user", "11"},
+		{"-scenario", "unread", "-requests", "-5"},
 	}
 	for _, args := range tests {
 		var out bytes.Buffer
 		if err := run(context.Background(), args, &out); err == nil {
 			t.Errorf("run(%q) succeeded, want an error", args)
+		}
+	}
+}
+
+func TestParseConfigAcceptsStreamFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-scenario", "fanout", "-stream", "-rooms-per-user", "3"},
+		{"-scenario", "smoke", "-stream"},
+		{"-scenario", "streams", "-rooms", "10", "-members", "5"},
+		{"-scenario", "idle-stream", "-sockets", "100", "-rooms-per-user", "50"},
+		{"-scenario", "unread", "-rooms", "20", "-rooms-per-user", "10", "-messages", "2000", "-requests", "50"},
+	} {
+		if _, err := parseConfig(args, &bytes.Buffer{}); err != nil {
+			t.Errorf("parseConfig(%q) = %v, want nil", args, err)
+		}
+	}
+}
+
+func TestHelpListsEveryScenario(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-h"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range scenarios {
+		if !bytes.Contains(out.Bytes(), []byte("\n  "+s+" ")) {
+			t.Errorf("-h does not describe scenario %s:\n%s", s, out.String())
 		}
 	}
 }

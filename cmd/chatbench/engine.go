@@ -28,6 +28,11 @@ type fleet struct {
 	rooms [][]*sock
 }
 
+// streams reports whether the fleet's sockets are user streams.
+func (f *fleet) streams() bool {
+	return len(f.rooms) > 0 && len(f.rooms[0]) > 0 && f.rooms[0][0].stream
+}
+
 func (f *fleet) sockets() int {
 	n := 0
 	for _, r := range f.rooms {
@@ -465,7 +470,11 @@ func (e *engine) sendRoom(ctx context.Context, ps *phaseStats, index, r int, sta
 		}
 		maxLag = max(maxLag, time.Since(due))
 		s := members[(int(i)+r)%len(members)]
-		buf = appendSendFrame(buf[:0], index, due.UnixNano(), s.id, i)
+		var roomID int64 // a room socket's frame names no room
+		if s.stream {
+			roomID = s.roomID
+		}
+		buf = appendSendFrame(buf[:0], roomID, index, due.UnixNano(), s.id, i)
 		ps.sends.Add(1)
 		if e.spec.track {
 			e.sentMu.Lock()

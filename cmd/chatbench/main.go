@@ -41,6 +41,10 @@ type config struct {
 	MaxSteps         int           `json:"max_steps"`
 	FixedRates       []float64     `json:"fixed_rates"`
 	Messages         int           `json:"messages,omitempty"`
+	Stream           bool          `json:"stream,omitempty"`
+	RoomsPerUser     int           `json:"rooms_per_user,omitempty"`
+	Sockets          int           `json:"sockets,omitempty"`
+	Requests         int           `json:"requests,omitempty"`
 	Concurrency      int           `json:"concurrency"`
 	JSON             string        `json:"-"`
 	SourceIPs        []string      `json:"source_ips,omitempty"`
@@ -56,18 +60,26 @@ type config struct {
 const usage = `usage: chatbench [-scenario S] [-url http://host:port[,…]] [flags]
 
 Scenarios (docs/BENCHMARKS.md has the definitions and figures):
-  smoke     2 rooms × 3 members, 50 messages: exit 1 unless every member got each exactly once
-  fanout    100 rooms × 10 members: fixed loads, then a ×1.5 ladder of deliveries/s until the bar breaks
-  persist   500 rooms × 4 members, all sending: messages/s acknowledged (sender's echo), ack latency
-  idle      rooms × members idle sockets (10k): server RSS, Go memory and goroutines per socket
-  rest      history pages/s and p99 (closed loop), logins/s
-  baseline  the fanout ladder against a minimal broadcast server inside chatbench: the box's ceiling
-  standard  baseline, fanout, persist, rest, idle in one run (make bench)
+  smoke        2 rooms × 3 members, 50 messages: exit 1 unless every member got each exactly once
+               (-stream: each member a user stream of its own user)
+  fanout       100 rooms × 10 members: fixed loads, then a ×1.5 ladder of deliveries/s until the bar breaks
+               (-stream: over user streams, GET /ws, one distinct user per member)
+  streams      the fanout ladder over room sockets, then over user streams, same users and server:
+               both ceilings and stream_of_room_fanout (%)
+  persist      500 rooms × 4 members, all sending: messages/s acknowledged (sender's echo), ack latency
+  idle         rooms × members idle sockets (10k): server RSS, Go memory and goroutines per socket
+  idle-stream  -sockets idle user streams (5k) of users in 1 room, then 5k more of users in
+               -rooms-per-user rooms (50): cost per stream and per room registration
+  rest         history pages/s and p99 (closed loop), logins/s
+  unread       -rooms rooms (1,000), one user in -rooms-per-user (500) with read pointers at random
+               seqs, -messages (1,000,000) filled over REST: GET /rooms and POST /rooms/{id}/read latency
+  baseline     the fanout ladder against a minimal broadcast server inside chatbench: the box's ceiling
+  standard     baseline, fanout, persist, rest, idle in one run (make bench)
 
 Flags:
 `
 
-var scenarios = []string{"fanout", "persist", "idle", "rest", "baseline", "standard", "smoke"}
+var scenarios = []string{"fanout", "persist", "idle", "rest", "baseline", "standard", "smoke", "streams", "idle-stream", "unread"}
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -81,7 +93,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Scenario, "scenario", "smoke", strings.Join(scenarios, "|"))
 	fs.IntVar(&c.Rooms, "rooms", 0, "rooms (0: the scenario's default)")
 	fs.IntVar(&c.Members, "members", 0, "sockets per room (0: the scenario's default)")
-	fs.IntVar(&c.Users, "users", 200, "distinct users behind the sockets (each logs in once)")
+	fs.IntVar(&c.Users, "users", 200, "distinct users behind the sockets (each logs in once); idle-stream: in each of its two sets; unread: senders besides the measured user (default there 8)")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of the idle hold and of each rest loop; for a ladder (fanout, persist, baseline) given without -step, the whole run's time budget")
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "warm-up before the measured steps")
 	fs.DurationVar(&c.Step, "step", 20*time.Second, "length of each load step")
@@ -90,8 +102,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.PersistStartRate, "persist-start-rate", 0, "standard only: the persist ladder's first rate, messages/s (0: 1000; -start-rate is the fan-out ladders' there)")
 	fs.IntVar(&c.MaxSteps, "max-steps", 20, "most steps of the ladder")
 	fixed := fs.String("fixed-rates", "10000,30000", "fixed loads to report p99 at, deliveries/s (empty: none)")
-	fs.IntVar(&c.Messages, "messages", 50, "messages sent by the smoke run")
-	fs.IntVar(&c.Concurrency, "concurrency", 16, "closed-loop workers of the rest scenario")
+	fs.IntVar(&c.Messages, "messages", 50, "messages sent by the smoke run; unread: messages filled (default there 1,000,000)")
+	fs.BoolVar(&c.Stream, "stream", false, "fanout, smoke: each member is a user stream (GET /ws) of a distinct user instead of a room socket")
+	fs.IntVar(&c.RoomsPerUser, "rooms-per-user", 0, "idle-stream: rooms of each stream's user (0: 50); unread: rooms of the measured user (0: 500); with user streams in fanout, smoke, streams: the bench room plus this many − 1 quiet rooms (0: 1)")
+	fs.IntVar(&c.Sockets, "sockets", 0, "idle-stream: user streams in each of its two sets (0: 5,000)")
+	fs.IntVar(&c.Requests, "requests", 0, "unread: GET /rooms requests, and as many POST /rooms/{id}/read (0: 2,000)")
+	fs.IntVar(&c.Concurrency, "concurrency", 16, "closed-loop workers of the rest scenario; unread: of its measured requests (default there 4)")
 	fs.StringVar(&c.JSON, "json", "", "also write the report as JSON to this file")
 	ips := fs.String("source-ips", "", "comma list of local addresses to dial from, e.g. 127.0.0.1,127.0.0.2 (beyond ~28k sockets)")
 	fs.StringVar(&c.PprofURL, "pprof-url", "", "chatd's pprof listener (PPROF_ADDR), e.g. http://127.0.0.1:6060")
@@ -129,6 +145,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("-rooms, -members must not be negative; -users, -concurrency, -messages, -max-steps must be positive")
 	case c.CPUProfileStep >= 0 && c.PprofURL == "":
 		return c, errors.New("-cpuprofile-step needs -pprof-url")
+	case c.RoomsPerUser < 0 || c.Sockets < 0 || c.Requests < 0:
+		return c, errors.New("-rooms-per-user, -sockets, -requests must not be negative")
+	case c.Stream && c.Scenario != "fanout" && c.Scenario != "smoke":
+		return c, fmt.Errorf("-stream applies to fanout and smoke (streams runs both kinds), not to %s", c.Scenario)
+	case c.Scenario == "unread" && c.RoomsPerUser > or(c.Rooms, 1000):
+		return c, fmt.Errorf("-rooms-per-user %d: the measured user cannot belong to more than the %d rooms", c.RoomsPerUser, or(c.Rooms, 1000))
 	}
 	return c, nil
 }

@@ -127,8 +127,13 @@ func printReport(w io.Writer, rep *report) {
 	}
 	for _, r := range rep.Results {
 		fmt.Fprintf(w, "\n== %s against %s", r.Name, r.Target)
-		if r.Sockets > 0 {
+		switch {
+		case r.Sockets > 0 && r.Members > 0:
 			fmt.Fprintf(w, " (%d rooms × %d members = %d sockets)", r.Rooms, r.Members, r.Sockets)
+		case r.Sockets > 0: // user streams, not laid out by room
+			fmt.Fprintf(w, " (%d sockets, %d rooms)", r.Sockets, r.Rooms)
+		case r.Rooms > 0 && r.Members == 0:
+			fmt.Fprintf(w, " (%d rooms)", r.Rooms)
 		}
 		fmt.Fprintln(w)
 		if len(r.Phases) > 0 {

@@ -90,18 +90,53 @@ func (b *bench) runScenario(ctx context.Context, rep *report) error {
 		do("persist", b.persist)
 		do("rest", b.rest)
 		do("idle", b.idle)
-		bv, ok1 := base.metric("max_sustained_deliveries_per_s")
-		fv, ok2 := fan.metric("max_sustained_deliveries_per_s")
-		if ok1 && ok2 && bv > 0 {
-			rep.Comparisons = append(rep.Comparisons, metric{"fanout_of_baseline", 100 * fv / bv, "%"})
-			for _, r := range []scenarioResult{base, fan} {
-				if !bracketed(r.Phases) {
-					rep.ComparisonNotes = append(rep.ComparisonNotes, fmt.Sprintf("the %s ladder never broke, so fanout_of_baseline is not a ratio of ceilings: raise -max-steps or -start-rate", r.Name))
-				}
+		compareCeilings(rep, "fanout_of_baseline", fan, base)
+	case "streams":
+		// One world of distinct users, each in one bench room (and
+		// -rooms-per-user − 1 quiet ones); the same members over room
+		// sockets, then over user streams, against the same server.
+		rooms, members := or(b.cfg.Rooms, 100), or(b.cfg.Members, 10)
+		var w *world
+		room := do("fanout", func(ctx context.Context) (scenarioResult, error) {
+			r := b.fanoutResult("fanout", rooms, members)
+			var err error
+			if w, err = b.setupWith(ctx, b.streamSetup(rooms, members)); err != nil {
+				return r, err
 			}
+			r, err = b.fanoutLadder(ctx, r, w.fleet)
+			r.Notes = append(r.Notes, "over room sockets of the users the fanout-stream ladder uses next: one distinct user per member")
+			return r, err
+		})
+		if w == nil || ctx.Err() != nil {
+			break
 		}
+		stream := do("fanout-stream", func(ctx context.Context) (scenarioResult, error) {
+			return b.fanoutLadder(ctx, b.fanoutResult("fanout-stream", rooms, members), w.streamFleet())
+		})
+		compareCeilings(rep, "stream_of_room_fanout", stream, room)
+	case "idle-stream":
+		do("idle-stream", b.idleStream)
+	case "unread":
+		do("unread", b.unread)
 	}
 	return errors.Join(errs...)
+}
+
+// compareCeilings adds name = num's max sustained deliveries/s as a
+// percentage of den's, both measured in this run, with a note for each
+// ladder that never broke (then the ratio is not one of ceilings).
+func compareCeilings(rep *report, name string, num, den scenarioResult) {
+	nv, ok1 := num.metric("max_sustained_deliveries_per_s")
+	dv, ok2 := den.metric("max_sustained_deliveries_per_s")
+	if !ok1 || !ok2 || dv <= 0 {
+		return
+	}
+	rep.Comparisons = append(rep.Comparisons, metric{name, 100 * nv / dv, "%"})
+	for _, r := range []scenarioResult{den, num} {
+		if !bracketed(r.Phases) {
+			rep.ComparisonNotes = append(rep.ComparisonNotes, fmt.Sprintf("the %s ladder never broke, so %s is not a ratio of ceilings: raise -max-steps or -start-rate", r.Name, name))
+		}
+	}
 }
 
 // ladder builds the stepped load of fanout, baseline and persist. When
@@ -226,18 +261,55 @@ func (b *bench) baseline(ctx context.Context) (scenarioResult, error) {
 	return r, err
 }
 
+// fanout runs the fan-out ladder over room sockets or, with -stream, over
+// user streams (one distinct user per member).
 func (b *bench) fanout(ctx context.Context) (scenarioResult, error) {
 	rooms, members := or(b.cfg.Rooms, 100), or(b.cfg.Members, 10)
-	r := scenarioResult{Name: "fanout", Target: strings.Join(b.cfg.URLs, ","), Rooms: rooms, Members: members, Sockets: rooms * members}
+	if b.cfg.Stream {
+		r := b.fanoutResult("fanout-stream", rooms, members)
+		w, err := b.setupWith(ctx, b.streamSetup(rooms, members))
+		if err != nil {
+			return r, err
+		}
+		return b.fanoutLadder(ctx, r, w.streamFleet())
+	}
+	r := b.fanoutResult("fanout", rooms, members)
 	w, err := b.setup(ctx, rooms, members)
 	if err != nil {
 		return r, err
 	}
-	spec := b.ladder("fanout", float64(members), false, 10_000, b.cfg.FixedRates, true)
-	phases, notes, err := b.load(ctx, w.fleet, rooms*members, spec)
-	r.Phases, r.Notes = phases, append(notes, perSocketNote(phases, rooms*members, float64(members))...)
+	return b.fanoutLadder(ctx, r, w.fleet)
+}
+
+func (b *bench) fanoutResult(name string, rooms, members int) scenarioResult {
+	return scenarioResult{Name: name, Target: strings.Join(b.cfg.URLs, ","), Rooms: rooms, Members: members, Sockets: rooms * members}
+}
+
+// fanoutLadder runs the fixed loads and the ladder of deliveries/s over f,
+// whose rooms have r.Members sockets each.
+func (b *bench) fanoutLadder(ctx context.Context, r scenarioResult, f *fleet) (scenarioResult, error) {
+	spec := b.ladder(r.Name, float64(r.Members), false, 10_000, b.cfg.FixedRates, true)
+	phases, notes, err := b.load(ctx, f, r.Sockets, spec)
+	r.Phases, r.Notes = phases, append(notes, perSocketNote(phases, r.Sockets, float64(r.Members))...)
+	if f.streams() {
+		r.Notes = append(r.Notes, "over user streams (GET /ws): one distinct user per member, each in its bench room"+quietNote(b.cfg.RoomsPerUser)+"; each stream was used once its ready frame arrived; deliveries are its message frames")
+	}
 	ladderMetrics(&r, phases, "deliveries/s", "delivery")
 	return r, err
+}
+
+// quietNote says how many quiet rooms each stream's user belongs to.
+func quietNote(roomsPerUser int) string {
+	if roomsPerUser <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d quiet rooms (-rooms-per-user %d)", roomsPerUser-1, roomsPerUser)
+}
+
+// streamSetup is the world user streams need: a distinct user per member,
+// each also in -rooms-per-user − 1 quiet rooms.
+func (b *bench) streamSetup(rooms, members int) chatdSetup {
+	return chatdSetup{rooms: rooms, members: members, distinct: true, quiet: max(b.cfg.RoomsPerUser, 1) - 1}
 }
 
 func (b *bench) persist(ctx context.Context) (scenarioResult, error) {
@@ -275,25 +347,53 @@ func perSocketNote(phases []phaseResult, sockets int, unitsPerSend float64) []st
 // setup checks that every instance answers, then builds users, rooms and
 // sockets through the API.
 func (b *bench) setup(ctx context.Context, rooms, members int) (*world, error) {
-	for _, u := range b.cfg.URLs {
-		if _, err := fetch(ctx, strings.TrimRight(u, "/")+"/healthz", 4096); err != nil {
-			return nil, fmt.Errorf("chatd at %s does not answer /healthz: %w", u, err)
-		}
+	return b.setupWith(ctx, chatdSetup{rooms: rooms, members: members})
+}
+
+// setupWith is setup for s's rooms, members and options; the instances,
+// users, clients, pool and log come from the bench.
+func (b *bench) setupWith(ctx context.Context, s chatdSetup) (*world, error) {
+	if err := b.checkHealth(ctx); err != nil {
+		return nil, err
 	}
+	s.instances, s.users, s.clients, s.pool, s.log = b.cfg.URLs, b.cfg.Users, b.clients, b.users, b.log
 	start := time.Now()
-	w, err := setupChatd(ctx, chatdSetup{instances: b.cfg.URLs, rooms: rooms, members: members, users: b.cfg.Users, clients: b.clients, pool: b.users, log: b.log})
+	w, err := setupChatd(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(b.log, "  setup (%d users, %d rooms, %d memberships) took %v\n", w.setup.users, rooms, rooms*members, time.Since(start).Round(time.Millisecond))
+	quiet := ""
+	if s.quiet > 0 {
+		quiet = fmt.Sprintf(", %d quiet rooms, %d quiet memberships", max(s.rooms, s.quiet), w.setup.users*s.quiet)
+	}
+	fmt.Fprintf(b.log, "  setup (%d users, %d rooms, %d memberships%s) took %v\n", w.setup.users, s.rooms, s.rooms*s.members, quiet, time.Since(start).Round(time.Millisecond))
 	return w, nil
+}
+
+// checkHealth fails unless every instance answers /healthz.
+func (b *bench) checkHealth(ctx context.Context) error {
+	for _, u := range b.cfg.URLs {
+		if _, err := fetch(ctx, strings.TrimRight(u, "/")+"/healthz", 4096); err != nil {
+			return fmt.Errorf("chatd at %s does not answer /healthz: %w", u, err)
+		}
+	}
+	return nil
 }
 
 // smoke sends a few messages and checks that every member received every
 // one exactly once. CI runs it.
+// With -stream every member is a user stream of its own user.
 func (b *bench) smoke(ctx context.Context) (scenarioResult, error) {
 	rooms, members := or(b.cfg.Rooms, 2), or(b.cfg.Members, 3)
 	r := scenarioResult{Name: "smoke", Target: strings.Join(b.cfg.URLs, ","), Rooms: rooms, Members: members, Sockets: rooms * members}
+	if b.cfg.Stream {
+		r.Name = "smoke-stream"
+		w, err := b.setupWith(ctx, b.streamSetup(rooms, members))
+		if err != nil {
+			return r, err
+		}
+		return runSmoke(ctx, r, w.streamFleet(), b.cfg.Messages, b.log)
+	}
 	w, err := b.setup(ctx, rooms, members)
 	if err != nil {
 		return r, err
@@ -405,50 +505,12 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 	if err != nil {
 		return r, err
 	}
-	pids, pidErr := b.serverPIDs()
-	if pidErr != nil {
-		r.Notes = append(r.Notes, "no server RSS: "+pidErr.Error())
-	}
-	rss := func() int64 {
-		if pidErr != nil {
-			return 0
-		}
-		v, err := sumRSS(pids)
-		if err != nil {
-			r.Notes = append(r.Notes, "reading RSS: "+err.Error())
-		}
-		return v
-	}
-	type goStats struct{ goroutines, mem int64 }
-	gr := func() goStats {
-		if b.cfg.PprofURL == "" {
-			return goStats{}
-		}
-		g, err := goroutines(ctx, b.cfg.PprofURL)
-		if err != nil {
-			r.Notes = append(r.Notes, "reading goroutines: "+err.Error())
-		}
-		m, err := goMemory(ctx, b.cfg.PprofURL)
-		if err != nil {
-			r.Notes = append(r.Notes, "reading Go memory: "+err.Error())
-		}
-		return goStats{int64(g), m}
-	}
-	// gr forces a GC first: the argon2id buffers of setup are garbage now,
-	// and the runtime returns them to the OS gradually; wait for RSS to
-	// settle (two readings a second apart within 1 MiB, at most 20 s).
+	m := b.newMeter(&r)
+	rss, gr := m.rss, func() goStats { return m.goStats(ctx) }
 	g0 := gr()
-	rss0 := rss()
-	for range 20 {
-		if err := sleep(ctx, time.Second); err != nil {
-			return r, err
-		}
-		next := rss()
-		settled := abs(next-rss0) < 1<<20
-		rss0 = next
-		if settled {
-			break
-		}
+	rss0, err := m.settle(ctx, 1)
+	if err != nil {
+		return r, err
 	}
 	if err := checkFileLimit(n); err != nil {
 		return r, err
@@ -479,13 +541,13 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 	rss2 := rss()
 	r.add("sockets_opened", float64(n), "sockets")
 	r.add("sockets_alive_after_hold", float64(alive), "sockets")
-	if pidErr == nil {
+	if m.pidErr == nil {
 		r.add("server_rss_before", float64(rss0)/(1<<20), "MiB")
 		r.add("server_rss_open", float64(rss1)/(1<<20), "MiB")
 		r.add("server_rss_after_hold", float64(rss2)/(1<<20), "MiB")
 		r.add("server_rss_per_socket", float64(rss1-rss0)/float64(n)/1024, "KiB")
 		r.add("server_rss_open_per_socket", float64(rss1)/float64(n)/1024, "KiB")
-		r.Notes = append(r.Notes, fmt.Sprintf("server processes: %v", pids))
+		r.Notes = append(r.Notes, fmt.Sprintf("server processes: %v", m.pids))
 	}
 	if b.cfg.PprofURL != "" {
 		r.add("server_goroutines_before", float64(g0.goroutines), "goroutines")
@@ -495,7 +557,7 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 	} else {
 		r.Notes = append(r.Notes, "goroutines and Go memory per socket need -pprof-url (chatd's PPROF_ADDR)")
 	}
-	if pidErr == nil {
+	if m.pidErr == nil {
 		r.Notes = append(r.Notes, "server_rss_per_socket is the RSS growth while the sockets opened: run it on a freshly started server, since memory the runtime kept from earlier load (argon2id buffers of setup, say) is reused first; server_rss_open_per_socket (all RSS / sockets) bounds it from above")
 	}
 	if self, err := rssBytes(os.Getpid()); err == nil {
@@ -503,6 +565,111 @@ func (b *bench) idle(ctx context.Context) (scenarioResult, error) {
 	}
 	r.Notes = append(r.Notes, e.closeReasons()...)
 	return r, nil
+}
+
+// serverMeter reads what the server under test holds: the RSS of its
+// processes and, with -pprof-url, its goroutines and Go heap + stacks.
+// What it could not read becomes a note of r.
+type serverMeter struct {
+	b      *bench
+	r      *scenarioResult
+	pids   []int
+	pidErr error
+}
+
+type goStats struct{ goroutines, mem int64 }
+
+func (b *bench) newMeter(r *scenarioResult) *serverMeter {
+	m := &serverMeter{b: b, r: r}
+	m.pids, m.pidErr = b.serverPIDs()
+	if m.pidErr != nil {
+		r.Notes = append(r.Notes, "no server RSS: "+m.pidErr.Error())
+	}
+	return m
+}
+
+// rss is the servers' resident set in bytes (0 when unknown).
+func (m *serverMeter) rss() int64 {
+	if m.pidErr != nil {
+		return 0
+	}
+	v, err := sumRSS(m.pids)
+	if err != nil {
+		m.r.Notes = append(m.r.Notes, "reading RSS: "+err.Error())
+	}
+	return v
+}
+
+// goStats reads the goroutines and, after a forced GC, the Go heap +
+// stacks in use (zero without -pprof-url).
+func (m *serverMeter) goStats(ctx context.Context) goStats {
+	if m.b.cfg.PprofURL == "" {
+		return goStats{}
+	}
+	g, err := goroutines(ctx, m.b.cfg.PprofURL)
+	if err != nil {
+		m.r.Notes = append(m.r.Notes, "reading goroutines: "+err.Error())
+	}
+	mem, err := goMemory(ctx, m.b.cfg.PprofURL)
+	if err != nil {
+		m.r.Notes = append(m.r.Notes, "reading Go memory: "+err.Error())
+	}
+	return goStats{int64(g), mem}
+}
+
+// settle waits for the servers' RSS to settle and returns it. Call it
+// after goStats, which forces a GC: the argon2id buffers of setup are
+// garbage by then, and the runtime returns them to the OS gradually, at
+// times in bursts a few seconds apart (settled: stable readings, a second
+// apart and each within 1 MiB of the one before, at most 20 s).
+func (m *serverMeter) settle(ctx context.Context, stable int) (int64, error) {
+	rss, calm := m.rss(), 0
+	for range 20 {
+		if err := sleep(ctx, time.Second); err != nil {
+			return rss, err
+		}
+		next := m.rss()
+		if abs(next-rss) < 1<<20 {
+			calm++
+		} else {
+			calm = 0
+		}
+		rss = next
+		if calm >= stable {
+			break
+		}
+	}
+	return rss, nil
+}
+
+// settleGC is settle for a server whose GC chatbench can force
+// (-pprof-url): the runtime lowers the memory it keeps for the heap a GC
+// cycle at a time after the heap shrank, so setup's memory goes back to the
+// OS only over the next few cycles, whenever they come (at the first
+// allocations of the measured step, otherwise). Each reading follows a
+// forced GC; settled is three calm readings in a row.
+func (m *serverMeter) settleGC(ctx context.Context) (int64, error) {
+	if m.b.cfg.PprofURL == "" {
+		return m.settle(ctx, 3)
+	}
+	rss, calm := m.rss(), 0
+	for range 30 {
+		m.goStats(ctx)
+		if err := sleep(ctx, time.Second); err != nil {
+			return rss, err
+		}
+		next := m.rss()
+		if abs(next-rss) < 1<<20 {
+			calm++
+		} else {
+			calm = 0
+		}
+		rss = next
+		if calm >= 3 {
+			break
+		}
+	}
+	return rss, nil
 }
 
 func abs(v int64) int64 {

@@ -16,12 +16,18 @@ import (
 	"github.com/coder/websocket"
 )
 
-// sock is one benchmark WebSocket: a member of one room.
+// sock is one benchmark WebSocket: a member of one room, over the room's
+// socket (/ws/rooms/{id}) or over its user's stream (/ws), which carries
+// every room of the user.
 type sock struct {
 	id     int    // index over the whole fleet; also the sender id in client_id
 	room   int    // index of its room in the fleet
-	url    string // ws://…/ws/rooms/{id}?token=…
+	url    string // ws://…/ws/rooms/{id}?token=… or ws://…/ws?token=…
 	client *http.Client
+	// stream marks a user stream: it is usable once the server's ready
+	// frame arrived, and what it sends names its room (roomID).
+	stream bool
+	roomID int64
 
 	conn atomic.Pointer[websocket.Conn]
 	dead atomic.Bool
@@ -65,9 +71,36 @@ func (s *sock) dial(ctx context.Context) (*websocket.Conn, error) {
 		return nil, fmt.Errorf("dial socket %d: %w", s.id, err)
 	}
 	c.SetReadLimit(1 << 20)
+	if s.stream {
+		if err := awaitReady(ctx, c); err != nil {
+			c.CloseNow()
+			return nil, fmt.Errorf("socket %d: %w", s.id, err)
+		}
+	}
 	s.conn.Store(c)
 	s.dead.Store(false)
 	return c, nil
+}
+
+// awaitReady reads a user stream's frames until its ready frame: the
+// server sends it once every room of the user is subscribed, so a message
+// sent before it could miss this socket. What comes first (presence) is
+// not a delivery.
+func awaitReady(ctx context.Context, c *websocket.Conn) error {
+	buf := make([]byte, 0, 1024)
+	for {
+		var err error
+		buf, err = readFrame(ctx, c, buf)
+		if err != nil {
+			return fmt.Errorf("waiting for the stream's ready frame: %w", err)
+		}
+		if bytesHasType(buf, readyPrefix) {
+			return nil
+		}
+		if bytesHasType(buf, errorPrefix) {
+			return fmt.Errorf("error frame before ready: %.200s", buf)
+		}
+	}
 }
 
 // readFrame reads one whole frame from c into buf (reused between frames).
@@ -99,12 +132,21 @@ func readFrame(ctx context.Context, c *websocket.Conn, buf []byte) ([]byte, erro
 var (
 	messagePrefix = []byte(`"type":"message"`)
 	errorPrefix   = []byte(`"type":"error"`)
+	readyPrefix   = []byte(`"type":"ready"`)
 	clientIDKey   = []byte(`"client_id":"b:`)
 )
 
-// appendSendFrame appends the frame a benchmark socket sends.
-func appendSendFrame(b []byte, phase int, due int64, sender int, seq int64) []byte {
-	b = append(b, `{"type":"message","content":"chatbench load message","client_id":"b:`...)
+// appendSendFrame appends the frame a benchmark socket sends. A user
+// stream's frame names its room (roomID); a room socket's does not
+// (roomID 0), as before streams existed.
+func appendSendFrame(b []byte, roomID int64, phase int, due int64, sender int, seq int64) []byte {
+	b = append(b, `{"type":"message",`...)
+	if roomID != 0 {
+		b = append(b, `"room_id":`...)
+		b = strconv.AppendInt(b, roomID, 10)
+		b = append(b, ',')
+	}
+	b = append(b, `"content":"chatbench load message","client_id":"b:`...)
 	b = strconv.AppendInt(b, int64(phase), 10)
 	b = append(b, ':')
 	b = strconv.AppendInt(b, due, 10)
@@ -125,9 +167,12 @@ type stamp struct {
 
 // parseStamp finds the client_id of a benchmark "message" event with a
 // byte scan (no JSON decoding: this runs for every delivery). ok is false for
-// any other frame.
+// any other frame: only a frame whose type (its first key, as chatd and the
+// baseline write it) is message counts, so a user stream's ready, presence,
+// read, read_receipt and room_* frames are never deliveries, whatever they
+// embed.
 func parseStamp(frame []byte) (st stamp, ok bool) {
-	if !bytes.Contains(frame, messagePrefix) {
+	if !bytesHasType(frame, messagePrefix) {
 		return st, false
 	}
 	i := bytes.Index(frame, clientIDKey)

@@ -104,6 +104,14 @@ describe('UserStream resume', () => {
     expect(s.resumeFrom(1)).toBe(10);
   });
 
+  it('nothing goes out ahead of the resume frame, not even from a listener told of the open', () => {
+    const { s, ws } = setup();
+    s.onStatus((st) => st === 'open' && s.typing(3));
+    s.start();
+    ws.last().open();
+    expect(ws.last().frames().map((f) => f.type)).toEqual(['resume', 'typing']);
+  });
+
   it('keeps at most the server’s limit of rooms, the most recently loaded', () => {
     const { s, ws } = setup();
     for (let id = 1; id <= RESUME_MAX_ROOMS + 5; id++) holdRoom(s, id, id);
@@ -232,6 +240,17 @@ describe('UserStream pending queue', () => {
     timers.advance(10_000);
     ws.last().open();
     expect(nonResume(ws.last().frames())).toEqual([]);
+  });
+
+  it('an ack in a room with nothing pending changes and stores nothing', () => {
+    const { s, ws, saved } = setup();
+    const heard: number[] = [];
+    s.onPending((roomId) => heard.push(roomId));
+    s.start();
+    ws.last().open();
+    ws.last().emit(message(1, 1, { user_id: ME, client_id: 'from another tab' }));
+    expect(saved).toEqual([]);
+    expect(heard).toEqual([]);
   });
 
   it('restores stored queues and sends them on the first open', () => {

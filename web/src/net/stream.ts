@@ -84,6 +84,9 @@ export interface UserStreamOptions {
 
 const OPEN = 1;
 
+/** The queue of every room with nothing pending: one value, so "unchanged" is cheap to see. */
+const NO_PENDING: readonly Pending[] = Object.freeze([]);
+
 /** The session ended (logout, password change, account deletion): reconnecting cannot help. */
 export const CLOSE_TOKEN_EXPIRED = 4401;
 
@@ -155,7 +158,7 @@ export class UserStream {
 
   /** The room's unacknowledged messages, oldest first. */
   pending(roomId: number): readonly Pending[] {
-    return this.queues.get(roomId) ?? [];
+    return this.queues.get(roomId) ?? NO_PENDING;
   }
 
   /**
@@ -318,7 +321,7 @@ export class UserStream {
   }
 
   private setQueue(roomId: number, q: readonly Pending[]): void {
-    if (q === this.pending(roomId)) return;
+    if (q === this.pending(roomId) || (q.length === 0 && !this.queues.has(roomId))) return;
     if (q.length) this.queues.set(roomId, q);
     else this.queues.delete(roomId);
     this.o.savePending?.(roomId, q);
@@ -395,8 +398,10 @@ export class UserStream {
     for (const [roomId, h] of loaded) rooms[roomId] = h.seq.resumeFrom;
     this.replaying = new Set(loaded.map(([roomId]) => roomId));
     this.readOnConn = new Map();
+    // Written before anyone hears of the open, so nothing can go ahead of it.
+    const resumed = this.write({ type: 'resume', rooms });
     this.setStatus('open', { attempt: 0 });
-    if (!this.write({ type: 'resume', rooms })) return;
+    if (!resumed) return; // the close that follows reconnects
     for (const [roomId, q] of this.queues) this.flush(roomId, q);
     for (const roomId of this.readOut.keys()) this.sendRead(roomId);
   }

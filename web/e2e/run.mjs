@@ -499,6 +499,31 @@ async function main() {
     await seeOnce(A, 'thanks for the invite');
   });
 
+  await step('unread: bob, reading the public room, gets a badge on the private room when alice writes there; opening it clears it', async () => {
+    const nav = B.getByRole('navigation', { name: 'Rooms' });
+    await nav.getByRole('link', { name: roomName }).click();
+    await B.waitForURL(new RegExp(`#/rooms/${roomId}$`));
+    await connected(B);
+    const secret = nav.getByRole('link', { name: `secret ${RUN}` });
+    const badge = secret.getByTestId('unread-badge');
+    if (await badge.count()) throw new Error(`a badge before anything was written: ${await badge.textContent()}`);
+    await say(A, 'are you there, bob?');
+    // The number shows; the words are there for screen readers.
+    await until('a badge saying 1 unread on the private room', async () => (await badge.count()) === 1 && /\b1 unread/.test(await badge.textContent()));
+    await until('the unread count in the tab title', async () => (await B.title()).startsWith('(1) '));
+    if (await nav.getByRole('link', { name: roomName }).getByTestId('unread-badge').count()) throw new Error('the room being read has a badge');
+    await shot(B, '06a-unread-badge');
+    await secret.click();
+    await B.waitForURL(/#\/rooms\/\d+$/);
+    await connected(B);
+    await seeOnce(B, 'are you there, bob?');
+    await badge.waitFor({ state: 'detached' });
+    await until('the tab title without a count', async () => !(await B.title()).startsWith('('));
+    // Where bob stopped reading is marked, and alice sees that he has read it.
+    await B.getByRole('separator', { name: 'New messages' }).waitFor();
+    await A.locator('.seen-by').filter({ hasText: bob }).waitFor();
+  });
+
   await step('room settings: the owner renames the room, bob sees it live; only the owner has settings', async () => {
     await A.getByRole('button', { name: 'Room settings' }).click();
     const settings = A.getByRole('dialog', { name: 'Room settings' });
@@ -534,6 +559,9 @@ async function main() {
     await confirm.getByRole('button', { name: 'Delete room' }).click();
     await A.waitForURL(/#\/$/);
     await B.waitForURL(/#\/$/);
+    // Each is told why the room went away.
+    await A.getByRole('alert').filter({ hasText: `You deleted vault ${RUN}.` }).waitFor();
+    await B.getByRole('alert').filter({ hasText: `vault ${RUN} was deleted.` }).waitFor();
     for (const p of [A, B]) {
       await until('the deleted room gone from the sidebar', async () => (await p.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: `vault ${RUN}` }).count()) === 0);
     }
@@ -583,12 +611,23 @@ async function main() {
     await B.emulateMedia({ colorScheme: 'light' });
   });
 
+  await step('a public room alice creates shows in bob’s browse list without a reload', async () => {
+    await connected(B);
+    await A.getByRole('button', { name: 'New room' }).click();
+    await A.getByLabel('Room name').fill(`fresh ${RUN}`);
+    await A.getByRole('button', { name: 'Create room' }).click();
+    await A.waitForURL(/#\/rooms\/\d+$/);
+    // No click on "Refresh room list": the user stream brings it.
+    await B.getByRole('button', { name: `Join fresh ${RUN}` }).waitFor();
+  });
+
   await step('bob leaves the public room: it moves back to the public list', async () => {
     await B.goto(`${BASE}/#/rooms/${roomId}`);
     await connected(B);
     await B.getByRole('button', { name: 'Leave room' }).click();
     await B.getByRole('dialog', { name: 'Leave room' }).getByRole('button', { name: 'Leave room' }).click();
     await B.waitForURL(/#\/$/);
+    await B.getByRole('alert').filter({ hasText: `You left ${roomName}.` }).waitFor();
     await B.getByRole('button', { name: `Join ${roomName}` }).waitFor();
   });
 

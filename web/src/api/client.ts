@@ -190,3 +190,15 @@ export function errorText(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/** The list in a response: an array, or one under a usual key ({items: […]}). */
+export function asArray<T>(v: unknown): T[] {
+  if (Array.isArray(v)) return v as T[];
+  if (v && typeof v === 'object') {
+    for (const k of ['items', 'messages', 'files', 'members', 'rooms', 'data']) {
+      const x = (v as Record<string, unknown>)[k];
+      if (Array.isArray(x)) return x as T[];
+    }
+  }
+  return [];
+}

@@ -7,6 +7,8 @@ export interface User {
   bio?: string | null;
   avatar_url?: string | null;
   created_at?: string;
+  /** Whether other members see this user's read pointer (GET/PATCH /users/me only; absent: shared). */
+  read_receipts?: boolean;
 }
 
 export interface Room {
@@ -16,8 +18,14 @@ export interface Room {
   is_private: boolean;
   owner_id?: number;
   created_at?: string;
-  /** Not in the contract yet; used when a server sends it. */
+  /** GET /rooms and room_added: whether the caller is a member. */
   is_member?: boolean;
+  /** GET /rooms, ready and room_added: the seq of the room's newest message (0: none). */
+  last_seq?: number;
+  /** GET /rooms, ready and room_added: the caller's read pointer. */
+  last_read_seq?: number;
+  /** GET /rooms, ready and room_added: messages of others after the read pointer. */
+  unread_count?: number;
 }
 
 export interface Member {
@@ -26,6 +34,8 @@ export interface Member {
   display_name?: string | null;
   avatar_url?: string | null;
   online: boolean;
+  /** The member's read pointer; absent when the member hides read receipts. */
+  last_read_seq?: number;
 }
 
 export interface Message {
@@ -37,6 +47,14 @@ export interface Message {
   content: string;
   created_at: string;
   client_id?: string;
+}
+
+/** Where the caller stands in a room (ready, POST /rooms/{id}/read). */
+export interface ReadState {
+  room_id: number;
+  last_seq: number;
+  last_read_seq: number;
+  unread_count: number;
 }
 
 /** A shared file as the client keeps it (from the list, an upload, or events). */
@@ -63,7 +81,8 @@ export interface LoginResponse {
 }
 
 export type ServerEvent =
-  | ({ type: 'message' } & Message)
+  /** duplicate: the answer to a re-sent client_id, to its sender alone. */
+  | ({ type: 'message'; duplicate?: boolean } & Message)
   | { type: 'typing'; room_id: number; user_id: number; username: string }
   | { type: 'user_joined'; room_id: number; user_id: number; username: string }
   | { type: 'user_left'; room_id: number; user_id: number; username: string }
@@ -82,7 +101,15 @@ export type ServerEvent =
     }
   | { type: 'file_updated'; room_id?: number; file_id: number; thumbnail_url?: string | null; file_url?: string; thumbnail_status?: string }
   | { type: 'room_updated'; room_id: number; name: string; description: string; is_private: boolean; owner_id: number }
-  | { type: 'error'; code: string; detail: string; retry_after?: number };
+  | { type: 'error'; code: string; detail: string; retry_after?: number; room_id?: number }
+  // The user stream's own events (GET /ws).
+  | { type: 'ready'; rooms: ReadState[] }
+  | { type: 'room_created'; room_id: number; room: Room }
+  | { type: 'room_added'; room_id: number; room: Room }
+  | { type: 'room_removed'; room_id: number; deleted: boolean }
+  | { type: 'read'; room_id: number; last_read_seq: number; unread_count: number }
+  | { type: 'read_receipt'; room_id: number; user_id: number; seq: number }
+  | { type: 'presence'; user_id: number; username: string; online: boolean };
 
 /** Parses one socket frame; unknown or malformed frames give null. */
 export function parseEvent(data: unknown): ServerEvent | null {

@@ -34,4 +34,12 @@ describe('SeqTracker', () => {
     t.haveThrough(3);
     expect(t.resumeFrom).toBe(8);
   });
+
+  it('knowOf raises the newest known seq without moving the resume point', () => {
+    const t = new SeqTracker(4);
+    t.knowOf(9);
+    t.knowOf(2);
+    expect(t.maxSeen).toBe(9);
+    expect(t.resumeFrom).toBe(4);
+  });
 });

@@ -33,6 +33,11 @@ export class SeqTracker {
     if (seq > this.max) this.max = seq;
   }
 
+  /** seq exists on the server (a room's last_seq): any gap below it shows as one. */
+  knowOf(seq: number): void {
+    if (Number.isFinite(seq) && seq > this.max) this.max = seq;
+  }
+
   observe(seq: number): void {
     if (!Number.isFinite(seq) || seq <= this.base) return;
     if (seq > this.max) this.max = seq;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ack, enqueue, frame, markSent, markUnsent, newClientId, restore, validateContent, type Pending } from './pending';
+import { ack, enqueue, frame, loadQueues, markSent, markUnsent, newClientId, restore, saveQueue, validateContent, type Pending, type QueueStorage } from './pending';
 
 const p = (id: string, sent = false): Pending => ({ client_id: id, content: `c-${id}`, created: 1, sent });
 
@@ -24,8 +24,8 @@ describe('pending queue', () => {
     expect(markUnsent(q).every((x) => !x.sent)).toBe(true);
   });
 
-  it('encodes the wire frame with the client_id', () => {
-    expect(JSON.parse(frame(p('a')))).toEqual({ type: 'message', content: 'c-a', client_id: 'a' });
+  it('encodes the wire frame with the room and the client_id', () => {
+    expect(JSON.parse(frame(p('a'), 4))).toEqual({ type: 'message', room_id: 4, content: 'c-a', client_id: 'a' });
   });
 
   it('restores a stored queue as unsent and drops junk', () => {
@@ -46,5 +46,25 @@ describe('pending queue', () => {
     const a = newClientId();
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(newClientId()).not.toBe(a);
+  });
+
+  it('stores one queue per user and room, and loads them all back as unsent', () => {
+    const m = new Map<string, string>();
+    const storage: QueueStorage = {
+      get length() {
+        return m.size;
+      },
+      key: (i) => [...m.keys()][i] ?? null,
+      getItem: (k) => m.get(k) ?? null,
+      setItem: (k, v) => void m.set(k, v),
+      removeItem: (k) => void m.delete(k),
+    };
+    saveQueue(storage, 7, 1, [p('a', true)]);
+    saveQueue(storage, 7, 2, [p('b')]);
+    saveQueue(storage, 8, 1, [p('c')]);
+    m.set('chat.pending.7.junk', '[]');
+    expect(loadQueues(storage, 7)).toEqual(new Map([[1, [p('a')]], [2, [p('b')]]]));
+    saveQueue(storage, 7, 1, []);
+    expect([...loadQueues(storage, 7).keys()]).toEqual([2]);
   });
 });

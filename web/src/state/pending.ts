@@ -1,10 +1,11 @@
 // The pending queue: messages typed but not yet acknowledged by the server.
-// Pure functions over an immutable array; the socket owns the current value.
+// Pure functions over an immutable array; the user stream owns the current
+// value, one queue per room.
 //
 // A message stays here from the moment it is typed until a `message` event
 // with its client_id comes back from this user. It is (re)sent on every
 // socket open, which is safe because the server keeps one copy per
-// (sender, client_id).
+// (sender, room, client_id).
 
 export interface Pending {
   client_id: string;
@@ -50,9 +51,9 @@ export function markUnsent(q: readonly Pending[]): Pending[] {
   return q.map((x) => (x.sent ? { ...x, sent: false } : x));
 }
 
-/** The wire frame for one pending message. */
-export function frame(p: Pending): string {
-  return JSON.stringify({ type: 'message', content: p.content, client_id: p.client_id });
+/** The user stream's frame for one pending message of a room. */
+export function frame(p: Pending, roomId: number): string {
+  return JSON.stringify({ type: 'message', room_id: roomId, content: p.content, client_id: p.client_id });
 }
 
 /** Content rules the server enforces (trimmed, 1..4000 characters); null when valid. */
@@ -75,4 +76,36 @@ export function restore(raw: string | null): Pending[] {
   } catch {
     return [];
   }
+}
+
+/** The part of localStorage the queues use. */
+export interface QueueStorage {
+  readonly length: number;
+  key(i: number): string | null;
+  getItem(k: string): string | null;
+  setItem(k: string, v: string): void;
+  removeItem(k: string): void;
+}
+
+const queuePrefix = (userId: number) => `chat.pending.${userId}.`;
+
+/** Every room's stored queue of a user (a reload keeps what was not sent). */
+export function loadQueues(storage: QueueStorage, userId: number): Map<number, Pending[]> {
+  const out = new Map<number, Pending[]>();
+  const prefix = queuePrefix(userId);
+  for (let i = 0; i < storage.length; i++) {
+    const k = storage.key(i);
+    if (!k || !k.startsWith(prefix)) continue;
+    const roomId = Number(k.slice(prefix.length));
+    const q = restore(storage.getItem(k));
+    if (Number.isInteger(roomId) && roomId > 0 && q.length) out.set(roomId, q);
+  }
+  return out;
+}
+
+/** Stores a room's queue; an empty one is forgotten. */
+export function saveQueue(storage: QueueStorage, userId: number, roomId: number, q: readonly Pending[]): void {
+  const k = queuePrefix(userId) + roomId;
+  if (q.length) storage.setItem(k, JSON.stringify(q));
+  else storage.removeItem(k);
 }

@@ -105,6 +105,35 @@ describe('presence and typing', () => {
     expect(s.members.filter((m) => m.online).map((m) => m.username)).toEqual(['bob', 'dee']);
   });
 
+  it('presence moves the online dot of members only', () => {
+    const s = run([
+      { type: 'members', members: [{ id: 2, username: 'bob', online: false }, { id: 3, username: 'cy', online: true }] },
+      ev({ type: 'presence', user_id: 2, username: 'bob', online: true }),
+      ev({ type: 'presence', user_id: 3, username: 'cy', online: false }),
+      ev({ type: 'presence', user_id: 9, username: 'stranger', online: true }),
+    ]);
+    expect(s.members.map((m) => [m.username, m.online])).toEqual([
+      ['bob', true],
+      ['cy', false],
+    ]);
+  });
+
+  it('read receipts move members’ read pointers forward only', () => {
+    let s = run([
+      { type: 'members', members: [{ id: 2, username: 'bob', online: true, last_read_seq: 4 }, { id: 3, username: 'cy', online: true }] },
+      ev({ type: 'read_receipt', room_id: 1, user_id: 2, seq: 6 }),
+      ev({ type: 'read_receipt', room_id: 1, user_id: 2, seq: 5 }),
+      ev({ type: 'read_receipt', room_id: 1, user_id: 9, seq: 5 }),
+      ev({ type: 'read_receipt', room_id: 2, user_id: 3, seq: 5 }),
+    ]);
+    expect(s.members.map((m) => m.last_read_seq)).toEqual([6, undefined]);
+    // A list fetched before the receipt does not move the pointer back; one without it (receipts hidden) drops it.
+    s = run([{ type: 'members', members: [{ id: 2, username: 'bob', online: true, last_read_seq: 5 }, { id: 3, username: 'cy', online: true }] }], s);
+    expect(s.members[0].last_read_seq).toBe(6);
+    s = run([{ type: 'members', members: [{ id: 2, username: 'bob', online: true }] }], s);
+    expect(s.members[0].last_read_seq).toBeUndefined();
+  });
+
   it('a fresh member list keeps someone who joined meanwhile', () => {
     const s = run([ev({ type: 'user_joined', room_id: 1, user_id: 4, username: 'dee' }), { type: 'members', members: [{ id: 2, username: 'bob', online: true }] }]);
     expect(s.members.map((m) => m.id)).toEqual([2, 4]);

@@ -1,6 +1,7 @@
 // The state of one open room, changed only by this reducer: history pages,
-// live socket events, the files list and the member list. Pure, so the
-// ordering and de-duplication rules are unit-tested.
+// live events of the user stream, the files list and the member list (with
+// presence and read pointers). Pure, so the ordering and de-duplication
+// rules are unit-tested.
 
 import { tooManyText } from '../api/client';
 import type { FileItem, Member, Message, ServerEvent } from '../api/types';
@@ -113,6 +114,13 @@ function setOnline(members: Member[], userId: number, username: string, online: 
   return members.map((m, j) => (j === i ? { ...m, online } : m));
 }
 
+/** Moves a member's read pointer forward; unknown users and older seqs change nothing. */
+function readTo(members: Member[], userId: number, seq: number): Member[] {
+  const i = members.findIndex((m) => m.id === userId);
+  if (i < 0 || (members[i].last_read_seq ?? -1) >= seq) return members;
+  return members.map((m, j) => (j === i ? { ...m, last_read_seq: seq } : m));
+}
+
 function dropTypist(typing: Record<number, Typist>, userId: number): Record<number, Typist> {
   if (!(userId in typing)) return typing;
   const next = { ...typing };
@@ -140,6 +148,16 @@ function applyEvent(state: RoomState, ev: ServerEvent, now: number): RoomState {
         members: setOnline(state.members, ev.user_id, ev.username, false),
         typing: dropTypist(state.typing, ev.user_id),
       };
+    case 'presence': {
+      // A user who shares some room with us: only a member of this one shows.
+      if (!state.members.some((m) => m.id === ev.user_id)) return state;
+      const members = setOnline(state.members, ev.user_id, ev.username, ev.online);
+      return members === state.members ? state : { ...state, members, typing: ev.online ? state.typing : dropTypist(state.typing, ev.user_id) };
+    }
+    case 'read_receipt': {
+      const members = readTo(state.members, ev.user_id, ev.seq);
+      return members === state.members ? state : { ...state, members };
+    }
     case 'file_shared':
       return upsertFile(state, {
         id: ev.file_id,
@@ -185,10 +203,17 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
       return upsertFile(state, { ...action.file, anchor_seq: action.file.anchor_seq ?? maxSeq(state.messages) });
     case 'members': {
       // A fresh list from the server wins, but keeps anyone announced since
-      // (user_joined may overtake the list response).
+      // (user_joined may overtake the list response) and read pointers that
+      // moved since (read_receipt may overtake it too). A member who hides
+      // receipts has no pointer in the list, and keeps none.
+      const before = new Map(state.members.map((m) => [m.id, m]));
       const known = new Set(action.members.map((m) => m.id));
       const extra = state.members.filter((m) => !known.has(m.id) && m.online);
-      return { ...state, members: [...action.members, ...extra] };
+      const fresh = action.members.map((m) => {
+        const seen = before.get(m.id)?.last_read_seq;
+        return m.last_read_seq !== undefined && seen !== undefined && seen > m.last_read_seq ? { ...m, last_read_seq: seen } : m;
+      });
+      return { ...state, members: [...fresh, ...extra] };
     }
     case 'tick': {
       let typing = state.typing;

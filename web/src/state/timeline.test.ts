@@ -23,7 +23,7 @@ describe('timeline', () => {
       me,
       now: 0,
     });
-    expect(items.map((i) => (i.kind === 'day' ? i.day : `${i.username}:${i.entries.length}`))).toEqual([
+    expect(items.map((i) => (i.kind === 'day' ? i.day : i.kind === 'group' ? `${i.username}:${i.entries.length}` : i.kind))).toEqual([
       '2026-11-22',
       'bob:1',
       '2026-11-23',
@@ -72,5 +72,31 @@ describe('timeline', () => {
     const groups = items.filter((i): i is Group => i.kind === 'group');
     expect(groups).toHaveLength(1);
     expect(groups[0].entries.map((e) => e.key)).toEqual(['m1', 'pwait']);
+  });
+
+  it('puts the New messages divider above its message, splitting a run by one sender', () => {
+    const items = buildTimeline({
+      messages: [msg(1, 1, at('2026-11-23T10:00:00Z')), msg(2, 2, at('2026-11-23T10:01:00Z')), msg(3, 3, at('2026-11-23T10:02:00Z'))],
+      files: [],
+      pending: [],
+      hasMore: false,
+      me,
+      now: 0,
+      dividerSeq: 2,
+    });
+    expect(items.map((i) => (i.kind === 'group' ? i.entries.map((e) => e.key).join(',') : i.kind))).toEqual(['day', 'm1', 'new', 'm2,m3']);
+  });
+
+  it('puts the divider after the day separator when the first unread message starts a day', () => {
+    const items = buildTimeline({
+      messages: [msg(1, 1, at('2026-11-22T23:59:00Z')), msg(2, 2, at('2026-11-23T00:01:00Z'))],
+      files: [],
+      pending: [],
+      hasMore: false,
+      me,
+      now: 0,
+      dividerSeq: 2,
+    });
+    expect(items.map((i) => i.kind)).toEqual(['day', 'group', 'day', 'new', 'group']);
   });
 });

@@ -1,5 +1,6 @@
 // Turns a room's messages, files and pending sends into what the chat view
-// draws: day separators and runs of entries by one sender.
+// draws: day separators, the "New messages" divider and runs of entries by
+// one sender.
 
 import type { FileItem, Message } from '../api/types';
 import type { Pending } from './pending';
@@ -25,7 +26,13 @@ export interface DaySeparator {
   time: number;
 }
 
-export type TimelineItem = Group | DaySeparator;
+/** "New messages": above the first message the user had not read when the room opened. */
+export interface NewDivider {
+  kind: 'new';
+  key: string;
+}
+
+export type TimelineItem = Group | DaySeparator | NewDivider;
 
 /** A new group starts after this much silence from the same sender. */
 export const GROUP_GAP_MS = 5 * 60 * 1000;
@@ -49,6 +56,8 @@ export interface TimelineInput {
   hasMore: boolean;
   me: { id: number; username: string };
   now: number;
+  /** The seq of the message the "New messages" divider goes above (see state/reading). */
+  dividerSeq?: number | null;
 }
 
 /**
@@ -114,7 +123,7 @@ function sender(e: Entry, me: { id: number; username: string }): { id: number; n
   }
 }
 
-export function groupEntries(entries: readonly Entry[], me: { id: number; username: string }): TimelineItem[] {
+export function groupEntries(entries: readonly Entry[], me: { id: number; username: string }, dividerSeq: number | null = null): TimelineItem[] {
   const out: TimelineItem[] = [];
   let day = '';
   let group: Group | null = null;
@@ -124,6 +133,11 @@ export function groupEntries(entries: readonly Entry[], me: { id: number; userna
     if (d !== day) {
       day = d;
       out.push({ kind: 'day', key: `d${d}`, day: d, time: e.time });
+      group = null;
+    }
+    if (e.kind === 'message' && e.message.seq === dividerSeq) {
+      // The divider splits a run: what follows it starts a group of its own.
+      out.push({ kind: 'new', key: 'new' });
       group = null;
     }
     const s = sender(e, me);
@@ -139,5 +153,5 @@ export function groupEntries(entries: readonly Entry[], me: { id: number; userna
 }
 
 export function buildTimeline(inp: TimelineInput): TimelineItem[] {
-  return groupEntries(buildEntries(inp), inp.me);
+  return groupEntries(buildEntries(inp), inp.me, inp.dividerSeq ?? null);
 }

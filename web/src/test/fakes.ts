@@ -1,5 +1,15 @@
-// Test doubles for the socket's injected world.
-import type { CloseLike, Timers, WSFactory, WSLike } from '../net/socket';
+// Test doubles for the user stream's injected world.
+import type { CloseLike, Timers, WSFactory, WSLike } from '../net/stream';
+
+/** A frame the client sent, decoded. */
+export interface Frame {
+  type: string;
+  room_id?: number;
+  content?: string;
+  client_id?: string;
+  seq?: number;
+  rooms?: Record<string, number>;
+}
 
 export class FakeWS implements WSLike {
   readyState = 0;
@@ -30,7 +40,7 @@ export class FakeWS implements WSLike {
     this.readyState = 3;
     this.onclose?.({ code });
   }
-  frames(): { type: string; content?: string; client_id?: string }[] {
+  frames(): Frame[] {
     return this.sent.map((s) => JSON.parse(s));
   }
 }

@@ -1,15 +1,19 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, ApiError, errorText, getToken, onUnauthorized, signOut } from '../api/client';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { api, ApiError, asArray, errorText, getToken, onUnauthorized, signOut } from '../api/client';
 import type { Room, User } from '../api/types';
+import { roomListReducer, titleWithUnread, totalUnread } from '../state/roomList';
+import { useAttention } from './attention';
 import { AuthScreen } from './AuthScreen';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 import { ChatView } from './ChatView';
 import { isMine, loadJoined, saveJoined } from './membership';
 import { ProfileView } from './ProfileView';
-import { applyRoomUpdate, replaceRoom } from './rooms';
 import { navigate, useRoute } from './router';
 import { Sidebar } from './Sidebar';
+import { useUserStream } from './useUserStream';
+
+const TITLE = 'Chat';
 
 export function App() {
   const [token, setTok] = useState<string | null>(() => getToken());
@@ -86,6 +90,7 @@ export function App() {
   };
   return (
     <Shell
+      key={me.id}
       me={me}
       setMe={setMe}
       signOut={() => {
@@ -102,16 +107,21 @@ export function App() {
 function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void; onEnded: (why: string) => void }) {
   const { me } = props;
   const route = useRoute();
-  const [rooms, setRooms] = useState<Room[]>([]);
+  const stream = useUserStream(me.id);
+  const attention = useAttention();
+  const [rooms, dispatchRooms] = useReducer(roomListReducer, []);
   const [roomsError, setRoomsError] = useState<string | null>(null);
   const [joined, setJoined] = useState<Set<number>>(() => loadJoined(me.id));
   const [drawer, setDrawer] = useState(false);
   const [flash, setFlash] = useState<string | null>(null);
+  const openId = route.name === 'room' ? route.id : null;
+  // The room being read now: open, on a visible page with focus. Live
+  // messages there do not count as unread.
+  const reading = attention ? openId : null;
 
   const refreshRooms = useCallback(async () => {
     try {
-      const list = await api.get<Room[] | { items: Room[] }>('/rooms');
-      setRooms(Array.isArray(list) ? list : (list?.items ?? []));
+      dispatchRooms({ type: 'list', rooms: asArray<Room>(await api.get('/rooms')) });
       setRoomsError(null);
     } catch (e) {
       setRoomsError(errorText(e));
@@ -122,10 +132,37 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
     void refreshRooms();
   }, [refreshRooms]);
 
+  // What to say when the open room goes away by this user's own doing
+  // (leaving, deleting it), set before the request so that the stream's
+  // room_removed, which may overtake the response, says the same.
+  const ownRemoval = useRef(new Map<number, string>());
+  const live = useRef({ rooms, openId, reading });
+  live.current = { rooms, openId, reading };
+
+  useEffect(() => {
+    let readies = 0;
+    return stream.listen((ev) => {
+      const now = live.current;
+      if (ev.type === 'room_removed' && ev.room_id === now.openId) {
+        const name = now.rooms.find((r) => r.id === ev.room_id)?.name ?? 'the room';
+        const own = ownRemoval.current.get(ev.room_id);
+        setFlash(own ?? (ev.deleted ? `${name} was deleted.` : `You were removed from ${name}.`));
+        navigate('/');
+      }
+      if (ev.type === 'room_removed') ownRemoval.current.delete(ev.room_id);
+      dispatchRooms({ type: 'event', event: ev, me: me.id, reading: now.reading });
+      // Rooms created, joined or lost while the stream was down were not
+      // announced: after a reconnect the list is read again.
+      if (ev.type === 'ready' && readies++ > 0) void refreshRooms();
+    });
+  }, [stream, me.id, refreshRooms]);
+
+  const onRead = useCallback((roomId: number, seq: number) => dispatchRooms({ type: 'read_local', roomId, seq }), []);
+
   const markJoined = useCallback(
     (id: number, member: boolean) => {
       // The listed copy's is_member is what the sidebar believes: keep it current.
-      setRooms((rs) => (rs.some((r) => r.id === id && r.is_member !== member) ? rs.map((r) => (r.id === id ? { ...r, is_member: member } : r)) : rs));
+      dispatchRooms({ type: 'membership', roomId: id, member });
       setJoined((prev) => {
         if (prev.has(id) === member) return prev;
         const next = new Set(prev);
@@ -147,7 +184,17 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
 
   const mine = useMemo(() => rooms.filter((r) => isMine(r, me.id, joined)), [rooms, me.id, joined]);
   const others = useMemo(() => rooms.filter((r) => !isMine(r, me.id, joined)), [rooms, me.id, joined]);
-  const currentRoom = route.name === 'room' ? rooms.find((r) => r.id === route.id) : undefined;
+  const unread = totalUnread(mine);
+  useEffect(() => {
+    document.title = titleWithUnread(TITLE, unread);
+  }, [unread]);
+  useEffect(
+    () => () => {
+      document.title = TITLE;
+    },
+    [],
+  );
+  const currentRoom = openId === null ? undefined : rooms.find((r) => r.id === openId);
   const home = route.name === 'home';
 
   async function join(room: Room) {
@@ -163,8 +210,18 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   return (
     <div className={`app ${home ? 'at-home' : ''} ${drawer ? 'drawer-open' : ''}`}>
       <header className="topbar">
-        <button className="icon-button menu-button" aria-label="Show rooms" aria-expanded={drawer} onClick={() => setDrawer((d) => !d)}>
+        <button
+          className="icon-button menu-button"
+          aria-label={unread > 0 ? `Show rooms, ${unread} unread` : 'Show rooms'}
+          aria-expanded={drawer}
+          onClick={() => setDrawer((d) => !d)}
+        >
           <Icon name="menu" size={20} />
+          {unread > 0 && (
+            <span className="menu-unread" aria-hidden="true">
+              {unread > 99 ? '99+' : unread}
+            </span>
+          )}
         </button>
         <a className="brand" href="#/">
           <span className="brand-mark" aria-hidden="true">
@@ -193,11 +250,11 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
         <Sidebar
           mine={mine}
           others={others}
-          currentId={route.name === 'room' ? route.id : null}
+          currentId={openId}
           error={roomsError}
           onJoin={join}
           onCreated={(room) => {
-            setRooms((rs) => [...rs.filter((r) => r.id !== room.id), room]);
+            dispatchRooms({ type: 'upsert', room: { last_seq: 0, last_read_seq: 0, unread_count: 0, ...room, is_member: true } });
             markJoined(room.id, true);
             navigate(`/rooms/${room.id}`);
           }}
@@ -211,18 +268,25 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
               roomId={route.id}
               room={currentRoom}
               me={me}
+              stream={stream}
+              attention={attention}
               onMembership={(member) => {
                 markJoined(route.id, member);
                 if (member && !currentRoom) void refreshRooms();
               }}
               onJoin={() => (currentRoom ? join(currentRoom) : join({ id: route.id, name: '', is_private: false }))}
+              onRead={onRead}
+              expectRemoval={(why) => {
+                if (why) ownRemoval.current.set(route.id, why);
+                else ownRemoval.current.delete(route.id);
+              }}
               onLeft={(msg) => {
                 markJoined(route.id, false);
                 void refreshRooms();
                 if (msg) setFlash(msg);
                 navigate('/');
               }}
-              onRoomUpdated={(u) => setRooms((rs) => ('type' in u ? applyRoomUpdate(rs, u) : replaceRoom(rs, u)))}
+              onRoomUpdated={(room) => dispatchRooms({ type: 'upsert', room })}
             />
           ) : route.name === 'profile' ? (
             <ProfileView me={me} onChange={props.setMe} onEnded={props.onEnded} />

@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { api } from '../api/client';
 import type { FileItem, Room, User } from '../api/types';
-import { typingNames, typingParts } from '../state/roomReducer';
+import type { Status, UserStream } from '../net/stream';
+import { dividerSeq, seenBy, type ReadMark } from '../state/reading';
+import { maxSeq, typingNames, typingParts } from '../state/roomReducer';
 import { buildTimeline } from '../state/timeline';
 import { Composer } from './Composer';
 import { ConfirmDialog, useModal } from './Dialog';
@@ -9,22 +11,27 @@ import { Icon } from './Icon';
 import { MemberPanel } from './MemberPanel';
 import { BrokenLinkContext, MessageList } from './MessageList';
 import { RoomSettings } from './RoomSettings';
-import type { RoomUpdate } from './rooms';
 import { useRoom } from './useRoom';
-import type { Status } from '../net/socket';
 
 export function ChatView(props: {
   roomId: number;
   room: Room | undefined;
   me: User;
+  stream: UserStream;
+  /** The page is visible and has focus: what shows counts as read. */
+  attention: boolean;
   onMembership: (member: boolean) => void;
   onJoin: () => Promise<void> | void;
+  /** This view moved the user's read pointer in the room to seq. */
+  onRead: (roomId: number, seq: number) => void;
+  /** What to say if the room goes away, because this user is leaving or deleting it (null: not any more). */
+  expectRemoval: (why: string | null) => void;
   onLeft: (msg?: string) => void;
-  /** The room's settings changed: a room_updated event, or the owner's own save. */
-  onRoomUpdated: (room: RoomUpdate | Room) => void;
+  /** The owner saved the room's settings or handed it over. */
+  onRoomUpdated: (room: Room) => void;
 }) {
-  const { me, roomId, room } = props;
-  const r = useRoom(roomId, me, { onRemoved: (msg) => props.onLeft(msg), onMembership: props.onMembership, onRoomUpdated: props.onRoomUpdated });
+  const { me, roomId, room, stream } = props;
+  const r = useRoom(roomId, me, stream, { onRemoved: (msg) => props.onLeft(msg), onMembership: props.onMembership });
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [confirmLeave, setConfirmLeave] = useState(false);
   const isOwner = room?.owner_id === me.id;
@@ -37,6 +44,33 @@ export function ChatView(props: {
   const dragDepth = useRef(0);
   const scrollToEnd = useRef<() => void>(() => {});
 
+  // Where the user stood when the room opened: the "New messages" divider
+  // stays there while the room is open. Nothing is marked read before it is
+  // known, or the divider would have nothing to show.
+  const [mark, setMark] = useState<ReadMark | null>(null);
+  const loaded = r.access === 'ok' && r.state.historyLoaded;
+  const newest = maxSeq(r.state.messages);
+  useEffect(() => {
+    if (mark || !loaded || typeof room?.last_read_seq !== 'number') return;
+    setMark({ readSeq: room.last_read_seq, lastSeq: Math.max(room.last_seq ?? 0, room.last_read_seq) });
+  }, [mark, loaded, room?.last_read_seq, room?.last_seq]);
+
+  // Read while it shows: the newest message, whenever it changes or the
+  // user comes back to the page.
+  const { onRead, attention } = props;
+  useEffect(() => {
+    if (!mark || !attention || newest <= 0) return;
+    stream.read(roomId, newest);
+    onRead(roomId, newest);
+  }, [mark, attention, newest, stream, roomId, onRead]);
+
+  // Joined or added elsewhere (another tab, the owner): the room opens here too.
+  const { reload, access } = r;
+  useEffect(() => {
+    if (room?.is_member && (access === 'not_member' || access === 'not_found')) reload();
+  }, [room?.is_member, access, reload]);
+
+  const divider = dividerSeq(r.state.messages, mark, me.id, r.state.hasMore);
   const now = Date.now();
   const timeline = useMemo(
     () =>
@@ -47,15 +81,17 @@ export function ChatView(props: {
         hasMore: r.state.hasMore,
         me: { id: me.id, username: me.username },
         now,
+        dividerSeq: divider,
       }),
     // `now` only fills in missing times; it need not trigger a rebuild.
-    [r.state.messages, r.state.files, r.pending, r.state.hasMore, me.id, me.username],
+    [r.state.messages, r.state.files, r.pending, r.state.hasMore, me.id, me.username, divider],
   );
   const typing = typingNames(r.state, me.id, now);
   const members = r.state.members;
   const online = members.filter((m) => m.online);
   const profiles = useMemo(() => new Map(members.map((m) => [m.id, m])), [members]);
   profiles.set(me.id, { id: me.id, username: me.username, display_name: me.display_name, avatar_url: me.avatar_url, online: true });
+  const seen = useMemo(() => seenBy(members, r.state.messages[r.state.messages.length - 1], me.id), [members, r.state.messages, me.id]);
 
   const rSend = r.send;
   const send = useCallback(
@@ -73,15 +109,27 @@ export function ChatView(props: {
     return () => clearTimeout(t);
   }, [r.state.lastError, dispatch]);
 
+  // Leaving and deleting: the stream's room_removed may come before the
+  // answer, so what to say is settled first.
+  async function remove(path: string, why: string) {
+    props.expectRemoval(why);
+    try {
+      await api.del(path);
+    } catch (e) {
+      props.expectRemoval(null);
+      throw e;
+    }
+    props.onLeft(why);
+  }
+
   async function leave() {
     setLeaving(true);
     try {
-      await api.del(`/rooms/${roomId}/leave`);
+      await remove(`/rooms/${roomId}/leave`, `You left ${room?.name ?? 'the room'}.`);
     } catch (e) {
       setLeaving(false);
       throw e;
     }
-    props.onLeft(`You left ${room?.name ?? 'the room'}.`);
   }
 
   const leaveDialog = confirmLeave && (
@@ -207,6 +255,7 @@ export function ChatView(props: {
             onDiscard={r.discard}
             status={r.status}
             scrollToEndRef={scrollToEnd}
+            seenBy={seen}
           />
           <div className="below-list">
             <p className="typing" aria-live="polite">
@@ -271,7 +320,7 @@ export function ChatView(props: {
             members={members}
             me={me}
             onSaved={props.onRoomUpdated}
-            onDeleted={() => props.onLeft(`You deleted ${room.name}.`)}
+            deleteRoom={() => remove(`/rooms/${roomId}`, `You deleted ${room.name}.`)}
             onClose={() => setSettingsOpen(false)}
           />
         )}

@@ -1,6 +1,6 @@
 import { createContext, memo, useContext, useEffect, useLayoutEffect, useRef, type MutableRefObject } from 'react';
 import type { FileItem, Member, User } from '../api/types';
-import type { Status } from '../net/socket';
+import type { Status } from '../net/stream';
 import type { Entry, TimelineItem } from '../state/timeline';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
@@ -22,6 +22,8 @@ export function MessageList(props: {
   onOpenImage: (f: FileItem) => void;
   onDiscard: (clientId: string) => boolean;
   scrollToEndRef: MutableRefObject<() => void>;
+  /** Members who have read up to the latest message. */
+  seenBy: Member[];
 }) {
   const el = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -103,6 +105,10 @@ export function MessageList(props: {
           <div key={item.key} className="day-sep" role="separator">
             <span>{dayLabel(item.day)}</span>
           </div>
+        ) : item.kind === 'new' ? (
+          <div key={item.key} className="new-sep" role="separator" aria-label="New messages">
+            <span>New messages</span>
+          </div>
         ) : (
           <MessageGroup
             key={item.key}
@@ -117,7 +123,38 @@ export function MessageList(props: {
           />
         ),
       )}
+      <SeenBy members={props.seenBy} />
     </div>
+  );
+}
+
+const SEEN_NAMES = 3;
+
+/**
+ * "Seen by …" under the latest message. Read pointers move all the time:
+ * the line is left out of the log's announcements (aria-live off).
+ */
+function SeenBy(props: { members: Member[] }) {
+  const names = props.members.map((m) => m.display_name || m.username);
+  if (names.length === 0) return null;
+  const shown = names.slice(0, SEEN_NAMES);
+  const more = names.length - shown.length;
+  return (
+    <p className="seen-by" aria-live="off" title={`Seen by ${names.join(', ')}`}>
+      <span className="seen-avatars" aria-hidden="true">
+        {props.members.slice(0, SEEN_NAMES).map((m) => (
+          <Avatar key={m.id} name={m.display_name || m.username} id={m.id} url={m.avatar_url} size={16} />
+        ))}
+      </span>
+      Seen by{' '}
+      {shown.map((n, i) => (
+        <span key={i}>
+          {i > 0 && (i === shown.length - 1 && more === 0 ? ' and ' : ', ')}
+          <bdi>{n}</bdi>
+        </span>
+      ))}
+      {more > 0 && ` and ${more} more`}
+    </p>
   );
 }
 

@@ -148,6 +148,7 @@ export function ProfileView(props: { me: User; onChange: (u: User) => void; onEn
           )}
         </form>
       </section>
+      <ReceiptsCard me={me} onChange={props.onChange} />
       <PasswordCard />
       <SessionsCard onEnded={props.onEnded} />
       <DeleteAccountCard me={me} onEnded={props.onEnded} />
@@ -163,6 +164,42 @@ function NoteLine(props: { note: Note }) {
     <p className={props.note.ok ? 'ok small-text' : 'error small-text'} role={props.note.ok ? 'status' : 'alert'}>
       {props.note.text}
     </p>
+  );
+}
+
+/** Whether other members see how far this user has read ("Seen by"). */
+function ReceiptsCard(props: { me: User; onChange: (u: User) => void }) {
+  // The box follows the click at once and goes back if the server says no.
+  const [on, setOn] = useState(props.me.read_receipts !== false);
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<Note>(null);
+
+  async function toggle(next: boolean) {
+    setOn(next);
+    setBusy(true);
+    setNote(null);
+    try {
+      const u = await api.patch<User>('/users/me', { read_receipts: next });
+      props.onChange(u && typeof u.id === 'number' ? u : { ...props.me, read_receipts: next });
+      setNote({ ok: true, text: next ? 'Others can see what you have read.' : 'Others no longer see what you have read.' });
+    } catch (err) {
+      setOn(!next);
+      setNote({ ok: false, text: errorText(err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="receipts-title">
+      <h2 id="receipts-title">Read receipts</h2>
+      <label className="check">
+        <input type="checkbox" checked={on} disabled={busy} onChange={(e) => void toggle(e.target.checked)} />
+        <span>Share read receipts</span>
+      </label>
+      <p className="muted small-text">When on, members of your rooms see “Seen by” with your name under messages you have read.</p>
+      <NoteLine note={note} />
+    </section>
   );
 }
 

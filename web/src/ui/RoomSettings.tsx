@@ -12,7 +12,8 @@ export function RoomSettings(props: {
   members: Member[];
   me: User;
   onSaved: (room: Room) => void;
-  onDeleted: () => void;
+  /** Deletes the room (rejects with the reason when it could not). */
+  deleteRoom: () => Promise<void>;
   onClose: () => void;
 }) {
   const { room } = props;
@@ -78,8 +79,7 @@ export function RoomSettings(props: {
         danger
         onCancel={() => setConfirming(null)}
         onConfirm={async () => {
-          await api.del(`/rooms/${room.id}`);
-          props.onDeleted();
+          await props.deleteRoom();
         }}
       >
         <p>

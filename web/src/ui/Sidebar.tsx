@@ -35,19 +35,27 @@ export function Sidebar(props: {
           <p className="muted small-text">No rooms yet. Join one below or create one.</p>
         ) : (
           <ul className="room-list">
-            {[...props.mine].sort(byName).map((r) => (
-              <li key={r.id}>
-                <a href={`#/rooms/${r.id}`} className="room-link" aria-current={r.id === props.currentId ? 'page' : undefined}>
-                  <span className="room-hash">
-                    <Icon name={r.is_private ? 'lock' : 'hash'} size={15} />
-                  </span>
-                  <span className="room-name" dir="auto">
-                    {r.name}
-                  </span>
-                  {r.is_private && <span className="sr-only"> (private)</span>}
-                </a>
-              </li>
-            ))}
+            {[...props.mine].sort(byName).map((r) => {
+              const unread = Math.max(0, r.unread_count ?? 0);
+              return (
+                <li key={r.id}>
+                  <a
+                    href={`#/rooms/${r.id}`}
+                    className={`room-link ${unread > 0 ? 'unread' : ''}`}
+                    aria-current={r.id === props.currentId ? 'page' : undefined}
+                  >
+                    <span className="room-hash">
+                      <Icon name={r.is_private ? 'lock' : 'hash'} size={15} />
+                    </span>
+                    <span className="room-name" dir="auto">
+                      {r.name}
+                    </span>
+                    {r.is_private && <span className="sr-only"> (private)</span>}
+                    {unread > 0 && <UnreadBadge count={unread} />}
+                  </a>
+                </li>
+              );
+            })}
           </ul>
         )}
       </div>
@@ -86,6 +94,19 @@ export function Sidebar(props: {
         )}
       </div>
     </nav>
+  );
+}
+
+/**
+ * The unread count on a room: the number shows, the words are read out
+ * (boldness alone would say nothing to a screen reader).
+ */
+function UnreadBadge(props: { count: number }) {
+  return (
+    <span className="unread-badge" data-testid="unread-badge">
+      <span aria-hidden="true">{props.count > 99 ? '99+' : props.count}</span>
+      <span className="sr-only">, {props.count} unread</span>
+    </span>
   );
 }
 

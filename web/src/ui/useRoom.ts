@@ -1,11 +1,10 @@
-// Wires one room's reducer to the REST API and its socket.
+// Wires one open room's reducer to the REST API and the user stream.
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { api, ApiError, errorText, signalUnauthorized, socketTicket, upload } from '../api/client';
+import { api, ApiError, asArray, errorText, upload } from '../api/client';
 import type { FileItem, Member, Message, User } from '../api/types';
-import { RoomSocket, roomSocketURL, type Status } from '../net/socket';
-import { restore, type Pending } from '../state/pending';
+import type { Status, UserStream } from '../net/stream';
+import type { Pending } from '../state/pending';
 import { initialRoomState, maxSeq, oldestId, roomReducer } from '../state/roomReducer';
-import type { RoomUpdate } from './rooms';
 
 export const PAGE = 50;
 
@@ -19,37 +18,21 @@ export interface UploadState {
   abort: () => void;
 }
 
-function asArray<T>(v: unknown): T[] {
-  if (Array.isArray(v)) return v as T[];
-  if (v && typeof v === 'object') {
-    for (const k of ['items', 'messages', 'files', 'members', 'data']) {
-      const x = (v as Record<string, unknown>)[k];
-      if (Array.isArray(x)) return x as T[];
-    }
-  }
-  return [];
-}
-
 let uploadSeq = 0;
 
-export function useRoom(
-  roomId: number,
-  me: User,
-  hooks: { onRemoved: (msg: string) => void; onMembership: (member: boolean) => void; onRoomUpdated?: (ev: RoomUpdate) => void },
-) {
+export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { onRemoved: (msg: string) => void; onMembership: (member: boolean) => void }) {
   const [state, dispatch] = useReducer(roomReducer, roomId, initialRoomState);
-  const [pending, setPending] = useState<readonly Pending[]>([]);
-  const [status, setStatus] = useState<Status>('idle');
+  const [pending, setPending] = useState<readonly Pending[]>(() => stream.pending(roomId));
+  const [status, setStatus] = useState<Status>(stream.status);
+  const [attempt, setAttempt] = useState(0);
   const [access, setAccess] = useState<Access>('loading');
   const [accessError, setAccessError] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [uploads, setUploads] = useState<UploadState[]>([]);
-  const socket = useRef<RoomSocket | null>(null);
   const stateRef = useRef(state);
   stateRef.current = state;
   const hooksRef = useRef(hooks);
   hooksRef.current = hooks;
-  const [attempt, setAttempt] = useState(0);
   // Bumped to load the room again (after joining it, or after a failed load).
   const [reloadKey, setReloadKey] = useState(0);
   const reload = useCallback(() => {
@@ -78,83 +61,61 @@ export function useRoom(
     refreshFiles().catch(() => {});
   }, [refreshFiles]);
 
+  useEffect(
+    () =>
+      stream.onPending((id, q) => {
+        if (id === roomId) setPending(q);
+      }),
+    [stream, roomId],
+  );
+
   useEffect(() => {
     let cancelled = false;
-    const storeKey = `chat.pending.${me.id}.${roomId}`;
-    let stored: Pending[] = [];
-    try {
-      stored = restore(localStorage.getItem(storeKey));
-    } catch {
-      /* storage unavailable */
-    }
-    let everOpened = false;
-    let probing = false;
+    let loaded = false;
+    let membersLoaded = false;
+    let everOpened = stream.status === 'open';
+    setPending(stream.pending(roomId));
+    setStatus(stream.status);
 
-    // When the handshake keeps failing the browser only sees 1006; ask the
-    // REST API why (a 401 signs out, 403/404 means we lost the room).
-    const probe = async () => {
-      if (probing) return;
-      probing = true;
+    // Catching up after a reconnect also tells whether the room is still
+    // ours: a removal missed while offline answers 403 or 404.
+    const catchUp = async () => {
+      refreshFiles().catch(() => {});
       try {
         await refreshMembers();
       } catch (e) {
         if (e instanceof ApiError && (e.status === 403 || e.status === 404) && !cancelled) {
-          sock.stop();
           hooksRef.current.onRemoved('You no longer have access to that room.');
         }
-      } finally {
-        probing = false;
       }
     };
 
-    const sock = new RoomSocket({
-      url: async (after) => roomSocketURL(location, roomId, await socketTicket(), after),
-      userId: me.id,
-      pending: stored,
-      fetchAfter: async (after) =>
-        asArray<Message>(await api.get(`/rooms/${roomId}/messages?after_seq=${after}&limit=100`)),
-      onEvent: (ev) => {
-        if (ev.type === 'room_updated') {
-          hooksRef.current.onRoomUpdated?.(ev);
-          return;
-        }
-        dispatch({ type: 'event', event: ev, now: Date.now() });
-        if (ev.type === 'user_joined' && !stateRef.current.members.some((m) => m.id === ev.user_id)) {
-          refreshMembers().catch(() => {});
-        }
-      },
-      onStatus: (s, d) => {
-        if (cancelled) return;
-        setStatus(s);
-        setAttempt(d.attempt);
-        if (s === 'open') {
-          // Only messages are replayed on resume: catch up on what else
-          // happened while we were away.
-          if (everOpened) {
-            refreshFiles().catch(() => {});
-            refreshMembers().catch(() => {});
-          }
-          everOpened = true;
-        }
-        if (s === 'reconnecting' && d.attempt >= 2) void probe();
-      },
-      onPending: (q) => {
-        if (cancelled) return;
-        setPending(q);
-        try {
-          if (q.length) localStorage.setItem(storeKey, JSON.stringify(q));
-          else localStorage.removeItem(storeKey);
-        } catch {
-          /* storage full: the queue still lives in memory */
-        }
-      },
-      onFatal: (reason) => {
-        if (reason === 'unauthorized') signalUnauthorized();
-        else hooksRef.current.onRemoved('You were removed from that room.');
-      },
+    // Someone new in the room (joined, or wrote before the list knew them):
+    // the member list is out of date. Asked once per user, so messages of
+    // someone who has left since do not ask again and again.
+    const asked = new Set<number>();
+    const newcomer = (userId: number) => {
+      if (!membersLoaded || asked.has(userId) || stateRef.current.members.some((m) => m.id === userId)) return;
+      asked.add(userId);
+      refreshMembers().catch(() => {});
+    };
+
+    // Seqs are tracked from now on, so live events and the history page join without a gap.
+    stream.hold(roomId);
+    const unlisten = stream.listen((ev) => {
+      dispatch({ type: 'event', event: ev, now: Date.now() });
+      if (ev.type === 'user_joined' || ev.type === 'message') newcomer(ev.user_id);
+    }, roomId);
+    const unwatch = stream.onStatus((s, d) => {
+      if (cancelled) return;
+      setStatus(s);
+      setAttempt(d.attempt);
+      if (s !== 'open') return;
+      // Only messages are replayed on resume: catch up on what else
+      // happened while we were away.
+      if (everOpened && loaded) void catchUp();
+      everOpened = true;
     });
-    socket.current = sock;
-    setPending(sock.pending);
 
     (async () => {
       try {
@@ -163,8 +124,12 @@ export function useRoom(
         dispatch({ type: 'history', messages: page, limit: PAGE });
         setAccess('ok');
         hooksRef.current.onMembership(true);
-        sock.start(page.reduce((m, x) => Math.max(m, x.seq || 0), 0));
-        refreshMembers().catch(() => {});
+        stream.loaded(roomId, page.reduce((m, x) => Math.max(m, x.seq || 0), 0));
+        loaded = true;
+        refreshMembers().then(
+          () => (membersLoaded = true),
+          () => {},
+        );
         refreshFiles().catch(() => {});
       } catch (e) {
         if (cancelled) return;
@@ -181,17 +146,15 @@ export function useRoom(
       }
     })();
 
-    const online = () => sock.reconnectNow();
-    window.addEventListener('online', online);
     const tick = setInterval(() => dispatch({ type: 'tick', now: Date.now() }), 1000);
     return () => {
       cancelled = true;
-      window.removeEventListener('online', online);
       clearInterval(tick);
-      sock.stop();
-      socket.current = null;
+      unlisten();
+      unwatch();
+      stream.release(roomId);
     };
-  }, [roomId, me.id, refreshMembers, refreshFiles, reloadKey]);
+  }, [roomId, stream, refreshMembers, refreshFiles, reloadKey]);
 
   const loadOlder = useCallback(async () => {
     const s = stateRef.current;
@@ -210,9 +173,9 @@ export function useRoom(
     }
   }, [roomId, loadingOlder]);
 
-  const send = useCallback((content: string) => socket.current?.send(content), []);
-  const typing = useCallback(() => socket.current?.typing() ?? false, []);
-  const discard = useCallback((clientId: string) => socket.current?.discard(clientId) ?? false, []);
+  const send = useCallback((content: string) => stream.send(roomId, content), [stream, roomId]);
+  const typing = useCallback(() => stream.typing(roomId), [stream, roomId]);
+  const discard = useCallback((clientId: string) => stream.discard(roomId, clientId), [stream, roomId]);
 
   const uploadFile = useCallback(
     (file: File) => {

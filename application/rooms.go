@@ -102,9 +102,24 @@ func (s *Rooms) Join(ctx context.Context, actor user.ID, id room.ID) error {
 		return noRoom(err) // deleted meanwhile
 	}
 	if added {
-		publish(ctx, s.d, roomAddedEvent(r, actor))
+		s.added(ctx, r, actor)
 	}
 	return nil
+}
+
+// added tells that u became a member of r: u's streams (RoomAdded on
+// Everyone) and, when u is online — u's streams now carry the room, so u
+// has a socket there — the room's members (user_joined).
+func (s *Rooms) added(ctx context.Context, r room.Room, u user.ID) {
+	publish(ctx, s.d, roomAddedEvent(r, u))
+	online, err := s.d.Presence.Online(ctx, ports.Everyone)
+	if err != nil {
+		s.d.Logger.WarnContext(ctx, "presence online", "user_id", int64(u), "err", err)
+		return
+	}
+	if online[u] {
+		s.announce(ctx, r.ID, u, true)
+	}
 }
 
 // Leave ends the actor's membership and closes the actor's sockets in the
@@ -272,7 +287,7 @@ func (s *Rooms) AddMember(ctx context.Context, actor user.ID, id room.ID, u user
 		return noRoom(err)
 	}
 	if added {
-		publish(ctx, s.d, roomAddedEvent(r, u))
+		s.added(ctx, r, u)
 	}
 	return nil
 }

@@ -184,6 +184,20 @@ func TestStreamPresenceAndFollows(t *testing.T) {
 		t.Fatal(err)
 	}
 	quiet(t, all) // not the first socket
+
+	// Joining while online: the streams carry the room now, so its
+	// members hear that bob arrived.
+	r2 := f.room(alice.ID, "r2", false)
+	<-all
+	<-all // room_created, room_added of alice
+	in2 := f.channel(r2.ID)
+	if err := f.Rooms.Join(ctx, bob.ID, r2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if e := <-in2; e.Payload != (ports.PresenceChanged{UserID: bob.ID, Username: "bob", Joined: true}) {
+		t.Fatalf("join of an online user published %+v in the room", e.Payload)
+	}
+	<-all // room_added of bob
 	ms, err := f.Rooms.Members(ctx, alice.ID, r.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +211,7 @@ func TestStreamPresenceAndFollows(t *testing.T) {
 		t.Fatal(err)
 	}
 	quiet(t, all)
-	if err := f.Rooms.CloseStream(ctx, bob.ID, "c2", []room.ID{r.ID}); err != nil {
+	if err := f.Rooms.CloseStream(ctx, bob.ID, "c2", []room.ID{r.ID, r2.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if e := <-all; e.Payload.(ports.UserPresence).Online {

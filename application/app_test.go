@@ -217,7 +217,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"send":    func(a user.ID, r room.ID) error { _, err := f.Messages.Send(ctx, a, r, "hi", ""); return err },
 		"typing":  func(a user.ID, r room.ID) error { return f.Messages.Typing(ctx, a, r) },
 		"leave":   func(a user.ID, r room.ID) error { return f.Rooms.Leave(ctx, a, r) },
-		"add":     func(a user.ID, r room.ID) error { return f.Rooms.AddMember(ctx, a, r, friend.ID) },
+		"add":     func(a user.ID, r room.ID) error { return second(f.Rooms.AddMember(ctx, a, r, friend.ID)) },
 	}
 	want := map[string][2]domain.Kind{ // [public, private] for an outsider
 		"get":     {domain.Internal, domain.NotFound}, // Internal here means "no error"
@@ -269,9 +269,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err := f.Rooms.Join(ctx, friend.ID, pub.ID); err != nil {
 		t.Fatal(err)
 	}
-	wantKind(t, f.Rooms.AddMember(ctx, friend.ID, pub.ID, outsider.ID), domain.Forbidden, "not_owner")
-	wantKind(t, f.Rooms.AddMember(ctx, owner.ID, priv.ID, 424242), domain.NotFound, "user_not_found")
-	if err := f.Rooms.AddMember(ctx, owner.ID, priv.ID, friend.ID); err != nil {
+	wantKind(t, second(f.Rooms.AddMember(ctx, friend.ID, pub.ID, outsider.ID)), domain.Forbidden, "not_owner")
+	wantKind(t, second(f.Rooms.AddMember(ctx, owner.ID, priv.ID, 424242)), domain.NotFound, "user_not_found")
+	if _, err := f.Rooms.AddMember(ctx, owner.ID, priv.ID, friend.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.Messages.Send(ctx, friend.ID, priv.ID, "in", ""); err != nil {
@@ -311,7 +311,7 @@ func TestLeaveClosesSocketsEverywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := next()
-	if diff := cmp.Diff(ports.Event{RoomID: r.ID, Payload: ports.MemberRemoved{UserID: bob.ID}}, e); diff != "" {
+	if diff := cmp.Diff(ports.Event{RoomID: r.ID, Payload: ports.MemberRemoved{UserID: bob.ID, Username: "bob", Reason: ports.Left}}, e); diff != "" {
 		t.Fatalf("event (-want +got):\n%s", diff)
 	}
 	_, err := f.Messages.Send(ctx, bob.ID, r.ID, "still here?", "")
@@ -524,15 +524,15 @@ func TestOwnerAddsByNameAndRemovesMembers(t *testing.T) {
 	ctx := context.Background()
 	owner, bob, eve := f.register("owner"), f.register("bob"), f.register("eve")
 	r := f.room(owner.ID, "private", true)
-	id, err := f.Rooms.AddMemberByName(ctx, owner.ID, r.ID, "BOB")
+	id, _, err := f.Rooms.AddMemberByName(ctx, owner.ID, r.ID, "BOB")
 	if err != nil || id != bob.ID {
 		t.Fatalf("AddMemberByName = %d, %v", id, err)
 	}
-	_, err = f.Rooms.AddMemberByName(ctx, owner.ID, r.ID, "nobody")
+	_, _, err = f.Rooms.AddMemberByName(ctx, owner.ID, r.ID, "nobody")
 	wantKind(t, err, domain.NotFound, "user_not_found")
-	_, err = f.Rooms.AddMemberByName(ctx, bob.ID, r.ID, "eve")
+	_, _, err = f.Rooms.AddMemberByName(ctx, bob.ID, r.ID, "eve")
 	wantKind(t, err, domain.Forbidden, "not_owner")
-	_, err = f.Rooms.AddMemberByName(ctx, eve.ID, r.ID, "eve")
+	_, _, err = f.Rooms.AddMemberByName(ctx, eve.ID, r.ID, "eve")
 	wantKind(t, err, domain.NotFound, "room_not_found")
 
 	next := f.events(r.ID)
@@ -542,7 +542,7 @@ func TestOwnerAddsByNameAndRemovesMembers(t *testing.T) {
 	if err := f.Rooms.RemoveMember(ctx, owner.ID, r.ID, bob.ID); err != nil {
 		t.Fatal(err)
 	}
-	if e := next(); e.Payload != (ports.MemberRemoved{UserID: bob.ID}) {
+	if e := next(); e.Payload != (ports.MemberRemoved{UserID: bob.ID, Username: "bob", Reason: ports.Removed}) {
 		t.Fatalf("event %+v", e)
 	}
 	wantKind(t, f.Rooms.Authorize(ctx, bob.ID, r.ID), domain.NotFound, "")
@@ -581,7 +581,7 @@ func TestLiveSocketSkipsTheMembershipQuery(t *testing.T) {
 	}
 	bob, _ := app.Users.Register(ctx, user.Registration{Username: "bob", Password: "password1"})
 	r, _ := app.Rooms.Create(ctx, alice.ID, room.Spec{Name: "r", IsPrivate: true})
-	if err := app.Rooms.AddMember(ctx, alice.ID, r.ID, bob.ID); err != nil {
+	if _, err := app.Rooms.AddMember(ctx, alice.ID, r.ID, bob.ID); err != nil {
 		t.Fatal(err)
 	}
 	// Connect authorizes (an outsider's socket is refused) ...
@@ -643,7 +643,7 @@ func TestRoomKeepingAuthorization(t *testing.T) {
 				ctx := context.Background()
 				owner, member, outsider := f.register("owner"), f.register("member"), f.register("outsider")
 				r := f.room(owner.ID, "kept", private)
-				if err := f.Rooms.AddMember(ctx, owner.ID, r.ID, member.ID); err != nil {
+				if _, err := f.Rooms.AddMember(ctx, owner.ID, r.ID, member.ID); err != nil {
 					t.Fatal(err)
 				}
 				call := roomKeepingCalls(f, member.ID)[name]
@@ -711,7 +711,7 @@ func TestTransferOwnership(t *testing.T) {
 	ctx := context.Background()
 	owner, bob, carol := f.register("owner"), f.register("bob"), f.register("carol")
 	r := f.room(owner.ID, "handed", true)
-	if err := f.Rooms.AddMember(ctx, owner.ID, r.ID, bob.ID); err != nil {
+	if _, err := f.Rooms.AddMember(ctx, owner.ID, r.ID, bob.ID); err != nil {
 		t.Fatal(err)
 	}
 	next := f.events(r.ID)
@@ -727,8 +727,8 @@ func TestTransferOwnership(t *testing.T) {
 		t.Errorf("event %+v, want room_updated with bob as owner", p)
 	}
 	// The old owner is an ordinary member now; the new one keeps the room.
-	wantKind(t, f.Rooms.AddMember(ctx, owner.ID, r.ID, carol.ID), domain.Forbidden, "not_owner")
-	if err := f.Rooms.AddMember(ctx, bob.ID, r.ID, carol.ID); err != nil {
+	wantKind(t, second(f.Rooms.AddMember(ctx, owner.ID, r.ID, carol.ID)), domain.Forbidden, "not_owner")
+	if _, err := f.Rooms.AddMember(ctx, bob.ID, r.ID, carol.ID); err != nil {
 		t.Fatalf("the new owner adds a member: %v", err)
 	}
 	if _, err := f.Messages.History(ctx, owner.ID, r.ID, message.Page{}); err != nil {
@@ -756,7 +756,7 @@ func TestOwnerLeavingHandsTheRoomToTheLongestStandingMember(t *testing.T) {
 	if p, ok := next().Payload.(ports.RoomUpdated); !ok || p.Room.OwnerID != dave.ID {
 		t.Fatalf("first event %+v, want room_updated with dave as owner", p)
 	}
-	if e := next(); e.Payload != (ports.MemberRemoved{UserID: owner.ID}) {
+	if e := next(); e.Payload != (ports.MemberRemoved{UserID: owner.ID, Username: "owner", Reason: ports.Left}) {
 		t.Fatalf("second event %+v, want the old owner's removal", e)
 	}
 	got, err := f.Rooms.Get(ctx, dave.ID, r.ID)

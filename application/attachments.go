@@ -58,6 +58,9 @@ type FilesDeps struct {
 	Images      ports.ImageProcessor
 	Jobs        ports.JobQueue // avatar jobs; thumbnail jobs go through Attachments.Create
 	Bus         ports.Bus
+	// Reads lists a user's rooms, whose members hear of a new avatar; nil:
+	// nobody is told (clients see it on their next read).
+	Reads ports.ReadStore
 	// DetectType sniffs the content type of a file's first bytes (at most
 	// 512), as http.DetectContentType does; required.
 	DetectType func(head []byte) string
@@ -474,13 +477,14 @@ func (f *Files) ProcessAvatar(ctx context.Context, u user.ID, key string) error 
 	}
 	old := usr.AvatarKey
 	usr.AvatarKey = avatarKey
-	if _, err := f.d.Users.Update(ctx, usr); err != nil {
+	if usr, err = f.d.Users.Update(ctx, usr); err != nil {
 		return err
 	}
 	if err := f.d.Cache.Invalidate(ctx, u); err != nil {
 		// The profile is stored; a stale cache entry expires by its TTL.
 		f.d.Logger.WarnContext(ctx, "invalidate profile cache", "user_id", int64(u), "err", err)
 	}
+	announceProfile(ctx, f.d.Reads, f.d.Bus, f.d.Logger, usr)
 	if old != "" && old != avatarKey {
 		f.deleteBlob(ctx, old)
 	}

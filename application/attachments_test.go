@@ -130,7 +130,7 @@ func newFilesFixture(t *testing.T) *filesFixture {
 	if f.room, err = app.Rooms.Create(ctx, f.alice.ID, room.Spec{Name: "secret", IsPrivate: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := app.Rooms.AddMember(ctx, f.alice.ID, f.room.ID, f.bob.ID); err != nil {
+	if _, err := app.Rooms.AddMember(ctx, f.alice.ID, f.room.ID, f.bob.ID); err != nil {
 		t.Fatal(err)
 	}
 	sub, err := bus.Subscribe(ctx, f.room.ID, func(e ports.Event) { f.events <- e })

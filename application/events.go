@@ -1,6 +1,9 @@
 package application
 
 import (
+	"context"
+	"log/slog"
+
 	"chat/domain/attachment"
 	"chat/domain/message"
 	"chat/domain/room"
@@ -28,8 +31,12 @@ func roomEvent(r room.Room, actor user.ID) ports.Event {
 	return ports.Event{RoomID: r.ID, Payload: ports.RoomUpdated{Room: r, Actor: actor}}
 }
 
-func memberRemovedEvent(r room.ID, u user.ID) ports.Event {
-	return ports.Event{RoomID: r, Payload: ports.MemberRemoved{UserID: u}}
+func memberRemovedEvent(r room.ID, u user.ID, username string, why ports.Removal) ports.Event {
+	return ports.Event{RoomID: r, Payload: ports.MemberRemoved{UserID: u, Username: username, Reason: why}}
+}
+
+func memberAddedEvent(r room.ID, u user.User) ports.Event {
+	return ports.Event{RoomID: r, Payload: ports.MemberAdded{UserID: u.ID, Username: u.Username.String()}}
 }
 
 func fileSharedEvent(a attachment.Attachment) ports.Event {
@@ -57,4 +64,24 @@ func roomDeletedEvent(on, r room.ID) ports.Event {
 
 func readEvent(r room.ID, u user.User, st room.Standing) ports.Event {
 	return ports.Event{RoomID: r, Payload: ports.ReadMoved{UserID: u.ID, Seq: st.LastReadSeq, Unread: st.Unread, Receipt: !u.HideReceipts}}
+}
+
+// announceProfile tells the members of u's rooms, and u's own streams,
+// that u's display name or avatar changed (ProfileChanged on Everyone).
+// It reads u's rooms; a failure is logged: the change is stored, and
+// clients see it on their next read of the member list.
+func announceProfile(ctx context.Context, reads ports.ReadStore, bus ports.Bus, log *slog.Logger, u user.User) {
+	if reads == nil {
+		return
+	}
+	st, err := reads.Standings(ctx, u.ID)
+	if err != nil {
+		log.WarnContext(ctx, "announce profile: list rooms", "user_id", int64(u.ID), "err", err)
+		return
+	}
+	rooms := make([]room.ID, 0, len(st))
+	for id := range st {
+		rooms = append(rooms, id)
+	}
+	publishOn(ctx, bus, log, ports.Event{RoomID: ports.Everyone, Payload: ports.ProfileChanged{User: u, Rooms: rooms}})
 }

@@ -108,10 +108,14 @@ func (s *Rooms) Join(ctx context.Context, actor user.ID, id room.ID) error {
 }
 
 // added tells that u became a member of r: u's streams (RoomAdded on
-// Everyone) and, when u is online — u's streams now carry the room, so u
-// has a socket there — the room's members (user_joined).
+// Everyone), the room's members' streams (MemberAdded) and, when u is
+// online — u's streams now carry the room, so u has a socket there — the
+// room's sockets (user_joined).
 func (s *Rooms) added(ctx context.Context, r room.Room, u user.ID) {
 	publish(ctx, s.d, roomAddedEvent(r, u))
+	if p, err := s.users.Profile(ctx, u); err == nil {
+		publish(ctx, s.d, memberAddedEvent(r.ID, p))
+	}
 	online, err := s.d.Presence.Online(ctx, ports.Everyone)
 	if err != nil {
 		s.d.Logger.WarnContext(ctx, "presence online", "user_id", int64(u), "err", err)
@@ -137,7 +141,7 @@ func (s *Rooms) Leave(ctx context.Context, actor user.ID, id room.ID) error {
 				return err
 			}
 		}
-		err = s.remove(ctx, id, actor, "you are not a member of this room")
+		err = s.remove(ctx, id, actor, ports.Left, "you are not a member of this room")
 		if domain.CodeOf(err) != "owner_must_hand_over" {
 			return err
 		}
@@ -271,44 +275,45 @@ func (s *Rooms) delete(ctx context.Context, id room.ID) error {
 }
 
 // AddMember lets the room's owner add a user.
-func (s *Rooms) AddMember(ctx context.Context, actor user.ID, id room.ID, u user.ID) error {
+func (s *Rooms) AddMember(ctx context.Context, actor user.ID, id room.ID, u user.ID) (bool, error) {
 	r, err := s.owned(ctx, actor, id)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if _, err := s.d.Users.ByID(ctx, u); err != nil {
 		if domain.KindOf(err) == domain.NotFound {
-			return domain.Errorf(domain.NotFound, "user_not_found", "user not found")
+			return false, domain.Errorf(domain.NotFound, "user_not_found", "user not found")
 		}
-		return err
+		return false, err
 	}
 	added, err := s.d.Members.Add(ctx, id, u)
 	if err != nil {
-		return noRoom(err)
+		return false, noRoom(err)
 	}
 	if added {
 		s.added(ctx, r, u)
 	}
-	return nil
+	return added, nil
 }
 
 // AddMemberByName resolves a username, then adds that user.
-func (s *Rooms) AddMemberByName(ctx context.Context, actor user.ID, id room.ID, username string) (user.ID, error) {
+func (s *Rooms) AddMemberByName(ctx context.Context, actor user.ID, id room.ID, username string) (user.ID, bool, error) {
 	if _, err := s.owned(ctx, actor, id); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	name, err := user.NewUsername(username)
 	if err != nil {
-		return 0, domain.Errorf(domain.NotFound, "user_not_found", "user not found")
+		return 0, false, domain.Errorf(domain.NotFound, "user_not_found", "user not found")
 	}
 	u, err := s.d.Users.ByUsername(ctx, name)
 	if err != nil {
 		if domain.KindOf(err) == domain.NotFound {
-			return 0, domain.Errorf(domain.NotFound, "user_not_found", "user not found")
+			return 0, false, domain.Errorf(domain.NotFound, "user_not_found", "user not found")
 		}
-		return 0, err
+		return 0, false, err
 	}
-	return u.ID, s.AddMember(ctx, actor, id, u.ID)
+	added, err := s.AddMember(ctx, actor, id, u.ID)
+	return u.ID, added, err
 }
 
 // RemoveMember lets the owner remove a member, whose sockets in the room
@@ -320,13 +325,13 @@ func (s *Rooms) RemoveMember(ctx context.Context, actor user.ID, id room.ID, u u
 	if u == actor {
 		return domain.Errorf(domain.Invalid, "remove_self", "use leave to leave a room you own")
 	}
-	return s.remove(ctx, id, u, "that user is not a member of this room")
+	return s.remove(ctx, id, u, ports.Removed, "that user is not a member of this room")
 }
 
 // remove takes u out of room id, forgets its live sockets here and tells
 // every instance (whose sockets of u in the room then close with 4403);
 // notMember is the refusal's message when u was not a member.
-func (s *Rooms) remove(ctx context.Context, id room.ID, u user.ID, notMember string) error {
+func (s *Rooms) remove(ctx context.Context, id room.ID, u user.ID, why ports.Removal, notMember string) error {
 	removed, err := s.d.Members.Remove(ctx, id, u)
 	if err != nil {
 		return err
@@ -335,7 +340,11 @@ func (s *Rooms) remove(ctx context.Context, id room.ID, u user.ID, notMember str
 	if !removed {
 		return domain.Errorf(domain.NotFound, "not_a_member", "%s", notMember)
 	}
-	publish(ctx, s.d, memberRemovedEvent(id, u))
+	name := ""
+	if p, err := s.users.Profile(ctx, u); err == nil {
+		name = p.Username.String()
+	}
+	publish(ctx, s.d, memberRemovedEvent(id, u, name, why))
 	return nil
 }
 

@@ -283,7 +283,7 @@ func (s *Sessions) DeleteAccount(ctx context.Context, actor user.ID, password st
 	}
 	for _, r := range rooms {
 		s.rooms.live.forget(r, actor)
-		publish(ctx, s.d, memberRemovedEvent(r, actor))
+		publish(ctx, s.d, memberRemovedEvent(r, actor, acct.Username.String(), ports.AccountDeleted))
 	}
 	return nil
 }

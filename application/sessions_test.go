@@ -230,7 +230,7 @@ func TestDeleteAccount(t *testing.T) {
 	alone, _ := f.a.Rooms.Create(ctx, alice.ID, room.Spec{Name: "alone"})
 	carols, _ := f.a.Rooms.Create(ctx, carol.ID, room.Spec{Name: "carol's"})
 	for _, u := range []user.ID{bob.ID, dave.ID} { // bob joins first: he takes over
-		if err := f.a.Rooms.AddMember(ctx, alice.ID, shared.ID, u); err != nil {
+		if _, err := f.a.Rooms.AddMember(ctx, alice.ID, shared.ID, u); err != nil {
 			t.Fatal(err)
 		}
 	}

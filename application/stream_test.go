@@ -66,13 +66,13 @@ func TestMembershipEventsOnEveryone(t *testing.T) {
 	if err := f.Rooms.Join(ctx, bob.ID, pub.ID); err != nil { // already a member
 		t.Fatal(err)
 	}
-	if err := f.Rooms.AddMember(ctx, alice.ID, priv.ID, bob.ID); err != nil {
+	if _, err := f.Rooms.AddMember(ctx, alice.ID, priv.ID, bob.ID); err != nil {
 		t.Fatal(err)
 	}
 	if e := <-all; !cmp.Equal(e.Payload, ports.Payload(ports.RoomAdded{UserID: bob.ID, Room: priv})) {
 		t.Fatalf("add member published %+v", e.Payload)
 	}
-	if err := f.Rooms.AddMember(ctx, alice.ID, priv.ID, bob.ID); err != nil { // idempotent, silent
+	if _, err := f.Rooms.AddMember(ctx, alice.ID, priv.ID, bob.ID); err != nil { // idempotent, silent
 		t.Fatal(err)
 	}
 	quiet(t, all)
@@ -194,6 +194,9 @@ func TestStreamPresenceAndFollows(t *testing.T) {
 	if err := f.Rooms.Join(ctx, bob.ID, r2.ID); err != nil {
 		t.Fatal(err)
 	}
+	if e := <-in2; e.Payload != (ports.MemberAdded{UserID: bob.ID, Username: "bob"}) {
+		t.Fatalf("join published %+v in the room, want member added", e.Payload)
+	}
 	if e := <-in2; e.Payload != (ports.PresenceChanged{UserID: bob.ID, Username: "bob", Joined: true}) {
 		t.Fatalf("join of an online user published %+v in the room", e.Payload)
 	}
@@ -223,3 +226,6 @@ func TestStreamPresenceAndFollows(t *testing.T) {
 	_, err = f.Rooms.Follow(ctx, eve.ID, r.ID)
 	wantKind(t, err, domain.Forbidden, "not_a_member")
 }
+
+// second is the error of a (value, error) pair.
+func second[T any](_ T, err error) error { return err }

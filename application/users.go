@@ -154,6 +154,7 @@ func (s *Users) UpdateProfile(ctx context.Context, actor user.ID, p user.Patch) 
 	if err != nil {
 		return user.User{}, err
 	}
+	before := u.DisplayName
 	if err := u.Apply(p); err != nil {
 		return user.User{}, err
 	}
@@ -167,6 +168,9 @@ func (s *Users) UpdateProfile(ctx context.Context, actor user.ID, p user.Patch) 
 		return user.User{}, err
 	}
 	s.invalidate(ctx, actor)
+	if u.DisplayName != before {
+		announceProfile(ctx, s.d.Reads, s.d.Bus, s.d.Logger, u)
+	}
 	return u, nil
 }
 

@@ -25,6 +25,8 @@ const (
 	EventDirectory                          // RoomCreated, RoomAdded: on Everyone, what user streams learn of rooms
 	EventRead                               // ReadMoved: a member's read pointer moved
 	EventUserPresence                       // UserPresence: on Everyone, a user came online or went offline anywhere
+	EventMemberAdded                        // MemberAdded: a user became a member of the room (streams: member_joined)
+	EventProfile                            // ProfileChanged: on Everyone, a user's display name or avatar changed
 	// EventResync (Resync) is raised by a bus itself, never published: its
 	// subscription to the room may have missed events (it reconnected), so
 	// the subscriber should catch up from the store.
@@ -33,7 +35,7 @@ const (
 
 // EventKindLast is the highest EventKind a bus carries between instances
 // (EventResync never leaves its bus); buses drop what they cannot know.
-const EventKindLast = EventUserPresence
+const EventKindLast = EventProfile
 
 // Everyone is the server-wide channel (no room has id 0): the events user
 // streams need about rooms they are not subscribed to — a public room
@@ -107,9 +109,37 @@ type RoomUpdated struct {
 	Actor user.ID
 }
 
-// MemberRemoved: UserID no longer belongs to the room (left, removed, or
-// the account deleted).
-type MemberRemoved struct{ UserID user.ID }
+// MemberRemoved: UserID no longer belongs to the room, for Reason.
+// Username is the user's name (for the members who remain).
+type MemberRemoved struct {
+	UserID   user.ID
+	Username string
+	Reason   Removal
+}
+
+// Removal is why a membership ended.
+type Removal uint8
+
+const (
+	Left           Removal = iota // the user left
+	Removed                       // the room's owner removed the user
+	AccountDeleted                // the user's account was deleted
+)
+
+// MemberAdded: UserID became a member of the room (joined, was added).
+type MemberAdded struct {
+	UserID   user.ID
+	Username string
+}
+
+// ProfileChanged: a user's display name or avatar changed (on Everyone).
+// User's ID, Username, DisplayName and AvatarKey are what travels; Rooms
+// are the user's rooms, whose members' streams hear of it (and the user's
+// own).
+type ProfileChanged struct {
+	User  user.User
+	Rooms []room.ID
+}
 
 // RoomDeleted: room Room is gone. Published in the room, and for a public
 // room on Everyone as well (it leaves everyone's room list).
@@ -167,6 +197,8 @@ func (RoomCreated) Kind() EventKind     { return EventDirectory }
 func (RoomAdded) Kind() EventKind       { return EventDirectory }
 func (ReadMoved) Kind() EventKind       { return EventRead }
 func (UserPresence) Kind() EventKind    { return EventUserPresence }
+func (MemberAdded) Kind() EventKind     { return EventMemberAdded }
+func (ProfileChanged) Kind() EventKind  { return EventProfile }
 func (SessionEnded) Kind() EventKind    { return EventSessionEnded }
 func (Resync) Kind() EventKind          { return EventResync }
 

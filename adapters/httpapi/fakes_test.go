@@ -108,6 +108,7 @@ type fakeRooms struct {
 	gotName  string
 	gotSeq   int64
 	standing room.Standing
+	already  bool // AddMember finds the user a member already
 }
 
 func (f *fakeRooms) call(actor user.ID, id room.ID) error {
@@ -166,14 +167,14 @@ func (f *fakeRooms) Delete(_ context.Context, actor user.ID, id room.ID) error {
 	return f.call(actor, id)
 }
 
-func (f *fakeRooms) AddMember(_ context.Context, actor user.ID, id room.ID, u user.ID) error {
+func (f *fakeRooms) AddMember(_ context.Context, actor user.ID, id room.ID, u user.ID) (bool, error) {
 	f.gotUser = u
-	return f.call(actor, id)
+	return !f.already, f.call(actor, id)
 }
 
-func (f *fakeRooms) AddMemberByName(_ context.Context, actor user.ID, id room.ID, name string) (user.ID, error) {
+func (f *fakeRooms) AddMemberByName(_ context.Context, actor user.ID, id room.ID, name string) (user.ID, bool, error) {
 	f.gotName = name
-	return 77, f.call(actor, id)
+	return 77, !f.already, f.call(actor, id)
 }
 
 func (f *fakeRooms) RemoveMember(_ context.Context, actor user.ID, id room.ID, u user.ID) error {

@@ -235,16 +235,22 @@ func (s *Server) addMember(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
+	var added bool
 	switch {
 	case in.UserID > 0 && in.Username == "":
-		err = s.cfg.Rooms.AddMember(c.Request().Context(), Actor(c), id, user.ID(in.UserID))
+		added, err = s.cfg.Rooms.AddMember(c.Request().Context(), Actor(c), id, user.ID(in.UserID))
 	case in.UserID == 0 && in.Username != "":
-		_, err = s.cfg.Rooms.AddMemberByName(c.Request().Context(), Actor(c), id, in.Username)
+		_, added, err = s.cfg.Rooms.AddMemberByName(c.Request().Context(), Actor(c), id, in.Username)
 	default:
 		return domain.Errorf(domain.Invalid, "invalid_member", "give either user_id or username")
 	}
 	if err != nil {
 		return err
+	}
+	if !added {
+		// Still a success (the user is a member), but the caller can say so
+		// instead of "added".
+		return c.JSON(http.StatusOK, wire.AlreadyMember{AlreadyMember: true})
 	}
 	return c.NoContent(http.StatusNoContent)
 }

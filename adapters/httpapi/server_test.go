@@ -379,6 +379,13 @@ func TestHandlers(t *testing.T) {
 			},
 		},
 		{
+			name:       "add a member who is one already",
+			setup:      func(f *fixture) { f.rooms.already = true },
+			rq:         request{method: "POST", path: "/rooms/42/members", body: `{"username":"bob"}`, auth: true},
+			wantStatus: 200,
+			wantBody:   map[string]any{"already_member": true},
+		},
+		{
 			name:       "mark read",
 			setup:      func(f *fixture) { f.rooms.standing = room.Standing{LastSeq: 9, LastReadSeq: 7, Unread: 2} },
 			rq:         request{method: "POST", path: "/rooms/42/read", body: `{"seq":7}`, auth: true},

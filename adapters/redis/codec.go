@@ -94,6 +94,17 @@ func encodeEvent(e ports.Event) ([]byte, bool) {
 		w.room(p.Room)
 	case ports.MemberRemoved:
 		w.int(int64(p.UserID))
+		w.str(p.Username)
+		w.b = append(w.b, byte(p.Reason))
+	case ports.MemberAdded:
+		w.int(int64(p.UserID))
+		w.str(p.Username)
+	case ports.ProfileChanged:
+		w.int(int64(p.User.ID))
+		w.str(p.User.Username.String())
+		w.str(p.User.DisplayName)
+		w.str(p.User.AvatarKey)
+		w.rooms(p.Rooms)
 	case ports.RoomDeleted:
 		w.int(int64(p.Room))
 	case ports.SessionEnded:
@@ -115,10 +126,7 @@ func encodeEvent(e ports.Event) ([]byte, bool) {
 		w.int(int64(p.UserID))
 		w.str(p.Username)
 		w.bool(p.Online)
-		w.int(int64(len(p.Rooms)))
-		for _, r := range p.Rooms {
-			w.int(int64(r))
-		}
+		w.rooms(p.Rooms)
 	default:
 		return nil, false
 	}
@@ -134,6 +142,26 @@ func (w *encoder) room(r room.Room) {
 	w.bool(r.IsPrivate)
 	w.int(int64(r.OwnerID))
 	w.int(r.CreatedAt.UnixMicro())
+}
+
+func (w *encoder) rooms(ids []room.ID) {
+	w.int(int64(len(ids)))
+	for _, r := range ids {
+		w.int(int64(r))
+	}
+}
+
+// rooms decodes a room list; false when its length cannot be right.
+func (r *decoder) rooms() ([]room.ID, bool) {
+	n := r.int()
+	if n < 0 || n > maxPresenceRooms || n > int64(len(r.b)) {
+		return nil, false
+	}
+	ids := make([]room.ID, n)
+	for i := range ids {
+		ids[i] = room.ID(r.int())
+	}
+	return ids, true
 }
 
 func (r *decoder) room() room.Room {
@@ -232,7 +260,24 @@ func decodeEvent(b []byte, id room.ID) (ports.Event, error) {
 		u.Room = r.room()
 		p = u
 	case ports.EventMemberRemoved:
-		p = ports.MemberRemoved{UserID: user.ID(r.int())}
+		p = ports.MemberRemoved{UserID: user.ID(r.int()), Username: r.str(), Reason: ports.Removal(r.byte())}
+	case ports.EventMemberAdded:
+		p = ports.MemberAdded{UserID: user.ID(r.int()), Username: r.str()}
+	case ports.EventProfile:
+		var u user.User
+		u.ID = user.ID(r.int())
+		name := r.str()
+		u.DisplayName, u.AvatarKey = r.str(), r.str()
+		n, err := user.NewUsername(name)
+		if err != nil && !r.err {
+			return ports.Event{}, errBadEvent
+		}
+		u.Username = n
+		rooms, ok := r.rooms()
+		if !ok {
+			return ports.Event{}, errBadEvent
+		}
+		p = ports.ProfileChanged{User: u, Rooms: rooms}
 	case ports.EventRoomDeleted:
 		p = ports.RoomDeleted{Room: room.ID(r.int())}
 	case ports.EventDirectory:
@@ -250,13 +295,9 @@ func decodeEvent(b []byte, id room.ID) (ports.Event, error) {
 		p = ports.ReadMoved{UserID: user.ID(r.int()), Seq: r.int(), Unread: r.int(), Receipt: r.bool()}
 	case ports.EventUserPresence:
 		u := ports.UserPresence{UserID: user.ID(r.int()), Username: r.str(), Online: r.bool()}
-		n := r.int()
-		if n < 0 || n > maxPresenceRooms || n > int64(len(r.b)) {
+		var ok bool
+		if u.Rooms, ok = r.rooms(); !ok {
 			return ports.Event{}, errBadEvent
-		}
-		u.Rooms = make([]room.ID, n)
-		for i := range u.Rooms {
-			u.Rooms[i] = room.ID(r.int())
 		}
 		p = u
 	case ports.EventSessionEnded:

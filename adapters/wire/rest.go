@@ -46,6 +46,11 @@ type Room struct {
 	UnreadCount *int64 `json:"unread_count,omitempty"`
 }
 
+// AlreadyMember answers an add of a user who was a member already.
+type AlreadyMember struct {
+	AlreadyMember bool `json:"already_member"`
+}
+
 // ReadState is where the caller stands in a room (POST /rooms/{id}/read).
 type ReadState struct {
 	RoomID      int64 `json:"room_id"`

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"chat/domain/room"
+	"chat/domain/user"
 	"chat/ports"
 )
 
@@ -31,14 +32,60 @@ func RoomAddedFrame(r room.Room, st room.Standing) []byte {
 		Room: ListingOf(room.Listing{Room: r, IsMember: true, Standing: st})})
 }
 
-// RoomRemovedFrame is room_removed: the user left or lost room id, or it
-// was deleted.
-func RoomRemovedFrame(id room.ID, deleted bool) []byte {
+// RoomRemovedFrame is room_removed: the user left or lost room id (why),
+// or it was deleted (deleted: why is then ignored).
+func RoomRemovedFrame(id room.ID, deleted bool, why ports.Removal) []byte {
+	reason := "deleted"
+	if !deleted {
+		reason = removalReason(why)
+	}
 	return marshal(struct {
 		Type    string `json:"type"`
 		RoomID  int64  `json:"room_id"`
 		Deleted bool   `json:"deleted"`
-	}{"room_removed", int64(id), deleted})
+		Reason  string `json:"reason"`
+	}{"room_removed", int64(id), deleted, reason})
+}
+
+// removalReason names why a membership ended.
+func removalReason(why ports.Removal) string {
+	switch why {
+	case ports.Left:
+		return "left"
+	case ports.Removed:
+		return "removed"
+	default:
+		return "deleted"
+	}
+}
+
+// MemberJoinedFrame is member_joined: p's user became a member of room id.
+func MemberJoinedFrame(id room.ID, p ports.MemberAdded) []byte {
+	return marshal(userFrame{Type: "member_joined", RoomID: int64(id), UserID: int64(p.UserID), Username: p.Username})
+}
+
+// MemberLeftFrame is member_left: p's user is no longer a member of room id.
+func MemberLeftFrame(id room.ID, p ports.MemberRemoved) []byte {
+	return marshal(struct {
+		Type     string `json:"type"`
+		RoomID   int64  `json:"room_id"`
+		UserID   int64  `json:"user_id"`
+		Username string `json:"username"`
+		Reason   string `json:"reason"`
+	}{"member_left", int64(id), int64(p.UserID), p.Username, removalReason(p.Reason)})
+}
+
+// UserUpdatedFrame is user_updated: p's user changed their display name or
+// avatar; the avatar link is signed for viewer (links may be nil: none).
+func UserUpdatedFrame(links *Links, p ports.ProfileChanged, viewer user.ID) []byte {
+	u := p.User
+	return marshal(struct {
+		Type        string  `json:"type"`
+		UserID      int64   `json:"user_id"`
+		Username    string  `json:"username"`
+		DisplayName string  `json:"display_name"`
+		AvatarURL   *string `json:"avatar_url"`
+	}{"user_updated", int64(u.ID), u.Username.String(), u.DisplayName, optional(links.Avatar(u, viewer))})
 }
 
 // RoomUpdatedFrame is room_updated as the room's sockets get it.
@@ -107,4 +154,9 @@ func RoomErrorFrame(id room.ID, err error) []byte {
 	}
 	tail := `,"room_id":` + strconv.FormatInt(int64(id), 10) + `}`
 	return append(b[:len(b)-1], tail...)
+}
+
+// UserUpdated is UserUpdatedFrame with f's links.
+func (f *Frames) UserUpdated(p ports.ProfileChanged, viewer user.ID) []byte {
+	return UserUpdatedFrame(f.links, p, viewer)
 }

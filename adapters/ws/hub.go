@@ -548,10 +548,15 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 		read        *ports.ReadMoved // streams only
 		readFrames  [2][]byte        // the reader's own frame, a receipt
 		streamsOnly bool
+		why         ports.Removal
+		left        []byte // member_left, for the other members' streams
 	)
 	switch p := e.Payload.(type) {
 	case ports.MemberRemoved:
 		closeUser, closeCode, closeWhy = p.UserID, closeRemoved, "removed from room"
+		why, left = p.Reason, wire.MemberLeftFrame(r.id, p)
+	case ports.MemberAdded:
+		frame, streamsOnly = wire.Frame{Bytes: wire.MemberJoinedFrame(r.id, p)}, true
 	case ports.RoomDeleted:
 		closeAll, closeCode, closeWhy = true, closeRemoved, "removed from room"
 	case ports.SessionEnded:
@@ -574,6 +579,10 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 		s := g.s
 		if control {
 			if !closeAll && (s.userID != closeUser || closeSession != "" && s.sessionID != closeSession) {
+				if left != nil && s.stream != nil && !s.enqueue(outFrame{b: left}) {
+					drop = append(drop, g)
+					s.close(websocket.StatusTryAgainLater, "slow consumer")
+				}
 				continue
 			}
 			if s.stream != nil && closeSession == "" {
@@ -582,7 +591,7 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 				if closeAll && !s.stream.firstDeletion(r.id) {
 					continue
 				}
-				if !s.enqueue(outFrame{b: wire.RoomRemovedFrame(r.id, closeAll)}) {
+				if !s.enqueue(outFrame{b: wire.RoomRemovedFrame(r.id, closeAll, why)}) {
 					s.close(websocket.StatusTryAgainLater, "slow consumer")
 				}
 				continue
@@ -669,7 +678,7 @@ func (h *Hub) directoryEvent(e ports.Event) {
 			}
 		})
 	case ports.RoomDeleted:
-		b := wire.RoomRemovedFrame(p.Room, true)
+		b := wire.RoomRemovedFrame(p.Room, true, 0)
 		h.eachStream(0, func(s *socket) {
 			if s.stream.firstDeletion(p.Room) {
 				h.send(s, b)
@@ -682,19 +691,29 @@ func (h *Hub) directoryEvent(e ports.Event) {
 			}
 		})
 	case ports.UserPresence:
-		h.presence(p)
+		b := wire.PresenceFrame(p)
+		h.toSharers(p.UserID, p.Rooms, false, func(*socket) []byte { return b })
+	case ports.ProfileChanged:
+		h.toSharers(p.User.ID, p.Rooms, true, func(s *socket) []byte { return h.frames.UserUpdated(p, s.userID) })
 	case ports.Resync:
 		h.eachStream(0, func(s *socket) { go s.stream.on.resync() })
 	}
 }
 
-// presence tells the local streams that share a room with p's user (other
-// than the user's own) that the user came online or went offline; each
-// stream hears it once.
-func (h *Hub) presence(p ports.UserPresence) {
-	var b []byte
+// toSharers sends frame(s) once to each local stream that carries one of
+// rooms — u's rooms — other than u's own, and to u's own streams when self.
+func (h *Hub) toSharers(u user.ID, rooms []room.ID, self bool, frame func(s *socket) []byte) {
 	told := make(map[*socket]bool)
-	for _, id := range p.Rooms {
+	tell := func(s *socket) {
+		if told[s] {
+			return
+		}
+		told[s] = true
+		if !s.enqueue(outFrame{b: frame(s)}) {
+			s.close(websocket.StatusTryAgainLater, "slow consumer")
+		}
+	}
+	for _, id := range rooms {
 		h.mu.Lock()
 		r := h.rooms[id]
 		h.mu.Unlock()
@@ -703,19 +722,14 @@ func (h *Hub) presence(p ports.UserPresence) {
 		}
 		r.mu.RLock()
 		for _, g := range r.regs {
-			s := g.s
-			if s.stream == nil || s.userID == p.UserID || told[s] {
-				continue
-			}
-			told[s] = true
-			if b == nil {
-				b = wire.PresenceFrame(p)
-			}
-			if !s.enqueue(outFrame{b: b}) {
-				s.close(websocket.StatusTryAgainLater, "slow consumer")
+			if s := g.s; s.stream != nil && s.userID != u {
+				tell(s)
 			}
 		}
 		r.mu.RUnlock()
+	}
+	if self {
+		h.eachStream(u, tell)
 	}
 }
 

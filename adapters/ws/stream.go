@@ -430,7 +430,7 @@ func (s *session) resync() {
 	for _, id := range gone {
 		if s.g.cfg.Hub.Unfollow(s.socket, id) {
 			s.unfollow(id)
-			if !s.enqueue(outFrame{b: wire.RoomRemovedFrame(id, false)}) {
+			if !s.enqueue(outFrame{b: wire.RoomRemovedFrame(id, false, ports.Removed)}) {
 				s.close(websocket.StatusTryAgainLater, "slow consumer")
 			}
 		}

@@ -156,7 +156,7 @@ func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *applicatio
 	}
 	files := application.NewFiles(application.FilesDeps{
 		Rooms: app.Rooms, Users: db.Users(), Cache: lv.cache, Attachments: db.Attachments(inserts),
-		Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: lv.bus, DetectType: http.DetectContentType,
+		Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: lv.bus, Reads: db.Reads(), DetectType: http.DetectContentType,
 		Logger: log, MaxUpload: cfg.MaxUploadBytes,
 		Limiter: lv.limiter, Limits: cfg.Limits,
 	})

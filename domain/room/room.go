@@ -193,10 +193,11 @@ type Service interface {
 	// Delete lets the owner delete the room with its messages, members and
 	// files; every socket in the room closes (4403) on every instance.
 	Delete(ctx context.Context, actor user.ID, id ID) error
-	// AddMember lets the owner add a user (idempotent).
-	AddMember(ctx context.Context, actor user.ID, id ID, u user.ID) error
+	// AddMember lets the owner add a user (idempotent); added is false when
+	// the user was a member already.
+	AddMember(ctx context.Context, actor user.ID, id ID, u user.ID) (added bool, err error)
 	// AddMemberByName is AddMember with the user named by username.
-	AddMemberByName(ctx context.Context, actor user.ID, id ID, username string) (user.ID, error)
+	AddMemberByName(ctx context.Context, actor user.ID, id ID, username string) (u user.ID, added bool, err error)
 	// RemoveMember lets the owner remove another member; the removed user's
 	// sockets in the room close on every instance.
 	RemoveMember(ctx context.Context, actor user.ID, id ID, u user.ID) error

@@ -87,7 +87,7 @@ func (r *recorder) waitCount(t *testing.T, what string, n int) {
 }
 
 // eventEq compares events as values; times by instant.
-var eventEq = cmpopts.EquateEmpty()
+var eventEq = cmp.Options{cmpopts.EquateEmpty(), usernameEq}
 
 func subscribe(t *testing.T, b ports.Bus, r room.ID) (*recorder, ports.Subscription) {
 	t.Helper()
@@ -115,7 +115,7 @@ func sampleEvent(r room.ID, i int) ports.Event {
 	text := fmt.Sprintf("héllo \u0000 %d \xff\xfe", i)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(time.Duration(i) * 1234567 * time.Microsecond)
 	var p ports.Payload
-	switch i % 15 {
+	switch i % 17 {
 	case 0:
 		p = ports.MessageCreated{Message: message.Message{ID: message.ID(1<<40 + i), RoomID: r, Seq: int64(i + 1), UserID: u,
 			Username: "alice", Content: text, CreatedAt: at, ClientID: fmt.Sprintf("c-%d", i)}}
@@ -129,7 +129,7 @@ func sampleEvent(r room.ID, i int) ports.Event {
 	case 4:
 		p = ports.FileUpdated{FileID: attachment.ID(i), Thumbnail: attachment.ThumbnailReady}
 	case 5:
-		p = ports.MemberRemoved{UserID: u}
+		p = ports.MemberRemoved{UserID: u, Username: "erin", Reason: ports.Removal(i % 3)}
 	case 6:
 		p = ports.RoomUpdated{Room: room.Room{ID: r, Name: text, Description: "", IsPrivate: i%4 == 2, OwnerID: u, CreatedAt: at}, Actor: u + 1}
 	case 7:
@@ -142,6 +142,11 @@ func sampleEvent(r room.ID, i int) ports.Event {
 		p = ports.ReadMoved{UserID: u, Seq: int64(i) << 33, Unread: int64(i), Receipt: i%2 == 0}
 	case 13:
 		p = ports.UserPresence{UserID: u, Username: "dave", Online: i%2 == 1, Rooms: []room.ID{r, 1 << 40, 3}}
+	case 14:
+		p = ports.MemberAdded{UserID: u, Username: "frank"}
+	case 15:
+		name, _ := user.NewUsername("grace")
+		p = ports.ProfileChanged{User: user.User{ID: u, Username: name, DisplayName: text, AvatarKey: "a/3/x.webp"}, Rooms: []room.ID{r}}
 	case 8:
 		p = ports.SessionEnded{UserID: u, Session: fmt.Sprintf("S%026d", i)}
 	default:

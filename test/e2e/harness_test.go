@@ -327,6 +327,8 @@ type event struct {
 	LastReadSeq int64        `json:"last_read_seq"`
 	UnreadCount int64        `json:"unread_count"`
 	Online      bool         `json:"online"`
+	Reason      string       `json:"reason"`
+	DisplayName string       `json:"display_name"`
 	Rooms       []listedRoom `json:"rooms"`
 }
 

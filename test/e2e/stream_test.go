@@ -19,6 +19,67 @@ func runStreamScenarios(t *testing.T, c cluster) {
 	t.Run("user stream follows rooms joined after it opened", func(t *testing.T) { streamFollowsRooms(t, c) })
 	t.Run("read pointers, unread counts and receipts", func(t *testing.T) { streamReads(t, c) })
 	t.Run("user stream refuses what it must", func(t *testing.T) { streamRefusals(t, c) })
+	t.Run("members and profiles change live", func(t *testing.T) { streamLiveChanges(t, c) })
+}
+
+// streamLiveChanges: joins, leaves and removals reach the members' member
+// lists, and a new display name reaches everyone who shares a room, with
+// no reload.
+func streamLiveChanges(t *testing.T, c cluster) {
+	alice, bob, carol := newUser(t, c.A, "alice"), newUser(t, c.B, "bob"), newUser(t, c.B, "carol")
+	r := alice.createRoom("team", true)
+	sa := alice.stream("")
+	sa.next("ready")
+	alice.must(204, "POST", fmt.Sprintf("/rooms/%d/members", r.ID), map[string]any{"user_id": bob.ID}, nil)
+	if e := sa.next("member_joined"); e.RoomID != r.ID || e.UserID != bob.ID || e.Username != bob.Name {
+		t.Fatalf("member_joined = %+v", e)
+	}
+	// Adding bob again: a success the client can tell apart.
+	var again struct {
+		AlreadyMember bool `json:"already_member"`
+	}
+	alice.must(200, "POST", fmt.Sprintf("/rooms/%d/members", r.ID), map[string]any{"username": bob.Name}, &again)
+	if !again.AlreadyMember {
+		t.Fatal("re-adding a member did not say already_member")
+	}
+
+	sb := bob.stream("") // on B
+	sb.next("ready")
+	alice.must(200, "PATCH", "/users/me", map[string]any{"display_name": "Alice Liddell"}, nil)
+	for _, s := range []*socket{sb, sa} { // bob shares the room; alice's own streams too
+		if e := s.next("user_updated"); e.UserID != alice.ID || e.DisplayName != "Alice Liddell" {
+			t.Fatalf("user_updated = %+v", e)
+		}
+	}
+	// Someone who shares no room hears nothing of it.
+	sc := carol.stream("")
+	sc.next("ready")
+	alice.must(200, "PATCH", "/users/me", map[string]any{"display_name": "Alice"}, nil)
+	sb.next("user_updated")
+	carol.must(204, "POST", fmt.Sprintf("/rooms/%d/join", carol.createRoom("own", false).ID), nil, nil)
+	sc.none(200*time.Millisecond, "user_updated")
+
+	// Leaving and being removed say which.
+	bob.must(204, "DELETE", fmt.Sprintf("/rooms/%d/leave", r.ID), nil, nil)
+	if e := sb.next("room_removed"); e.Reason != "left" || e.Deleted {
+		t.Fatalf("room_removed after leaving = %+v", e)
+	}
+	if e := sa.next("member_left"); e.UserID != bob.ID || e.Reason != "left" {
+		t.Fatalf("member_left = %+v", e)
+	}
+	alice.must(204, "POST", fmt.Sprintf("/rooms/%d/members", r.ID), map[string]any{"user_id": bob.ID}, nil)
+	sb.next("room_added")
+	alice.must(204, "DELETE", fmt.Sprintf("/rooms/%d/members/%d", r.ID, bob.ID), nil, nil)
+	if e := sb.next("room_removed"); e.Reason != "removed" {
+		t.Fatalf("room_removed after removal = %+v", e)
+	}
+	if e := sa.next("member_left"); e.UserID != bob.ID || e.Reason != "removed" {
+		t.Fatalf("member_left after removal = %+v", e)
+	}
+	alice.must(204, "DELETE", fmt.Sprintf("/rooms/%d", r.ID), nil, nil)
+	if e := sa.next("room_removed"); e.Reason != "deleted" || !e.Deleted {
+		t.Fatalf("room_removed after deletion = %+v", e)
+	}
 }
 
 // rooms is the caller's GET /rooms, by id.

@@ -19,6 +19,7 @@ type Deps struct {
 	Members   ports.MemberStore
 	Messages  ports.MessageStore
 	Reads     ports.ReadStore // read pointers and unread counts
+	Invites   ports.InviteStore
 	Bus       ports.Bus
 	Presence  ports.Presence
 	Cache     ports.ProfileCache
@@ -45,6 +46,7 @@ type App struct {
 	Users    user.Service
 	Sessions user.Sessions
 	Rooms    room.Service
+	Invites  room.Invites
 	Messages message.Service
 }
 
@@ -65,7 +67,7 @@ func New(d Deps) (*App, error) {
 	rooms := &Rooms{d: d, users: users, live: newLiveMembers(), lim: lim}
 	msgs := &Messages{d: d, users: users, rooms: rooms, lim: lim}
 	sessions := &Sessions{d: d, users: users, rooms: rooms}
-	return &App{Users: users, Sessions: sessions, Rooms: rooms, Messages: msgs}, nil
+	return &App{Users: users, Sessions: sessions, Rooms: rooms, Invites: &Invites{d: d, rooms: rooms}, Messages: msgs}, nil
 }
 
 type systemClock struct{}

@@ -69,7 +69,7 @@ func newSessionFixture(t *testing.T) *sessionFixture {
 		events: make(chan ports.Event, 100), bus: memory.NewBus(),
 	}
 	deps := application.Deps{
-		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(), Reads: st.Reads(),
+		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(), Reads: st.Reads(), Invites: st.Invites(),
 		Bus: f.bus, Presence: memory.NewPresence(30*time.Second, clock.Now), Cache: memory.NewExpiringCache(10*time.Minute, clock.Now),
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
 		Sessions: f.sessions, SessionCache: memory.NewSessionCache(clock.Now), Tickets: memory.NewTickets(clock.Now),

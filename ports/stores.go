@@ -142,6 +142,22 @@ type MemberStore interface {
 	Memberships(ctx context.Context, r room.ID) ([]room.Membership, error)
 }
 
+// InviteStore keeps room invites. Expired rows may stay until the room's
+// next Create; every read answers only live ones (ExpiresAt after now).
+type InviteStore interface {
+	// Create stores inv unless its room already has max live invites at
+	// inv.CreatedAt (Conflict "too_many_invites"), atomically, and removes
+	// the room's expired ones. NotFound "room_not_found" when the room does
+	// not exist.
+	Create(ctx context.Context, inv room.Invite, max int) error
+	// ByCode returns a live invite; NotFound "invite_not_found" otherwise.
+	ByCode(ctx context.Context, code string, now time.Time) (room.Invite, error)
+	// List returns room r's live invites, newest first.
+	List(ctx context.Context, r room.ID, now time.Time) ([]room.Invite, error)
+	// Delete removes invite code of room r; false when there was none.
+	Delete(ctx context.Context, r room.ID, code string) (bool, error)
+}
+
 // ReadStore keeps members' read pointers: per (user, room) the seq of the
 // last message the user has read, and what follows from it. The pointer
 // lives with the membership: it starts at 0 when the user joins and ends

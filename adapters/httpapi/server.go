@@ -53,6 +53,8 @@ type Config struct {
 	// Sessions serves logout, password change, account deletion and
 	// WebSocket tickets. Nil answers those routes with 503.
 	Sessions user.Sessions
+	// Invites serves room invites. Nil answers those routes with 503.
+	Invites room.Invites
 	// Files serves room files and avatars (uploads, lists, downloads by
 	// token or signed link). Nil answers those routes with 503.
 	Files attachment.Service
@@ -150,6 +152,11 @@ func (s *Server) routes() {
 	e.POST("/rooms/:id/members", s.addMember, limit, auth)
 	e.DELETE("/rooms/:id/members/:user_id", s.removeMember, auth)
 	e.POST("/rooms/:id/read", s.markRead, limit, auth)
+	e.POST("/rooms/:id/invites", s.createInvite, limit, auth)
+	e.GET("/rooms/:id/invites", s.listInvites, auth)
+	e.DELETE("/rooms/:id/invites/:code", s.revokeInvite, auth)
+	e.GET("/invites/:code", s.viewInvite, auth)
+	e.POST("/invites/:code/accept", s.acceptInvite, limit, auth)
 	e.GET("/rooms/:id/messages", s.history, auth)
 	e.POST("/rooms/:id/messages", s.sendMessage, limit, auth)
 
@@ -171,7 +178,7 @@ func (s *Server) routes() {
 }
 
 // apiPrefixes are the paths the web client may never shadow.
-var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/files/", "/avatars/", "/healthz", "/readyz", "/openapi.yaml"}
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/healthz", "/readyz", "/openapi.yaml"}
 
 func isAPIPath(p string) bool {
 	if p == "/users" {

@@ -41,6 +41,7 @@ type Stores struct {
 	messages map[room.ID][]message.Message // per room, in seq (and id) order
 	byClient map[clientKey]message.Message
 	sessions map[string]user.Session
+	invites  map[string]room.Invite // by code
 	lastUser user.ID
 	lastRoom room.ID
 	lastMsg  message.ID
@@ -73,6 +74,7 @@ func NewStores() *Stores {
 		messages: map[room.ID][]message.Message{},
 		byClient: map[clientKey]message.Message{},
 		sessions: map[string]user.Session{},
+		invites:  map[string]room.Invite{},
 	}
 }
 
@@ -345,6 +347,11 @@ func (rs *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
 		delete(s.rooms, id)
 		delete(s.members, id)
 		delete(s.messages, id)
+		for code, inv := range s.invites {
+			if inv.RoomID == id {
+				delete(s.invites, code)
+			}
+		}
 		for k := range s.byClient {
 			if k.room == id {
 				delete(s.byClient, k)

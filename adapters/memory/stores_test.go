@@ -10,6 +10,6 @@ import (
 func TestStores(t *testing.T) {
 	porttest.Stores(t, func(t *testing.T) porttest.StoreSet {
 		db := memory.NewStores()
-		return porttest.StoreSet{Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(), Sessions: db.Sessions(), Reads: db.Reads()}
+		return porttest.StoreSet{Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(), Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites()}
 	})
 }

@@ -47,7 +47,7 @@ func TestStores(t *testing.T) {
 				if err := db.Migrate(context.Background(), "up"); err != nil {
 					t.Fatalf("Migrate up: %v", err)
 				}
-				return porttest.StoreSet{Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(), Sessions: db.Sessions(), Reads: db.Reads()}
+				return porttest.StoreSet{Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(), Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites()}
 			})
 		})
 	}
@@ -70,7 +70,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 			for _, step := range []struct {
 				dir  string
 				want uint
-			}{{"up", 5}, {"up", 5}, {"down", 0}, {"down", 0}, {"up", 5}} {
+			}{{"up", 6}, {"up", 6}, {"down", 0}, {"down", 0}, {"up", 6}} {
 				if err := db.Migrate(ctx, step.dir); err != nil {
 					t.Fatalf("Migrate %s: %v", step.dir, err)
 				}

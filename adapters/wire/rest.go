@@ -226,3 +226,39 @@ func TicketOf(t user.Ticket) Ticket {
 type State struct {
 	Status string `json:"status"`
 }
+
+// Invite is a room invite.
+type Invite struct {
+	Code      string `json:"code"`
+	RoomID    int64  `json:"room_id"`
+	CreatedBy int64  `json:"created_by"`
+	CreatedAt string `json:"created_at"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// InviteOf encodes an invite.
+func InviteOf(inv room.Invite) Invite {
+	return Invite{Code: inv.Code, RoomID: int64(inv.RoomID), CreatedBy: int64(inv.CreatedBy),
+		CreatedAt: FormatTime(inv.CreatedAt), ExpiresAt: FormatTime(inv.ExpiresAt)}
+}
+
+// InviteView is what an invite's holder sees before joining: the room's
+// name and description, not its members or messages.
+type InviteView struct {
+	Code      string `json:"code"`
+	ExpiresAt string `json:"expires_at"`
+	IsMember  bool   `json:"is_member"`
+	Room      struct {
+		ID          int64  `json:"id"`
+		Name        string `json:"name"`
+		Description string `json:"description"`
+		IsPrivate   bool   `json:"is_private"`
+	} `json:"room"`
+}
+
+// InviteViewOf encodes an invite's view.
+func InviteViewOf(v room.InviteView) InviteView {
+	out := InviteView{Code: v.Invite.Code, ExpiresAt: FormatTime(v.Invite.ExpiresAt), IsMember: v.IsMember}
+	out.Room.ID, out.Room.Name, out.Room.Description, out.Room.IsPrivate = int64(v.Room.ID), v.Room.Name, v.Room.Description, v.Room.IsPrivate
+	return out
+}

@@ -204,7 +204,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	})
 	app, err := application.New(application.Deps{
 		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
-		Reads: db.Reads(), Bus: relay, Presence: lv.presence, Cache: lv.cache,
+		Reads: db.Reads(), Invites: db.Invites(), Bus: relay, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
 		Sessions: db.Sessions(), SessionCache: lv.sessions, Tickets: lv.tickets, Blobs: blobs,
 		Logger: log, Limiter: lv.limiter, Limits: cfg.Limits,
@@ -249,7 +249,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	})
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions,
-		WebSocket: gateway, Stream: http.HandlerFunc(gateway.ServeStream), Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(cfg.AllowedOrigins...),
+		WebSocket: gateway, Stream: http.HandlerFunc(gateway.ServeStream), Invites: app.Invites, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(cfg.AllowedOrigins...),
 		Files: files, Links: links,
 		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,
 		Ready: func(ctx context.Context) error {

@@ -27,6 +27,7 @@ type StoreSet struct {
 	Messages ports.MessageStore
 	Sessions ports.SessionStore
 	Reads    ports.ReadStore
+	Invites  ports.InviteStore
 }
 
 // Stores runs the contract of ports.UserStore, AccountStore, SessionStore,
@@ -69,6 +70,8 @@ func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 		{"AccountCredentials", testAccountCredentials},
 		{"AccountSetPassword", testAccountSetPassword},
 		{"AccountErase", testAccountErase},
+		{"Invites", testInvites},
+		{"InvitesBounded", testInvitesBound},
 		{"MarkRead", testMarkRead},
 		{"MarkReadConcurrent", testMarkReadConcurrent},
 		{"ReadPointers", testPointers},

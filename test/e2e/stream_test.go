@@ -20,6 +20,7 @@ func runStreamScenarios(t *testing.T, c cluster) {
 	t.Run("read pointers, unread counts and receipts", func(t *testing.T) { streamReads(t, c) })
 	t.Run("user stream refuses what it must", func(t *testing.T) { streamRefusals(t, c) })
 	t.Run("members and profiles change live", func(t *testing.T) { streamLiveChanges(t, c) })
+	t.Run("invite links", func(t *testing.T) { invites(t, c) })
 }
 
 // streamLiveChanges: joins, leaves and removals reach the members' member

@@ -3,9 +3,12 @@ package web
 import (
 	"embed"
 	"encoding/json"
+	"io"
 	"io/fs"
+	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -25,9 +28,11 @@ func Built() bool {
 	return err == nil
 }
 
-// Handler serves the client: index.html at "/", hashed assets with a long
-// cache lifetime. Client-side routes live in the URL fragment, so they never
-// reach the server and never clash with API paths. allowedOrigins are
+// Handler serves the client: index.html at "/" (and at invite links,
+// /invite/<code>), hashed assets with a long cache lifetime, each
+// precompressed (brotli or gzip, as the browser accepts) when the build
+// made a smaller twin. Other client-side routes live in the URL fragment,
+// so they never reach the server and never clash with API paths. allowedOrigins are
 // ALLOWED_ORIGINS' host patterns: the page's Content-Security-Policy lets it
 // open sockets to its own origin and to their ws:// and wss:// forms, no
 // other host. What does not exist is a problem+json 404, like the API's.
@@ -50,7 +55,7 @@ func Handler(allowedOrigins ...string) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		w.Header().Set("X-Frame-Options", "DENY")
-		if r.URL.Path == "/" || r.URL.Path == "/index.html" {
+		if r.URL.Path == "/" || r.URL.Path == "/index.html" || isInvite(r.URL.Path) {
 			w.Header().Set("Cache-Control", "no-cache")
 			w.Header().Set("Content-Security-Policy", csp)
 			if !built {
@@ -58,9 +63,11 @@ func Handler(allowedOrigins ...string) http.Handler {
 				_, _ = w.Write([]byte(placeholder))
 				return
 			}
-			r2 := r.Clone(r.Context())
-			r2.URL.Path = "/"
-			files.ServeHTTP(w, r2)
+			if !servePrecompressed(w, r, sub, "index.html") {
+				r2 := r.Clone(r.Context())
+				r2.URL.Path = "/"
+				files.ServeHTTP(w, r2)
+			}
 			return
 		}
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
@@ -71,8 +78,88 @@ func Handler(allowedOrigins ...string) http.Handler {
 		if strings.HasPrefix(r.URL.Path, "/assets/") {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		}
-		files.ServeHTTP(w, r)
+		if !servePrecompressed(w, r, sub, name) {
+			files.ServeHTTP(w, r)
+		}
 	})
+}
+
+// isInvite reports whether p is an invite link (/invite/<code>): the page
+// is the client, which reads the code from the path.
+func isInvite(p string) bool {
+	code, ok := strings.CutPrefix(p, "/invite/")
+	return ok && code != "" && !strings.ContainsAny(code, "/.")
+}
+
+// servePrecompressed serves name's .br or .gz twin from the build (npm run
+// build writes them, scripts/compress.mjs) when the client accepts that
+// encoding, with name's content type; false when it did not (no twin, or
+// not accepted), and the caller serves name itself. Either way the answer
+// varies by Accept-Encoding.
+func servePrecompressed(w http.ResponseWriter, r *http.Request, sub fs.FS, name string) bool {
+	w.Header().Add("Vary", "Accept-Encoding")
+	accepted := acceptedEncodings(r.Header.Get("Accept-Encoding"))
+	for _, enc := range []struct{ token, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
+		if !accepted[enc.token] {
+			continue
+		}
+		f, err := sub.Open(name + enc.ext)
+		if err != nil {
+			continue
+		}
+		defer f.Close()
+		rs, ok := f.(io.ReadSeeker)
+		fi, err := f.Stat()
+		if !ok || err != nil {
+			continue
+		}
+		ctype := mime.TypeByExtension(path.Ext(name))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Content-Encoding", enc.token)
+		http.ServeContent(w, r, name, fi.ModTime(), rs)
+		return true
+	}
+	return false
+}
+
+// acceptedEncodings parses Accept-Encoding: the codings with a q above 0
+// ("*" stands for every coding not named).
+func acceptedEncodings(h string) map[string]bool {
+	out := map[string]bool{}
+	named := map[string]bool{}
+	star := false
+	for _, part := range strings.Split(h, ",") {
+		token, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		token = strings.ToLower(strings.TrimSpace(token))
+		if token == "" {
+			continue
+		}
+		ok := true
+		for _, p := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				ok = err == nil && q > 0
+			}
+		}
+		if token == "*" {
+			star = ok
+			continue
+		}
+		named[token] = true
+		out[token] = ok
+	}
+	if star {
+		for _, t := range []string{"br", "gzip"} {
+			if !named[t] {
+				out[t] = true
+			}
+		}
+	}
+	return out
 }
 
 // socketSources turns ALLOWED_ORIGINS' patterns into connect-src sources:

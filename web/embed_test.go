@@ -1,7 +1,12 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
+	"io/fs"
+	"os"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -96,5 +101,83 @@ func TestSocketSources(t *testing.T) {
 		if d := cmp.Diff(tt.want, socketSources(tt.in)); d != "" {
 			t.Errorf("socketSources(%q) (-want +got):\n%s", tt.in, d)
 		}
+	}
+}
+
+func TestAcceptedEncodings(t *testing.T) {
+	for _, tc := range []struct {
+		h    string
+		want map[string]bool
+	}{
+		{"", map[string]bool{}},
+		{"gzip, deflate, br", map[string]bool{"gzip": true, "deflate": true, "br": true}},
+		{"br;q=0, gzip;q=0.5", map[string]bool{"br": false, "gzip": true}},
+		{"*", map[string]bool{"br": true, "gzip": true}},
+		{"*;q=0.1, br;q=0", map[string]bool{"br": false, "gzip": true}},
+		{"GZIP", map[string]bool{"gzip": true}},
+	} {
+		if d := cmp.Diff(tc.want, acceptedEncodings(tc.h)); d != "" {
+			t.Errorf("acceptedEncodings(%q) (-want +got):\n%s", tc.h, d)
+		}
+	}
+}
+
+// TestPrecompressed: a browser that accepts brotli or gzip gets the
+// build's compressed twin of a script, with the script's type, and one that
+// accepts neither the script itself; every answer varies by
+// Accept-Encoding. Invite links are the client's page.
+func TestPrecompressed(t *testing.T) {
+	if !Built() {
+		if os.Getenv("CHAT_TEST_REQUIRE_SERVICES") == "1" {
+			t.Fatal("the web client is not built: make test builds it before the Go tests")
+		}
+		t.Skip("the web client is not built (make test builds it)")
+	}
+	sub, err := fs.Sub(dist, "dist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := fs.Glob(sub, "assets/*.js")
+	if len(js) == 0 {
+		t.Fatal("no script in the build")
+	}
+	raw, _ := fs.ReadFile(sub, js[0])
+	h := Handler()
+	for _, tc := range []struct {
+		accept, enc string
+	}{{"gzip, deflate, br, zstd", "br"}, {"gzip", "gzip"}, {"br;q=0, gzip", "gzip"}, {"identity", ""}, {"", ""}} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/"+js[0], nil)
+		req.Header.Set("Accept-Encoding", tc.accept)
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 || rec.Header().Get("Content-Encoding") != tc.enc || !strings.Contains(rec.Header().Get("Vary"), "Accept-Encoding") ||
+			!strings.Contains(rec.Header().Get("Content-Type"), "javascript") {
+			t.Fatalf("Accept-Encoding %q: %d, Content-Encoding %q, Vary %q, Content-Type %q", tc.accept, rec.Code,
+				rec.Header().Get("Content-Encoding"), rec.Header().Get("Vary"), rec.Header().Get("Content-Type"))
+		}
+		var body []byte
+		switch tc.enc {
+		case "gzip":
+			zr, err := gzip.NewReader(rec.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(zr)
+		case "br":
+			if rec.Body.Len() >= len(raw)/2 {
+				t.Fatalf("brotli body %d bytes for %d", rec.Body.Len(), len(raw))
+			}
+			continue
+		default:
+			body = rec.Body.Bytes()
+		}
+		if !bytes.Equal(body, raw) {
+			t.Fatalf("Accept-Encoding %q: body differs from the script", tc.accept)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/invite/ABCDEF234", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /invite/… = %d %q", rec.Code, rec.Header().Get("Content-Type"))
 	}
 }

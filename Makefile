@@ -30,7 +30,7 @@ web-deps:
 
 # The UI is embedded from web/dist; rebuild it when any source is newer.
 web: web-deps
-	@if [ ! -f web/dist/index.html ] || [ -n "$$(find web/src web/index.html web/package.json web/vite.config.* -newer web/dist/index.html 2>/dev/null | head -1)" ]; then \
+	@if [ ! -f web/dist/index.html ] || [ -n "$$(find web/src web/scripts web/index.html web/package.json web/vite.config.* -newer web/dist/index.html 2>/dev/null | head -1)" ]; then \
 		cd web && npm run build --silent && touch dist/.keep; fi
 
 build: deps-run web

@@ -56,6 +56,7 @@ type session struct {
 
 	bucket     tokenBucket // reader only
 	lastTyping time.Time   // reader only
+	lastPong   time.Time   // reader only (a stream's heartbeat)
 	limited    int         // reader only: rate-limited frames in a row
 
 	ends atomic.Int32 // reader and writer done

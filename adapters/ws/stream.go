@@ -281,6 +281,10 @@ func (s *session) handleStream(in inbound, err error) {
 		}
 		return
 	}
+	if err == nil && in.Type == "ping" {
+		s.pong() // limited on its own, silently
+		return
+	}
 	if !s.bucket.allow(s.g.now()) {
 		s.close(websocket.StatusPolicyViolation, closeReason(websocket.StatusPolicyViolation))
 		return
@@ -298,6 +302,24 @@ func (s *session) handleStream(in inbound, err error) {
 		if _, err := s.g.cfg.Rooms.MarkRead(s.ctx, s.userID, id, in.Seq); err != nil {
 			s.rejectIn(id, err)
 		}
+	}
+}
+
+// pongInterval: a stream answers at most one ping per interval (a client's
+// heartbeat needs one every few seconds at most).
+const pongInterval = time.Second
+
+var pongFrame = []byte(`{"type":"pong"}`)
+
+// pong answers a client's heartbeat; extra pings are dropped silently.
+func (s *session) pong() {
+	now := s.g.now()
+	if !s.lastPong.IsZero() && now.Sub(s.lastPong) < pongInterval {
+		return
+	}
+	s.lastPong = now
+	if !s.enqueue(outFrame{b: pongFrame}) {
+		s.close(websocket.StatusTryAgainLater, "slow consumer")
 	}
 }
 

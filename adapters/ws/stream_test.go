@@ -356,3 +356,25 @@ func TestStreamRefusesBadResume(t *testing.T) {
 	}
 	waitFor(t, "refused streams to be forgotten", func() bool { return h.rooms.followsOf(alice) == 0 })
 }
+
+// A stream answers a heartbeat ping with pong, at most one a second,
+// without charging the frame rate.
+func TestStreamPingPong(t *testing.T) {
+	h := newHarness(t, func(c *GatewayConfig) { c.MessageRate, c.MessageBurst = 1, 1 })
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	h.gw.now = func() time.Time { return now }
+	c := dialStream(t, h.streamServer(t), "tok-alice", "")
+	next(t, c, "ready")
+	for range 5 {
+		writeJSON(t, c, `{"type":"ping"}`)
+	}
+	if f := next(t, c, "pong"); f.Type != "pong" {
+		t.Fatal(f)
+	}
+	// The other four were dropped; the frame rate is untouched: one
+	// message (burst 1) still goes through.
+	writeJSON(t, c, fmt.Sprintf(`{"type":"message","room_id":%d,"content":"after pings"}`, publicRoom))
+	if f := readFrame(t, c); f.Type != "message" || f.Content != "after pings" {
+		t.Fatalf("after the pings: %+v", f)
+	}
+}

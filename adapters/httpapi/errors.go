@@ -75,12 +75,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case p.Status >= 500 && p.Status != http.StatusServiceUnavailable:
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("request_id", requestIDOf(c)), slog.String("method", r.Method),
-			slog.String("path", r.URL.EscapedPath()), slog.String("error", err.Error()))
+			slog.String("path", redactedPath(r.URL.EscapedPath())), slog.String("error", err.Error()))
 	case p.Status == http.StatusServiceUnavailable && domain.RetryAfterOf(err) == 0:
 		// (A 503 with a Retry-After is load we shed on purpose, not a
 		// failing dependency: logging each one would amplify a flood.)
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "dependency unavailable",
-			slog.String("request_id", requestIDOf(c)), slog.String("path", r.URL.EscapedPath()),
+			slog.String("request_id", requestIDOf(c)), slog.String("path", redactedPath(r.URL.EscapedPath())),
 			slog.String("error", err.Error()))
 	}
 	if c.Response().Committed {

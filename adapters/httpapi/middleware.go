@@ -86,8 +86,9 @@ var secretParams = map[string]bool{"token": true, "access_token": true, "sig": t
 // redactedURI is the path and query of u with secret values replaced,
 // keeping everything else as the client sent it.
 func redactedURI(u *url.URL) string {
+	p := redactedPath(u.EscapedPath())
 	if u.RawQuery == "" {
-		return u.EscapedPath()
+		return p
 	}
 	parts := strings.Split(u.RawQuery, "&")
 	for i, p := range parts {
@@ -96,7 +97,31 @@ func redactedURI(u *url.URL) string {
 			parts[i] = k + "=REDACTED"
 		}
 	}
-	return u.EscapedPath() + "?" + strings.Join(parts, "&")
+	return p + "?" + strings.Join(parts, "&")
+}
+
+// secretSegments are path segments followed by a secret: an invite's code
+// lets whoever holds it into a private room.
+var secretSegments = []string{"/invites/", "/invite/"}
+
+// redactedPath is p with the secret segment after each of secretSegments
+// replaced.
+func redactedPath(p string) string {
+	for _, seg := range secretSegments {
+		i := strings.Index(p, seg)
+		if i < 0 {
+			continue
+		}
+		start := i + len(seg)
+		end := strings.IndexByte(p[start:], '/')
+		if end < 0 {
+			end = len(p) - start
+		}
+		if end > 0 {
+			p = p[:start] + "REDACTED" + p[start+end:]
+		}
+	}
+	return p
 }
 
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {

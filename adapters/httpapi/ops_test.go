@@ -83,6 +83,10 @@ func TestAccessLogRedactsSecrets(t *testing.T) {
 	f.do(t, request{method: "GET", path: "/ws/rooms/12?Token=" + secret + "&x=1"})
 	f.do(t, request{method: "GET", path: "/ws/rooms/12?ticket=" + secret})
 	f.do(t, request{method: "GET", path: "/rooms?access_token=" + secret, auth: true})
+	f.do(t, request{method: "GET", path: "/invites/" + secret, auth: true})
+	f.do(t, request{method: "POST", path: "/invites/" + secret + "/accept", auth: true})
+	f.do(t, request{method: "DELETE", path: "/rooms/12/invites/" + secret, auth: true})
+	f.do(t, request{method: "GET", path: "/invite/" + secret})
 	f.do(t, request{method: "POST", path: "/rooms/12/messages", body: `{"content":"my very private words"}`, auth: true})
 	f.do(t, request{method: "POST", path: "/auth/login", body: "username=alice&password=correct+horse", contentType: "application/x-www-form-urlencoded"})
 
@@ -97,6 +101,10 @@ func TestAccessLogRedactsSecrets(t *testing.T) {
 		`"path":"/ws/rooms/12?Token=REDACTED&x=1"`,
 		`"path":"/ws/rooms/12?ticket=REDACTED"`,
 		`"path":"/rooms?access_token=REDACTED"`,
+		`"path":"/invites/REDACTED"`,
+		`"path":"/invites/REDACTED/accept"`,
+		`"path":"/rooms/12/invites/REDACTED"`,
+		`"path":"/invite/REDACTED"`,
 		`"status":401`,
 		`"user_id":1`,
 		`"duration_ms":`,

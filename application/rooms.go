@@ -177,7 +177,7 @@ func (s *Rooms) handOver(ctx context.Context, id room.ID, owner user.ID) (delete
 		})
 		switch {
 		case err == nil:
-			s.publishUpdate(ctx, r, r.IsPrivate, owner)
+			s.publishUpdate(ctx, r, r, owner)
 			return false, nil
 		case domain.CodeOf(err) == "not_a_member":
 			continue // the heir left; pick again
@@ -227,21 +227,28 @@ func (s *Rooms) change(ctx context.Context, actor user.ID, id room.ID, edit func
 		return room.Room{}, noRoom(err)
 	}
 	if r.Name != before.Name || r.Description != before.Description || r.IsPrivate != before.IsPrivate || r.OwnerID != before.OwnerID {
-		s.publishUpdate(ctx, r, before.IsPrivate, actor)
+		s.publishUpdate(ctx, r, before, actor)
 	}
 	return r, nil
 }
 
-// publishUpdate tells the room's sockets that r changed and, when it is
-// public or just stopped being so, every user stream (room lists show
-// public rooms to everyone).
-func (s *Rooms) publishUpdate(ctx context.Context, r room.Room, wasPrivate bool, actor user.ID) {
-	e := roomEvent(r, actor)
-	publish(ctx, s.d, e)
-	if !r.IsPrivate || !wasPrivate {
-		e.RoomID = ports.Everyone
-		publish(ctx, s.d, e)
+// publishUpdate tells the room's sockets that r changed (before is the
+// room as it was) and, when it is public or just stopped being so, every
+// user stream (room lists show public rooms to everyone). A room that just
+// became private is announced to everyone as it was known, only marked
+// private: its new name and description are its members' business.
+func (s *Rooms) publishUpdate(ctx context.Context, r, before room.Room, actor user.ID) {
+	publish(ctx, s.d, roomEvent(r, actor))
+	switch {
+	case before.IsPrivate && r.IsPrivate:
+		return
+	case r.IsPrivate:
+		r = before
+		r.IsPrivate = true
 	}
+	e := roomEvent(r, actor)
+	e.RoomID = ports.Everyone
+	publish(ctx, s.d, e)
 }
 
 // Delete deletes a room the actor owns.

@@ -90,6 +90,18 @@ func TestMembershipEventsOnEveryone(t *testing.T) {
 		t.Fatal(err)
 	}
 	quiet(t, all)
+	// A public room that turns private (renamed at once) is announced to
+	// everyone as it was known, marked private: the new name stays inside.
+	pub2 := f.room(alice.ID, "open plans", false)
+	<-all
+	<-all
+	secret, private := "secret plans", true
+	if _, err := f.Rooms.Update(ctx, alice.ID, pub2.ID, room.Patch{Name: &secret, IsPrivate: &private}); err != nil {
+		t.Fatal(err)
+	}
+	if e := <-all; e.Payload.(ports.RoomUpdated).Room.Name != "open plans" || !e.Payload.(ports.RoomUpdated).Room.IsPrivate {
+		t.Fatalf("room turned private, on Everyone: %+v", e.Payload)
+	}
 	if err := f.Rooms.Delete(ctx, alice.ID, pub.ID); err != nil {
 		t.Fatal(err)
 	}

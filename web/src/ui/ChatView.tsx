@@ -4,7 +4,7 @@ import type { FileItem, Room, User } from '../api/types';
 import type { Status, UserStream } from '../net/stream';
 import { dividerSeq, seenBy, type ReadMark } from '../state/reading';
 import { maxSeq, typingNames, typingParts } from '../state/roomReducer';
-import { buildTimeline } from '../state/timeline';
+import { RowBuilder } from '../state/timeline';
 import { Composer } from './Composer';
 import { ConfirmDialog, useModal } from './Dialog';
 import { Icon } from './Icon';
@@ -72,9 +72,11 @@ export function ChatView(props: {
 
   const divider = dividerSeq(r.state.messages, mark, me.id, r.state.hasMore);
   const now = Date.now();
+  // One per room (this view is keyed by it): rows keep their identity across rebuilds.
+  const [rowBuilder] = useState(() => new RowBuilder());
   const timeline = useMemo(
     () =>
-      buildTimeline({
+      rowBuilder.build({
         messages: r.state.messages,
         files: r.state.files,
         pending: r.pending,
@@ -84,13 +86,17 @@ export function ChatView(props: {
         dividerSeq: divider,
       }),
     // `now` only fills in missing times; it need not trigger a rebuild.
-    [r.state.messages, r.state.files, r.pending, r.state.hasMore, me.id, me.username, divider],
+    [rowBuilder, r.state.messages, r.state.files, r.pending, r.state.hasMore, me.id, me.username, divider],
   );
   const typing = typingNames(r.state, me.id, now);
   const members = r.state.members;
   const online = members.filter((m) => m.online);
-  const profiles = useMemo(() => new Map(members.map((m) => [m.id, m])), [members]);
-  profiles.set(me.id, { id: me.id, username: me.username, display_name: me.display_name, avatar_url: me.avatar_url, online: true });
+  // Rebuilt only when someone's profile or presence changes: rows compare their profile by identity.
+  const profiles = useMemo(() => {
+    const map = new Map(members.map((m) => [m.id, m]));
+    map.set(me.id, { id: me.id, username: me.username, display_name: me.display_name, avatar_url: me.avatar_url, online: true });
+    return map;
+  }, [members, me.id, me.username, me.display_name, me.avatar_url]);
   const seen = useMemo(() => seenBy(members, r.state.messages[r.state.messages.length - 1], me.id), [members, r.state.messages, me.id]);
 
   const rSend = r.send;

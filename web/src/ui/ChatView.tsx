@@ -344,9 +344,18 @@ function TypingLine(props: { names: string[] }) {
   );
 }
 
+/** What the connection indicator says for each status. */
+export const STATUS_TEXT: Record<Status, string> = {
+  idle: 'Connecting…',
+  connecting: 'Connecting…',
+  open: 'Connected',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline — messages will be sent when you reconnect',
+  closed: 'Disconnected',
+};
+
 export function ConnectionIndicator(props: { status: Status; attempt: number }) {
-  const label =
-    props.status === 'open' ? 'Connected' : props.status === 'connecting' || props.status === 'idle' ? 'Connecting…' : props.status === 'closed' ? 'Disconnected' : 'Reconnecting…';
+  const label = STATUS_TEXT[props.status];
   return (
     <span className={`conn conn-${props.status}`} role="status" title={props.attempt ? `Attempt ${props.attempt}` : undefined}>
       <span className="conn-dot" aria-hidden="true" />

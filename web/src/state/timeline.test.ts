@@ -178,3 +178,70 @@ describe('arrivals', () => {
     expect(lastSeq([])).toBe(0);
   });
 });
+
+describe('RowBuilder, built step by step', () => {
+  /** A small deterministic PRNG, so a failure replays. */
+  function rng(seed: number) {
+    return () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+  }
+  const project = (rows: Row[]) => rows.map((r) => (r.kind === 'entry' ? `${r.key}|${r.head}|${r.userId}|${r.username}` : r.key));
+
+  it('gives the rows a fresh build gives, whatever arrives in whatever order', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const rand = rng(seed);
+      const b = new RowBuilder();
+      let t = Date.parse('2026-11-22T20:00:00Z');
+      let seq = 100;
+      let id = 1000;
+      let messages = Array.from({ length: 5 }, () => msg(++id, ++seq, { created_at: new Date((t += 60_000)).toISOString() }));
+      let files: FileItem[] = [];
+      let pending: TimelineInput['pending'] = [];
+      let oldest = 100;
+      let hasMore = true;
+      let dividerSeq: number | null = null;
+      for (let step = 0; step < 60; step++) {
+        const r = rand();
+        if (r < 0.45) {
+          // a live message, from one of three people, after a short or long silence
+          t += rand() < 0.2 ? 3 * 3600_000 : rand() * 400_000;
+          const who = Math.floor(rand() * 3);
+          const mine = who === 0;
+          const acking = mine && pending.length > 0 && rand() < 0.7 ? pending[0] : null;
+          messages = [
+            ...messages,
+            msg(++id, ++seq, { user_id: mine ? 7 : who + 1, username: mine ? 'me' : `u${who}`, created_at: new Date(t).toISOString(), ...(acking ? { client_id: acking.client_id } : {}) }),
+          ];
+          if (acking && rand() < 0.5) pending = pending.slice(1);
+        } else if (r < 0.6) {
+          pending = [...pending, { client_id: `p${step}`, content: 'x', created: t + 1, sent: false }];
+        } else if (r < 0.7) {
+          files = [...files, file(step + 1, rand() < 0.5 ? { anchor_seq: seq } : { created_at: new Date(t - rand() * 900_000).toISOString() })];
+        } else if (r < 0.78 && hasMore) {
+          const older = Array.from({ length: 3 }, (_, i) => msg(++id, oldest - 3 + i, { created_at: new Date(Date.parse(messages[0].created_at) - (3 - i) * 50_000).toISOString() }));
+          oldest -= 3;
+          messages = [...older, ...messages];
+          hasMore = oldest > 90;
+        } else if (r < 0.82) {
+          dividerSeq = messages[Math.floor(rand() * messages.length)].seq;
+        } else if (r < 0.86) {
+          pending = [];
+        }
+        const inp = input({ messages, files, pending, hasMore, dividerSeq });
+        expect(project(b.build(inp)), `seed ${seed}, step ${step}`).toEqual(project(new RowBuilder().build(inp)));
+      }
+    }
+  });
+
+  it('appends without regrouping: the rows before the new message are the same objects', () => {
+    const b = new RowBuilder();
+    const history = Array.from({ length: 100 }, (_, i) => msg(i + 1, i + 1));
+    const pending = [{ client_id: 'w', content: 'wait', created: Date.parse('2026-11-23T11:00:00Z'), sent: false }];
+    const before = b.build(input({ messages: history, pending }));
+    const after = b.build(input({ messages: [...history, msg(101, 101)], pending }));
+    expect(after.map((r) => r.key).slice(-2)).toEqual(['m101', 'c7:w']);
+    before.slice(0, -1).forEach((r, i) => expect(after[i]).toBe(r));
+  });
+});

@@ -86,15 +86,14 @@ function messageKey(m: Message): string {
   return m.client_id ? `c${m.user_id}:${m.client_id}` : `m${m.id}`;
 }
 
-function sender(e: Entry, me: { id: number; username: string }): { id: number; name: string } {
-  switch (e.kind) {
-    case 'message':
-      return { id: e.message.user_id, name: e.message.username };
-    case 'file':
-      return { id: e.file.user_id ?? -1, name: '' };
-    case 'pending':
-      return { id: me.id, name: me.username };
-  }
+// Who wrote an entry. Two functions rather than one returning a pair: this
+// runs for every entry on every rebuild, and allocates nothing.
+function senderId(e: Entry, me: number): number {
+  return e.kind === 'message' ? e.message.user_id : e.kind === 'file' ? (e.file.user_id ?? -1) : me;
+}
+
+function senderName(e: Entry, me: string): string {
+  return e.kind === 'message' ? e.message.username : e.kind === 'file' ? '' : me;
 }
 
 const NEW_DIVIDER: NewDivider = { kind: 'new', key: 'new' };
@@ -108,6 +107,7 @@ export class RowBuilder {
   private readonly entryOf = new WeakMap<object, Entry>();
   private readonly rowOf = new WeakMap<Entry, EntryRow>();
   private readonly days = new Map<string, DaySeparator>();
+  private last: Built | null = null;
 
   private messageEntry(m: Message, now: number): Entry {
     let e = this.entryOf.get(m);
@@ -192,9 +192,11 @@ export class RowBuilder {
     }
     while (j < placed.length) addFile(placed[j++]);
 
-    const acked = new Set<string>();
-    for (const m of inp.messages) if (m.client_id && m.user_id === inp.me.id) acked.add(m.client_id);
-    for (const p of inp.pending) if (!acked.has(p.client_id)) out.push(this.pendingEntry(p, inp.me.id, inp.now));
+    if (inp.pending.length) {
+      const acked = new Set<string>();
+      for (const m of inp.messages) if (m.client_id && m.user_id === inp.me.id) acked.add(m.client_id);
+      for (const p of inp.pending) if (!acked.has(p.client_id)) out.push(this.pendingEntry(p, inp.me.id, inp.now));
+    }
     return out;
   }
 
@@ -218,47 +220,139 @@ export class RowBuilder {
   /** Rows of entries: a separator where the day changes, the divider, and runs by sender. */
   rows(entries: readonly Entry[], me: { id: number; username: string }, dividerSeq: number | null = null): Row[] {
     const out: Row[] = [];
-    let day = '';
-    let runStart = -1; // index in out of the run's head
-    let runUser = NaN;
-    let runName = '';
-    let lastTime = 0;
-    // A run that starts with a file learns its sender's name from what follows.
-    const closeRun = () => {
-      if (runStart < 0) return;
-      const head = out[runStart] as EntryRow;
-      if (head.username !== runName) out[runStart] = this.entryRow(head.entry, true, runUser, runName);
-      runStart = -1;
-    };
+    const run = newRun();
+    this.group(out, run, entries, me, dividerSeq);
+    this.closeRun(out, run);
+    return out;
+  }
+
+  /** Adds the rows of entries to out, carrying the run state along. */
+  private group(out: Row[], run: RunState, entries: readonly Entry[], me: { id: number; username: string }, dividerSeq: number | null): void {
     for (const e of entries) {
-      if (e.day !== day) {
-        closeRun();
-        day = e.day;
+      if (e.day !== run.day) {
+        this.closeRun(out, run);
+        run.day = e.day;
         out.push(this.daySeparator(e.day, e.time));
       }
       if (e.kind === 'message' && e.message.seq === dividerSeq) {
         // The divider splits a run: what follows it starts one of its own.
-        closeRun();
+        this.closeRun(out, run);
         out.push(NEW_DIVIDER);
       }
-      const s = sender(e, me);
-      const head = runStart < 0 || runUser !== s.id || e.time - lastTime > GROUP_GAP_MS;
+      const id = senderId(e, me.id);
+      const name = senderName(e, me.username);
+      const head = run.start < 0 || run.user !== id || e.time - run.lastTime > GROUP_GAP_MS;
       if (head) {
-        closeRun();
-        runStart = out.length;
-        runUser = s.id;
-        runName = s.name;
-      } else if (!runName && s.name) runName = s.name;
-      out.push(this.entryRow(e, head, s.id, s.name || runName));
-      lastTime = e.time;
+        this.closeRun(out, run);
+        run.start = out.length;
+        run.user = id;
+        run.name = name;
+      } else if (!run.name && name) run.name = name;
+      out.push(this.entryRow(e, head, id, name || run.name));
+      run.lastTime = e.time;
     }
-    closeRun();
-    return out;
   }
 
-  build(inp: TimelineInput): Row[] {
-    return this.rows(this.entries(inp), inp.me, inp.dividerSeq ?? null);
+  /** Ends a run: one that started with a file learns its sender's name from what followed. */
+  private closeRun(out: Row[], run: RunState): void {
+    if (run.start < 0) return;
+    const head = out[run.start] as EntryRow;
+    if (head.username !== run.name) out[run.start] = this.entryRow(head.entry, true, run.user, run.name);
+    run.start = -1;
   }
+
+  /**
+   * The rows for inp. When inp only adds messages after the newest ones of
+   * the previous call (a live message, the usual case), the rows before them
+   * are taken as they were and only the new ones are grouped: the work does
+   * not grow with the history.
+   */
+  build(inp: TimelineInput): Row[] {
+    const divider = inp.dividerSeq ?? null;
+    const last = this.last;
+    if (last && this.appendsTo(last, inp, divider)) {
+      const added = inp.messages.slice(last.inp.messages.length).map((m) => this.messageEntry(m, inp.now));
+      const settled = last.settled.concat(added);
+      const out = last.rows.slice(0, last.settledRows);
+      const run = { ...last.run };
+      this.group(out, run, added, inp.me, divider);
+      return this.finish(inp, divider, settled, out, run);
+    }
+    const entries = this.entries(inp);
+    const split = entries.findIndex((e) => e.kind === 'pending');
+    const settled = split < 0 ? entries : entries.slice(0, split);
+    const out: Row[] = [];
+    const run = newRun();
+    this.group(out, run, settled, inp.me, divider);
+    return this.finish(inp, divider, settled, out, run);
+  }
+
+  /** Adds the pending sends (always last), and keeps what the next build may start from. */
+  private finish(inp: TimelineInput, divider: number | null, settled: Entry[], out: Row[], run: RunState): Row[] {
+    const kept: Built = { inp, settled, rows: out, settledRows: out.length, run: { ...run } };
+    const pending = this.pendingEntries(inp);
+    const rows = pending.length ? out.slice() : out;
+    this.group(rows, run, pending, inp.me, divider);
+    this.closeRun(rows, run);
+    kept.rows = rows;
+    this.last = kept;
+    return rows;
+  }
+
+  private pendingEntries(inp: TimelineInput): Entry[] {
+    if (!inp.pending.length) return [];
+    const acked = new Set<string>();
+    for (const m of inp.messages) if (m.client_id && m.user_id === inp.me.id) acked.add(m.client_id);
+    return inp.pending.filter((p) => !acked.has(p.client_id)).map((p) => this.pendingEntry(p, inp.me.id, inp.now));
+  }
+
+  /**
+   * Whether inp is the last input plus newer messages and nothing else that
+   * moves rows: the same files, history edge, divider and user, the old
+   * messages untouched at the front, and no file after the last of them (a
+   * file placed at the end would belong after the new messages or between).
+   */
+  private appendsTo(last: Built, inp: TimelineInput, divider: number | null): boolean {
+    const before = last.inp.messages;
+    const now = inp.messages;
+    const tail = last.settled[last.settled.length - 1];
+    return (
+      inp.files === last.inp.files &&
+      inp.hasMore === last.inp.hasMore &&
+      divider === (last.inp.dividerSeq ?? null) &&
+      inp.me.id === last.inp.me.id &&
+      inp.me.username === last.inp.me.username &&
+      before.length > 0 &&
+      now.length > before.length &&
+      now[0] === before[0] &&
+      now[before.length - 1] === before[before.length - 1] &&
+      tail !== undefined &&
+      tail.kind === 'message' &&
+      tail.message === before[before.length - 1] &&
+      now[before.length].seq > tail.message.seq
+    );
+  }
+}
+
+/** Where grouping stands: the current day and the open run by one sender. */
+interface RunState {
+  day: string;
+  /** Index in the rows of the run's head; -1 when no run is open. */
+  start: number;
+  user: number;
+  name: string;
+  lastTime: number;
+}
+
+const newRun = (): RunState => ({ day: '', start: -1, user: NaN, name: '', lastTime: 0 });
+
+/** What a build left for the next one: its input, its entries and rows before the pending sends, and the run state there. */
+interface Built {
+  inp: TimelineInput;
+  settled: Entry[];
+  rows: Row[];
+  settledRows: number;
+  run: RunState;
 }
 
 /** Entries in order, without a cache (see RowBuilder.entries). */

@@ -5,6 +5,13 @@
 // is added above, and tells screen readers about new messages through a
 // live region of its own (a virtual list adds and drops rows while
 // scrolling, which a role=log would read out).
+//
+// Following is decided here, not by Virtuoso's "at bottom": in a burst of
+// messages the list is briefly not at the bottom between one append and the
+// scroll that follows it, and a list that stopped following then would stay
+// behind. The list stops following only when the reader moves up (wheel,
+// touch, keys, scrollbar, or a scroll up while the content stayed the same)
+// and follows again once they are back near the bottom.
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type MutableRefObject } from 'react';
 import { Virtuoso, type Components, type VirtuosoHandle } from 'react-virtuoso';
 import type { FileItem, Member, User } from '../api/types';
@@ -55,26 +62,58 @@ export function MessageList(props: {
 }) {
   const rows = props.timeline;
   const handle = useRef<VirtuosoHandle>(null);
-  const follow = useRef(false);
+  const [scroller, setScroller] = useState<HTMLElement | null>(null);
+  const stuck = useRef(true);
   const busy = useRef(false);
   const [atTop, setAtTop] = useState(false);
 
   // Rows added above shift the rows already shown: Virtuoso keeps the view
   // steady when its first index moves down by as many.
-  const shift = useRef<{ rows: Row[]; first: number }>({ rows, first: FIRST_INDEX });
+  const shift = useRef<{ rows: Row[]; first: number; prepended: boolean }>({ rows, first: FIRST_INDEX, prepended: false });
   const firstItemIndex = useMemo(() => {
     const s = shift.current;
     if (s.rows !== rows) {
-      s.first -= prependedCount(s.rows, rows);
+      const added = prependedCount(s.rows, rows);
+      s.first -= added;
+      s.prepended = added > 0;
       s.rows = rows;
     }
     return s.first;
   }, [rows]);
 
   props.scrollToEndRef.current = () => {
-    follow.current = true;
+    stuck.current = true;
     handle.current?.scrollToIndex({ index: 'LAST', align: 'end' });
   };
+
+  useEffect(() => {
+    const el = scroller;
+    if (!el) return;
+    let intent = 0;
+    let top = el.scrollTop;
+    let height = el.scrollHeight;
+    const moved = () => (intent = performance.now());
+    const onWheel = (e: WheelEvent) => e.deltaY < 0 && moved();
+    const onKey = (e: KeyboardEvent) => ['ArrowUp', 'PageUp', 'Home'].includes(e.key) && moved();
+    const onScroll = () => {
+      if (el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX) stuck.current = true;
+      else if ((el.scrollTop < top && el.scrollHeight === height) || performance.now() - intent < 500) stuck.current = false;
+      top = el.scrollTop;
+      height = el.scrollHeight;
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    el.addEventListener('wheel', onWheel, { passive: true });
+    el.addEventListener('touchmove', moved, { passive: true });
+    el.addEventListener('pointerdown', moved);
+    el.addEventListener('keydown', onKey);
+    return () => {
+      el.removeEventListener('scroll', onScroll);
+      el.removeEventListener('wheel', onWheel);
+      el.removeEventListener('touchmove', moved);
+      el.removeEventListener('pointerdown', moved);
+      el.removeEventListener('keydown', onKey);
+    };
+  }, [scroller]);
 
   const { loadOlder, hasMore, historyLoaded, loadingOlder } = props;
   const older = useCallback(async () => {
@@ -93,11 +132,9 @@ export function MessageList(props: {
     if (atTop) void older();
   }, [atTop, older, rows.length]);
 
-  const followOutput = useCallback((atBottom: boolean) => {
-    if (!atBottom && !follow.current) return false;
-    follow.current = false;
-    return 'auto' as const;
-  }, []);
+  // Virtuoso asks on every change of the row count: history added above is not output to follow.
+  const followOutput = useCallback(() => (stuck.current && !shift.current.prepended ? ('auto' as const) : false), []);
+  const scrollerRef = useCallback((el: HTMLElement | Window | null) => setScroller(el instanceof HTMLElement ? el : null), []);
 
   const context = useMemo<ListContext>(
     () => ({
@@ -120,6 +157,7 @@ export function MessageList(props: {
     <div className="timeline">
       <Virtuoso<Row, ListContext>
         ref={handle}
+        scrollerRef={scrollerRef}
         className="messages"
         aria-label="Messages"
         tabIndex={0}
@@ -132,7 +170,6 @@ export function MessageList(props: {
         initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
         alignToBottom
         followOutput={followOutput}
-        atBottomThreshold={NEAR_BOTTOM_PX}
         atTopStateChange={setAtTop}
         increaseViewportBy={{ top: 600, bottom: 300 }}
       />

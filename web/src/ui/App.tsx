@@ -7,6 +7,7 @@ import { AuthScreen } from './AuthScreen';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 import { ChatView } from './ChatView';
+import { browserStorage, clearDrafts, loadLastRoom, saveLastRoom } from '../state/drafts';
 import { isMine, loadJoined, saveJoined } from './membership';
 import { ProfileView } from './ProfileView';
 import { navigate, useRoute } from './router';
@@ -81,8 +82,10 @@ export function App() {
     );
   }
   // The session is over (signed out here, everywhere, or the account is
-  // gone): back to the sign-in form with a word on why.
+  // gone): back to the sign-in form with a word on why. Drafts go with it;
+  // the last room stays, to open again at the next sign-in.
   const ended = (why: string) => {
+    clearDrafts(browserStorage(), me.id);
     setTok(null);
     setMe(null);
     setNotice(why);
@@ -119,9 +122,11 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   // messages there do not count as unread.
   const reading = attention ? openId : null;
 
+  const [listed, setListed] = useState(false);
   const refreshRooms = useCallback(async () => {
     try {
       dispatchRooms({ type: 'list', rooms: asArray<Room>(await api.get('/rooms')) });
+      setListed(true);
       setRoomsError(null);
     } catch (e) {
       setRoomsError(errorText(e));
@@ -176,6 +181,21 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   );
 
   useEffect(() => setDrawer(false), [route]);
+
+  // The room open last comes back after a reload or the next sign-in, once
+  // the list shows it is still the user's; going home forgets it.
+  const [lastRoom, setLastRoom] = useState(() => (route.name === 'home' ? loadLastRoom(browserStorage(), me.id) : null));
+  useEffect(() => {
+    if (route.name === 'room') saveLastRoom(browserStorage(), me.id, route.id);
+    else if (route.name === 'home' && lastRoom === null) saveLastRoom(browserStorage(), me.id, null);
+  }, [route, me.id, lastRoom]);
+  useEffect(() => {
+    if (lastRoom === null || !listed) return;
+    setLastRoom(null);
+    if (route.name !== 'home') return;
+    const room = rooms.find((r) => r.id === lastRoom);
+    if (room && isMine(room, me.id, joined)) navigate(`/rooms/${room.id}`);
+  }, [lastRoom, listed, route, rooms, me.id, joined]);
   useEffect(() => {
     if (!flash) return;
     const t = setTimeout(() => setFlash(null), 6000);

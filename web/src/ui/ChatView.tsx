@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 import { api } from '../api/client';
 import type { FileItem, Room, User } from '../api/types';
 import type { Status, UserStream } from '../net/stream';
+import { browserStorage, loadDraft, saveDraft } from '../state/drafts';
 import { dividerSeq, seenBy, type ReadMark } from '../state/reading';
 import { maxSeq, typingNames, typingParts } from '../state/roomReducer';
 import { RowBuilder } from '../state/timeline';
@@ -108,6 +109,9 @@ export function ChatView(props: {
     [rSend],
   );
   const dispatch = r.dispatch;
+  // This view is keyed by the room: the draft is read once, as it opens.
+  const [draft] = useState(() => loadDraft(browserStorage(), me.id, roomId));
+  const onDraft = useCallback((text: string) => saveDraft(browserStorage(), me.id, roomId, text), [me.id, roomId]);
 
   useEffect(() => {
     if (!r.state.lastError) return;
@@ -297,7 +301,14 @@ export function ChatView(props: {
               </div>
             ))}
           </div>
-          <Composer onSend={send} onTyping={r.typing} onFiles={(files) => files.forEach(r.uploadFile)} offline={r.status !== 'open'} />
+          <Composer
+            onSend={send}
+            onTyping={r.typing}
+            onFiles={(files) => files.forEach(r.uploadFile)}
+            offline={r.status !== 'open'}
+            draft={draft}
+            onDraft={onDraft}
+          />
           {dragging && (
             <div className="drop-overlay" aria-hidden="true">
               Drop files to share them in {room?.name ?? 'this room'}

@@ -8,7 +8,7 @@ import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 import { ChatView } from './ChatView';
 import { browserStorage, clearDrafts, loadLastRoom, saveLastRoom } from '../state/drafts';
-import { isMine, loadJoined, saveJoined } from './membership';
+import { isMine, loadJoined, removalNotice, saveJoined } from './membership';
 import { ProfileView } from './ProfileView';
 import { navigate, useRoute } from './router';
 import { Sidebar } from './Sidebar';
@@ -27,7 +27,9 @@ export function App() {
       onUnauthorized(() => {
         setTok(null);
         setMe(null);
-        setNotice('Your session has ended. Please sign in again.');
+        // The stream's close can come just after the app said why it ended
+        // (the account was deleted): that word stays.
+        setNotice((said) => said ?? 'Your session has ended. Please sign in again.');
       }),
     [],
   );
@@ -151,7 +153,7 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
       if (ev.type === 'room_removed' && ev.room_id === now.openId) {
         const name = now.rooms.find((r) => r.id === ev.room_id)?.name ?? 'the room';
         const own = ownRemoval.current.get(ev.room_id);
-        setFlash(own ?? (ev.deleted ? `${name} was deleted.` : `You were removed from ${name}.`));
+        setFlash(own ?? removalNotice(ev, name));
         navigate('/');
       }
       if (ev.type === 'room_removed') ownRemoval.current.delete(ev.room_id);

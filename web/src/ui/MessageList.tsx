@@ -65,7 +65,6 @@ export function MessageList(props: {
   const [scroller, setScroller] = useState<HTMLElement | null>(null);
   const stuck = useRef(true);
   const busy = useRef(false);
-  const [atTop, setAtTop] = useState(false);
 
   // Rows added above shift the rows already shown: Virtuoso keeps the view
   // steady when its first index moves down by as many.
@@ -126,14 +125,9 @@ export function MessageList(props: {
     }
   }, [loadOlder, hasMore, historyLoaded, loadingOlder]);
 
-  // A history shorter than the view leaves the top in sight: fetch more so
-  // that scrolling can start.
-  useEffect(() => {
-    if (atTop) void older();
-  }, [atTop, older, rows.length]);
-
   // Virtuoso asks on every change of the row count: history added above is not output to follow.
   const followOutput = useCallback(() => (stuck.current && !shift.current.prepended ? ('auto' as const) : false), []);
+  const startReached = useCallback(() => void older(), [older]);
   const scrollerRef = useCallback((el: HTMLElement | Window | null) => setScroller(el instanceof HTMLElement ? el : null), []);
 
   const context = useMemo<ListContext>(
@@ -170,7 +164,10 @@ export function MessageList(props: {
         initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
         alignToBottom
         followOutput={followOutput}
-        atTopStateChange={setAtTop}
+        // The first row came into range (with increaseViewportBy, a little
+        // before it shows): fetch the page above. A list shorter than the
+        // view keeps its first row in range, and fetches until it is not.
+        startReached={startReached}
         increaseViewportBy={{ top: 600, bottom: 300 }}
       />
       <Announcer rows={rows} me={props.me.id} profiles={props.profiles} />

@@ -622,7 +622,15 @@ async function main() {
       await held;
       await route.continue();
     });
-    await list.evaluate((el) => (el.scrollTop = 0));
+    // The list opens at the bottom: once it is there, go to the top.
+    await sleep(500);
+    await until('the list at the top', () =>
+      list.evaluate(async (el) => {
+        el.scrollTop = 0;
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return el.scrollTop === 0;
+      }),
+    );
     await sleep(300);
     const before = await atTop();
     release();
@@ -843,6 +851,7 @@ async function main() {
     if (overflow > 0) throw new Error(`page is ${overflow} px wider than the screen`);
     await composer(B).waitFor();
     await B.getByRole('button', { name: 'Send', exact: true }).waitFor();
+    await B.locator('.messages .msg').first().waitFor(); // the list draws a frame after it mounts
     await shot(B, '06-mobile-chat');
     await B.getByRole('button', { name: 'Show rooms' }).click();
     await B.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: roomName }).waitFor();

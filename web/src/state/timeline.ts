@@ -370,7 +370,7 @@ export function buildTimeline(inp: TimelineInput): Row[] {
  * shift of the first entry row the old list had (positive when rows were
  * added above it). 0 when nothing is shared.
  */
-export function prependedCount(before: readonly Row[], after: readonly Row[]): number {
+export function prependedCount(before: readonly { kind: string; key: string }[], after: readonly { key: string }[]): number {
   const i = before.findIndex((r) => r.kind === 'entry');
   if (i < 0) return 0;
   const key = before[i].key;

@@ -9,9 +9,10 @@
 // Following is decided here, not by Virtuoso's "at bottom": in a burst of
 // messages the list is briefly not at the bottom between one append and the
 // scroll that follows it, and a list that stopped following then would stay
-// behind. The list stops following only when the reader moves up (wheel,
-// touch, keys, scrollbar, or a scroll up while the content stayed the same)
-// and follows again once they are back near the bottom.
+// behind. The list stops following only when the reader scrolls away
+// (wheel, touch, keys, scrollbar) and follows again once they are back near
+// the bottom. Scrolls nobody asked for (Virtuoso correcting its estimates)
+// change nothing.
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type MutableRefObject } from 'react';
 import { Virtuoso, type Components, type VirtuosoHandle } from 'react-virtuoso';
 import type { FileItem, Member, User } from '../api/types';
@@ -25,6 +26,10 @@ export { BrokenLinkContext, FileView } from './MessageRow';
 
 /** Within this distance of the bottom the list follows new messages. */
 const NEAR_BOTTOM_PX = 120;
+/** A scroll this soon after the reader's wheel, touch, key or pointer is theirs. */
+const USER_SCROLL_MS = 1000;
+/** What a row is taken to measure before it is drawn (one line of text). */
+const ROW_PX = 26;
 /** Virtuoso's index of the first row: lowered as history is added above. */
 const FIRST_INDEX = 1_000_000;
 /** New messages kept in the live region (older ones have been read out). */
@@ -60,7 +65,10 @@ export function MessageList(props: {
   /** Members who have read up to the latest message. */
   seenBy: Member[];
 }) {
-  const rows = props.timeline;
+  // The history edge ("Load older messages", "This is the beginning") is the
+  // first row, not a header: a short list sits at the bottom with the edge
+  // right above its first message.
+  const rows = useMemo<ListRow[]>(() => [EDGE, ...props.timeline], [props.timeline]);
   const handle = useRef<VirtuosoHandle>(null);
   const [scroller, setScroller] = useState<HTMLElement | null>(null);
   const stuck = useRef(true);
@@ -68,7 +76,7 @@ export function MessageList(props: {
 
   // Rows added above shift the rows already shown: Virtuoso keeps the view
   // steady when its first index moves down by as many.
-  const shift = useRef<{ rows: Row[]; first: number; prepended: boolean }>({ rows, first: FIRST_INDEX, prepended: false });
+  const shift = useRef<{ rows: ListRow[]; first: number; prepended: boolean }>({ rows, first: FIRST_INDEX, prepended: false });
   const firstItemIndex = useMemo(() => {
     const s = shift.current;
     if (s.rows !== rows) {
@@ -88,29 +96,24 @@ export function MessageList(props: {
   useEffect(() => {
     const el = scroller;
     if (!el) return;
-    let intent = 0;
-    let top = el.scrollTop;
-    let height = el.scrollHeight;
+    let intent = -Infinity;
     const moved = () => (intent = performance.now());
     const onWheel = (e: WheelEvent) => e.deltaY < 0 && moved();
-    const onKey = (e: KeyboardEvent) => ['ArrowUp', 'PageUp', 'Home'].includes(e.key) && moved();
     const onScroll = () => {
       if (el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX) stuck.current = true;
-      else if ((el.scrollTop < top && el.scrollHeight === height) || performance.now() - intent < 500) stuck.current = false;
-      top = el.scrollTop;
-      height = el.scrollHeight;
+      else if (performance.now() - intent < USER_SCROLL_MS) stuck.current = false;
     };
     el.addEventListener('scroll', onScroll, { passive: true });
     el.addEventListener('wheel', onWheel, { passive: true });
     el.addEventListener('touchmove', moved, { passive: true });
     el.addEventListener('pointerdown', moved);
-    el.addEventListener('keydown', onKey);
+    el.addEventListener('keydown', moved);
     return () => {
       el.removeEventListener('scroll', onScroll);
       el.removeEventListener('wheel', onWheel);
       el.removeEventListener('touchmove', moved);
       el.removeEventListener('pointerdown', moved);
-      el.removeEventListener('keydown', onKey);
+      el.removeEventListener('keydown', moved);
     };
   }, [scroller]);
 
@@ -149,7 +152,7 @@ export function MessageList(props: {
 
   return (
     <div className="timeline">
-      <Virtuoso<Row, ListContext>
+      <Virtuoso<ListRow, ListContext>
         ref={handle}
         scrollerRef={scrollerRef}
         className="messages"
@@ -162,6 +165,7 @@ export function MessageList(props: {
         itemContent={renderRow}
         firstItemIndex={firstItemIndex}
         initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
+        defaultItemHeight={ROW_PX}
         alignToBottom
         followOutput={followOutput}
         // The first row came into range (with increaseViewportBy, a little
@@ -170,15 +174,21 @@ export function MessageList(props: {
         startReached={startReached}
         increaseViewportBy={{ top: 600, bottom: 300 }}
       />
-      <Announcer rows={rows} me={props.me.id} profiles={props.profiles} />
+      <Announcer rows={props.timeline} me={props.me.id} profiles={props.profiles} />
     </div>
   );
 }
 
-const rowKey = (_: number, row: Row) => row.key;
+/** The first row of the list: see HistoryEdge. */
+const EDGE = { kind: 'edge', key: 'edge' } as const;
+type ListRow = Row | typeof EDGE;
 
-function renderRow(_: number, row: Row, ctx: ListContext) {
+const rowKey = (_: number, row: ListRow) => row.key;
+
+function renderRow(_: number, row: ListRow, ctx: ListContext) {
   switch (row.kind) {
+    case 'edge':
+      return <HistoryEdge context={ctx} />;
     case 'day':
       return <DaySeparatorRow day={row.day} />;
     case 'new':
@@ -228,7 +238,7 @@ function Footer({ context: c }: { context: ListContext }) {
 }
 
 // One object for the life of the app: Virtuoso remounts what changes here.
-const components: Components<Row, ListContext> = { Header: HistoryEdge, Footer };
+const components: Components<ListRow, ListContext> = { Footer };
 
 /**
  * New messages from others, read out as they arrive. History loaded above

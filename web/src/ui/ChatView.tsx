@@ -367,10 +367,19 @@ export const STATUS_TEXT: Record<Status, string> = {
 
 export function ConnectionIndicator(props: { status: Status; attempt: number }) {
   const label = STATUS_TEXT[props.status];
+  // On a phone the header shows "Offline" alone; the rest is still read out.
+  const cut = label.indexOf(' — ');
   return (
     <span className={`conn conn-${props.status}`} role="status" title={props.attempt ? `Attempt ${props.attempt}` : undefined}>
       <span className="conn-dot" aria-hidden="true" />
-      {label}
+      {cut < 0 ? (
+        label
+      ) : (
+        <>
+          {label.slice(0, cut)}
+          <span className="conn-more">{label.slice(cut)}</span>
+        </>
+      )}
     </span>
   );
 }

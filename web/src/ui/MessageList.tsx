@@ -156,6 +156,7 @@ export function MessageList(props: {
         ref={handle}
         scrollerRef={scrollerRef}
         className="messages"
+        role="region"
         aria-label="Messages"
         tabIndex={0}
         data={rows}

@@ -533,8 +533,8 @@ export class UserStream {
       const gen = this.gen;
       const answered = (ok: boolean) => {
         if (gen !== this.gen || !this.isOpen()) return;
-        if (ok) this.checkedAt = this.now();
-        else return this.replaceSilentSocket();
+        if (!ok) return this.replaceSilentSocket();
+        this.checkedAt = this.now();
         this.watch();
       };
       hb.probe().then(answered, () => answered(false));

@@ -412,14 +412,6 @@ describe('UserStream reconnect', () => {
     expect(ws.sockets.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('reconnectNow skips the wait', () => {
-    const { s, ws } = setup();
-    s.start();
-    ws.last().drop(1006);
-    s.reconnectNow();
-    expect(ws.sockets).toHaveLength(2);
-  });
-
   it('stop closes cleanly and never reconnects', () => {
     const { s, ws, timers, statuses } = setup();
     s.start();

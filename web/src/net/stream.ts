@@ -361,14 +361,6 @@ export class UserStream {
     );
   }
 
-  /** Skips the remaining backoff wait (e.g. the browser came back online). */
-  reconnectNow(): void {
-    if (this.stopped || !this.network || this._status !== 'reconnecting' || this.ws) return;
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
-    this.timer = null;
-    this.connect();
-  }
-
   private isOpen(): boolean {
     return !!this.ws && this.ws.readyState === OPEN && this._status === 'open';
   }

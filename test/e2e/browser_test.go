@@ -41,7 +41,9 @@ func TestBrowser(t *testing.T) {
 		t.Skip("node is not installed")
 	}
 
-	env := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": freeAddr(t)}
+	// The timeline figures seed 5,000 messages through the API at once;
+	// limits_test.go tests the send limit.
+	env := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": freeAddr(t), "RATE_SEND": "off"}
 	srv := start(t, env)
 	restartFile := filepath.Join(t.TempDir(), "restart")
 	if err := os.WriteFile(restartFile, nil, 0o600); err != nil {

@@ -14,8 +14,10 @@
 //                      restart scenario is skipped (and said so).
 //   E2E_HEADFUL=1      show the browser (needs a display)
 //
-// Screenshots go to e2e/screenshots/ (not committed). The last line printed is
-// "N passed, M failed"; the exit status is non-zero when anything failed.
+// Screenshots go to e2e/screenshots/ (not committed). Measurements are printed
+// as lines starting with "figure:" (never asserted: the machine's load decides
+// them). The last line printed is "N passed, M failed"; the exit status is
+// non-zero when anything failed.
 
 import { chromium } from 'playwright-core';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -139,6 +141,36 @@ async function connected(page, timeout = 15_000) {
   await page.getByRole('status').filter({ hasText: /^Connected$/ }).waitFor({ timeout });
 }
 
+/**
+ * Every delivered message of the open room, oldest first, read by scrolling
+ * the (virtualized) list from top to bottom. Fails on a message shown twice
+ * or out of order.
+ */
+async function walkTimeline(page) {
+  const r = await page.evaluate(async () => {
+    const el = document.querySelector('.messages');
+    const frames = () => new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
+    const seen = new Map();
+    el.scrollTop = 0;
+    await frames();
+    for (let i = 0; i < 5000; i++) {
+      let prev = -Infinity;
+      for (const m of el.querySelectorAll('.msg[data-seq]')) {
+        const seq = Number(m.dataset.seq);
+        if (seq <= prev) return { error: `seq ${seq} shown after ${prev}` };
+        prev = seq;
+        seen.set(seq, m.textContent);
+      }
+      if (el.scrollTop + el.clientHeight >= el.scrollHeight - 2) break;
+      el.scrollTop += Math.max(50, el.clientHeight * 0.6);
+      await frames();
+    }
+    return { list: [...seen].sort((a, b) => a[0] - b[0]).map(([seq, text]) => ({ seq, text })) };
+  });
+  if (r.error) throw new Error(r.error);
+  return r.list;
+}
+
 async function token(page) {
   return page.evaluate(() => localStorage.getItem('chat.token'));
 }
@@ -146,7 +178,7 @@ async function token(page) {
 async function apiAs(tok, method, path, body) {
   const res = await fetch(`${BASE}${path}`, {
     method,
-    headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+    headers: { ...(tok ? { Authorization: `Bearer ${tok}` } : {}), 'Content-Type': 'application/json', Accept: 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -215,6 +247,153 @@ async function imageLoaded(locator) {
   return locator.evaluate((img) => img.complete && img.naturalWidth > 0);
 }
 
+// ---------------------------------------------------------------- timeline figures
+
+/**
+ * Runs in every page before the app: notes when each socket frame carrying a
+ * "bench-" message arrives, so that the time to show it can be measured from
+ * its arrival rather than from the test's request.
+ */
+function recordBenchFrames() {
+  const Native = window.WebSocket;
+  window.__benchFrames = new Map();
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        if (typeof e.data !== 'string' || !e.data.includes('"bench-')) return;
+        try {
+          const content = JSON.parse(e.data).content;
+          if (typeof content === 'string' && !window.__benchFrames.has(content)) window.__benchFrames.set(content, performance.now());
+        } catch {
+          /* not a message */
+        }
+      });
+    }
+  };
+}
+
+/** Posts messages as one user, a few at a time. */
+async function postMany(tok, room, texts, parallel = 8) {
+  let next = 0;
+  async function worker() {
+    while (next < texts.length) {
+      const text = texts[next++];
+      for (let tries = 0; ; tries++) {
+        const r = await apiAs(tok, 'POST', `/rooms/${room}/messages`, { content: text });
+        if (r.status === 201 || r.status === 200) break;
+        if (r.status === 429 && tries < 50) {
+          await sleep(Number(r.headers.get('retry-after')) * 1000 || 500);
+          continue;
+        }
+        throw new Error(`POST ${text}: ${r.status} ${JSON.stringify(r.json)}`);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+const BENCH_SAMPLES = 12;
+
+/**
+ * Sends BENCH_SAMPLES messages one by one and measures, in the page, the time
+ * from each socket frame to the frame painted with the message in it, and
+ * the longest task (PerformanceObserver longtask entries) while they came.
+ */
+async function measureNewMessages(page, tok, room, label) {
+  await page.evaluate(() => {
+    window.__longest = 0;
+    window.__longObserver?.disconnect();
+    window.__longObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+    });
+    window.__longObserver.observe({ type: 'longtask' });
+  });
+  const shows = [];
+  for (let i = 0; i < BENCH_SAMPLES; i++) {
+    const text = `bench-${label.replace(/\W+/g, '-')}-${i}-${RUN}`;
+    await page.evaluate((text) => {
+      const list = document.querySelector('.messages');
+      const present = () => [...list.querySelectorAll('.msg')].some((m) => m.textContent === text);
+      window.__shown = new Promise((resolve) => {
+        const seen = new MutationObserver(() => {
+          if (!present()) return;
+          seen.disconnect();
+          requestAnimationFrame(() => resolve(performance.now() - window.__benchFrames.get(text)));
+        });
+        seen.observe(list, { childList: true, subtree: true, characterData: true });
+        setTimeout(() => {
+          seen.disconnect();
+          resolve(null);
+        }, 30_000);
+      });
+    }, text);
+    await postMany(tok, room, [text], 1);
+    const ms = await page.evaluate(() => window.__shown);
+    if (ms === null || Number.isNaN(ms)) throw new Error(`${text} did not show`);
+    shows.push(ms);
+    await sleep(250);
+  }
+  const longest = await page.evaluate(() => {
+    window.__longObserver.disconnect();
+    return window.__longest;
+  });
+  shows.sort((a, b) => a - b);
+  const median = shows[Math.floor(shows.length / 2)];
+  const round = (n) => Math.round(n * 10) / 10;
+  console.log(
+    `figure: timeline, ${label}: new message shown in ${round(median)} ms median, ${round(shows[shows.length - 1])} ms max (${BENCH_SAMPLES} messages); longest task ${longest ? `${round(longest)} ms` : 'none (no task over 50 ms)'}`,
+  );
+}
+
+/** A room with 50, then 5,000 messages, measured on alice's page as a third user writes. */
+async function timelineFigures() {
+  const carol = `carol_${RUN}`;
+  const reg = await apiAs('', 'POST', '/auth/register', { username: carol, password: PASSWORD });
+  if (reg.status !== 201 && reg.status !== 200) throw new Error(`register carol: ${reg.status} ${JSON.stringify(reg.json)}`);
+  const login = await apiAs('', 'POST', '/auth/login', { username: carol, password: PASSWORD });
+  const tok = login.json.access_token;
+  const made = await apiAs(await token(A), 'POST', '/rooms', { name: `bench ${RUN}`, description: 'timeline figures' });
+  if (made.status !== 201) throw new Error(`create bench room: ${made.status} ${JSON.stringify(made.json)}`);
+  const room = made.json.id;
+  if ((await apiAs(tok, 'POST', `/rooms/${room}/join`)).status >= 300) throw new Error('carol cannot join the bench room');
+  const seed = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => `history ${from + i}`);
+
+  // In parallel, so out of order: the last one goes alone, to be the newest.
+  await postMany(tok, room, seed(1, 49));
+  await postMany(tok, room, seed(50, 50));
+  await A.goto(`${BASE}/#/rooms/${room}`);
+  await connected(A);
+  await seeOnce(A, 'history 50');
+  const cdp = await A.context().newCDPSession(A);
+  try {
+    await measureNewMessages(A, tok, room, '50 loaded, desktop');
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    await measureNewMessages(A, tok, room, '50 loaded, 4x CPU');
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+
+    // Live: the page holds every one of them, as after a busy day.
+    const t0 = Date.now();
+    await postMany(tok, room, seed(51, 4999));
+    await postMany(tok, room, seed(5000, 5000));
+    await seeOnce(A, 'history 5000', 120_000);
+    const rows = await A.evaluate(() => {
+      const el = document.querySelector('.messages');
+      return { height: el.scrollHeight, inDOM: el.querySelectorAll('.msg').length };
+    });
+    // Every message is a row of about 20 px or more: the list holds them all, the DOM a screenful.
+    if (rows.height < 5000 * 18) throw new Error(`the list is ${rows.height} px high: not all 5,000 messages are loaded`);
+    console.log(`figure: timeline, 5,000 messages arrived live in ${Date.now() - t0} ms; ${rows.inDOM} message elements in the DOM`);
+    await sleep(1000);
+    await measureNewMessages(A, tok, room, '5000 loaded, desktop');
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    await measureNewMessages(A, tok, room, '5000 loaded, 4x CPU');
+  } finally {
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 }).catch(() => {});
+    await cdp.detach().catch(() => {});
+  }
+}
+
 // ---------------------------------------------------------------- scenario
 
 const alice = `alice_${RUN}`;
@@ -249,6 +428,7 @@ async function main() {
     });
     for (const _ of [0, 1]) {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+      await ctx.addInitScript(recordBenchFrames);
       const page = await ctx.newPage();
       page.setDefaultTimeout(15_000);
       // The client asks in its own dialogs; a native one is a bug (counted).
@@ -269,6 +449,27 @@ async function main() {
     for (const name of ['Sign in', 'Create account']) await A.getByRole('button', { name, exact: true }).waitFor();
     await shot(A, '01-sign-in');
   }, { critical: true });
+
+  await step('sign-up rules show before typing, tied to their fields, and are checked before asking the server', async () => {
+    for (const [label, rule] of [
+      ['Username', /3–32 characters, using a–z, 0–9 and _ \. -/],
+      ['Password', /at least 8 characters/],
+    ]) {
+      const described = await A.getByLabel(label, { exact: true }).evaluate((el) =>
+        (el.getAttribute('aria-describedby') || '')
+          .split(' ')
+          .map((id) => document.getElementById(id)?.textContent ?? '')
+          .join(' '),
+      );
+      if (!rule.test(described)) throw new Error(`${label} is described by ${JSON.stringify(described)}`);
+      if (!(await A.getByText(rule).isVisible())) throw new Error(`the ${label} rule is not visible`);
+    }
+    await A.getByLabel('Username', { exact: true }).fill('ab');
+    await A.getByLabel('Password', { exact: true }).fill('long enough');
+    await A.getByRole('button', { name: 'Create account', exact: true }).click();
+    await A.getByRole('alert').filter({ hasText: 'A username has 3 to 32 characters.' }).waitFor();
+    if (await token(A)) throw new Error('signed in with a username the rules refuse');
+  });
 
   await step('wrong password shows the server’s detail and stays signed out', async () => {
     await A.getByLabel('Username', { exact: true }).fill(`nobody_${RUN}`);
@@ -405,6 +606,42 @@ async function main() {
     await connected(B);
     await seeOnce(B, `seed ${SEED}`);
     const list = B.locator('.messages');
+    // Older messages added above keep the reading position: the message at
+    // the top stays where it was.
+    const atTop = () =>
+      list.evaluate((el) => {
+        const top = el.getBoundingClientRect().top;
+        const first = [...el.querySelectorAll('.msg[data-seq]')].find((m) => m.getBoundingClientRect().top >= top);
+        return { seq: Number(first.dataset.seq), y: first.getBoundingClientRect().top - top, oldest: Math.min(...[...el.querySelectorAll('.msg[data-seq]')].map((m) => Number(m.dataset.seq))) };
+      });
+    // The older page is held back until the top is measured.
+    let release;
+    const held = new Promise((r) => (release = r));
+    const older = /\/rooms\/\d+\/messages\?before=/;
+    await B.route(older, async (route) => {
+      await held;
+      await route.continue();
+    });
+    // The list opens at the bottom: once it is there, go to the top.
+    await sleep(500);
+    await until('the list at the top', () =>
+      list.evaluate(async (el) => {
+        el.scrollTop = 0;
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return el.scrollTop === 0;
+      }),
+    );
+    await sleep(300);
+    const before = await atTop();
+    release();
+    await until('an older page above', async () => (await list.evaluate((el, seq) => !!el.querySelector(`.msg[data-seq="${seq - 1}"]`), before.oldest)) === true);
+    await B.unroute(older);
+    await sleep(300);
+    const still = await list.evaluate((el, seq) => {
+      const m = el.querySelector(`.msg[data-seq="${seq}"]`);
+      return m ? m.getBoundingClientRect().top - el.getBoundingClientRect().top : null;
+    }, before.seq);
+    if (still === null || Math.abs(still - before.y) > 40) throw new Error(`the message at the top moved from ${before.y} px to ${still} px when older ones came`);
     await until(
       'seed 001 after scrolling up',
       async () => {
@@ -418,18 +655,17 @@ async function main() {
       60_000,
       400,
     );
-    const seeds = await B.locator('.messages .msg:not(.pending)').evaluateAll((els) =>
-      els.map((e) => e.textContent).filter((t) => /^seed \d{3}$/.test(t)),
-    );
-    const want = Array.from({ length: SEED }, (_, i) => `seed ${String(i + 1).padStart(3, '0')}`);
-    if (seeds.length !== SEED || seeds.some((s, i) => s !== want[i])) {
-      throw new Error(`saw ${seeds.length} seeded messages (${new Set(seeds).size} distinct); first out of place at ${seeds.findIndex((s, i) => s !== want[i])}`);
-    }
-    await delivered(B, 'seed 001').scrollIntoViewIfNeeded();
     await shot(B, '05-history');
+    const want = Array.from({ length: SEED }, (_, i) => `seed ${String(i + 1).padStart(3, '0')}`);
+    const check = (who, walked) => {
+      const seeds = walked.map((m) => m.text).filter((t) => /^seed \d{3}$/.test(t));
+      if (seeds.length !== SEED || seeds.some((s, i) => s !== want[i])) {
+        throw new Error(`${who} saw ${seeds.length} seeded messages (${new Set(seeds).size} distinct); first out of place at ${seeds.findIndex((s, i) => s !== want[i])}`);
+      }
+    };
+    check('bob', await walkTimeline(B));
     // Alice got all of them live, exactly once.
-    const live = await A.locator('.messages .msg:not(.pending)').evaluateAll((els) => els.map((e) => e.textContent).filter((t) => /^seed \d{3}$/.test(t)));
-    if (new Set(live).size !== live.length) throw new Error('alice has a seeded message twice');
+    check('alice', await walkTimeline(A));
   });
 
   await step('reload keeps alice signed in and in the room', async () => {
@@ -481,6 +717,29 @@ async function main() {
   } else {
     skip('server restart mid-conversation', 'CHAT_RESTART_FILE not set');
   }
+
+  await step('offline: the indicator says so, what is typed waits and goes out once, an upload fails in one sentence', async () => {
+    const ctx = A.context();
+    await connected(A);
+    await ctx.setOffline(true);
+    try {
+      await A.getByRole('status').filter({ hasText: 'Offline — messages will be sent when you reconnect' }).waitFor({ timeout: 5000 });
+      if (await A.getByRole('status').filter({ hasText: /^Connected$/ }).count()) throw new Error('"Connected" still shows while offline');
+      await say(A, 'typed while offline');
+      await A.locator('.msg.pending', { hasText: 'typed while offline' }).filter({ hasText: 'Waiting for connection' }).waitFor();
+      await A.getByLabel('File to share').setInputFiles({ name: 'offline.txt', mimeType: 'text/plain', buffer: Buffer.from('written offline\n') });
+      const err = A.locator('.upload-row .error');
+      await err.waitFor();
+      const said = await err.textContent();
+      if ((said.match(/Upload failed/g) || []).length !== 1) throw new Error(`the upload error says ${JSON.stringify(said)}`);
+      await shot(A, '09b-offline');
+      await A.locator('.upload-row').getByRole('button', { name: 'Dismiss' }).click();
+    } finally {
+      await ctx.setOffline(false);
+    }
+    await connected(A);
+    for (const page of [A, B]) await seeOnce(page, 'typed while offline');
+  });
 
   await step('private room: owner adds bob by username, bob sees it', async () => {
     await A.getByRole('button', { name: 'New room' }).click();
@@ -592,6 +851,7 @@ async function main() {
     if (overflow > 0) throw new Error(`page is ${overflow} px wider than the screen`);
     await composer(B).waitFor();
     await B.getByRole('button', { name: 'Send', exact: true }).waitFor();
+    await B.locator('.messages .msg').first().waitFor(); // the list draws a frame after it mounts
     await shot(B, '06-mobile-chat');
     await B.getByRole('button', { name: 'Show rooms' }).click();
     await B.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: roomName }).waitFor();
@@ -631,6 +891,27 @@ async function main() {
     await B.getByRole('button', { name: `Join ${roomName}` }).waitFor();
   });
 
+  let freshRoom = '';
+  await step('timeline figures: a new message with 50 and with 5,000 loaded, desktop and 4× CPU', async () => {
+    freshRoom = A.url();
+    await timelineFigures();
+  });
+
+  await step('a draft survives a room switch and a reload', async () => {
+    await A.goto(freshRoom);
+    await connected(A);
+    await composer(A).fill('a draft for later');
+    await A.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: roomName }).click();
+    await A.waitForURL(new RegExp(`#/rooms/${roomId}$`));
+    if ((await composer(A).inputValue()) !== '') throw new Error('another room shows the draft');
+    await A.goBack();
+    await A.waitForURL(freshRoom);
+    await until('the draft back after a room switch', async () => (await composer(A).inputValue()) === 'a draft for later');
+    await A.reload();
+    await connected(A);
+    await until('the draft back after a reload', async () => (await composer(A).inputValue()) === 'a draft for later');
+  });
+
   await step('sign out returns to the sign-in form, also after reload, and ends the session', async () => {
     const old = await token(A);
     await A.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -639,6 +920,18 @@ async function main() {
     await A.getByLabel('Username', { exact: true }).waitFor();
     if (await token(A)) throw new Error('token still stored');
     await until('the signed-out token is refused', async () => (await apiAs(old, 'GET', '/users/me')).status === 401);
+  });
+
+  await step('signing in again opens the last room; the drafts went with the sign-out', async () => {
+    await A.getByLabel('Username', { exact: true }).fill(alice);
+    await A.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await A.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await A.waitForURL(freshRoom);
+    await connected(A);
+    if ((await composer(A).inputValue()) !== '') throw new Error('a draft outlived the sign-out');
+    // A reload of the bare address lands there too.
+    await A.goto(`${BASE}/`);
+    await A.waitForURL(freshRoom);
   });
 
   const NEW_PASSWORD = 'a brand new passphrase';

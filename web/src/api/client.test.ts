@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, errorText, getToken, onUnauthorized, setToken, signOut, socketTicket } from './client';
+import { api, ApiError, errorText, getToken, onUnauthorized, setToken, signOut, socketTicket, upload, uploadErrorText } from './client';
 
 class MemoryStorage {
   private m = new Map<string, string>();
@@ -120,5 +120,59 @@ describe('api client', () => {
     const [path, init] = f.mock.calls[0] as unknown as [string, RequestInit];
     expect(path).toBe('/ws/tickets');
     expect((init.headers as Record<string, string>).Authorization).toBe('Bearer tok');
+  });
+});
+
+/** Just enough of XMLHttpRequest for upload(): the test plays the network. */
+class FakeXHR {
+  static last: FakeXHR;
+  upload: { onprogress: ((e: { lengthComputable: boolean; loaded: number; total: number }) => void) | null } = { onprogress: null };
+  status = 0;
+  responseText = '';
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+  open() {}
+  setRequestHeader() {}
+  getResponseHeader() {
+    return null;
+  }
+  send() {
+    FakeXHR.last = this;
+  }
+  abort() {
+    this.onabort?.();
+  }
+  answer(status: number, body: string) {
+    this.status = status;
+    this.responseText = body;
+    this.onload?.();
+  }
+}
+
+describe('upload errors', () => {
+  beforeEach(() => {
+    vi.stubGlobal('localStorage', new MemoryStorage());
+    vi.stubGlobal('XMLHttpRequest', FakeXHR);
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  const failed = async (play: (x: FakeXHR) => void) => {
+    const job = upload('/rooms/1/files', new Blob(['x']), 'x.txt', () => {});
+    play(FakeXHR.last);
+    return uploadErrorText(await job.promise.catch((e) => e));
+  };
+
+  it('says "Upload failed" once, whatever went wrong', async () => {
+    expect(await failed((x) => x.onerror?.())).toBe('Upload failed: The server cannot be reached. Check your connection.');
+    expect(await failed((x) => x.answer(413, '{"detail":"the file is larger than 25 MB"}'))).toBe('Upload failed: the file is larger than 25 MB');
+    expect(await failed((x) => x.answer(502, '<html>bad gateway</html>'))).toBe('Upload failed: The server answered 502.');
+  });
+
+  it('words a 429 as every other "slow down", and says nothing for a cancel', async () => {
+    expect(await failed((x) => x.answer(429, '{"code":"rate_limited","detail":"too many uploads"}'))).toBe('Too many requests — try again in a moment');
+    expect(await failed((x) => x.abort())).toBeNull();
   });
 });

@@ -85,6 +85,9 @@ export interface RequestOptions {
   token?: string;
 }
 
+/** The one wording of a request that got no answer at all. */
+const UNREACHABLE = 'The server cannot be reached. Check your connection.';
+
 export async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const token = opts.token ?? getToken();
@@ -100,7 +103,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
     res = await fetch(path, { method, headers, body: payload, signal: opts.signal });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
-    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection.');
+    throw new ApiError(0, 'network', UNREACHABLE);
   }
   if (res.status === 401 && !opts.noSignOut) signalUnauthorized();
   if (!res.ok) throw await toError(res);
@@ -164,7 +167,8 @@ export function upload<T>(path: string, file: Blob, filename: string, onProgress
         }
         return;
       }
-      let detail = `Upload failed (${xhr.status})`;
+      // Worded as the reason alone: the caller says what failed (see uploadErrorText).
+      let detail = `The server answered ${xhr.status}.`;
       let code = '';
       try {
         const p = JSON.parse(xhr.responseText);
@@ -175,7 +179,7 @@ export function upload<T>(path: string, file: Blob, filename: string, onProgress
       }
       reject(new ApiError(xhr.status, code, detail, '', retryAfterOf(xhr.getResponseHeader('Retry-After'))));
     };
-    xhr.onerror = () => reject(new ApiError(0, 'network', 'Upload failed: the server cannot be reached.'));
+    xhr.onerror = () => reject(new ApiError(0, 'network', UNREACHABLE));
     xhr.onabort = () => reject(new ApiError(0, 'aborted', 'Upload cancelled.'));
     const form = new FormData();
     form.append('file', file, filename);
@@ -189,6 +193,13 @@ export function errorText(e: unknown): string {
   if (e instanceof ApiError) return e.detail;
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+/** What a failed upload says, worded once; null when the user cancelled it (nothing to say). */
+export function uploadErrorText(e: unknown): string | null {
+  if (e instanceof ApiError && e.code === 'aborted') return null;
+  if (e instanceof ApiError && e.status === 429) return errorText(e);
+  return `Upload failed: ${errorText(e)}`;
 }
 
 /** The list in a response: an array, or one under a usual key ({items: […]}). */

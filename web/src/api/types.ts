@@ -106,7 +106,8 @@ export type ServerEvent =
   | { type: 'ready'; rooms: ReadState[] }
   | { type: 'room_created'; room_id: number; room: Room }
   | { type: 'room_added'; room_id: number; room: Room }
-  | { type: 'room_removed'; room_id: number; deleted: boolean }
+  /** reason: why the caller lost the room (absent from older servers: deleted tells). */
+  | { type: 'room_removed'; room_id: number; deleted: boolean; reason?: 'left' | 'removed' | 'deleted' }
   | { type: 'read'; room_id: number; last_read_seq: number; unread_count: number }
   | { type: 'read_receipt'; room_id: number; user_id: number; seq: number }
   | { type: 'presence'; user_id: number; username: string; online: boolean };

@@ -412,14 +412,6 @@ describe('UserStream reconnect', () => {
     expect(ws.sockets.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('reconnectNow skips the wait', () => {
-    const { s, ws } = setup();
-    s.start();
-    ws.last().drop(1006);
-    s.reconnectNow();
-    expect(ws.sockets).toHaveLength(2);
-  });
-
   it('stop closes cleanly and never reconnects', () => {
     const { s, ws, timers, statuses } = setup();
     s.start();
@@ -529,5 +521,180 @@ describe('streamURL', () => {
   it('uses wss on https and carries the ticket and resume=1, never a token', () => {
     expect(streamURL({ protocol: 'https:', host: 'chat.example:8443' }, 'a b')).toBe('wss://chat.example:8443/ws?ticket=a+b&resume=1');
     expect(streamURL({ protocol: 'http:', host: 'localhost:8000' }, 't')).toBe('ws://localhost:8000/ws?ticket=t&resume=1');
+  });
+});
+
+describe('UserStream and the network', () => {
+  it('goes offline at once when the browser says so, and waits for the network before trying again', () => {
+    const { s, ws, timers, statuses } = setup();
+    s.start();
+    ws.last().open();
+    s.setOnline(false);
+    expect(s.status).toBe('offline');
+    expect(ws.last().closedByClient).toBeDefined();
+    // A late close of the old socket changes nothing.
+    ws.last().drop(1006);
+    timers.advance(60_000);
+    expect(ws.sockets).toHaveLength(1);
+    expect(s.status).toBe('offline');
+    s.setOnline(true);
+    expect(ws.sockets).toHaveLength(2);
+    expect(s.status).toBe('reconnecting');
+    ws.last().open();
+    expect(statuses).toEqual(['connecting', 'open', 'offline', 'reconnecting', 'open']);
+  });
+
+  it('keeps what is typed offline and sends it once back online', () => {
+    const { s, ws } = setup();
+    holdRoom(s, 1, 0);
+    s.start();
+    ws.last().open();
+    s.setOnline(false);
+    const p = s.send(1, 'typed offline');
+    expect(s.pending(1)).toEqual([p]);
+    s.setOnline(true);
+    ws.last().open();
+    expect(nonResume(ws.last().frames())).toEqual([{ type: 'message', room_id: 1, content: 'typed offline', client_id: p.client_id }]);
+  });
+
+  it('marks a message sent on the dropped socket as unsent, so it goes out again', () => {
+    const { s, ws } = setup();
+    s.start();
+    ws.last().open();
+    s.send(1, 'in flight');
+    expect(s.pending(1)[0].sent).toBe(true);
+    s.setOnline(false);
+    expect(s.pending(1)[0].sent).toBe(false);
+  });
+
+  it('starts offline without trying when the browser has no network', () => {
+    const { s, ws } = setup({ online: false });
+    s.start();
+    expect(s.status).toBe('offline');
+    expect(ws.sockets).toHaveLength(0);
+    s.setOnline(true);
+    expect(ws.sockets).toHaveLength(1);
+    expect(s.status).toBe('connecting');
+  });
+
+  it('a socket that closes while offline does not schedule attempts', () => {
+    const { s, ws, timers } = setup();
+    s.start();
+    ws.last().open();
+    s.setOnline(false);
+    s.setOnline(false);
+    expect(timers.pendingDelays()).toEqual([]);
+    expect(ws.sockets).toHaveLength(1);
+  });
+
+  it('back online skips a backoff wait that had started', () => {
+    const { s, ws, timers } = setup();
+    s.start();
+    ws.last().drop(1006);
+    expect(timers.pendingDelays()).toHaveLength(1);
+    s.setOnline(false);
+    expect(timers.pendingDelays()).toEqual([]);
+    s.setOnline(true);
+    expect(ws.sockets).toHaveLength(2);
+  });
+});
+
+describe('UserStream heartbeat', () => {
+  function beating(answers: boolean[] | 'hang') {
+    let probes = 0;
+    const probe = () => {
+      probes++;
+      if (answers === 'hang') return new Promise<boolean>(() => {});
+      return Promise.resolve(answers.shift() ?? true);
+    };
+    const t = setup({ heartbeat: { probe, quietMs: 30_000, ackTimeoutMs: 10_000 } });
+    return { ...t, probes: () => probes };
+  }
+
+  it('probes a socket that has been quiet, keeps it when the server answers, and asks again later', async () => {
+    const { s, ws, timers, probes } = beating([true, true]);
+    s.start();
+    ws.last().open();
+    timers.advance(29_999);
+    expect(probes()).toBe(0);
+    timers.advance(1);
+    expect(probes()).toBe(1);
+    await flush();
+    expect(s.status).toBe('open');
+    timers.advance(30_000);
+    expect(probes()).toBe(2);
+    expect(ws.sockets).toHaveLength(1);
+  });
+
+  it('does not probe while frames keep coming', () => {
+    const { s, ws, timers, probes } = beating([]);
+    s.start();
+    ws.last().open();
+    for (let i = 0; i < 10; i++) {
+      timers.advance(20_000);
+      ws.last().emit({ type: 'presence', user_id: 2, username: 'bob', online: true });
+    }
+    expect(probes()).toBe(0);
+  });
+
+  it('replaces a quiet socket when the server does not answer the probe', async () => {
+    const { s, ws, timers } = beating([false]);
+    s.start();
+    ws.last().open();
+    timers.advance(30_000);
+    await flush();
+    expect(ws.sockets[0].closedByClient).toBeDefined();
+    expect(s.status).toBe('reconnecting');
+    timers.advance(10_000);
+    expect(ws.sockets).toHaveLength(2);
+  });
+
+  it('replaces a socket that echoes nothing for a sent message, and sends it again', () => {
+    const { s, ws, timers, probes } = beating([]);
+    holdRoom(s, 1, 0);
+    s.start();
+    ws.last().open();
+    const p = s.send(1, 'hello?');
+    timers.advance(9_999);
+    expect(s.status).toBe('open');
+    timers.advance(1);
+    expect(probes()).toBe(0);
+    expect(s.status).toBe('reconnecting');
+    expect(s.pending(1)[0].sent).toBe(false);
+    timers.advance(10_000);
+    ws.last().open();
+    expect(nonResume(ws.last().frames())).toEqual([{ type: 'message', room_id: 1, content: 'hello?', client_id: p.client_id }]);
+  });
+
+  it('a frame after a send is the answer it waits for', () => {
+    const { s, ws, timers } = beating([]);
+    s.start();
+    ws.last().open();
+    s.send(1, 'hello');
+    timers.advance(5_000);
+    ws.last().emit(message(1, 1, { user_id: ME, client_id: 'c1' }));
+    timers.advance(9_000);
+    expect(s.status).toBe('open');
+    expect(ws.sockets).toHaveLength(1);
+  });
+
+  it('an answer to a probe of a socket already gone changes nothing', async () => {
+    const { s, ws, timers } = beating('hang');
+    s.start();
+    ws.last().open();
+    timers.advance(30_000);
+    s.stop();
+    await flush();
+    expect(s.status).toBe('closed');
+    expect(timers.pendingDelays()).toEqual([]);
+  });
+
+  it('stops watching when the socket closes', () => {
+    const { s, ws, timers, probes } = beating([]);
+    s.start();
+    ws.last().open();
+    s.stop();
+    timers.advance(120_000);
+    expect(probes()).toBe(0);
   });
 });

@@ -3,9 +3,12 @@
 // client holds from the last seq it has; it owns every room's pending queue,
 // so that no typed message is lost or doubled; it sends read pointers,
 // coalesced and never backwards; and it hands each event to the listeners of
-// its room. Everything from the outside world (WebSocket, timers,
-// randomness, the clock, storage, REST) is injected, so the behaviour is
-// unit-tested without a browser.
+// its room. It tells the truth about the connection: while the browser says
+// it has no network the stream is "offline" (no socket, no attempts), and a
+// socket that has gone silent is checked (see Heartbeat) rather than
+// trusted. Everything from the outside world (WebSocket, timers, randomness,
+// the clock, storage, REST, the network signal) is injected, so the
+// behaviour is unit-tested without a browser.
 
 import { parseEvent, type Message, type ServerEvent } from '../api/types';
 import { backoffDelay, type BackoffOptions } from './backoff';
@@ -36,7 +39,29 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
-export type Status = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+/** offline: the browser says there is no network; nothing is tried until it comes back. */
+export type Status = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed';
+
+/**
+ * Checks on a socket that may have died without a close (a laptop lid, a
+ * dropped Wi-Fi, a NAT that forgot us): the protocol has no ping frame the
+ * page can see, so silence is what is watched.
+ */
+export interface Heartbeat {
+  /** Asks whether the server answers at all (a cheap GET /healthz); true when it does. */
+  probe: () => Promise<boolean>;
+  /** No frame for this long: probe, and reconnect if the server does not answer (default 30 s). */
+  quietMs?: number;
+  /**
+   * A message went out and no frame at all came back for this long: the
+   * socket is taken for dead and replaced (default 10 s). The server echoes
+   * every message at once, so this is never a busy room's silence.
+   */
+  ackTimeoutMs?: number;
+}
+
+export const QUIET_MS = 30_000;
+export const ACK_TIMEOUT_MS = 10_000;
 
 export interface StatusDetail {
   /** Failed attempts since the last open. */
@@ -80,6 +105,10 @@ export interface UserStreamOptions {
   readDelayMs?: number;
   /** The session is over (4401): the stream has stopped for good. */
   onFatal?: () => void;
+  /** Whether the browser has a network when the stream starts (navigator.onLine; default true). See setOnline. */
+  online?: boolean;
+  /** Watches an open socket for silence; without it a socket is trusted until it closes. */
+  heartbeat?: Heartbeat;
 }
 
 const OPEN = 1;
@@ -124,6 +153,15 @@ export class UserStream {
   private connectTimer: unknown = null;
   private stopped = true;
   private _status: Status = 'idle';
+  private network: boolean;
+  private everOpened = false;
+  /** When the last frame arrived, and when the server last answered a probe. */
+  private lastFrameAt = 0;
+  private checkedAt = 0;
+  /** When the oldest message still waiting for any frame in answer went out (null: none waits). */
+  private sentAt: number | null = null;
+  private watchTimer: unknown = null;
+  private watchDue = 0;
   private readonly held = new Map<number, Held>();
   /** Rooms named in this connection's resume frame whose first message has not come yet. */
   private replaying = new Set<number>();
@@ -149,6 +187,7 @@ export class UserStream {
     this.factory = o.factory ?? browserFactory;
     this.timers = o.timers ?? browserTimers;
     this.random = o.random ?? Math.random;
+    this.network = o.online ?? true;
     for (const [roomId, q] of o.pending ?? []) if (q.length) this.queues.set(roomId, pq.markUnsent(q));
   }
 
@@ -193,6 +232,29 @@ export class UserStream {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.attempt = 0;
+    if (this.network) this.connect();
+    else this.setStatus('offline', { attempt: 0 });
+  }
+
+  /**
+   * The browser's word on the network (online and offline events). Offline,
+   * the socket is let go at once (a browser without a network may keep a
+   * dead one "open" for minutes), pending messages wait, and nothing is
+   * tried; back online, the stream connects without waiting for a backoff.
+   */
+  setOnline(online: boolean): void {
+    if (online === this.network) return;
+    this.network = online;
+    if (this.stopped) return;
+    if (!online) {
+      this.dropSocket('offline');
+      this.setStatus('offline', { attempt: this.attempt });
+      return;
+    }
+    if (this.ws || this._status === 'open') return;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
     this.attempt = 0;
     this.connect();
   }
@@ -299,14 +361,6 @@ export class UserStream {
     );
   }
 
-  /** Skips the remaining backoff wait (e.g. the browser came back online). */
-  reconnectNow(): void {
-    if (this.stopped || this._status !== 'reconnecting' || this.ws) return;
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
-    this.timer = null;
-    this.connect();
-  }
-
   private isOpen(): boolean {
     return !!this.ws && this.ws.readyState === OPEN && this._status === 'open';
   }
@@ -332,9 +386,29 @@ export class UserStream {
     for (const [roomId, q] of this.queues) if (q.some((p) => p.sent)) this.setQueue(roomId, pq.markUnsent(q));
   }
 
+  /** Lets the socket go without waiting for its close (offline, or found silent). */
+  private dropSocket(reason: string): void {
+    this.gen++;
+    const ws = this.ws;
+    this.ws = null;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    if (this.connectTimer !== null) this.timers.clearTimeout(this.connectTimer);
+    this.timer = null;
+    this.connectTimer = null;
+    this.unwatch();
+    if (ws) {
+      try {
+        ws.close(4000, reason);
+      } catch {
+        /* already closed */
+      }
+    }
+    this.unsendAll();
+  }
+
   private connect(): void {
     const gen = ++this.gen;
-    this.setStatus(this.attempt === 0 && this._status !== 'reconnecting' ? 'connecting' : 'reconnecting', { attempt: this.attempt });
+    this.setStatus(this.attempt === 0 && !this.everOpened && this._status !== 'reconnecting' ? 'connecting' : 'reconnecting', { attempt: this.attempt });
     let target: string | Promise<string>;
     try {
       target = this.o.url();
@@ -391,6 +465,9 @@ export class UserStream {
       this.connectTimer = null;
     }
     this.attempt = 0;
+    this.everOpened = true;
+    this.lastFrameAt = this.checkedAt = this.now();
+    this.sentAt = null;
     // The first frame says where each held room stands; the server replays
     // what came after, then sends ready.
     const rooms: Record<string, number> = {};
@@ -404,6 +481,64 @@ export class UserStream {
     if (!resumed) return; // the close that follows reconnects
     for (const [roomId, q] of this.queues) this.flush(roomId, q);
     for (const roomId of this.readOut.keys()) this.sendRead(roomId);
+    this.watch();
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** When the open socket is next checked: after a send that got no answer, or after a long silence. */
+  private watch(): void {
+    const hb = this.o.heartbeat;
+    if (!hb || !this.isOpen()) return;
+    const due =
+      this.sentAt !== null
+        ? this.sentAt + (hb.ackTimeoutMs ?? ACK_TIMEOUT_MS)
+        : Math.max(this.lastFrameAt, this.checkedAt) + (hb.quietMs ?? QUIET_MS);
+    if (this.watchTimer !== null) {
+      if (this.watchDue <= due) return; // it fires first and looks again
+      this.timers.clearTimeout(this.watchTimer);
+    }
+    this.watchDue = due;
+    this.watchTimer = this.timers.setTimeout(() => {
+      this.watchTimer = null;
+      this.check();
+    }, Math.max(0, due - this.now()));
+  }
+
+  private unwatch(): void {
+    if (this.watchTimer !== null) this.timers.clearTimeout(this.watchTimer);
+    this.watchTimer = null;
+  }
+
+  private check(): void {
+    const hb = this.o.heartbeat;
+    if (!hb || !this.isOpen()) return;
+    const now = this.now();
+    if (this.sentAt !== null) {
+      if (now - this.sentAt >= (hb.ackTimeoutMs ?? ACK_TIMEOUT_MS)) {
+        this.replaceSilentSocket();
+        return;
+      }
+    } else if (now - Math.max(this.lastFrameAt, this.checkedAt) >= (hb.quietMs ?? QUIET_MS)) {
+      const gen = this.gen;
+      const answered = (ok: boolean) => {
+        if (gen !== this.gen || !this.isOpen()) return;
+        if (!ok) return this.replaceSilentSocket();
+        this.checkedAt = this.now();
+        this.watch();
+      };
+      hb.probe().then(answered, () => answered(false));
+      return;
+    }
+    this.watch();
+  }
+
+  /** The socket went silent: a new one resumes, and re-sends what was not echoed. */
+  private replaceSilentSocket(): void {
+    this.dropSocket('silent');
+    this.scheduleReconnect(1006);
   }
 
   private flush(roomId: number, items: readonly Pending[]): void {
@@ -419,6 +554,11 @@ export class UserStream {
       }
     }
     this.setQueue(roomId, pq.markSent(this.pending(roomId), sent));
+    if (sent.size && this.sentAt === null) {
+      // The oldest send still waiting for an answer is what times out.
+      this.sentAt = this.now();
+      this.watch();
+    }
   }
 
   private sendRead(roomId: number): void {
@@ -435,6 +575,9 @@ export class UserStream {
   }
 
   private handleFrame(data: unknown): void {
+    // Any frame proves the socket alive; the timer sees it when it fires.
+    this.lastFrameAt = this.now();
+    this.sentAt = null;
     const ev = parseEvent(data);
     if (!ev) return;
     switch (ev.type) {
@@ -530,6 +673,7 @@ export class UserStream {
       this.timers.clearTimeout(this.connectTimer);
       this.connectTimer = null;
     }
+    this.unwatch();
     this.unsendAll();
     if (this.stopped) return;
     if (code === CLOSE_TOKEN_EXPIRED) {
@@ -545,6 +689,11 @@ export class UserStream {
 
   private scheduleReconnect(code: number): void {
     if (this.stopped) return;
+    if (!this.network) {
+      // Nothing can work before the network is back: setOnline reconnects then.
+      this.setStatus('offline', { attempt: this.attempt, code });
+      return;
+    }
     const delayMs = backoffDelay(this.attempt, this.random, this.o.backoff);
     this.attempt++;
     this.setStatus('reconnecting', { attempt: this.attempt, delayMs, code });
@@ -559,6 +708,7 @@ export class UserStream {
     if (this.connectTimer !== null) this.timers.clearTimeout(this.connectTimer);
     this.timer = null;
     this.connectTimer = null;
+    this.unwatch();
     for (const h of this.held.values()) {
       if (h.gapTimer !== null) this.timers.clearTimeout(h.gapTimer);
       h.gapTimer = null;

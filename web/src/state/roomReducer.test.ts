@@ -51,6 +51,16 @@ describe('messages', () => {
     const a = mergeMessages([], [msg(1, 1)]);
     expect(mergeMessages(a, [msg(1, 1)])).toBe(a);
   });
+
+  it('mergeMessages appends a newer message to the end, keeping the messages it had', () => {
+    const a = [msg(1, 1), msg(2, 2)];
+    const b = mergeMessages(a, [msg(3, 3)]);
+    expect(b.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(b[0]).toBe(a[0]);
+    // Not newer: merged in order, once.
+    expect(mergeMessages(b, [msg(2, 2)])).toBe(b);
+    expect(mergeMessages([msg(1, 1), msg(3, 3)], [msg(2, 2)]).map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
 });
 
 describe('files', () => {

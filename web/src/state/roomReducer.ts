@@ -60,6 +60,10 @@ function bySeq(a: Message, b: Message): number {
 
 /** Merges messages into an ascending, id-unique list. Returns `list` itself when nothing is new. */
 export function mergeMessages(list: readonly Message[], incoming: readonly Message[]): Message[] {
+  // The usual live case, kept cheap in a long history: one message newer
+  // than all. Seqs are unique in a room, so its id cannot be listed yet.
+  const last = list[list.length - 1];
+  if (incoming.length === 1 && last && incoming[0] && typeof incoming[0].id === 'number' && incoming[0].seq > last.seq) return [...list, incoming[0]];
   const seen = new Set(list.map((m) => m.id));
   const fresh: Message[] = [];
   for (const m of incoming) {
@@ -69,7 +73,6 @@ export function mergeMessages(list: readonly Message[], incoming: readonly Messa
   }
   if (fresh.length === 0) return list as Message[];
   fresh.sort(bySeq);
-  const last = list[list.length - 1];
   if (!last || bySeq(last, fresh[0]) < 0) return [...list, ...fresh];
   return [...list, ...fresh].sort(bySeq);
 }

@@ -7,7 +7,8 @@ import { AuthScreen } from './AuthScreen';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 import { ChatView } from './ChatView';
-import { isMine, loadJoined, saveJoined } from './membership';
+import { browserStorage, clearDrafts, loadLastRoom, saveLastRoom } from '../state/drafts';
+import { isMine, loadJoined, removalNotice, saveJoined } from './membership';
 import { ProfileView } from './ProfileView';
 import { navigate, useRoute } from './router';
 import { Sidebar } from './Sidebar';
@@ -26,7 +27,9 @@ export function App() {
       onUnauthorized(() => {
         setTok(null);
         setMe(null);
-        setNotice('Your session has ended. Please sign in again.');
+        // The stream's close can come just after the app said why it ended
+        // (the account was deleted): that word stays.
+        setNotice((said) => said ?? 'Your session has ended. Please sign in again.');
       }),
     [],
   );
@@ -81,8 +84,10 @@ export function App() {
     );
   }
   // The session is over (signed out here, everywhere, or the account is
-  // gone): back to the sign-in form with a word on why.
+  // gone): back to the sign-in form with a word on why. Drafts go with it;
+  // the last room stays, to open again at the next sign-in.
   const ended = (why: string) => {
+    clearDrafts(browserStorage(), me.id);
     setTok(null);
     setMe(null);
     setNotice(why);
@@ -119,9 +124,11 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   // messages there do not count as unread.
   const reading = attention ? openId : null;
 
+  const [listed, setListed] = useState(false);
   const refreshRooms = useCallback(async () => {
     try {
       dispatchRooms({ type: 'list', rooms: asArray<Room>(await api.get('/rooms')) });
+      setListed(true);
       setRoomsError(null);
     } catch (e) {
       setRoomsError(errorText(e));
@@ -146,7 +153,7 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
       if (ev.type === 'room_removed' && ev.room_id === now.openId) {
         const name = now.rooms.find((r) => r.id === ev.room_id)?.name ?? 'the room';
         const own = ownRemoval.current.get(ev.room_id);
-        setFlash(own ?? (ev.deleted ? `${name} was deleted.` : `You were removed from ${name}.`));
+        setFlash(own ?? removalNotice(ev, name));
         navigate('/');
       }
       if (ev.type === 'room_removed') ownRemoval.current.delete(ev.room_id);
@@ -176,6 +183,21 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   );
 
   useEffect(() => setDrawer(false), [route]);
+
+  // The room open last comes back after a reload or the next sign-in, once
+  // the list shows it is still the user's; going home forgets it.
+  const [lastRoom, setLastRoom] = useState(() => (route.name === 'home' ? loadLastRoom(browserStorage(), me.id) : null));
+  useEffect(() => {
+    if (route.name === 'room') saveLastRoom(browserStorage(), me.id, route.id);
+    else if (route.name === 'home' && lastRoom === null) saveLastRoom(browserStorage(), me.id, null);
+  }, [route, me.id, lastRoom]);
+  useEffect(() => {
+    if (lastRoom === null || !listed) return;
+    setLastRoom(null);
+    if (route.name !== 'home') return;
+    const room = rooms.find((r) => r.id === lastRoom);
+    if (room && isMine(room, me.id, joined)) navigate(`/rooms/${room.id}`);
+  }, [lastRoom, listed, route, rooms, me.id, joined]);
   useEffect(() => {
     if (!flash) return;
     const t = setTimeout(() => setFlash(null), 6000);

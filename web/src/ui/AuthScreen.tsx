@@ -1,8 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { api, errorText, setToken } from '../api/client';
 import type { LoginResponse } from '../api/types';
+import { PASSWORD_RULE, passwordProblem, USERNAME_RULE, usernameProblem } from './authRules';
 
-/** One form, two actions: "Sign in" and "Create account" (which signs in after). */
+/**
+ * One form, two actions: "Sign in" and "Create account" (which signs in
+ * after). The rules for a new account stand under the fields from the start.
+ */
 export function AuthScreen(props: { notice?: string | null; onSignedIn: (token: string) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -13,6 +17,13 @@ export function AuthScreen(props: { notice?: string | null; onSignedIn: (token: 
     e?.preventDefault();
     if (busy) return;
     setError(null);
+    if (mode === 'register') {
+      const problem = usernameProblem(username) ?? passwordProblem(password);
+      if (problem) {
+        setError(problem);
+        return;
+      }
+    }
     setBusy(mode);
     try {
       if (mode === 'register') await api.post('/auth/register', { username, password }, { noSignOut: true });
@@ -34,29 +45,39 @@ export function AuthScreen(props: { notice?: string | null; onSignedIn: (token: 
         <h1 id="auth-title">Welcome</h1>
         <p className="muted">Sign in, or pick a username and password to create an account.</p>
         {props.notice && <p className="notice" role="status">{props.notice}</p>}
-        <label className="field">
-          <span>Username</span>
+        <div className="field">
+          <label htmlFor="auth-username">Username</label>
           <input
+            id="auth-username"
             name="username"
             autoComplete="username"
             autoCapitalize="none"
             spellCheck={false}
             required
+            aria-describedby="username-rules"
             value={username}
             onChange={(e) => setUsername(e.target.value)}
           />
-        </label>
-        <label className="field">
-          <span>Password</span>
+          <p id="username-rules" className="hint">
+            {USERNAME_RULE}
+          </p>
+        </div>
+        <div className="field">
+          <label htmlFor="auth-password">Password</label>
           <input
+            id="auth-password"
             name="password"
             type="password"
             autoComplete="current-password"
             required
+            aria-describedby="password-rules"
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
-        </label>
+          <p id="password-rules" className="hint">
+            {PASSWORD_RULE}
+          </p>
+        </div>
         {error && (
           <p className="error" role="alert">
             {error}

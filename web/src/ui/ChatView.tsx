@@ -2,9 +2,10 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 import { api } from '../api/client';
 import type { FileItem, Room, User } from '../api/types';
 import type { Status, UserStream } from '../net/stream';
+import { browserStorage, loadDraft, saveDraft } from '../state/drafts';
 import { dividerSeq, seenBy, type ReadMark } from '../state/reading';
 import { maxSeq, typingNames, typingParts } from '../state/roomReducer';
-import { buildTimeline } from '../state/timeline';
+import { RowBuilder } from '../state/timeline';
 import { Composer } from './Composer';
 import { ConfirmDialog, useModal } from './Dialog';
 import { Icon } from './Icon';
@@ -72,9 +73,11 @@ export function ChatView(props: {
 
   const divider = dividerSeq(r.state.messages, mark, me.id, r.state.hasMore);
   const now = Date.now();
+  // One per room (this view is keyed by it): rows keep their identity across rebuilds.
+  const [rowBuilder] = useState(() => new RowBuilder());
   const timeline = useMemo(
     () =>
-      buildTimeline({
+      rowBuilder.build({
         messages: r.state.messages,
         files: r.state.files,
         pending: r.pending,
@@ -84,13 +87,17 @@ export function ChatView(props: {
         dividerSeq: divider,
       }),
     // `now` only fills in missing times; it need not trigger a rebuild.
-    [r.state.messages, r.state.files, r.pending, r.state.hasMore, me.id, me.username, divider],
+    [rowBuilder, r.state.messages, r.state.files, r.pending, r.state.hasMore, me.id, me.username, divider],
   );
   const typing = typingNames(r.state, me.id, now);
   const members = r.state.members;
   const online = members.filter((m) => m.online);
-  const profiles = useMemo(() => new Map(members.map((m) => [m.id, m])), [members]);
-  profiles.set(me.id, { id: me.id, username: me.username, display_name: me.display_name, avatar_url: me.avatar_url, online: true });
+  // Rebuilt only when someone's profile or presence changes: rows compare their profile by identity.
+  const profiles = useMemo(() => {
+    const map = new Map(members.map((m) => [m.id, m]));
+    map.set(me.id, { id: me.id, username: me.username, display_name: me.display_name, avatar_url: me.avatar_url, online: true });
+    return map;
+  }, [members, me.id, me.username, me.display_name, me.avatar_url]);
   const seen = useMemo(() => seenBy(members, r.state.messages[r.state.messages.length - 1], me.id), [members, r.state.messages, me.id]);
 
   const rSend = r.send;
@@ -102,6 +109,9 @@ export function ChatView(props: {
     [rSend],
   );
   const dispatch = r.dispatch;
+  // This view is keyed by the room: the draft is read once, as it opens.
+  const [draft] = useState(() => loadDraft(browserStorage(), me.id, roomId));
+  const onDraft = useCallback((text: string) => saveDraft(browserStorage(), me.id, roomId, text), [me.id, roomId]);
 
   useEffect(() => {
     if (!r.state.lastError) return;
@@ -291,7 +301,14 @@ export function ChatView(props: {
               </div>
             ))}
           </div>
-          <Composer onSend={send} onTyping={r.typing} onFiles={(files) => files.forEach(r.uploadFile)} offline={r.status !== 'open'} />
+          <Composer
+            onSend={send}
+            onTyping={r.typing}
+            onFiles={(files) => files.forEach(r.uploadFile)}
+            offline={r.status !== 'open'}
+            draft={draft}
+            onDraft={onDraft}
+          />
           {dragging && (
             <div className="drop-overlay" aria-hidden="true">
               Drop files to share them in {room?.name ?? 'this room'}
@@ -338,13 +355,31 @@ function TypingLine(props: { names: string[] }) {
   );
 }
 
+/** What the connection indicator says for each status. */
+export const STATUS_TEXT: Record<Status, string> = {
+  idle: 'Connecting…',
+  connecting: 'Connecting…',
+  open: 'Connected',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline — messages will be sent when you reconnect',
+  closed: 'Disconnected',
+};
+
 export function ConnectionIndicator(props: { status: Status; attempt: number }) {
-  const label =
-    props.status === 'open' ? 'Connected' : props.status === 'connecting' || props.status === 'idle' ? 'Connecting…' : props.status === 'closed' ? 'Disconnected' : 'Reconnecting…';
+  const label = STATUS_TEXT[props.status];
+  // On a phone the header shows "Offline" alone; the rest is still read out.
+  const cut = label.indexOf(' — ');
   return (
     <span className={`conn conn-${props.status}`} role="status" title={props.attempt ? `Attempt ${props.attempt}` : undefined}>
       <span className="conn-dot" aria-hidden="true" />
-      {label}
+      {cut < 0 ? (
+        label
+      ) : (
+        <>
+          {label.slice(0, cut)}
+          <span className="conn-more">{label.slice(cut)}</span>
+        </>
+      )}
     </span>
   );
 }

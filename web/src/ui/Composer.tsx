@@ -5,9 +5,20 @@ import { Icon } from './Icon';
 // The server drops a second typing frame within 2 s, so never send sooner.
 export const TYPING_EVERY_MS = 2000;
 
-/** The message box: Enter sends, Shift+Enter adds a line; typing is announced at most every 2 s. */
-export function Composer(props: { onSend: (text: string) => void; onTyping: () => boolean; onFiles: (files: File[]) => void; offline: boolean }) {
-  const [text, setText] = useState('');
+/**
+ * The message box: Enter sends, Shift+Enter adds a line; typing is announced
+ * at most every 2 s. It starts from the room's draft and reports every change
+ * of the text (onDraft), so the draft outlives a room switch or a reload.
+ */
+export function Composer(props: {
+  onSend: (text: string) => void;
+  onTyping: () => boolean;
+  onFiles: (files: File[]) => void;
+  offline: boolean;
+  draft?: string;
+  onDraft?: (text: string) => void;
+}) {
+  const [text, setText] = useState(props.draft ?? '');
   const [error, setError] = useState<string | null>(null);
   const lastTyping = useRef(0);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -21,6 +32,7 @@ export function Composer(props: { onSend: (text: string) => void; onTyping: () =
     }
     props.onSend(text.trim());
     setText('');
+    props.onDraft?.('');
     setError(null);
     box.current?.focus();
   }
@@ -34,6 +46,7 @@ export function Composer(props: { onSend: (text: string) => void; onTyping: () =
 
   function onChange(v: string) {
     setText(v);
+    props.onDraft?.(v);
     if (error) setError(null);
     const now = Date.now();
     if (v.trim() && now - lastTyping.current >= TYPING_EVERY_MS) {

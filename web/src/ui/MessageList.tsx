@@ -1,16 +1,56 @@
-import { createContext, memo, useContext, useEffect, useLayoutEffect, useRef, type MutableRefObject } from 'react';
+// The timeline: a virtualized list (react-virtuoso) of the rows that
+// state/timeline builds. Only what is on screen is in the DOM, so a new
+// message costs the same with 50 or 5,000 loaded. It stays at the bottom
+// while the reader is there, keeps the reading position when older history
+// is added above, and tells screen readers about new messages through a
+// live region of its own (a virtual list adds and drops rows while
+// scrolling, which a role=log would read out).
+//
+// Following is decided here, not by Virtuoso's "at bottom": in a burst of
+// messages the list is briefly not at the bottom between one append and the
+// scroll that follows it, and a list that stopped following then would stay
+// behind. The list stops following only when the reader scrolls away
+// (wheel, touch, keys, scrollbar) and follows again once they are back near
+// the bottom. Scrolls nobody asked for (Virtuoso correcting its estimates)
+// change nothing.
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type MutableRefObject } from 'react';
+import { Virtuoso, type Components, type VirtuosoHandle } from 'react-virtuoso';
 import type { FileItem, Member, User } from '../api/types';
 import type { Status } from '../net/stream';
-import type { Entry, TimelineItem } from '../state/timeline';
+import { arrivals, lastSeq, prependedCount, type Row } from '../state/timeline';
 import { Avatar } from './Avatar';
-import { Icon } from './Icon';
-import { dayLabel, fileSize, fullTime, isImage, linkify, timeOfDay } from './format';
+import { dayLabel } from './format';
+import { MessageRow } from './MessageRow';
 
+export { BrokenLinkContext, FileView } from './MessageRow';
+
+/** Within this distance of the bottom the list follows new messages. */
 const NEAR_BOTTOM_PX = 120;
-const NEAR_TOP_PX = 200;
+/** A scroll this soon after the reader's wheel, touch, key or pointer is theirs. */
+const USER_SCROLL_MS = 1000;
+/** What a row is taken to measure before it is drawn (one line of text). */
+const ROW_PX = 26;
+/** Virtuoso's index of the first row: lowered as history is added above. */
+const FIRST_INDEX = 1_000_000;
+/** New messages kept in the live region (older ones have been read out). */
+const ANNOUNCED = 5;
+
+interface ListContext {
+  profiles: Map<number, Member>;
+  meId: number;
+  online: boolean;
+  onOpenImage: (f: FileItem) => void;
+  onDiscard: (clientId: string) => boolean;
+  hasMore: boolean;
+  historyLoaded: boolean;
+  loadingOlder: boolean;
+  roomName: string;
+  older: () => void;
+  seenBy: Member[];
+}
 
 export function MessageList(props: {
-  timeline: TimelineItem[];
+  timeline: Row[];
   profiles: Map<number, Member>;
   me: User;
   hasMore: boolean;
@@ -25,105 +65,205 @@ export function MessageList(props: {
   /** Members who have read up to the latest message. */
   seenBy: Member[];
 }) {
-  const el = useRef<HTMLDivElement>(null);
-  const stick = useRef(true);
-  const anchor = useRef<{ height: number; top: number } | null>(null);
+  // The history edge ("Load older messages", "This is the beginning") is the
+  // first row, not a header: a short list sits at the bottom with the edge
+  // right above its first message.
+  const rows = useMemo<ListRow[]>(() => [EDGE, ...props.timeline], [props.timeline]);
+  const handle = useRef<VirtuosoHandle>(null);
+  const [scroller, setScroller] = useState<HTMLElement | null>(null);
+  const stuck = useRef(true);
   const busy = useRef(false);
 
+  // Rows added above shift the rows already shown: Virtuoso keeps the view
+  // steady when its first index moves down by as many.
+  const shift = useRef<{ rows: ListRow[]; first: number; prepended: boolean }>({ rows, first: FIRST_INDEX, prepended: false });
+  const firstItemIndex = useMemo(() => {
+    const s = shift.current;
+    if (s.rows !== rows) {
+      const added = prependedCount(s.rows, rows);
+      s.first -= added;
+      s.prepended = added > 0;
+      s.rows = rows;
+    }
+    return s.first;
+  }, [rows]);
+
   props.scrollToEndRef.current = () => {
-    stick.current = true;
-    const e = el.current;
-    if (e) e.scrollTop = e.scrollHeight;
+    stuck.current = true;
+    handle.current?.scrollToIndex({ index: 'LAST', align: 'end' });
   };
 
-  async function older() {
-    const e = el.current;
-    if (!e || busy.current || props.loadingOlder || !props.hasMore) return;
+  useEffect(() => {
+    const el = scroller;
+    if (!el) return;
+    let intent = -Infinity;
+    const moved = () => (intent = performance.now());
+    const onWheel = (e: WheelEvent) => e.deltaY < 0 && moved();
+    const onScroll = () => {
+      if (el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX) stuck.current = true;
+      else if (performance.now() - intent < USER_SCROLL_MS) stuck.current = false;
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    el.addEventListener('wheel', onWheel, { passive: true });
+    el.addEventListener('touchmove', moved, { passive: true });
+    el.addEventListener('pointerdown', moved);
+    el.addEventListener('keydown', moved);
+    return () => {
+      el.removeEventListener('scroll', onScroll);
+      el.removeEventListener('wheel', onWheel);
+      el.removeEventListener('touchmove', moved);
+      el.removeEventListener('pointerdown', moved);
+      el.removeEventListener('keydown', moved);
+    };
+  }, [scroller]);
+
+  const { loadOlder, hasMore, historyLoaded, loadingOlder } = props;
+  const older = useCallback(async () => {
+    if (busy.current || loadingOlder || !hasMore || !historyLoaded) return;
     busy.current = true;
-    const mark = { height: e.scrollHeight, top: e.scrollTop };
-    anchor.current = mark;
     try {
-      const ok = await props.loadOlder();
-      if (!ok && anchor.current === mark) anchor.current = null;
+      await loadOlder();
     } finally {
       busy.current = false;
-      // An empty page adds nothing to anchor against.
-      setTimeout(() => {
-        if (anchor.current === mark) anchor.current = null;
-      }, 1000);
     }
-  }
+  }, [loadOlder, hasMore, historyLoaded, loadingOlder]);
 
-  // Keep the view steady: stay at the bottom for new messages, keep the
-  // reading position when older ones are added above.
-  useLayoutEffect(() => {
-    const e = el.current;
-    if (!e) return;
-    const grown = anchor.current !== null && e.scrollHeight !== anchor.current.height;
-    if (stick.current) {
-      e.scrollTop = e.scrollHeight;
-      if (grown) anchor.current = null;
-    } else if (grown && anchor.current) {
-      e.scrollTop = e.scrollHeight - anchor.current.height + anchor.current.top;
-      anchor.current = null;
-    }
-    // A first page shorter than the view: fetch more so scrolling can start.
-    if (props.historyLoaded && props.hasMore && !props.loadingOlder && e.scrollHeight <= e.clientHeight + 10) void older();
-  });
+  // Virtuoso asks on every change of the row count: history added above is not output to follow.
+  const followOutput = useCallback(() => (stuck.current && !shift.current.prepended ? ('auto' as const) : false), []);
+  const startReached = useCallback(() => void older(), [older]);
+  const scrollerRef = useCallback((el: HTMLElement | Window | null) => setScroller(el instanceof HTMLElement ? el : null), []);
 
-  // Thumbnails grow the list after layout: stay pinned to the bottom.
-  useEffect(() => {
-    const e = el.current;
-    if (!e) return;
-    const onLoad = () => {
-      if (stick.current) e.scrollTop = e.scrollHeight;
-    };
-    e.addEventListener('load', onLoad, true);
-    return () => e.removeEventListener('load', onLoad, true);
-  }, []);
-
-  function onScroll() {
-    const e = el.current;
-    if (!e) return;
-    stick.current = e.scrollHeight - e.scrollTop - e.clientHeight < NEAR_BOTTOM_PX;
-    if (e.scrollTop < NEAR_TOP_PX) void older();
-  }
+  const context = useMemo<ListContext>(
+    () => ({
+      profiles: props.profiles,
+      meId: props.me.id,
+      online: props.status === 'open',
+      onOpenImage: props.onOpenImage,
+      onDiscard: props.onDiscard,
+      hasMore,
+      historyLoaded,
+      loadingOlder,
+      roomName: props.roomName,
+      older: () => void older(),
+      seenBy: props.seenBy,
+    }),
+    [props.profiles, props.me.id, props.status, props.onOpenImage, props.onDiscard, hasMore, historyLoaded, loadingOlder, props.roomName, older, props.seenBy],
+  );
 
   return (
-    <div className="messages" ref={el} onScroll={onScroll} role="log" aria-label="Messages" tabIndex={0}>
-      <div className="history-edge">
-        {!props.historyLoaded ? null : props.hasMore ? (
-          <button className="small ghost" onClick={older} disabled={props.loadingOlder}>
-            {props.loadingOlder ? 'Loading older messages…' : 'Load older messages'}
-          </button>
-        ) : (
-          <p className="muted small-text">This is the beginning of {props.roomName ? `#${props.roomName}` : 'the room'}.</p>
-        )}
-      </div>
-      {props.timeline.map((item) =>
-        item.kind === 'day' ? (
-          <div key={item.key} className="day-sep" role="separator">
-            <span>{dayLabel(item.day)}</span>
-          </div>
-        ) : item.kind === 'new' ? (
-          <div key={item.key} className="new-sep" role="separator" aria-label="New messages">
-            <span>New messages</span>
-          </div>
-        ) : (
-          <MessageGroup
-            key={item.key}
-            userId={item.userId}
-            username={item.username}
-            entries={item.entries}
-            profile={props.profiles.get(item.userId)}
-            mine={item.userId === props.me.id}
-            online={props.status === 'open'}
-            onOpenImage={props.onOpenImage}
-            onDiscard={props.onDiscard}
-          />
-        ),
+    <div className="timeline">
+      <Virtuoso<ListRow, ListContext>
+        ref={handle}
+        scrollerRef={scrollerRef}
+        className="messages"
+        role="region"
+        aria-label="Messages"
+        tabIndex={0}
+        data={rows}
+        context={context}
+        components={components}
+        computeItemKey={rowKey}
+        itemContent={renderRow}
+        firstItemIndex={firstItemIndex}
+        initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
+        defaultItemHeight={ROW_PX}
+        alignToBottom
+        followOutput={followOutput}
+        // The first row came into range (with increaseViewportBy, a little
+        // before it shows): fetch the page above. A list shorter than the
+        // view keeps its first row in range, and fetches until it is not.
+        startReached={startReached}
+        increaseViewportBy={{ top: 600, bottom: 300 }}
+      />
+      <Announcer rows={props.timeline} me={props.me.id} profiles={props.profiles} />
+    </div>
+  );
+}
+
+/** The first row of the list: see HistoryEdge. */
+const EDGE = { kind: 'edge', key: 'edge' } as const;
+type ListRow = Row | typeof EDGE;
+
+const rowKey = (_: number, row: ListRow) => row.key;
+
+function renderRow(_: number, row: ListRow, ctx: ListContext) {
+  switch (row.kind) {
+    case 'edge':
+      return <HistoryEdge context={ctx} />;
+    case 'day':
+      return <DaySeparatorRow day={row.day} />;
+    case 'new':
+      return (
+        <div className="new-sep" role="separator" aria-label="New messages">
+          <span>New messages</span>
+        </div>
+      );
+    case 'entry':
+      return (
+        <MessageRow
+          row={row}
+          profile={ctx.profiles.get(row.userId)}
+          mine={row.userId === ctx.meId}
+          online={row.entry.kind === 'pending' ? ctx.online : true}
+          onOpenImage={ctx.onOpenImage}
+          onDiscard={ctx.onDiscard}
+        />
+      );
+  }
+}
+
+const DaySeparatorRow = memo(function DaySeparatorRow(props: { day: string }) {
+  return (
+    <div className="day-sep" role="separator">
+      <span>{dayLabel(props.day)}</span>
+    </div>
+  );
+});
+
+function HistoryEdge({ context: c }: { context: ListContext }) {
+  return (
+    <div className="history-edge">
+      {!c.historyLoaded ? null : c.hasMore ? (
+        <button className="small ghost" onClick={c.older} disabled={c.loadingOlder}>
+          {c.loadingOlder ? 'Loading older messages…' : 'Load older messages'}
+        </button>
+      ) : (
+        <p className="muted small-text">This is the beginning of {c.roomName ? `#${c.roomName}` : 'the room'}.</p>
       )}
-      <SeenBy members={props.seenBy} />
+    </div>
+  );
+}
+
+function Footer({ context: c }: { context: ListContext }) {
+  return <SeenBy members={c.seenBy} />;
+}
+
+// One object for the life of the app: Virtuoso remounts what changes here.
+const components: Components<ListRow, ListContext> = { Footer };
+
+/**
+ * New messages from others, read out as they arrive. History loaded above
+ * and the messages the room opened with are not announced.
+ */
+function Announcer(props: { rows: Row[]; me: number; profiles: Map<number, Member> }) {
+  const seen = useRef(lastSeq(props.rows));
+  const [said, setSaid] = useState<{ key: string; text: string }[]>([]);
+  const { rows, me, profiles } = props;
+  useEffect(() => {
+    const fresh = arrivals(rows, seen.current, me);
+    seen.current = Math.max(seen.current, lastSeq(rows));
+    if (fresh.length === 0) return;
+    const lines = fresh.map((m) => {
+      const p = profiles.get(m.user_id);
+      return { key: `m${m.id}`, text: `${p?.display_name || p?.username || m.username}: ${m.content}` };
+    });
+    setSaid((prev) => [...prev, ...lines].slice(-ANNOUNCED));
+  }, [rows, me, profiles]);
+  return (
+    <div className="sr-only" role="log" aria-live="polite" aria-label="Incoming messages">
+      {said.map((s) => (
+        <p key={s.key}>{s.text}</p>
+      ))}
     </div>
   );
 }
@@ -132,11 +272,11 @@ const SEEN_NAMES = 3;
 
 /**
  * "Seen by …" under the latest message. Read pointers move all the time:
- * the line is left out of the log's announcements (aria-live off).
+ * the line is left out of the announcements (aria-live off).
  */
 function SeenBy(props: { members: Member[] }) {
   const names = props.members.map((m) => m.display_name || m.username);
-  if (names.length === 0) return null;
+  if (names.length === 0) return <div className="list-end" />;
   const shown = names.slice(0, SEEN_NAMES);
   const more = names.length - shown.length;
   return (
@@ -155,120 +295,5 @@ function SeenBy(props: { members: Member[] }) {
       ))}
       {more > 0 && ` and ${more} more`}
     </p>
-  );
-}
-
-const MessageGroup = memo(function MessageGroup(props: {
-  userId: number;
-  username: string;
-  entries: Entry[];
-  profile: Member | undefined;
-  mine: boolean;
-  online: boolean;
-  onOpenImage: (f: FileItem) => void;
-  onDiscard: (clientId: string) => boolean;
-}) {
-  const name = props.profile?.display_name || props.profile?.username || props.username || 'Someone';
-  const first = props.entries[0];
-  return (
-    <article className={`group ${props.mine ? 'mine' : ''}`} aria-label={`${name}, ${timeOfDay(first.time)}`}>
-      <Avatar name={name} id={props.userId} url={props.profile?.avatar_url} />
-      <div className="group-body">
-        <header className="group-head">
-          <bdi className="author">{name}</bdi>
-          {props.profile?.username && name !== props.profile.username && <span className="handle">@{props.profile.username}</span>}
-          <time dateTime={new Date(first.time).toISOString()} title={fullTime(first.time)}>
-            {timeOfDay(first.time)}
-          </time>
-        </header>
-        {props.entries.map((e) => (
-          <EntryView key={e.key} entry={e} online={props.online} onOpenImage={props.onOpenImage} onDiscard={props.onDiscard} />
-        ))}
-      </div>
-    </article>
-  );
-});
-
-function Text(props: { text: string }) {
-  return (
-    <>
-      {linkify(props.text).map((p, i) =>
-        p.href ? (
-          <a key={i} href={p.href} target="_blank" rel="noopener noreferrer nofollow">
-            {p.text}
-          </a>
-        ) : (
-          <span key={i}>{p.text}</span>
-        ),
-      )}
-    </>
-  );
-}
-
-function EntryView(props: { entry: Entry; online: boolean; onOpenImage: (f: FileItem) => void; onDiscard: (clientId: string) => boolean }) {
-  const e = props.entry;
-  switch (e.kind) {
-    case 'message':
-      return (
-        <div className="msg" dir="auto" data-id={e.message.id} data-seq={e.message.seq}>
-          <Text text={e.message.content} />
-        </div>
-      );
-    case 'pending':
-      return (
-        <div className="msg pending" dir="auto" data-client-id={e.pending.client_id} aria-busy="true">
-          <Text text={e.pending.content} />
-          <span className="pending-note">
-            {props.online ? ' Sending…' : ' Waiting for connection'}
-            {!e.pending.sent && (
-              <button className="link-button" onClick={() => props.onDiscard(e.pending.client_id)}>
-                Cancel
-              </button>
-            )}
-          </span>
-        </div>
-      );
-    case 'file':
-      return <FileView file={e.file} onOpenImage={props.onOpenImage} />;
-  }
-}
-
-/** Called when a signed link stops working (it expired): the room fetches fresh ones. */
-export const BrokenLinkContext = createContext<() => void>(() => {});
-
-export function FileView(props: { file: FileItem; onOpenImage: (f: FileItem) => void }) {
-  const f = props.file;
-  const onBroken = useContext(BrokenLinkContext);
-  const noPreview = f.thumbnail_status === 'failed' || f.thumbnail_status === 'none';
-  if (isImage(f.content_type) && !noPreview) {
-    return (
-      <div className="file file-image" data-file-id={f.id}>
-        {f.thumbnail_url ? (
-          <button className="thumb" onClick={() => props.onOpenImage(f)} aria-label={`Open image ${f.filename}`}>
-            <img src={f.thumbnail_url} alt={f.filename} loading="lazy" onError={onBroken} />
-          </button>
-        ) : (
-          <div className="thumb-placeholder" aria-label={`Preparing preview of ${f.filename}`}>
-            <span className="spinner" aria-hidden="true" />
-            Preparing preview…
-          </div>
-        )}
-        <a className="file-caption" dir="auto" href={f.file_url} target="_blank" rel="noopener noreferrer">
-          {f.filename}
-        </a>
-        <span className="muted small-text"> {fileSize(f.size)}</span>
-      </div>
-    );
-  }
-  return (
-    <div className="file file-doc" data-file-id={f.id}>
-      <span className="file-icon">
-        <Icon name="file" />
-      </span>
-      <a href={f.file_url} download={f.filename} dir="auto">
-        {f.filename}
-      </a>
-      <span className="muted small-text"> {fileSize(f.size)}</span>
-    </div>
   );
 }

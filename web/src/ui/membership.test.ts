@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMine } from './membership';
+import { isMine, removalNotice } from './membership';
 
 const room = (over: object) => ({ id: 5, name: 'r', is_private: false, owner_id: 1, ...over });
 
@@ -13,5 +13,17 @@ describe('isMine', () => {
     expect(isMine(room({}), 1, new Set())).toBe(true);
     expect(isMine(room({}), 9, new Set([5]))).toBe(true);
     expect(isMine(room({}), 9, new Set())).toBe(false);
+  });
+});
+
+describe('removalNotice', () => {
+  it('says what the server says happened', () => {
+    expect(removalNotice({ deleted: false, reason: 'left' }, 'lobby')).toBe('You left lobby.');
+    expect(removalNotice({ deleted: false, reason: 'removed' }, 'lobby')).toBe('You were removed from lobby.');
+    expect(removalNotice({ deleted: true, reason: 'deleted' }, 'lobby')).toBe('lobby was deleted.');
+  });
+  it('falls back on deleted when the server gives no reason', () => {
+    expect(removalNotice({ deleted: true }, 'lobby')).toBe('lobby was deleted.');
+    expect(removalNotice({ deleted: false }, 'lobby')).toBe('You were removed from lobby.');
   });
 });

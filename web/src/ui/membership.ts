@@ -23,6 +23,16 @@ export function saveJoined(userId: number, ids: Set<number>): void {
   }
 }
 
+/**
+ * What to say when the open room goes away (room_removed): the reason the
+ * server gives, or, from a server that gives none, whether it was deleted.
+ */
+export function removalNotice(ev: { deleted?: boolean; reason?: string }, name: string): string {
+  if (ev.reason === 'left') return `You left ${name}.`;
+  if (ev.reason === 'deleted' || (ev.reason === undefined && ev.deleted)) return `${name} was deleted.`;
+  return `You were removed from ${name}.`;
+}
+
 export function isMine(room: Room, userId: number, joined: Set<number>): boolean {
   if (typeof room.is_member === 'boolean') return room.is_member;
   return room.is_private || room.owner_id === userId || joined.has(room.id);

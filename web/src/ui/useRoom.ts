@@ -1,6 +1,6 @@
 // Wires one open room's reducer to the REST API and the user stream.
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { api, ApiError, asArray, errorText, upload } from '../api/client';
+import { api, ApiError, asArray, errorText, upload, uploadErrorText } from '../api/client';
 import type { FileItem, Member, Message, User } from '../api/types';
 import type { Status, UserStream } from '../net/stream';
 import type { Pending } from '../state/pending';
@@ -192,8 +192,8 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
           setUploads((us) => us.filter((u) => u.id !== id));
         },
         (e) => {
-          const error = e instanceof ApiError && e.status === 429 ? errorText(e) : `Upload failed: ${errorText(e)}`;
-          setUploads((us) => us.map((u) => (u.id === id ? { ...u, error } : u)));
+          const error = uploadErrorText(e);
+          setUploads((us) => (error === null ? us.filter((u) => u.id !== id) : us.map((u) => (u.id === id ? { ...u, error } : u))));
         },
       );
     },

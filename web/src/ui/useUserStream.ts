@@ -5,6 +5,19 @@ import type { Message } from '../api/types';
 import { UserStream, streamURL } from '../net/stream';
 import { loadQueues, saveQueue, type Pending } from '../state/pending';
 
+/** How long the heartbeat's probe of /healthz may take before the server counts as unreachable. */
+const PROBE_TIMEOUT_MS = 5000;
+
+/** Whether the server answers at all: a cheap request that needs no session. */
+async function probe(): Promise<boolean> {
+  try {
+    const res = await fetch('/healthz', { cache: 'no-store', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
 function storedQueues(userId: number): Map<number, Pending[]> {
   try {
     return loadQueues(localStorage, userId);
@@ -29,14 +42,19 @@ export function useUserStream(userId: number): UserStream {
         },
         fetchAfter: async (roomId, after) => asArray<Message>(await api.get(`/rooms/${roomId}/messages?after_seq=${after}&limit=100`)),
         onFatal: signalUnauthorized,
+        online: navigator.onLine,
+        heartbeat: { probe },
       }),
   );
   useEffect(() => {
     stream.start();
-    const online = () => stream.reconnectNow();
+    const online = () => stream.setOnline(true);
+    const offline = () => stream.setOnline(false);
     window.addEventListener('online', online);
+    window.addEventListener('offline', offline);
     return () => {
       window.removeEventListener('online', online);
+      window.removeEventListener('offline', offline);
       stream.stop();
     };
   }, [stream]);

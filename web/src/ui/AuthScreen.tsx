@@ -38,6 +38,7 @@ export function AuthScreen(props: { notice?: string | null; onSignedIn: (token: 
           <span>Username</span>
           <input
             name="username"
+            autoFocus
             autoComplete="username"
             autoCapitalize="none"
             spellCheck={false}

@@ -4,7 +4,10 @@ import type { Status } from '../net/stream';
 import type { Entry, TimelineItem } from '../state/timeline';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
-import { dayLabel, fileSize, fullTime, isImage, linkify, timeOfDay } from './format';
+import { dayLabel, fileSize, fullTime, isImage, timeOfDay } from './format';
+import { MessageBody } from './MessageBody';
+import { MessageTime } from './MessageTime';
+import { NameButton } from './ProfileCard';
 
 const NEAR_BOTTOM_PX = 120;
 const NEAR_TOP_PX = 200;
@@ -175,7 +178,7 @@ const MessageGroup = memo(function MessageGroup(props: {
       <Avatar name={name} id={props.userId} url={props.profile?.avatar_url} />
       <div className="group-body">
         <header className="group-head">
-          <bdi className="author">{name}</bdi>
+          <NameButton userId={props.userId} username={props.profile?.username || props.username}><bdi className="author">{name}</bdi></NameButton>
           {props.profile?.username && name !== props.profile.username && <span className="handle">@{props.profile.username}</span>}
           <time dateTime={new Date(first.time).toISOString()} title={fullTime(first.time)}>
             {timeOfDay(first.time)}
@@ -189,35 +192,22 @@ const MessageGroup = memo(function MessageGroup(props: {
   );
 });
 
-function Text(props: { text: string }) {
-  return (
-    <>
-      {linkify(props.text).map((p, i) =>
-        p.href ? (
-          <a key={i} href={p.href} target="_blank" rel="noopener noreferrer nofollow">
-            {p.text}
-          </a>
-        ) : (
-          <span key={i}>{p.text}</span>
-        ),
-      )}
-    </>
-  );
-}
-
 function EntryView(props: { entry: Entry; online: boolean; onOpenImage: (f: FileItem) => void; onDiscard: (clientId: string) => boolean }) {
   const e = props.entry;
   switch (e.kind) {
     case 'message':
       return (
-        <div className="msg" dir="auto" data-id={e.message.id} data-seq={e.message.seq}>
-          <Text text={e.message.content} />
+        <div className="msg-row">
+          <div className="msg" dir="auto" data-id={e.message.id} data-seq={e.message.seq}>
+            <MessageBody text={e.message.content} />
+          </div>
+          <MessageTime time={e.time} />
         </div>
       );
     case 'pending':
       return (
         <div className="msg pending" dir="auto" data-client-id={e.pending.client_id} aria-busy="true">
-          <Text text={e.pending.content} />
+          <MessageBody text={e.pending.content} />
           <span className="pending-note">
             {props.online ? ' Sending…' : ' Waiting for connection'}
             {!e.pending.sent && (

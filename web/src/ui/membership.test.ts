@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMine } from './membership';
+import { isMine, removalText } from './membership';
 
 const room = (over: object) => ({ id: 5, name: 'r', is_private: false, owner_id: 1, ...over });
 
@@ -13,5 +13,17 @@ describe('isMine', () => {
     expect(isMine(room({}), 1, new Set())).toBe(true);
     expect(isMine(room({}), 9, new Set([5]))).toBe(true);
     expect(isMine(room({}), 9, new Set())).toBe(false);
+  });
+});
+
+describe('removalText', () => {
+  it('says why the room went away', () => {
+    expect(removalText('left', false, 'ops')).toBe('You left ops.');
+    expect(removalText('removed', false, 'ops')).toBe('You were removed from ops.');
+    expect(removalText('deleted', true, 'ops')).toBe('ops was deleted.');
+  });
+  it('falls back on deleted when the server gives no reason', () => {
+    expect(removalText(undefined, true, 'ops')).toBe('ops was deleted.');
+    expect(removalText(undefined, false, 'ops')).toBe('You were removed from ops.');
   });
 });

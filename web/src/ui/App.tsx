@@ -47,9 +47,14 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
 
+  // A request refused after the session already ended here (signed out, the
+  // account deleted) must not replace the word on why it ended.
+  const signedIn = useRef(token !== null);
+  signedIn.current = token !== null;
   useEffect(
     () =>
       onUnauthorized(() => {
+        if (!signedIn.current) return;
         setTok(null);
         setMe(null);
         setNotice('Your session has ended. Please sign in again.');

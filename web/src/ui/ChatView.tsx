@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type DragEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
 import type { FileItem, Room, User } from '../api/types';
 import type { Status, UserStream } from '../net/stream';
@@ -23,12 +23,24 @@ function matches(query: string): boolean {
   return typeof matchMedia === 'function' && matchMedia(query).matches;
 }
 
-/** Beside the messages the panel shows unless the user hid it; as an overlay it starts closed. */
-function membersShownAtStart(): boolean {
+function useMatches(query: string): boolean {
+  return useSyncExternalStore(
+    (fn) => {
+      if (typeof matchMedia !== 'function') return () => {};
+      const m = matchMedia(query);
+      m.addEventListener('change', fn);
+      return () => m.removeEventListener('change', fn);
+    },
+    () => matches(query),
+  );
+}
+
+/** Beside the messages the panel shows unless the user hid it (remembered). */
+function shownBeside(): boolean {
   try {
-    return matches(WIDE) && localStorage.getItem(MEMBERS_KEY) !== 'hidden';
+    return localStorage.getItem(MEMBERS_KEY) !== 'hidden';
   } catch {
-    return matches(WIDE);
+    return true;
   }
 }
 
@@ -54,7 +66,11 @@ export function ChatView(props: {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [confirmLeave, setConfirmLeave] = useState(false);
   const isOwner = room?.owner_id === me.id;
-  const [membersOpen, setMembersOpenState] = useState(membersShownAtStart);
+  // Beside the messages (wide) the panel shows until hidden; as an overlay (narrower) it opens on demand.
+  const wide = useMatches(WIDE);
+  const [beside, setBeside] = useState(shownBeside);
+  const [overlayOpen, setOverlayOpen] = useState(false);
+  const membersOpen = wide ? beside : overlayOpen;
   const membersButton = useRef<HTMLButtonElement>(null);
   const [inviteOpen, setInviteOpen] = useState(false);
   const [card, setCard] = useState<{ id: number; username: string } | null>(null);
@@ -98,13 +114,16 @@ export function ChatView(props: {
   }, [access]);
 
   const setMembersOpen = useCallback((open: boolean) => {
-    setMembersOpenState(open);
-    try {
-      if (matches(WIDE)) localStorage.setItem(MEMBERS_KEY, open ? 'shown' : 'hidden');
-    } catch {
-      /* storage disabled */
+    if (matches(WIDE)) {
+      setBeside(open);
+      try {
+        localStorage.setItem(MEMBERS_KEY, open ? 'shown' : 'hidden');
+      } catch {
+        /* storage disabled: remembered until reload */
+      }
+      return;
     }
-    if (matches(WIDE)) return;
+    setOverlayOpen(open);
     // As an overlay the panel takes focus while open and gives it back when it closes.
     if (open) requestAnimationFrame(() => document.querySelector<HTMLElement>('#member-panel .panel-close')?.focus());
     else membersButton.current?.focus();

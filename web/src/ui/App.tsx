@@ -14,7 +14,7 @@ import { isMine, loadJoined, removalText, saveJoined } from './membership';
 import { loadMarkdown } from './MessageBody';
 import { ProfileView } from './ProfileView';
 import { QuickSwitcher } from './QuickSwitcher';
-import { navigate, useRoute } from './router';
+import { navigate, parseRoute, useRoute } from './router';
 import { ShortcutHelp } from './ShortcutHelp';
 import { adjacentRoom, isTyping, shortcutFor } from './shortcuts';
 import { Sidebar } from './Sidebar';
@@ -55,6 +55,7 @@ export function App() {
     () =>
       onUnauthorized(() => {
         if (!signedIn.current) return;
+        signedIn.current = false;
         setTok(null);
         setMe(null);
         setNotice('Your session has ended. Please sign in again.');
@@ -115,6 +116,8 @@ export function App() {
   // The session is over (signed out here, everywhere, or the account is
   // gone): back to the sign-in form with a word on why.
   const ended = (why: string) => {
+    // At once: the socket's 4401 for the same ending may land before the next render.
+    signedIn.current = false;
     setTok(null);
     setMe(null);
     setNotice(why);
@@ -272,8 +275,8 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   // Alt+Up/Down follow the sidebar's order.
   const order = useMemo(() => [...mine].sort((a, b) => a.name.localeCompare(b.name)).map((r) => r.id), [mine]);
 
-  const keys = useRef({ order, openId, drawer });
-  keys.current = { order, openId, drawer };
+  const keys = useRef({ order, drawer });
+  keys.current = { order, drawer };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented) return;
@@ -293,7 +296,9 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
       if (what === 'help') setOverlay('help');
       else if (what === 'switcher') setOverlay('switcher');
       else {
-        const id = adjacentRoom(k.order, k.openId, what === 'nextRoom' ? 1 : -1);
+        // From the address, not the last render: a second press can come before the first one's render.
+        const at = parseRoute(location.hash);
+        const id = adjacentRoom(k.order, at.name === 'room' ? at.id : null, what === 'nextRoom' ? 1 : -1);
         if (id !== null) navigate(`/rooms/${id}`);
       }
     };

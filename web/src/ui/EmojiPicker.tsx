@@ -53,28 +53,26 @@ export function EmojiPicker(props: { onPick: (emoji: string) => void; onClose: (
       const toggle = live.current.toggle();
       if (host.current && !path.includes(host.current) && !(toggle && path.includes(toggle))) live.current.onClose();
     };
+    // Escape closes the picker wherever focus is (its search box, or still
+    // the button that opened it), before anything under it hears the key.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      e.stopPropagation();
+      live.current.onClose();
+    };
     document.addEventListener('pointerdown', onPointer);
+    window.addEventListener('keydown', onKey, true);
     return () => {
       gone = true;
       document.removeEventListener('pointerdown', onPointer);
+      window.removeEventListener('keydown', onKey, true);
       picker?.remove();
     };
   }, []);
 
   return (
-    <div
-      ref={host}
-      className="emoji-popover"
-      role="dialog"
-      aria-label="Emoji picker"
-      onKeyDown={(e) => {
-        // The picker's search box also answers Escape (and marks it handled): it closes the picker all the same.
-        if (e.key !== 'Escape') return;
-        e.preventDefault();
-        e.stopPropagation();
-        props.onClose();
-      }}
-    >
+    <div ref={host} className="emoji-popover" role="dialog" aria-label="Emoji picker">
       {failed && (
         <p className="error small-text" role="alert">
           The emoji picker could not be loaded. Check your connection and try again.

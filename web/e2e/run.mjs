@@ -24,6 +24,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
+import { axeViolations, describeViolations } from './axe.mjs';
 
 const BASE = (process.env.CHAT_URL || 'http://localhost:8000').replace(/\/$/, '');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -348,7 +349,7 @@ async function measureNewMessages(page, tok, room, label) {
 
 /** A room with 50, then 5,000 messages, measured on alice's page as a third user writes. */
 async function timelineFigures() {
-  const carol = `carol_${RUN}`;
+  const carol = `writer_${RUN}`;
   const reg = await apiAs('', 'POST', '/auth/register', { username: carol, password: PASSWORD });
   if (reg.status !== 201 && reg.status !== 200) throw new Error(`register carol: ${reg.status} ${JSON.stringify(reg.json)}`);
   const login = await apiAs('', 'POST', '/auth/login', { username: carol, password: PASSWORD });
@@ -879,6 +880,371 @@ async function main() {
     await A.waitForURL(/#\/rooms\/\d+$/);
     // No click on "Refresh room list": the user stream brings it.
     await B.getByRole('button', { name: `Join fresh ${RUN}` }).waitFor();
+  });
+
+  // ------------------------------------------------ issue 14: reading, keyboard, accessibility, live changes, invites
+
+  const freshName = `fresh ${RUN}`;
+  const inRoom = async (page, id) => {
+    await page.evaluate((h) => (location.hash = h), `#/rooms/${id}`);
+    await page.waitForURL(new RegExp(`#/rooms/${id}$`));
+    await connected(page);
+  };
+  const focused = (page) =>
+    page.evaluate(() => {
+      const el = document.activeElement;
+      return el ? { id: el.id, cls: String(el.className), label: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 40), inDialog: !!el.closest('[role="dialog"]') } : null;
+    });
+
+  await step('Markdown is rendered; a <script> in a code block shows as text; a javascript: link is no link', async () => {
+    await inRoom(A, roomId);
+    await inRoom(B, roomId);
+    const md = [
+      '**bold words** and `inline code`',
+      '```',
+      '<script>window.__pwned = 1</script>',
+      '```',
+      '- first item',
+      '- second item',
+      '> a quote',
+      '',
+      '[bad link](javascript:window.__pwned=2) and [good link](https://example.com/docs)',
+    ].join('\n');
+    await say(A, md);
+    const msg = B.locator('.messages .msg:not(.pending)').filter({ has: B.locator('strong', { hasText: 'bold words' }) });
+    await msg.waitFor();
+    const got = await msg.evaluate((el) => ({
+      code: el.querySelector('code:not(pre code)')?.textContent,
+      pre: el.querySelector('pre code')?.textContent,
+      scripts: document.querySelectorAll('.messages script').length,
+      items: [...el.querySelectorAll('ul > li')].map((li) => li.textContent),
+      quote: el.querySelector('blockquote')?.textContent.trim(),
+      links: [...el.querySelectorAll('a')].map((a) => ({ text: a.textContent, href: a.getAttribute('href'), target: a.target, rel: a.rel })),
+      pwned: window.__pwned,
+    }));
+    if (got.code !== 'inline code') throw new Error(`inline code: ${JSON.stringify(got.code)}`);
+    if (!got.pre || got.pre.trim() !== '<script>window.__pwned = 1</script>') throw new Error(`code block: ${JSON.stringify(got.pre)}`);
+    if (got.scripts !== 0 || got.pwned !== undefined) throw new Error('a script from a message ran or was added to the page');
+    if (got.items.join('|') !== 'first item|second item') throw new Error(`list: ${JSON.stringify(got.items)}`);
+    if (got.quote !== 'a quote') throw new Error(`quote: ${JSON.stringify(got.quote)}`);
+    if (got.links.length !== 1 || got.links[0].href !== 'https://example.com/docs' || got.links[0].target !== '_blank' || !/noopener/.test(got.links[0].rel)) {
+      throw new Error(`links: ${JSON.stringify(got.links)}`);
+    }
+    await shot(B, '10-markdown');
+  });
+
+  await step('each message shows its time on hover, the full date in the title', async () => {
+    const row = B.locator('.messages .msg-row').last();
+    await row.hover();
+    const t = row.locator('time.msg-time');
+    await until('the time shown on hover', async () => (await t.evaluate((el) => getComputedStyle(el).opacity)) === '1');
+    const title = await t.getAttribute('title');
+    const iso = await t.getAttribute('datetime');
+    if (!title || !iso || Number.isNaN(Date.parse(iso))) throw new Error(`time without a title or datetime: ${title} ${iso}`);
+  });
+
+  await step('profile card: a name in the timeline or the member list opens it; Escape closes it and focus returns', async () => {
+    const who = 'Alice E2E';
+    const name = B.locator('.messages .name-button').filter({ hasText: who }).last();
+    await name.click();
+    const card = B.getByRole('dialog', { name: who });
+    await card.getByText(`@${alice}`).waitFor();
+    await card.getByText('Online').waitFor();
+    await shot(B, '11-profile-card');
+    await B.keyboard.press('Escape');
+    await card.waitFor({ state: 'detached' });
+    const f = await focused(B);
+    if (!f || !f.cls.includes('name-button')) throw new Error(`focus went to ${JSON.stringify(f)}, not back to the name`);
+    await B.locator('.member-list .name-button').filter({ hasText: who }).click();
+    await card.getByRole('button', { name: 'Close' }).click();
+    await card.waitFor({ state: 'detached' });
+  });
+
+  await step('focus stays in the image lightbox; Escape closes it and focus returns to the image', async () => {
+    const thumb = B.locator('.member-panel .thumb').first();
+    await thumb.click();
+    const box = B.getByRole('dialog', { name: 'gradient.png' });
+    await box.waitFor();
+    for (const key of ['Tab', 'Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await B.keyboard.press(key);
+      const f = await focused(B);
+      if (!f || !f.inDialog) throw new Error(`after ${key} focus left the lightbox for ${JSON.stringify(f)}`);
+    }
+    await B.keyboard.press('Escape');
+    await box.waitFor({ state: 'detached' });
+    if (!(await thumb.evaluate((el) => el === document.activeElement))) throw new Error(`focus is on ${JSON.stringify(await focused(B))}, not the image`);
+  });
+
+  let freshId = 0;
+  await step('shortcuts: ? and Ctrl+/ open the help, Ctrl+K switches rooms, Alt+↓/↑ move between rooms, typing ? stays typing', async () => {
+    await B.locator('.messages').focus();
+    await B.keyboard.press('?');
+    const help = B.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    await shot(B, '12-shortcuts');
+    await B.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+    const box = composer(B);
+    await box.fill('');
+    await box.pressSequentially('why?');
+    if ((await box.inputValue()) !== 'why?' || (await help.count())) throw new Error('? typed in the composer opened the help');
+    await box.press('Control+/');
+    await help.waitFor();
+    await B.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+    await box.fill('');
+    // The quick switcher finds a room by part of its name; Enter opens it.
+    await B.keyboard.press('Control+k');
+    const switcher = B.getByRole('dialog', { name: 'Switch room' });
+    await switcher.getByRole('combobox').pressSequentially(`esh ${RUN}`);
+    await switcher.getByRole('option', { name: new RegExp(esc(freshName)) }).waitFor();
+    await B.keyboard.press('Enter');
+    await switcher.waitFor({ state: 'detached' });
+    await B.waitForURL(/#\/rooms\/\d+$/);
+    freshId = Number(/#\/rooms\/(\d+)$/.exec(B.url())[1]);
+    if (freshId === roomId) throw new Error('the switcher opened the wrong room');
+    await B.getByRole('button', { name: 'Join room' }).click();
+    await connected(B);
+    // Alt+↓ and Alt+↑ follow the sidebar's order (by name): e2e…, fresh…
+    await B.keyboard.press('Alt+ArrowDown');
+    await B.waitForURL(new RegExp(`#/rooms/${roomId}$`));
+    await B.keyboard.press('Alt+ArrowUp');
+    await B.waitForURL(new RegExp(`#/rooms/${freshId}$`));
+    await connected(B);
+  });
+
+  await step('opening a room puts focus in the composer; the skip links reach the messages and the composer', async () => {
+    await inRoom(B, roomId);
+    await until('focus in the composer', async () => (await focused(B))?.id === 'composer-text', 5000);
+    // The skip links are the page's first Tab stops, shown when focused.
+    const first = await B.evaluate(() =>
+      [...document.querySelectorAll('a[href], button, input, textarea, select, [tabindex]')]
+        .filter((el) => el.tabIndex >= 0)
+        .slice(0, 2)
+        .map((el) => el.textContent.trim()),
+    );
+    if (first.join('|') !== 'Skip to messages|Skip to composer') throw new Error(`first Tab stops: ${JSON.stringify(first)}`);
+    const toMessages = B.getByRole('link', { name: 'Skip to messages' });
+    await toMessages.focus();
+    if ((await toMessages.evaluate((el) => el.getBoundingClientRect().top)) < 0) throw new Error('the focused skip link is off screen');
+    await B.keyboard.press('Enter');
+    if (!(await focused(B))?.cls.includes('messages')) throw new Error(`skip to messages went to ${JSON.stringify(await focused(B))}`);
+    await B.getByRole('link', { name: 'Skip to composer' }).focus();
+    await B.keyboard.press('Enter');
+    if ((await focused(B))?.id !== 'composer-text') throw new Error(`skip to composer went to ${JSON.stringify(await focused(B))}`);
+  });
+
+  await step('at 1280 px the Members button shows and hides the member panel', async () => {
+    const toggle = B.locator('button.members-toggle');
+    const panel = B.locator('#member-panel');
+    await panel.waitFor();
+    await toggle.click();
+    await panel.waitFor({ state: 'hidden' });
+    if ((await toggle.getAttribute('aria-expanded')) !== 'false') throw new Error('aria-expanded still true');
+    await toggle.click();
+    await panel.waitFor();
+    if ((await toggle.getAttribute('aria-expanded')) !== 'true') throw new Error('aria-expanded still false');
+  });
+
+  await step('the emoji picker loads on demand, inserts at the caret, and Escape closes it', async () => {
+    const box = composer(B);
+    await box.fill('ab');
+    await box.evaluate((el) => el.setSelectionRange(1, 1));
+    await B.getByRole('button', { name: 'Emoji', exact: true }).click();
+    const picker = B.locator('.emoji-popover em-emoji-picker');
+    await picker.waitFor({ timeout: 20_000 });
+    await B.locator('.emoji-popover input[type="search"]').waitFor(); // inside its shadow root; focused on open
+    await B.keyboard.type('thumbs');
+    await sleep(300); // the search runs as you type
+    await B.keyboard.press('Enter');
+    await picker.waitFor({ state: 'detached' });
+    const v = await box.inputValue();
+    if (!/^a\p{Extended_Pictographic}\uFE0F?b$/u.test(v)) throw new Error(`composer holds ${JSON.stringify(v)}`);
+    if ((await focused(B))?.id !== 'composer-text') throw new Error('focus did not come back to the composer');
+    await B.getByRole('button', { name: 'Emoji', exact: true }).click();
+    await picker.waitFor();
+    await B.keyboard.press('Escape');
+    await picker.waitFor({ state: 'detached' });
+    if ((await focused(B))?.id !== 'composer-text') throw new Error('Escape did not give focus back to the composer');
+    await box.fill('');
+  });
+
+  await step('on a phone (390×844): Escape closes the rooms drawer and the members panel; tap targets are 44 px; the composer grows to 8 lines', async () => {
+    await B.setViewportSize({ width: 390, height: 844 });
+    await B.evaluate(() => document.activeElement?.blur());
+    const nav = B.getByRole('navigation', { name: 'Rooms' });
+    await B.getByRole('button', { name: /^Show rooms/ }).click();
+    await nav.waitFor();
+    await B.keyboard.press('Escape');
+    await nav.waitFor({ state: 'hidden' });
+    const toggle = B.locator('button.members-toggle');
+    await toggle.click();
+    const panel = B.locator('#member-panel');
+    await panel.waitFor();
+    await B.keyboard.press('Escape');
+    await panel.waitFor({ state: 'hidden' });
+    if (!(await toggle.evaluate((el) => el === document.activeElement))) throw new Error('focus did not return to the Members button');
+    const small = await B.evaluate(() =>
+      [...document.querySelectorAll('.topbar a, .topbar button, .room-header button, .composer button')]
+        .filter((el) => el.getClientRects().length)
+        .map((el) => ({ what: el.getAttribute('aria-label') || el.textContent.trim(), h: Math.round(el.getBoundingClientRect().height), w: Math.round(el.getBoundingClientRect().width) }))
+        .filter((b) => b.h < 44 || b.w < 44),
+    );
+    if (small.length) throw new Error(`tap targets under 44 px: ${JSON.stringify(small)}`);
+    const box = composer(B);
+    const one = await box.evaluate((el) => el.getBoundingClientRect().height);
+    await box.fill('one\ntwo\nthree');
+    const three = await box.evaluate((el) => el.getBoundingClientRect().height);
+    const line = await box.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight));
+    await box.fill(Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n'));
+    const many = await box.evaluate((el) => ({ h: el.getBoundingClientRect().height, scrolls: el.scrollHeight > el.clientHeight, line: parseFloat(getComputedStyle(el).lineHeight) }));
+    if (!(three >= one + line * 2 - 1)) throw new Error(`the composer did not grow for three lines (${one} → ${three} px)`);
+    if (!(many.scrolls && many.h < many.line * 9 + 30)) throw new Error(`twenty lines: ${JSON.stringify(many)} (want at most 8 lines, then scrolling)`);
+    await shot(B, '13-mobile-composer');
+    await box.fill('');
+    await B.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step('theme: dark chosen in the profile holds after a reload; the system’s again after', async () => {
+    await B.evaluate(() => (location.hash = '#/profile'));
+    await B.getByLabel('Dark', { exact: true }).check();
+    const dark = async () => {
+      const bg = await B.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+      const [r, g, b] = bg.match(/\d+/g).map(Number);
+      return r + g + b < 200;
+    };
+    if (!(await dark())) throw new Error('the page is not dark');
+    await B.reload();
+    await B.getByRole('heading', { name: 'Your profile' }).waitFor();
+    if (!(await dark())) throw new Error('dark did not hold across a reload');
+    await B.getByLabel('Same as the system', { exact: true }).check();
+    if (await dark()) throw new Error('the system (light) theme did not come back');
+  });
+
+  await step('live: a new display name reaches the other user without a reload; leaving takes bob off alice’s member list', async () => {
+    await inRoom(B, roomId);
+    await inRoom(A, freshId);
+    await A.locator('.member-list li').filter({ hasText: `@${bob}` }).waitFor();
+    // Alice renames herself; bob, in the shared room, sees it without reloading.
+    const renamed = `Alice ${RUN}`;
+    await A.evaluate(() => (location.hash = '#/profile'));
+    await A.getByLabel('Display name').fill(renamed);
+    await A.getByRole('button', { name: 'Save profile' }).click();
+    await A.getByText('Profile saved.').waitFor();
+    await B.locator('.member-list').getByText(renamed).waitFor();
+    await B.locator('.messages .author').filter({ hasText: renamed }).first().waitFor();
+    // Bob leaves the fresh room: alice's member list follows, and bob is told he left.
+    await inRoom(A, freshId);
+    await inRoom(B, freshId);
+    await B.getByRole('button', { name: 'Leave room' }).click();
+    await B.getByRole('dialog', { name: 'Leave room' }).getByRole('button', { name: 'Leave room' }).click();
+    await B.getByRole('alert').filter({ hasText: `You left ${freshName}.` }).waitFor();
+    await A.locator('.member-list li').filter({ hasText: `@${bob}` }).waitFor({ state: 'detached' });
+  });
+
+  await step('invite link: bob joins a private room through it; adding him again says he already is a member; a revoked link is refused', async () => {
+    const hideout = `hideout ${RUN}`;
+    await A.getByRole('button', { name: 'New room' }).click();
+    await A.getByLabel('Room name').fill(hideout);
+    await A.getByLabel('Private room').check();
+    const wasAt = A.url();
+    await A.getByRole('button', { name: 'Create room' }).click();
+    // A was in a room already: wait for the new one's address.
+    await A.waitForURL((u) => u.href !== wasAt && /#\/rooms\/\d+$/.test(u.href));
+    const hideoutId = Number(/#\/rooms\/(\d+)$/.exec(A.url())[1]);
+    await connected(A);
+    const makeLink = async () => {
+      await A.getByRole('button', { name: 'Invite', exact: true }).click();
+      const dlg = A.getByRole('dialog', { name: 'Invite people' });
+      await dlg.getByRole('button', { name: 'Create invite link' }).click();
+      const link = await dlg.getByLabel('Invite link', { exact: true }).inputValue();
+      if (!new RegExp(`^${esc(BASE)}/invite/[A-Za-z0-9_-]+$`).test(link)) throw new Error(`invite link ${link}`);
+      return { dlg, link };
+    };
+    const first = await makeLink();
+    await shot(A, '14-invite');
+    await first.dlg.getByRole('button', { name: 'Close', exact: true }).click();
+    await B.goto(first.link);
+    const ask = B.getByRole('dialog', { name: `Join ${hideout}?` });
+    await ask.getByRole('button', { name: 'Join', exact: true }).click();
+    // The hash changes in the page (no navigation to wait for a load of).
+    await B.waitForFunction((id) => location.hash === `#/rooms/${id}`, hideoutId).catch((e) => {
+      throw new Error(`bob is at ${B.url()}, not in room ${hideoutId}: ${e.message}`);
+    });
+    if (new URL(B.url()).pathname !== '/') throw new Error(`the address kept the invite path: ${B.url()}`);
+    await connected(B);
+    await say(B, 'in through the invite');
+    await seeOnce(A, 'in through the invite');
+    // Re-adding a member is answered 200 already_member.
+    await A.getByLabel('Username or user ID', { exact: true }).fill(bob);
+    await A.getByRole('button', { name: 'Add member' }).click();
+    await A.getByText(`${bob} is already a member.`).waitFor();
+    // A revoked link joins nobody.
+    const second = await makeLink();
+    const code = second.link.split('/').pop();
+    await second.dlg.getByRole('button', { name: `Revoke invite link ${code}` }).click();
+    await second.dlg.getByText('Invite link revoked.').waitFor();
+    await second.dlg.getByRole('button', { name: 'Close', exact: true }).click();
+    await B.goto(second.link);
+    await B.getByRole('alert').filter({ hasText: 'This invite link is not valid (it may have been revoked or expired)' }).waitFor();
+    await B.getByRole('button', { name: 'Close', exact: true }).click();
+    await B.getByRole('navigation', { name: 'Rooms' }).waitFor();
+  });
+
+  await step('axe: no serious or critical violation on sign-in, rooms, an open room and profile, at 1280×800 and 390×844, light and dark', async () => {
+    // A context of its own: it bypasses the app's CSP to inject axe-core.
+    const ctx = await browser.newContext({ bypassCSP: true });
+    const out = await ctx.newPage();
+    const carolCtx = await browser.newContext({ bypassCSP: true });
+    const carol = await carolCtx.newPage();
+    out.setDefaultTimeout(15_000);
+    carol.setDefaultTimeout(15_000);
+    await register(carol, `carol_${RUN}`);
+    await carol.evaluate((h) => (location.hash = h), `#/rooms/${roomId}`);
+    await carol.getByRole('button', { name: 'Join room' }).click();
+    await connected(carol);
+    const found = [];
+    for (const [w, h] of [
+      [1280, 800],
+      [390, 844],
+    ]) {
+      for (const scheme of ['light', 'dark']) {
+        for (const p of [out, carol]) {
+          await p.setViewportSize({ width: w, height: h });
+          await p.emulateMedia({ colorScheme: scheme });
+        }
+        const screens = [
+          ['sign-in', out, async () => {
+            await out.goto(`${BASE}/`);
+            await out.getByLabel('Username', { exact: true }).waitFor();
+          }],
+          ['rooms', carol, async () => {
+            await carol.evaluate(() => (location.hash = '#/'));
+            await carol.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: roomName }).waitFor();
+            // On a phone the room list is the home page, below the greeting: main stays in view.
+            await carol.getByRole('main').waitFor();
+          }],
+          ['open room', carol, async () => {
+            await inRoom(carol, roomId);
+            await carol.locator('.messages strong', { hasText: 'bold words' }).waitFor();
+          }],
+          ['profile', carol, async () => {
+            await carol.evaluate(() => (location.hash = '#/profile'));
+            await carol.getByRole('heading', { name: 'Your profile' }).waitFor();
+          }],
+        ];
+        for (const [name, page, open] of screens) {
+          await open();
+          await sleep(300); // transitions settle
+          if (name === 'rooms' && w < 600 && scheme === 'light') await shot(page, '15-mobile-home');
+          const v = await axeViolations(page);
+          if (v.length) found.push(`${name} at ${w}×${h}, ${scheme}:\n      ${describeViolations(v).replace(/\n/g, '\n      ')}`);
+        }
+      }
+    }
+    await ctx.close();
+    await carolCtx.close();
+    if (found.length) throw new Error(`axe found serious or critical violations on ${found.length} screens:\n    ${found.join('\n    ')}`);
   });
 
   await step('bob leaves the public room: it moves back to the public list', async () => {

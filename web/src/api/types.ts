@@ -33,6 +33,8 @@ export interface Member {
   username: string;
   display_name?: string | null;
   avatar_url?: string | null;
+  /** Only when the server gives it (GET /rooms/{id}/members does not). */
+  bio?: string | null;
   online: boolean;
   /** The member's read pointer; absent when the member hides read receipts. */
   last_read_seq?: number;
@@ -74,6 +76,26 @@ export interface FileItem {
   anchor_seq?: number;
 }
 
+/** A room invite link's code (POST and GET /rooms/{id}/invites). */
+export interface Invite {
+  code: string;
+  room_id: number;
+  created_by: number;
+  created_at: string;
+  expires_at: string;
+}
+
+/** What an invite code opens (GET /invites/{code}). */
+export interface InviteInfo {
+  code: string;
+  room: { id: number; name: string; description?: string | null; is_private: boolean };
+  expires_at: string;
+  is_member: boolean;
+}
+
+/** Why the user's membership of a room ended (room_removed, member_left). */
+export type RemovalReason = 'left' | 'removed' | 'deleted';
+
 export interface LoginResponse {
   access_token: string;
   token_type: string;
@@ -106,8 +128,14 @@ export type ServerEvent =
   | { type: 'ready'; rooms: ReadState[] }
   | { type: 'room_created'; room_id: number; room: Room }
   | { type: 'room_added'; room_id: number; room: Room }
-  /** reason: why the caller lost the room (absent from older servers: deleted tells). */
-  | { type: 'room_removed'; room_id: number; deleted: boolean; reason?: 'left' | 'removed' | 'deleted' }
+  /** reason: absent from servers before it was added; deleted stays for them. */
+  | { type: 'room_removed'; room_id: number; deleted: boolean; reason?: RemovalReason }
+  /** A user became a member of the room (joined, was added, created it). */
+  | { type: 'member_joined'; room_id: number; user_id: number; username: string }
+  /** A user's membership ended; to the remaining members. */
+  | { type: 'member_left'; room_id: number; user_id: number; username: string; reason?: RemovalReason }
+  /** Someone who shares a room with the user (or the user) changed name or avatar. */
+  | { type: 'user_updated'; user_id: number; username: string; display_name?: string | null; avatar_url?: string | null }
   | { type: 'read'; room_id: number; last_read_seq: number; unread_count: number }
   | { type: 'read_receipt'; room_id: number; user_id: number; seq: number }
   | { type: 'presence'; user_id: number; username: string; online: boolean };

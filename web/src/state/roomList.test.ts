@@ -105,6 +105,14 @@ describe('live room list', () => {
     expect(totalUnread(rooms)).toBe(0);
   });
 
+  it('room_removed with reason deleted drops the room even without deleted: true', () => {
+    const rooms = run([ev({ type: 'room_removed', room_id: 2, deleted: false, reason: 'deleted' }), ev({ type: 'room_removed', room_id: 1, deleted: false, reason: 'left' })]);
+    expect(rooms.map((r) => [r.id, r.is_member])).toEqual([
+      [1, false],
+      [3, true],
+    ]);
+  });
+
   it('room_updated renames, and drops a room that became private for those outside it', () => {
     const rooms = run([
       ev({ type: 'room_updated', room_id: 1, name: 'lobby', description: 'talk', is_private: false, owner_id: 7 }),

@@ -119,7 +119,7 @@ function applyEvent(rooms: Room[], ev: ServerEvent, me: number, reading: number 
       const r = rooms.find((x) => x.id === ev.room_id);
       if (!r) return rooms;
       // A public room stays on offer to join again; a private or deleted one is gone.
-      if (ev.deleted || r.is_private) return rooms.filter((x) => x.id !== ev.room_id);
+      if (ev.deleted || ev.reason === 'deleted' || r.is_private) return rooms.filter((x) => x.id !== ev.room_id);
       return update(rooms, ev.room_id, (x) => ({ ...x, is_member: false, last_read_seq: 0, unread_count: 0 }));
     }
     case 'room_updated':

@@ -183,3 +183,44 @@ describe('presence and typing', () => {
     expect(s.lastError).toBeNull();
   });
 });
+
+describe('live membership and profile changes', () => {
+  const listed = (): RoomAction => ({
+    type: 'members',
+    members: [
+      { id: 1, username: 'alice', display_name: 'Alice', online: true },
+      { id: 2, username: 'bob', online: false, avatar_url: '/avatars/2/a.webp' },
+    ],
+  });
+
+  it('member_joined adds the new member once; member_left takes them out of the list and the typing line', () => {
+    let s = run([listed(), ev({ type: 'member_joined', room_id: 1, user_id: 3, username: 'carol' })]);
+    s = run([ev({ type: 'member_joined', room_id: 1, user_id: 3, username: 'carol' })], s);
+    expect(s.members.map((m) => [m.id, m.online])).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
+    s = run([ev({ type: 'typing', room_id: 1, user_id: 2, username: 'bob' }), ev({ type: 'member_left', room_id: 1, user_id: 2, username: 'bob', reason: 'left' })], s);
+    expect(s.members.map((m) => m.id)).toEqual([1, 3]);
+    expect(typingNames(s, 1, 0)).toEqual([]);
+  });
+
+  it('membership events of another room change nothing', () => {
+    const s = run([listed()]);
+    expect(run([ev({ type: 'member_left', room_id: 2, user_id: 2, username: 'bob', reason: 'removed' })], s)).toBe(s);
+    expect(run([ev({ type: 'member_joined', room_id: 2, user_id: 9, username: 'zed' })], s)).toBe(s);
+  });
+
+  it('user_updated renames a member and changes the avatar, also to none', () => {
+    const s = run([listed(), ev({ type: 'user_updated', user_id: 2, username: 'bob', display_name: 'Bobby', avatar_url: null })]);
+    expect(s.members[1]).toEqual({ id: 2, username: 'bob', display_name: 'Bobby', avatar_url: null, online: false });
+    expect(s.members[0]).toEqual({ id: 1, username: 'alice', display_name: 'Alice', online: true });
+  });
+
+  it('user_updated of someone who is not a member, or with nothing new, keeps the state', () => {
+    const s = run([listed()]);
+    expect(run([ev({ type: 'user_updated', user_id: 9, username: 'zed', display_name: 'Z' })], s)).toBe(s);
+    expect(run([ev({ type: 'user_updated', user_id: 1, username: 'alice', display_name: 'Alice' })], s)).toBe(s);
+  });
+});

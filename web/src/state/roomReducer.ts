@@ -117,6 +117,21 @@ function setOnline(members: Member[], userId: number, username: string, online: 
   return members.map((m, j) => (j === i ? { ...m, online } : m));
 }
 
+/** A member's new name and avatar (user_updated); the list itself when they are not a member or nothing changed. */
+function renameMember(members: Member[], ev: Extract<ServerEvent, { type: 'user_updated' }>): Member[] {
+  const i = members.findIndex((m) => m.id === ev.user_id);
+  if (i < 0) return members;
+  const m = members[i];
+  const next: Member = {
+    ...m,
+    username: ev.username || m.username,
+    display_name: ev.display_name === undefined ? m.display_name : ev.display_name,
+    avatar_url: ev.avatar_url === undefined ? m.avatar_url : ev.avatar_url,
+  };
+  if (next.username === m.username && next.display_name === m.display_name && next.avatar_url === m.avatar_url) return members;
+  return members.map((x, j) => (j === i ? next : x));
+}
+
 /** Moves a member's read pointer forward; unknown users and older seqs change nothing. */
 function readTo(members: Member[], userId: number, seq: number): Member[] {
   const i = members.findIndex((m) => m.id === userId);
@@ -156,6 +171,17 @@ function applyEvent(state: RoomState, ev: ServerEvent, now: number): RoomState {
       if (!state.members.some((m) => m.id === ev.user_id)) return state;
       const members = setOnline(state.members, ev.user_id, ev.username, ev.online);
       return members === state.members ? state : { ...state, members, typing: ev.online ? state.typing : dropTypist(state.typing, ev.user_id) };
+    }
+    case 'member_joined':
+      // Online or not is for presence to say; the name and avatar come with the next member list.
+      return state.members.some((m) => m.id === ev.user_id) ? state : { ...state, members: [...state.members, { id: ev.user_id, username: ev.username, online: false }] };
+    case 'member_left': {
+      if (!state.members.some((m) => m.id === ev.user_id)) return state;
+      return { ...state, members: state.members.filter((m) => m.id !== ev.user_id), typing: dropTypist(state.typing, ev.user_id) };
+    }
+    case 'user_updated': {
+      const members = renameMember(state.members, ev);
+      return members === state.members ? state : { ...state, members };
     }
     case 'read_receipt': {
       const members = readTo(state.members, ev.user_id, ev.seq);

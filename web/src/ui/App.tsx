@@ -8,11 +8,37 @@ import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 import { ChatView } from './ChatView';
 import { browserStorage, clearDrafts, loadLastRoom, saveLastRoom } from '../state/drafts';
-import { isMine, loadJoined, removalNotice, saveJoined } from './membership';
+import { modalOpen } from './Dialog';
+import { InviteGate } from './Invites';
+import { forgetInvite, inviteCodeFromPath, pendingInvite } from './invites';
+import { isMine, loadJoined, removalText, saveJoined } from './membership';
+import { loadMarkdown } from './MessageBody';
 import { ProfileView } from './ProfileView';
-import { navigate, useRoute } from './router';
+import { QuickSwitcher } from './QuickSwitcher';
+import { navigate, parseRoute, useRoute } from './router';
+import { ShortcutHelp } from './ShortcutHelp';
+import { adjacentRoom, isTyping, shortcutFor } from './shortcuts';
 import { Sidebar } from './Sidebar';
 import { useUserStream } from './useUserStream';
+
+/** Session storage, or a stand-in where the browser refuses it. */
+function sessionStore(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return { getItem: () => null, setItem: () => {}, removeItem: () => {} };
+  }
+}
+
+/** Moves focus to the first element matching selector (a skip link's target). */
+function focusFirst(selector: string) {
+  return (e: { preventDefault: () => void }) => {
+    const el = document.querySelector<HTMLElement>(selector);
+    if (!el) return;
+    e.preventDefault();
+    el.focus();
+  };
+}
 
 const TITLE = 'Chat';
 
@@ -22,9 +48,15 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
 
+  // A request refused after the session already ended here (signed out, the
+  // account deleted) must not replace the word on why it ended.
+  const signedIn = useRef(token !== null);
+  signedIn.current = token !== null;
   useEffect(
     () =>
       onUnauthorized(() => {
+        if (!signedIn.current) return;
+        signedIn.current = false;
         setTok(null);
         setMe(null);
         // The stream's close can come just after the app said why it ended
@@ -49,9 +81,10 @@ export function App() {
   }, [token, loadMe]);
 
   if (!token) {
+    const invited = pendingInvite(sessionStore(), location.pathname) !== null;
     return (
       <AuthScreen
-        notice={notice}
+        notice={notice ?? (invited ? 'You were invited to a room: sign in or create an account to join it.' : null)}
         onSignedIn={(t) => {
           setNotice(null);
           setTok(t);
@@ -88,6 +121,8 @@ export function App() {
   // the last room stays, to open again at the next sign-in.
   const ended = (why: string) => {
     clearDrafts(browserStorage(), me.id);
+    // At once: the socket's 4401 for the same ending may land before the next render.
+    signedIn.current = false;
     setTok(null);
     setMe(null);
     setNotice(why);
@@ -118,7 +153,16 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   const [roomsError, setRoomsError] = useState<string | null>(null);
   const [joined, setJoined] = useState<Set<number>>(() => loadJoined(me.id));
   const [drawer, setDrawer] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
   const [flash, setFlash] = useState<string | null>(null);
+  const [overlay, setOverlay] = useState<'help' | 'switcher' | null>(null);
+  const [invite, setInvite] = useState<string | null>(() => pendingInvite(sessionStore(), location.pathname));
+  // The code is kept in session storage now: the address goes back to the app's own.
+  useEffect(() => {
+    if (inviteCodeFromPath(location.pathname)) history.replaceState(null, '', `/${location.hash}`);
+  }, []);
+  const meRef = useRef(me);
+  meRef.current = me;
   const openId = route.name === 'room' ? route.id : null;
   // The room being read now: open, on a visible page with focus. Live
   // messages there do not count as unread.
@@ -139,6 +183,11 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
     void refreshRooms();
   }, [refreshRooms]);
 
+  // The Markdown renderer is a chunk of its own: fetched now, while the rooms load.
+  useEffect(() => {
+    loadMarkdown().catch(() => {});
+  }, []);
+
   // What to say when the open room goes away by this user's own doing
   // (leaving, deleting it), set before the request so that the stream's
   // room_removed, which may overtake the response, says the same.
@@ -150,19 +199,35 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
     let readies = 0;
     return stream.listen((ev) => {
       const now = live.current;
-      if (ev.type === 'room_removed' && ev.room_id === now.openId) {
-        const name = now.rooms.find((r) => r.id === ev.room_id)?.name ?? 'the room';
+      if (ev.type === 'room_removed') {
+        const name = now.rooms.find((r) => r.id === ev.room_id)?.name;
         const own = ownRemoval.current.get(ev.room_id);
-        setFlash(own ?? removalNotice(ev, name));
-        navigate('/');
+        ownRemoval.current.delete(ev.room_id);
+        if (ev.room_id === now.openId) {
+          setFlash(own ?? removalText(ev.reason, ev.deleted, name ?? 'the room'));
+          navigate('/');
+        } else if (!own && name) {
+          // Another room, on another device or by someone else: still worth a word.
+          setFlash(removalText(ev.reason, ev.deleted, name));
+        }
       }
-      if (ev.type === 'room_removed') ownRemoval.current.delete(ev.room_id);
+      // A new name or avatar of the user, made on another device.
+      if (ev.type === 'user_updated' && ev.user_id === meRef.current.id) {
+        const m = meRef.current;
+        const next = {
+          ...m,
+          username: ev.username || m.username,
+          display_name: ev.display_name === undefined ? m.display_name : ev.display_name,
+          avatar_url: ev.avatar_url === undefined ? m.avatar_url : ev.avatar_url,
+        };
+        if (next.username !== m.username || next.display_name !== m.display_name || next.avatar_url !== m.avatar_url) props.setMe(next);
+      }
       dispatchRooms({ type: 'event', event: ev, me: me.id, reading: now.reading });
       // Rooms created, joined or lost while the stream was down were not
       // announced: after a reconnect the list is read again.
       if (ev.type === 'ready' && readies++ > 0) void refreshRooms();
     });
-  }, [stream, me.id, refreshRooms]);
+  }, [stream, me.id, refreshRooms, props.setMe]);
 
   const onRead = useCallback((roomId: number, seq: number) => dispatchRooms({ type: 'read_local', roomId, seq }), []);
 
@@ -198,6 +263,17 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
     const room = rooms.find((r) => r.id === lastRoom);
     if (room && isMine(room, me.id, joined)) navigate(`/rooms/${room.id}`);
   }, [lastRoom, listed, route, rooms, me.id, joined]);
+  // The drawer (phones) takes focus while open and gives it back to its button.
+  const drawerWasOpen = useRef(false);
+  useEffect(() => {
+    if (drawer) {
+      drawerWasOpen.current = true;
+      requestAnimationFrame(() => document.querySelector<HTMLElement>('.sidebar a, .sidebar button')?.focus());
+    } else if (drawerWasOpen.current) {
+      drawerWasOpen.current = false;
+      if (getComputedStyle(menuButton.current ?? document.body).display !== 'none' && document.activeElement?.closest('.sidebar')) menuButton.current?.focus();
+    }
+  }, [drawer]);
   useEffect(() => {
     if (!flash) return;
     const t = setTimeout(() => setFlash(null), 6000);
@@ -217,6 +293,40 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
     [],
   );
   const currentRoom = openId === null ? undefined : rooms.find((r) => r.id === openId);
+  const mineIds = useMemo(() => new Set(mine.map((r) => r.id)), [mine]);
+  // Alt+Up/Down follow the sidebar's order.
+  const order = useMemo(() => [...mine].sort((a, b) => a.name.localeCompare(b.name)).map((r) => r.id), [mine]);
+
+  const keys = useRef({ order, drawer });
+  keys.current = { order, drawer };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented) return;
+      const what = shortcutFor(e, isTyping(e.target));
+      if (!what) return;
+      const k = keys.current;
+      if (what === 'escape') {
+        // Dialogs close themselves; the drawer is the app's.
+        if (modalOpen() || !k.drawer) return;
+        e.preventDefault();
+        setDrawer(false);
+        menuButton.current?.focus();
+        return;
+      }
+      if (modalOpen()) return;
+      e.preventDefault();
+      if (what === 'help') setOverlay('help');
+      else if (what === 'switcher') setOverlay('switcher');
+      else {
+        // From the address, not the last render: a second press can come before the first one's render.
+        const at = parseRoute(location.hash);
+        const id = adjacentRoom(k.order, at.name === 'room' ? at.id : null, what === 'nextRoom' ? 1 : -1);
+        if (id !== null) navigate(`/rooms/${id}`);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const home = route.name === 'home';
 
   async function join(room: Room) {
@@ -231,8 +341,25 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
 
   return (
     <div className={`app ${home ? 'at-home' : ''} ${drawer ? 'drawer-open' : ''}`}>
+      <nav className="skip-links" aria-label="Skip links">
+        {route.name === 'room' ? (
+          <>
+            <a className="skip-link" href="#main" onClick={focusFirst('.messages')}>
+              Skip to messages
+            </a>
+            <a className="skip-link" href="#main" onClick={focusFirst('#composer-text')}>
+              Skip to composer
+            </a>
+          </>
+        ) : (
+          <a className="skip-link" href="#main" onClick={focusFirst('#main')}>
+            Skip to main content
+          </a>
+        )}
+      </nav>
       <header className="topbar">
         <button
+          ref={menuButton}
           className="icon-button menu-button"
           aria-label={unread > 0 ? `Show rooms, ${unread} unread` : 'Show rooms'}
           aria-expanded={drawer}
@@ -252,9 +379,15 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
           Chat
         </a>
         <div className="topbar-spacer" />
-        <a className="me-chip" href="#/profile" aria-label="Profile" title="Profile">
+        <button className="ghost shortcut-button" onClick={() => setOverlay('help')} aria-haspopup="dialog" title="Keyboard shortcuts (?)">
+          <span aria-hidden="true">?</span>
+          <span className="sr-only">Keyboard shortcuts</span>
+        </button>
+        {/* Named by what it shows (the user's name), so speech input finds it by what is seen. */}
+        <a className="me-chip" href="#/profile" title="Your profile">
           <Avatar name={me.display_name || me.username} id={me.id} url={me.avatar_url} size={28} />
           <bdi className="me-name">{me.display_name || me.username}</bdi>
+          <span className="sr-only"> (your profile)</span>
         </a>
         <button className="ghost" onClick={props.signOut}>
           Sign out
@@ -283,7 +416,7 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
           onRefresh={refreshRooms}
         />
         <div className="scrim" onClick={() => setDrawer(false)} aria-hidden="true" />
-        <main className="main" id="main">
+        <main className="main" id="main" tabIndex={-1}>
           {route.name === 'room' ? (
             <ChatView
               key={route.id}
@@ -322,6 +455,35 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
           )}
         </main>
       </div>
+      {overlay === 'help' && <ShortcutHelp onClose={() => setOverlay(null)} />}
+      {overlay === 'switcher' && (
+        <QuickSwitcher
+          rooms={rooms}
+          mine={mineIds}
+          onClose={() => setOverlay(null)}
+          onOpen={(room) => {
+            setOverlay(null);
+            navigate(`/rooms/${room.id}`);
+          }}
+        />
+      )}
+      {invite && (
+        <InviteGate
+          code={invite}
+          onDone={() => {
+            forgetInvite(sessionStore());
+            setInvite(null);
+          }}
+          onJoined={(room) => {
+            forgetInvite(sessionStore());
+            setInvite(null);
+            dispatchRooms({ type: 'upsert', room: { last_seq: 0, last_read_seq: 0, unread_count: 0, ...room, is_member: true } });
+            markJoined(room.id, true);
+            navigate(`/rooms/${room.id}`);
+            void refreshRooms();
+          }}
+        />
+      )}
     </div>
   );
 }

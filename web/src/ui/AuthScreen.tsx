@@ -50,6 +50,7 @@ export function AuthScreen(props: { notice?: string | null; onSignedIn: (token: 
           <input
             id="auth-username"
             name="username"
+            autoFocus
             autoComplete="username"
             autoCapitalize="none"
             spellCheck={false}

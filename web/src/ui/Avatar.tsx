@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { hue, initials } from './format';
+import { avatarColour, initials } from './format';
 
 export function Avatar(props: { name: string; id: number | string; url?: string | null; size?: number }) {
   const size = props.size ?? 36;
@@ -9,7 +9,7 @@ export function Avatar(props: { name: string; id: number | string; url?: string 
     return <img className="avatar" src={props.url} alt="" style={style} onError={() => setBroken(props.url!)} />;
   }
   return (
-    <span className="avatar avatar-initials" aria-hidden="true" style={{ ...style, background: `hsl(${hue(props.id)} 55% 45%)` }}>
+    <span className="avatar avatar-initials" aria-hidden="true" style={{ ...style, background: avatarColour(props.id) }}>
       {initials(props.name)}
     </span>
   );

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type DragEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
 import type { FileItem, Room, User } from '../api/types';
 import type { Status, UserStream } from '../net/stream';
@@ -7,12 +7,43 @@ import { dividerSeq, seenBy, type ReadMark } from '../state/reading';
 import { maxSeq, typingNames, typingParts } from '../state/roomReducer';
 import { RowBuilder } from '../state/timeline';
 import { Composer } from './Composer';
-import { ConfirmDialog, useModal } from './Dialog';
+import { ConfirmDialog, modalOpen, useModal } from './Dialog';
 import { Icon } from './Icon';
+import { InviteDialog } from './Invites';
 import { MemberPanel } from './MemberPanel';
 import { BrokenLinkContext, MessageList } from './MessageList';
+import { ProfileCard, ProfileCardContext, type CardPerson } from './ProfileCard';
 import { RoomSettings } from './RoomSettings';
 import { useRoom } from './useRoom';
+
+/** Wide enough for the member panel to sit beside the messages (narrower, it is an overlay). */
+const WIDE = '(min-width: 1001px)';
+const MEMBERS_KEY = 'chat.members';
+
+function matches(query: string): boolean {
+  return typeof matchMedia === 'function' && matchMedia(query).matches;
+}
+
+function useMatches(query: string): boolean {
+  return useSyncExternalStore(
+    (fn) => {
+      if (typeof matchMedia !== 'function') return () => {};
+      const m = matchMedia(query);
+      m.addEventListener('change', fn);
+      return () => m.removeEventListener('change', fn);
+    },
+    () => matches(query),
+  );
+}
+
+/** Beside the messages the panel shows unless the user hid it (remembered). */
+function shownBeside(): boolean {
+  try {
+    return localStorage.getItem(MEMBERS_KEY) !== 'hidden';
+  } catch {
+    return true;
+  }
+}
 
 export function ChatView(props: {
   roomId: number;
@@ -36,7 +67,15 @@ export function ChatView(props: {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [confirmLeave, setConfirmLeave] = useState(false);
   const isOwner = room?.owner_id === me.id;
-  const [membersOpen, setMembersOpen] = useState(false);
+  // Beside the messages (wide) the panel shows until hidden; as an overlay (narrower) it opens on demand.
+  const wide = useMatches(WIDE);
+  const [beside, setBeside] = useState(shownBeside);
+  const [overlayOpen, setOverlayOpen] = useState(false);
+  const membersOpen = wide ? beside : overlayOpen;
+  const membersButton = useRef<HTMLButtonElement>(null);
+  const [inviteOpen, setInviteOpen] = useState(false);
+  const [card, setCard] = useState<{ id: number; username: string } | null>(null);
+  const openCard = useCallback((id: number, username: string) => setCard({ id, username }), []);
   const [dragging, setDragging] = useState(false);
   const [lightboxId, setLightboxId] = useState<number | null>(null);
   const lightbox = lightboxId === null ? undefined : r.state.files.find((f) => f.id === lightboxId);
@@ -67,6 +106,44 @@ export function ChatView(props: {
 
   // Joined or added elsewhere (another tab, the owner): the room opens here too.
   const { reload, access } = r;
+
+  // A room that opens is for writing in: focus goes to the composer (not on
+  // touch screens, where that would pop the keyboard up over the room).
+  useEffect(() => {
+    if (access !== 'ok' || matches('(pointer: coarse)') || modalOpen()) return;
+    document.getElementById('composer-text')?.focus({ preventScroll: true });
+  }, [access]);
+
+  const setMembersOpen = useCallback((open: boolean) => {
+    if (matches(WIDE)) {
+      setBeside(open);
+      try {
+        localStorage.setItem(MEMBERS_KEY, open ? 'shown' : 'hidden');
+      } catch {
+        /* storage disabled: remembered until reload */
+      }
+      return;
+    }
+    setOverlayOpen(open);
+    // As an overlay the panel takes focus while open and gives it back when it closes.
+    if (open) requestAnimationFrame(() => document.querySelector<HTMLElement>('#member-panel .panel-close')?.focus());
+    else membersButton.current?.focus();
+  }, []);
+
+  // Escape closes the panel when it covers the room, or when focus is in it.
+  useEffect(() => {
+    if (!membersOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || modalOpen()) return;
+      const inPanel = !!document.getElementById('member-panel')?.contains(document.activeElement);
+      if (matches(WIDE) && !inPanel) return;
+      e.preventDefault();
+      setMembersOpen(false);
+      if (inPanel) membersButton.current?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [membersOpen, setMembersOpen]);
   useEffect(() => {
     if (room?.is_member && (access === 'not_member' || access === 'not_found')) reload();
   }, [room?.is_member, access, reload]);
@@ -98,6 +175,11 @@ export function ChatView(props: {
     map.set(me.id, { id: me.id, username: me.username, display_name: me.display_name, avatar_url: me.avatar_url, online: true });
     return map;
   }, [members, me.id, me.username, me.display_name, me.avatar_url]);
+  const cardPerson: CardPerson | null = !card
+    ? null
+    : card.id === me.id
+      ? { id: me.id, username: me.username, display_name: me.display_name, avatar_url: me.avatar_url, online: true, bio: me.bio }
+      : (profiles.get(card.id) ?? { id: card.id, username: card.username });
   const seen = useMemo(() => seenBy(members, r.state.messages[r.state.messages.length - 1], me.id), [members, r.state.messages, me.id]);
 
   const rSend = r.send;
@@ -216,7 +298,7 @@ export function ChatView(props: {
   };
 
   return (
-    <BrokenLinkContext.Provider value={r.refreshLinks}>
+    <RoomContexts refreshLinks={r.refreshLinks} openCard={openCard}>
       <section
         className={`chat ${membersOpen ? 'members-open' : ''}`}
         aria-label={room ? `Room ${room.name}` : `Room ${roomId}`}
@@ -246,7 +328,18 @@ export function ChatView(props: {
                 <Icon name="settings" size={15} /> <span className="members-label">Room settings</span>
               </button>
             )}
-            <button className="small members-toggle" aria-expanded={membersOpen} aria-controls="member-panel" onClick={() => setMembersOpen((o) => !o)}>
+            {room && (
+              <button className="small" onClick={() => setInviteOpen(true)} aria-haspopup="dialog">
+                <Icon name="link" size={15} /> <span className="members-label">Invite</span>
+              </button>
+            )}
+            <button
+              ref={membersButton}
+              className="small members-toggle"
+              aria-expanded={membersOpen}
+              aria-controls="member-panel"
+              onClick={() => setMembersOpen(!membersOpen)}
+            >
               <Icon name="users" size={15} /> <span className="members-label">Members</span> <span className="count">{online.length}</span>
               <span className="sr-only"> online</span>
             </button>
@@ -331,6 +424,8 @@ export function ChatView(props: {
         />
         {lightbox && <Lightbox file={lightbox} onClose={() => setLightbox(null)} onBroken={r.refreshLinks} />}
         {leaveDialog}
+        {inviteOpen && room && <InviteDialog room={room} me={me} onClose={() => setInviteOpen(false)} />}
+        {cardPerson && <ProfileCard person={cardPerson} isMe={cardPerson.id === me.id} onClose={() => setCard(null)} />}
         {settingsOpen && room && (
           <RoomSettings
             room={room}
@@ -342,6 +437,15 @@ export function ChatView(props: {
           />
         )}
       </section>
+    </RoomContexts>
+  );
+}
+
+/** What the room's messages and member list reach without props: fresh file links, profile cards. */
+function RoomContexts(props: { refreshLinks: () => void; openCard: (userId: number, username: string) => void; children: ReactNode }) {
+  return (
+    <BrokenLinkContext.Provider value={props.refreshLinks}>
+      <ProfileCardContext.Provider value={props.openCard}>{props.children}</ProfileCardContext.Provider>
     </BrokenLinkContext.Provider>
   );
 }
@@ -386,9 +490,10 @@ export function ConnectionIndicator(props: { status: Status; attempt: number }) 
 
 function Lightbox(props: { file: FileItem; onClose: () => void; onBroken: () => void }) {
   const close = useRef<HTMLButtonElement>(null);
-  useModal(props.onClose, () => close.current);
+  const box = useRef<HTMLDivElement>(null);
+  useModal(props.onClose, () => close.current, () => box.current);
   return (
-    <div className="lightbox" role="dialog" aria-modal="true" aria-label={props.file.filename} onClick={props.onClose}>
+    <div ref={box} className="lightbox" role="dialog" aria-modal="true" aria-label={props.file.filename} onClick={props.onClose} tabIndex={-1}>
       <figure onClick={(e) => e.stopPropagation()}>
         <img src={props.file.file_url} alt={props.file.filename} onError={props.onBroken} />
         <figcaption>

@@ -2,23 +2,57 @@
 // or read aloud with context, and blocks the page's timers.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { errorText } from '../api/client';
+import { ModalStack, trapTab } from './focusTrap';
+
+interface OpenModal {
+  close: () => void;
+  container: () => HTMLElement | null | undefined;
+}
+
+const modals = new ModalStack<OpenModal>();
+
+/** Whether a modal dialog is open: page shortcuts and Escape for panels wait until it closes. */
+export function modalOpen(): boolean {
+  return modals.size > 0;
+}
 
 /**
  * What every modal does while it is open: focus moves into it (to what
- * `focus` returns), Escape closes it, and when it goes focus returns to
- * whatever had it before.
+ * `focus` returns) and stays inside `container` (Tab wraps round), Escape
+ * closes it, and when it goes focus returns to whatever had it before. Only
+ * the innermost open modal answers the keyboard.
  */
-export function useModal(onClose: () => void, focus: () => HTMLElement | null | undefined) {
+export function useModal(onClose: () => void, focus: () => HTMLElement | null | undefined, container?: () => HTMLElement | null | undefined) {
   const close = useRef(onClose);
   close.current = onClose;
   const target = useRef(focus);
+  const box = useRef(container);
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
+    const me: OpenModal = { close: () => close.current(), container: () => box.current?.() };
+    modals.push(me);
     target.current()?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close.current();
+    const onKey = (e: KeyboardEvent) => {
+      if (!modals.isTop(me) || e.defaultPrevented) return;
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        me.close();
+        return;
+      }
+      const el = me.container();
+      if (el) trapTab(e, el);
+    };
+    // Focus sent elsewhere (a click through, a script) comes back inside.
+    const onFocusIn = (e: FocusEvent) => {
+      const el = me.container();
+      if (modals.isTop(me) && el && e.target instanceof Node && !el.contains(e.target)) (target.current() ?? el).focus();
+    };
     window.addEventListener('keydown', onKey);
+    document.addEventListener('focusin', onFocusIn);
     return () => {
+      modals.remove(me);
       window.removeEventListener('keydown', onKey);
+      document.removeEventListener('focusin', onFocusIn);
       before?.focus?.();
     };
   }, []);
@@ -26,7 +60,12 @@ export function useModal(onClose: () => void, focus: () => HTMLElement | null | 
 
 export function Dialog(props: { title: string; onClose: () => void; children: ReactNode; className?: string }) {
   const card = useRef<HTMLDivElement>(null);
-  useModal(props.onClose, () => card.current?.querySelector<HTMLElement>('input, textarea, select, button') ?? card.current);
+  useModal(
+    props.onClose,
+    // What the dialog marks (data-autofocus), else its first field or button.
+    () => card.current?.querySelector<HTMLElement>('[data-autofocus]') ?? card.current?.querySelector<HTMLElement>('input, textarea, select, button') ?? card.current,
+    () => card.current,
+  );
   return (
     <div className="modal" onClick={props.onClose}>
       <div

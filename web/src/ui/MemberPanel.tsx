@@ -4,6 +4,7 @@ import type { FileItem, Member, Room, User } from '../api/types';
 import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 import { FileView } from './MessageList';
+import { NameButton } from './ProfileCard';
 
 export function MemberPanel(props: {
   id: string;
@@ -58,7 +59,9 @@ export function MemberPanel(props: {
             </span>
             <span className="member-names">
               <span className="member-name">
-                <bdi>{m.display_name || m.username}</bdi>
+                <NameButton userId={m.id} username={m.username}>
+                  <bdi>{m.display_name || m.username}</bdi>
+                </NameButton>
                 {m.id === props.me.id && <span className="muted"> (you)</span>}
                 {m.id === props.room?.owner_id && <span className="muted"> (owner)</span>}
               </span>
@@ -107,8 +110,9 @@ function AddMember(props: { roomId: number; onAdded: () => void }) {
     setBusy(true);
     setMsg(null);
     try {
-      await api.post(`/rooms/${props.roomId}/members`, body);
-      setMsg({ ok: true, text: `${v} was added.` });
+      // 204: added; 200 {already_member: true}: nothing to do.
+      const res = await api.post<{ already_member?: boolean } | undefined>(`/rooms/${props.roomId}/members`, body);
+      setMsg({ ok: true, text: res?.already_member ? `${v} is already a member.` : `${v} was added.` });
       setWho('');
       props.onAdded();
     } catch (err) {

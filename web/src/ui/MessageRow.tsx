@@ -8,7 +8,9 @@ import { stampOf, type Entry, type EntryRow } from '../state/timeline';
 import { Avatar } from './Avatar';
 import { fileSize, isImage } from './format';
 import { Icon } from './Icon';
-import { MessageText } from './MessageText';
+import { MessageBody } from './MessageBody';
+import { MessageTime } from './MessageTime';
+import { NameButton } from './ProfileCard';
 
 export const MessageRow = memo(function MessageRow(props: {
   row: EntryRow;
@@ -28,7 +30,9 @@ export const MessageRow = memo(function MessageRow(props: {
       <div className="row-body">
         {row.head && (
           <header className="group-head">
-            <bdi className="author">{name}</bdi>
+            <NameButton userId={row.userId} username={profile?.username || row.username}>
+              <bdi className="author">{name}</bdi>
+            </NameButton>
             {profile?.username && name !== profile.username && <span className="handle">@{profile.username}</span>}
             <time dateTime={stamp.iso} title={stamp.full}>
               {stamp.clock}
@@ -46,14 +50,17 @@ function EntryBody(props: { entry: Entry; online: boolean; onOpenImage: (f: File
   switch (e.kind) {
     case 'message':
       return (
-        <div className="msg" dir="auto" data-id={e.message.id} data-seq={e.message.seq}>
-          <MessageText text={e.message.content} />
+        <div className="msg-line">
+          <div className="msg" dir="auto" data-id={e.message.id} data-seq={e.message.seq}>
+            <MessageBody text={e.message.content} />
+          </div>
+          <MessageTime time={e.time} />
         </div>
       );
     case 'pending':
       return (
         <div className="msg pending" dir="auto" data-client-id={e.pending.client_id} aria-busy="true">
-          <MessageText text={e.pending.content} />
+          <MessageBody text={e.pending.content} />
           <span className="pending-note">
             {props.online ? ' Sending…' : ' Waiting for connection'}
             {!e.pending.sent && (

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, errorText, setToken, signOut, upload } from '../api/client';
 import type { User } from '../api/types';
 import { Avatar } from './Avatar';
+import { applyTheme, loadTheme, saveTheme, THEMES, type Theme } from './theme';
 
 const AVATAR_MAX = 5 * 1024 * 1024;
 const POLL_MS = 1000;
@@ -148,6 +149,7 @@ export function ProfileView(props: { me: User; onChange: (u: User) => void; onEn
           )}
         </form>
       </section>
+      <AppearanceCard />
       <ReceiptsCard me={me} onChange={props.onChange} />
       <PasswordCard />
       <SessionsCard onEnded={props.onEnded} />
@@ -164,6 +166,45 @@ function NoteLine(props: { note: Note }) {
     <p className={props.note.ok ? 'ok small-text' : 'error small-text'} role={props.note.ok ? 'status' : 'alert'}>
       {props.note.text}
     </p>
+  );
+}
+
+function localStore(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** Light, dark or the system's colours, on this device. */
+function AppearanceCard() {
+  const [theme, setTheme] = useState<Theme>(() => {
+    const store = localStore();
+    return store ? loadTheme(store) : 'system';
+  });
+
+  function choose(t: Theme) {
+    setTheme(t);
+    const store = localStore();
+    if (store) saveTheme(store, t);
+    applyTheme(document.documentElement, t);
+  }
+
+  return (
+    <section className="card" aria-labelledby="appearance-title">
+      <h2 id="appearance-title">Appearance</h2>
+      <fieldset className="choices">
+        <legend>Theme</legend>
+        {THEMES.map((t) => (
+          <label key={t.value} className="check">
+            <input type="radio" name="theme" value={t.value} checked={theme === t.value} onChange={() => choose(t.value)} />
+            <span>{t.label}</span>
+          </label>
+        ))}
+      </fieldset>
+      <p className="muted small-text">Kept on this device.</p>
+    </section>
   );
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayLabel, fileSize, initials, isImage, linkify } from './format';
+import { avatarColour, contrastWithWhite, dayLabel, fileSize, hslToRGB, initials, isImage, linkify } from './format';
 
 describe('format', () => {
   it('labels days', () => {
@@ -29,5 +29,13 @@ describe('format', () => {
     expect(isImage('image/png')).toBe(true);
     expect(isImage('image/svg+xml')).toBe(false);
     expect(isImage('application/pdf')).toBe(false);
+  });
+  it('gives every avatar colour at least 4.5:1 against its white initials', () => {
+    expect(hslToRGB(0, 100, 50).map((c) => Math.round(c * 255))).toEqual([255, 0, 0]);
+    expect(hslToRGB(120, 100, 25).map((c) => Math.round(c * 255))).toEqual([0, 128, 0]);
+    for (let id = 0; id < 720; id++) {
+      const [, h, s, l] = /^hsl\((\d+) (\d+)% (\d+)%\)$/.exec(avatarColour(id))!.map(Number);
+      expect(contrastWithWhite(hslToRGB(h, s, l)), `user ${id}: ${avatarColour(id)}`).toBeGreaterThanOrEqual(4.5);
+    }
   });
 });

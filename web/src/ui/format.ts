@@ -47,6 +47,49 @@ export function hue(id: number | string): number {
   return h % 360;
 }
 
+/** Relative luminance of an sRGB colour (WCAG 2). */
+function luminance(r: number, g: number, b: number): number {
+  const lin = (c: number) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** sRGB channels (0..1) of hsl(h s% l%). */
+export function hslToRGB(h: number, s: number, l: number): [number, number, number] {
+  const sat = s / 100;
+  const lig = l / 100;
+  const k = (n: number) => (n + h / 30) % 12;
+  const a = sat * Math.min(lig, 1 - lig);
+  const f = (n: number) => lig - a * Math.max(-1, Math.min(k(n) - 3, Math.min(9 - k(n), 1)));
+  return [f(0), f(8), f(4)];
+}
+
+/** Contrast ratio of white text on an sRGB background. */
+export function contrastWithWhite(rgb: [number, number, number]): number {
+  return 1.05 / (luminance(...rgb) + 0.05);
+}
+
+/** Contrast the white initials on an avatar keep (WCAG AA for text). */
+export const AVATAR_CONTRAST = 4.5;
+
+/**
+ * The background of a user's initials: their hue, as light as it can be
+ * while white text on it keeps 4.5:1 (yellows and greens get darker shades
+ * than blues).
+ */
+export function avatarColour(id: number | string): string {
+  const h = hue(id);
+  let c = shades.get(h);
+  if (!c) {
+    let l = 50;
+    // The margin covers the browser rounding the colour to whole RGB values.
+    while (l > 20 && contrastWithWhite(hslToRGB(h, 55, l)) < AVATAR_CONTRAST + 0.05) l--;
+    shades.set(h, (c = `hsl(${h} 55% ${l}%)`));
+  }
+  return c;
+}
+
+const shades = new Map<number, string>();
+
 export type TextPart = { text: string; href?: string };
 
 /** Splits text into plain parts and http(s) links. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMine, removalNotice } from './membership';
+import { isMine, removalText } from './membership';
 
 const room = (over: object) => ({ id: 5, name: 'r', is_private: false, owner_id: 1, ...over });
 
@@ -16,14 +16,14 @@ describe('isMine', () => {
   });
 });
 
-describe('removalNotice', () => {
-  it('says what the server says happened', () => {
-    expect(removalNotice({ deleted: false, reason: 'left' }, 'lobby')).toBe('You left lobby.');
-    expect(removalNotice({ deleted: false, reason: 'removed' }, 'lobby')).toBe('You were removed from lobby.');
-    expect(removalNotice({ deleted: true, reason: 'deleted' }, 'lobby')).toBe('lobby was deleted.');
+describe('removalText', () => {
+  it('says why the room went away', () => {
+    expect(removalText('left', false, 'ops')).toBe('You left ops.');
+    expect(removalText('removed', false, 'ops')).toBe('You were removed from ops.');
+    expect(removalText('deleted', true, 'ops')).toBe('ops was deleted.');
   });
   it('falls back on deleted when the server gives no reason', () => {
-    expect(removalNotice({ deleted: true }, 'lobby')).toBe('lobby was deleted.');
-    expect(removalNotice({ deleted: false }, 'lobby')).toBe('You were removed from lobby.');
+    expect(removalText(undefined, true, 'ops')).toBe('ops was deleted.');
+    expect(removalText(undefined, false, 'ops')).toBe('You were removed from ops.');
   });
 });

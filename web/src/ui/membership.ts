@@ -2,7 +2,7 @@
 // not say, so the client remembers joins it made or saw work, per user, and
 // forgets a room when the server refuses it. Private rooms in the list are
 // always the user's; a server that sends `is_member` is believed.
-import type { Room } from '../api/types';
+import type { RemovalReason, Room } from '../api/types';
 
 const key = (userId: number) => `chat.joined.${userId}`;
 
@@ -23,17 +23,23 @@ export function saveJoined(userId: number, ids: Set<number>): void {
   }
 }
 
-/**
- * What to say when the open room goes away (room_removed): the reason the
- * server gives, or, from a server that gives none, whether it was deleted.
- */
-export function removalNotice(ev: { deleted?: boolean; reason?: string }, name: string): string {
-  if (ev.reason === 'left') return `You left ${name}.`;
-  if (ev.reason === 'deleted' || (ev.reason === undefined && ev.deleted)) return `${name} was deleted.`;
-  return `You were removed from ${name}.`;
-}
-
 export function isMine(room: Room, userId: number, joined: Set<number>): boolean {
   if (typeof room.is_member === 'boolean') return room.is_member;
   return room.is_private || room.owner_id === userId || joined.has(room.id);
+}
+
+/**
+ * What to tell the user whose open room went away (room_removed): by the
+ * server's reason; a server that gives none only says whether the room was
+ * deleted.
+ */
+export function removalText(reason: RemovalReason | undefined, deleted: boolean, name: string): string {
+  switch (reason ?? (deleted ? 'deleted' : 'removed')) {
+    case 'left':
+      return `You left ${name}.`;
+    case 'deleted':
+      return `${name} was deleted.`;
+    default:
+      return `You were removed from ${name}.`;
+  }
 }

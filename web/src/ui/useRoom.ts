@@ -104,7 +104,9 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
     stream.hold(roomId);
     const unlisten = stream.listen((ev) => {
       dispatch({ type: 'event', event: ev, now: Date.now() });
-      if (ev.type === 'user_joined' || ev.type === 'message') newcomer(ev.user_id);
+      if (ev.type === 'user_joined' || ev.type === 'message' || ev.type === 'member_joined') newcomer(ev.user_id);
+      // Someone who left and comes back is new again.
+      if (ev.type === 'member_left') asked.delete(ev.user_id);
     }, roomId);
     const unwatch = stream.onStatus((s, d) => {
       if (cancelled) return;

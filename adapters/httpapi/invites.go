@@ -18,12 +18,18 @@ func (s *Server) invites() (room.Invites, error) {
 	return s.cfg.Invites, nil
 }
 
-func (s *Server) createInvite(c echo.Context) error {
+// roomInvites is the invites and the path's room of a room's invite route.
+func (s *Server) roomInvites(c echo.Context) (room.Invites, room.ID, error) {
 	inv, err := s.invites()
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	id, err := roomID(c)
+	return inv, id, err
+}
+
+func (s *Server) createInvite(c echo.Context) error {
+	inv, id, err := s.roomInvites(c)
 	if err != nil {
 		return err
 	}
@@ -47,11 +53,7 @@ func (s *Server) createInvite(c echo.Context) error {
 }
 
 func (s *Server) listInvites(c echo.Context) error {
-	inv, err := s.invites()
-	if err != nil {
-		return err
-	}
-	id, err := roomID(c)
+	inv, id, err := s.roomInvites(c)
 	if err != nil {
 		return err
 	}
@@ -63,11 +65,7 @@ func (s *Server) listInvites(c echo.Context) error {
 }
 
 func (s *Server) revokeInvite(c echo.Context) error {
-	inv, err := s.invites()
-	if err != nil {
-		return err
-	}
-	id, err := roomID(c)
+	inv, id, err := s.roomInvites(c)
 	if err != nil {
 		return err
 	}

@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"os"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 

@@ -1324,8 +1324,11 @@ async function main() {
 
   await step('sign out everywhere ends this session too', async () => {
     const old = await token(B);
+    const before = nativeDialogs;
     await B.getByRole('button', { name: 'Sign out everywhere', exact: true }).click();
+    await B.getByRole('dialog', { name: 'Sign out everywhere?' }).getByRole('button', { name: 'Sign out on every device' }).click();
     await B.getByLabel('Username', { exact: true }).waitFor();
+    if (nativeDialogs !== before) throw new Error('a native browser dialog was used');
     await B.getByText('You have signed out on every device.').waitFor();
     await until('the old token is refused', async () => (await apiAs(old, 'GET', '/users/me')).status === 401);
   });
@@ -1340,8 +1343,15 @@ async function main() {
     await B.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
     if (await del.isEnabled()) throw new Error('deletion possible without ticking the confirmation');
     await B.getByLabel('I understand that this cannot be undone').check();
-    await del.click(); // the confirm() dialog is accepted
+    const before = nativeDialogs;
+    await del.click();
+    const ask = B.getByRole('dialog', { name: 'Delete your account?' });
+    await ask.getByRole('button', { name: 'Cancel' }).click(); // changing one's mind deletes nothing
+    await ask.waitFor({ state: 'detached' });
+    await del.click();
+    await ask.getByRole('button', { name: 'Delete for good' }).click();
     await B.getByText('Your account has been deleted.').waitFor();
+    if (nativeDialogs !== before) throw new Error('a native browser dialog was used');
     const again = await fetch(`${BASE}/auth/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },

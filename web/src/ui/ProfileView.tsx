@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, errorText, setToken, signOut, upload } from '../api/client';
 import type { User } from '../api/types';
 import { Avatar } from './Avatar';
+import { ConfirmDialog } from './Dialog';
 import { applyTheme, loadTheme, saveTheme, THEMES, type Theme } from './theme';
 
 const AVATAR_MAX = 5 * 1024 * 1024;
@@ -302,9 +303,10 @@ function PasswordCard() {
 /** Sign out everywhere: ends every session of the account, this one included. */
 function SessionsCard(props: { onEnded: (why: string) => void }) {
   const [busy, setBusy] = useState(false);
+  const [asking, setAsking] = useState(false);
 
   async function everywhere() {
-    if (!window.confirm('Sign out on every device, this one included?')) return;
+    setAsking(false);
     setBusy(true);
     try {
       await signOut(true);
@@ -322,9 +324,14 @@ function SessionsCard(props: { onEnded: (why: string) => void }) {
         You stay signed in on each device where you signed in, until you sign out there. Lost a device, or signed in on a shared computer? Sign out
         everywhere: every device, this one included, will have to sign in again.
       </p>
-      <button type="button" disabled={busy} onClick={everywhere}>
+      <button type="button" disabled={busy} onClick={() => setAsking(true)}>
         Sign out everywhere
       </button>
+      {asking && (
+        <ConfirmDialog title="Sign out everywhere?" confirmLabel="Sign out on every device" onConfirm={everywhere} onCancel={() => setAsking(false)}>
+          <p>Every device where you are signed in, this one included, will have to sign in again.</p>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }
@@ -336,9 +343,15 @@ function DeleteAccountCard(props: { me: User; onEnded: (why: string) => void }) 
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState<Note>(null);
 
-  async function submit(e: FormEvent) {
+  const [asking, setAsking] = useState(false);
+
+  function submit(e: FormEvent) {
     e.preventDefault();
-    if (!window.confirm(`Delete the account @${props.me.username} for good? This cannot be undone.`)) return;
+    setAsking(true);
+  }
+
+  async function remove() {
+    setAsking(false);
     setBusy(true);
     setNote(null);
     try {
@@ -373,6 +386,13 @@ function DeleteAccountCard(props: { me: User; onEnded: (why: string) => void }) 
         </button>
         <NoteLine note={note} />
       </form>
+      {asking && (
+        <ConfirmDialog title="Delete your account?" confirmLabel="Delete for good" danger onConfirm={remove} onCancel={() => setAsking(false)}>
+          <p>
+            The account @{props.me.username} goes for good: this cannot be undone.
+          </p>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }

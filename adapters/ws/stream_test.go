@@ -378,3 +378,31 @@ func TestStreamPingPong(t *testing.T) {
 		t.Fatalf("after the pings: %+v", f)
 	}
 }
+
+// After the bus reconnects (Resync on Everyone), a stream re-reads its
+// rooms: one added and one lost while directory events could not arrive
+// are attached (room_added) and detached (room_removed).
+func TestStreamResyncReadsRoomsAgain(t *testing.T) {
+	h := newHarness(t, nil)
+	c := dialStream(t, h.streamServer(t), "tok-carol", "")
+	next(t, c, "ready")
+	const gained room.ID = 88
+	h.rooms.mu.Lock()
+	h.rooms.private[gained] = false
+	h.rooms.members[gained] = map[user.ID]bool{carol: true} // no RoomAdded: it was lost
+	h.rooms.mu.Unlock()
+	h.hub.directoryEvent(ports.Event{RoomID: ports.Everyone, Payload: ports.Resync{}})
+	if f := next(t, c, "room_added"); f.RoomID != int64(gained) {
+		t.Fatalf("room_added = %+v", f)
+	}
+	waitFor(t, "the gained room to stream", func() bool { return h.hub.localSockets(gained) == 1 })
+
+	h.rooms.mu.Lock()
+	delete(h.rooms.members[gained], carol) // and its MemberRemoved was lost too
+	h.rooms.mu.Unlock()
+	h.hub.directoryEvent(ports.Event{RoomID: ports.Everyone, Payload: ports.Resync{}})
+	if f := next(t, c, "room_removed"); f.RoomID != int64(gained) {
+		t.Fatalf("room_removed = %+v", f)
+	}
+	waitFor(t, "the lost room to be detached", func() bool { return h.hub.localSockets(gained) == 0 && h.rooms.followsOf(carol) == 0 })
+}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"chat/test/proc"
 	"chat/test/services"
 )
 
@@ -43,7 +44,7 @@ func TestBrowser(t *testing.T) {
 
 	// The timeline figures seed 5,000 messages through the API at once;
 	// limits_test.go tests the send limit.
-	env := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": freeAddr(t), "RATE_SEND": "off"}
+	env := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": proc.FreeAddr(t), "RATE_SEND": "off"}
 	srv := start(t, env)
 	restartFile := filepath.Join(t.TempDir(), "restart")
 	if err := os.WriteFile(restartFile, nil, 0o600); err != nil {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"chat/test/proc"
 )
 
 // TestEmbeddedDataSurvivesRestart: one command, no services; a restart
@@ -100,7 +102,7 @@ func TestBackupWhileServing(t *testing.T) {
 // chatd at once with a message naming the problem.
 func TestIncompatibleSettingsFailFast(t *testing.T) {
 	cmd := exec.Command(chatdBin, "serve")
-	cmd.Env = append(os.Environ(), "REDIS_URL=redis://127.0.0.1:6379/0", "DATA_DIR="+t.TempDir(), "ADDR="+freeAddr(t))
+	cmd.Env = append(os.Environ(), "REDIS_URL=redis://127.0.0.1:6379/0", "DATA_DIR="+t.TempDir(), "ADDR="+proc.FreeAddr(t))
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "REDIS_URL is set without DATABASE_URL") {
 		t.Fatalf("chatd started or said %q (%v)", out, err)

@@ -24,6 +24,7 @@ import (
 	"chat/adapters/blob"
 	"chat/adapters/images/imagestest"
 	"chat/domain/user"
+	"chat/test/proc"
 	"chat/test/services"
 )
 
@@ -514,7 +515,7 @@ func TestWorkerProcess(t *testing.T) {
 	for k, v := range env {
 		worker.Env = append(worker.Env, k+"="+v)
 	}
-	logs := &syncBuffer{}
+	logs := &proc.Logs{}
 	worker.Stdout, worker.Stderr = logs, logs
 	if err := worker.Start(); err != nil {
 		t.Fatal(err)

@@ -7,12 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"chat/test/proc"
 	"chat/test/services"
 )
 
@@ -31,11 +30,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	chatdBin = filepath.Join(dir, "chatd")
-	build := exec.Command("go", "build", "-o", chatdBin, "chat/cmd/chatd")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build chatd:", err)
+	if chatdBin, err = proc.BuildChatd(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -48,35 +44,8 @@ type server struct {
 	t    *testing.T
 	URL  string
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *proc.Logs
 	done chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // start boots chatd with env (ADDR is chosen) and waits for /readyz.
@@ -84,14 +53,14 @@ func start(t *testing.T, env map[string]string) *server {
 	t.Helper()
 	addr := env["ADDR"] // a restart keeps its address
 	if addr == "" {
-		addr = freeAddr(t)
+		addr = proc.FreeAddr(t)
 	}
 	cmd := exec.Command(chatdBin, "serve")
 	cmd.Env = append(os.Environ(), "ADDR="+addr, "LOG_LEVEL=info", "SHUTDOWN_GRACE=5s")
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	s := &server{t: t, URL: "http://" + addr, cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
+	s := &server{t: t, URL: "http://" + addr, cmd: cmd, logs: &proc.Logs{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = s.logs, s.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"chat/test/proc"
 	"chat/test/services"
 )
 
@@ -377,7 +378,7 @@ func TestStreamResume(t *testing.T) {
 		streamResume(t, a, b, func() *server { return a })
 	})
 	t.Run("embedded", func(t *testing.T) {
-		env := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": freeAddr(t)}
+		env := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": proc.FreeAddr(t)}
 		s := start(t, env)
 		streamResume(t, s, s, func() *server { return start(t, env) })
 	})

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"chat/test/proc"
 	"chat/test/services"
 )
 
@@ -73,13 +73,7 @@ func binary(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		chatdBin = filepath.Join(binDir, "chatd")
-		var out bytes.Buffer
-		build := exec.Command("go", "build", "-o", chatdBin, "chat/cmd/chatd")
-		build.Stdout, build.Stderr = &out, &out
-		if err := build.Run(); err != nil {
-			buildErr = fmt.Errorf("build chatd: %v\n%s", err, out.String())
-		}
+		chatdBin, buildErr = proc.BuildChatd(binDir)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -96,27 +90,10 @@ type instance struct {
 	URL       string
 	pg, redis *Proxy
 	cmd       *exec.Cmd
-	logs      *syncBuffer
+	logs      *proc.Logs
 	exited    chan struct{}
 	exitErr   error
 	killed    atomic.Bool
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // tail is the last n lines of s, each cut at 300 bytes.
@@ -161,25 +138,15 @@ func proxyTo(t *testing.T, rawURL string) (*Proxy, string) {
 	return p, u.String()
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // start boots one instance and waits until it answers /readyz with 200.
 func (c *cluster) start(name string, env map[string]string) *instance {
 	t := c.t
 	t.Helper()
-	in := &instance{name: name, logs: &syncBuffer{}, exited: make(chan struct{})}
+	in := &instance{name: name, logs: &proc.Logs{}, exited: make(chan struct{})}
 	var dbURL, redisURL string
 	in.pg, dbURL = proxyTo(t, env["DATABASE_URL"])
 	in.redis, redisURL = proxyTo(t, env["REDIS_URL"])
-	addr := freeAddr(t)
+	addr := proc.FreeAddr(t)
 	in.URL = "http://" + addr
 	in.cmd = exec.Command(binary(t), "serve")
 	in.cmd.Env = append(os.Environ(),

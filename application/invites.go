@@ -79,25 +79,27 @@ func (s *Invites) invite(ctx context.Context, code string) (room.Invite, room.Ro
 	}
 	inv, err := s.d.Invites.ByCode(ctx, code, s.d.Clock.Now())
 	if err != nil {
-		if domain.KindOf(err) == domain.NotFound {
-			return room.Invite{}, room.Room{}, errInviteNotFound
-		}
-		return room.Invite{}, room.Room{}, err
+		return room.Invite{}, room.Room{}, asInviteNotFound(err)
 	}
 	r, err := s.rooms.roomByID(ctx, inv.RoomID)
 	if err != nil {
-		if domain.KindOf(err) == domain.NotFound {
-			return room.Invite{}, room.Room{}, errInviteNotFound
-		}
-		return room.Invite{}, room.Room{}, err
+		return room.Invite{}, room.Room{}, asInviteNotFound(err) // the room went meanwhile
 	}
 	return inv, r, nil
+}
+
+// asInviteNotFound gives every NotFound on an invite's way the one answer.
+func asInviteNotFound(err error) error {
+	if domain.KindOf(err) == domain.NotFound {
+		return errInviteNotFound
+	}
+	return err
 }
 
 // View shows the room a live invite leads to. Guessing codes is bounded by
 // the join limit, charged here too.
 func (s *Invites) View(ctx context.Context, actor user.ID, code string) (room.InviteView, error) {
-	if err := s.rooms.lim.take(ctx, userKey("join", actor), s.rooms.lim.cfg.Join, "rooms joined"); err != nil {
+	if err := s.rooms.chargeJoin(ctx, actor); err != nil {
 		return room.InviteView{}, err
 	}
 	inv, r, err := s.invite(ctx, code)
@@ -113,7 +115,7 @@ func (s *Invites) View(ctx context.Context, actor user.ID, code string) (room.In
 
 // Accept joins the invite's room, private ones included.
 func (s *Invites) Accept(ctx context.Context, actor user.ID, code string) (room.Listing, error) {
-	if err := s.rooms.lim.take(ctx, userKey("join", actor), s.rooms.lim.cfg.Join, "rooms joined"); err != nil {
+	if err := s.rooms.chargeJoin(ctx, actor); err != nil {
 		return room.Listing{}, err
 	}
 	_, r, err := s.invite(ctx, code)
@@ -122,15 +124,12 @@ func (s *Invites) Accept(ctx context.Context, actor user.ID, code string) (room.
 	}
 	added, err := s.d.Members.Add(ctx, r.ID, actor)
 	if err != nil {
-		if domain.KindOf(err) == domain.NotFound {
-			return room.Listing{}, errInviteNotFound // the room went meanwhile
-		}
-		return room.Listing{}, err
+		return room.Listing{}, asInviteNotFound(err) // the room went meanwhile
 	}
 	if added {
 		s.rooms.added(ctx, r, actor)
 	}
-	st, _, err := s.d.Reads.MarkRead(ctx, r.ID, actor, 0) // 0 moves nothing: a read
+	st, err := s.rooms.standing(ctx, actor, r.ID)
 	if err != nil {
 		return room.Listing{}, err
 	}

@@ -86,10 +86,16 @@ func (s *Rooms) Get(ctx context.Context, actor user.ID, id room.ID) (room.Room, 
 	return r, err
 }
 
+// chargeJoin counts one join (or invite lookup) of the actor against
+// Limits.Join.
+func (s *Rooms) chargeJoin(ctx context.Context, actor user.ID) error {
+	return s.lim.take(ctx, userKey("join", actor), s.lim.cfg.Join, "rooms joined")
+}
+
 // Join adds the actor to a public room. To an outsider a private room is
 // a room that does not exist: NotFound, as for any other route.
 func (s *Rooms) Join(ctx context.Context, actor user.ID, id room.ID) error {
-	if err := s.lim.take(ctx, userKey("join", actor), s.lim.cfg.Join, "rooms joined"); err != nil {
+	if err := s.chargeJoin(ctx, actor); err != nil {
 		return err
 	}
 	// visible refuses outsiders of a private room; members are done.
@@ -590,11 +596,21 @@ func (s *Rooms) OpenStream(ctx context.Context, actor user.ID, connID string) (m
 // Follow checks that the actor belongs to a room a stream now carries and
 // returns where the actor stands there.
 func (s *Rooms) Follow(ctx context.Context, actor user.ID, id room.ID) (room.Standing, error) {
+	st, err := s.standing(ctx, actor, id)
+	if err != nil {
+		return room.Standing{}, err
+	}
+	s.live.add(id, actor)
+	return st, nil
+}
+
+// standing reads where a member stands in one room; outsiders get
+// Authorize's refusal.
+func (s *Rooms) standing(ctx context.Context, actor user.ID, id room.ID) (room.Standing, error) {
 	st, _, err := s.d.Reads.MarkRead(ctx, id, actor, 0) // 0 never moves a pointer: a read
 	if err != nil {
 		return room.Standing{}, s.notMember(ctx, actor, id, err)
 	}
-	s.live.add(id, actor)
 	return st, nil
 }
 

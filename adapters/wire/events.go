@@ -97,9 +97,7 @@ func (f *Frames) Encode(e ports.Event) Frame {
 		}
 		return Frame{Bytes: marshal(userFrame{Type: typ, RoomID: int64(e.RoomID), UserID: int64(p.UserID), Username: p.Username})}
 	case ports.RoomUpdated:
-		r := p.Room
-		return Frame{Bytes: marshal(roomFrame{Type: "room_updated", RoomID: int64(e.RoomID), Name: r.Name,
-			Description: r.Description, IsPrivate: r.IsPrivate, OwnerID: int64(r.OwnerID)})}
+		return Frame{Bytes: RoomUpdatedFrame(p)}
 	case ports.FileShared:
 		a := p.File
 		fr := fileSharedFrame{

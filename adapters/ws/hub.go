@@ -317,28 +317,15 @@ func (h *Hub) attach(ctx context.Context, g *reg, id room.ID) error {
 	h.mu.Unlock()
 
 	if first {
-		sctx, cancel := context.WithTimeout(ctx, h.opts.SubscribeTimeout)
-		r.sub, r.err = h.bus.Subscribe(sctx, r.id, h.deliverer(r))
-		cancel()
-		if r.err != nil {
-			h.mu.Lock()
+		h.subscribe(ctx, r, h.deliverer(r), func() {
 			if h.rooms[r.id] == r { // later sockets start afresh
 				delete(h.rooms, r.id)
 			}
-			h.mu.Unlock()
-		}
-		close(r.ready)
-	} else {
-		select {
-		case <-r.ready:
-		case <-ctx.Done():
-			h.release(r)
-			return ctx.Err()
-		}
+		})
 	}
-	if r.err != nil {
+	if err := waitReady(ctx, r); err != nil {
 		h.release(r)
-		return r.err
+		return err
 	}
 
 	r.mu.Lock()
@@ -375,33 +362,53 @@ func (h *Hub) AddStream(ctx context.Context, s *socket) error {
 	}
 	set[s] = struct{}{}
 	d := h.directory
-	if d == nil {
+	first := d == nil
+	if first {
 		d = &hubRoom{id: ports.Everyone, ready: make(chan struct{})}
 		h.directory = d
-		h.mu.Unlock()
-		sctx, cancel := context.WithTimeout(ctx, h.opts.SubscribeTimeout)
-		d.sub, d.err = h.bus.Subscribe(sctx, ports.Everyone, h.directoryEvent)
-		cancel()
-		if d.err != nil {
-			h.mu.Lock()
+	}
+	h.mu.Unlock()
+	if first {
+		h.subscribe(ctx, d, h.directoryEvent, func() {
 			h.directory = nil // the next stream tries again
-			h.mu.Unlock()
-		}
-		close(d.ready)
-	} else {
-		h.mu.Unlock()
+		})
 	}
-	select {
-	case <-d.ready:
-	case <-ctx.Done():
+	if err := waitReady(ctx, d); err != nil {
 		h.RemoveStream(s)
-		return ctx.Err()
-	}
-	if d.err != nil {
-		h.RemoveStream(s)
-		return d.err
+		return err
 	}
 	return nil
+}
+
+// subscribe makes r's bus subscription, for its first socket: it sets r's
+// sub or err and then closes r.ready. On failure forget runs under h.mu, so
+// the next socket subscribes afresh.
+func (h *Hub) subscribe(ctx context.Context, r *hubRoom, deliver func(ports.Event), forget func()) {
+	sctx, cancel := context.WithTimeout(ctx, h.opts.SubscribeTimeout)
+	r.sub, r.err = h.bus.Subscribe(sctx, r.id, deliver)
+	cancel()
+	if r.err != nil {
+		h.mu.Lock()
+		forget()
+		h.mu.Unlock()
+	}
+	close(r.ready)
+}
+
+// waitReady waits until r's subscription was made (by whichever socket came
+// first) and returns its error, or ctx's.
+func waitReady(ctx context.Context, r *hubRoom) error {
+	select {
+	case <-r.ready: // made already: ready wins over a ctx done meanwhile
+		return r.err
+	default:
+	}
+	select {
+	case <-r.ready:
+		return r.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // RemoveStream undoes AddStream and detaches every room s carries.

@@ -151,21 +151,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(g.cfg.ReadLimit)
 
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &session{
-		socket:     sock,
-		registered: true,
-		g:          g,
-		conn:       conn,
-		wire:       ww.wire,
-		ctx:        sctx,
-		cancel:     cancel,
-		claims:     claims,
-		expires:    claims.ExpiresAt,
-		bucket:     newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, g.now()),
-	}
+	s := g.newSession(ctx, sock, claims)
+	s.registered, s.conn, s.wire = true, conn, ww.wire
 	if !g.track(s) {
-		cancel()
+		s.cancel()
 		g.cfg.Hub.Unregister(sock)
 		_ = conn.Close(websocket.StatusGoingAway, "server shutting down")
 		return

@@ -72,7 +72,28 @@ var (
 // serve sets the socket up, hands it to the reader and the writer and
 // returns.
 func (s *session) serve(afterSeq int64, resume bool) {
-	if err := s.open(afterSeq, resume); err != nil {
+	s.run(func() error { return s.open(afterSeq, resume) })
+}
+
+// newSession is the session of sock, opened by the request ctx with
+// claims; the handler sets conn and wire once upgraded.
+func (g *Gateway) newSession(ctx context.Context, sock *socket, claims user.Claims) *session {
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	return &session{
+		socket:  sock,
+		g:       g,
+		ctx:     sctx,
+		cancel:  cancel,
+		claims:  claims,
+		expires: claims.ExpiresAt,
+		bucket:  newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, g.now()),
+	}
+}
+
+// run sets the socket up (a failure closes it), hands it to the reader
+// and the writer and returns.
+func (s *session) run(setup func() error) {
+	if err := setup(); err != nil {
 		s.fail(err)
 	}
 	if !s.isClosing() {

@@ -69,20 +69,11 @@ func (g *Gateway) ServeStream(w http.ResponseWriter, r *http.Request) {
 	id := fmt.Sprintf("%s-%d", g.cfg.InstanceID, g.conn.Add(1))
 	sock := newSocket(id, ports.Everyone, claims.UserID, g.cfg.SendQueue*streamQueueFactor)
 	sock.sessionID = claims.SessionID
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &session{
-		socket:  sock,
-		g:       g,
-		ctx:     sctx,
-		cancel:  cancel,
-		claims:  claims,
-		expires: claims.ExpiresAt,
-		bucket:  newTokenBucket(g.cfg.MessageRate, g.cfg.MessageBurst, g.now()),
-	}
+	s := g.newSession(ctx, sock, claims)
 	sock.stream = &stream{on: s, regs: make(map[room.ID]*reg)}
 	if err := s.openStream(ctx); err != nil {
 		s.closeStream()
-		cancel()
+		s.cancel()
 		g.refuse(w, r, fmt.Errorf("open user stream: %w", err))
 		return
 	}
@@ -90,7 +81,7 @@ func (g *Gateway) ServeStream(w http.ResponseWriter, r *http.Request) {
 	conn, err := websocket.Accept(ww, r, &websocket.AcceptOptions{OriginPatterns: g.cfg.AllowedOrigins})
 	if err != nil {
 		s.closeStream()
-		cancel()
+		s.cancel()
 		g.log.DebugContext(ctx, "ws: stream upgrade refused", "err", err)
 		return
 	}
@@ -98,19 +89,12 @@ func (g *Gateway) ServeStream(w http.ResponseWriter, r *http.Request) {
 	s.conn, s.wire = conn, ww.wire
 	if !g.track(s) {
 		s.closeStream()
-		cancel()
+		s.cancel()
 		_ = conn.Close(websocket.StatusGoingAway, "server shutting down")
 		return
 	}
 	g.setLive(s, true)
-	if err := s.startStream(resume); err != nil {
-		s.fail(err)
-	}
-	if !s.isClosing() {
-		s.arm()
-	}
-	go s.readLoop()
-	s.setWriter(s.writeLoop)
+	s.run(func() error { return s.startStream(resume) })
 }
 
 // parseResume reads ?resume: absent, or "1".

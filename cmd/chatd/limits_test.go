@@ -18,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"chat/ports"
+	"chat/test/proc"
 )
 
 func TestLoadLimits(t *testing.T) {
@@ -69,11 +70,11 @@ func TestLoadLimits(t *testing.T) {
 // stalls in its headers or its body is cut off, while a WebSocket, which
 // outlives its request, is not.
 func TestServeTimeouts(t *testing.T) {
-	addr := freePort(t)
+	addr := proc.FreeAddr(t)
 	getenv := env("DATA_DIR", t.TempDir(), "ADDR", addr, "LOG_LEVEL", "warn",
 		"HTTP_READ_HEADER_TIMEOUT", "300ms", "HTTP_BODY_TIMEOUT", "300ms", "HTTP_IDLE_TIMEOUT", "1s")
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
+	logs := &proc.Logs{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, getenv, logs) }()
 	t.Cleanup(func() {

@@ -6,43 +6,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
+
+	"chat/test/proc"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 func post(t *testing.T, url, token string, body any) []byte {
 	t.Helper()
@@ -65,7 +38,7 @@ func post(t *testing.T, url, token string, body any) []byte {
 }
 
 // waitReady polls base's /readyz until it answers 200, for 30 s at most.
-func waitReady(t *testing.T, base string, logs *lockedBuffer) {
+func waitReady(t *testing.T, base string, logs *proc.Logs) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -105,10 +78,10 @@ func signUpWithRoom(t *testing.T, base, name string) (token string, roomID int64
 func TestServeShutsDownCleanly(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	dir := t.TempDir()
-	addr := freePort(t)
+	addr := proc.FreeAddr(t)
 	getenv := env("DATA_DIR", dir, "ADDR", addr, "LOG_LEVEL", "warn")
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
+	logs := &proc.Logs{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, getenv, logs) }()
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"chat/domain/attachment"
+	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
 )
@@ -73,6 +74,8 @@ type ImageProcessor interface {
 const (
 	JobThumbnail = "thumbnail" // AttachmentID set
 	JobAvatar    = "avatar"    // UserID and BlobKey (the uploaded original) set
+	JobPurge     = "purge"     // BlobKeys set: delete them (a deleted message's files)
+	JobSend      = "send"      // Scheduled and RunAt set: deliver a scheduled message
 )
 
 // Job is background work the application asks for.
@@ -81,6 +84,9 @@ type Job struct {
 	AttachmentID attachment.ID
 	UserID       user.ID
 	BlobKey      string
+	BlobKeys     []string
+	Scheduled    message.ScheduledID
+	RunAt        time.Time // zero: now
 }
 
 // JobQueue enqueues jobs that have no row of their own to commit with.

@@ -27,6 +27,7 @@ const (
 	EventUserPresence                       // UserPresence: on Everyone, a user came online or went offline anywhere
 	EventMemberAdded                        // MemberAdded: a user became a member of the room (streams: member_joined)
 	EventProfile                            // ProfileChanged: on Everyone, a user's display name or avatar changed
+	EventChange                             // MessageChanged: a message was edited, deleted or reacted to (it has a seq)
 	// EventResync (Resync) is raised by a bus itself, never published: its
 	// subscription to the room may have missed events (it reconnected), so
 	// the subscriber should catch up from the store.
@@ -35,7 +36,7 @@ const (
 
 // EventKindLast is the highest EventKind a bus carries between instances
 // (EventResync never leaves its bus); buses drop what they cannot know.
-const EventKindLast = EventProfile
+const EventKindLast = EventChange
 
 // Everyone is the server-wide channel (no room has id 0): the events user
 // streams need about rooms they are not subscribed to — a public room
@@ -66,17 +67,28 @@ func (e Event) Kind() EventKind {
 	return e.Payload.Kind()
 }
 
-// Seq is the seq of a message event's message, for ordering and resume
+// Seq is the seq of a message or change event, for ordering and resume
 // de-duplication; 0 for any other event.
 func (e Event) Seq() int64 {
-	if m, ok := e.Payload.(MessageCreated); ok {
-		return m.Message.Seq
+	switch p := e.Payload.(type) {
+	case MessageCreated:
+		return p.Message.Seq
+	case MessageChanged:
+		return p.Change.Seq
 	}
 	return 0
 }
 
+// Sequenced reports whether e takes a seq of its room's stream (a message
+// or a change): what the relay delivers gap-free and in order.
+func (e Event) Sequenced() bool { return e.Seq() > 0 }
+
 // MessageCreated: a message was stored (its ID, Seq and CreatedAt set).
 type MessageCreated struct{ Message message.Message }
+
+// MessageChanged: a message was edited, deleted or reacted to; the change
+// has its own seq in the room's stream.
+type MessageChanged struct{ Change message.Change }
 
 // Typing: a user is typing.
 type Typing struct {
@@ -187,6 +199,7 @@ type Resync struct{}
 
 func (MessageCreated) Kind() EventKind  { return EventMessage }
 func (Typing) Kind() EventKind          { return EventTyping }
+func (MessageChanged) Kind() EventKind  { return EventChange }
 func (PresenceChanged) Kind() EventKind { return EventPresence }
 func (FileShared) Kind() EventKind      { return EventFile }
 func (FileUpdated) Kind() EventKind     { return EventFile }

@@ -120,6 +120,13 @@ type RoomStore interface {
 	// created concurrently either is among them or fails with NotFound.
 	// NotFound "room_not_found" when absent.
 	Delete(ctx context.Context, id room.ID) (blobKeys []string, err error)
+	// OpenDirect returns the direct conversation with key (room.NewDirect),
+	// creating it as r with members as its members when there is none —
+	// in one transaction, and atomically across instances (a unique key):
+	// of concurrent calls with one key exactly one creates it (created),
+	// the others return that room. NotFound "user_not_found" when a member
+	// does not exist.
+	OpenDirect(ctx context.Context, key string, r room.Room, members []user.ID) (room.Room, bool, error)
 }
 
 // MemberStore keeps room membership, which every authorization check reads.
@@ -170,14 +177,22 @@ type ReadStore interface {
 	MarkRead(ctx context.Context, r room.ID, u user.ID, seq int64) (st room.Standing, moved bool, err error)
 	// Standings returns where u stands in every room u belongs to, keyed by
 	// room: the rooms of a user stream and their unread counts, in one
-	// read. Unread is exact: the messages with a seq above the pointer
-	// that someone other than u sent.
+	// read. Unread is exact: the messages (not changes) with a seq above
+	// the pointer that someone other than u sent, deleted ones included.
+	// Mentions: those of them that mention u and are not deleted.
 	Standings(ctx context.Context, u user.ID) (map[room.ID]room.Standing, error)
 	// Pointers returns the read pointer of each member of r.
 	Pointers(ctx context.Context, r room.ID) (map[user.ID]int64, error)
 }
 
-// MessageStore keeps messages.
+// MessageStore keeps messages and their changes. A room's seqs are one
+// gap-free stream: each message and each change (edit, delete, reaction)
+// takes the room's next seq in its transaction. Reads give messages in
+// their current state: text and EditedAt as last edited, a deleted one as
+// a tombstone (Deleted, no Content, Mentions, Reactions or Files),
+// ReplyTo as the parent's Quote (its current state), Reactions with counts
+// and up to message.ReactorsShown user ids per emoji in the order they
+// reacted, Files as their attachments.
 type MessageStore interface {
 	// Append stores m, assigning ID, Seq (the room's next, gap-free) and
 	// CreatedAt (if zero) in the insert's transaction. When m.ClientID is
@@ -186,12 +201,58 @@ type MessageStore interface {
 	// inserting (a retry); with other Content it refuses with Conflict
 	// "client_id_reused" and stores nothing. The same key in another room
 	// is another message. NotFound when the room does not exist.
+	// m.Mentions are stored with it (counted by ReadStore). m.ReplyTo.ID,
+	// when set, must be a message of the room: NotFound
+	// "message_not_found" otherwise; the stored message's ReplyTo is its
+	// Quote. m.Files (their IDs) are attached in the same transaction:
+	// each must be an attachment of the room uploaded by m.UserID and in
+	// no message yet, else NotFound "file_not_found" and nothing is
+	// stored.
 	Append(ctx context.Context, m message.Message) (stored message.Message, created bool, err error)
+	// Get returns message id of room r in its current state; NotFound
+	// "message_not_found" when r has no such message.
+	Get(ctx context.Context, r room.ID, id message.ID) (message.Message, error)
+	// Edit replaces the Content and Mentions of message c.MessageID of room
+	// c.RoomID with c's, sets its EditedAt to c.At, keeps the replaced text
+	// as a Version, and records c (Kind Edited) with the room's next seq —
+	// one transaction, with the room locked. check sees the message as
+	// stored before anything is written; its error is returned as it is
+	// and nothing is written. Returns c with Seq set. NotFound
+	// "message_not_found" when absent; Conflict "message_deleted" when it
+	// is a tombstone (before check is called).
+	Edit(ctx context.Context, c message.Change, check func(message.Message) error) (message.Change, error)
+	// Delete makes message c.MessageID of room c.RoomID a tombstone: its
+	// content, versions, mentions and reactions are erased and its
+	// attachment rows deleted, and c (Kind Deleted) is recorded with the
+	// room's next seq, in one transaction; the attachments' blob keys
+	// (files and thumbnails) go to a JobPurge job inserted in that
+	// transaction. check as for Edit. Deleting a tombstone again is
+	// Conflict "message_deleted".
+	Delete(ctx context.Context, c message.Change, check func(message.Message) error) (message.Change, error)
+	// React adds (c.Kind ReactionAdded) or removes (ReactionRemoved) user
+	// c.UserID's c.Emoji on message c.MessageID and records c with the
+	// room's next seq and Count set to the emoji's count after it, in one
+	// transaction. Idempotent: when the reaction already is (or is not)
+	// there nothing is written and changed is false. Adding an emoji that
+	// would be the message's max+1st distinct one is Conflict
+	// "too_many_reactions". NotFound "message_not_found"; Conflict
+	// "message_deleted" for a tombstone.
+	React(ctx context.Context, c message.Change, max int) (stored message.Change, changed bool, err error)
+	// Versions returns message id's earlier texts, oldest first (the
+	// original first, its At the message's CreatedAt); empty when it was
+	// never edited or is deleted. NotFound "message_not_found".
+	Versions(ctx context.Context, r room.ID, id message.ID) ([]message.Version, error)
+	// Entries returns up to limit entries of r with seq > afterSeq, oldest
+	// first: messages in their current state and changes. A replayed
+	// Edited change carries the message's current Content and Mentions
+	// (none once deleted), so applying entries in order ends in the
+	// current state.
+	Entries(ctx context.Context, r room.ID, afterSeq int64, limit int) ([]message.Entry, error)
 	// Before returns up to limit messages of r with id < before (before 0:
 	// no bound), newest first.
 	Before(ctx context.Context, r room.ID, before message.ID, limit int) ([]message.Message, error)
 	// After returns up to limit messages of r with seq > afterSeq, oldest
-	// first.
+	// first (messages only: the seqs of changes are skipped).
 	After(ctx context.Context, r room.ID, afterSeq int64, limit int) ([]message.Message, error)
 	// NewestIfMember is Before(r, 0, limit) for a reader who must be a
 	// member of r: member is false, with no messages, when u is not one or
@@ -203,4 +264,28 @@ type MessageStore interface {
 	// from the map. It is how instances find messages the bus never
 	// delivered: one read for every room an instance serves.
 	LastSeqs(ctx context.Context, rooms []room.ID) (map[room.ID]int64, error)
+}
+
+// ScheduledStore keeps messages scheduled for later, each with the job
+// that will deliver it (JobSend, RunAt = SendAt) inserted in the row's
+// transaction.
+type ScheduledStore interface {
+	// Create stores s (ID and CreatedAt assigned) and its job, unless its
+	// author already has max pending (Conflict "too_many_scheduled").
+	// NotFound when the room or the user does not exist.
+	Create(ctx context.Context, s message.Scheduled, max int) (message.Scheduled, error)
+	// ByID returns a pending message; NotFound "scheduled_not_found" when
+	// there is none (delivered, cancelled, never made).
+	ByID(ctx context.Context, id message.ScheduledID) (message.Scheduled, error)
+	// List returns u's pending messages by SendAt, then ID.
+	List(ctx context.Context, u user.ID) ([]message.Scheduled, error)
+	// Update hands u's pending message id to change and writes back its
+	// Content and SendAt, in one transaction; a changed SendAt gets a new
+	// job (the old one finds SendAt moved and does nothing). NotFound
+	// "scheduled_not_found" when u has no such pending message; change's
+	// error is returned as it is and nothing is written.
+	Update(ctx context.Context, u user.ID, id message.ScheduledID, change func(*message.Scheduled) error) (message.Scheduled, error)
+	// Delete removes pending message id; u 0 removes it whoever wrote it
+	// (delivery). false when there was none.
+	Delete(ctx context.Context, u user.ID, id message.ScheduledID) (bool, error)
 }

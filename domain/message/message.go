@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"chat/domain"
+	"chat/domain/attachment"
 	"chat/domain/room"
 	"chat/domain/user"
 )
@@ -60,6 +61,9 @@ func ValidateClientID(id string) error {
 			return domain.Errorf(domain.Invalid, "invalid_client_id", "client_id must be printable ASCII")
 		}
 	}
+	if strings.HasPrefix(id, ScheduledClient) {
+		return domain.Errorf(domain.Invalid, "invalid_client_id", "client_id must not start with %q (the server's scheduled messages)", ScheduledClient)
+	}
 	return nil
 }
 
@@ -73,6 +77,15 @@ type Message struct {
 	Content   string
 	ClientID  string
 	CreatedAt time.Time
+
+	// The conversation around the text, all in the message's current
+	// state (history pages and replays show it so).
+	EditedAt  time.Time // zero: never edited
+	Deleted   bool      // a tombstone: Content, Mentions, Reactions and Files are empty
+	ReplyTo   *Quote    // nil: not a reply; on Append only ReplyTo.ID counts
+	Mentions  []user.ID // the members @mentioned, resolved when sent or edited
+	Reactions []Reaction
+	Files     []attachment.Attachment // on Append only the IDs count
 }
 
 // Page selects a slice of a room's history. Forward (implied by AfterSeq >
@@ -122,4 +135,35 @@ type Service interface {
 	History(ctx context.Context, actor user.ID, roomID room.ID, p Page) ([]Message, error)
 	// Typing announces that the actor is typing (not stored).
 	Typing(ctx context.Context, actor user.ID, roomID room.ID) error
+
+	// Compose is Send with everything a message may carry besides its
+	// text (a reply, files, a send_at). With SendAt set nothing is sent
+	// now: the message is scheduled (see Schedule) and s is returned.
+	Compose(ctx context.Context, actor user.ID, roomID room.ID, d Draft) (m Message, created bool, s Scheduled, err error)
+	// Entries returns up to limit entries of the room's stream after seq,
+	// oldest first: messages in their current state and the changes made
+	// to them — what a socket replays on resume.
+	Entries(ctx context.Context, actor user.ID, roomID room.ID, afterSeq int64, limit int) ([]Entry, error)
+	// Get returns one message of the room in its current state.
+	Get(ctx context.Context, actor user.ID, roomID room.ID, id ID) (Message, error)
+	// Edit replaces the text of the actor's own message (within the room's
+	// edit window), keeping the earlier text as a version.
+	Edit(ctx context.Context, actor user.ID, roomID room.ID, id ID, content string) (Change, error)
+	// Delete deletes a message: its author's or, in their room, the owner's
+	// right. Its text, versions, reactions and files are gone; a tombstone
+	// keeps its place.
+	Delete(ctx context.Context, actor user.ID, roomID room.ID, id ID) (Change, error)
+	// React adds (add) or removes the actor's emoji on a message;
+	// idempotent: changed is false, and no seq is taken, when it was so.
+	React(ctx context.Context, actor user.ID, roomID room.ID, id ID, emoji string, add bool) (c Change, changed bool, err error)
+	// Versions lists an edited message's earlier texts, oldest first.
+	Versions(ctx context.Context, actor user.ID, roomID room.ID, id ID) ([]Version, error)
+
+	// Scheduled lists the actor's pending scheduled messages by SendAt.
+	Scheduled(ctx context.Context, actor user.ID) ([]Scheduled, error)
+	// Reschedule changes the text and/or time of the actor's pending
+	// message (nil: unchanged).
+	Reschedule(ctx context.Context, actor user.ID, id ScheduledID, content *string, sendAt *time.Time) (Scheduled, error)
+	// Unschedule cancels the actor's pending message.
+	Unschedule(ctx context.Context, actor user.ID, id ScheduledID) error
 }

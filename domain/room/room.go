@@ -2,6 +2,8 @@ package room
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,6 +29,70 @@ type Room struct {
 	IsPrivate   bool
 	OwnerID     user.ID
 	CreatedAt   time.Time
+	// Kind: a channel (anyone may be added or, when public, join) or a
+	// direct conversation of 2 to DirectMax fixed people.
+	Kind Kind
+	// EditWindow is how long after sending an author may edit; 0: always.
+	EditWindow time.Duration
+}
+
+// Kind says what sort of room a Room is.
+type Kind uint8
+
+const (
+	Channel Kind = iota // an ordinary room
+	Direct              // a direct conversation: private, its members fixed
+)
+
+// DirectMax is the most people one direct conversation holds;
+// EditWindowMax the longest edit window a room may set.
+const (
+	DirectMax     = 8
+	EditWindowMax = 30 * 24 * time.Hour
+)
+
+// NewDirect is the direct conversation of members (the opener first, the
+// others after, 1 to DirectMax−1 of them, no repeats): private, owned by
+// the opener, named after its members' usernames. Key is what makes it the
+// one conversation of exactly these people.
+func NewDirect(opener user.User, others []user.User, now time.Time) (r Room, key string, err error) {
+	if len(others) < 1 || len(others) > DirectMax-1 {
+		return Room{}, "", domain.Errorf(domain.Invalid, "invalid_dm", "a direct conversation has 2 to %d people", DirectMax)
+	}
+	ids := []user.ID{opener.ID}
+	names := []string{opener.Username.String()}
+	for _, o := range others {
+		if slices.Contains(ids, o.ID) {
+			return Room{}, "", domain.Errorf(domain.Invalid, "invalid_dm", "each person is named once, and not the caller")
+		}
+		ids = append(ids, o.ID)
+		names = append(names, o.Username.String())
+	}
+	slices.Sort(names)
+	name := strings.Join(names, ", ")
+	if r := []rune(name); len(r) > NameMax {
+		name = string(r[:NameMax-1]) + "…"
+	}
+	return Room{Name: name, IsPrivate: true, OwnerID: opener.ID, CreatedAt: now.UTC(), Kind: Direct}, DirectKey(ids), nil
+}
+
+// DirectKey identifies the direct conversation of exactly ids: their sorted
+// distinct ids joined by commas.
+func DirectKey(ids []user.ID) string {
+	s := slices.Clone(ids)
+	slices.Sort(s)
+	s = slices.Compact(s)
+	parts := make([]string, len(s))
+	for i, id := range s {
+		parts[i] = strconv.FormatInt(int64(id), 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+// ErrDirect refuses what a direct conversation does not allow: joining,
+// leaving, adding or removing people, invites, settings, transfer, delete.
+func ErrDirect() error {
+	return domain.Errorf(domain.Forbidden, "direct_message", "a direct conversation's people are fixed")
 }
 
 // Spec is the input of Create.
@@ -91,6 +157,7 @@ type Patch struct {
 	Name        *string
 	Description *string
 	IsPrivate   *bool
+	EditWindow  *time.Duration // 0: no limit; at most EditWindowMax
 }
 
 // Apply validates p and applies it to r; on error r is unchanged.
@@ -112,6 +179,13 @@ func (r *Room) Apply(p Patch) error {
 	}
 	if p.IsPrivate != nil {
 		next.IsPrivate = *p.IsPrivate
+	}
+	if p.EditWindow != nil {
+		w := *p.EditWindow
+		if w < 0 || w > EditWindowMax {
+			return domain.Errorf(domain.Invalid, "invalid_edit_window", "edit window must be 0 (no limit) to %d seconds", int64(EditWindowMax/time.Second))
+		}
+		next.EditWindow = w
 	}
 	*r = next
 	return nil
@@ -156,6 +230,7 @@ type Standing struct {
 	LastSeq     int64
 	LastReadSeq int64
 	Unread      int64
+	Mentions    int64 // messages after the pointer that mention the user
 }
 
 // Member is a room member as the member list shows it.
@@ -193,6 +268,12 @@ type Service interface {
 	// Delete lets the owner delete the room with its messages, members and
 	// files; every socket in the room closes (4403) on every instance.
 	Delete(ctx context.Context, actor user.ID, id ID) error
+	// OpenDirect returns the one direct conversation of the actor and the
+	// users named by ids and usernames (1 to DirectMax−1 others, each an
+	// id or a username), creating it the first time: the same room
+	// whoever opens it, however many open it at once. created is true for
+	// the call that made it.
+	OpenDirect(ctx context.Context, actor user.ID, ids []user.ID, usernames []string) (r Listing, created bool, err error)
 	// AddMember lets the owner add a user (idempotent); added is false when
 	// the user was a member already.
 	AddMember(ctx context.Context, actor user.ID, id ID, u user.ID) (added bool, err error)

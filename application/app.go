@@ -18,7 +18,8 @@ type Deps struct {
 	Rooms     ports.RoomStore
 	Members   ports.MemberStore
 	Messages  ports.MessageStore
-	Reads     ports.ReadStore // read pointers and unread counts
+	Scheduled ports.ScheduledStore // messages to send later, with their jobs
+	Reads     ports.ReadStore      // read pointers and unread counts
 	Invites   ports.InviteStore
 	Bus       ports.Bus
 	Presence  ports.Presence
@@ -48,6 +49,16 @@ type App struct {
 	Rooms    room.Service
 	Invites  room.Invites
 	Messages message.Service
+	// Jobs is what the job workers call for messages: scheduled sends and
+	// the removal of deleted messages' files.
+	Jobs MessageJobs
+}
+
+// MessageJobs is what the job workers call for messages. Errors of kind
+// Invalid or NotFound are permanent; others are retried.
+type MessageJobs interface {
+	DeliverScheduled(ctx context.Context, id message.ScheduledID, at time.Time) error
+	PurgeBlobs(ctx context.Context, keys []string) error
 }
 
 // New wires the use cases. It fails when the application cannot keep its
@@ -67,7 +78,7 @@ func New(d Deps) (*App, error) {
 	rooms := &Rooms{d: d, users: users, live: newLiveMembers(), lim: lim}
 	msgs := &Messages{d: d, users: users, rooms: rooms, lim: lim}
 	sessions := &Sessions{d: d, users: users, rooms: rooms}
-	return &App{Users: users, Sessions: sessions, Rooms: rooms, Invites: &Invites{d: d, rooms: rooms}, Messages: msgs}, nil
+	return &App{Users: users, Sessions: sessions, Rooms: rooms, Invites: &Invites{d: d, rooms: rooms}, Messages: msgs, Jobs: msgs}, nil
 }
 
 type systemClock struct{}

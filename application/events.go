@@ -18,6 +18,18 @@ func messageEvent(m message.Message) ports.Event {
 	return ports.Event{RoomID: m.RoomID, Payload: ports.MessageCreated{Message: m}}
 }
 
+func changeEvent(c message.Change) ports.Event {
+	return ports.Event{RoomID: c.RoomID, Payload: ports.MessageChanged{Change: c}}
+}
+
+// entryEvent is the event of a stored entry of a room's stream.
+func entryEvent(e message.Entry) ports.Event {
+	if e.Change != nil {
+		return changeEvent(*e.Change)
+	}
+	return messageEvent(*e.Message)
+}
+
 func typingEvent(r room.ID, u user.User) ports.Event {
 	return ports.Event{RoomID: r, Payload: ports.Typing{UserID: u.ID, Username: u.Username.String()}}
 }

@@ -27,8 +27,15 @@ func (s *Invites) Create(ctx context.Context, actor user.ID, id room.ID, ttl tim
 	if err != nil {
 		return room.Invite{}, err
 	}
-	if err := s.rooms.Authorize(ctx, actor, id); err != nil {
+	r, member, err := s.rooms.visible(ctx, actor, id)
+	if err != nil {
 		return room.Invite{}, err
+	}
+	if !member {
+		return room.Invite{}, s.rooms.Authorize(ctx, actor, id)
+	}
+	if r.Kind == room.Direct {
+		return room.Invite{}, room.ErrDirect()
 	}
 	now := s.d.Clock.Now().UTC().Truncate(time.Microsecond)
 	inv := room.Invite{Code: rand.Text(), RoomID: id, CreatedBy: actor, CreatedAt: now, ExpiresAt: now.Add(ttl)}

@@ -30,11 +30,12 @@ type RelayOptions struct {
 	MaxPending int
 }
 
-// Relay is a ports.Bus that makes a room's message events reach each
+// Relay is a ports.Bus that makes a room's sequenced events (messages and
+// their changes: edits, deletions, reactions) reach each
 // subscriber exactly once and in seq order, whatever the underlying bus
 // lost, duplicated or reordered. The store is the truth: messages are
 // committed before they are published, so anything the bus failed to carry
-// can be read back.
+// can be read back (MessageStore.Entries).
 //
 // Per subscription it remembers the last seq it delivered. A message event
 // that arrives ahead of a missing seq is held (GapWait) for the missing one;
@@ -210,7 +211,7 @@ func (s *relaySub) onEvent(e ports.Event) {
 		if s.ready {
 			s.startFillLocked("bus reconnected")
 		}
-	case e.Kind() != ports.EventMessage || e.Seq() <= 0:
+	case !e.Sequenced():
 		s.deliverLocked(e)
 	default:
 		s.offerLocked(e)
@@ -313,7 +314,7 @@ func (s *relaySub) fill(why string) {
 		after := s.delivered
 		s.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), r.opts.Timeout)
-		ms, err := r.msgs.After(ctx, s.room, after, fillPage)
+		ms, err := r.msgs.Entries(ctx, s.room, after, fillPage)
 		cancel()
 
 		s.mu.Lock()
@@ -330,9 +331,9 @@ func (s *relaySub) fill(why string) {
 			return
 		}
 		for _, m := range ms {
-			if m.Seq == s.delivered+1 {
-				s.deliverLocked(messageEvent(m))
-				s.delivered = m.Seq
+			if m.Seq() == s.delivered+1 {
+				s.deliverLocked(entryEvent(m))
+				s.delivered = m.Seq()
 			}
 		}
 		if len(ms) > 0 {

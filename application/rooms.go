@@ -141,6 +141,12 @@ func (s *Rooms) Leave(ctx context.Context, actor user.ID, id room.ID) error {
 		if err != nil {
 			return err
 		}
+		if r.Kind == room.Direct {
+			if err := s.Authorize(ctx, actor, id); err != nil {
+				return err
+			}
+			return room.ErrDirect()
+		}
 		if r.OwnerID == actor {
 			deleted, err := s.handOver(ctx, id, actor)
 			if err != nil || deleted {
@@ -232,7 +238,7 @@ func (s *Rooms) change(ctx context.Context, actor user.ID, id room.ID, edit func
 	if err != nil {
 		return room.Room{}, noRoom(err)
 	}
-	if r.Name != before.Name || r.Description != before.Description || r.IsPrivate != before.IsPrivate || r.OwnerID != before.OwnerID {
+	if r.Name != before.Name || r.Description != before.Description || r.IsPrivate != before.IsPrivate || r.OwnerID != before.OwnerID || r.EditWindow != before.EditWindow {
 		s.publishUpdate(ctx, r, before, actor)
 	}
 	return r, nil
@@ -362,11 +368,15 @@ func (s *Rooms) remove(ctx context.Context, id room.ID, u user.ID, why ports.Rem
 }
 
 // owned loads a room the actor owns: NotFound when invisible, Forbidden
-// when visible but someone else's.
+// when visible but someone else's, or a direct conversation (whose people
+// and settings are fixed).
 func (s *Rooms) owned(ctx context.Context, actor user.ID, id room.ID) (room.Room, error) {
 	r, _, err := s.visible(ctx, actor, id)
 	if err != nil {
 		return room.Room{}, err
+	}
+	if r.Kind == room.Direct {
+		return room.Room{}, room.ErrDirect()
 	}
 	if r.OwnerID != actor {
 		return room.Room{}, errNotOwner

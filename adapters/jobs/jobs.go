@@ -20,6 +20,7 @@ import (
 	"chat/application"
 	"chat/domain"
 	"chat/domain/attachment"
+	"chat/domain/message"
 	"chat/domain/user"
 	"chat/ports"
 )
@@ -53,9 +54,54 @@ func (AvatarArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: MaxAttempts, Queue: queueName}
 }
 
-// argsOf translates a port job into River's arguments.
+// SendArgs is the job that delivers a scheduled message at its time. At
+// is the send time it was scheduled for: a message rescheduled since has
+// another job, and this one does nothing.
+type SendArgs struct {
+	ScheduledID int64     `json:"scheduled_id"`
+	At          time.Time `json:"at"`
+}
+
+func (SendArgs) Kind() string { return ports.JobSend }
+
+func (SendArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts * 4, Queue: queueName}
+}
+
+// PurgeArgs removes the blobs of a deleted message's files.
+type PurgeArgs struct {
+	BlobKeys []string `json:"blob_keys"`
+}
+
+func (PurgeArgs) Kind() string { return ports.JobPurge }
+
+func (PurgeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts * 4, Queue: queueName}
+}
+
+// purgeMax bounds the keys of one purge job (a message has at most 10
+// files, each with a thumbnail).
+const purgeMax = 64
+
+// Processor is what the workers call: the application's file and message
+// jobs.
+type Processor interface {
+	application.FileProcessor
+	application.MessageJobs
+}
+
+// argsOf translates a port job into River's arguments, with its
+// scheduled time (zero: now).
 func argsOf(j ports.Job) (river.JobArgs, error) {
 	switch j.Kind {
+	case ports.JobSend:
+		if j.Scheduled > 0 && !j.RunAt.IsZero() {
+			return SendArgs{ScheduledID: int64(j.Scheduled), At: j.RunAt.UTC()}, nil
+		}
+	case ports.JobPurge:
+		if len(j.BlobKeys) > 0 && len(j.BlobKeys) <= purgeMax {
+			return PurgeArgs{BlobKeys: j.BlobKeys}, nil
+		}
 	case ports.JobThumbnail:
 		if j.AttachmentID > 0 {
 			return ThumbnailArgs{AttachmentID: int64(j.AttachmentID)}, nil
@@ -82,9 +128,36 @@ func outcome(err error) error {
 	return err
 }
 
+// insertOpts schedules j for its RunAt. River takes each option from the
+// insert's options when set there, else from the args' InsertOpts.
+func insertOpts(j ports.Job) *river.InsertOpts {
+	if j.RunAt.IsZero() {
+		return nil
+	}
+	return &river.InsertOpts{ScheduledAt: j.RunAt}
+}
+
+type sendWorker struct {
+	river.WorkerDefaults[SendArgs]
+	p application.MessageJobs
+}
+
+func (w *sendWorker) Work(ctx context.Context, j *river.Job[SendArgs]) error {
+	return outcome(w.p.DeliverScheduled(ctx, message.ScheduledID(j.Args.ScheduledID), j.Args.At))
+}
+
+type purgeWorker struct {
+	river.WorkerDefaults[PurgeArgs]
+	p application.MessageJobs
+}
+
+func (w *purgeWorker) Work(ctx context.Context, j *river.Job[PurgeArgs]) error {
+	return outcome(w.p.PurgeBlobs(ctx, j.Args.BlobKeys))
+}
+
 type thumbnailWorker struct {
 	river.WorkerDefaults[ThumbnailArgs]
-	p application.FileProcessor
+	p Processor
 }
 
 func (w *thumbnailWorker) Work(ctx context.Context, j *river.Job[ThumbnailArgs]) error {
@@ -93,7 +166,7 @@ func (w *thumbnailWorker) Work(ctx context.Context, j *river.Job[ThumbnailArgs])
 
 type avatarWorker struct {
 	river.WorkerDefaults[AvatarArgs]
-	p application.FileProcessor
+	p Processor
 }
 
 func (w *avatarWorker) Work(ctx context.Context, j *river.Job[AvatarArgs]) error {
@@ -135,7 +208,7 @@ type Queue struct {
 }
 
 // config builds River's configuration; proc nil means insert-only.
-func config(proc application.FileProcessor, logger *slog.Logger, opts Options) *river.Config {
+func config(proc Processor, logger *slog.Logger, opts Options) *river.Config {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -156,6 +229,8 @@ func config(proc application.FileProcessor, logger *slog.Logger, opts Options) *
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &thumbnailWorker{p: proc})
 		river.AddWorker(workers, &avatarWorker{p: proc})
+		river.AddWorker(workers, &sendWorker{p: proc})
+		river.AddWorker(workers, &purgeWorker{p: proc})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{queueName: {MaxWorkers: n}}
 	}
@@ -183,7 +258,7 @@ func (q *Queue) works(c interface {
 // holding connections the requests' queries need. Only the inserts, which
 // must share the stores' *sql.Tx, go through riverdatabasesql; both
 // drivers read and write the same tables, migrated once by River.
-func NewPostgres(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, proc application.FileProcessor, logger *slog.Logger, opts Options) (*Queue, error) {
+func NewPostgres(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, proc Processor, logger *slog.Logger, opts Options) (*Queue, error) {
 	driver := riverpgxv5.New(pool)
 	if err := migratePostgres(ctx, pool, driver); err != nil {
 		return nil, err
@@ -238,7 +313,7 @@ func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error
 // riversqlite client inserts (in the stores' transactions) and works.
 // SQLite allows one writer at a time: open db with a busy timeout (for
 // example _busy_timeout=5000 with mattn/go-sqlite3) and WAL journal mode.
-func NewSQLite(ctx context.Context, db *sql.DB, proc application.FileProcessor, logger *slog.Logger, opts Options) (*Queue, error) {
+func NewSQLite(ctx context.Context, db *sql.DB, proc Processor, logger *slog.Logger, opts Options) (*Queue, error) {
 	driver := riversqlite.New(db)
 	if err := migrate(ctx, driver); err != nil {
 		return nil, err
@@ -267,7 +342,7 @@ func (q *Queue) Enqueue(ctx context.Context, j ports.Job) error {
 	if err != nil {
 		return err
 	}
-	if _, err := q.ins.Insert(ctx, args, nil); err != nil {
+	if _, err := q.ins.Insert(ctx, args, insertOpts(j)); err != nil {
 		return unavailable("enqueue "+j.Kind+" job", err)
 	}
 	return nil
@@ -279,7 +354,7 @@ func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, j ports.Job) error {
 	if err != nil {
 		return err
 	}
-	if _, err := q.ins.InsertTx(ctx, tx, args, nil); err != nil {
+	if _, err := q.ins.InsertTx(ctx, tx, args, insertOpts(j)); err != nil {
 		return unavailable("insert "+j.Kind+" job", err)
 	}
 	return nil

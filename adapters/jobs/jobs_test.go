@@ -17,9 +17,9 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
-	"chat/application"
 	"chat/domain"
 	"chat/domain/attachment"
+	"chat/domain/message"
 	"chat/domain/user"
 	"chat/ports"
 	"chat/test/services"
@@ -66,6 +66,16 @@ func (p *fakeProcessor) ProcessAvatar(ctx context.Context, u user.ID, key string
 	return nil
 }
 
+func (p *fakeProcessor) DeliverScheduled(ctx context.Context, id message.ScheduledID, at time.Time) error {
+	p.calls <- call{kind: ports.JobSend, id: int64(id), key: at.UTC().Format(time.RFC3339Nano)}
+	return nil
+}
+
+func (p *fakeProcessor) PurgeBlobs(ctx context.Context, keys []string) error {
+	p.calls <- call{kind: ports.JobPurge, key: strings.Join(keys, ",")}
+	return nil
+}
+
 func (p *fakeProcessor) next(t *testing.T) call {
 	t.Helper()
 	select {
@@ -90,7 +100,7 @@ var testOptions = Options{Workers: 2, RetryPolicy: fastRetry{}, PollInterval: 50
 type backend struct {
 	name    string
 	arg     string // placeholder of the first argument
-	connect func(t *testing.T) (queue func(application.FileProcessor, Options) *Queue, db *sql.DB)
+	connect func(t *testing.T) (queue func(Processor, Options) *Queue, db *sql.DB)
 }
 
 // open connects and opens one queue; proc nil makes it insert-only.
@@ -105,7 +115,7 @@ func (b backend) open(t *testing.T, proc *fakeProcessor) (*Queue, *sql.DB) {
 
 func backends() []backend {
 	return []backend{
-		{name: "postgres", arg: "$1", connect: func(t *testing.T) (func(application.FileProcessor, Options) *Queue, *sql.DB) {
+		{name: "postgres", arg: "$1", connect: func(t *testing.T) (func(Processor, Options) *Queue, *sql.DB) {
 			url := services.Postgres(t)
 			ctx := context.Background()
 			pool, err := pgxpool.New(ctx, url)
@@ -118,7 +128,7 @@ func backends() []backend {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			return func(proc application.FileProcessor, opts Options) *Queue {
+			return func(proc Processor, opts Options) *Queue {
 				q, err := NewPostgres(ctx, pool, db, proc, nil, opts)
 				if err != nil {
 					t.Fatal(err)
@@ -126,14 +136,14 @@ func backends() []backend {
 				return q
 			}, db
 		}},
-		{name: "sqlite", arg: "?", connect: func(t *testing.T) (func(application.FileProcessor, Options) *Queue, *sql.DB) {
+		{name: "sqlite", arg: "?", connect: func(t *testing.T) (func(Processor, Options) *Queue, *sql.DB) {
 			path := filepath.Join(t.TempDir(), "chat.db")
 			db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_busy_timeout=5000&_txlock=immediate")
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			return func(proc application.FileProcessor, opts Options) *Queue {
+			return func(proc Processor, opts Options) *Queue {
 				q, err := NewSQLite(context.Background(), db, proc, nil, opts)
 				if err != nil {
 					t.Fatal(err)
@@ -392,5 +402,48 @@ func TestJobsOutcome(t *testing.T) {
 	}
 	if outcome(nil) != nil {
 		t.Error("outcome(nil) != nil")
+	}
+}
+
+// A scheduled message's job waits for its time: it is not run before
+// RunAt, and runs (with the time it was scheduled for) after it. The purge
+// job of a deleted message's files runs with its keys.
+func TestJobsScheduledSendAndPurge(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			proc := newFakeProcessor()
+			q, _ := started(t, b, proc)
+			ctx := context.Background()
+			at := time.Now().Add(1500 * time.Millisecond).UTC().Truncate(time.Microsecond)
+			if err := q.Enqueue(ctx, ports.Job{Kind: ports.JobSend, Scheduled: 9, RunAt: at}); err != nil {
+				t.Fatal(err)
+			}
+			if err := q.Enqueue(ctx, ports.Job{Kind: ports.JobPurge, BlobKeys: []string{"f/a", "t/a"}}); err != nil {
+				t.Fatal(err)
+			}
+			if got := proc.next(t); got != (call{kind: ports.JobPurge, key: "f/a,t/a"}) {
+				t.Fatalf("first job %+v, want the purge (the send is scheduled later)", got)
+			}
+			got := proc.next(t)
+			if got != (call{kind: ports.JobSend, id: 9, key: at.Format(time.RFC3339Nano)}) {
+				t.Fatalf("ran %+v, want the send of 9 at %v", got, at)
+			}
+			if now := time.Now(); now.Before(at) {
+				t.Errorf("the send ran at %v, before its time %v", now, at)
+			}
+		})
+	}
+}
+
+func TestJobsArgsRefuseIncompleteMessageJobs(t *testing.T) {
+	for _, j := range []ports.Job{
+		{Kind: ports.JobSend, Scheduled: 1},
+		{Kind: ports.JobSend, RunAt: time.Now()},
+		{Kind: ports.JobPurge},
+		{Kind: ports.JobPurge, BlobKeys: make([]string, purgeMax+1)},
+	} {
+		if _, err := argsOf(j); domain.KindOf(err) != domain.Invalid {
+			t.Errorf("argsOf(%+v) = %v, want Invalid", j, err)
+		}
 	}
 }

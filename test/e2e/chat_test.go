@@ -37,6 +37,7 @@ func runScenarios(t *testing.T, c cluster) {
 	t.Run("text hygiene", func(t *testing.T) { textHygiene(t, c) })
 	t.Run("errors net/http and the static handler write are problems", func(t *testing.T) { edgeProblems(t, c) })
 	runStreamScenarios(t, c)
+	runConversationScenarios(t, c)
 	t.Run("graceful shutdown", func(t *testing.T) { shutdown(t, c) }) // last: stops B
 }
 

@@ -299,6 +299,13 @@ type event struct {
 	Reason      string       `json:"reason"`
 	DisplayName string       `json:"display_name"`
 	Rooms       []listedRoom `json:"rooms"`
+	// message changes
+	MessageID int64   `json:"message_id"`
+	Emoji     string  `json:"emoji"`
+	Count     int     `json:"count"`
+	Mentions  []int64 `json:"mentions"`
+	EditedAt  string  `json:"edited_at"`
+	DeletedAt string  `json:"deleted_at"`
 }
 
 // listedRoom is a room of GET /rooms (and of room_added, room_created, and

@@ -159,6 +159,16 @@ func (s *Server) routes() {
 	e.POST("/invites/:code/accept", s.acceptInvite, limit, auth)
 	e.GET("/rooms/:id/messages", s.history, auth)
 	e.POST("/rooms/:id/messages", s.sendMessage, limit, auth)
+	e.GET("/rooms/:id/messages/:message_id", s.getMessage, auth)
+	e.PATCH("/rooms/:id/messages/:message_id", s.editMessage, limit, auth)
+	e.DELETE("/rooms/:id/messages/:message_id", s.deleteMessage, auth)
+	e.GET("/rooms/:id/messages/:message_id/versions", s.messageVersions, auth)
+	e.PUT("/rooms/:id/messages/:message_id/reactions/:emoji", s.addReaction, limit, auth)
+	e.DELETE("/rooms/:id/messages/:message_id/reactions/:emoji", s.removeReaction, limit, auth)
+	e.POST("/dms", s.openDirect, limit, auth)
+	e.GET("/scheduled", s.listScheduled, auth)
+	e.PATCH("/scheduled/:scheduled_id", s.updateScheduled, limit, auth)
+	e.DELETE("/scheduled/:scheduled_id", s.cancelScheduled, auth)
 
 	// Uploads stream their multipart body and limit it themselves.
 	e.POST("/rooms/:id/files", s.uploadFile, auth)
@@ -178,7 +188,7 @@ func (s *Server) routes() {
 }
 
 // apiPrefixes are the paths the web client may never shadow.
-var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/healthz", "/readyz", "/openapi.yaml"}
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/healthz", "/readyz", "/openapi.yaml"}
 
 func isAPIPath(p string) bool {
 	if p == "/users" {

@@ -48,7 +48,8 @@ type Config struct {
 	// under an API prefix (the web client). Nil answers 404.
 	Static http.Handler
 	// Links signs and checks the links of files and avatars. Nil: avatar_url
-	// is null, and the file routes answer 503.
+	// is null, the files of messages carry unsigned paths, and the file
+	// routes answer 503.
 	Links *wire.Links
 	// Sessions serves logout, password change, account deletion and
 	// WebSocket tickets. Nil answers those routes with 503.

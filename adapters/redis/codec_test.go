@@ -127,8 +127,10 @@ func TestDecodeEventRejectsUnknownParts(t *testing.T) {
 		f(b)
 		return b
 	}
-	plain := codecEvents[1]                                                                                             // no optional parts: ends with its flags
-	dm := ports.Event{RoomID: codecRoom, Payload: ports.RoomUpdated{Room: room.Room{ID: codecRoom, Kind: room.Direct}}} // ends kind, window 0
+	// plain has no optional parts: it ends with its flags; dm ends with
+	// its kind and an edit window of 0.
+	plain := codecEvents[1]
+	dm := ports.Event{RoomID: codecRoom, Payload: ports.RoomUpdated{Room: room.Room{ID: codecRoom, Kind: room.Direct}}}
 	change := ports.Event{RoomID: codecRoom, Payload: ports.MessageChanged{Change: message.Change{Kind: message.Deleted, RoomID: codecRoom, Seq: 1}}}
 	mention := ports.Event{RoomID: codecRoom, Payload: ports.MessageCreated{Message: message.Message{ID: 1, RoomID: codecRoom, Seq: 1, Mentions: []user.ID{9}}}}
 	for name, b := range map[string][]byte{

@@ -13,6 +13,7 @@ import (
 
 	"chat/docs"
 	"chat/domain"
+	"chat/domain/attachment"
 	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
@@ -108,7 +109,9 @@ type fakeRooms struct {
 	gotName  string
 	gotSeq   int64
 	standing room.Standing
-	already  bool // AddMember finds the user a member already
+	already  bool // AddMember finds the user a member already; OpenDirect the conversation open
+	gotIDs   []user.ID
+	gotNames []string
 }
 
 func (f *fakeRooms) call(actor user.ID, id room.ID) error {
@@ -177,6 +180,15 @@ func (f *fakeRooms) AddMemberByName(_ context.Context, actor user.ID, id room.ID
 	return 77, !f.already, f.call(actor, id)
 }
 
+func (f *fakeRooms) OpenDirect(_ context.Context, actor user.ID, ids []user.ID, names []string) (room.Listing, bool, error) {
+	f.gotIDs, f.gotNames = ids, names
+	if err := f.call(actor, 0); err != nil {
+		return room.Listing{}, false, err
+	}
+	r := room.Room{ID: 12, Name: "alice, bob", IsPrivate: true, OwnerID: actor, CreatedAt: created, Kind: room.Direct}
+	return room.Listing{Room: r, IsMember: true}, !f.already, nil
+}
+
 func (f *fakeRooms) RemoveMember(_ context.Context, actor user.ID, id room.ID, u user.ID) error {
 	f.gotUser = u
 	return f.call(actor, id)
@@ -225,6 +237,26 @@ type fakeMessages struct {
 	gotRoom    room.ID
 	gotContent string
 	gotClient  string
+
+	gotDraft     message.Draft
+	gotMessage   message.ID
+	gotEmoji     string
+	gotAdd       bool
+	gotScheduled message.ScheduledID
+	gotNewText   *string
+	gotSendAt    *time.Time
+	calls        []string        // the use cases called, in order
+	message      message.Message // what Get returns
+	versions     []message.Version
+	scheduled    []message.Scheduled
+}
+
+// call records a use case and the actor, room and message it was asked
+// about, and returns f.err.
+func (f *fakeMessages) call(name string, actor user.ID, r room.ID, id message.ID) error {
+	f.calls = append(f.calls, name)
+	f.gotActor, f.gotRoom, f.gotMessage = actor, r, id
+	return f.err
 }
 
 func (f *fakeMessages) Send(_ context.Context, actor user.ID, r room.ID, content, clientID string) (message.Message, error) {
@@ -248,6 +280,91 @@ func (f *fakeMessages) History(_ context.Context, actor user.ID, r room.ID, p me
 func (f *fakeMessages) Typing(_ context.Context, actor user.ID, r room.ID) error {
 	f.gotActor, f.gotRoom = actor, r
 	return f.err
+}
+
+// Compose stores nothing: a message comes back with the draft's reply
+// quoted and its files attached (as the store would give them); with
+// SendAt it is scheduled instead.
+func (f *fakeMessages) Compose(_ context.Context, actor user.ID, r room.ID, d message.Draft) (message.Message, bool, message.Scheduled, error) {
+	f.gotDraft = d
+	if err := f.call("Compose", actor, r, 0); err != nil {
+		return message.Message{}, false, message.Scheduled{}, err
+	}
+	if !d.SendAt.IsZero() {
+		return message.Message{}, false, message.Scheduled{ID: 5, RoomID: r, UserID: actor, Content: d.Content, ReplyTo: d.ReplyTo,
+			SendAt: d.SendAt, CreatedAt: created}, nil
+	}
+	m := message.Message{ID: 11, RoomID: r, Seq: 4, UserID: actor, Username: "alice", Content: d.Content, ClientID: d.ClientID, CreatedAt: created}
+	if d.ReplyTo != 0 {
+		m.ReplyTo = &message.Quote{ID: d.ReplyTo, Seq: 2, UserID: 2, Username: "bob", Content: "parent"}
+	}
+	for _, id := range d.Files {
+		m.Files = append(m.Files, attachment.Attachment{ID: id, RoomID: r, UserID: actor, Filename: "f.txt", ContentType: "text/plain",
+			Size: 3, ThumbnailStatus: attachment.ThumbnailNone, CreatedAt: created})
+	}
+	return m, true, message.Scheduled{}, nil
+}
+
+func (f *fakeMessages) Entries(context.Context, user.ID, room.ID, int64, int) ([]message.Entry, error) {
+	panic("Entries over REST") // the sockets' replay
+}
+
+func (f *fakeMessages) Get(_ context.Context, actor user.ID, r room.ID, id message.ID) (message.Message, error) {
+	if err := f.call("Get", actor, r, id); err != nil {
+		return message.Message{}, err
+	}
+	return f.message, nil
+}
+
+func (f *fakeMessages) Edit(_ context.Context, actor user.ID, r room.ID, id message.ID, content string) (message.Change, error) {
+	f.gotContent = content
+	if err := f.call("Edit", actor, r, id); err != nil {
+		return message.Change{}, err
+	}
+	return message.Change{Kind: message.Edited, RoomID: r, Seq: 9, MessageID: id, UserID: actor, Content: content}, nil
+}
+
+func (f *fakeMessages) Delete(_ context.Context, actor user.ID, r room.ID, id message.ID) (message.Change, error) {
+	if err := f.call("Delete", actor, r, id); err != nil {
+		return message.Change{}, err
+	}
+	return message.Change{Kind: message.Deleted, RoomID: r, Seq: 9, MessageID: id, UserID: actor}, nil
+}
+
+func (f *fakeMessages) React(_ context.Context, actor user.ID, r room.ID, id message.ID, emoji string, add bool) (message.Change, bool, error) {
+	f.gotEmoji, f.gotAdd = emoji, add
+	if err := f.call("React", actor, r, id); err != nil {
+		return message.Change{}, false, err
+	}
+	return message.Change{Kind: message.ReactionAdded, RoomID: r, Seq: 9, MessageID: id, UserID: actor, Emoji: emoji, Count: 1}, true, nil
+}
+
+func (f *fakeMessages) Versions(_ context.Context, actor user.ID, r room.ID, id message.ID) ([]message.Version, error) {
+	return f.versions, f.call("Versions", actor, r, id)
+}
+
+func (f *fakeMessages) Scheduled(_ context.Context, actor user.ID) ([]message.Scheduled, error) {
+	return f.scheduled, f.call("Scheduled", actor, 0, 0)
+}
+
+func (f *fakeMessages) Reschedule(_ context.Context, actor user.ID, id message.ScheduledID, content *string, sendAt *time.Time) (message.Scheduled, error) {
+	f.gotScheduled, f.gotNewText, f.gotSendAt = id, content, sendAt
+	if err := f.call("Reschedule", actor, 0, 0); err != nil {
+		return message.Scheduled{}, err
+	}
+	s := message.Scheduled{ID: id, RoomID: 3, UserID: actor, Content: "before", SendAt: created.Add(time.Hour), CreatedAt: created}
+	if content != nil {
+		s.Content = *content
+	}
+	if sendAt != nil {
+		s.SendAt = *sendAt
+	}
+	return s, nil
+}
+
+func (f *fakeMessages) Unschedule(_ context.Context, actor user.ID, id message.ScheduledID) error {
+	f.gotScheduled = id
+	return f.call("Unschedule", actor, 0, 0)
 }
 
 // fixture is a server over fresh fakes with its log captured.

@@ -6,12 +6,12 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"chat/adapters/wire"
 	"chat/domain"
-	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
 )
@@ -161,16 +161,82 @@ func (s *Server) updateRoom(c echo.Context) error {
 		Name        *string `json:"name"`
 		Description *string `json:"description"`
 		IsPrivate   *bool   `json:"is_private"`
+		EditWindow  *int64  `json:"edit_window"` // seconds
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	r, err := s.cfg.Rooms.Update(c.Request().Context(), Actor(c), id, room.Patch{Name: in.Name, Description: in.Description, IsPrivate: in.IsPrivate})
+	p := room.Patch{Name: in.Name, Description: in.Description, IsPrivate: in.IsPrivate}
+	if in.EditWindow != nil {
+		w := editWindow(*in.EditWindow)
+		p.EditWindow = &w
+	}
+	r, err := s.cfg.Rooms.Update(c.Request().Context(), Actor(c), id, p)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, wire.RoomOf(r))
 }
+
+// editWindow is seconds as a duration. Seconds too many for a Duration
+// saturate just past the longest window, so the domain refuses them as it
+// refuses any window too long (instead of overflowing into a short one).
+func editWindow(seconds int64) time.Duration {
+	limit := int64(room.EditWindowMax / time.Second)
+	switch {
+	case seconds > limit:
+		return room.EditWindowMax + time.Second
+	case seconds < -limit:
+		return -room.EditWindowMax - time.Second
+	}
+	return time.Duration(seconds) * time.Second
+}
+
+// openDirect opens the direct conversation of the caller and the people
+// named by user_id, username, user_ids and usernames, together: 201 when
+// this call created it, 200 when it was there.
+func (s *Server) openDirect(c echo.Context) error {
+	var in struct {
+		UserID    int64    `json:"user_id"`
+		Username  string   `json:"username"`
+		UserIDs   []int64  `json:"user_ids"`
+		Usernames []string `json:"usernames"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ids := in.UserIDs
+	if in.UserID != 0 {
+		ids = append(ids, in.UserID)
+	}
+	names := in.Usernames
+	if in.Username != "" {
+		names = append(names, in.Username)
+	}
+	others := make([]user.ID, 0, len(ids))
+	for _, id := range ids {
+		if id <= 0 {
+			return errInvalidDirect
+		}
+		others = append(others, user.ID(id))
+	}
+	// Counted here too, so a body naming thousands is refused before any
+	// of them is looked up.
+	if n := len(others) + len(names); n < 1 || n > room.DirectMax-1 {
+		return errInvalidDirect
+	}
+	l, created, err := s.cfg.Rooms.OpenDirect(c.Request().Context(), Actor(c), others, names)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, wire.ListingOf(l))
+}
+
+var errInvalidDirect = domain.Errorf(domain.Invalid, "invalid_dm", "name 1 to %d other people by user_id, username, user_ids or usernames", room.DirectMax-1)
 
 func (s *Server) transferRoom(c echo.Context) error {
 	id, err := roomID(c)
@@ -268,52 +334,6 @@ func (s *Server) removeMember(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-func (s *Server) history(c echo.Context) error {
-	id, err := roomID(c)
-	if err != nil {
-		return err
-	}
-	before, err := queryInt(c, "before")
-	if err != nil {
-		return err
-	}
-	afterSeq, err := queryInt(c, "after_seq")
-	if err != nil {
-		return err
-	}
-	limit, err := queryInt(c, "limit")
-	if err != nil {
-		return err
-	}
-	ms, err := s.cfg.Messages.History(c.Request().Context(), Actor(c), id, message.Page{
-		Before: message.ID(before), AfterSeq: afterSeq, Limit: int(limit),
-		Forward: c.QueryParam("after_seq") != "", // after_seq=0: from the start, oldest first
-	})
-	if err != nil {
-		return err
-	}
-	return wire.WriteMessages(c.Response(), http.StatusOK, ms)
-}
-
-func (s *Server) sendMessage(c echo.Context) error {
-	id, err := roomID(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Content  string `json:"content"`
-		ClientID string `json:"client_id"`
-	}
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	m, err := s.cfg.Messages.Send(c.Request().Context(), Actor(c), id, in.Content, in.ClientID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, wire.MessageOf(m))
 }
 
 // markRead moves the caller's read pointer: to the body's seq, or without

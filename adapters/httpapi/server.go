@@ -48,7 +48,8 @@ type Config struct {
 	// under an API prefix (the web client). Nil answers 404.
 	Static http.Handler
 	// Links signs and checks the links of files and avatars. Nil: avatar_url
-	// is null, and the file routes answer 503.
+	// is null, the files of messages carry unsigned paths, and the file
+	// routes answer 503.
 	Links *wire.Links
 	// Sessions serves logout, password change, account deletion and
 	// WebSocket tickets. Nil answers those routes with 503.
@@ -159,6 +160,16 @@ func (s *Server) routes() {
 	e.POST("/invites/:code/accept", s.acceptInvite, limit, auth)
 	e.GET("/rooms/:id/messages", s.history, auth)
 	e.POST("/rooms/:id/messages", s.sendMessage, limit, auth)
+	e.GET("/rooms/:id/messages/:message_id", s.getMessage, auth)
+	e.PATCH("/rooms/:id/messages/:message_id", s.editMessage, limit, auth)
+	e.DELETE("/rooms/:id/messages/:message_id", s.deleteMessage, auth)
+	e.GET("/rooms/:id/messages/:message_id/versions", s.messageVersions, auth)
+	e.PUT("/rooms/:id/messages/:message_id/reactions/:emoji", s.addReaction, limit, auth)
+	e.DELETE("/rooms/:id/messages/:message_id/reactions/:emoji", s.removeReaction, limit, auth)
+	e.POST("/dms", s.openDirect, limit, auth)
+	e.GET("/scheduled", s.listScheduled, auth)
+	e.PATCH("/scheduled/:scheduled_id", s.updateScheduled, limit, auth)
+	e.DELETE("/scheduled/:scheduled_id", s.cancelScheduled, auth)
 
 	// Uploads stream their multipart body and limit it themselves.
 	e.POST("/rooms/:id/files", s.uploadFile, auth)
@@ -178,7 +189,7 @@ func (s *Server) routes() {
 }
 
 // apiPrefixes are the paths the web client may never shadow.
-var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/healthz", "/readyz", "/openapi.yaml"}
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/healthz", "/readyz", "/openapi.yaml"}
 
 func isAPIPath(p string) bool {
 	if p == "/users" {

@@ -273,7 +273,8 @@ func TestAuthRequired(t *testing.T) {
 func TestHandlers(t *testing.T) {
 	wantAlice := map[string]any{"id": float64(1), "username": "alice", "display_name": "Alice", "bio": "hi", "avatar_url": nil, "created_at": "2026-01-02T02:04:05.000000Z", "read_receipts": true}
 	wantRoom := func(id float64, name string) map[string]any {
-		return map[string]any{"id": id, "name": name, "description": "", "is_private": false, "owner_id": float64(9), "created_at": "2026-01-02T02:04:05.000000Z"}
+		return map[string]any{"id": id, "name": name, "description": "", "is_private": false, "owner_id": float64(9), "created_at": "2026-01-02T02:04:05.000000Z",
+			"kind": "room", "edit_window": float64(0)}
 	}
 	tests := []struct {
 		name       string
@@ -320,7 +321,8 @@ func TestHandlers(t *testing.T) {
 			name:       "create room",
 			rq:         request{method: "POST", path: "/rooms", body: `{"name":"secret","description":"d","is_private":true}`, auth: true},
 			wantStatus: 201,
-			wantBody:   map[string]any{"id": float64(3), "name": "secret", "description": "d", "is_private": true, "owner_id": float64(1), "created_at": "2026-01-02T02:04:05.000000Z"},
+			wantBody: map[string]any{"id": float64(3), "name": "secret", "description": "d", "is_private": true, "owner_id": float64(1), "created_at": "2026-01-02T02:04:05.000000Z",
+				"kind": "room", "edit_window": float64(0)},
 			check: func(t *testing.T, f *fixture) {
 				if d := cmp.Diff(room.Spec{Name: "secret", Description: "d", IsPrivate: true}, f.rooms.gotSpec); d != "" {
 					t.Errorf("spec (-want +got):\n%s", d)
@@ -337,15 +339,15 @@ func TestHandlers(t *testing.T) {
 			name: "list rooms",
 			setup: func(f *fixture) {
 				f.rooms.rooms = []room.Listing{
-					{Room: room.Room{ID: 1, Name: "a", OwnerID: 9, CreatedAt: created}, IsMember: true, Standing: room.Standing{LastSeq: 9, LastReadSeq: 4, Unread: 3}},
+					{Room: room.Room{ID: 1, Name: "a", OwnerID: 9, CreatedAt: created}, IsMember: true, Standing: room.Standing{LastSeq: 9, LastReadSeq: 4, Unread: 3, Mentions: 1}},
 					{Room: room.Room{ID: 2, Name: "b", OwnerID: 9, CreatedAt: created}, Standing: room.Standing{LastSeq: 7}},
 				}
 			},
 			rq:         request{method: "GET", path: "/rooms", auth: true},
 			wantStatus: 200,
 			wantBody: []any{
-				withField(withField(withField(withField(wantRoom(1, "a"), "is_member", true), "last_seq", float64(9)), "last_read_seq", float64(4)), "unread_count", float64(3)),
-				withField(withField(withField(withField(wantRoom(2, "b"), "is_member", false), "last_seq", float64(7)), "last_read_seq", float64(0)), "unread_count", float64(0)),
+				withField(withField(withField(withField(withField(wantRoom(1, "a"), "is_member", true), "last_seq", float64(9)), "last_read_seq", float64(4)), "unread_count", float64(3)), "mention_count", float64(1)),
+				withField(withField(withField(withField(withField(wantRoom(2, "b"), "is_member", false), "last_seq", float64(7)), "last_read_seq", float64(0)), "unread_count", float64(0)), "mention_count", float64(0)),
 			},
 		},
 		{
@@ -462,8 +464,11 @@ func TestHandlers(t *testing.T) {
 			wantStatus: 201,
 			wantBody:   map[string]any{"id": float64(11), "room_id": float64(42), "seq": float64(4), "user_id": float64(1), "username": "alice", "content": "hello", "client_id": "c-1", "created_at": "2026-01-02T02:04:05.000000Z"},
 			check: func(t *testing.T, f *fixture) {
-				if f.messages.gotActor != aliceID || f.messages.gotRoom != 42 || f.messages.gotContent != "hello" || f.messages.gotClient != "c-1" {
-					t.Errorf("send got %+v", f.messages)
+				if f.messages.gotActor != aliceID || f.messages.gotRoom != 42 {
+					t.Errorf("send by %d in %d", f.messages.gotActor, f.messages.gotRoom)
+				}
+				if d := cmp.Diff(message.Draft{Content: "hello", ClientID: "c-1"}, f.messages.gotDraft); d != "" {
+					t.Errorf("draft (-want +got):\n%s", d)
 				}
 			},
 		},
@@ -568,7 +573,8 @@ func TestRoomKeepingRoutes(t *testing.T) {
 	}{
 		{
 			name: "rename", method: "PATCH", path: "/rooms/5", body: `{"name":"random","is_private":true}`, wantStatus: 200,
-			wantBody: map[string]any{"id": float64(5), "name": "random", "description": "", "is_private": true, "owner_id": float64(aliceID), "created_at": "2026-01-02T02:04:05.000000Z"},
+			wantBody: map[string]any{"id": float64(5), "name": "random", "description": "", "is_private": true, "owner_id": float64(aliceID), "created_at": "2026-01-02T02:04:05.000000Z",
+				"kind": "room", "edit_window": float64(0)},
 			check: func(t *testing.T, f *fixture) {
 				if d := cmp.Diff(room.Patch{Name: str("random"), IsPrivate: &yes}, f.rooms.gotPatch); d != "" {
 					t.Errorf("patch (-want +got):\n%s", d)
@@ -587,7 +593,8 @@ func TestRoomKeepingRoutes(t *testing.T) {
 		{name: "patch with a wrong type", method: "PATCH", path: "/rooms/5", body: `{"is_private":"yes"}`, wantStatus: 400},
 		{
 			name: "transfer", method: "POST", path: "/rooms/5/owner", body: `{"user_id":8}`, wantStatus: 200,
-			wantBody: map[string]any{"id": float64(5), "name": "general", "description": "", "is_private": false, "owner_id": float64(8), "created_at": "2026-01-02T02:04:05.000000Z"},
+			wantBody: map[string]any{"id": float64(5), "name": "general", "description": "", "is_private": false, "owner_id": float64(8), "created_at": "2026-01-02T02:04:05.000000Z",
+				"kind": "room", "edit_window": float64(0)},
 			check: func(t *testing.T, f *fixture) {
 				if f.rooms.gotUser != 8 {
 					t.Errorf("new owner = %d, want 8", f.rooms.gotUser)

@@ -4,8 +4,11 @@
 //   - the one time format of every timestamp on every route and event
 //     (TimeFormat: RFC 3339 in UTC with a Z and fixed microseconds);
 //   - the WebSocket event frames, encoded from the application's typed
-//     events (ports.Event) once per event, and the frames of replayed and
-//     retried messages in the same shape;
+//     events (ports.Event) once per event — per recipient only where
+//     links signed for the recipient are in them (file events, messages
+//     with files) — and the frames of replayed messages and changes and
+//     of retried messages in the same shape;
+//   - what clients send with a message besides its text (DraftOf);
 //   - the JSON bodies of the REST routes, including the hand-written
 //     encoder of history pages (byte for byte what encoding/json writes);
 //   - RFC 9457 problem+json, the one table from error kinds to HTTP

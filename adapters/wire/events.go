@@ -25,6 +25,8 @@ type roomFrame struct {
 	Description string `json:"description"`
 	IsPrivate   bool   `json:"is_private"`
 	OwnerID     int64  `json:"owner_id"`
+	Kind        string `json:"kind"`
+	EditWindow  int64  `json:"edit_window"`
 }
 
 type fileSharedFrame struct {
@@ -51,30 +53,72 @@ type fileUpdatedFrame struct {
 	ThumbnailStatus string `json:"thumbnail_status"`
 }
 
-// MessageFrame is m as a `message` event: the live frame, and the frame of
-// a replayed message, byte for byte.
-func MessageFrame(m message.Message) []byte {
-	b := make([]byte, 0, 160+len(m.Content)+len(m.Username))
-	return appendMessageFields(append(b, `{"type":"message",`...), m)
+// messageEdited, messageDeleted and reactionFrame are the frames of a
+// message's changes: each has the seq it took in the room's stream.
+type messageEdited struct {
+	Type      string  `json:"type"`
+	RoomID    int64   `json:"room_id"`
+	Seq       int64   `json:"seq"`
+	MessageID int64   `json:"message_id"`
+	UserID    int64   `json:"user_id"`
+	Content   string  `json:"content"`
+	Mentions  []int64 `json:"mentions"`
+	EditedAt  string  `json:"edited_at"`
 }
 
-// DuplicateFrame is the answer to a retried send: m's frame marked
-// "duplicate": true, the sender's acknowledgement, not a new message.
-func DuplicateFrame(m message.Message) []byte {
-	b := MessageFrame(m)
-	return append(b[:len(b)-1], `,"duplicate":true}`...)
+type messageDeleted struct {
+	Type      string `json:"type"`
+	RoomID    int64  `json:"room_id"`
+	Seq       int64  `json:"seq"`
+	MessageID int64  `json:"message_id"`
+	UserID    int64  `json:"user_id"`
+	DeletedAt string `json:"deleted_at"`
+}
+
+type reactionFrame struct {
+	Type      string `json:"type"`
+	RoomID    int64  `json:"room_id"`
+	Seq       int64  `json:"seq"`
+	MessageID int64  `json:"message_id"`
+	UserID    int64  `json:"user_id"`
+	Username  string `json:"username"`
+	Emoji     string `json:"emoji"`
+	Count     int    `json:"count"`
+}
+
+// ChangeFrame is c as its event: message_edited, message_deleted,
+// reaction_added or reaction_removed — live and replayed alike. Nil for a
+// kind this server does not know.
+func ChangeFrame(c message.Change) []byte {
+	switch c.Kind {
+	case message.Edited:
+		return marshal(messageEdited{Type: "message_edited", RoomID: int64(c.RoomID), Seq: c.Seq, MessageID: int64(c.MessageID),
+			UserID: int64(c.UserID), Content: c.Content, Mentions: userIDs(c.Mentions), EditedAt: FormatTime(c.At)})
+	case message.Deleted:
+		return marshal(messageDeleted{Type: "message_deleted", RoomID: int64(c.RoomID), Seq: c.Seq, MessageID: int64(c.MessageID),
+			UserID: int64(c.UserID), DeletedAt: FormatTime(c.At)})
+	case message.ReactionAdded, message.ReactionRemoved:
+		typ := "reaction_added"
+		if c.Kind == message.ReactionRemoved {
+			typ = "reaction_removed"
+		}
+		return marshal(reactionFrame{Type: typ, RoomID: int64(c.RoomID), Seq: c.Seq, MessageID: int64(c.MessageID),
+			UserID: int64(c.UserID), Username: c.Username, Emoji: c.Emoji, Count: c.Count})
+	}
+	return nil
 }
 
 // Frame is an event's frame as its recipients get it: Bytes, the same for
-// every recipient, or — when For is set (file events, whose links are
-// bound to the user who follows them) — For(recipient).
+// every recipient, or — when For is set (file events and messages with
+// files, whose links are bound to the user who follows them) —
+// For(recipient).
 type Frame struct {
 	Bytes []byte
 	For   func(viewer user.ID) []byte
 }
 
 // Frames encodes events for clients, signing file links with links (nil:
-// file events carry unsigned paths).
+// file events and the files of messages carry unsigned paths).
 type Frames struct {
 	links *Links
 }
@@ -82,12 +126,48 @@ type Frames struct {
 // NewFrames returns the event encoder.
 func NewFrames(links *Links) *Frames { return &Frames{links: links} }
 
+// Message is m as a `message` event for viewer: the live frame, and the
+// frame of a replayed message, byte for byte. Only the links of m's files
+// depend on viewer; a message without files is the same for everyone.
+func (f *Frames) Message(m message.Message, viewer user.ID) []byte {
+	b := make([]byte, 0, 160+len(m.Content)+len(m.Username)+400*len(m.Files))
+	return appendMessageFields(append(b, `{"type":"message",`...), m, f.links, viewer)
+}
+
+// Duplicate is the answer to a retried send: m's frame for its sender
+// marked "duplicate": true, the sender's acknowledgement, not a new
+// message.
+func (f *Frames) Duplicate(m message.Message, viewer user.ID) []byte {
+	b := f.Message(m, viewer)
+	return append(b[:len(b)-1], `,"duplicate":true}`...)
+}
+
+// Entry is a replayed entry of a room's stream as viewer gets it: a
+// message's frame (its current state) or a change's.
+func (f *Frames) Entry(e message.Entry, viewer user.ID) []byte {
+	switch {
+	case e.Message != nil:
+		return f.Message(*e.Message, viewer)
+	case e.Change != nil:
+		return ChangeFrame(*e.Change)
+	}
+	return nil
+}
+
 // Encode encodes e once; the zero Frame for events clients never see (the
 // control events: member removed, room deleted, session ended, resync).
+// A message with files is encoded per recipient (its links are bound to
+// the viewer); every other message once for all.
 func (f *Frames) Encode(e ports.Event) Frame {
 	switch p := e.Payload.(type) {
 	case ports.MessageCreated:
-		return Frame{Bytes: MessageFrame(p.Message)}
+		m := p.Message
+		if len(m.Files) > 0 {
+			return Frame{For: func(viewer user.ID) []byte { return f.Message(m, viewer) }}
+		}
+		return Frame{Bytes: f.Message(m, 0)}
+	case ports.MessageChanged:
+		return Frame{Bytes: ChangeFrame(p.Change)}
 	case ports.Typing:
 		return Frame{Bytes: marshal(userFrame{Type: "typing", RoomID: int64(e.RoomID), UserID: int64(p.UserID), Username: p.Username})}
 	case ports.PresenceChanged:
@@ -121,19 +201,8 @@ func (f *Frames) Encode(e ports.Event) Frame {
 	return Frame{}
 }
 
-func (f *Frames) file(id attachment.ID, viewer user.ID) string {
-	if f.links == nil {
-		return FilePath(id, false)
-	}
-	return f.links.File(id, viewer)
-}
+func (f *Frames) file(id attachment.ID, viewer user.ID) string { return f.links.File(id, viewer) }
 
 func (f *Frames) thumbnail(id attachment.ID, st attachment.ThumbnailStatus, viewer user.ID) string {
-	switch {
-	case st != attachment.ThumbnailReady:
-		return ""
-	case f.links == nil:
-		return FilePath(id, true)
-	}
 	return f.links.thumbnail(id, st, viewer)
 }

@@ -53,8 +53,12 @@ func (l *Links) expiry() time.Time {
 	return l.now().Truncate(window).Add(l.ttl + window)
 }
 
-// File is the download link of file id signed for viewer.
+// File is the download link of file id signed for viewer; nil Links
+// give the unsigned path (a server without file links: tests, tools).
 func (l *Links) File(id attachment.ID, viewer user.ID) string {
+	if l == nil {
+		return FilePath(id, false)
+	}
 	return l.signer.Sign(FilePath(id, false), viewer, l.expiry())
 }
 
@@ -65,8 +69,11 @@ func (l *Links) Thumbnail(a attachment.Attachment, viewer user.ID) string {
 }
 
 func (l *Links) thumbnail(id attachment.ID, st attachment.ThumbnailStatus, viewer user.ID) string {
-	if st != attachment.ThumbnailReady {
+	switch {
+	case st != attachment.ThumbnailReady:
 		return ""
+	case l == nil:
+		return FilePath(id, true)
 	}
 	return l.signer.Sign(FilePath(id, true), viewer, l.expiry())
 }

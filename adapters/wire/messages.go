@@ -4,9 +4,12 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 	"unicode/utf8"
 
+	"chat/domain/attachment"
 	"chat/domain/message"
+	"chat/domain/user"
 )
 
 // History pages are the REST hot path: their JSON is appended by hand
@@ -14,11 +17,12 @@ import (
 // encoding/json (and so echo's c.JSON) writes for []Message — the
 // tests compare the two on random and fuzzed input.
 
-// WriteMessages answers with the JSON array of ms and an exact
-// Content-Length (no chunked encoding).
-func WriteMessages(w http.ResponseWriter, code int, ms []message.Message) error {
+// WriteMessages answers with the JSON array of ms as viewer sees them
+// (the links of files signed by l for viewer; l nil: unsigned paths) and
+// an exact Content-Length (no chunked encoding).
+func WriteMessages(w http.ResponseWriter, code int, ms []message.Message, l *Links, viewer user.ID) error {
 	bp := pageBufs.Get().(*[]byte)
-	b := appendMessages((*bp)[:0], ms)
+	b := appendMessages((*bp)[:0], ms, l, viewer)
 	b = append(b, '\n') // as json.Encoder ends each value
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
@@ -37,25 +41,26 @@ func WriteMessages(w http.ResponseWriter, code int, ms []message.Message) error 
 var pageBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // appendMessages appends ms as a JSON array ([] when empty).
-func appendMessages(b []byte, ms []message.Message) []byte {
+func appendMessages(b []byte, ms []message.Message, l *Links, viewer user.ID) []byte {
 	b = append(b, '[')
 	for i, m := range ms {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendMessage(b, m)
+		b = appendMessage(b, m, l, viewer)
 	}
 	return append(b, ']')
 }
 
 // appendMessage appends m as Message encodes.
-func appendMessage(b []byte, m message.Message) []byte {
-	return appendMessageFields(append(b, '{'), m)
+func appendMessage(b []byte, m message.Message, l *Links, viewer user.ID) []byte {
+	return appendMessageFields(append(b, '{'), m, l, viewer)
 }
 
 // appendMessageFields appends m's fields and the closing brace to an
 // object just opened (after "{" or after a preceding field and its comma).
-func appendMessageFields(b []byte, m message.Message) []byte {
+// Only files depend on l and viewer.
+func appendMessageFields(b []byte, m message.Message, l *Links, viewer user.ID) []byte {
 	b = append(b, `"id":`...)
 	b = strconv.AppendInt(b, int64(m.ID), 10)
 	b = append(b, `,"room_id":`...)
@@ -68,14 +73,111 @@ func appendMessageFields(b []byte, m message.Message) []byte {
 	b = appendJSONString(b, m.Username)
 	b = append(b, `,"content":`...)
 	b = appendJSONString(b, m.Content)
-	b = append(b, `,"created_at":"`...)
-	b = AppendTime(b, m.CreatedAt)
-	b = append(b, '"')
+	b = append(b, `,"created_at":`...)
+	b = appendTime(b, m.CreatedAt)
 	if m.ClientID != "" {
 		b = append(b, `,"client_id":`...)
 		b = appendJSONString(b, m.ClientID)
 	}
+	if !m.EditedAt.IsZero() {
+		b = append(b, `,"edited_at":`...)
+		b = appendTime(b, m.EditedAt)
+	}
+	if m.Deleted {
+		b = append(b, `,"deleted":true`...)
+	}
+	if q := m.ReplyTo; q != nil {
+		b = append(b, `,"reply_to":{"id":`...)
+		b = strconv.AppendInt(b, int64(q.ID), 10)
+		b = append(b, `,"seq":`...)
+		b = strconv.AppendInt(b, q.Seq, 10)
+		b = append(b, `,"user_id":`...)
+		b = strconv.AppendInt(b, int64(q.UserID), 10)
+		b = append(b, `,"username":`...)
+		b = appendJSONString(b, q.Username)
+		b = append(b, `,"content":`...)
+		b = appendJSONString(b, q.Content)
+		b = append(b, `,"deleted":`...)
+		b = strconv.AppendBool(b, q.Deleted)
+		b = append(b, '}')
+	}
+	if len(m.Mentions) > 0 {
+		b = append(b, `,"mentions":`...)
+		b = appendIDs(b, m.Mentions)
+	}
+	if len(m.Reactions) > 0 {
+		b = append(b, `,"reactions":[`...)
+		for i, r := range m.Reactions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"emoji":`...)
+			b = appendJSONString(b, r.Emoji)
+			b = append(b, `,"count":`...)
+			b = strconv.AppendInt(b, int64(r.Count), 10)
+			b = append(b, `,"user_ids":`...)
+			b = appendIDs(b, r.UserIDs)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if len(m.Files) > 0 {
+		b = append(b, `,"files":[`...)
+		for i, a := range m.Files {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendFile(b, a, l, viewer)
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}')
+}
+
+// appendFile appends a as File encodes it for viewer.
+func appendFile(b []byte, a attachment.Attachment, l *Links, viewer user.ID) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, int64(a.ID), 10)
+	b = append(b, `,"room_id":`...)
+	b = strconv.AppendInt(b, int64(a.RoomID), 10)
+	b = append(b, `,"user_id":`...)
+	b = strconv.AppendInt(b, int64(a.UserID), 10)
+	b = append(b, `,"filename":`...)
+	b = appendJSONString(b, a.Filename)
+	b = append(b, `,"content_type":`...)
+	b = appendJSONString(b, a.ContentType)
+	b = append(b, `,"size":`...)
+	b = strconv.AppendInt(b, a.Size, 10)
+	b = append(b, `,"file_url":`...)
+	b = appendJSONString(b, l.File(a.ID, viewer))
+	b = append(b, `,"thumbnail_url":`...)
+	if u := l.Thumbnail(a, viewer); u != "" {
+		b = appendJSONString(b, u)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"thumbnail_status":`...)
+	b = appendJSONString(b, string(a.ThumbnailStatus))
+	b = append(b, `,"created_at":`...)
+	b = appendTime(b, a.CreatedAt)
+	return append(b, '}')
+}
+
+// appendIDs appends ids as a JSON array of numbers ([] when empty).
+func appendIDs(b []byte, ids []user.ID) []byte {
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(id), 10)
+	}
+	return append(b, ']')
+}
+
+// appendTime appends t as a quoted TimeFormat string.
+func appendTime(b []byte, t time.Time) []byte {
+	return append(AppendTime(append(b, '"'), t), '"')
 }
 
 const hexDigits = "0123456789abcdef"

@@ -39,11 +39,14 @@ type Room struct {
 	IsPrivate   bool   `json:"is_private"`
 	OwnerID     int64  `json:"owner_id"`
 	CreatedAt   string `json:"created_at"`
+	Kind        string `json:"kind"`        // "room" or "dm"
+	EditWindow  int64  `json:"edit_window"` // seconds; 0: no limit
 	IsMember    *bool  `json:"is_member,omitempty"`
 	// Set in room lists (and room_added): where the viewer stands.
-	LastSeq     *int64 `json:"last_seq,omitempty"`
-	LastReadSeq *int64 `json:"last_read_seq,omitempty"`
-	UnreadCount *int64 `json:"unread_count,omitempty"`
+	LastSeq      *int64 `json:"last_seq,omitempty"`
+	LastReadSeq  *int64 `json:"last_read_seq,omitempty"`
+	UnreadCount  *int64 `json:"unread_count,omitempty"`
+	MentionCount *int64 `json:"mention_count,omitempty"`
 }
 
 // AlreadyMember answers an add of a user who was a member already.
@@ -74,16 +77,58 @@ type Member struct {
 	LastReadSeq *int64  `json:"last_read_seq,omitempty"` // absent: the member hides receipts
 }
 
-// Message is a message, over REST and (with its type) on the socket.
+// Message is a message, over REST and (with its type) on the socket. The
+// fields after ClientID are absent when empty, so a plain message is the
+// shape it always was. History pages and message frames are appended by
+// hand (messages.go), byte for byte what encoding/json writes for this.
 type Message struct {
+	ID        int64      `json:"id"`
+	RoomID    int64      `json:"room_id"`
+	Seq       int64      `json:"seq"`
+	UserID    int64      `json:"user_id"`
+	Username  string     `json:"username"`
+	Content   string     `json:"content"`
+	CreatedAt string     `json:"created_at"`
+	ClientID  string     `json:"client_id,omitempty"`
+	EditedAt  string     `json:"edited_at,omitempty"`
+	Deleted   bool       `json:"deleted,omitempty"`
+	ReplyTo   *Quote     `json:"reply_to,omitempty"`
+	Mentions  []int64    `json:"mentions,omitempty"`
+	Reactions []Reaction `json:"reactions,omitempty"`
+	Files     []File     `json:"files,omitempty"`
+}
+
+// Quote is what a reply shows of its parent.
+type Quote struct {
+	ID       int64  `json:"id"`
+	Seq      int64  `json:"seq"`
+	UserID   int64  `json:"user_id"`
+	Username string `json:"username"`
+	Content  string `json:"content"`
+	Deleted  bool   `json:"deleted"`
+}
+
+// Reaction is one emoji on a message; UserIDs is never null.
+type Reaction struct {
+	Emoji   string  `json:"emoji"`
+	Count   int     `json:"count"`
+	UserIDs []int64 `json:"user_ids"`
+}
+
+// MessageVersion is an earlier text of an edited message.
+type MessageVersion struct {
+	Content string `json:"content"`
+	At      string `json:"at"`
+}
+
+// ScheduledMessage is a message waiting for its send_at.
+type ScheduledMessage struct {
 	ID        int64  `json:"id"`
 	RoomID    int64  `json:"room_id"`
-	Seq       int64  `json:"seq"`
-	UserID    int64  `json:"user_id"`
-	Username  string `json:"username"`
 	Content   string `json:"content"`
+	ReplyTo   int64  `json:"reply_to,omitempty"`
+	SendAt    string `json:"send_at"`
 	CreatedAt string `json:"created_at"`
-	ClientID  string `json:"client_id,omitempty"`
 }
 
 // File is a shared file as viewer sees it: its links are signed for viewer.
@@ -139,15 +184,28 @@ func RoomOf(r room.Room) Room {
 		IsPrivate:   r.IsPrivate,
 		OwnerID:     int64(r.OwnerID),
 		CreatedAt:   FormatTime(r.CreatedAt),
+		Kind:        RoomKind(r.Kind),
+		EditWindow:  Seconds(r.EditWindow),
 	}
 }
+
+// RoomKind names a room's kind on the wire.
+func RoomKind(k room.Kind) string {
+	if k == room.Direct {
+		return "dm"
+	}
+	return "room"
+}
+
+// Seconds is d in whole seconds, as durations travel.
+func Seconds(d time.Duration) int64 { return int64(d / time.Second) }
 
 // ListingOf encodes an entry of a room list.
 func ListingOf(l room.Listing) Room {
 	j := RoomOf(l.Room)
 	j.IsMember = &l.IsMember
 	st := l.Standing
-	j.LastSeq, j.LastReadSeq, j.UnreadCount = &st.LastSeq, &st.LastReadSeq, &st.Unread
+	j.LastSeq, j.LastReadSeq, j.UnreadCount, j.MentionCount = &st.LastSeq, &st.LastReadSeq, &st.Unread, &st.Mentions
 	return j
 }
 
@@ -174,22 +232,60 @@ func pointer(seq int64) *int64 {
 	return &seq
 }
 
-// MessageOf encodes a message.
-func MessageOf(m message.Message) Message {
-	return Message{
-		ID:        int64(m.ID),
-		RoomID:    int64(m.RoomID),
-		Seq:       m.Seq,
-		UserID:    int64(m.UserID),
-		Username:  m.Username,
-		Content:   m.Content,
-		CreatedAt: FormatTime(m.CreatedAt),
-		ClientID:  m.ClientID,
+// MessageOf encodes messages as viewer sees them: the links of their
+// files are signed for viewer (l nil: unsigned paths).
+func MessageOf(l *Links, viewer user.ID) func(m message.Message) Message {
+	return func(m message.Message) Message {
+		j := Message{
+			ID:        int64(m.ID),
+			RoomID:    int64(m.RoomID),
+			Seq:       m.Seq,
+			UserID:    int64(m.UserID),
+			Username:  m.Username,
+			Content:   m.Content,
+			CreatedAt: FormatTime(m.CreatedAt),
+			ClientID:  m.ClientID,
+			Deleted:   m.Deleted,
+			Mentions:  userIDs(m.Mentions),
+		}
+		if !m.EditedAt.IsZero() {
+			j.EditedAt = FormatTime(m.EditedAt)
+		}
+		if q := m.ReplyTo; q != nil {
+			j.ReplyTo = &Quote{ID: int64(q.ID), Seq: q.Seq, UserID: int64(q.UserID), Username: q.Username, Content: q.Content, Deleted: q.Deleted}
+		}
+		for _, r := range m.Reactions {
+			j.Reactions = append(j.Reactions, Reaction{Emoji: r.Emoji, Count: r.Count, UserIDs: userIDs(r.UserIDs)})
+		}
+		if len(m.Files) > 0 {
+			j.Files = List(m.Files, FileOf(l, viewer))
+		}
+		return j
 	}
 }
 
+// userIDs is ids as JSON numbers; never nil.
+func userIDs(ids []user.ID) []int64 {
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		out[i] = int64(id)
+	}
+	return out
+}
+
+// VersionOf encodes an earlier text of a message.
+func VersionOf(v message.Version) MessageVersion {
+	return MessageVersion{Content: v.Content, At: FormatTime(v.At)}
+}
+
+// ScheduledOf encodes a scheduled message.
+func ScheduledOf(s message.Scheduled) ScheduledMessage {
+	return ScheduledMessage{ID: int64(s.ID), RoomID: int64(s.RoomID), Content: s.Content, ReplyTo: int64(s.ReplyTo),
+		SendAt: FormatTime(s.SendAt), CreatedAt: FormatTime(s.CreatedAt)}
+}
+
 // FileOf encodes files as viewer sees them: their links are signed for
-// viewer.
+// viewer (l nil: unsigned paths).
 func FileOf(l *Links, viewer user.ID) func(a attachment.Attachment) File {
 	return func(a attachment.Attachment) File {
 		return File{

@@ -92,7 +92,8 @@ func UserUpdatedFrame(links *Links, p ports.ProfileChanged, viewer user.ID) []by
 func RoomUpdatedFrame(p ports.RoomUpdated) []byte {
 	r := p.Room
 	return marshal(roomFrame{Type: "room_updated", RoomID: int64(r.ID), Name: r.Name,
-		Description: r.Description, IsPrivate: r.IsPrivate, OwnerID: int64(r.OwnerID)})
+		Description: r.Description, IsPrivate: r.IsPrivate, OwnerID: int64(r.OwnerID),
+		Kind: RoomKind(r.Kind), EditWindow: Seconds(r.EditWindow)})
 }
 
 // ReadFrame is read: the user's own pointer in the room moved.
@@ -126,10 +127,11 @@ func PresenceFrame(p ports.UserPresence) []byte {
 }
 
 type standingJSON struct {
-	RoomID      int64 `json:"room_id"`
-	LastSeq     int64 `json:"last_seq"`
-	LastReadSeq int64 `json:"last_read_seq"`
-	UnreadCount int64 `json:"unread_count"`
+	RoomID       int64 `json:"room_id"`
+	LastSeq      int64 `json:"last_seq"`
+	LastReadSeq  int64 `json:"last_read_seq"`
+	UnreadCount  int64 `json:"unread_count"`
+	MentionCount int64 `json:"mention_count"`
 }
 
 // ReadyFrame is ready: the stream carries every room in rooms (and has
@@ -137,7 +139,7 @@ type standingJSON struct {
 func ReadyFrame(rooms map[room.ID]room.Standing) []byte {
 	list := make([]standingJSON, 0, len(rooms))
 	for id, st := range rooms {
-		list = append(list, standingJSON{int64(id), st.LastSeq, st.LastReadSeq, st.Unread})
+		list = append(list, standingJSON{int64(id), st.LastSeq, st.LastReadSeq, st.Unread, st.Mentions})
 	}
 	slices.SortFunc(list, func(a, b standingJSON) int { return int(a.RoomID - b.RoomID) })
 	return marshal(struct {

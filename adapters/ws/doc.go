@@ -13,9 +13,10 @@
 // limits, resume (replay then live, de-duplicated by seq) and shutdown.
 //
 // Every byte it sends comes from chat/adapters/wire: event frames (encoded
-// once per event by wire.Frames; replayed and retried messages by
-// wire.MessageFrame, byte for byte the live ones), error frames, the close
-// code table and the problem+json of refusals before the upgrade.
+// once per event by wire.Frames — per recipient only when signed links are
+// in them; replayed messages and changes and retried messages by the same
+// Frames, byte for byte the live ones), error frames, the close code table
+// and the problem+json of refusals before the upgrade.
 //
 // ws imports chat/domain, chat/ports, chat/adapters/wire and
 // coder/websocket; never chat/application (test/layers_test.go checks it)

@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"chat/domain"
+	"chat/domain/attachment"
 	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
@@ -176,21 +177,24 @@ func (f *fakeRooms) liveCount() int {
 	return len(f.live)
 }
 
-// fakeMessages stores messages in memory and publishes after storing, like
-// the application. Its hooks run inside History, around the snapshot.
+// fakeMessages keeps each room's stream — messages and their changes, one
+// seq each — in memory and publishes after storing, like the application.
+// Its hooks run inside Entries, around the snapshot.
 type fakeMessages struct {
-	rooms *fakeRooms
-	bus   ports.Bus
+	message.Service // only what the gateway and the tests call is implemented
+	rooms           *fakeRooms
+	bus             ports.Bus
 
 	mu        sync.Mutex
 	nextID    message.ID
-	stored    map[room.ID][]message.Message
-	sendLimit int64 // > 0: sends beyond this many stored messages are rate-limited, as the application does
+	stored    map[room.ID][]message.Entry // by seq: stored[r][i].Seq() == i+1
+	sendLimit int64                       // > 0: sends beyond this many messages are rate-limited, as the application does
+	gotDraft  message.Draft               // the last Compose's
 
-	stall          func()                     // SendOnce, before anything: a store that stalls
-	beforeSnapshot func(call int)             // History, before reading the store
-	afterSnapshot  func(call int, short bool) // History, after reading it
-	historyCalls   int
+	stall          func()                     // Compose, before anything: a store that stalls
+	beforeSnapshot func(call int)             // Entries, before reading the store
+	afterSnapshot  func(call int, short bool) // Entries, after reading it
+	entriesCalls   int
 }
 
 func (f *fakeMessages) Send(ctx context.Context, actor user.ID, r room.ID, content, clientID string) (message.Message, error) {
@@ -199,65 +203,142 @@ func (f *fakeMessages) Send(ctx context.Context, actor user.ID, r room.ID, conte
 }
 
 func (f *fakeMessages) SendOnce(ctx context.Context, actor user.ID, r room.ID, content, clientID string) (message.Message, bool, error) {
+	m, created, _, err := f.Compose(ctx, actor, r, message.Draft{Content: content, ClientID: clientID})
+	return m, created, err
+}
+
+func (f *fakeMessages) Compose(ctx context.Context, actor user.ID, r room.ID, d message.Draft) (message.Message, bool, message.Scheduled, error) {
 	if f.stall != nil {
 		f.stall()
 	}
+	f.mu.Lock()
+	f.gotDraft = d
+	f.mu.Unlock()
 	if err := f.rooms.Authorize(ctx, actor, r); err != nil {
-		return message.Message{}, false, err
+		return message.Message{}, false, message.Scheduled{}, err
 	}
-	c, err := message.NewContent(content)
+	c, err := message.NewContent(d.Content)
 	if err != nil {
-		return message.Message{}, false, err
+		return message.Message{}, false, message.Scheduled{}, err
 	}
-	if err := message.ValidateClientID(clientID); err != nil {
-		return message.Message{}, false, err
+	if err := message.ValidateClientID(d.ClientID); err != nil {
+		return message.Message{}, false, message.Scheduled{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock() // publish under the lock: live order = seq order
-	if clientID != "" {
-		for _, m := range f.stored[r] {
-			if m.UserID == actor && m.ClientID == clientID {
-				return m, false, nil
+	if d.ClientID != "" {
+		for _, e := range f.stored[r] {
+			if m := e.Message; m != nil && m.UserID == actor && m.ClientID == d.ClientID {
+				return *m, false, message.Scheduled{}, nil
 			}
 		}
 	}
 	if f.sendLimit > 0 && int64(f.nextID) >= f.sendLimit {
-		return message.Message{}, false, domain.Limited(2500*time.Millisecond, "too many messages; try again in 3 s")
+		return message.Message{}, false, message.Scheduled{}, domain.Limited(2500*time.Millisecond, "too many messages; try again in 3 s")
 	}
 	f.nextID++
-	m := message.Message{
+	m := &message.Message{
 		ID: f.nextID, RoomID: r, Seq: int64(len(f.stored[r]) + 1), UserID: actor, Username: username(actor),
-		Content: c.String(), ClientID: clientID, CreatedAt: time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC),
+		Content: c.String(), ClientID: d.ClientID, CreatedAt: time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC),
 	}
-	f.stored[r] = append(f.stored[r], m)
-	_ = f.bus.Publish(ctx, ports.Event{RoomID: r, Payload: ports.MessageCreated{Message: m}})
-	return m, true, nil
+	if d.ReplyTo != 0 {
+		m.ReplyTo = &message.Quote{ID: d.ReplyTo}
+	}
+	for _, id := range d.Files {
+		m.Files = append(m.Files, attachment.Attachment{ID: id, RoomID: r, UserID: actor, Filename: "f.txt",
+			ContentType: "text/plain", Size: 1, ThumbnailStatus: attachment.ThumbnailNone})
+	}
+	f.stored[r] = append(f.stored[r], message.Entry{Message: m})
+	_ = f.bus.Publish(ctx, ports.Event{RoomID: r, Payload: ports.MessageCreated{Message: *m}})
+	return *m, true, message.Scheduled{}, nil
 }
 
-func (f *fakeMessages) History(ctx context.Context, actor user.ID, r room.ID, p message.Page) ([]message.Message, error) {
+// change records a change of message id in room r by actor (apply updates
+// the stored message) and publishes it, as the application does.
+func (f *fakeMessages) change(r room.ID, actor user.ID, id message.ID, c message.Change, apply func(*message.Message)) message.Change {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, e := range f.stored[r] {
+		if e.Message != nil && e.Message.ID == id {
+			apply(e.Message)
+		}
+	}
+	c.RoomID, c.MessageID, c.UserID, c.Username = r, id, actor, username(actor)
+	c.Seq = int64(len(f.stored[r]) + 1)
+	c.At = time.Date(2026, 11, 23, 21, 0, 0, 0, time.UTC)
+	f.stored[r] = append(f.stored[r], message.Entry{Change: &c})
+	_ = f.bus.Publish(context.Background(), ports.Event{RoomID: r, Payload: ports.MessageChanged{Change: c}})
+	return c
+}
+
+func (f *fakeMessages) edit(r room.ID, actor user.ID, id message.ID, content string) message.Change {
+	return f.change(r, actor, id, message.Change{Kind: message.Edited, Content: content}, func(m *message.Message) {
+		m.Content, m.EditedAt = content, time.Date(2026, 11, 23, 21, 0, 0, 0, time.UTC)
+	})
+}
+
+func (f *fakeMessages) react(r room.ID, actor user.ID, id message.ID, emoji string) message.Change {
+	return f.change(r, actor, id, message.Change{Kind: message.ReactionAdded, Emoji: emoji, Count: 1}, func(m *message.Message) {
+		m.Reactions = append(m.Reactions, message.Reaction{Emoji: emoji, Count: 1, UserIDs: []user.ID{actor}})
+	})
+}
+
+func (f *fakeMessages) remove(r room.ID, actor user.ID, id message.ID) message.Change {
+	return f.change(r, actor, id, message.Change{Kind: message.Deleted}, func(m *message.Message) {
+		m.Content, m.Deleted, m.Reactions, m.Files = "", true, nil, nil
+	})
+}
+
+// History is the REST page; sockets replay with Entries.
+func (f *fakeMessages) History(context.Context, user.ID, room.ID, message.Page) ([]message.Message, error) {
+	return nil, fmt.Errorf("History called: sockets replay with Entries")
+}
+
+// Entries is the room's stream after afterSeq: messages in their current
+// state, an edit replayed with the message's current text.
+func (f *fakeMessages) Entries(ctx context.Context, actor user.ID, r room.ID, afterSeq int64, limit int) ([]message.Entry, error) {
 	if err := f.rooms.Authorize(ctx, actor, r); err != nil {
 		return nil, err
 	}
-	if !p.Forward || p.Limit != message.PageMax {
-		return nil, fmt.Errorf("unexpected page %+v", p)
+	if limit != message.PageMax {
+		return nil, fmt.Errorf("unexpected limit %d", limit)
 	}
 	f.mu.Lock()
-	f.historyCalls++
-	call := f.historyCalls
+	f.entriesCalls++
+	call := f.entriesCalls
 	f.mu.Unlock()
 	if f.beforeSnapshot != nil {
 		f.beforeSnapshot(call)
 	}
 	f.mu.Lock()
-	var page []message.Message
-	for _, m := range f.stored[r] {
-		if m.Seq > p.AfterSeq && len(page) < p.Limit {
-			page = append(page, m)
+	byID := make(map[message.ID]*message.Message)
+	for _, e := range f.stored[r] {
+		if e.Message != nil {
+			byID[e.Message.ID] = e.Message
+		}
+	}
+	var page []message.Entry
+	for _, e := range f.stored[r] {
+		if e.Seq() <= afterSeq || len(page) == limit {
+			continue
+		}
+		switch {
+		case e.Message != nil:
+			m := *e.Message
+			page = append(page, message.Entry{Message: &m})
+		default:
+			c := *e.Change
+			if c.Kind == message.Edited {
+				if m, ok := byID[c.MessageID]; ok {
+					c.Content = m.Content
+				}
+			}
+			page = append(page, message.Entry{Change: &c})
 		}
 	}
 	f.mu.Unlock()
 	if f.afterSnapshot != nil {
-		f.afterSnapshot(call, len(page) < p.Limit)
+		f.afterSnapshot(call, len(page) < limit)
 	}
 	return page, nil
 }
@@ -269,10 +350,17 @@ func (f *fakeMessages) Typing(ctx context.Context, actor user.ID, r room.ID) err
 	return f.bus.Publish(ctx, ports.Event{RoomID: r, Payload: ports.Typing{UserID: actor, Username: username(actor)}})
 }
 
+// count is the room's last seq: its messages and changes.
 func (f *fakeMessages) count(r room.ID) int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return int64(len(f.stored[r]))
+}
+
+func (f *fakeMessages) draft() message.Draft {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.gotDraft
 }
 
 func username(u user.ID) string { return fmt.Sprintf("user%d", u) }
@@ -312,7 +400,7 @@ func newHarness(t testing.TB, edit func(*GatewayConfig)) *harness {
 		live:      make(map[string]room.Conn),
 		connected: make(chan room.Conn, 100),
 	}
-	msgs := &fakeMessages{rooms: rooms, bus: bus, stored: make(map[room.ID][]message.Message)}
+	msgs := &fakeMessages{rooms: rooms, bus: bus, stored: make(map[room.ID][]message.Entry)}
 	rooms.lastSeq = msgs.count
 	users := &fakeUsers{tokens: map[string]user.Claims{
 		"tok-alice": {UserID: alice}, "tok-bob": {UserID: bob}, "tok-carol": {UserID: carol},
@@ -378,6 +466,15 @@ type frame struct {
 	Code       string `json:"code"`
 	Detail     string `json:"detail"`
 	RetryAfter int    `json:"retry_after"`
+	EditedAt   string `json:"edited_at"`
+	Deleted    bool   `json:"deleted"`
+	MessageID  int64  `json:"message_id"`
+	Emoji      string `json:"emoji"`
+	Count      int    `json:"count"`
+	Files      []struct {
+		ID      int64  `json:"id"`
+		FileURL string `json:"file_url"`
+	} `json:"files"`
 }
 
 func readFrame(t testing.TB, c *websocket.Conn) frame {

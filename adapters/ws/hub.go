@@ -117,8 +117,9 @@ type socket struct {
 	reason    string
 }
 
-// outFrame is a queued frame. seq is the message seq of a message event
-// (for resume de-duplication), else 0; room is its room (a user stream
+// outFrame is a queued frame. seq is the seq of a message or change event
+// (ports.Event.Seq: for resume de-duplication, which skips both kinds up
+// to the replayed seq), else 0; room is its room (a user stream
 // de-duplicates per room).
 type outFrame struct {
 	b    []byte

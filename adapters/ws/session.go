@@ -14,7 +14,6 @@ import (
 
 	"chat/adapters/wire"
 	"chat/domain"
-	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
 )
@@ -168,30 +167,34 @@ func (s *session) open(afterSeq int64, resume bool) error {
 	return nil
 }
 
-// replay writes the stored messages after seq, page by page, and remembers
-// the highest seq written so the writer skips live copies of them.
+// replay writes the stored messages and changes after seq, page by page,
+// and remembers the highest seq written so the writer skips live copies
+// of them.
 func (s *session) replay(after int64) error {
 	var err error
 	s.replayed, err = s.replayRoom(s.roomID, after)
 	return err
 }
 
-// replayRoom writes room id's stored messages after seq, page by page,
-// and returns the highest seq written (after, when none).
+// replayRoom writes room id's stream after seq — messages in their current
+// state and the changes made to them, each as its live frame — page by
+// page, and returns the highest seq written (after, when none).
 func (s *session) replayRoom(id room.ID, after int64) (int64, error) {
+	frames := s.g.cfg.Hub.frames
 	for !s.isClosing() {
-		page, err := s.g.cfg.Messages.History(s.ctx, s.userID, id,
-			message.Page{AfterSeq: after, Forward: true, Limit: replayPage})
+		page, err := s.g.cfg.Messages.Entries(s.ctx, s.userID, id, after, replayPage)
 		if err != nil {
 			return after, fmt.Errorf("replay room %d after seq %d: %w", id, after, err)
 		}
 		s.wire.cork()
 		ok := true
-		for _, m := range page {
-			if ok = s.put(wire.MessageFrame(m)); !ok {
-				break
+		for _, e := range page {
+			if b := frames.Entry(e, s.userID); b != nil {
+				if ok = s.put(b); !ok {
+					break
+				}
 			}
-			after = max(after, m.Seq)
+			after = max(after, e.Seq())
 		}
 		if !s.uncork(ok) {
 			return after, nil
@@ -339,13 +342,16 @@ func (s *session) readLoop() {
 }
 
 // inbound is a client frame. RoomID and Seq are a user stream's (room
-// sockets know their room).
+// sockets know their room); ReplyTo and FileIDs a message's, as in POST
+// /rooms/{id}/messages.
 type inbound struct {
-	Type     string `json:"type"`
-	Content  string `json:"content"`
-	ClientID string `json:"client_id"`
-	RoomID   int64  `json:"room_id"`
-	Seq      int64  `json:"seq"`
+	Type     string  `json:"type"`
+	Content  string  `json:"content"`
+	ClientID string  `json:"client_id"`
+	ReplyTo  int64   `json:"reply_to"`
+	FileIDs  []int64 `json:"file_ids"`
+	RoomID   int64   `json:"room_id"`
+	Seq      int64   `json:"seq"`
 }
 
 func (s *session) handle(typ websocket.MessageType, data []byte) {
@@ -374,8 +380,13 @@ func (s *session) handle(typ websocket.MessageType, data []byte) {
 
 // send stores and publishes a message frame's message in room id.
 func (s *session) send(id room.ID, in inbound) {
+	d, err := wire.DraftOf(in.Content, in.ClientID, in.ReplyTo, in.FileIDs)
+	if err != nil {
+		s.rejectIn(id, err)
+		return
+	}
 	start := s.g.now()
-	m, created, err := s.g.cfg.Messages.SendOnce(s.ctx, s.userID, id, in.Content, in.ClientID)
+	m, created, _, err := s.g.cfg.Messages.Compose(s.ctx, s.userID, id, d)
 	// Frames the client sent while the server was busy here waited in
 	// the socket's buffer: they are charged as they arrived, not as a
 	// burst when the reader gets to them.
@@ -389,7 +400,7 @@ func (s *session) send(id room.ID, in inbound) {
 	case !created:
 		// A retried client_id: the first copy was published when it was
 		// stored; answer this sender with it, as REST does.
-		if !s.enqueue(outFrame{b: wire.DuplicateFrame(m)}) {
+		if !s.enqueue(outFrame{b: s.g.cfg.Hub.frames.Duplicate(m, s.userID)}) {
 			s.close(websocket.StatusTryAgainLater, "slow consumer")
 		}
 	}

@@ -190,7 +190,7 @@ func TestHubSignsFileFramesPerRecipient(t *testing.T) {
 		return `{"type":"file_shared","room_id":` + strconv.FormatInt(int64(publicRoom), 10) + `,"user_id":` + strconv.FormatInt(int64(alice), 10) +
 			`,"file_id":5,"file_url":"/files/5?u=` + strconv.FormatInt(int64(viewer), 10) + `","filename":"a.txt","content_type":"text/plain","size":1,"thumbnail_status":"none"}`
 	}
-	msg := string(wire.MessageFrame(m))
+	msg := string(wire.NewFrames(nil).Message(m, 0))
 	for _, tc := range []struct {
 		s    *socket
 		want []string

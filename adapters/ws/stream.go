@@ -27,8 +27,9 @@ import (
 // in local maps, one bus subscription per room per instance, shared with
 // every other socket of the room here. With ?resume=1 the first client
 // frame lists, per room, the last seq the client has; the stored messages
-// after each are replayed before the live ones, which the writer skips up
-// to the replayed seq of their room. Then `ready`, then live events.
+// and changes after each are replayed before the live ones, which the
+// writer skips up to the replayed seq of their room. Then `ready`, then
+// live events.
 //
 // A room the user joins, is added to or creates while the stream is open
 // is attached when its RoomAdded event arrives, before room_added is sent;

@@ -121,14 +121,14 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 // write pool, so its writes queue behind the stores' instead of failing
 // with SQLITE_BUSY. PostgreSQL: River's workers run on a pgx pool of their
 // own.
-func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logger) (func(application.FileProcessor) (*jobs.Queue, error), func(), error) {
+func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logger) (func(jobs.Processor) (*jobs.Queue, error), func(), error) {
 	opts := jobs.Options{Workers: cfg.Workers}
 	sqlDB, err := db.SQLDB()
 	if err != nil {
 		return nil, nil, err
 	}
 	if cfg.embedded() {
-		return func(p application.FileProcessor) (*jobs.Queue, error) {
+		return func(p jobs.Processor) (*jobs.Queue, error) {
 			return jobs.NewSQLite(ctx, sqlDB, p, log, opts)
 		}, func() {}, nil
 	}
@@ -136,24 +136,16 @@ func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logg
 	if err != nil {
 		return nil, nil, fmt.Errorf("job queue: %w", err)
 	}
-	return func(p application.FileProcessor) (*jobs.Queue, error) {
+	return func(p jobs.Processor) (*jobs.Queue, error) {
 		return jobs.NewPostgres(ctx, pool, sqlDB, p, log, opts)
 	}, pool.Close, nil
 }
 
-// openFiles wires file sharing: an insert-only queue for the attachment
-// store (row and job in one transaction) and avatar uploads, and, unless
-// WORKERS=0, a working queue that runs the jobs with files as processor.
-func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *application.App, blobs *blob.Disk, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, func(), error) {
-	newQueue, closeQueues, err := openQueues(ctx, cfg, db, log)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	inserts, err := newQueue(nil)
-	if err != nil {
-		closeQueues()
-		return nil, nil, nil, err
-	}
+// openFiles wires file sharing on the insert-only queue inserts (the
+// attachment store's row and job in one transaction, avatar uploads) and,
+// unless WORKERS=0, a working queue that runs every job: files' with files
+// as processor, messages' (scheduled sends, purges) with the application's.
+func openFiles(cfg config, db *sqlstore.DB, app *application.App, newQueue func(jobs.Processor) (*jobs.Queue, error), inserts *jobs.Queue, blobs *blob.Disk, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, error) {
 	files := application.NewFiles(application.FilesDeps{
 		Rooms: app.Rooms, Users: db.Users(), Cache: lv.cache, Attachments: db.Attachments(inserts),
 		Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: lv.bus, Reads: db.Reads(), DetectType: http.DetectContentType,
@@ -161,14 +153,19 @@ func openFiles(ctx context.Context, cfg config, db *sqlstore.DB, app *applicatio
 		Limiter: lv.limiter, Limits: cfg.Limits,
 	})
 	if cfg.Workers == 0 {
-		return files, nil, closeQueues, nil
+		return files, nil, nil
 	}
-	workers, err := newQueue(files)
+	workers, err := newQueue(processor{files, app.Jobs})
 	if err != nil {
-		closeQueues()
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return files, workers, closeQueues, nil
+	return files, workers, nil
+}
+
+// processor is what the job workers call: files and messages.
+type processor struct {
+	*application.Files
+	application.MessageJobs
 }
 
 func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
@@ -202,8 +199,20 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	relay := application.NewRelay(lv.bus, db.Messages(), log, application.RelayOptions{
 		Interval: cfg.CatchupInterval, Timeout: cfg.StoreTimeout,
 	})
+	// Stores that commit jobs with their rows insert them with an
+	// insert-only queue; the workers get their own below.
+	newQueue, closeQueues, err := openQueues(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
+	defer closeQueues()
+	inserts, err := newQueue(nil)
+	if err != nil {
+		return err
+	}
 	app, err := application.New(application.Deps{
-		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
+		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(),
+		Messages: db.MessagesWithJobs(inserts), Scheduled: db.Scheduled(inserts),
 		Reads: db.Reads(), Invites: db.Invites(), Bus: relay, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
 		Sessions: db.Sessions(), SessionCache: lv.sessions, Tickets: lv.tickets, Blobs: blobs,
@@ -213,11 +222,10 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		return fmt.Errorf("start the application: %w", err)
 	}
 
-	files, workers, closeQueues, err := openFiles(ctx, cfg, db, app, blobs, lv, log)
+	files, workers, err := openFiles(cfg, db, app, newQueue, inserts, blobs, lv, log)
 	if err != nil {
 		return err
 	}
-	defer closeQueues()
 
 	g, gctx := errgroup.WithContext(ctx)
 	if cfg.PprofAddr != "" {

@@ -89,8 +89,8 @@ func NewStores() *Stores {
 func (s *Stores) Sessions() *SessionStore { return &SessionStore{s} }
 
 // Drop removes user u's row the way an operator's DELETE would in SQL:
-// its sessions and memberships go with it (ON DELETE CASCADE), nothing
-// else changes. Tests use it to check that an account that vanished
+// its sessions, memberships and scheduled messages go with it (ON DELETE
+// CASCADE), nothing else changes. Tests use it to check that an account that vanished
 // behind the server's back stops authenticating.
 func (s *Stores) Drop(u user.ID) {
 	s.mu.Lock()
@@ -101,6 +101,16 @@ func (s *Stores) Drop(u user.ID) {
 		delete(s.hashes, u)
 	}
 	s.dropSessionsAndMemberships(u)
+	s.dropScheduled(u)
+}
+
+// dropScheduled deletes u's scheduled messages; callers hold s.mu.
+func (s *Stores) dropScheduled(u user.ID) {
+	for id, sc := range s.scheduled {
+		if sc.UserID == u {
+			delete(s.scheduled, id)
+		}
+	}
 }
 
 // dropSessionsAndMemberships ends everything u is part of; callers hold
@@ -273,11 +283,7 @@ func (us *UserStore) Erase(ctx context.Context, u user.ID) error {
 				}
 			}
 		}
-		for id, sc := range s.scheduled {
-			if sc.UserID == u {
-				delete(s.scheduled, id)
-			}
-		}
+		s.dropScheduled(u)
 		return struct{}{}, nil
 	})
 	return err

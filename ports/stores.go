@@ -108,8 +108,9 @@ type RoomStore interface {
 	// Standings gives them.
 	Visible(ctx context.Context, u user.ID) ([]room.Listing, error)
 	// Update reads room id, hands it to change and writes back its Name,
-	// Description, IsPrivate and OwnerID, all in one transaction with the
-	// room locked, so change decides on the room as it is (who owns it).
+	// Description, IsPrivate, OwnerID and EditWindow (never its Kind), all
+	// in one transaction with the room locked, so change decides on the
+	// room as it is (who owns it).
 	// An error from change is returned as it is and nothing is written.
 	// A new owner must be a member (kept so until the commit): NotFound
 	// "not_a_member" otherwise. NotFound "room_not_found" when absent.
@@ -259,10 +260,10 @@ type MessageStore interface {
 	// r does not exist. It is the history hot path: where the store can,
 	// the membership check and the page take one round trip.
 	NewestIfMember(ctx context.Context, r room.ID, u user.ID, limit int) (ms []message.Message, member bool, err error)
-	// LastSeqs returns the seq of the newest message of each of rooms (0
-	// for a room without messages); rooms that do not exist are absent
-	// from the map. It is how instances find messages the bus never
-	// delivered: one read for every room an instance serves.
+	// LastSeqs returns the newest seq of each of rooms, a message's or a
+	// change's (0 for a room without any); rooms that do not exist are
+	// absent from the map. It is how instances find messages and changes
+	// the bus never delivered: one read for every room an instance serves.
 	LastSeqs(ctx context.Context, rooms []room.ID) (map[room.ID]int64, error)
 }
 

@@ -8,7 +8,9 @@ import (
 
 	"chat/domain"
 	"chat/domain/attachment"
+	"chat/domain/message"
 	"chat/domain/room"
+	"chat/domain/user"
 	"chat/ports"
 )
 
@@ -31,17 +33,20 @@ type AttachmentStore struct {
 	mu    sync.Mutex
 	jobs  ports.JobQueue
 	rows  map[attachment.ID]attachment.Attachment
+	sent  map[attachment.ID]message.ID // the message a file is in
 	last  attachment.ID
 	clock func() time.Time
 }
 
 // NewAttachments returns an empty store enqueueing jobs on q.
 func NewAttachments(q ports.JobQueue) *AttachmentStore {
-	return &AttachmentStore{jobs: q, rows: map[attachment.ID]attachment.Attachment{}, clock: time.Now}
+	return &AttachmentStore{jobs: q, rows: map[attachment.ID]attachment.Attachment{}, sent: map[attachment.ID]message.ID{}, clock: time.Now}
 }
 
 // Attachments returns an AttachmentStore over s's rooms enqueueing jobs on
-// q: the one ports.RoomStore.Delete returns the blob keys of.
+// q: the one ports.RoomStore.Delete returns the blob keys of, whose rows
+// messages carry as their files, and whose queue gets the purge jobs of
+// deleted messages' files.
 func (s *Stores) Attachments(q ports.JobQueue) *AttachmentStore {
 	a := NewAttachments(q)
 	a.stores = s
@@ -61,19 +66,79 @@ func (s *AttachmentStore) deleteRoom(r room.ID) []string {
 		if a.RoomID != r {
 			continue
 		}
-		keys = append(keys, a.BlobKey)
-		if a.ThumbnailKey != "" {
-			keys = append(keys, a.ThumbnailKey)
-		}
+		keys = append(keys, blobKeys(a)...)
 		delete(s.rows, id)
+		delete(s.sent, id)
 	}
 	slices.Sort(keys)
 	return keys
 }
 
-func errAttachmentNotFound() error {
-	return domain.Errorf(domain.NotFound, "file_not_found", "file not found")
+// blobKeys are the keys a's bytes are kept under.
+func blobKeys(a attachment.Attachment) []string {
+	if a.ThumbnailKey == "" {
+		return []string{a.BlobKey}
+	}
+	return []string{a.BlobKey, a.ThumbnailKey}
 }
+
+// attachable reports whether every one of ids is a file of room r shared
+// by u and in no message yet; the caller holds stores.mu.
+func (s *AttachmentStore) attachable(ids []attachment.ID, r room.ID, u user.ID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		a, ok := s.rows[id]
+		if _, sent := s.sent[id]; !ok || sent || a.RoomID != r || a.UserID != u {
+			return false
+		}
+	}
+	return true
+}
+
+// attach puts files ids in message m; the caller holds stores.mu and has
+// checked them (attachable).
+func (s *AttachmentStore) attach(ids []attachment.ID, m message.ID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		s.sent[id] = m
+	}
+}
+
+// rowsOf returns the rows of ids, by id; the caller holds stores.mu.
+func (s *AttachmentStore) rowsOf(ids []attachment.ID) []attachment.Attachment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]attachment.Attachment, 0, len(ids))
+	for _, id := range ids {
+		if a, ok := s.rows[id]; ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// purge enqueues the purge job of files ids and, once it is enqueued,
+// deletes their rows; the caller holds stores.mu.
+func (s *AttachmentStore) purge(ctx context.Context, ids []attachment.ID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keys []string
+	for _, id := range ids {
+		keys = append(keys, blobKeys(s.rows[id])...)
+	}
+	if err := s.jobs.Enqueue(ctx, ports.Job{Kind: ports.JobPurge, BlobKeys: keys}); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		delete(s.rows, id)
+		delete(s.sent, id)
+	}
+	return nil
+}
+
+func errAttachmentNotFound() error { return errFileNotFound() }
 
 // Create stores a and enqueues job (with its AttachmentID set) atomically.
 func (s *AttachmentStore) Create(ctx context.Context, a attachment.Attachment, job *ports.Job) (attachment.Attachment, error) {
@@ -165,7 +230,9 @@ func (q *JobQueue) Enqueue(ctx context.Context, j ports.Job) error {
 	if q.fail != nil {
 		return q.fail
 	}
-	if j.Kind != ports.JobThumbnail && j.Kind != ports.JobAvatar {
+	switch j.Kind {
+	case ports.JobThumbnail, ports.JobAvatar, ports.JobPurge, ports.JobSend:
+	default:
 		return domain.Errorf(domain.Invalid, "invalid_job", "unknown job kind %q", j.Kind)
 	}
 	q.jobs = append(q.jobs, j)

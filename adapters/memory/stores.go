@@ -31,21 +31,25 @@ var (
 //	db := memory.NewStores()
 //	deps := application.Deps{Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages()}
 type Stores struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	users    map[user.ID]user.User
-	hashes   map[user.ID]string // password hashes, apart from the users as in SQL's reads
-	byName   map[string]user.ID
-	rooms    map[room.ID]room.Room
-	members  map[room.ID]map[user.ID]membership
-	messages map[room.ID][]message.Message // per room, in seq (and id) order
-	byClient map[clientKey]message.Message
-	sessions map[string]user.Session
-	invites  map[string]room.Invite // by code
-	lastUser user.ID
-	lastRoom room.ID
-	lastMsg  message.ID
-	files    *AttachmentStore // rows deleted with their room; nil: none kept here
+	mu        sync.Mutex
+	now       func() time.Time
+	users     map[user.ID]user.User
+	hashes    map[user.ID]string // password hashes, apart from the users as in SQL's reads
+	byName    map[string]user.ID
+	rooms     map[room.ID]room.Room
+	direct    map[string]room.ID // direct conversations by key
+	members   map[room.ID]map[user.ID]membership
+	logs      map[room.ID]*roomLog // each room's stream of messages and changes
+	byID      map[message.ID]*storedMessage
+	byClient  map[clientKey]message.ID
+	sessions  map[string]user.Session
+	invites   map[string]room.Invite // by code
+	scheduled map[message.ScheduledID]message.Scheduled
+	lastUser  user.ID
+	lastRoom  room.ID
+	lastMsg   message.ID
+	lastSched message.ScheduledID
+	files     *AttachmentStore // rows deleted with their room; nil: none kept here
 }
 
 // membership is one member's row: when the member joined and the
@@ -65,16 +69,19 @@ type clientKey struct {
 // NewStores returns an empty database.
 func NewStores() *Stores {
 	return &Stores{
-		now:      time.Now,
-		users:    map[user.ID]user.User{},
-		hashes:   map[user.ID]string{},
-		byName:   map[string]user.ID{},
-		rooms:    map[room.ID]room.Room{},
-		members:  map[room.ID]map[user.ID]membership{},
-		messages: map[room.ID][]message.Message{},
-		byClient: map[clientKey]message.Message{},
-		sessions: map[string]user.Session{},
-		invites:  map[string]room.Invite{},
+		now:       time.Now,
+		users:     map[user.ID]user.User{},
+		hashes:    map[user.ID]string{},
+		byName:    map[string]user.ID{},
+		rooms:     map[room.ID]room.Room{},
+		direct:    map[string]room.ID{},
+		members:   map[room.ID]map[user.ID]membership{},
+		logs:      map[room.ID]*roomLog{},
+		byID:      map[message.ID]*storedMessage{},
+		byClient:  map[clientKey]message.ID{},
+		sessions:  map[string]user.Session{},
+		invites:   map[string]room.Invite{},
+		scheduled: map[message.ScheduledID]message.Scheduled{},
 	}
 }
 
@@ -82,8 +89,8 @@ func NewStores() *Stores {
 func (s *Stores) Sessions() *SessionStore { return &SessionStore{s} }
 
 // Drop removes user u's row the way an operator's DELETE would in SQL:
-// its sessions and memberships go with it (ON DELETE CASCADE), nothing
-// else changes. Tests use it to check that an account that vanished
+// its sessions, memberships and scheduled messages go with it (ON DELETE
+// CASCADE), nothing else changes. Tests use it to check that an account that vanished
 // behind the server's back stops authenticating.
 func (s *Stores) Drop(u user.ID) {
 	s.mu.Lock()
@@ -94,6 +101,16 @@ func (s *Stores) Drop(u user.ID) {
 		delete(s.hashes, u)
 	}
 	s.dropSessionsAndMemberships(u)
+	s.dropScheduled(u)
+}
+
+// dropScheduled deletes u's scheduled messages; callers hold s.mu.
+func (s *Stores) dropScheduled(u user.ID) {
+	for id, sc := range s.scheduled {
+		if sc.UserID == u {
+			delete(s.scheduled, id)
+		}
+	}
 }
 
 // dropSessionsAndMemberships ends everything u is part of; callers hold
@@ -118,7 +135,9 @@ func (s *Stores) Rooms() *RoomStore { return &RoomStore{s} }
 // Members returns the ports.MemberStore over s.
 func (s *Stores) Members() *MemberStore { return &MemberStore{s} }
 
-// Messages returns the ports.MessageStore over s.
+// Messages returns the ports.MessageStore over s. The purge jobs of
+// deleted messages' files go to the queue the files' store was made with
+// (Attachments): files are only ever attached through it.
 func (s *Stores) Messages() *MessageStore { return &MessageStore{s} }
 
 // Reads returns the ports.ReadStore over s.
@@ -239,7 +258,8 @@ func (us *UserStore) SetPassword(ctx context.Context, u user.ID, hash string) er
 }
 
 // Erase forgets the account (the memory store keeps no tombstone row: no
-// foreign key needs one) and renames its author on its messages.
+// foreign key needs one), renames its author on its messages and changes,
+// and drops its scheduled messages.
 func (us *UserStore) Erase(ctx context.Context, u user.ID) error {
 	s := us.s
 	_, err := locked(ctx, s, func() (struct{}, error) {
@@ -251,20 +271,19 @@ func (us *UserStore) Erase(ctx context.Context, u user.ID) error {
 		delete(s.users, u)
 		delete(s.hashes, u)
 		s.dropSessionsAndMemberships(u)
-		for r, ms := range s.messages {
-			for i := range ms {
-				if ms[i].UserID == u {
-					ms[i].Username = user.DeletedName
+		for _, sm := range s.byID {
+			if sm.m.UserID == u {
+				sm.m.Username = user.DeletedName
+			}
+		}
+		for _, log := range s.logs {
+			for i := range log.changes {
+				if log.changes[i].UserID == u {
+					log.changes[i].Username = user.DeletedName
 				}
 			}
-			s.messages[r] = ms
 		}
-		for k, m := range s.byClient {
-			if k.user == u {
-				m.Username = user.DeletedName
-				s.byClient[k] = m
-			}
-		}
+		s.dropScheduled(u)
 		return struct{}{}, nil
 	})
 	return err
@@ -303,7 +322,7 @@ func (rs *RoomStore) Visible(ctx context.Context, u user.ID) ([]room.Listing, er
 		out := []room.Listing{}
 		for id, r := range rs.s.rooms {
 			if m, member := rs.s.members[id][u]; !r.IsPrivate || member {
-				st := room.Standing{LastSeq: int64(len(rs.s.messages[id]))}
+				st := room.Standing{LastSeq: rs.s.log(id).lastSeq}
 				if member {
 					st = rs.s.standing(id, u, m)
 				}
@@ -330,7 +349,7 @@ func (rs *RoomStore) Update(ctx context.Context, id room.ID, change func(r *room
 		if _, member := s.members[id][next.OwnerID]; next.OwnerID != r.OwnerID && !member {
 			return room.Room{}, domain.Errorf(domain.NotFound, "not_a_member", "the new owner is not a member of this room")
 		}
-		next.ID, next.CreatedAt = r.ID, r.CreatedAt
+		next.ID, next.CreatedAt, next.Kind = r.ID, r.CreatedAt, r.Kind
 		s.rooms[id] = next
 		return next, nil
 	})
@@ -346,7 +365,10 @@ func (rs *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
 		}
 		delete(s.rooms, id)
 		delete(s.members, id)
-		delete(s.messages, id)
+		for _, sm := range s.log(id).msgs {
+			delete(s.byID, sm.m.ID)
+		}
+		delete(s.logs, id)
 		for code, inv := range s.invites {
 			if inv.RoomID == id {
 				delete(s.invites, code)
@@ -357,11 +379,54 @@ func (rs *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
 				delete(s.byClient, k)
 			}
 		}
+		for key, r := range s.direct {
+			if r == id {
+				delete(s.direct, key)
+			}
+		}
+		for sid, sc := range s.scheduled {
+			if sc.RoomID == id {
+				delete(s.scheduled, sid)
+			}
+		}
 		if s.files == nil {
 			return nil, nil
 		}
 		return s.files.deleteRoom(id), nil
 	})
+}
+
+type opened struct {
+	r       room.Room
+	created bool
+}
+
+// OpenDirect finds or creates the conversation under the mutex: one
+// caller at a time, so exactly one creates it.
+func (rs *RoomStore) OpenDirect(ctx context.Context, key string, r room.Room, members []user.ID) (room.Room, bool, error) {
+	s := rs.s
+	o, err := locked(ctx, s, func() (opened, error) {
+		if id, ok := s.direct[key]; ok {
+			return opened{s.rooms[id], false}, nil
+		}
+		all := append([]user.ID{r.OwnerID}, members...)
+		for _, u := range all {
+			if _, ok := s.users[u]; !ok {
+				return opened{}, errUserNotFound()
+			}
+		}
+		s.lastRoom++
+		r.ID = s.lastRoom
+		r.CreatedAt = s.stamp(r.CreatedAt)
+		s.rooms[r.ID] = r
+		s.members[r.ID] = map[user.ID]membership{}
+		for _, u := range all {
+			s.members[r.ID][u] = membership{joinedAt: r.CreatedAt}
+		}
+		s.direct[key] = r.ID
+		return opened{r, true}, nil
+	})
+	return o.r, o.created, err
 }
 
 // MemberStore implements ports.MemberStore.
@@ -438,7 +503,7 @@ func (rd *ReadStore) MarkRead(ctx context.Context, r room.ID, u user.ID, seq int
 		if !ok {
 			return markResult{}, errNotAMember()
 		}
-		next := min(seq, int64(len(s.messages[r])))
+		next := min(seq, s.log(r).lastSeq)
 		moved := next > m.lastRead
 		if moved {
 			m.lastRead = next
@@ -473,15 +538,18 @@ func (rd *ReadStore) Pointers(ctx context.Context, r room.ID) (map[user.ID]int64
 }
 
 // standing is where member u (whose row is m) stands in room r: the
-// messages after the pointer, less u's own. Callers hold s.mu.
+// messages after the pointer, less u's own, and those of them that
+// mention u and are not deleted. Callers hold s.mu.
 func (s *Stores) standing(r room.ID, u user.ID, m membership) room.Standing {
-	all := s.messages[r]
-	st := room.Standing{LastSeq: int64(len(all)), LastReadSeq: m.lastRead}
-	// Seqs are 1..n without gaps, so the messages after seq k start at
-	// index k.
-	for _, msg := range all[m.lastRead:] {
-		if msg.UserID != u {
-			st.Unread++
+	log := s.log(r)
+	st := room.Standing{LastSeq: log.lastSeq, LastReadSeq: m.lastRead}
+	for _, sm := range log.msgs[log.firstAfter(m.lastRead):] {
+		if sm.m.UserID == u {
+			continue
+		}
+		st.Unread++
+		if !sm.m.Deleted && slices.Contains(sm.m.Mentions, u) {
+			st.Mentions++
 		}
 	}
 	return st
@@ -489,101 +557,6 @@ func (s *Stores) standing(r room.ID, u user.ID, m membership) room.Standing {
 
 func errNotAMember() error {
 	return domain.Errorf(domain.NotFound, "not_a_member", "not a member of this room")
-}
-
-// MessageStore implements ports.MessageStore.
-type MessageStore struct{ s *Stores }
-
-type appended struct {
-	m       message.Message
-	created bool
-}
-
-func (mst *MessageStore) Append(ctx context.Context, m message.Message) (message.Message, bool, error) {
-	s := mst.s
-	a, err := locked(ctx, s, func() (appended, error) {
-		if _, ok := s.rooms[m.RoomID]; !ok {
-			return appended{}, errRoomNotFound()
-		}
-		key := clientKey{m.UserID, m.RoomID, m.ClientID}
-		if m.ClientID != "" {
-			if first, ok := s.byClient[key]; ok {
-				if first.Content != m.Content {
-					return appended{}, domain.Errorf(domain.Conflict, "client_id_reused", "client_id was already used for another message in this room")
-				}
-				return appended{first, false}, nil
-			}
-		}
-		s.lastMsg++
-		m.ID = s.lastMsg
-		m.Seq = int64(len(s.messages[m.RoomID])) + 1
-		m.CreatedAt = s.stamp(m.CreatedAt)
-		s.messages[m.RoomID] = append(s.messages[m.RoomID], m)
-		if m.ClientID != "" {
-			s.byClient[key] = m
-		}
-		return appended{m, true}, nil
-	})
-	return a.m, a.created, err
-}
-
-func (mst *MessageStore) Before(ctx context.Context, r room.ID, before message.ID, limit int) ([]message.Message, error) {
-	if err := checkLimit(limit); err != nil {
-		return nil, err
-	}
-	return locked(ctx, mst.s, func() ([]message.Message, error) {
-		all := mst.s.messages[r]
-		end := len(all)
-		if before > 0 {
-			end = sort.Search(len(all), func(i int) bool { return all[i].ID >= before })
-		}
-		out := slices.Clone(all[max(end-limit, 0):end])
-		slices.Reverse(out)
-		return out, nil
-	})
-}
-
-func (mst *MessageStore) NewestIfMember(ctx context.Context, r room.ID, u user.ID, limit int) ([]message.Message, bool, error) {
-	if err := checkLimit(limit); err != nil {
-		return nil, false, err
-	}
-	member, err := locked(ctx, mst.s, func() (bool, error) { _, ok := mst.s.members[r][u]; return ok, nil })
-	if err != nil || !member {
-		return nil, false, err
-	}
-	ms, err := mst.Before(ctx, r, 0, limit)
-	return ms, err == nil, err
-}
-
-func (mst *MessageStore) After(ctx context.Context, r room.ID, afterSeq int64, limit int) ([]message.Message, error) {
-	if err := checkLimit(limit); err != nil {
-		return nil, err
-	}
-	return locked(ctx, mst.s, func() ([]message.Message, error) {
-		all := mst.s.messages[r]
-		// Seqs are 1..n without gaps, so seq k sits at index k-1.
-		start := int(min(max(afterSeq, 0), int64(len(all))))
-		return slices.Clone(all[start:min(start+limit, len(all))]), nil
-	})
-}
-
-func (mst *MessageStore) LastSeqs(ctx context.Context, rooms []room.ID) (map[room.ID]int64, error) {
-	return locked(ctx, mst.s, func() (map[room.ID]int64, error) {
-		out := make(map[room.ID]int64, len(rooms))
-		for _, r := range rooms {
-			if _, ok := mst.s.rooms[r]; ok {
-				out[r] = int64(len(mst.s.messages[r]))
-			}
-		}
-		return out, nil
-	})
-}
-
-func checkLimit(limit int) error {
-	if limit < 1 {
-		return domain.Errorf(domain.Invalid, "invalid_limit", "limit must be positive")
-	}
-	return nil
 }
 
 // SessionStore implements ports.SessionStore.

@@ -4,12 +4,18 @@ import (
 	"testing"
 
 	"chat/adapters/memory"
+	"chat/ports"
 	"chat/ports/porttest"
 )
 
 func TestStores(t *testing.T) {
 	porttest.Stores(t, func(t *testing.T) porttest.StoreSet {
 		db := memory.NewStores()
-		return porttest.StoreSet{Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(), Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites()}
+		q := &memory.JobQueue{}
+		return porttest.StoreSet{
+			Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
+			Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites(), Files: db.Attachments(q), Scheduled: db.Scheduled(q),
+			Jobs: func(*testing.T) []ports.Job { return q.Take() },
+		}
 	})
 }

@@ -23,8 +23,9 @@ import (
 //     The same key with other content is refused (client_id_reused).
 //   - The batch's rooms are locked in ascending id order (concurrent
 //     batches of other instances cannot deadlock on them) and their
-//     counters read; the new messages take the next seqs in arrival order.
-//     A room that does not exist fails only its own messages.
+//     counters read; the new messages take the next seqs (and message
+//     ordinals, n) in arrival order. A room that does not exist fails only
+//     its own messages.
 //   - The counters are set, the new messages inserted, and the
 //     transaction committed.
 //
@@ -65,9 +66,13 @@ type batchRead struct {
 
 // batchWrite is what a batch writes, decided from what it read.
 type batchWrite struct {
-	rooms, lastSeqs []int64 // each room's new counter
-	rows            []messageRow
+	rooms, lastSeqs, msgCounts []int64 // each room's new counters
+	rows                       []messageRow
 }
+
+// roomCounters are a room's last seq (of a message or a change) and its
+// count of messages, which the last message's n equals.
+type roomCounters struct{ lastSeq, msgCount int64 }
 
 type batchTx interface {
 	// appendTx reads, in one transaction, the stored messages with any of
@@ -75,7 +80,7 @@ type batchTx interface {
 	// them to plan, writes what plan returns, commits, and returns where
 	// the rows went.
 	appendTx(ctx context.Context, pool *sql.DB, in batchRead,
-		plan func(stored []messageRow, lastSeqs map[int64]int64) (batchWrite, error)) (map[roomSeq]placedRow, error)
+		plan func(stored []messageRow, counters map[int64]roomCounters) (batchWrite, error)) (map[roomSeq]placedRow, error)
 }
 
 var batchDialects = map[string]batchTx{Postgres: pgBatch{}, SQLite: liteBatch{}}
@@ -138,14 +143,14 @@ func newBatchPlan(batch []*appendRequest) *batchPlan {
 	return p
 }
 
-func (p *batchPlan) write(stored []messageRow, lastSeqs map[int64]int64) (batchWrite, error) {
+func (p *batchPlan) write(stored []messageRow, counters map[int64]roomCounters) (batchWrite, error) {
 	byKey := make(map[clientKey]messageRow, len(stored))
 	for _, m := range stored {
 		k, _ := keyOf(m)
 		byKey[k] = m
 	}
 	firstByKey := map[clientKey]int{}
-	next := map[int64]int64{}
+	next := map[int64]roomCounters{}
 	var w batchWrite
 	for i, req := range p.batch {
 		p.firstOf[i] = inserted
@@ -164,21 +169,24 @@ func (p *batchPlan) write(stored []messageRow, lastSeqs map[int64]int64) (batchW
 			}
 			firstByKey[k] = i
 		}
-		last, ok := lastSeqs[req.row.RoomID]
+		c, ok := counters[req.row.RoomID]
 		if !ok {
 			p.answers[i].err = errRoomNotFound(nil)
 			continue
 		}
 		if n, ok := next[req.row.RoomID]; ok {
-			last = n
+			c = n
 		}
-		req.row.Seq = last + 1
-		next[req.row.RoomID] = req.row.Seq
+		c.lastSeq++
+		c.msgCount++
+		n := c.msgCount
+		req.row.Seq, req.row.N = c.lastSeq, &n
+		next[req.row.RoomID] = c
 		w.rows = append(w.rows, req.row)
 	}
 	for _, r := range p.read.rooms {
-		if n, ok := next[r]; ok {
-			w.rooms, w.lastSeqs = append(w.rooms, r), append(w.lastSeqs, n)
+		if c, ok := next[r]; ok {
+			w.rooms, w.lastSeqs, w.msgCounts = append(w.rooms, r), append(w.lastSeqs, c.lastSeq), append(w.msgCounts, c.msgCount)
 		}
 	}
 	return w, nil
@@ -231,16 +239,16 @@ func (p *batchPlan) results(placed map[roomSeq]placedRow) ([]appendResult, error
 }
 
 // appendOneTrip is appendBatch on PostgreSQL in one round trip, for a
-// batch none of whose keys is stored: it plans as if every room's counter
-// were 0, so each new message's seq is its rank among its room's new
-// messages, and lets the insert add the counter it bumped. A key that
+// batch none of whose keys is stored: it plans as if every room's counters
+// were 0, so each new message's seq (and n) is its rank among its room's
+// new messages, and lets the insert add the counters it bumped. A key that
 // is stored after all fails the insert (messages_user_room_client_key): the
 // caller then takes the way that reads first.
 func appendOneTrip(ctx context.Context, pool *sql.DB, batch []*appendRequest) ([]appendResult, error) {
 	p := newBatchPlan(batch)
-	zero := make(map[int64]int64, len(p.read.rooms))
+	zero := make(map[int64]roomCounters, len(p.read.rooms))
 	for _, r := range p.read.rooms {
-		zero[r] = 0
+		zero[r] = roomCounters{}
 	}
 	w, err := p.write(nil, zero) // w.lastSeqs: each room's count of new messages
 	if err != nil {
@@ -271,6 +279,8 @@ func appendOneTrip(ctx context.Context, pool *sql.DB, batch []*appendRequest) ([
 	return p.results(placed)
 }
 
+// messageColumns are the columns of messageRow but n, which nothing reads
+// back through it.
 const messageColumns = `id, room_id, seq, user_id, username, content, client_id, created_at`
 
 // pgBatch pipelines each round trip's statements on the pgx connection
@@ -294,34 +304,35 @@ const (
 	// UPDATE is the lock the UPDATE takes anyway: unlike FOR UPDATE it
 	// lets foreign key checks on the room (a member or a message being
 	// added elsewhere) go on.
-	pgLockRooms = `SELECT id, last_seq FROM rooms WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`
-	pgSetSeqs   = `UPDATE rooms SET last_seq = v.last_seq
-		FROM unnest($1::bigint[], $2::bigint[]) AS v(id, last_seq) WHERE rooms.id = v.id`
-	// pgBumpInsert adds each room's count to its counter and inserts the
-	// messages with seq = the counter before + rank ($4: the rank). A room
-	// that does not exist bumps nothing and inserts nothing. It answers
-	// id, room, rank and seq of each row.
+	pgLockRooms = `SELECT id, last_seq, msg_count FROM rooms WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`
+	pgSetSeqs   = `UPDATE rooms SET last_seq = v.last_seq, msg_count = v.msg_count
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(id, last_seq, msg_count) WHERE rooms.id = v.id`
+	// pgBumpInsert adds each room's count to its counters and inserts the
+	// messages with seq = the last seq before + rank and n = the message
+	// count before + rank ($4: the rank; $5, the plan's n, is the rank
+	// too). A room that does not exist bumps nothing and inserts nothing.
+	// It answers id, room, rank and seq of each row.
 	pgBumpInsert = `WITH bumped AS (
-			UPDATE rooms SET last_seq = rooms.last_seq + v.k
+			UPDATE rooms SET last_seq = rooms.last_seq + v.k, msg_count = rooms.msg_count + v.k
 			FROM unnest($1::bigint[], $2::bigint[]) AS v(id, k)
-			WHERE rooms.id = v.id RETURNING rooms.id, rooms.last_seq - v.k AS base
+			WHERE rooms.id = v.id RETURNING rooms.id, rooms.last_seq - v.k AS base, rooms.msg_count - v.k AS nbase
 		), ins AS (
-			INSERT INTO messages (room_id, seq, user_id, username, content, client_id, created_at)
-			SELECT m.room_id, b.base + m.rank, m.user_id, m.username, m.content, m.client_id, m.created_at
-			FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
-				WITH ORDINALITY AS m(room_id, rank, user_id, username, content, client_id, created_at, ord)
+			INSERT INTO messages (room_id, seq, n, user_id, username, content, client_id, created_at)
+			SELECT m.room_id, b.base + m.rank, b.nbase + m.rank, m.user_id, m.username, m.content, m.client_id, m.created_at
+			FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
+				WITH ORDINALITY AS m(room_id, rank, n, user_id, username, content, client_id, created_at, ord)
 			JOIN bumped AS b ON b.id = m.room_id
 			ORDER BY m.ord
 			RETURNING id, room_id, seq
 		)
 		SELECT ins.id, ins.room_id, ins.seq - b.base, ins.seq FROM ins JOIN bumped AS b ON b.id = ins.room_id`
-	pgInsert = `INSERT INTO messages (room_id, seq, user_id, username, content, client_id, created_at)
-		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+	pgInsert = `INSERT INTO messages (room_id, seq, n, user_id, username, content, client_id, created_at)
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
 		RETURNING id, room_id, seq`
 )
 
 func (pgBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
-	plan func([]messageRow, map[int64]int64) (batchWrite, error)) (map[roomSeq]placedRow, error) {
+	plan func([]messageRow, map[int64]roomCounters) (batchWrite, error)) (map[roomSeq]placedRow, error) {
 	var placed map[roomSeq]placedRow
 	err := pgPipeline(ctx, pool, func(c *pgx.Conn) error {
 		var reads pgx.Batch
@@ -334,20 +345,20 @@ func (pgBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
 				return err
 			})
 		}
-		lastSeqs := map[int64]int64{}
+		counters := map[int64]roomCounters{}
 		reads.Queue(pgLockRooms, in.rooms).Query(func(rows pgx.Rows) error {
-			return scanPairs(rows, lastSeqs)
+			return scanCounters(rows, counters)
 		})
 		if err := c.SendBatch(ctx, &reads).Close(); err != nil {
 			return pgRollback(c, err)
 		}
-		w, err := plan(stored, lastSeqs)
+		w, err := plan(stored, counters)
 		if err != nil {
 			return pgRollback(c, err)
 		}
 		var writes pgx.Batch
 		if len(w.rooms) > 0 {
-			writes.Queue(pgSetSeqs, w.rooms, w.lastSeqs)
+			writes.Queue(pgSetSeqs, w.rooms, w.lastSeqs, w.msgCounts)
 		}
 		if len(w.rows) > 0 {
 			writes.Queue(pgInsert, pgColumns(w.rows)...).Query(func(rows pgx.Rows) error {
@@ -399,14 +410,14 @@ func pgRollback(c *pgx.Conn, err error) error {
 
 func pgColumns(rows []messageRow) []any {
 	n := len(rows)
-	roomIDs, seqs, userIDs := make([]int64, n), make([]int64, n), make([]int64, n)
+	roomIDs, seqs, ns, userIDs := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	names, contents, clients := make([]string, n), make([]string, n), make([]*string, n)
 	times := make([]time.Time, n)
 	for i, r := range rows {
-		roomIDs[i], seqs[i], userIDs[i] = r.RoomID, r.Seq, r.UserID
+		roomIDs[i], seqs[i], ns[i], userIDs[i] = r.RoomID, r.Seq, *r.N, r.UserID
 		names[i], contents[i], clients[i], times[i] = r.Username, r.Content, r.ClientID, r.CreatedAt
 	}
-	return []any{roomIDs, seqs, userIDs, names, contents, clients, times}
+	return []any{roomIDs, seqs, ns, userIDs, names, contents, clients, times}
 }
 
 // liteBatch lists the values in each statement; SQLite runs in process, so
@@ -416,7 +427,7 @@ func pgColumns(rows []messageRow) []any {
 type liteBatch struct{}
 
 func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
-	plan func([]messageRow, map[int64]int64) (batchWrite, error)) (map[roomSeq]placedRow, error) {
+	plan func([]messageRow, map[int64]roomCounters) (batchWrite, error)) (map[roomSeq]placedRow, error) {
 	tx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -441,39 +452,49 @@ func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
 			return nil, err
 		}
 	}
-	lastSeqs := map[int64]int64{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, last_seq FROM rooms WHERE id IN (`+placeholders(len(in.rooms), 1)+`)`, int64Args(in.rooms)...)
+	counters := map[int64]roomCounters{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, last_seq, msg_count FROM rooms WHERE id IN (`+placeholders(len(in.rooms), 1)+`)`, int64Args(in.rooms)...)
 	if err != nil {
 		return nil, err
 	}
-	if err := scanPairs(sqlRows{rows}, lastSeqs); err != nil {
+	if err := scanCounters(sqlRows{rows}, counters); err != nil {
 		return nil, err
 	}
-	w, err := plan(stored, lastSeqs)
+	w, err := plan(stored, counters)
 	if err != nil {
 		return nil, err
 	}
 	if len(w.rooms) > 0 {
 		var q strings.Builder
-		q.WriteString(`UPDATE rooms SET last_seq = CASE id`)
-		args := make([]any, 0, 3*len(w.rooms))
-		for i, r := range w.rooms {
-			q.WriteString(` WHEN ? THEN ?`)
-			args = append(args, r, w.lastSeqs[i])
+		args := make([]any, 0, 5*len(w.rooms))
+		q.WriteString(`UPDATE rooms SET`)
+		for i, set := range []struct {
+			col string
+			vs  []int64
+		}{{"last_seq", w.lastSeqs}, {"msg_count", w.msgCounts}} {
+			if i > 0 {
+				q.WriteString(`,`)
+			}
+			q.WriteString(` ` + set.col + ` = CASE id`)
+			for j, r := range w.rooms {
+				q.WriteString(` WHEN ? THEN ?`)
+				args = append(args, r, set.vs[j])
+			}
+			q.WriteString(` END`)
 		}
-		q.WriteString(` END WHERE id IN (` + placeholders(len(w.rooms), 1) + `)`)
+		q.WriteString(` WHERE id IN (` + placeholders(len(w.rooms), 1) + `)`)
 		if _, err := tx.ExecContext(ctx, q.String(), append(args, int64Args(w.rooms)...)...); err != nil {
 			return nil, err
 		}
 	}
 	var placed map[roomSeq]placedRow
 	if len(w.rows) > 0 {
-		args := make([]any, 0, 7*len(w.rows))
+		args := make([]any, 0, 8*len(w.rows))
 		for _, r := range w.rows {
-			args = append(args, r.RoomID, r.Seq, r.UserID, r.Username, r.Content, r.ClientID, r.CreatedAt)
+			args = append(args, r.RoomID, r.Seq, *r.N, r.UserID, r.Username, r.Content, r.ClientID, r.CreatedAt)
 		}
-		rows, err := tx.QueryContext(ctx, `INSERT INTO messages (room_id, seq, user_id, username, content, client_id, created_at)
-			VALUES `+placeholders(len(w.rows), 7)+` RETURNING id, room_id, seq`, args...)
+		rows, err := tx.QueryContext(ctx, `INSERT INTO messages (room_id, seq, n, user_id, username, content, client_id, created_at)
+			VALUES `+placeholders(len(w.rows), 8)+` RETURNING id, room_id, seq`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -528,14 +549,15 @@ func scanMessages(rs rowScanner) ([]messageRow, error) {
 	return out, rs.Err()
 }
 
-func scanPairs(rs rowScanner, into map[int64]int64) error {
+func scanCounters(rs rowScanner, into map[int64]roomCounters) error {
 	defer rs.Close()
 	for rs.Next() {
-		var k, v int64
-		if err := rs.Scan(&k, &v); err != nil {
+		var k int64
+		var c roomCounters
+		if err := rs.Scan(&k, &c.lastSeq, &c.msgCount); err != nil {
 			return err
 		}
-		into[k] = v
+		into[k] = c
 	}
 	return rs.Err()
 }

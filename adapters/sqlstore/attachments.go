@@ -164,13 +164,26 @@ func (s *AttachmentStore) List(ctx context.Context, r room.ID, before attachment
 	return out, nil
 }
 
+// SetThumbnail bumps the rev of the file's room with the update: a file
+// sent in a message shows in its room's history, whose cached newest page
+// (hot.go) must not keep the old thumbnail. The room is locked before the
+// file's row, as an append that attaches the file locks them, so the two
+// never deadlock.
 func (s *AttachmentStore) SetThumbnail(ctx context.Context, id attachment.ID, key string, status attachment.ThumbnailStatus) error {
-	res := s.db.write.WithContext(ctx).Model(&attachmentRow{}).Where("id = ?", int64(id)).
-		Updates(map[string]any{"thumbnail_key": key, "thumbnail_status": string(status)})
-	if res.Error != nil {
-		return fail("record thumbnail", res.Error)
+	var updated int64
+	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`UPDATE rooms SET rev = rev + 1 WHERE id = (SELECT room_id FROM attachments WHERE id = ?)`, int64(id)).Error; err != nil {
+			return err
+		}
+		res := tx.Model(&attachmentRow{}).Where("id = ?", int64(id)).
+			Updates(map[string]any{"thumbnail_key": key, "thumbnail_status": string(status)})
+		updated = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return fail("record thumbnail", err)
 	}
-	if res.RowsAffected == 0 {
+	if updated == 0 {
 		return errFileNotFound()
 	}
 	return nil

@@ -240,8 +240,10 @@ func (db *DB) Rooms() *RoomStore { return &RoomStore{db} }
 // Members returns the ports.MemberStore.
 func (db *DB) Members() *MemberStore { return &MemberStore{db} }
 
-// Messages returns the ports.MessageStore.
-func (db *DB) Messages() *MessageStore { return &MessageStore{db} }
+// Messages returns the ports.MessageStore without a job inserter: its
+// Delete refuses (Internal) a message whose files need a purge job. The
+// server uses MessagesWithJobs.
+func (db *DB) Messages() *MessageStore { return &MessageStore{db: db} }
 
 // Reads returns the ports.ReadStore.
 func (db *DB) Reads() *ReadStore { return &ReadStore{db} }

@@ -1,11 +1,13 @@
 // Package sqlstore implements the store ports (users and accounts, sessions,
-// rooms, membership and read pointers, messages, attachments) with gorm, on
-// PostgreSQL (pgx) or SQLite (mattn/go-sqlite3), and applies the schema in
-// chat/migrations with golang-migrate.
+// rooms and direct conversations, membership and read pointers, messages
+// with their changes, reactions, mentions and files, scheduled messages,
+// attachments) with gorm and database/sql, on PostgreSQL (pgx) or SQLite
+// (mattn/go-sqlite3), and applies the schema in chat/migrations with
+// golang-migrate.
 //
 //	db, err := sqlstore.Open(ctx, sqlstore.Postgres, cfg.DatabaseURL) // cmd/chatd reads the environment
 //	err = db.Migrate(ctx, "up")
-//	deps := application.Deps{Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages()}
+//	deps := application.Deps{Users: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.MessagesWithJobs(queue)}
 //
 // One implementation serves both dialects: the SQL it sends is the subset
 // both understand (ON CONFLICT DO NOTHING, UPDATE ... RETURNING). Driver
@@ -20,7 +22,9 @@
 //
 // An attachment and the job that processes it commit together: Create
 // inserts the row, then hands its *sql.Tx to a JobInserter (River's
-// transactional insert, chat/adapters/jobs) before committing. SQLDB gives
+// transactional insert, chat/adapters/jobs) before committing. So do a
+// deleted message and the job that purges its files (MessagesWithJobs),
+// and a scheduled message and the job that sends it (Scheduled). SQLDB gives
 // the job queue the write pool, so on SQLite River's writes queue behind the
 // stores' single writer.
 //

@@ -24,30 +24,45 @@ import (
 // hotQueries are the hot statements, written with ? placeholders;
 // rebind turns them into $n for PostgreSQL.
 const (
-	messageCols    = `id, room_id, seq, user_id, username, content, client_id, created_at`
-	qHistoryNewest = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? ORDER BY id DESC LIMIT ?`
-	qHistoryBefore = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
-	qHistoryAfter  = `SELECT ` + messageCols + ` FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?`
+	// selectMessages reads messages in their current state, each with its
+	// parent's current state when it is a reply (one primary-key probe,
+	// none for the others); scanMessagePage reads its columns.
+	selectMessages = `SELECT m.id, m.room_id, m.seq, m.user_id, m.username, m.content, m.client_id, m.created_at,
+		m.edited_at, m.deleted_at IS NOT NULL, m.mentions, m.has_reactions, m.has_files,
+		p.id, p.seq, p.user_id, p.username, p.content, p.deleted_at IS NOT NULL
+		FROM messages m LEFT JOIN messages p ON p.id = m.reply_to`
+	qHistoryNewest = selectMessages + ` WHERE m.room_id = ? ORDER BY m.id DESC LIMIT ?`
+	qHistoryBefore = selectMessages + ` WHERE m.room_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`
+	qHistoryAfter  = selectMessages + ` WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`
 	qIsMember      = `SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ? LIMIT 1`
 	qLastSeq       = `SELECT last_seq, rev FROM rooms WHERE id = ?`
 	qMemberLastSeq = `SELECT r.last_seq, r.rev, EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?) FROM rooms r WHERE r.id = ?`
 
-	// unreadOf is member m's unread count in room r. Seqs are gap-free, so
-	// last_seq - last_read_seq messages follow the pointer; less the
-	// member's own among them, which messages_room_user_seq_idx counts in
+	// unreadOf is member m's unread count in room r: the room's messages
+	// (msg_count) less those up to the pointer — the ordinal n of the
+	// newest message at or before it, one probe of the (room_id, seq)
+	// index (a row from before 000007 has n NULL: its n is its seq) — less
+	// the member's own after it, which messages_room_user_seq_idx counts in
 	// one index-only range scan however long the room's history is.
-	unreadOf = `r.last_seq - m.last_read_seq - (SELECT COUNT(*) FROM messages x
-		WHERE x.room_id = m.room_id AND x.user_id = m.user_id AND x.seq > m.last_read_seq)`
+	unreadOf = `r.msg_count - COALESCE((SELECT COALESCE(x.n, x.seq) FROM messages x
+			WHERE x.room_id = m.room_id AND x.seq <= m.last_read_seq ORDER BY x.seq DESC LIMIT 1), 0)
+		- (SELECT COUNT(*) FROM messages x
+			WHERE x.room_id = m.room_id AND x.user_id = m.user_id AND x.seq > m.last_read_seq)`
+	// mentionsOf counts member m's mentions after the pointer: rows of
+	// messages by others that are not deleted (mentions_user_room_seq_idx).
+	mentionsOf = `(SELECT COUNT(*) FROM mentions x
+		WHERE x.user_id = m.user_id AND x.room_id = m.room_id AND x.seq > m.last_read_seq)`
 	// qStandings starts from the user (room_members_user_idx).
-	qStandings = `SELECT m.room_id, r.last_seq, m.last_read_seq, ` + unreadOf + `
+	qStandings = `SELECT m.room_id, r.last_seq, m.last_read_seq, ` + unreadOf + `, ` + mentionsOf + `
 		FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ?`
-	qStanding = `SELECT r.last_seq, m.last_read_seq, ` + unreadOf + `
+	qStanding = `SELECT r.last_seq, m.last_read_seq, ` + unreadOf + `, ` + mentionsOf + `
 		FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ? AND m.user_id = ?`
 	// qVisible is the room list: public rooms and the user's, each with
 	// where the user stands (only last_seq in the rooms the user is not in).
-	qVisible = `SELECT r.id, r.name, r.description, r.is_private, r.owner_id, r.created_at, r.last_seq,
+	qVisible = `SELECT r.id, r.name, r.description, r.is_private, r.owner_id, r.created_at, r.kind, r.edit_window, r.last_seq,
 		m.user_id IS NOT NULL, COALESCE(m.last_read_seq, 0),
-		CASE WHEN m.user_id IS NULL THEN 0 ELSE ` + unreadOf + ` END
+		CASE WHEN m.user_id IS NULL THEN 0 ELSE ` + unreadOf + ` END,
+		CASE WHEN m.user_id IS NULL THEN 0 ELSE ` + mentionsOf + ` END
 		FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
 		WHERE NOT r.is_private OR m.user_id IS NOT NULL
 		ORDER BY r.id`
@@ -124,7 +139,8 @@ func rebind(dialect, q string) string {
 	return b.String()
 }
 
-// queryMessages runs one of the history statements and scans its rows.
+// queryMessages runs one of the history statements, scans its rows and
+// adds their reactions and files from the read pool.
 func (db *DB) queryMessages(ctx context.Context, q string, limit int, args ...any) ([]message.Message, error) {
 	stmt, err := db.hot.get(ctx, q)
 	if err != nil {
@@ -134,24 +150,15 @@ func (db *DB) queryMessages(ctx context.Context, q string, limit int, args ...an
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := make([]message.Message, 0, limit)
-	for rows.Next() {
-		var (
-			m                  message.Message
-			id, roomID, userID int64
-			clientID           sql.NullString
-			createdAt          time.Time
-		)
-		if err := rows.Scan(&id, &roomID, &m.Seq, &userID, &m.Username, &m.Content, &clientID, &createdAt); err != nil {
-			return nil, err
-		}
-		m.ID, m.RoomID, m.UserID = message.ID(id), room.ID(roomID), user.ID(userID)
-		m.ClientID = clientID.String
-		m.CreatedAt = createdAt.UTC()
-		out = append(out, m)
+	ms, ex, err := scanMessagePage(rows, limit)
+	if err != nil || ex.none() {
+		return ms, err
 	}
-	return out, rows.Err()
+	x, err := db.reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ms, x.hydrate(ms, ex)
 }
 
 // isMember is the membership check without gorm.
@@ -211,13 +218,15 @@ func (db *DB) memberLastSeq(ctx context.Context, r, u int64) (v roomVersion, mem
 }
 
 // newestPages caches the newest page of a room's history — what a client
-// opening a room asks for — per (room, limit). Messages are never deleted
-// and change only with a bump of their room's rev, and a room's seqs commit
-// in order (the room row's lock is held from the seq bump to the commit),
-// so a page read when its highest seq was T and the rev R is still exact
-// while the room's last_seq is T and its rev R: one primary-key read
-// validates it, on every instance, whoever appended. The rev is read
-// before the page, so a page is never older than the rev it is kept with.
+// opening a room asks for — per (room, limit). A message changes only by a
+// change that takes the room's next seq (an edit, a delete, a reaction) or
+// with a bump of the room's rev (an account deletion renames its author, a
+// file of it gets its thumbnail), and a room's seqs commit in order (the
+// room row's lock is held from the seq bump to the commit), so a page read
+// after the room's last_seq was T and its rev R is still exact while they
+// are T and R: one primary-key read validates it, on every instance,
+// whoever wrote. The version is read before the page, so a page is never
+// older than the version it is kept with.
 type newestPages struct {
 	mu sync.Mutex
 	m  map[pageKey]cachedPage
@@ -229,8 +238,7 @@ type pageKey struct {
 }
 
 type cachedPage struct {
-	top  int64 // highest seq in the page (0: empty)
-	rev  int64 // the room's rev when the page was read
+	v    roomVersion // the room's version when the page was read
 	msgs []message.Message
 }
 
@@ -241,18 +249,14 @@ func (c *newestPages) get(k pageKey, v roomVersion) ([]message.Message, bool) {
 	c.mu.Lock()
 	p, ok := c.m[k]
 	c.mu.Unlock()
-	if !ok || p.top != v.lastSeq || p.rev != v.rev {
+	if !ok || p.v != v {
 		return nil, false
 	}
-	return append([]message.Message(nil), p.msgs...), true // callers own their slice
+	return cloneMessages(p.msgs), true // callers own what they get
 }
 
-func (c *newestPages) put(k pageKey, rev int64, msgs []message.Message) {
-	var top int64
-	for _, m := range msgs {
-		top = max(top, m.Seq)
-	}
-	p := cachedPage{top: top, rev: rev, msgs: append([]message.Message(nil), msgs...)}
+func (c *newestPages) put(k pageKey, v roomVersion, msgs []message.Message) {
+	p := cachedPage{v: v, msgs: cloneMessages(msgs)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
@@ -287,11 +291,16 @@ func (db *DB) visible(ctx context.Context, u int64) ([]room.Listing, error) {
 			id, owner int64
 			createdAt time.Time
 		)
-		if err := rows.Scan(&id, &l.Name, &l.Description, &l.IsPrivate, &owner, &createdAt,
-			&l.Standing.LastSeq, &l.IsMember, &l.Standing.LastReadSeq, &l.Standing.Unread); err != nil {
+		var (
+			kind       int16
+			editWindow int64
+		)
+		if err := rows.Scan(&id, &l.Name, &l.Description, &l.IsPrivate, &owner, &createdAt, &kind, &editWindow,
+			&l.Standing.LastSeq, &l.IsMember, &l.Standing.LastReadSeq, &l.Standing.Unread, &l.Standing.Mentions); err != nil {
 			return nil, err
 		}
 		l.ID, l.OwnerID, l.CreatedAt = room.ID(id), user.ID(owner), createdAt.UTC()
+		l.Kind, l.EditWindow = room.Kind(kind), time.Duration(editWindow)*time.Second
 		out = append(out, l)
 	}
 	return out, rows.Err()
@@ -314,7 +323,7 @@ func (db *DB) standings(ctx context.Context, u int64) (map[room.ID]room.Standing
 			r  int64
 			st room.Standing
 		)
-		if err := rows.Scan(&r, &st.LastSeq, &st.LastReadSeq, &st.Unread); err != nil {
+		if err := rows.Scan(&r, &st.LastSeq, &st.LastReadSeq, &st.Unread, &st.Mentions); err != nil {
 			return nil, err
 		}
 		out[room.ID(r)] = st
@@ -329,7 +338,7 @@ func (db *DB) standing(ctx context.Context, r, u int64) (st room.Standing, membe
 	if err != nil {
 		return room.Standing{}, false, err
 	}
-	switch err := stmt.QueryRowContext(ctx, r, u).Scan(&st.LastSeq, &st.LastReadSeq, &st.Unread); err {
+	switch err := stmt.QueryRowContext(ctx, r, u).Scan(&st.LastSeq, &st.LastReadSeq, &st.Unread, &st.Mentions); err {
 	case nil:
 		return st, true, nil
 	case sql.ErrNoRows:

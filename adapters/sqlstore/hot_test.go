@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"chat/domain/attachment"
 	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
@@ -82,6 +83,67 @@ func TestNewestPageFollowsAppendsOnAnotherInstance(t *testing.T) {
 			older, err := a.Messages().Before(ctx, r.ID, page[0].ID, 2)
 			if err != nil || len(older) != 2 || older[0].Seq != 6 || older[1].Seq != 5 {
 				t.Fatalf("page before the newest: %+v, %v", older, err)
+			}
+		})
+	}
+}
+
+// The cached newest page follows changes made through another instance:
+// an edit, a reaction and a delete take seqs, and a thumbnail of a file in
+// the page bumps the room's rev.
+func TestNewestPageFollowsChangesOnAnotherInstance(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			dsn := d.dsn(t)
+			c := openConvDB(t, d.name, dsn)
+			b := open(t, d.name, dsn)
+			f := c.file(t, "f/aa/pic")
+			m := c.send(t, c.db.Messages(), c.alice, "first", f)
+			newest := func() message.Message {
+				t.Helper()
+				var page []message.Message
+				for range 2 { // the second read is the cached one
+					var err error
+					if page, err = c.db.Messages().Before(ctx, c.room, 0, 5); err != nil || len(page) != 1 {
+						t.Fatalf("newest page = %+v, %v", page, err)
+					}
+				}
+				return page[0]
+			}
+			newest()
+			allow := func(message.Message) error { return nil }
+			steps := []struct {
+				name  string
+				do    func() error
+				check func(m message.Message) bool
+			}{
+				{"thumbnail", func() error {
+					return b.Attachments(nil).SetThumbnail(ctx, f.ID, "t/aa/pic", attachment.ThumbnailReady)
+				}, func(m message.Message) bool { return len(m.Files) == 1 && m.Files[0].ThumbnailKey == "t/aa/pic" }},
+				{"edit", func() error {
+					_, err := b.Messages().Edit(ctx, message.Change{RoomID: c.room, MessageID: m.ID, UserID: c.alice.ID, Username: "alice", Content: "edited"}, allow)
+					return err
+				}, func(m message.Message) bool { return m.Content == "edited" && !m.EditedAt.IsZero() }},
+				{"reaction", func() error {
+					_, _, err := b.Messages().React(ctx, message.Change{Kind: message.ReactionAdded, RoomID: c.room, MessageID: m.ID, UserID: c.bob.ID, Emoji: "👍"}, 5)
+					return err
+				}, func(m message.Message) bool { return len(m.Reactions) == 1 && m.Reactions[0].Count == 1 }},
+				{"delete", func() error {
+					_, err := b.MessagesWithJobs(c.jobs).Delete(ctx, deletion(m, c.alice), allow)
+					return err
+				}, func(m message.Message) bool {
+					return m.Deleted && m.Content == "" && m.Files == nil && m.Reactions == nil
+				}},
+			}
+			for _, step := range steps {
+				if err := step.do(); err != nil {
+					t.Fatalf("%s: %v", step.name, err)
+				}
+				if got := newest(); !step.check(got) {
+					t.Errorf("newest page after the %s: %+v", step.name, got)
+				}
 			}
 		})
 	}

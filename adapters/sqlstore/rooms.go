@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"time"
@@ -119,7 +120,9 @@ func (s *RoomStore) Update(ctx context.Context, id room.ID, change func(r *room.
 		next.ID, next.CreatedAt = row.ID, row.CreatedAt
 		err = tx.Model(&roomRow{}).Where("id = ?", row.ID).Updates(map[string]any{
 			"name": next.Name, "description": next.Description, "is_private": next.IsPrivate, "owner_id": next.OwnerID,
+			"edit_window": next.EditWindow,
 		}).Error
+		next.Kind = row.Kind
 		out = next.domain()
 		return err
 	})
@@ -175,6 +178,47 @@ func (s *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
 	}
 	slices.Sort(keys)
 	return keys, nil
+}
+
+// OpenDirect inserts the room with its key unless a room has it (ON
+// CONFLICT DO NOTHING on rooms_direct_key: a concurrent insert of the key
+// is waited for), and then either adds the members or reads the room that
+// has the key — in one transaction, so a conversation whose member does
+// not exist is never half made.
+func (s *RoomStore) OpenDirect(ctx context.Context, key string, r room.Room, members []user.ID) (room.Room, bool, error) {
+	row := toRoomRow(r)
+	row.ID, row.DirectKey = 0, &key
+	var created bool
+	err := s.db.inTx(ctx, func(x sqlq) error {
+		err := x.row(`INSERT INTO rooms (name, description, is_private, owner_id, created_at, kind, edit_window, direct_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+			row.Name, row.Description, row.IsPrivate, row.OwnerID, row.CreatedAt, row.Kind, row.EditWindow, key).Scan(&row.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			var kind int16
+			var editWindow int64
+			err := x.row(`SELECT id, name, description, is_private, owner_id, created_at, kind, edit_window FROM rooms WHERE direct_key = ?`, key).
+				Scan(&row.ID, &row.Name, &row.Description, &row.IsPrivate, &row.OwnerID, &row.CreatedAt, &kind, &editWindow)
+			row.Kind, row.EditWindow = kind, editWindow
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		created = true
+		for _, u := range append([]user.ID{user.ID(row.OwnerID)}, members...) {
+			if _, err := x.exec(insertMember, row.ID, int64(u), row.CreatedAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case violationOf(err) == foreignKeyViolation:
+		return room.Room{}, false, errUserNotFound(err)
+	case err != nil:
+		return room.Room{}, false, fail("open direct conversation", err)
+	}
+	return row.domain(), created, nil
 }
 
 // MemberStore implements ports.MemberStore on the room_members table.

@@ -98,6 +98,9 @@ type roomRow struct {
 	IsPrivate   bool      `gorm:"column:is_private"`
 	OwnerID     int64     `gorm:"column:owner_id"`
 	CreatedAt   time.Time `gorm:"column:created_at"`
+	Kind        int16     `gorm:"column:kind"`
+	EditWindow  int64     `gorm:"column:edit_window"` // seconds
+	DirectKey   *string   `gorm:"column:direct_key"`  // NULL for a channel
 }
 
 func (roomRow) TableName() string { return "rooms" }
@@ -106,6 +109,7 @@ func toRoomRow(r room.Room) roomRow {
 	return roomRow{
 		ID: int64(r.ID), Name: r.Name, Description: r.Description, IsPrivate: r.IsPrivate,
 		OwnerID: int64(r.OwnerID), CreatedAt: stamp(r.CreatedAt),
+		Kind: int16(r.Kind), EditWindow: int64(r.EditWindow / time.Second),
 	}
 }
 
@@ -113,13 +117,17 @@ func (r roomRow) domain() room.Room {
 	return room.Room{
 		ID: room.ID(r.ID), Name: r.Name, Description: r.Description, IsPrivate: r.IsPrivate,
 		OwnerID: user.ID(r.OwnerID), CreatedAt: r.CreatedAt.UTC(),
+		Kind: room.Kind(r.Kind), EditWindow: time.Duration(r.EditWindow) * time.Second,
 	}
 }
 
+// messageRow is the part of a messages row that a plain message (no
+// reply, mentions or files: the group commit's) has.
 type messageRow struct {
 	ID        int64     `gorm:"column:id;primaryKey"`
 	RoomID    int64     `gorm:"column:room_id"`
 	Seq       int64     `gorm:"column:seq"`
+	N         *int64    `gorm:"column:n"` // NULL on rows from before 000007: n = seq
 	UserID    int64     `gorm:"column:user_id"`
 	Username  string    `gorm:"column:username"`
 	Content   string    `gorm:"column:content"`

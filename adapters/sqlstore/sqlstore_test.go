@@ -2,6 +2,8 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"chat/domain"
 	"chat/domain/message"
 	"chat/domain/user"
+	"chat/ports"
 	"chat/ports/porttest"
 	"chat/test/services"
 )
@@ -47,10 +50,84 @@ func TestStores(t *testing.T) {
 				if err := db.Migrate(context.Background(), "up"); err != nil {
 					t.Fatalf("Migrate up: %v", err)
 				}
-				return porttest.StoreSet{Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(), Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites()}
+				jobs := newJobTable(t, db)
+				return porttest.StoreSet{
+					Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.MessagesWithJobs(jobs),
+					Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites(), Files: db.Attachments(jobs), Scheduled: db.Scheduled(jobs),
+					Jobs: jobs.take,
+				}
 			})
 		})
 	}
+}
+
+// jobTable is a sqlstore.JobInserter for the contract suites: it writes
+// each job into a table of its own in the caller's transaction, so a job
+// exists exactly when the transaction that inserted it commits, as with
+// River, whatever kinds of job River knows.
+type jobTable struct {
+	db      *sql.DB
+	dialect string
+	seen    int64
+}
+
+func newJobTable(t *testing.T, db *sqlstore.DB) *jobTable {
+	t.Helper()
+	sqlDB, err := db.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ddl := `CREATE TABLE test_jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL)`
+	if db.Dialect() == sqlstore.Postgres {
+		ddl = `CREATE TABLE test_jobs (id bigserial PRIMARY KEY, job text NOT NULL)`
+	}
+	if _, err := sqlDB.Exec(ddl); err != nil {
+		t.Fatalf("create the job table: %v", err)
+	}
+	return &jobTable{db: sqlDB, dialect: db.Dialect()}
+}
+
+func (j *jobTable) InsertTx(ctx context.Context, tx *sql.Tx, job ports.Job) error {
+	b, err := json.Marshal(job)
+	if err != nil {
+		return err
+	}
+	q := `INSERT INTO test_jobs (job) VALUES (?)`
+	if j.dialect == sqlstore.Postgres {
+		q = `INSERT INTO test_jobs (job) VALUES ($1)`
+	}
+	_, err = tx.ExecContext(ctx, q, string(b))
+	return err
+}
+
+// take returns the jobs committed since its last call, in order.
+func (j *jobTable) take(t *testing.T) []ports.Job {
+	t.Helper()
+	q := `SELECT id, job FROM test_jobs WHERE id > ? ORDER BY id`
+	if j.dialect == sqlstore.Postgres {
+		q = `SELECT id, job FROM test_jobs WHERE id > $1 ORDER BY id`
+	}
+	rows, err := j.db.Query(q, j.seen)
+	if err != nil {
+		t.Fatalf("read jobs: %v", err)
+	}
+	defer rows.Close()
+	var out []ports.Job
+	for rows.Next() {
+		var body string
+		var job ports.Job
+		if err := rows.Scan(&j.seen, &body); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(body), &job); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, job)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestMigrateUpDownUp(t *testing.T) {
@@ -70,7 +147,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 			for _, step := range []struct {
 				dir  string
 				want uint
-			}{{"up", 6}, {"up", 6}, {"down", 0}, {"down", 0}, {"up", 6}} {
+			}{{"up", 7}, {"up", 7}, {"down", 0}, {"down", 0}, {"up", 7}} {
 				if err := db.Migrate(ctx, step.dir); err != nil {
 					t.Fatalf("Migrate %s: %v", step.dir, err)
 				}

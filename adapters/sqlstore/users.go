@@ -107,12 +107,14 @@ func (s *UserStore) SetPassword(ctx context.Context, u user.ID, hash string) err
 }
 
 // Erase turns the row into a tombstone named "deleted:<id>" (a name no
-// registration can take: ':' is not allowed) and renames the author of the
-// account's messages, in one transaction. The messages' rooms get their
-// rev bumped, so every instance's newest-page cache drops the old name;
-// on PostgreSQL they are locked in ascending id order, as appends lock
-// them, so the two never deadlock. No index serves messages by user: the
-// rename scans the table, which an account deletion may afford.
+// registration can take: ':' is not allowed), renames the author of the
+// account's messages and changes, and deletes its scheduled messages, in
+// one transaction. The messages' rooms get their rev bumped, so every
+// instance's newest-page cache drops the old name; on PostgreSQL they are
+// locked first, in ascending id order, as appends and changes lock them
+// before they touch a message, so none of them deadlocks with an erase.
+// No index serves messages or changes by user: the renames scan the
+// tables, which an account deletion may afford.
 func (s *UserStore) Erase(ctx context.Context, u user.ID) error {
 	id := int64(u)
 	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -125,7 +127,11 @@ func (s *UserStore) Erase(ctx context.Context, u user.ID) error {
 		if res.RowsAffected == 0 {
 			return errUserNotFound(nil)
 		}
-		for _, q := range []string{`DELETE FROM sessions WHERE user_id = ?`, `DELETE FROM room_members WHERE user_id = ?`} {
+		for _, q := range []string{
+			`DELETE FROM sessions WHERE user_id = ?`,
+			`DELETE FROM room_members WHERE user_id = ?`,
+			`DELETE FROM scheduled_messages WHERE user_id = ?`,
+		} {
 			if err := tx.Exec(q, id).Error; err != nil {
 				return err
 			}
@@ -134,17 +140,22 @@ func (s *UserStore) Erase(ctx context.Context, u user.ID) error {
 		if err := tx.Raw(`SELECT DISTINCT room_id FROM messages WHERE user_id = ? ORDER BY room_id`, id).Scan(&rooms).Error; err != nil {
 			return err
 		}
-		if len(rooms) == 0 {
-			return nil
-		}
-		if err := tx.Exec(`UPDATE messages SET username = ? WHERE user_id = ?`, user.DeletedName, id).Error; err != nil {
-			return err
-		}
-		if s.db.dialect == Postgres {
+		if len(rooms) > 0 && s.db.dialect == Postgres {
 			var locked []int64
 			if err := tx.Raw(`SELECT id FROM rooms WHERE id IN ? ORDER BY id FOR NO KEY UPDATE`, rooms).Scan(&locked).Error; err != nil {
 				return err
 			}
+		}
+		for _, q := range []string{
+			`UPDATE messages SET username = ? WHERE user_id = ?`,
+			`UPDATE message_changes SET username = ? WHERE user_id = ?`,
+		} {
+			if err := tx.Exec(q, user.DeletedName, id).Error; err != nil {
+				return err
+			}
+		}
+		if len(rooms) == 0 {
+			return nil
 		}
 		return tx.Exec(`UPDATE rooms SET rev = rev + 1 WHERE id IN ?`, rooms).Error
 	})

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"chat/domain"
+	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
 )
@@ -240,19 +242,32 @@ func testPointers(t *testing.T, s StoreSet) {
 }
 
 // readModel is what the stores should hold, kept by the test beside them:
-// who sent each message of each room (index seq-1) and each member's
-// pointer.
+// each room's seq stream (its messages, with who sent them, whom they
+// mention and whether they are deleted, and how many seqs changes took) and
+// each member's pointer.
 type readModel struct {
 	rooms   []room.Room
-	senders map[room.ID][]user.ID
+	last    map[room.ID]int64
+	msgs    map[room.ID][]*modelMessage
 	members map[room.ID]map[user.ID]int64
 }
 
+type modelMessage struct {
+	stored    message.Message
+	mentions  []user.ID
+	deleted   bool
+	reactions map[string]map[user.ID]bool
+}
+
 func (m *readModel) standing(r room.ID, u user.ID) room.Standing {
-	st := room.Standing{LastSeq: int64(len(m.senders[r])), LastReadSeq: m.members[r][u]}
-	for _, from := range m.senders[r][st.LastReadSeq:] {
-		if from != u {
-			st.Unread++
+	st := room.Standing{LastSeq: m.last[r], LastReadSeq: m.members[r][u]}
+	for _, msg := range m.msgs[r] {
+		if msg.stored.Seq <= st.LastReadSeq || msg.stored.UserID == u {
+			continue
+		}
+		st.Unread++
+		if !msg.deleted && slices.Contains(msg.mentions, u) {
+			st.Mentions++
 		}
 	}
 	return st
@@ -276,17 +291,44 @@ func (m *readModel) visible(u user.ID) []room.Listing {
 		case member:
 			out = append(out, room.Listing{Room: r, IsMember: true, Standing: m.standing(r.ID, u)})
 		case !r.IsPrivate:
-			out = append(out, room.Listing{Room: r, Standing: room.Standing{LastSeq: int64(len(m.senders[r.ID]))}})
+			out = append(out, room.Listing{Room: r, Standing: room.Standing{LastSeq: m.last[r.ID]}})
+		}
+	}
+	return out
+}
+
+// live returns a random message of r that is not deleted, or nil.
+func (m *readModel) live(rng *rand.Rand, r room.ID) *modelMessage {
+	var live []*modelMessage
+	for _, msg := range m.msgs[r] {
+		if !msg.deleted {
+			live = append(live, msg)
+		}
+	}
+	if len(live) == 0 {
+		return nil
+	}
+	return live[rng.IntN(len(live))]
+}
+
+// mentionsOf picks up to two random users for a message to mention.
+func mentionsOf(rng *rand.Rand, users []user.User) []user.ID {
+	var out []user.ID
+	for range rng.IntN(3) {
+		u := users[rng.IntN(len(users))].ID
+		if !slices.Contains(out, u) {
+			out = append(out, u)
 		}
 	}
 	return out
 }
 
 // testReadsRandomHistories drives the stores through random histories —
-// appends by random members, random MarkReads (behind, at and past the
-// end, by outsiders too), joins and leaves — and after every step compares
-// each user's Standings and Visible with a brute-force count over the
-// messages the test appended.
+// appends by random members mentioning random users, edits that change
+// the mentions, deletes, reactions added and removed (no-ops too), random
+// MarkReads (behind, at and past the end, by outsiders too), joins and
+// leaves — and after every step compares each user's Standings and Visible
+// with a brute-force count over the stream the test wrote.
 func testReadsRandomHistories(t *testing.T, s StoreSet) {
 	ctx := ctxOf(t)
 	sd := *seed
@@ -300,7 +342,7 @@ func testReadsRandomHistories(t *testing.T, s StoreSet) {
 	for _, name := range []string{"ann", "ben", "cat", "dan"} {
 		users = append(users, mustUser(t, s, name))
 	}
-	m := &readModel{senders: map[room.ID][]user.ID{}, members: map[room.ID]map[user.ID]int64{}}
+	m := &readModel{last: map[room.ID]int64{}, msgs: map[room.ID][]*modelMessage{}, members: map[room.ID]map[user.ID]int64{}}
 	for i, spec := range []struct {
 		name    string
 		private bool
@@ -310,27 +352,78 @@ func testReadsRandomHistories(t *testing.T, s StoreSet) {
 		m.rooms = append(m.rooms, r)
 		m.members[r.ID] = map[user.ID]int64{owner.ID: 0}
 	}
+	emoji := []string{"👍", "🎉", "👀"}
 
 	const steps = 300
 	for step := range steps {
 		r := m.rooms[rng.IntN(len(m.rooms))]
 		u := users[rng.IntN(len(users))]
 		_, member := m.members[r.ID][u.ID]
+		when := base.Add(time.Duration(step) * time.Second)
 		var what string
-		switch op := rng.IntN(10); {
+		switch op := rng.IntN(16); {
 		case op < 4: // a member posts
 			if !member {
 				what = fmt.Sprintf("skip (user %d posts in room %d, not a member)", u.ID, r.ID)
 				break
 			}
-			what = fmt.Sprintf("user %d posts in room %d", u.ID, r.ID)
-			got := mustAppend(t, s, newMessage(t, r.ID, u, fmt.Sprint("step ", step), ""))
-			m.senders[r.ID] = append(m.senders[r.ID], u.ID)
-			if got.Seq != int64(len(m.senders[r.ID])) {
-				t.Fatalf("step %d: %s: seq %d, want %d", step, what, got.Seq, len(m.senders[r.ID]))
+			mentions := mentionsOf(rng, users)
+			what = fmt.Sprintf("user %d posts in room %d mentioning %v", u.ID, r.ID, mentions)
+			msg := newMessage(t, r.ID, u, fmt.Sprint("step ", step), "")
+			msg.Mentions = mentions
+			got := mustAppend(t, s, msg)
+			m.last[r.ID]++
+			m.msgs[r.ID] = append(m.msgs[r.ID], &modelMessage{stored: got, mentions: mentions})
+			if got.Seq != m.last[r.ID] {
+				t.Fatalf("step %d: %s: seq %d, want %d", step, what, got.Seq, m.last[r.ID])
 			}
-		case op < 8: // anyone marks a seq read
-			last := int64(len(m.senders[r.ID]))
+		case op < 8: // a member edits, deletes or reacts to a message
+			target := m.live(rng, r.ID)
+			if !member || target == nil {
+				what = fmt.Sprintf("skip (user %d changes a message in room %d: not a member, or nothing to change)", u.ID, r.ID)
+				break
+			}
+			var seq int64
+			switch op {
+			case 4:
+				mentions := mentionsOf(rng, users)
+				what = fmt.Sprintf("user %d edits message %d of room %d to mention %v", u.ID, target.stored.ID, r.ID, mentions)
+				seq = mustEdit(t, s, target.stored, u, fmt.Sprint("edited at step ", step), mentions, when).Seq
+				target.mentions = mentions
+			case 5:
+				what = fmt.Sprintf("user %d deletes message %d of room %d", u.ID, target.stored.ID, r.ID)
+				seq = mustDelete(t, s, target.stored, u, when).Seq
+				target.deleted = true
+			default:
+				e, add := emoji[rng.IntN(len(emoji))], rng.IntN(2) == 0
+				what = fmt.Sprintf("user %d reacts %s (add %v) to message %d of room %d", u.ID, e, add, target.stored.ID, r.ID)
+				if target.reactions == nil {
+					target.reactions = map[string]map[user.ID]bool{}
+				}
+				if target.reactions[e] == nil {
+					target.reactions[e] = map[user.ID]bool{}
+				}
+				c, changed := mustReact(t, s, target.stored, u, e, add, when)
+				if want := target.reactions[e][u.ID] != add; changed != want {
+					t.Fatalf("step %d: %s: changed %v, want %v", step, what, changed, want)
+				}
+				target.reactions[e][u.ID] = add
+				if !changed {
+					if c.Seq != 0 {
+						t.Fatalf("step %d: %s: a no-op took seq %d", step, what, c.Seq)
+					}
+					break
+				}
+				seq = c.Seq
+			}
+			if seq != 0 {
+				m.last[r.ID]++
+				if seq != m.last[r.ID] {
+					t.Fatalf("step %d: %s: seq %d, want %d", step, what, seq, m.last[r.ID])
+				}
+			}
+		case op < 12: // anyone marks a seq read
+			last := m.last[r.ID]
 			seq := rng.Int64N(last+4) - 1 // -1 .. last+2
 			what = fmt.Sprintf("user %d marks %d read in room %d (last %d)", u.ID, seq, r.ID, last)
 			st, moved, err := s.Reads.MarkRead(ctx, r.ID, u.ID, seq)
@@ -347,7 +440,7 @@ func testReadsRandomHistories(t *testing.T, s StoreSet) {
 			if d := cmp.Diff(m.standing(r.ID, u.ID), st); d != "" || moved != (next > cur) {
 				t.Fatalf("step %d: %s: moved %v, want %v; standing (-want +got):\n%s", step, what, moved, next > cur, d)
 			}
-		case op < 9: // join
+		case op < 14: // join
 			what = fmt.Sprintf("user %d joins room %d", u.ID, r.ID)
 			added, err := s.Members.Add(ctx, r.ID, u.ID)
 			if err != nil || added == member {

@@ -28,10 +28,19 @@ type StoreSet struct {
 	Sessions ports.SessionStore
 	Reads    ports.ReadStore
 	Invites  ports.InviteStore
+	// Files is the AttachmentStore of the same database: a message's files
+	// are its rows, attached by Append.
+	Files ports.AttachmentStore
+	// Scheduled is the ScheduledStore of the same database.
+	Scheduled ports.ScheduledStore
+	// Jobs returns (and forgets) the jobs the stores inserted since its
+	// last call, in order: the purge jobs of deleted messages' files and
+	// the send jobs of scheduled messages (attachments' jobs too).
+	Jobs func(t *testing.T) []ports.Job
 }
 
 // Stores runs the contract of ports.UserStore, AccountStore, SessionStore,
-// RoomStore, MemberStore, ReadStore and MessageStore. open must return
+// RoomStore, MemberStore, ReadStore, MessageStore and ScheduledStore. open must return
 // stores over a fresh, empty database for each call; it is called once per
 // subtest.
 func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
@@ -76,6 +85,23 @@ func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 		{"MarkReadConcurrent", testMarkReadConcurrent},
 		{"ReadPointers", testPointers},
 		{"ReadsRandomHistories", testReadsRandomHistories},
+		{"RoomKindAndEditWindow", testRoomKindAndEditWindow},
+		{"OpenDirect", testOpenDirect},
+		{"OpenDirectConcurrent", testOpenDirectConcurrent},
+		{"StreamOrder", testStreamOrder},
+		{"EntriesLimit", testEntriesLimit},
+		{"Edit", testEdit},
+		{"EditRefused", testEditRefused},
+		{"Delete", testDelete},
+		{"DeleteFiles", testDeleteFiles},
+		{"Reactions", testReactions},
+		{"ReactionsBounded", testReactionsBounded},
+		{"Replies", testReplies},
+		{"AppendFiles", testAppendFiles},
+		{"Mentions", testMentions},
+		{"Scheduled", testScheduled},
+		{"ScheduledBounded", testScheduledBounded},
+		{"ScheduledErasedWithAccount", testScheduledErased},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
 	}

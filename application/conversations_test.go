@@ -48,7 +48,7 @@ func newConvFixture(t *testing.T) *convFixture {
 	st := memory.NewStores()
 	q := &memory.JobQueue{}
 	d := memoryDeps(t, st)
-	d.Messages = st.MessagesWithJobs(q)
+	st.Attachments(q) // the queue of the stores' purge jobs
 	d.Scheduled = st.Scheduled(q)
 	clock := &testClock{now: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
 	d.Clock = clock

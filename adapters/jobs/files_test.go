@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"chat/adapters/memory"
 	"chat/application"
 	"chat/domain/attachment"
+	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
@@ -57,7 +59,7 @@ func TestJobsRunFilesEndToEnd(t *testing.T) {
 				Rooms: memberOfAll{}, Users: st.Users(), Cache: memory.NewCache(), Attachments: attachments,
 				Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: bus, DetectType: http.DetectContentType,
 			})
-			workers := queue(files, testOptions)
+			workers := queue(filesOnly{files}, testOptions)
 			startQueue(t, workers)
 			events, stop := workers.subscribe(river.EventKindJobCompleted, river.EventKindJobCancelled, river.EventKindJobFailed)
 			defer stop()
@@ -118,4 +120,16 @@ func TestJobsRunFilesEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// filesOnly runs the file jobs of a real application.Files; these tests
+// insert no message jobs.
+type filesOnly struct{ *application.Files }
+
+func (filesOnly) DeliverScheduled(context.Context, message.ScheduledID, time.Time) error {
+	return errors.New("no message jobs here")
+}
+
+func (filesOnly) PurgeBlobs(context.Context, []string) error {
+	return errors.New("no message jobs here")
 }

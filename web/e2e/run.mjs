@@ -1196,7 +1196,7 @@ async function main() {
   // ------------------------------------------------ issue 15: edits, deletions, reactions, replies, mentions, direct messages, scheduled messages
 
   /** The timeline row of the delivered message whose whole text is `text`. */
-  const rowOf = (page, text) => page.locator('.messages .msg-row').filter({ has: delivered(page, text) });
+  const rowOf = (page, text) => page.locator('.messages .msg-row').filter({ has: page.locator('.msg:not(.pending)').filter({ hasText: new RegExp(`^${esc(text)}$`) }) });
   const countIn = async (chip) => parseInt((await chip.locator('.reaction-count').textContent()) || '0', 10);
 
   await step('edit: Up in an empty composer edits alice’s last message; both see the new text and “(edited)” shows the earlier one', async () => {

@@ -469,6 +469,7 @@ export function ChatView(props: {
             ownerId={direct ? undefined : room?.owner_id}
             editing={editing}
             jumpRef={jump}
+            direct={direct}
           />
           <div className="below-list">
             <p className="typing" aria-live="polite">

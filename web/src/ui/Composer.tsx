@@ -242,9 +242,7 @@ export function Composer(props: {
             <div className="reply-bar" data-testid="reply-bar">
               <Icon name="reply" size={14} />
               <span className="reply-bar-text">
-                Replying to <bdi className="quote-author">{props.replyTo.username}</bdi>
-                <span aria-hidden="true">: </span>
-                <span className="sr-only">, </span>
+                Replying to <bdi className="quote-author">{props.replyTo.username}</bdi>:{' '}
                 <span className="quote-text" dir="auto">
                   {props.replyTo.content}
                 </span>

@@ -67,7 +67,7 @@ export function MemberPanel(props: {
                   <bdi>{m.display_name || m.username}</bdi>
                 </NameButton>
                 {m.id === props.me.id && <span className="muted"> (you)</span>}
-                {m.id === props.room?.owner_id && <span className="muted"> (owner)</span>}
+                {m.id === props.room?.owner_id && !props.direct && <span className="muted"> (owner)</span>}
               </span>
               <span className="member-handle">
                 @{m.username} · ID {m.id}

@@ -51,6 +51,7 @@ interface ListContext {
   seenBy: Member[];
   ownerId: number | undefined;
   editing: EditState | null;
+  direct: boolean;
 }
 
 export function MessageList(props: {
@@ -72,8 +73,10 @@ export function MessageList(props: {
   ownerId: number | undefined;
   /** The message being edited in place, if any. */
   editing: EditState | null;
-  /** Set here: scrolls to a loaded message and focuses it (false when it is not loaded). */
-  jumpRef: MutableRefObject<(messageId: number) => boolean>;
+  /** A direct conversation (named by its people, not a room). */
+  direct?: boolean;
+  /** Set here: scrolls to a loaded message and (unless focus is false) focuses it; false when it is not loaded. */
+  jumpRef: MutableRefObject<(messageId: number, focus?: boolean) => boolean>;
 }) {
   // The history edge ("Load older messages", "This is the beginning") is the
   // first row, not a header: a short list sits at the bottom with the edge
@@ -103,12 +106,12 @@ export function MessageList(props: {
     handle.current?.scrollToIndex({ index: 'LAST', align: 'end' });
   };
 
-  props.jumpRef.current = (messageId) => {
+  props.jumpRef.current = (messageId, focus = true) => {
     const i = rows.findIndex((r) => r.kind === 'entry' && r.entry.kind === 'message' && r.entry.message.id === messageId);
     if (i < 0) return false;
     stuck.current = i === rows.length - 1;
     handle.current?.scrollToIndex({ index: i, align: 'center' });
-    focusMessage(messageId);
+    if (focus) focusMessage(messageId);
     return true;
   };
 
@@ -167,8 +170,9 @@ export function MessageList(props: {
       seenBy: props.seenBy,
       ownerId: props.ownerId,
       editing: props.editing,
+      direct: !!props.direct,
     }),
-    [props.profiles, props.me.id, props.status, props.onOpenImage, props.onDiscard, hasMore, historyLoaded, loadingOlder, props.roomName, older, props.seenBy, props.ownerId, props.editing],
+    [props.direct, props.profiles, props.me.id, props.status, props.onOpenImage, props.onDiscard, hasMore, historyLoaded, loadingOlder, props.roomName, older, props.seenBy, props.ownerId, props.editing],
   );
 
   return (
@@ -270,7 +274,9 @@ function HistoryEdge({ context: c }: { context: ListContext }) {
           {c.loadingOlder ? 'Loading older messages…' : 'Load older messages'}
         </button>
       ) : (
-        <p className="muted small-text">This is the beginning of {c.roomName ? `#${c.roomName}` : 'the room'}.</p>
+        <p className="muted small-text">
+          {c.direct ? `This is the beginning of your conversation with ${c.roomName}.` : `This is the beginning of ${c.roomName ? `#${c.roomName}` : 'the room'}.`}
+        </p>
       )}
     </div>
   );

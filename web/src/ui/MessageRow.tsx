@@ -122,14 +122,12 @@ function QuoteLine(props: { quote: Quote; onJump?: () => void }) {
       {q.deleted ? (
         <span className="quote-deleted">Original message deleted</span>
       ) : (
-        <>
-          <bdi className="quote-author">{q.username}</bdi>
-          <span aria-hidden="true">: </span>
-          <span className="sr-only">, </span>
+        <span className="quote-body">
+          <bdi className="quote-author">{q.username}</bdi>:{' '}
           <span className="quote-text" dir="auto">
             {q.content}
           </span>
-        </>
+        </span>
       )}
     </>
   );
@@ -218,26 +216,23 @@ function InlineEditor(props: { m: Message; editing: EditState }) {
 /** The emoji on a message: each a toggle (pressed: the user's), with how many. */
 function ReactionBar(props: { m: Message; reactions: Reaction[]; meId: number }) {
   const actions = useContext(MessageActionsContext);
-  const id = useId();
   return (
     <div className="reactions" role="group" aria-label="Reactions">
-      {props.reactions.map((r, i) => {
+      {props.reactions.map((r) => {
         const mine = r.user_ids.includes(props.meId);
+        // Named by what it does and what it shows: "React with 👍 2" (the
+        // name holds the visible text, as speech input needs).
         return (
           <button
             key={r.emoji}
             type="button"
             className={`reaction ${mine ? 'mine' : ''}`}
             aria-pressed={mine}
-            aria-label={`React with ${r.emoji}`}
-            aria-describedby={`${id}-${i}`}
+            title={`${r.count} ${r.count === 1 ? 'reaction' : 'reactions'}${mine ? ', yours among them' : ''}`}
             onClick={() => actions.react(props.m, r.emoji, !mine)}
           >
-            <span aria-hidden="true">{r.emoji}</span>
-            <span className="reaction-count" id={`${id}-${i}`}>
-              {r.count}
-              <span className="sr-only">{r.count === 1 ? ' reaction' : ' reactions'}</span>
-            </span>
+            <span className="sr-only">React with </span>
+            <span className="reaction-emoji">{r.emoji}</span> <span className="reaction-count">{r.count}</span>
           </button>
         );
       })}

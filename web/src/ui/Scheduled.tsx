@@ -98,21 +98,26 @@ export function SendLater(props: { side: Side; toggle: () => HTMLElement | null;
       <button type="button" disabled={busy} onClick={() => pick(tomorrowAtNine(Date.now()))}>
         Tomorrow 9:00
       </button>
-      <form
-        className="send-later-custom"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void pick(fromLocalInput(value));
-        }}
-      >
+      {/* Not a form: this sits inside the composer's form, and forms do not nest. */}
+      <div className="send-later-custom">
         <label className="field">
           <span>Date and time</span>
-          <input type="datetime-local" step={1} value={value} onChange={(e) => setValue(e.target.value)} />
+          <input
+            type="datetime-local"
+            step={1}
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key !== 'Enter') return;
+              e.preventDefault();
+              void pick(fromLocalInput(value));
+            }}
+          />
         </label>
-        <button type="submit" className="primary small" disabled={busy}>
+        <button type="button" className="primary small" disabled={busy} onClick={() => void pick(fromLocalInput(value))}>
           Schedule
         </button>
-      </form>
+      </div>
       {error && (
         <p className="error small-text" role="alert">
           {error}

@@ -1443,7 +1443,10 @@ async function main() {
           }],
           ['open room', carol, async () => {
             await inRoom(carol, roomId);
-            await carol.locator('.messages strong', { hasText: 'bold words' }).waitFor();
+            // The newest messages (issue 15's: an edit, a tombstone, reactions, a
+            // reply, a mention) are what shows; the Markdown one is further up.
+            await carol.locator('.messages .msg:not(.pending)').last().waitFor();
+            await carol.locator('.messages .reaction, .messages .quote, .messages .mention').first().waitFor();
           }],
           ['profile', carol, async () => {
             await carol.evaluate(() => (location.hash = '#/profile'));

@@ -1195,11 +1195,25 @@ async function main() {
 
   // ------------------------------------------------ issue 15: edits, deletions, reactions, replies, mentions, direct messages, scheduled messages
 
+  /**
+   * What a failed step may leave behind is cleared, so that one failure does
+   * not fail the steps after it: an open dialog, menu or editor, and text in
+   * the composer (which would stay as the room's draft).
+   */
+  const settle = async (page) => {
+    for (let i = 0; i < 4 && (await page.locator('[role="dialog"], [role="menu"], textarea[aria-describedby$="-hint"]').count()); i++) {
+      await page.locator('[role="dialog"] :is(button, input, textarea), [role="menu"] [role="menuitem"], textarea[aria-describedby$="-hint"]').first().focus().catch(() => {});
+      await page.keyboard.press('Escape');
+    }
+    if (await composer(page).count()) await composer(page).fill('');
+  };
+
   /** The timeline row of the delivered message whose whole text is `text`. */
   const rowOf = (page, text) => page.locator('.messages .msg-row').filter({ has: page.locator('.msg:not(.pending)').filter({ hasText: new RegExp(`^${esc(text)}$`) }) });
   const countIn = async (chip) => parseInt((await chip.locator('.reaction-count').textContent()) || '0', 10);
 
   await step('edit: Up in an empty composer edits alice’s last message; both see the new text and “(edited)” shows the earlier one', async () => {
+    for (const page of [A, B]) await settle(page);
     await inRoom(A, roomId);
     await inRoom(B, roomId);
     const before = `a typo heer ${RUN}`;
@@ -1239,6 +1253,7 @@ async function main() {
   });
 
   await step('delete: alice deletes her message after an in-page confirm; a tombstone keeps its place for both', async () => {
+    for (const page of [A, B]) await settle(page);
     const text = `delete me ${RUN}`;
     await say(A, text);
     await seeOnce(B, text);
@@ -1264,6 +1279,7 @@ async function main() {
   });
 
   await step('reactions: bob reacts 👍 from the menu; both see the count; alice adds hers; a click takes one back', async () => {
+    for (const page of [A, B]) await settle(page);
     const text = `react to me ${RUN}`;
     await say(A, text);
     await seeOnce(B, text);
@@ -1283,6 +1299,7 @@ async function main() {
   });
 
   await step('reply: bob answers with a quote; the quote takes alice to the original; Escape drops a reply being written', async () => {
+    for (const page of [A, B]) await settle(page);
     const question = `a question ${RUN}`;
     const answer = `an answer ${RUN}`;
     await say(A, question);
@@ -1308,6 +1325,7 @@ async function main() {
   });
 
   await step('mentions: @ offers the room’s members; bob sees alice’s mention of him highlighted, and a mention badge on another room', async () => {
+    for (const page of [A, B]) await settle(page);
     const box = composer(A);
     await box.fill('');
     await box.pressSequentially(`hey @${bob.slice(0, 5)}`);
@@ -1340,6 +1358,7 @@ async function main() {
   });
 
   await step('direct messages: bob opens one with alice from the member list; it is listed apart, with no room controls; alice gets it', async () => {
+    for (const page of [A, B]) await settle(page);
     await inRoom(B, roomId);
     await B.locator('.member-list').getByRole('button', { name: new RegExp(`^Message ${esc(`Alice ${RUN}`)}$`) }).click();
     await B.waitForURL((u) => new RegExp('#/rooms/\\d+$').test(u.href) && !u.href.endsWith(`#/rooms/${roomId}`));
@@ -1377,6 +1396,7 @@ async function main() {
   });
 
   await step('scheduled: a message set 8 s ahead is listed, then delivered once and gone from the list', async () => {
+    for (const page of [A, B]) await settle(page);
     await inRoom(A, roomId);
     const text = `sent later ${RUN}`;
     const box = composer(A);
@@ -1409,6 +1429,7 @@ async function main() {
   });
 
   await step('axe: no serious or critical violation on sign-in, rooms, an open room and profile, at 1280×800 and 390×844, light and dark', async () => {
+    for (const page of [A, B]) await settle(page);
     // A context of its own: it bypasses the app's CSP to inject axe-core.
     const ctx = await browser.newContext({ bypassCSP: true });
     const out = await ctx.newPage();

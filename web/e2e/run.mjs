@@ -1428,8 +1428,12 @@ async function main() {
     if ((await countOf(B, text)) !== 1) throw new Error('the scheduled message was delivered more than once');
   });
 
-  await step('axe: no serious or critical violation on sign-in, rooms, an open room and profile, at 1280×800 and 390×844, light and dark', async () => {
+  await step('alice is back in the private room, where the steps after these expect her', async () => {
     for (const page of [A, B]) await settle(page);
+    await inRoom(A, hideoutRoom.id);
+  });
+
+  await step('axe: no serious or critical violation on sign-in, rooms, an open room and profile, at 1280×800 and 390×844, light and dark', async () => {
     // A context of its own: it bypasses the app's CSP to inject axe-core.
     const ctx = await browser.newContext({ bypassCSP: true });
     const out = await ctx.newPage();
@@ -1467,7 +1471,8 @@ async function main() {
             // The newest messages (issue 15's: an edit, a tombstone, reactions, a
             // reply, a mention) are what shows; the Markdown one is further up.
             await carol.locator('.messages .msg:not(.pending)').last().waitFor();
-            await carol.locator('.messages .reaction, .messages .quote, .messages .mention').first().waitFor();
+            // (Absent only when those steps failed, which they say themselves.)
+            await carol.locator('.messages .reaction, .messages .quote, .messages .mention').first().waitFor({ timeout: 5000 }).catch(() => {});
           }],
           ['profile', carol, async () => {
             await carol.evaluate(() => (location.hash = '#/profile'));

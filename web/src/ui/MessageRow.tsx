@@ -6,6 +6,7 @@
 // MessageActionsContext, one object for the life of the room.
 import { createContext, memo, useContext, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import type { FileItem, Member, Message, Quote, Reaction } from '../api/types';
+import { canDelete } from '../state/changes';
 import { validateContent } from '../state/pending';
 import { stampOf, type Entry, type EntryRow } from '../state/timeline';
 import { Avatar } from './Avatar';
@@ -247,7 +248,8 @@ function MessageToolbar(props: { m: Message; mine: boolean; isOwner: boolean; me
   const [open, setOpen] = useState<{ what: 'react' | 'more'; side: Side } | null>(null);
   const reactButton = useRef<HTMLButtonElement>(null);
   const moreButton = useRef<HTMLButtonElement>(null);
-  const hasMore = props.mine || props.isOwner;
+  // Edit is the author's (asked again when the menu opens: the edit window closes); delete is also the owner's.
+  const hasMore = canDelete(m, props.meId, props.isOwner ? props.meId : undefined);
   const close = () => setOpen(null);
   const editable = open?.what === 'more' && actions.canEdit(m);
   return (

@@ -26,6 +26,12 @@ export interface Room {
   last_read_seq?: number;
   /** GET /rooms, ready and room_added: messages of others after the read pointer. */
   unread_count?: number;
+  /** GET /rooms and ready: messages after the read pointer that mention the caller. */
+  mention_count?: number;
+  /** dm: a direct conversation (POST /dms), listed apart; its name is its people's usernames. Absent: a room. */
+  kind?: 'room' | 'dm';
+  /** Seconds after sending during which authors may edit; 0 or absent: no limit. */
+  edit_window?: number;
 }
 
 export interface Member {
@@ -49,6 +55,53 @@ export interface Message {
   content: string;
   created_at: string;
   client_id?: string;
+  /** Present once edited. */
+  edited_at?: string;
+  /** A tombstone: content is empty, and mentions, reactions and files are gone. */
+  deleted?: boolean;
+  /** A reply: its parent as it now is. */
+  reply_to?: Quote;
+  /** The ids of the members the text mentions. */
+  mentions?: number[];
+  /** In the order first added. */
+  reactions?: Reaction[];
+  /** Attached files, links signed for the reader. */
+  files?: FileItem[];
+}
+
+/** What a reply shows of its parent: its current state, the text cut to 140 characters. */
+export interface Quote {
+  id: number;
+  seq: number;
+  user_id: number;
+  username: string;
+  /** Empty when deleted. */
+  content: string;
+  deleted: boolean;
+}
+
+/** One emoji on a message: how many reacted with it, and (up to 100 of) who, in order. */
+export interface Reaction {
+  emoji: string;
+  count: number;
+  user_ids: number[];
+}
+
+/** An earlier text of an edited message (GET …/versions). */
+export interface MessageVersion {
+  content: string;
+  /** When this text was written. */
+  at: string;
+}
+
+/** A message its author asked to be sent later (GET /scheduled, 202 from POST …/messages). */
+export interface ScheduledMessage {
+  id: number;
+  room_id: number;
+  content: string;
+  reply_to?: number;
+  send_at: string;
+  created_at: string;
 }
 
 /** Where the caller stands in a room (ready, POST /rooms/{id}/read). */
@@ -57,6 +110,8 @@ export interface ReadState {
   last_seq: number;
   last_read_seq: number;
   unread_count: number;
+  /** Messages after the read pointer that mention the caller (servers before it: absent). */
+  mention_count?: number;
 }
 
 /** A shared file as the client keeps it (from the list, an upload, or events). */
@@ -123,6 +178,11 @@ export type ServerEvent =
     }
   | { type: 'file_updated'; room_id?: number; file_id: number; thumbnail_url?: string | null; file_url?: string; thumbnail_status?: string }
   | { type: 'room_updated'; room_id: number; name: string; description: string; is_private: boolean; owner_id: number }
+  // Changes of stored messages: each takes the room's next seq, like a message.
+  | { type: 'message_edited'; room_id: number; seq: number; message_id: number; user_id: number; content: string; mentions?: number[] | null; edited_at: string }
+  | { type: 'message_deleted'; room_id: number; seq: number; message_id: number; user_id: number; deleted_at?: string }
+  | { type: 'reaction_added'; room_id: number; seq: number; message_id: number; user_id: number; username: string; emoji: string; count: number }
+  | { type: 'reaction_removed'; room_id: number; seq: number; message_id: number; user_id: number; username: string; emoji: string; count: number }
   | { type: 'error'; code: string; detail: string; retry_after?: number; room_id?: number }
   // The user stream's own events (GET /ws).
   | { type: 'ready'; rooms: ReadState[] }
@@ -136,9 +196,25 @@ export type ServerEvent =
   | { type: 'member_left'; room_id: number; user_id: number; username: string; reason?: RemovalReason }
   /** Someone who shares a room with the user (or the user) changed name or avatar. */
   | { type: 'user_updated'; user_id: number; username: string; display_name?: string | null; avatar_url?: string | null }
-  | { type: 'read'; room_id: number; last_read_seq: number; unread_count: number }
+  | { type: 'read'; room_id: number; last_read_seq: number; unread_count: number; mention_count?: number }
   | { type: 'read_receipt'; room_id: number; user_id: number; seq: number }
   | { type: 'presence'; user_id: number; username: string; online: boolean };
+
+/** A change of a stored message (edit, delete, reaction): it has a seq of the room's stream. */
+export type ChangeEvent = Extract<ServerEvent, { type: 'message_edited' | 'message_deleted' | 'reaction_added' | 'reaction_removed' }>;
+
+const CHANGE_TYPES: ReadonlySet<string> = new Set(['message_edited', 'message_deleted', 'reaction_added', 'reaction_removed']);
+
+/** Whether ev is a change of a stored message. */
+export function isChange(ev: ServerEvent): ev is ChangeEvent {
+  return CHANGE_TYPES.has(ev.type);
+}
+
+/** The seq of a message or change event (they share the room's one stream); null for any other event. */
+export function seqOf(ev: ServerEvent): number | null {
+  if (ev.type === 'message' || isChange(ev)) return typeof ev.seq === 'number' && Number.isFinite(ev.seq) ? ev.seq : null;
+  return null;
+}
 
 /** Parses one socket frame; unknown or malformed frames give null. */
 export function parseEvent(data: unknown): ServerEvent | null {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UserStream, streamURL, RESUME_MAX_ROOMS, type Status, type UserStreamOptions } from './stream';
 import type { Pending } from '../state/pending';
 import type { Message, ServerEvent } from '../api/types';
-import { FakeTimers, fakeFactory, msg, type Frame } from '../test/fakes';
+import { change, FakeTimers, fakeFactory, msg, type Frame } from '../test/fakes';
 import { backoffCeiling } from './backoff';
 
 const ME = 7;
@@ -514,6 +514,96 @@ describe('UserStream gap fill', () => {
     await flush();
     expect(asked).toEqual([[1, 4]]);
     expect(s.resumeFrom(1)).toBe(5);
+  });
+});
+
+describe('UserStream and the changes of messages', () => {
+  const changed = (seq: number, roomId = 1): ServerEvent => ({ ...change('reaction_added', seq, 1), room_id: roomId });
+
+  it('a change moves the resume point like a message does, and is handed to the room', () => {
+    const { s, ws, events } = setup();
+    holdRoom(s, 1, 10);
+    s.start();
+    ws.last().open();
+    ws.last().emit(message(11, 11));
+    ws.last().emit(changed(12));
+    ws.last().emit({ ...change('message_edited', 13, 11), room_id: 1 });
+    ws.last().emit({ ...change('message_deleted', 14, 11), room_id: 1 });
+    expect(s.resumeFrom(1)).toBe(14);
+    expect(events.map((e) => e.type)).toEqual(['message', 'reaction_added', 'message_edited', 'message_deleted']);
+  });
+
+  it('a replay that starts with a change further ahead proves the seqs between absent', () => {
+    const { s, ws } = setup();
+    holdRoom(s, 1, 10);
+    s.start();
+    ws.last().open();
+    ws.last().emit(changed(14));
+    expect(s.resumeFrom(1)).toBe(14);
+  });
+
+  it('a room held after changes were seen resumes from them: its history shows them', () => {
+    const { s, ws } = setup();
+    s.start();
+    ws.last().open();
+    ws.last().emit({ type: 'ready', rooms: [{ room_id: 1, last_seq: 12, last_read_seq: 12, unread_count: 0 }] });
+    ws.last().emit(changed(13));
+    // The view opens: its newest message is seq 10, the two changes after it are in its page.
+    holdRoom(s, 1, 10);
+    expect(s.resumeFrom(1)).toBe(13);
+  });
+
+  it('a gap of changes the REST catch-up cannot fill is filled by a resume, once', async () => {
+    const asked: number[] = [];
+    const { s, ws, timers } = setup({
+      gapWaitMs: 3000,
+      fetchAfter: async (_, after) => {
+        asked.push(after);
+        return [msg(14, 14)].filter((m) => m.seq > after);
+      },
+    });
+    holdRoom(s, 1, 10);
+    s.start();
+    ws.last().open();
+    ws.last().emit({ type: 'ready', rooms: [] });
+    ws.last().emit(message(11, 11));
+    ws.last().emit(message(14, 14)); // changes 12 and 13 never come
+    timers.advance(3000);
+    await flush();
+    expect(asked).toEqual([11]);
+    // The socket is opened again, and resumes from before the missing changes.
+    expect(ws.sockets).toHaveLength(2);
+    ws.last().open();
+    expect(ws.last().frames()[0]).toEqual({ type: 'resume', rooms: { '1': 11 } });
+    ws.last().emit(changed(12));
+    ws.last().emit(changed(13));
+    ws.last().emit({ type: 'ready', rooms: [] });
+    expect(s.resumeFrom(1)).toBe(14);
+  });
+
+  it('stops waiting for changes a resume from the same place did not bring', async () => {
+    const { s, ws, timers } = setup({ gapWaitMs: 3000, fetchAfter: async () => [] });
+    holdRoom(s, 1, 10);
+    s.start();
+    ws.last().open();
+    ws.last().emit({ type: 'ready', rooms: [{ room_id: 1, last_seq: 12, last_read_seq: 10, unread_count: 0 }] });
+    timers.advance(3000);
+    await flush();
+    expect(ws.sockets).toHaveLength(2);
+    ws.last().open();
+    ws.last().emit({ type: 'ready', rooms: [{ room_id: 1, last_seq: 12, last_read_seq: 10, unread_count: 0 }] });
+    timers.advance(3000);
+    await flush();
+    expect(ws.sockets).toHaveLength(2);
+    expect(s.resumeFrom(1)).toBe(12);
+  });
+
+  it('sends a reply and attached files with the message', () => {
+    const { s, ws } = setup();
+    s.start();
+    ws.last().open();
+    s.send(1, 'see attached', { reply_to: 4, file_ids: [8] });
+    expect(nonResume(ws.last().frames())).toEqual([{ type: 'message', room_id: 1, content: 'see attached', client_id: 'c1', reply_to: 4, file_ids: [8] }]);
   });
 });
 

@@ -3,18 +3,20 @@
 // client holds from the last seq it has; it owns every room's pending queue,
 // so that no typed message is lost or doubled; it sends read pointers,
 // coalesced and never backwards; and it hands each event to the listeners of
-// its room. It tells the truth about the connection: while the browser says
+// its room. Messages and the changes of stored messages (edits, deletions,
+// reactions) share each room's one seq stream: both move where a room
+// resumes from. It tells the truth about the connection: while the browser says
 // it has no network the stream is "offline" (no socket, no attempts), and a
 // socket that has gone silent is checked (see Heartbeat) rather than
 // trusted. Everything from the outside world (WebSocket, timers, randomness,
 // the clock, storage, REST, the network signal) is injected, so the
 // behaviour is unit-tested without a browser.
 
-import { parseEvent, type Message, type ServerEvent } from '../api/types';
+import { parseEvent, seqOf, type Message, type ServerEvent } from '../api/types';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { SeqTracker } from './seq';
 import * as pq from '../state/pending';
-import type { Pending } from '../state/pending';
+import type { Extras, Pending } from '../state/pending';
 
 export interface CloseLike {
   code: number;
@@ -94,9 +96,11 @@ export interface UserStreamOptions {
   /** Keeps a room's queue (an empty queue: forget it). */
   savePending?: (roomId: number, q: readonly Pending[]) => void;
   /**
-   * Reads a room's stored messages after a seq (oldest first), to fill a gap
-   * the socket left: the server delivers every message in order, but a
-   * client also defends itself. Without it gaps wait for the next resume.
+   * Reads a room's stored messages after a seq (oldest first, at most
+   * GAP_PAGE), to fill a gap the socket left: the server delivers every
+   * message in order, but a client also defends itself. Without it gaps wait
+   * for the next resume. Changes are not messages: a gap of changes is
+   * filled by a resume (the socket is opened again).
    */
   fetchAfter?: (roomId: number, afterSeq: number) => Promise<readonly Message[]>;
   /** How long a gap may stay open before fetchAfter fills it (default 3 s). */
@@ -122,6 +126,9 @@ export const CLOSE_TOKEN_EXPIRED = 4401;
 /** At most this many rooms in a resume frame (the server's limit). */
 export const RESUME_MAX_ROOMS = 2000;
 
+/** The page fetchAfter asks for: a shorter answer holds every message there is. */
+export const GAP_PAGE = 100;
+
 const browserFactory: WSFactory = (url) => new WebSocket(url) as unknown as WSLike;
 const browserTimers: Timers = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
@@ -131,6 +138,13 @@ const browserTimers: Timers = {
 /** A room whose messages the client holds (an open view). */
 interface Held {
   seq: SeqTracker;
+  /**
+   * The room's newest seq known when it was held: its history, asked for
+   * after, shows everything up to there (messages in their current state).
+   */
+  floor: number;
+  /** Where the room stood when a gap of changes last had the socket opened again (-1: never). */
+  resyncedAt: number;
   /** The view has its history: the room is resumed and its gaps are filled. */
   loaded: boolean;
   gapTimer: unknown;
@@ -163,6 +177,8 @@ export class UserStream {
   private watchTimer: unknown = null;
   private watchDue = 0;
   private readonly held = new Map<number, Held>();
+  /** Per room, held or not: the newest seq the server has told of (ready, messages, changes). */
+  private readonly known = new Map<number, number>();
   /** Rooms named in this connection's resume frame whose first message has not come yet. */
   private replaying = new Set<number>();
   private readonly queues = new Map<number, readonly Pending[]>();
@@ -284,10 +300,14 @@ export class UserStream {
    */
   hold(roomId: number): void {
     if (this.held.has(roomId)) return;
-    this.held.set(roomId, { seq: new SeqTracker(0), loaded: false, gapTimer: null, filling: false });
+    this.held.set(roomId, { seq: new SeqTracker(0), floor: this.known.get(roomId) ?? 0, resyncedAt: -1, loaded: false, gapTimer: null, filling: false });
   }
 
-  /** The client holds every message of the room up to seq (its history page). */
+  /**
+   * The client holds every message of the room up to seq (its history
+   * page), each as it was when the page was read: changes up to the seq
+   * known when the room was held are in it too.
+   */
   loaded(roomId: number, seq: number): void {
     const h = this.held.get(roomId);
     if (!h) return;
@@ -295,7 +315,8 @@ export class UserStream {
     this.held.delete(roomId);
     this.held.set(roomId, h);
     h.loaded = true;
-    h.seq.haveThrough(seq);
+    h.seq.haveThrough(Math.max(seq, h.floor));
+    h.seq.knowOf(this.known.get(roomId) ?? 0);
     this.watchGap(roomId, h);
   }
 
@@ -315,13 +336,21 @@ export class UserStream {
   }
 
   /** Queues a message for a room and sends it now when connected. Returns its pending entry. */
-  send(roomId: number, content: string): Pending {
+  send(roomId: number, content: string, extras: Extras = {}): Pending {
     const p: Pending = {
       client_id: (this.o.newId ?? pq.newClientId)(),
       content,
       created: (this.o.now ?? Date.now)(),
       sent: false,
     };
+    if (extras.reply_to) {
+      p.reply_to = extras.reply_to;
+      if (extras.quote) p.quote = extras.quote;
+    }
+    if (extras.file_ids && extras.file_ids.length) {
+      p.file_ids = extras.file_ids;
+      if (extras.files) p.files = extras.files;
+    }
     this.setQueue(roomId, pq.enqueue(this.pending(roomId), p));
     if (this.isOpen()) this.flush(roomId, [p]);
     return p;
@@ -580,14 +609,18 @@ export class UserStream {
     this.sentAt = null;
     const ev = parseEvent(data);
     if (!ev) return;
+    const seq = seqOf(ev);
+    const roomId = roomOf(ev);
+    if (seq !== null && roomId !== null) this.observe(roomId, seq);
     switch (ev.type) {
       case 'message':
-        this.observe(ev);
+        if (ev.client_id && ev.user_id === this.o.userId) this.setQueue(ev.room_id, pq.ack(this.pending(ev.room_id), ev.client_id));
         break;
       case 'ready':
         // The replay is over: from here a jump in a room's seqs is a gap.
         this.replaying.clear();
         for (const r of Array.isArray(ev.rooms) ? ev.rooms : []) {
+          this.know(r.room_id, r.last_seq);
           this.confirmRead(r.room_id, r.last_read_seq);
           const h = this.held.get(r.room_id);
           if (h?.loaded) {
@@ -620,19 +653,23 @@ export class UserStream {
     else this.roomEvents.get(roomId)?.forEach((fn) => fn(ev));
   }
 
-  private observe(m: Message): void {
-    const h = this.held.get(m.room_id);
-    if (h) {
-      if (this.replaying.delete(m.room_id) && m.seq > h.seq.resumeFrom + 1) {
-        // The server replays every stored seq above the resume point in
-        // order: a first message further ahead proves the seqs between do
-        // not exist, so they must not hold back later resumes.
-        h.seq.haveThrough(m.seq - 1);
-      }
-      h.seq.observe(m.seq);
-      this.watchGap(m.room_id, h);
+  private know(roomId: number, seq: number): void {
+    if (typeof seq === 'number' && Number.isFinite(seq) && seq > (this.known.get(roomId) ?? 0)) this.known.set(roomId, seq);
+  }
+
+  /** A message or a change with this seq reached the client. */
+  private observe(roomId: number, seq: number): void {
+    this.know(roomId, seq);
+    const h = this.held.get(roomId);
+    if (!h) return;
+    if (this.replaying.delete(roomId) && seq > h.seq.resumeFrom + 1) {
+      // The server replays every stored seq above the resume point in
+      // order: a first entry further ahead proves the seqs between do not
+      // exist, so they must not hold back later resumes.
+      h.seq.haveThrough(seq - 1);
     }
-    if (m.client_id && m.user_id === this.o.userId) this.setQueue(m.room_id, pq.ack(this.pending(m.room_id), m.client_id));
+    h.seq.observe(seq);
+    this.watchGap(roomId, h);
   }
 
   /** Arms the room's gap timer while a seq below the newest one known is missing. */
@@ -653,18 +690,42 @@ export class UserStream {
     try {
       const page = await fetchAfter(roomId, h.seq.resumeFrom);
       if (this.held.get(roomId) !== h) return;
+      let top = 0;
       for (const m of page) {
         if (typeof m.seq !== 'number') continue;
         const ev: ServerEvent = { type: 'message', ...m, room_id: roomId };
-        this.observe(ev);
+        top = Math.max(top, m.seq);
+        this.observe(roomId, m.seq);
+        if (m.client_id && m.user_id === this.o.userId) this.setQueue(roomId, pq.ack(this.pending(roomId), m.client_id));
         this.emit(ev);
       }
+      // The page holds every message up to its last one (all there are,
+      // when it is not full): a seq still missing below that is a change.
+      const covered = page.length < GAP_PAGE ? h.seq.maxSeen : top;
+      if (h.seq.resumeFrom < covered && this.changeGap(h, covered)) return;
     } catch {
       /* the next message or resume tries again */
     } finally {
       h.filling = false;
     }
     if (this.held.get(roomId) === h) this.watchGap(roomId, h);
+  }
+
+  /**
+   * Changes below covered never came. Only a resume replays changes: the
+   * socket is opened again (true). If one already resumed from here and
+   * they did not come, the server has none to give, and the room stops
+   * waiting for them.
+   */
+  private changeGap(h: Held, covered: number): boolean {
+    if (h.resyncedAt === h.seq.resumeFrom || !this.isOpen()) {
+      if (h.resyncedAt === h.seq.resumeFrom) h.seq.haveThrough(covered);
+      return false;
+    }
+    h.resyncedAt = h.seq.resumeFrom;
+    this.dropSocket('resync');
+    this.connect();
+    return true;
   }
 
   private handleClose(code: number): void {

@@ -28,6 +28,17 @@ describe('pending queue', () => {
     expect(JSON.parse(frame(p('a'), 4))).toEqual({ type: 'message', room_id: 4, content: 'c-a', client_id: 'a' });
   });
 
+  it('carries a reply and attached files in the frame, and only then', () => {
+    const q = { id: 3, seq: 3, user_id: 2, username: 'bob', content: 'why?', deleted: false };
+    const withExtras: Pending = { ...p('a'), reply_to: 3, quote: q, file_ids: [9, 10], files: [{ id: 9, filename: 'x', content_type: 'text/plain', size: 1, file_url: '/f' }] };
+    expect(JSON.parse(frame(withExtras, 4))).toEqual({ type: 'message', room_id: 4, content: 'c-a', client_id: 'a', reply_to: 3, file_ids: [9, 10] });
+    expect(JSON.parse(frame({ ...p('b'), file_ids: [] }, 4))).toEqual({ type: 'message', room_id: 4, content: 'c-b', client_id: 'b' });
+    // A reload keeps them, and drops what is malformed.
+    const back = restore(JSON.stringify([withExtras, { ...p('c'), reply_to: 'x', file_ids: [1, -2], quote: q }]));
+    expect(back[0]).toEqual({ ...withExtras, sent: false });
+    expect(back[1]).toEqual(p('c'));
+  });
+
   it('restores a stored queue as unsent and drops junk', () => {
     const raw = JSON.stringify([p('a', true), { nope: 1 }, p('b')]);
     expect(restore(raw)).toEqual([{ ...p('a'), sent: false }, p('b')]);

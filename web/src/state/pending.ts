@@ -7,7 +7,19 @@
 // socket open, which is safe because the server keeps one copy per
 // (sender, room, client_id).
 
-export interface Pending {
+import type { FileItem, Quote } from '../api/types';
+
+/** What a message carries besides its text: the message it answers, the files attached. */
+export interface Extras {
+  reply_to?: number;
+  file_ids?: number[];
+  /** What the reply quotes, shown while it waits (the server's copy brings its own). */
+  quote?: Quote;
+  /** The attached files, shown while it waits. */
+  files?: FileItem[];
+}
+
+export interface Pending extends Extras {
   client_id: string;
   content: string;
   /** Client clock, ms; for display only. */
@@ -53,7 +65,25 @@ export function markUnsent(q: readonly Pending[]): Pending[] {
 
 /** The user stream's frame for one pending message of a room. */
 export function frame(p: Pending, roomId: number): string {
-  return JSON.stringify({ type: 'message', room_id: roomId, content: p.content, client_id: p.client_id });
+  const f: Record<string, unknown> = { type: 'message', room_id: roomId, content: p.content, client_id: p.client_id };
+  if (p.reply_to) f.reply_to = p.reply_to;
+  if (p.file_ids && p.file_ids.length) f.file_ids = p.file_ids;
+  return JSON.stringify(f);
+}
+
+const isId = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x > 0;
+
+/** The extras of a stored entry that are well-formed; anything else is dropped. */
+function restoreExtras(x: Record<string, unknown>): Extras {
+  const out: Extras = {};
+  if (isId(x.reply_to)) out.reply_to = x.reply_to;
+  if (Array.isArray(x.file_ids) && x.file_ids.length && x.file_ids.every(isId)) out.file_ids = x.file_ids;
+  const q = x.quote as Quote | undefined;
+  if (out.reply_to && q && typeof q === 'object' && q.id === out.reply_to && typeof q.username === 'string' && typeof q.content === 'string') out.quote = q;
+  if (out.file_ids && Array.isArray(x.files) && x.files.every((f) => f && typeof f === 'object' && isId((f as FileItem).id) && typeof (f as FileItem).filename === 'string')) {
+    out.files = x.files as FileItem[];
+  }
+  return out;
 }
 
 /** Content rules the server enforces (trimmed, 1..4000 characters); null when valid. */
@@ -72,7 +102,7 @@ export function restore(raw: string | null): Pending[] {
     if (!Array.isArray(v)) return [];
     return v
       .filter((x) => x && typeof x.client_id === 'string' && typeof x.content === 'string')
-      .map((x) => ({ client_id: x.client_id, content: x.content, created: Number(x.created) || 0, sent: false }));
+      .map((x) => ({ client_id: x.client_id, content: x.content, created: Number(x.created) || 0, sent: false, ...restoreExtras(x) }));
   } catch {
     return [];
   }

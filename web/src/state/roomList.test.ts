@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Room, ServerEvent } from '../api/types';
-import { msg } from '../test/fakes';
+import { change, msg } from '../test/fakes';
 import { applyRoomUpdate, replaceRoom, roomListReducer, titleWithUnread, totalUnread, type RoomListAction, type RoomUpdate } from './roomList';
 
 const ME = 7;
@@ -161,5 +161,39 @@ describe('replaceRoom', () => {
   it('keeps is_member and the counts, which only the list carries', () => {
     const next = replaceRoom(start, { id: 1, name: 'renamed', description: '', is_private: false, owner_id: 7 });
     expect(next[0]).toEqual({ ...general, name: 'renamed', description: '' });
+  });
+});
+
+describe('changes and mentions', () => {
+  it('a change moves last_seq but is not unread; a message after it still counts', () => {
+    const rooms = run([ev(change('reaction_added', 11, 3)), ev(change('message_edited', 12, 3)), message(13, 13)]);
+    expect(rooms[0]).toMatchObject({ last_seq: 13, unread_count: 1 });
+    // A change older than what is known moves nothing.
+    expect(run([ev(change('message_deleted', 5, 3))])).toBe(start);
+  });
+
+  it('counts a live message that mentions the user in a room not being read, once', () => {
+    const mention = message(11, 11, { mentions: [ME, 9] });
+    let rooms = run([mention, mention, message(12, 12, { mentions: [9] })]);
+    expect(rooms[0]).toMatchObject({ unread_count: 2, mention_count: 1 });
+    // Not while reading it, and never one's own.
+    rooms = run([ev({ type: 'message', ...msg(11, 11, { mentions: [ME] }) }, 1), message(12, 12, { user_id: ME, mentions: [ME] })]);
+    expect(rooms[0].mention_count).toBeUndefined();
+  });
+
+  it('takes mention_count from the list and ready, and clears it with the unread', () => {
+    let rooms = run([{ type: 'list', rooms: [{ ...general, last_seq: 14, last_read_seq: 10, unread_count: 3, mention_count: 2 }] }]);
+    expect(rooms[0]).toMatchObject({ unread_count: 3, mention_count: 2 });
+    rooms = run([{ type: 'read_local', roomId: 1, seq: 14 }], rooms);
+    expect(rooms[0]).toMatchObject({ unread_count: 0, mention_count: 0 });
+    rooms = run([ev({ type: 'ready', rooms: [{ room_id: 1, last_seq: 20, last_read_seq: 14, unread_count: 4, mention_count: 1 }] })], rooms);
+    expect(rooms[0]).toMatchObject({ unread_count: 4, mention_count: 1 });
+  });
+
+  it('a read event clears mentions with the unread, or keeps no more of them than unread', () => {
+    const base = run([{ type: 'list', rooms: [{ ...general, last_seq: 14, last_read_seq: 10, unread_count: 3, mention_count: 3 }] }]);
+    expect(run([ev({ type: 'read', room_id: 1, last_read_seq: 14, unread_count: 0 })], base)[0].mention_count).toBe(0);
+    expect(run([ev({ type: 'read', room_id: 1, last_read_seq: 12, unread_count: 1 })], base)[0].mention_count).toBe(1);
+    expect(run([ev({ type: 'read', room_id: 1, last_read_seq: 12, unread_count: 2, mention_count: 2 })], base)[0].mention_count).toBe(2);
   });
 });

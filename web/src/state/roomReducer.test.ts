@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { initialRoomState, mergeMessages, oldestId, roomReducer, typingNames, typingParts, type RoomAction, type RoomState } from './roomReducer';
+import { initialRoomState, mergeMessages, oldestId, ORPHANS_MAX, roomReducer, typingNames, typingParts, type RoomAction, type RoomState } from './roomReducer';
 import type { ServerEvent } from '../api/types';
-import { msg } from '../test/fakes';
+import { change, msg } from '../test/fakes';
 
 const run = (actions: RoomAction[], s: RoomState = initialRoomState(1)) => actions.reduce(roomReducer, s);
 const ev = (event: ServerEvent, now = 0): RoomAction => ({ type: 'event', event, now });
@@ -222,5 +222,70 @@ describe('live membership and profile changes', () => {
     const s = run([listed()]);
     expect(run([ev({ type: 'user_updated', user_id: 9, username: 'zed', display_name: 'Z' })], s)).toBe(s);
     expect(run([ev({ type: 'user_updated', user_id: 1, username: 'alice', display_name: 'Alice' })], s)).toBe(s);
+  });
+});
+
+describe('changes of messages', () => {
+  const page = (...ms: ReturnType<typeof msg>[]): RoomAction => ({ type: 'history', messages: [...ms].reverse(), limit: 50 });
+
+  it('applies edits, deletions and reactions by message id, and follows the room’s seq', () => {
+    const s = run([
+      page(msg(1, 1, { content: 'first' }), msg(2, 2, { content: 'second' })),
+      ev(change('message_edited', 3, 1, { content: 'first, fixed' })),
+      ev(change('reaction_added', 4, 2, { user_id: 8, emoji: '👍', count: 1 })),
+      ev(change('reaction_added', 5, 2, { user_id: 9, emoji: '👍', count: 2 })),
+      ev(change('reaction_removed', 6, 2, { user_id: 8, emoji: '👍', count: 1 })),
+      ev(change('message_deleted', 7, 1)),
+    ]);
+    expect(s.messages[0]).toMatchObject({ id: 1, content: '', deleted: true });
+    expect(s.messages[1].reactions).toEqual([{ emoji: '👍', count: 1, user_ids: [9] }]);
+    expect(s.lastSeq).toBe(7);
+    expect(ids(s)).toEqual([1, 2]);
+  });
+
+  it('a replay of the same changes leaves the state as it was', () => {
+    const changes = [change('message_edited', 3, 1, { content: 'x' }), change('reaction_added', 4, 1, { count: 1 })];
+    const once = run([page(msg(1, 1)), ...changes.map((c) => ev(c))]);
+    const twice = run(changes.map((c) => ev(c)), once);
+    expect(twice.messages).toBe(once.messages);
+  });
+
+  it('a reply shows its parent deleted, also when the parent is not loaded', () => {
+    const quote = { id: 1, seq: 1, user_id: 2, username: 'bob', content: 'the question', deleted: false };
+    const s = run([page(msg(2, 2, { reply_to: quote })), ev(change('message_deleted', 3, 1))]);
+    expect(s.messages[0].reply_to).toMatchObject({ deleted: true, content: '' });
+  });
+
+  it('keeps a change of a message not loaded yet and applies it when its page comes', () => {
+    // The page was asked for before the edit and answers after it, without it.
+    const s = run([ev(change('message_edited', 6, 1, { content: 'changed meanwhile' })), page(msg(1, 1, { content: 'old' }), msg(2, 2))]);
+    expect(s.messages[0].content).toBe('changed meanwhile');
+    expect(s.orphans).toEqual([]);
+    // A change of a message never loaded is kept, a bounded few.
+    const many = run(Array.from({ length: ORPHANS_MAX + 5 }, (_, i) => ev(change('reaction_added', 10 + i, 1000 + i))));
+    expect(many.orphans).toHaveLength(ORPHANS_MAX);
+    expect(many.orphans[0].seq).toBe(15);
+  });
+
+  it('a change this client made applies at once and the event after it changes nothing', () => {
+    const edit = change('message_edited', 0, 1, { content: 'mine, fixed', user_id: 7 });
+    const s = run([page(msg(1, 1, { user_id: 7 })), { type: 'local_change', change: edit }]);
+    expect(s.messages[0].content).toBe('mine, fixed');
+    expect(s.lastSeq).toBe(0);
+    const after = run([ev({ ...edit, seq: 2 })], s);
+    expect(after.messages).toBe(s.messages);
+    expect(after.lastSeq).toBe(2);
+  });
+
+  it('a thumbnail made later reaches the file attached to a message', () => {
+    const file = { id: 40, filename: 'a.png', content_type: 'image/png', size: 1, file_url: '/files/40', thumbnail_status: 'pending' };
+    const s = run([page(msg(1, 1, { files: [file] })), ev({ type: 'file_updated', room_id: 1, file_id: 40, thumbnail_url: '/t/40', thumbnail_status: 'ready' })]);
+    expect(s.messages[0].files?.[0]).toMatchObject({ thumbnail_url: '/t/40', thumbnail_status: 'ready' });
+  });
+
+  it('the server’s copy of a message replaces the one held (fresh file links)', () => {
+    const s = run([page(msg(1, 1, { content: 'a' })), { type: 'message_state', message: msg(1, 1, { content: 'a', files: [] }) }]);
+    expect(s.messages[0].files).toEqual([]);
+    expect(run([{ type: 'message_state', message: msg(9, 9) }], s)).toBe(s);
   });
 });

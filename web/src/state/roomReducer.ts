@@ -4,7 +4,8 @@
 // rules are unit-tested.
 
 import { tooManyText } from '../api/client';
-import type { FileItem, Member, Message, ServerEvent } from '../api/types';
+import { type ChangeEvent, type FileItem, type Member, type Message, type ServerEvent } from '../api/types';
+import { applyToList } from './changes';
 
 export const TYPING_SHOW_MS = 4000;
 
@@ -27,7 +28,18 @@ export interface RoomState {
   members: Member[];
   typing: Record<number, Typist>;
   lastError: string | null;
+  /** The highest seq applied, of a message or a change: how far the user has seen the room. */
+  lastSeq: number;
+  /**
+   * Changes of messages not held (yet): a history page asked for before a
+   * change may answer after it, without it. Applied again when a page brings
+   * their message; only the newest few are kept.
+   */
+  orphans: ChangeEvent[];
 }
+
+/** How many changes of messages not held are kept for a history page to come. */
+export const ORPHANS_MAX = 200;
 
 export type RoomAction =
   | { type: 'reset'; roomId: number }
@@ -38,6 +50,14 @@ export type RoomAction =
   | { type: 'file_added'; file: FileItem }
   | { type: 'members'; members: Member[] }
   | { type: 'tick'; now: number }
+  /**
+   * A change this client made and the server confirmed (a PATCH answer, a
+   * DELETE's 204): applied at once, the event that follows changes nothing.
+   */
+  | { type: 'local_change'; change: ChangeEvent }
+  /** The server's current copy of one held message (GET …/messages/{id}: fresh file links). */
+  | { type: 'message_state'; message: Message }
+  | { type: 'error'; text: string }
   | { type: 'clear_error' };
 
 export function initialRoomState(roomId: number): RoomState {
@@ -51,6 +71,8 @@ export function initialRoomState(roomId: number): RoomState {
     members: [],
     typing: {},
     lastError: null,
+    lastSeq: 0,
+    orphans: [],
   };
 }
 
@@ -146,16 +168,54 @@ function dropTypist(typing: Record<number, Typist>, userId: number): Record<numb
   return next;
 }
 
+/** Applies a change of a stored message; one about a message not held waits for a page that brings it. */
+function applyChangeEvent(state: RoomState, ev: ChangeEvent): RoomState {
+  const lastSeq = Math.max(state.lastSeq, ev.seq || 0);
+  const { messages, found } = applyToList(state.messages, ev);
+  const orphans = found || !(ev.seq > 0) ? state.orphans : [...state.orphans, ev].slice(-ORPHANS_MAX);
+  if (messages === state.messages && orphans === state.orphans && lastSeq === state.lastSeq) return state;
+  return { ...state, messages, orphans, lastSeq };
+}
+
+/** Applies again the changes waiting for messages the list now holds, in seq order, and forgets them. */
+function adoptOrphans(state: RoomState): RoomState {
+  if (!state.orphans.length) return state;
+  const held = new Set(state.messages.map((m) => m.id));
+  const now = state.orphans.filter((c) => held.has(c.message_id));
+  if (!now.length) return state;
+  let messages = state.messages;
+  for (const c of now) messages = applyToList(messages, c).messages;
+  return { ...state, messages, orphans: state.orphans.filter((c) => !held.has(c.message_id)) };
+}
+
+/** A file_updated patch for a file attached to a held message; the list itself when none has it. */
+function patchMessageFile(list: Message[], fileId: number, patch: Partial<FileItem>): Message[] {
+  let out: Message[] | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const fs = list[i].files;
+    if (!fs || !fs.some((f) => f.id === fileId)) continue;
+    out ??= list.slice();
+    out[i] = { ...list[i], files: fs.map((f) => (f.id === fileId ? { ...f, ...patch } : f)) };
+  }
+  return out ?? list;
+}
+
 function applyEvent(state: RoomState, ev: ServerEvent, now: number): RoomState {
   if ('room_id' in ev && typeof ev.room_id === 'number' && ev.room_id !== state.roomId) return state;
   switch (ev.type) {
     case 'message': {
-      const { type: _type, ...m } = ev;
+      const { type: _type, duplicate: _duplicate, ...m } = ev;
       const messages = mergeMessages(state.messages, [m]);
       const typing = dropTypist(state.typing, m.user_id);
-      if (messages === state.messages && typing === state.typing) return state;
-      return { ...state, messages, typing };
+      const lastSeq = Math.max(state.lastSeq, m.seq || 0);
+      if (messages === state.messages && typing === state.typing && lastSeq === state.lastSeq) return state;
+      return { ...state, messages, typing, lastSeq };
     }
+    case 'message_edited':
+    case 'message_deleted':
+    case 'reaction_added':
+    case 'reaction_removed':
+      return applyChangeEvent(state, ev);
     case 'typing':
       return { ...state, typing: { ...state.typing, [ev.user_id]: { username: ev.username, until: now + TYPING_SHOW_MS } } };
     case 'user_joined':
@@ -204,9 +264,11 @@ function applyEvent(state: RoomState, ev: ServerEvent, now: number): RoomState {
     case 'file_updated': {
       const patch = withoutNullish({ thumbnail_url: ev.thumbnail_url, file_url: ev.file_url, thumbnail_status: ev.thumbnail_status });
       if (!state.files.some((f) => f.id === ev.file_id)) {
+        const messages = patchMessageFile(state.messages, ev.file_id, patch);
+        if (messages !== state.messages) return { ...state, messages };
         return { ...state, filePatches: { ...state.filePatches, [ev.file_id]: { ...state.filePatches[ev.file_id], ...patch } } };
       }
-      return { ...state, files: state.files.map((f) => (f.id === ev.file_id ? { ...f, ...patch } : f)) };
+      return { ...state, files: state.files.map((f) => (f.id === ev.file_id ? { ...f, ...patch } : f)), messages: patchMessageFile(state.messages, ev.file_id, patch) };
     }
     case 'error':
       if (ev.code === 'rate_limited') return { ...state, lastError: tooManyText(ev.retry_after) };
@@ -222,8 +284,19 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
       return initialRoomState(action.roomId);
     case 'history': {
       const messages = mergeMessages(state.messages, action.messages);
-      return { ...state, messages, hasMore: action.messages.length >= action.limit, historyLoaded: true };
+      return adoptOrphans({ ...state, messages, hasMore: action.messages.length >= action.limit, historyLoaded: true });
     }
+    case 'local_change': {
+      const { messages } = applyToList(state.messages, action.change);
+      return messages === state.messages ? state : { ...state, messages };
+    }
+    case 'message_state': {
+      const i = state.messages.findIndex((m) => m.id === action.message.id);
+      if (i < 0) return state;
+      return { ...state, messages: state.messages.map((m, j) => (j === i ? action.message : m)) };
+    }
+    case 'error':
+      return { ...state, lastError: action.text };
     case 'event':
       return applyEvent(state, action.event, action.now);
     case 'files':

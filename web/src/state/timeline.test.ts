@@ -245,3 +245,22 @@ describe('RowBuilder, built step by step', () => {
     before.slice(0, -1).forEach((r, i) => expect(after[i]).toBe(r));
   });
 });
+
+describe('files attached to messages', () => {
+  const attached = file(9, { created_at: '2026-11-23T10:00:01Z' });
+
+  it('show in their message, not on their own', () => {
+    const with9 = msg(2, 2, { ...at('2026-11-23T10:00:02Z'), files: [attached] });
+    const entries = buildEntries(input({ messages: [msg(1, 1, at('2026-11-23T10:00:00Z')), with9], files: [attached, file(8, { created_at: '2026-11-23T10:00:03Z' })] }));
+    expect(entries.map((e) => e.key)).toEqual(['m1', 'm2', 'f8']);
+  });
+
+  it('a live message with files moves them out of the timeline, also after an append', () => {
+    const b = new RowBuilder();
+    const first = [msg(1, 1, at('2026-11-23T10:00:00Z'))];
+    const files = [{ ...attached, anchor_seq: 1 }];
+    expect(entryKeys(b.build(input({ messages: first, files })))).toEqual(['day', 'm1', 'f9']);
+    const rows = b.build(input({ messages: [...first, msg(2, 2, { ...at('2026-11-23T10:00:02Z'), files: [attached] })], files }));
+    expect(entryKeys(rows)).toEqual(['day', 'm1', 'm2']);
+  });
+});

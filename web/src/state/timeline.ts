@@ -144,12 +144,15 @@ export class RowBuilder {
    * Orders everything: messages by seq; a file right after the message that
    * was newest when it arrived live (anchor_seq), or else by its created_at;
    * pending sends last. Files older than the loaded history wait until the
-   * history reaches them.
+   * history reaches them; a file attached to a message shows in it, not on
+   * its own.
    */
   entries(inp: TimelineInput): Entry[] {
     const msgs = inp.messages.map((m) => this.messageEntry(m, inp.now));
     const placed: { k: number; id: number; file: FileItem; time: number | null }[] = [];
+    const attached = attachedFiles(inp.messages);
     for (const f of inp.files) {
+      if (attached.has(f.id)) continue;
       const time = parseTime(f.created_at);
       let k: number;
       if (f.anchor_seq !== undefined) {
@@ -329,7 +332,9 @@ export class RowBuilder {
       tail !== undefined &&
       tail.kind === 'message' &&
       tail.message === before[before.length - 1] &&
-      now[before.length].seq > tail.message.seq
+      now[before.length].seq > tail.message.seq &&
+      // A message with files takes them out of the timeline's own places.
+      !(inp.files.length && now.slice(before.length).some((m) => m.files && m.files.length))
     );
   }
 }
@@ -353,6 +358,13 @@ interface Built {
   rows: Row[];
   settledRows: number;
   run: RunState;
+}
+
+/** The ids of the files attached to messages. */
+function attachedFiles(messages: readonly Message[]): Set<number> {
+  const out = new Set<number>();
+  for (const m of messages) if (m.files) for (const f of m.files) out.add(f.id);
+  return out;
 }
 
 /** Entries in order, without a cache (see RowBuilder.entries). */

@@ -1,4 +1,5 @@
 // Test doubles for the user stream's injected world.
+import type { ChangeEvent, Message } from '../api/types';
 import type { CloseLike, Timers, WSFactory, WSLike } from '../net/stream';
 
 /** A frame the client sent, decoded. */
@@ -89,7 +90,7 @@ export class FakeTimers implements Timers {
   }
 }
 
-export function msg(id: number, seq: number, extra: Partial<{ user_id: number; username: string; content: string; created_at: string; client_id: string; room_id: number }> = {}) {
+export function msg(id: number, seq: number, extra: Partial<Message> = {}): Message {
   return {
     id,
     seq,
@@ -100,4 +101,17 @@ export function msg(id: number, seq: number, extra: Partial<{ user_id: number; u
     created_at: `2026-11-23T10:${String(Math.floor(seq / 60) % 60).padStart(2, '0')}:${String(seq % 60).padStart(2, '0')}.000000Z`,
     ...extra,
   };
+}
+
+/** A change event of message messageId in room 1 (see ServerEvent), by user 2 unless extra says. */
+export function change(type: ChangeEvent['type'], seq: number, messageId: number, extra: Record<string, unknown> = {}): ChangeEvent {
+  const base = { room_id: 1, seq, message_id: messageId, user_id: 2 };
+  switch (type) {
+    case 'message_edited':
+      return { type, ...base, content: `edited ${seq}`, edited_at: '2026-11-23T11:00:00Z', ...extra } as ChangeEvent;
+    case 'message_deleted':
+      return { type, ...base, deleted_at: '2026-11-23T11:00:00Z', ...extra } as ChangeEvent;
+    default:
+      return { type, ...base, username: 'bob', emoji: '👍', count: 1, ...extra } as ChangeEvent;
+  }
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { api, ApiError, asArray, errorText, getToken, onUnauthorized, signOut } from '../api/client';
 import type { Room, User } from '../api/types';
+import { isDirect, withDirectNames } from '../state/direct';
 import { roomListReducer, titleWithUnread, totalUnread } from '../state/roomList';
 import { useAttention } from './attention';
 import { AuthScreen } from './AuthScreen';
@@ -149,7 +150,9 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   const route = useRoute();
   const stream = useUserStream(me.id);
   const attention = useAttention();
-  const [rooms, dispatchRooms] = useReducer(roomListReducer, []);
+  const [listedRooms, dispatchRooms] = useReducer(roomListReducer, []);
+  // Direct conversations are shown by the other people's names.
+  const rooms = useMemo(() => withDirectNames(listedRooms, me.username), [listedRooms, me.username]);
   const [roomsError, setRoomsError] = useState<string | null>(null);
   const [joined, setJoined] = useState<Set<number>>(() => loadJoined(me.id));
   const [drawer, setDrawer] = useState(false);
@@ -281,7 +284,9 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   }, [flash]);
 
   const mine = useMemo(() => rooms.filter((r) => isMine(r, me.id, joined)), [rooms, me.id, joined]);
-  const others = useMemo(() => rooms.filter((r) => !isMine(r, me.id, joined)), [rooms, me.id, joined]);
+  const others = useMemo(() => rooms.filter((r) => !isMine(r, me.id, joined) && !isDirect(r)), [rooms, me.id, joined]);
+  const mineRooms = useMemo(() => mine.filter((r) => !isDirect(r)), [mine]);
+  const directs = useMemo(() => mine.filter(isDirect), [mine]);
   const unread = totalUnread(mine);
   useEffect(() => {
     document.title = titleWithUnread(TITLE, unread);
@@ -294,8 +299,11 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   );
   const currentRoom = openId === null ? undefined : rooms.find((r) => r.id === openId);
   const mineIds = useMemo(() => new Set(mine.map((r) => r.id)), [mine]);
-  // Alt+Up/Down follow the sidebar's order.
-  const order = useMemo(() => [...mine].sort((a, b) => a.name.localeCompare(b.name)).map((r) => r.id), [mine]);
+  // Alt+Up/Down follow the sidebar's order: rooms, then direct conversations.
+  const order = useMemo(() => {
+    const byName = (a: Room, b: Room) => a.name.localeCompare(b.name);
+    return [...[...mineRooms].sort(byName), ...[...directs].sort(byName)].map((r) => r.id);
+  }, [mineRooms, directs]);
 
   const keys = useRef({ order, drawer });
   keys.current = { order, drawer };
@@ -328,6 +336,18 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   const home = route.name === 'home';
+
+  /** Opens the direct conversation with the people named (POST /dms) and goes there; rejects with the reason. */
+  const openDirect = useCallback(
+    async (people: { user_id: number } | { usernames: string[] }) => {
+      const room = await api.post<Room>('/dms', people);
+      dispatchRooms({ type: 'upsert', room: { last_seq: 0, last_read_seq: 0, unread_count: 0, ...room, is_member: true } });
+      markJoined(room.id, true);
+      navigate(`/rooms/${room.id}`);
+    },
+    [markJoined],
+  );
+  const openDirectWith = useCallback((userId: number) => openDirect({ user_id: userId }), [openDirect]);
 
   async function join(room: Room) {
     try {
@@ -403,7 +423,10 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
       )}
       <div className="layout">
         <Sidebar
-          mine={mine}
+          mine={mineRooms}
+          direct={directs}
+          onOpenDirect={(usernames) => openDirect({ usernames })}
+          username={me.username}
           others={others}
           currentId={openId}
           error={roomsError}
@@ -442,6 +465,7 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
                 navigate('/');
               }}
               onRoomUpdated={(room) => dispatchRooms({ type: 'upsert', room })}
+              onOpenDirect={openDirectWith}
             />
           ) : route.name === 'profile' ? (
             <ProfileView me={me} onChange={props.setMe} onEnded={props.onEnded} />

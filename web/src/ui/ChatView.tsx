@@ -1,20 +1,26 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type DragEvent, type ReactNode } from 'react';
-import { api } from '../api/client';
-import type { FileItem, Room, User } from '../api/types';
+import { api, errorText } from '../api/client';
+import type { FileItem, Message, Quote, Room, User } from '../api/types';
 import type { Status, UserStream } from '../net/stream';
+import { canEdit, cutQuote, lastOwn } from '../state/changes';
+import { isDirect } from '../state/direct';
 import { browserStorage, loadDraft, saveDraft } from '../state/drafts';
 import { dividerSeq, seenBy, type ReadMark } from '../state/reading';
 import { maxSeq, typingNames, typingParts } from '../state/roomReducer';
 import { RowBuilder } from '../state/timeline';
 import { Composer } from './Composer';
 import { ConfirmDialog, modalOpen, useModal } from './Dialog';
+import { EmojiPicker } from './EmojiPicker';
 import { Icon } from './Icon';
 import { InviteDialog } from './Invites';
 import { MemberPanel } from './MemberPanel';
+import { MessageActionsContext, type EditState, type MessageActions } from './messageActions';
 import { BrokenLinkContext, MessageList } from './MessageList';
 import { ProfileCard, ProfileCardContext, type CardPerson } from './ProfileCard';
 import { RoomSettings } from './RoomSettings';
+import { ScheduledDialog, useScheduled } from './Scheduled';
 import { useRoom } from './useRoom';
+import { VersionsDialog } from './Versions';
 
 /** Wide enough for the member panel to sit beside the messages (narrower, it is an overlay). */
 const WIDE = '(min-width: 1001px)';
@@ -61,6 +67,8 @@ export function ChatView(props: {
   onLeft: (msg?: string) => void;
   /** The owner saved the room's settings or handed it over. */
   onRoomUpdated: (room: Room) => void;
+  /** Opens (and goes to) the direct conversation with a user; rejects with the reason. */
+  onOpenDirect: (userId: number) => Promise<void>;
 }) {
   const { me, roomId, room, stream } = props;
   const r = useRoom(roomId, me, stream, { onRemoved: (msg) => props.onLeft(msg), onMembership: props.onMembership });
@@ -77,9 +85,18 @@ export function ChatView(props: {
   const [card, setCard] = useState<{ id: number; username: string } | null>(null);
   const openCard = useCallback((id: number, username: string) => setCard({ id, username }), []);
   const [dragging, setDragging] = useState(false);
-  const [lightboxId, setLightboxId] = useState<number | null>(null);
-  const lightbox = lightboxId === null ? undefined : r.state.files.find((f) => f.id === lightboxId);
-  const setLightbox = useCallback((f: FileItem | null) => setLightboxId(f ? f.id : null), []);
+  // The image shown large: the room's copy of the file when it has one (its links are refreshed).
+  const [lightboxFile, setLightbox] = useState<FileItem | null>(null);
+  const lightbox = lightboxFile ? (r.state.files.find((f) => f.id === lightboxFile.id) ?? lightboxFile) : undefined;
+  const direct = isDirect(room);
+  const scheduled = useScheduled(roomId, me.id, stream);
+  const [scheduledOpen, setScheduledOpen] = useState(false);
+  const [editing, setEditing] = useState<EditState | null>(null);
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
+  const [deleting, setDeleting] = useState<Message | null>(null);
+  const [versionsOf, setVersionsOf] = useState<Message | null>(null);
+  const [reactingTo, setReactingTo] = useState<Message | null>(null);
+  const jump = useRef<(messageId: number, focus?: boolean) => boolean>(() => false);
   const [leaving, setLeaving] = useState(false);
   const dragDepth = useRef(0);
   const scrollToEnd = useRef<() => void>(() => {});
@@ -89,7 +106,8 @@ export function ChatView(props: {
   // known, or the divider would have nothing to show.
   const [mark, setMark] = useState<ReadMark | null>(null);
   const loaded = r.access === 'ok' && r.state.historyLoaded;
-  const newest = maxSeq(r.state.messages);
+  // The newest seq shown, of a message or a change: the read pointer goes there.
+  const newest = Math.max(maxSeq(r.state.messages), r.state.lastSeq);
   useEffect(() => {
     if (mark || !loaded || typeof room?.last_read_seq !== 'number') return;
     setMark({ readSeq: room.last_read_seq, lastSeq: Math.max(room.last_seq ?? 0, room.last_read_seq) });
@@ -183,14 +201,102 @@ export function ChatView(props: {
   const seen = useMemo(() => seenBy(members, r.state.messages[r.state.messages.length - 1], me.id), [members, r.state.messages, me.id]);
 
   const rSend = r.send;
+  const { attached, clearAttached } = r;
   const send = useCallback(
     (text: string) => {
-      rSend(text);
+      const files = attached.length ? attached : undefined;
+      rSend(text, { reply_to: replyTo?.id, quote: replyTo ? quoteOf(replyTo) : undefined, file_ids: files?.map((f) => f.id), files });
+      setReplyTo(null);
+      if (files) clearAttached();
       scrollToEnd.current();
     },
-    [rSend],
+    [rSend, replyTo, attached, clearAttached],
   );
   const dispatch = r.dispatch;
+
+  // What a message row can do. One object for the life of the room (rows
+  // are memoized); what it needs of the moment is read from `now`.
+  const now$ = useRef({ room, messages: r.state.messages });
+  now$.current = { room, messages: r.state.messages };
+  const composerFocus = () => document.getElementById('composer-text')?.focus();
+  const [actions] = useState<MessageActions>(() => {
+    const a: MessageActions = {
+      reply(m) {
+        setReplyTo(m);
+        composerFocus();
+      },
+      edit(m) {
+        setEditing({ id: m.id, text: m.content, error: null, busy: false });
+        requestAnimationFrame(() => jump.current(m.id, false));
+      },
+      askDelete: setDeleting,
+      react(m, emoji, on) {
+        const path = `/rooms/${m.room_id}/messages/${m.id}/reactions/${encodeURIComponent(emoji)}`;
+        (on ? api.put(path) : api.del(path)).catch((e) => dispatch({ type: 'error', text: errorText(e) }));
+      },
+      pickReaction: setReactingTo,
+      versions: setVersionsOf,
+      jump: (id) => jump.current(id),
+      async saveEdit(m, text) {
+        if (text === m.content) return a.cancelEdit();
+        setEditing((e) => (e && e.id === m.id ? { ...e, busy: true, error: null } : e));
+        try {
+          const got = await api.patch<Message | undefined>(`/rooms/${m.room_id}/messages/${m.id}`, { content: text });
+          dispatch({
+            type: 'local_change',
+            change: {
+              type: 'message_edited',
+              room_id: m.room_id,
+              seq: 0,
+              message_id: m.id,
+              user_id: m.user_id,
+              content: got?.content ?? text,
+              mentions: got?.mentions ?? null,
+              edited_at: got?.edited_at ?? new Date().toISOString(),
+            },
+          });
+          a.cancelEdit();
+        } catch (e) {
+          setEditing((x) => (x && x.id === m.id ? { ...x, text, busy: false, error: errorText(e) } : x));
+        }
+      },
+      cancelEdit() {
+        setEditing(null);
+        composerFocus();
+      },
+      canEdit: (m) => canEdit(m, me.id, now$.current.room?.edit_window, Date.now()),
+      refreshMessage: r.refreshMessage,
+    };
+    return a;
+  });
+  const editLast = useCallback(() => {
+    const m = lastOwn(r.state.messages, me.id);
+    if (!m || !actions.canEdit(m)) return false;
+    actions.edit(m);
+    return true;
+  }, [r.state.messages, me.id, actions]);
+  const schedule = useCallback(
+    async (text: string, at: Date) => {
+      await scheduled.schedule(text, at, replyTo?.id);
+      setReplyTo(null);
+    },
+    [scheduled, replyTo],
+  );
+
+  const { onOpenDirect } = props;
+  const openDirect = useCallback(
+    (userId: number) => {
+      onOpenDirect(userId).catch((e) => dispatch({ type: 'error', text: errorText(e) }));
+    },
+    [onOpenDirect, dispatch],
+  );
+
+  async function deleteMessage(m: Message) {
+    await api.del(`/rooms/${m.room_id}/messages/${m.id}`);
+    dispatch({ type: 'local_change', change: { type: 'message_deleted', room_id: m.room_id, seq: 0, message_id: m.id, user_id: me.id } });
+    if (replyTo?.id === m.id) setReplyTo(null);
+    setDeleting(null);
+  }
   // This view is keyed by the room: the draft is read once, as it opens.
   const [draft] = useState(() => loadDraft(browserStorage(), me.id, roomId));
   const onDraft = useCallback((text: string) => saveDraft(browserStorage(), me.id, roomId, text), [me.id, roomId]);
@@ -298,7 +404,7 @@ export function ChatView(props: {
   };
 
   return (
-    <RoomContexts refreshLinks={r.refreshLinks} openCard={openCard}>
+    <RoomContexts refreshLinks={r.refreshLinks} openCard={openCard} actions={actions}>
       <section
         className={`chat ${membersOpen ? 'members-open' : ''}`}
         aria-label={room ? `Room ${room.name}` : `Room ${roomId}`}
@@ -312,8 +418,9 @@ export function ChatView(props: {
             <div className="room-title">
               <h1>
                 <span className="room-hash">
-                  <Icon name={room?.is_private ? 'lock' : 'hash'} size={17} />
+                  <Icon name={direct ? 'at' : room?.is_private ? 'lock' : 'hash'} size={17} />
                 </span>{' '}
+                {direct && <span className="sr-only">Direct messages with </span>}
                 <bdi>{room?.name ?? `Room ${roomId}`}</bdi>
               </h1>
               {room?.description && (
@@ -323,12 +430,12 @@ export function ChatView(props: {
               )}
             </div>
             <ConnectionIndicator status={r.status} attempt={r.attempt} />
-            {isOwner && room && (
+            {isOwner && room && !direct && (
               <button className="small" onClick={() => setSettingsOpen(true)} aria-haspopup="dialog">
                 <Icon name="settings" size={15} /> <span className="members-label">Room settings</span>
               </button>
             )}
-            {room && (
+            {room && !direct && (
               <button className="small" onClick={() => setInviteOpen(true)} aria-haspopup="dialog">
                 <Icon name="link" size={15} /> <span className="members-label">Invite</span>
               </button>
@@ -359,6 +466,10 @@ export function ChatView(props: {
             status={r.status}
             scrollToEndRef={scrollToEnd}
             seenBy={seen}
+            ownerId={direct ? undefined : room?.owner_id}
+            editing={editing}
+            jumpRef={jump}
+            direct={direct}
           />
           <div className="below-list">
             <p className="typing" aria-live="polite">
@@ -401,7 +512,37 @@ export function ChatView(props: {
             offline={r.status !== 'open'}
             draft={draft}
             onDraft={onDraft}
+            members={members}
+            meId={me.id}
+            replyTo={replyTo ? quoteOf(replyTo) : null}
+            onCancelReply={() => setReplyTo(null)}
+            attachments={r.attached}
+            onDetach={r.detach}
+            onEditLast={editLast}
+            onSchedule={schedule}
+            scheduledCount={scheduled.list.length}
+            onShowScheduled={() => {
+              setScheduledOpen(true);
+              scheduled.refresh().catch(() => {});
+            }}
           />
+          {reactingTo && (
+            <div className="react-picker">
+              <EmojiPicker
+                onPick={(emoji) => {
+                  const m = reactingTo;
+                  setReactingTo(null);
+                  actions.react(m, emoji, true);
+                  composerFocus();
+                }}
+                onClose={() => {
+                  setReactingTo(null);
+                  composerFocus();
+                }}
+                toggle={() => null}
+              />
+            </div>
+          )}
           {dragging && (
             <div className="drop-overlay" aria-hidden="true">
               Drop files to share them in {room?.name ?? 'this room'}
@@ -421,11 +562,37 @@ export function ChatView(props: {
           onLeave={() => setConfirmLeave(true)}
           leaving={leaving}
           live={r.status === 'open'}
+          direct={direct}
+          onMessage={openDirect}
         />
         {lightbox && <Lightbox file={lightbox} onClose={() => setLightbox(null)} onBroken={r.refreshLinks} />}
         {leaveDialog}
         {inviteOpen && room && <InviteDialog room={room} me={me} onClose={() => setInviteOpen(false)} />}
-        {cardPerson && <ProfileCard person={cardPerson} isMe={cardPerson.id === me.id} onClose={() => setCard(null)} />}
+        {cardPerson && (
+          <ProfileCard
+            person={cardPerson}
+            isMe={cardPerson.id === me.id}
+            onClose={() => setCard(null)}
+            onMessage={
+              cardPerson.id === me.id
+                ? undefined
+                : async () => {
+                    await onOpenDirect(cardPerson.id);
+                    setCard(null);
+                  }
+            }
+          />
+        )}
+        {deleting && (
+          <ConfirmDialog title="Delete message" confirmLabel="Delete" danger onCancel={() => setDeleting(null)} onConfirm={() => deleteMessage(deleting)}>
+            <p>{deleting.user_id === me.id ? 'Delete your message for everyone?' : `Delete this message by ${deleting.username} for everyone?`} This cannot be undone.</p>
+            <blockquote className="scheduled-text" dir="auto">
+              {cutQuote(deleting.content)}
+            </blockquote>
+          </ConfirmDialog>
+        )}
+        {versionsOf && <VersionsDialog roomId={roomId} message={r.state.messages.find((m) => m.id === versionsOf.id) ?? versionsOf} onClose={() => setVersionsOf(null)} />}
+        {scheduledOpen && <ScheduledDialog list={scheduled.list} onClose={() => setScheduledOpen(false)} onSave={scheduled.update} onCancel={scheduled.cancel} />}
         {settingsOpen && room && (
           <RoomSettings
             room={room}
@@ -442,12 +609,19 @@ export function ChatView(props: {
 }
 
 /** What the room's messages and member list reach without props: fresh file links, profile cards. */
-function RoomContexts(props: { refreshLinks: () => void; openCard: (userId: number, username: string) => void; children: ReactNode }) {
+function RoomContexts(props: { refreshLinks: () => void; openCard: (userId: number, username: string) => void; actions: MessageActions; children: ReactNode }) {
   return (
     <BrokenLinkContext.Provider value={props.refreshLinks}>
-      <ProfileCardContext.Provider value={props.openCard}>{props.children}</ProfileCardContext.Provider>
+      <ProfileCardContext.Provider value={props.openCard}>
+        <MessageActionsContext.Provider value={props.actions}>{props.children}</MessageActionsContext.Provider>
+      </ProfileCardContext.Provider>
     </BrokenLinkContext.Provider>
   );
+}
+
+/** What a reply shows of the message it answers, while it is being written and sent. */
+function quoteOf(m: Message): Quote {
+  return { id: m.id, seq: m.seq, user_id: m.user_id, username: m.username, content: cutQuote(m.content), deleted: !!m.deleted };
 }
 
 /** "… is typing", each name isolated so a right-to-left name can't reorder the line. */

@@ -20,6 +20,10 @@ export function MemberPanel(props: {
   leaving: boolean;
   /** False while the socket is down: presence may be out of date. */
   live: boolean;
+  /** A direct conversation: its people are fixed (nobody is added, nobody leaves). */
+  direct?: boolean;
+  /** Opens the direct conversation with a member. */
+  onMessage?: (userId: number) => void;
 }) {
   const sorted = [...props.members].sort(
     (a, b) => Number(b.online) - Number(a.online) || (a.display_name || a.username).localeCompare(b.display_name || b.username),
@@ -63,20 +67,27 @@ export function MemberPanel(props: {
                   <bdi>{m.display_name || m.username}</bdi>
                 </NameButton>
                 {m.id === props.me.id && <span className="muted"> (you)</span>}
-                {m.id === props.room?.owner_id && <span className="muted"> (owner)</span>}
+                {m.id === props.room?.owner_id && !props.direct && <span className="muted"> (owner)</span>}
               </span>
               <span className="member-handle">
                 @{m.username} · ID {m.id}
               </span>
             </span>
             <span className="sr-only">{m.online ? 'online' : 'offline'}</span>
+            {props.onMessage && m.id !== props.me.id && !(props.direct && props.members.length <= 2) && (
+              <button type="button" className="small ghost member-message" aria-label={`Message ${m.display_name || m.username}`} title="Direct message" onClick={() => props.onMessage?.(m.id)}>
+                <Icon name="message" size={14} />
+              </button>
+            )}
           </li>
         ))}
       </ul>
-      {isOwner && props.room?.is_private && <AddMember roomId={props.roomId} onAdded={props.onAdded} />}
-      <button className="small ghost leave-button" onClick={props.onLeave} disabled={props.leaving}>
-        Leave room
-      </button>
+      {isOwner && props.room?.is_private && !props.direct && <AddMember roomId={props.roomId} onAdded={props.onAdded} />}
+      {!props.direct && (
+        <button className="small ghost leave-button" onClick={props.onLeave} disabled={props.leaving}>
+          Leave room
+        </button>
+      )}
       {files.length > 0 && (
         <>
           <h2 className="files-head">Files</h2>

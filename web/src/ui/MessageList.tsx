@@ -20,6 +20,8 @@ import type { Status } from '../net/stream';
 import { arrivals, lastSeq, prependedCount, type Row } from '../state/timeline';
 import { Avatar } from './Avatar';
 import { dayLabel } from './format';
+import type { EditState } from './messageActions';
+import { mentionedNames } from './mentions';
 import { MessageRow } from './MessageRow';
 
 export { BrokenLinkContext, FileView } from './MessageRow';
@@ -47,6 +49,9 @@ interface ListContext {
   roomName: string;
   older: () => void;
   seenBy: Member[];
+  ownerId: number | undefined;
+  editing: EditState | null;
+  direct: boolean;
 }
 
 export function MessageList(props: {
@@ -64,6 +69,14 @@ export function MessageList(props: {
   scrollToEndRef: MutableRefObject<() => void>;
   /** Members who have read up to the latest message. */
   seenBy: Member[];
+  /** The room's owner: they may delete anyone's message. */
+  ownerId: number | undefined;
+  /** The message being edited in place, if any. */
+  editing: EditState | null;
+  /** A direct conversation (named by its people, not a room). */
+  direct?: boolean;
+  /** Set here: scrolls to a loaded message and (unless focus is false) focuses it; false when it is not loaded. */
+  jumpRef: MutableRefObject<(messageId: number, focus?: boolean) => boolean>;
 }) {
   // The history edge ("Load older messages", "This is the beginning") is the
   // first row, not a header: a short list sits at the bottom with the edge
@@ -91,6 +104,15 @@ export function MessageList(props: {
   props.scrollToEndRef.current = () => {
     stuck.current = true;
     handle.current?.scrollToIndex({ index: 'LAST', align: 'end' });
+  };
+
+  props.jumpRef.current = (messageId, focus = true) => {
+    const i = rows.findIndex((r) => r.kind === 'entry' && r.entry.kind === 'message' && r.entry.message.id === messageId);
+    if (i < 0) return false;
+    stuck.current = i === rows.length - 1;
+    handle.current?.scrollToIndex({ index: i, align: 'center' });
+    if (focus) focusMessage(messageId);
+    return true;
   };
 
   useEffect(() => {
@@ -146,8 +168,11 @@ export function MessageList(props: {
       roomName: props.roomName,
       older: () => void older(),
       seenBy: props.seenBy,
+      ownerId: props.ownerId,
+      editing: props.editing,
+      direct: !!props.direct,
     }),
-    [props.profiles, props.me.id, props.status, props.onOpenImage, props.onDiscard, hasMore, historyLoaded, loadingOlder, props.roomName, older, props.seenBy],
+    [props.direct, props.profiles, props.me.id, props.status, props.onOpenImage, props.onDiscard, hasMore, historyLoaded, loadingOlder, props.roomName, older, props.seenBy, props.ownerId, props.editing],
   );
 
   return (
@@ -198,7 +223,8 @@ function renderRow(_: number, row: ListRow, ctx: ListContext) {
           <span>New messages</span>
         </div>
       );
-    case 'entry':
+    case 'entry': {
+      const m = row.entry.kind === 'message' ? row.entry.message : null;
       return (
         <MessageRow
           row={row}
@@ -207,9 +233,29 @@ function renderRow(_: number, row: ListRow, ctx: ListContext) {
           online={row.entry.kind === 'pending' ? ctx.online : true}
           onOpenImage={ctx.onOpenImage}
           onDiscard={ctx.onDiscard}
+          meId={ctx.meId}
+          isOwner={ctx.ownerId === ctx.meId}
+          mentionNames={m?.mentions ? mentionedNames(m.mentions, ctx.profiles).join(' ') : ''}
+          editing={m && ctx.editing?.id === m.id ? ctx.editing : null}
         />
       );
+    }
   }
+}
+
+/**
+ * Focuses a message's row once it is drawn (a jump scrolls first), and
+ * marks it for a moment so the eye finds it.
+ */
+function focusMessage(messageId: number, tries = 20): void {
+  const el = document.querySelector<HTMLElement>(`.messages .msg[data-id="${messageId}"]`)?.closest<HTMLElement>('.msg-row');
+  if (!el) {
+    if (tries > 0) requestAnimationFrame(() => focusMessage(messageId, tries - 1));
+    return;
+  }
+  el.focus({ preventScroll: true });
+  el.classList.add('flash');
+  setTimeout(() => el.classList.remove('flash'), 1600);
 }
 
 const DaySeparatorRow = memo(function DaySeparatorRow(props: { day: string }) {
@@ -228,7 +274,9 @@ function HistoryEdge({ context: c }: { context: ListContext }) {
           {c.loadingOlder ? 'Loading older messages…' : 'Load older messages'}
         </button>
       ) : (
-        <p className="muted small-text">This is the beginning of {c.roomName ? `#${c.roomName}` : 'the room'}.</p>
+        <p className="muted small-text">
+          {c.direct ? `This is the beginning of your conversation with ${c.roomName}.` : `This is the beginning of ${c.roomName ? `#${c.roomName}` : 'the room'}.`}
+        </p>
       )}
     </div>
   );

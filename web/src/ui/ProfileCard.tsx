@@ -1,6 +1,7 @@
 // Profile cards: a click on someone's name (in the timeline or the member
 // list) shows who they are. The room view provides what opening one does.
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useContext, useState, type ReactNode } from 'react';
+import { errorText } from '../api/client';
 import { Avatar } from './Avatar';
 import { Dialog } from './Dialog';
 
@@ -27,9 +28,12 @@ export function NameButton(props: { userId: number; username: string; children: 
   );
 }
 
-export function ProfileCard(props: { person: CardPerson; isMe: boolean; onClose: () => void }) {
+export function ProfileCard(props: { person: CardPerson; isMe: boolean; onClose: () => void; onMessage?: () => Promise<void> }) {
   const p = props.person;
   const name = p.display_name || p.username || 'Someone';
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const { onMessage } = props;
   return (
     <Dialog title={name} onClose={props.onClose} className="profile-card">
       <div className="profile-card-top">
@@ -48,7 +52,31 @@ export function ProfileCard(props: { person: CardPerson; isMe: boolean; onClose:
           {p.bio}
         </p>
       )}
+      {error && (
+        <p className="error small-text" role="alert">
+          {error}
+        </p>
+      )}
       <div className="modal-actions">
+        {onMessage && (
+          <button
+            type="button"
+            className="primary"
+            disabled={busy}
+            onClick={async () => {
+              setBusy(true);
+              setError(null);
+              try {
+                await onMessage();
+              } catch (e) {
+                setError(errorText(e));
+                setBusy(false);
+              }
+            }}
+          >
+            Message
+          </button>
+        )}
         {props.isMe && (
           <a className="button-link" href="#/profile" onClick={props.onClose}>
             Edit your profile

@@ -1,6 +1,7 @@
 // Ctrl+K: type part of a room's name, pick with the arrows, Enter opens it.
 import { useMemo, useState, type KeyboardEvent } from 'react';
 import type { Room } from '../api/types';
+import { isDirect } from '../state/direct';
 import { Dialog } from './Dialog';
 import { Icon } from './Icon';
 import { filterRooms } from './shortcuts';
@@ -61,7 +62,7 @@ export function QuickSwitcher(props: { rooms: readonly Room[]; mine: ReadonlySet
               onMouseMove={() => setActive(list.indexOf(r))}
             >
               <span className="room-hash">
-                <Icon name={r.is_private ? 'lock' : 'hash'} size={15} />
+                <Icon name={isDirect(r) ? 'at' : r.is_private ? 'lock' : 'hash'} size={15} />
               </span>
               <span className="room-name" dir="auto">
                 {r.name}

@@ -23,6 +23,9 @@ export const SHORTCUTS: readonly { keys: string[]; what: string }[] = [
   { keys: ['Esc'], what: 'Close a dialog, the emoji picker, the rooms drawer or the members panel' },
   { keys: ['Enter'], what: 'Send the message' },
   { keys: ['Shift', 'Enter'], what: 'New line in the message' },
+  { keys: ['↑'], what: 'In an empty message box: edit your last message' },
+  { keys: ['@'], what: 'Mention a member: ↑ ↓ to choose, Enter or Tab to pick' },
+  { keys: ['Esc'], what: 'Cancel a reply, or an edit' },
 ];
 
 /** The shortcut a key press means, or null. typing: focus is in a text field. */

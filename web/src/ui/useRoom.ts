@@ -3,7 +3,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { api, ApiError, asArray, errorText, upload, uploadErrorText } from '../api/client';
 import type { FileItem, Member, Message, User } from '../api/types';
 import type { Status, UserStream } from '../net/stream';
-import type { Pending } from '../state/pending';
+import type { Extras, Pending } from '../state/pending';
 import { initialRoomState, maxSeq, oldestId, roomReducer } from '../state/roomReducer';
 
 export const PAGE = 50;
@@ -29,6 +29,8 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
   const [accessError, setAccessError] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [uploads, setUploads] = useState<UploadState[]>([]);
+  // Uploaded files that go with the next message (file_ids).
+  const [attached, setAttached] = useState<FileItem[]>([]);
   const stateRef = useRef(state);
   stateRef.current = state;
   const hooksRef = useRef(hooks);
@@ -113,8 +115,8 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
       setStatus(s);
       setAttempt(d.attempt);
       if (s !== 'open') return;
-      // Only messages are replayed on resume: catch up on what else
-      // happened while we were away.
+      // Messages and their changes are replayed on resume: catch up on what
+      // else happened while we were away.
       if (everOpened && loaded) void catchUp();
       everOpened = true;
     });
@@ -175,7 +177,7 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
     }
   }, [roomId, loadingOlder]);
 
-  const send = useCallback((content: string) => stream.send(roomId, content), [stream, roomId]);
+  const send = useCallback((content: string, extras?: Extras) => stream.send(roomId, content, extras), [stream, roomId]);
   const typing = useCallback(() => stream.typing(roomId), [stream, roomId]);
   const discard = useCallback((clientId: string) => stream.discard(roomId, clientId), [stream, roomId]);
 
@@ -190,6 +192,7 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
         (f) => {
           if (f && typeof f.id === 'number') {
             dispatch({ type: 'file_added', file: { ...f, user_id: f.user_id ?? me.id, room_id: roomId, anchor_seq: maxSeq(stateRef.current.messages) } });
+            setAttached((as) => (as.some((a) => a.id === f.id) ? as : [...as, f]));
           }
           setUploads((us) => us.filter((u) => u.id !== id));
         },
@@ -203,6 +206,24 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
   );
 
   const dismissUpload = useCallback((id: number) => setUploads((us) => us.filter((u) => u.id !== id)), []);
+  const detach = useCallback((id: number) => setAttached((as) => as.filter((a) => a.id !== id)), []);
+  const clearAttached = useCallback(() => setAttached([]), []);
+
+  // A file link of a message stopped working (signed links expire): the
+  // message is read again, at most every 30 s each.
+  const refreshedAt = useRef(new Map<number, number>());
+  const refreshMessage = useCallback(
+    (messageId: number) => {
+      const now = Date.now();
+      if (now - (refreshedAt.current.get(messageId) ?? -Infinity) < 30_000) return;
+      refreshedAt.current.set(messageId, now);
+      api.get<Message>(`/rooms/${roomId}/messages/${messageId}`).then(
+        (m) => m && typeof m.id === 'number' && dispatch({ type: 'message_state', message: m }),
+        () => {},
+      );
+    },
+    [roomId],
+  );
 
   return {
     state,
@@ -220,6 +241,10 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
     uploads,
     uploadFile,
     dismissUpload,
+    attached,
+    detach,
+    clearAttached,
+    refreshMessage,
     refreshMembers,
     refreshLinks,
     reload,

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import { api, asArray, signalUnauthorized, socketTicket } from '../api/client';
 import type { Message } from '../api/types';
-import { UserStream, streamURL } from '../net/stream';
+import { GAP_PAGE, UserStream, streamURL } from '../net/stream';
 import { loadQueues, saveQueue, type Pending } from '../state/pending';
 
 /** How long the heartbeat's probe of /healthz may take before the server counts as unreachable. */
@@ -40,7 +40,7 @@ export function useUserStream(userId: number): UserStream {
             /* storage full: the queue still lives in memory */
           }
         },
-        fetchAfter: async (roomId, after) => asArray<Message>(await api.get(`/rooms/${roomId}/messages?after_seq=${after}&limit=100`)),
+        fetchAfter: async (roomId, after) => asArray<Message>(await api.get(`/rooms/${roomId}/messages?after_seq=${after}&limit=${GAP_PAGE}`)),
         onFatal: signalUnauthorized,
         online: navigator.onLine,
         heartbeat: { probe },

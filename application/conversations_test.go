@@ -22,25 +22,8 @@ import (
 // moves and the jobs the stores queue recorded.
 type convFixture struct {
 	*fixture
-	clock *testClock
+	clock *filesClock
 	jobs  *memory.JobQueue
-}
-
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func newConvFixture(t *testing.T) *convFixture {
@@ -50,7 +33,7 @@ func newConvFixture(t *testing.T) *convFixture {
 	d := memoryDeps(t, st)
 	st.Attachments(q) // the queue of the stores' purge jobs
 	d.Scheduled = st.Scheduled(q)
-	clock := &testClock{now: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	clock := &filesClock{now: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
 	d.Clock = clock
 	return &convFixture{fixture: &fixture{App: mustNew(t, d), bus: d.Bus, t: t}, clock: clock, jobs: q}
 }
@@ -229,7 +212,7 @@ func TestEditWindowAndVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := f.send(a.ID, r.ID, "v1")
-	f.clock.add(time.Minute)
+	f.clock.advance(time.Minute)
 	if _, err := f.Messages.Edit(ctx, a.ID, r.ID, m.ID, "v2"); err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +220,7 @@ func TestEditWindowAndVersions(t *testing.T) {
 	if err != nil || len(vs) != 1 || vs[0].Content != "v1" {
 		t.Fatalf("versions = %+v, %v; want [v1]", vs, err)
 	}
-	f.clock.add(w)
+	f.clock.advance(w)
 	_, err = f.Messages.Edit(ctx, a.ID, r.ID, m.ID, "v3")
 	wantKind(t, err, domain.Forbidden, "edit_window_closed")
 	bad := room.EditWindowMax + time.Second

@@ -207,23 +207,31 @@ var (
 	errNoScheduled = domain.Errorf(domain.NotFound, "scheduled_not_found", "no such scheduled message")
 )
 
+// changer checks that the actor may change messages of the room now (a
+// member, within the message rate) and returns the actor's profile and
+// the room, whose owner and edit window the change's check reads.
+func (s *Messages) changer(ctx context.Context, actor user.ID, roomID room.ID) (user.User, room.Room, error) {
+	if err := s.rooms.authorizeLive(ctx, actor, roomID); err != nil {
+		return user.User{}, room.Room{}, err
+	}
+	if err := s.chargeSend(ctx, actor); err != nil {
+		return user.User{}, room.Room{}, err
+	}
+	u, err := s.users.Profile(ctx, actor)
+	if err != nil {
+		return user.User{}, room.Room{}, err
+	}
+	r, err := s.rooms.roomByID(ctx, roomID)
+	return u, r, err
+}
+
 // Edit replaces the text of the actor's own message.
 func (s *Messages) Edit(ctx context.Context, actor user.ID, roomID room.ID, id message.ID, content string) (message.Change, error) {
 	c, err := message.NewContent(content)
 	if err != nil {
 		return message.Change{}, err
 	}
-	if err := s.rooms.authorizeLive(ctx, actor, roomID); err != nil {
-		return message.Change{}, err
-	}
-	if err := s.chargeSend(ctx, actor); err != nil {
-		return message.Change{}, err
-	}
-	r, err := s.rooms.roomByID(ctx, roomID)
-	if err != nil {
-		return message.Change{}, err
-	}
-	u, err := s.users.Profile(ctx, actor)
+	u, r, err := s.changer(ctx, actor, roomID)
 	if err != nil {
 		return message.Change{}, err
 	}
@@ -255,17 +263,7 @@ func (s *Messages) Edit(ctx context.Context, actor user.ID, roomID room.ID, id m
 // direct conversation, where only authors delete). The store erases the
 // text and queues the files' removal in the deletion's transaction.
 func (s *Messages) Delete(ctx context.Context, actor user.ID, roomID room.ID, id message.ID) (message.Change, error) {
-	if err := s.rooms.authorizeLive(ctx, actor, roomID); err != nil {
-		return message.Change{}, err
-	}
-	if err := s.chargeSend(ctx, actor); err != nil {
-		return message.Change{}, err
-	}
-	r, err := s.rooms.roomByID(ctx, roomID)
-	if err != nil {
-		return message.Change{}, err
-	}
-	u, err := s.users.Profile(ctx, actor)
+	u, r, err := s.changer(ctx, actor, roomID)
 	if err != nil {
 		return message.Change{}, err
 	}
@@ -290,13 +288,7 @@ func (s *Messages) React(ctx context.Context, actor user.ID, roomID room.ID, id 
 	if err != nil {
 		return message.Change{}, false, err
 	}
-	if err := s.rooms.authorizeLive(ctx, actor, roomID); err != nil {
-		return message.Change{}, false, err
-	}
-	if err := s.chargeSend(ctx, actor); err != nil {
-		return message.Change{}, false, err
-	}
-	u, err := s.users.Profile(ctx, actor)
+	u, _, err := s.changer(ctx, actor, roomID)
 	if err != nil {
 		return message.Change{}, false, err
 	}

@@ -20,6 +20,7 @@ type Deps struct {
 	Messages  ports.MessageStore
 	Scheduled ports.ScheduledStore // messages to send later, with their jobs
 	Reads     ports.ReadStore      // read pointers and unread counts
+	Search    ports.SearchStore    // nil: search is off (Unavailable)
 	Invites   ports.InviteStore
 	Bus       ports.Bus
 	Presence  ports.Presence

@@ -26,6 +26,7 @@ type Limits struct {
 	Join     ports.Rate // room joins per user
 	Read     ports.Rate // read-pointer moves per user over REST (sockets have their frame rate)
 	Upload   ports.Rate // room files and avatars per user
+	Search   ports.Rate // searches per user
 	Register ports.Rate // registrations per client address
 	Login    ports.Rate // login attempts per client address, whatever the outcome
 
@@ -57,6 +58,7 @@ func DefaultLimits() Limits {
 		Join:              ports.Rate{Burst: 30, Per: time.Minute},
 		Read:              ports.Rate{Burst: 60, Per: 10 * time.Second},
 		Upload:            ports.Rate{Burst: 30, Per: time.Minute},
+		Search:            ports.Rate{Burst: 60, Per: time.Minute},
 		Register:          ports.Rate{Burst: 30, Per: time.Hour},
 		Login:             ports.Rate{Burst: 60, Per: time.Minute},
 		LoginFailures:     ports.Backoff{Free: 5, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour},

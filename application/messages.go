@@ -156,7 +156,7 @@ func (s *Messages) History(ctx context.Context, actor user.ID, roomID room.ID, p
 	if err != nil {
 		return nil, err
 	}
-	if !p.Forward && p.Before == 0 { // the newest page: what opening a room asks for
+	if !p.Forward && p.Before == 0 && p.Around == 0 { // the newest page: what opening a room asks for
 		ms, member, err := s.d.Messages.NewestIfMember(ctx, roomID, actor, p.Limit)
 		if err != nil || member {
 			return ms, err
@@ -169,7 +169,64 @@ func (s *Messages) History(ctx context.Context, actor user.ID, roomID room.ID, p
 	if p.Forward {
 		return s.d.Messages.After(ctx, roomID, p.AfterSeq, p.Limit)
 	}
+	if p.Around > 0 {
+		return s.around(ctx, roomID, p.Around, p.Limit)
+	}
 	return s.d.Messages.Before(ctx, roomID, p.Before, p.Limit)
+}
+
+// around is the page of a room around message id, newest first: the
+// message with about half of limit older messages and the rest newer, the
+// other side filling in where one side has fewer.
+func (s *Messages) around(ctx context.Context, roomID room.ID, id message.ID, limit int) ([]message.Message, error) {
+	m, err := s.d.Messages.Get(ctx, roomID, id)
+	if err != nil {
+		return nil, err
+	}
+	var older, newer []message.Message
+	if limit > 1 {
+		if older, err = s.d.Messages.Before(ctx, roomID, id, limit-1); err != nil {
+			return nil, err
+		}
+		if newer, err = s.d.Messages.After(ctx, roomID, m.Seq, limit-1); err != nil {
+			return nil, err
+		}
+	}
+	k := min(len(older), limit/2)
+	j := min(len(newer), limit-1-k)
+	k = min(len(older), limit-1-j)
+	page := make([]message.Message, 0, j+1+k)
+	for i := j - 1; i >= 0; i-- {
+		page = append(page, newer[i])
+	}
+	page = append(page, m)
+	return append(page, older[:k]...), nil
+}
+
+// Search finds messages in the actor's rooms (or in one of them).
+func (s *Messages) Search(ctx context.Context, actor user.ID, q message.SearchQuery) ([]message.Hit, error) {
+	if s.d.Search == nil {
+		return nil, domain.Errorf(domain.Unavailable, "search_off", "search is turned off on this server")
+	}
+	if err := s.lim.take(ctx, userKey("search", actor), s.lim.cfg.Search, "searches"); err != nil {
+		return nil, err
+	}
+	var rooms []room.ID
+	if q.RoomID != 0 {
+		if err := s.rooms.Authorize(ctx, actor, q.RoomID); err != nil {
+			return nil, err
+		}
+		rooms = []room.ID{q.RoomID}
+	} else {
+		var err error
+		if rooms, err = s.d.Members.RoomsOf(ctx, actor); err != nil {
+			return nil, err
+		}
+	}
+	if len(rooms) == 0 {
+		return nil, nil
+	}
+	return s.d.Search.Search(ctx, rooms, q)
 }
 
 // Entries returns the room's stream after afterSeq: what sockets replay.

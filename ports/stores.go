@@ -148,6 +148,9 @@ type MemberStore interface {
 	// Memberships lists who belongs to r and since when, in no order
 	// (room.Heir picks from them).
 	Memberships(ctx context.Context, r room.ID) ([]room.Membership, error)
+	// RoomsOf lists the rooms u is a member of, by id (what a search
+	// across u's rooms reads).
+	RoomsOf(ctx context.Context, u user.ID) ([]room.ID, error)
 }
 
 // InviteStore keeps room invites. Expired rows may stay until the room's
@@ -289,4 +292,21 @@ type ScheduledStore interface {
 	// Delete removes pending message id; u 0 removes it whoever wrote it
 	// (delivery). false when there was none.
 	Delete(ctx context.Context, u user.ID, id message.ScheduledID) (bool, error)
+}
+
+// SearchStore finds messages by their text. What a query matches is one
+// meaning for every store (adapters/textindex): each term matches when one
+// of its forms occurs in the folded text — the word, or its English or
+// Russian stem, as a substring when three characters or longer, else as a
+// whole token (CJK characters and pairs, emoji, words) — and a phrase as
+// it stands. Every MessageStore write that changes a message's text keeps
+// the index in its own transaction: Append indexes, Edit re-indexes the
+// current text only, Delete (and a room's Delete) purges.
+type SearchStore interface {
+	// Search returns up to q.Limit messages of rooms (q.RoomID is for the
+	// caller: the store searches exactly rooms) that match every term of
+	// q, that are not deleted and have an id below q.Before (0: no bound),
+	// newest (highest id) first, each with its snippet (textindex.Snippet
+	// of its current text). An empty rooms finds nothing.
+	Search(ctx context.Context, rooms []room.ID, q message.SearchQuery) ([]message.Hit, error)
 }

@@ -618,3 +618,16 @@ func (ss *SessionStore) DeleteAll(ctx context.Context, u user.ID, keep string) (
 func errSessionNotFound() error {
 	return domain.Errorf(domain.NotFound, "session_not_found", "session not found")
 }
+
+func (ms *MemberStore) RoomsOf(ctx context.Context, u user.ID) ([]room.ID, error) {
+	return locked(ctx, ms.s, func() ([]room.ID, error) {
+		var out []room.ID
+		for r, m := range ms.s.members {
+			if _, ok := m[u]; ok {
+				out = append(out, r)
+			}
+		}
+		slices.Sort(out)
+		return out, nil
+	})
+}

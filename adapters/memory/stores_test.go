@@ -19,3 +19,18 @@ func TestStores(t *testing.T) {
 		}
 	})
 }
+
+func TestSearch(t *testing.T) {
+	porttest.Search(t, func(t *testing.T) porttest.SearchSet {
+		db := memory.NewStores()
+		q := &memory.JobQueue{}
+		return porttest.SearchSet{
+			StoreSet: porttest.StoreSet{
+				Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
+				Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites(), Files: db.Attachments(q), Scheduled: db.Scheduled(q),
+				Jobs: func(*testing.T) []ports.Job { return q.Take() },
+			},
+			Search: db.Search(),
+		}
+	})
+}

@@ -316,3 +316,18 @@ func (s *MemberStore) Members(ctx context.Context, r room.ID) ([]user.User, erro
 	}
 	return out, nil
 }
+
+// RoomsOf reads the index on room_members(user_id).
+func (s *MemberStore) RoomsOf(ctx context.Context, u user.ID) ([]room.ID, error) {
+	var ids []int64
+	err := s.db.read.WithContext(ctx).Table("room_members").Where("user_id = ?", int64(u)).
+		Order("room_id").Pluck("room_id", &ids).Error
+	if err != nil {
+		return nil, fail("list a user's rooms", err)
+	}
+	out := make([]room.ID, len(ids))
+	for i, id := range ids {
+		out[i] = room.ID(id)
+	}
+	return out, nil
+}

@@ -90,12 +90,15 @@ type Message struct {
 
 // Page selects a slice of a room's history. Forward (implied by AfterSeq >
 // 0) selects the oldest messages with seq > AfterSeq, oldest first: catch-up,
-// where after_seq=0 means from the start. Otherwise the page is the newest
-// messages with id < Before (0: from the end), newest first.
+// where after_seq=0 means from the start. Around selects message Around
+// with up to Limit/2 messages before it and the rest of Limit after it,
+// newest first (where a search hit opens the room). Otherwise the page is
+// the newest messages with id < Before (0: from the end), newest first.
 type Page struct {
 	Before   ID
 	AfterSeq int64
 	Forward  bool
+	Around   ID
 	Limit    int
 }
 
@@ -109,6 +112,9 @@ func (p Page) Normalize() (Page, error) {
 	}
 	if p.Before > 0 && p.Forward {
 		return p, domain.Errorf(domain.Invalid, "invalid_cursor", "use either before or after_seq, not both")
+	}
+	if p.Around < 0 || p.Around > 0 && (p.Before > 0 || p.Forward) {
+		return p, domain.Errorf(domain.Invalid, "invalid_cursor", "around goes alone, without before or after_seq")
 	}
 	switch {
 	case p.Limit == 0:
@@ -158,6 +164,10 @@ type Service interface {
 	React(ctx context.Context, actor user.ID, roomID room.ID, id ID, emoji string, add bool) (c Change, changed bool, err error)
 	// Versions lists an edited message's earlier texts, oldest first.
 	Versions(ctx context.Context, actor user.ID, roomID room.ID, id ID) ([]Version, error)
+	// Search finds messages by their current text in the rooms the actor
+	// is a member of (q.RoomID only, when set: refused like History to
+	// a non-member), newest first; deleted messages are never found.
+	Search(ctx context.Context, actor user.ID, q SearchQuery) ([]Hit, error)
 
 	// Scheduled lists the actor's pending scheduled messages by SendAt.
 	Scheduled(ctx context.Context, actor user.ID) ([]Scheduled, error)

@@ -309,12 +309,40 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.wg.Wait()
 		close(done)
 	}()
+	// A closing handshake waits for the client's close frame (up to 5 s in
+	// coder/websocket); a client that never answers must not hold the
+	// shutdown past its grace: halfway through it, the sockets still open
+	// are cut (cancelling a session's context ends its pending read, and
+	// the library closes the connection under it).
+	half := time.NewTimer(time.Until(halfway(ctx)))
+	defer half.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-half.C:
+		g.mu.Lock()
+		for s := range g.sessions {
+			s.cancel()
+		}
+		g.mu.Unlock()
+	case <-ctx.Done():
+	}
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("ws gateway shutdown: %w", ctx.Err())
 	}
+}
+
+// halfway is the moment half of ctx's time is left (now when it has no
+// deadline, which shutdown contexts always have).
+func halfway(ctx context.Context) time.Time {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return time.Now()
+	}
+	return time.Now().Add(time.Until(d) / 2)
 }
 
 func (g *Gateway) isShutting() bool {

@@ -413,3 +413,19 @@ func TestShutdownClosesGoingAwayWithoutLeaks(t *testing.T) {
 	h.hub.Close()
 	http.DefaultClient.CloseIdleConnections()
 }
+
+// A client that never answers the closing handshake (it does not read)
+// does not hold the shutdown past its grace: its socket is cut halfway.
+func TestShutdownCutsClientsThatDoNotAnswer(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.dial(t, publicRoom, "tok-alice", "") // never read: the close frame goes unanswered
+	defer c.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := h.gw.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with a silent client: %v", err)
+	}
+	if n := h.rooms.liveCount(); n != 0 {
+		t.Errorf("%d sockets still present after shutdown", n)
+	}
+}

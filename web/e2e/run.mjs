@@ -1492,7 +1492,7 @@ async function main() {
     await inRoom(A, hideoutRoom.id);
   });
 
-  await step('axe: no serious or critical violation on sign-in, rooms, an open room and profile, at 1280×800 and 390×844, light and dark', async () => {
+  await step('axe: no serious or critical violation on sign-in, rooms, an open room, search results and profile, at 1280×800 and 390×844, light and dark', async () => {
     // A context of its own: it bypasses the app's CSP to inject axe-core.
     const ctx = await browser.newContext({ bypassCSP: true });
     const out = await ctx.newPage();
@@ -1533,17 +1533,29 @@ async function main() {
             // (Absent only when those steps failed, which they say themselves.)
             await carol.locator('.messages .reaction, .messages .quote, .messages .mention').first().waitFor({ timeout: 5000 }).catch(() => {});
           }],
+          ['search', carol, async () => {
+            await inRoom(carol, roomId);
+            await carol.getByRole('button', { name: 'Search messages' }).click();
+            const dialog = carol.getByRole('dialog', { name: 'Search messages' });
+            await dialog.getByRole('combobox').fill('seed');
+            await dialog.getByRole('combobox').press('Enter');
+            await dialog.getByRole('option').first().waitFor();
+          }, async () => {
+            await carol.keyboard.press('Escape');
+            await carol.getByRole('dialog', { name: 'Search messages' }).waitFor({ state: 'detached' });
+          }],
           ['profile', carol, async () => {
             await carol.evaluate(() => (location.hash = '#/profile'));
             await carol.getByRole('heading', { name: 'Your profile' }).waitFor();
           }],
         ];
-        for (const [name, page, open] of screens) {
+        for (const [name, page, open, close] of screens) {
           await open();
           await sleep(300); // transitions settle
           if (name === 'rooms' && w < 600 && scheme === 'light') await shot(page, '15-mobile-home');
           const v = await axeViolations(page);
           if (v.length) found.push(`${name} at ${w}×${h}, ${scheme}:\n      ${describeViolations(v).replace(/\n/g, '\n      ')}`);
+          if (close) await close();
         }
       }
     }

@@ -1,0 +1,478 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"chat/adapters/textindex"
+	"chat/domain"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+	"chat/ports"
+)
+
+// The search index (migration 000008) holds, for every message that is
+// not deleted, textindex.NewDoc of its current text: the folded body for
+// substring forms and the hex tokens for short forms. PostgreSQL keeps
+// both in message_search (a trigram GIN index on body, a GIN index on the
+// tokens' tsvector); SQLite in two contentless FTS5 tables keyed by the
+// message's id (trigram on the body, ascii on the tokens). The writers of
+// a message's text keep it in their own transaction: appends index
+// (appendOne here, the batches in append_batch_sql.go), an edit replaces
+// the row, a deletion purges it and a room's deletion its rows.
+
+var _ ports.SearchStore = (*SearchStore)(nil)
+
+// SearchStore implements ports.SearchStore on the search index.
+type SearchStore struct{ db *DB }
+
+// Search returns the ports.SearchStore.
+func (db *DB) Search() *SearchStore { return &SearchStore{db} }
+
+func errSearchOff() error {
+	return domain.Errorf(domain.Unavailable, "search_off", "search is turned off on this server")
+}
+
+// indexMessage writes message id's row for content, replacing any. fresh
+// says the id was just inserted, so no row can be there (SQLite's
+// contentless tables then take a plain insert, which costs less than a
+// replace). Appends call it only with the index on; edits call it
+// always, so that rows stay current while it is off and switching it
+// back on has only the messages appended meanwhile to index.
+func (x sqlq) indexMessage(id, roomID int64, content string, fresh bool) error {
+	d := textindex.NewDoc(content)
+	if x.dialect == Postgres {
+		_, err := x.exec(`INSERT INTO message_search (message_id, room_id, body, tokens)
+			VALUES (?, ?, ?, array_to_tsvector(string_to_array(?, ' ')))
+			ON CONFLICT (message_id) DO UPDATE SET body = excluded.body, tokens = excluded.tokens`, id, roomID, d.Body, d.Tokens)
+		return err
+	}
+	verb := `INSERT OR REPLACE INTO `
+	if fresh {
+		verb = `INSERT INTO `
+	}
+	if _, err := x.exec(verb+`message_search_body (rowid, body) VALUES (?, ?)`, id, d.Body); err != nil {
+		return err
+	}
+	_, err := x.exec(verb+`message_search_tokens (rowid, tokens) VALUES (?, ?)`, id, d.Tokens)
+	return err
+}
+
+// unindexMessage purges message id's row. It runs with the index off
+// too: a deleted message's text must not stay behind in any table.
+func (x sqlq) unindexMessage(id int64) error {
+	if x.dialect == Postgres {
+		_, err := x.exec(`DELETE FROM message_search WHERE message_id = ?`, id)
+		return err
+	}
+	for _, q := range []string{
+		`DELETE FROM message_search_body WHERE rowid = ?`,
+		`DELETE FROM message_search_tokens WHERE rowid = ?`,
+	} {
+		if _, err := x.exec(q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sqliteUnindexRoom lists the SQLite statements that purge the rows of
+// room ? before the room and its messages go (PostgreSQL's rows go with
+// their messages: ON DELETE CASCADE).
+var sqliteUnindexRoom = []string{
+	`DELETE FROM message_search_body WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?)`,
+	`DELETE FROM message_search_tokens WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?)`,
+}
+
+// searchWalk is about how many of the newest messages of the rooms
+// searched a search checks one by one before it asks the index
+// (DB.searchWalk: tests take none, or a few).
+const searchWalk = 2000
+
+// Search takes two ways to the newest hits, because neither finds them
+// fast for every word. First it walks the rooms' newest messages, about
+// searchWalk of them, newest first, checking each (walk): a common word
+// fills the page within the first few dozen, where the index would hand
+// over every one of its thousands of matches to be sorted. When the page
+// is not full, the index finds the rest below the messages walked
+// (searchIndex): the word is rare there, and a rare word has few
+// matches, cheap to fetch and sort. Every statement is bounded by the
+// store's timeout.
+func (s *SearchStore) Search(ctx context.Context, rooms []room.ID, q message.SearchQuery) ([]message.Hit, error) {
+	if !s.db.indexed {
+		return nil, errSearchOff()
+	}
+	if len(rooms) == 0 || len(q.Terms) == 0 {
+		return nil, nil
+	}
+	if err := checkLimit(q.Limit); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.db.timeout)
+	defer cancel()
+	x, err := s.db.reader(ctx)
+	if err != nil {
+		return nil, fail("search messages", err)
+	}
+	cq := textindex.Compile(q)
+	ids := make([]int64, len(rooms))
+	for i, r := range rooms {
+		ids[i] = int64(r)
+	}
+	below := int64(q.Before)
+	if below <= 0 {
+		below = maxID
+	}
+	hits, below, err := s.walk(x, ids, cq, below, q.Limit)
+	if err != nil {
+		return nil, fail("search messages", err)
+	}
+	if len(hits) == q.Limit || below <= 1 {
+		return hits, nil
+	}
+	stmt, args := searchIndex(x.dialect, ids, searchTerms(cq), below, q.Limit-len(hits))
+	rows, err := x.query(stmt, args...)
+	if err != nil {
+		return nil, fail("search messages", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		h, err := scanHit(rows, cq)
+		if err != nil {
+			return nil, fail("search messages", err)
+		}
+		hits = append(hits, h)
+	}
+	return hits, fail("search messages", rows.Err())
+}
+
+// walk checks the messages of rooms with ids from lo up to below, newest
+// first, until limit match. lo is chosen for about searchWalk of the
+// rooms' messages, however many rooms there are and however busy: below
+// less searchWalk times the number of messages per message of the rooms
+// (their msg_count against the newest id). It returns the hits and the
+// floor of what it checked: every message of the rooms with an id from
+// the floor up to below (a floor of 0 or 1: all of them).
+func (s *SearchStore) walk(x sqlq, rooms []int64, cq textindex.Query, below int64, limit int) ([]message.Hit, int64, error) {
+	if s.db.searchWalk <= 0 {
+		return nil, below, nil
+	}
+	inRooms, args := in(x.dialect, "id", rooms)
+	var own, newest int64
+	if err := x.row(`SELECT (SELECT COALESCE(SUM(msg_count), 0) FROM rooms WHERE `+inRooms+`),
+		(SELECT COALESCE(MAX(id), 0) FROM messages)`, append(execMode(x.dialect), args...)...).Scan(&own, &newest); err != nil {
+		return nil, 0, err
+	}
+	below = min(below, newest+1)
+	if own == 0 || below <= 1 {
+		return nil, 0, nil
+	}
+	span := max(int64(s.db.searchWalk), int64(s.db.searchWalk)*newest/own)
+	lo := max(below-span, 0)
+	if x.dialect == Postgres {
+		return pgWalk(x, rooms, cq, lo, below, limit)
+	}
+	return liteWalk(x, rooms, cq, lo, below, limit, 4*s.db.searchWalk)
+}
+
+// execMode is the first argument of a search statement: on PostgreSQL,
+// pgx.QueryExecModeExec, so that each one is planned with its own words,
+// rooms and bounds instead of by a cached generic plan that knows none of
+// them (a room's walk would then scan the whole table).
+func execMode(dialect string) []any {
+	if dialect == Postgres {
+		return []any{pgx.QueryExecModeExec}
+	}
+	return nil
+}
+
+// pgWalk checks the rows of message_search with SQL that no index serves
+// (strpos for substrings, ts_match_vq for tokens: the operators LIKE and
+// @@ would invite the trigram and tsvector indexes), so the planner reads
+// the rows in id order, through the primary key or the (room_id,
+// message_id) index, and stops at the page.
+func pgWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit int) ([]message.Hit, int64, error) {
+	var b strings.Builder
+	args := execMode(Postgres)
+	b.WriteString(`SELECT ` + hitColumns + ` FROM message_search s JOIN messages m ON m.id = s.message_id WHERE `)
+	if len(rooms) == 1 {
+		b.WriteString(`s.room_id = ?`)
+		args = append(args, rooms[0])
+	} else {
+		b.WriteString(`s.room_id = ANY(?)`)
+		args = append(args, rooms)
+	}
+	b.WriteString(` AND s.message_id >= ? AND s.message_id < ? AND m.deleted_at IS NULL`)
+	args = pgMatch(&b, append(args, lo, below), searchTerms(cq), false)
+	b.WriteString(` ORDER BY s.message_id DESC LIMIT ?`)
+	rows, err := x.query(b.String(), append(args, limit)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var hits []message.Hit
+	for rows.Next() {
+		h, err := scanHit(rows, cq)
+		if err != nil {
+			return nil, 0, err
+		}
+		hits = append(hits, h)
+	}
+	return hits, lo, rows.Err()
+}
+
+// liteWalk reads the messages themselves and checks them in Go with
+// Query.Matches, the meaning the FTS5 tables implement (contentless, they
+// cannot give a row's text back to check), stopping at the page or at
+// most rows: a window denser than the rooms' average then has its floor
+// at the last message read.
+func liteWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit, most int) ([]message.Hit, int64, error) {
+	inRooms, args := in(SQLite, "m.room_id", rooms)
+	if len(rooms) == 1 { // the (room_id, id) index, in order: no sort
+		inRooms = `m.room_id = ?`
+	}
+	rows, err := x.query(`SELECT `+hitColumns+` FROM messages m
+		WHERE `+inRooms+` AND m.id >= ? AND m.id < ? AND m.deleted_at IS NULL ORDER BY m.id DESC LIMIT ?`,
+		append(args, lo, below, most)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var hits []message.Hit
+	read, floor := 0, lo
+	for rows.Next() {
+		m, err := scanHitMessage(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		if read++; read == most {
+			floor = int64(m.ID)
+		}
+		if cq.Matches(m.Content) {
+			hits = append(hits, message.Hit{Message: m, Snippet: textindex.Snippet(m.Content, cq)})
+			if len(hits) == limit {
+				break
+			}
+		}
+	}
+	return hits, floor, rows.Err()
+}
+
+// hitColumns are what scanHitMessage reads.
+const hitColumns = `m.id, m.room_id, m.seq, m.user_id, m.username, m.content, m.created_at, m.edited_at`
+
+func scanHitMessage(rows *sql.Rows) (message.Message, error) {
+	var (
+		m                  message.Message
+		id, roomID, userID int64
+		createdAt          time.Time
+		editedAt           sql.NullTime
+	)
+	if err := rows.Scan(&id, &roomID, &m.Seq, &userID, &m.Username, &m.Content, &createdAt, &editedAt); err != nil {
+		return message.Message{}, err
+	}
+	m.ID, m.RoomID, m.UserID, m.CreatedAt = message.ID(id), room.ID(roomID), user.ID(userID), createdAt.UTC()
+	if editedAt.Valid {
+		m.EditedAt = editedAt.Time.UTC()
+	}
+	return m, nil
+}
+
+func scanHit(rows *sql.Rows, cq textindex.Query) (message.Hit, error) {
+	m, err := scanHitMessage(rows)
+	if err != nil {
+		return message.Hit{}, err
+	}
+	return message.Hit{Message: m, Snippet: textindex.Snippet(m.Content, cq)}, nil
+}
+
+// searchTerm is a term of a query as the index sees it: the forms it
+// matches as substrings (of the body) and as whole tokens.
+type searchTerm struct {
+	subs []string
+	toks []string // encoded (textindex.EncodeToken)
+}
+
+// searchTerms splits each term's forms by how they match. A substring
+// form that contains another of the term's substring forms adds nothing
+// (where "running" occurs, "run" does): only the shortest remain, so
+// "сообщения" asks for "сообщени" alone.
+func searchTerms(cq textindex.Query) []searchTerm {
+	out := make([]searchTerm, 0, len(cq.Terms))
+	for _, t := range cq.Terms {
+		var st searchTerm
+		for _, f := range t.Forms {
+			if !textindex.Substring(f) {
+				st.toks = append(st.toks, textindex.EncodeToken(f))
+				continue
+			}
+			implied := false
+			for _, g := range t.Forms {
+				if g != f && textindex.Substring(g) && strings.Contains(f, g) {
+					implied = true
+					break
+				}
+			}
+			if !implied {
+				st.subs = append(st.subs, f)
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// searchIndex writes the statement that asks the dialect's index for
+// the newest limit messages of rooms below id `below` that match terms.
+func searchIndex(dialect string, rooms []int64, terms []searchTerm, below int64, limit int) (string, []any) {
+	if dialect == Postgres {
+		return pgSearchIndex(rooms, terms, below, limit)
+	}
+	return liteSearchIndex(rooms, terms, below, limit)
+}
+
+// maxID bounds message ids from above when a search has no cursor.
+const maxID = int64(^uint64(0) >> 1)
+
+// pgSearchIndex asks the trigram and tsvector indexes (pgMatch with
+// LIKE and @@) in a MATERIALIZED CTE: the planner estimates LIKE
+// '%word%' poorly, and given the ORDER BY and LIMIT it may walk the whole
+// table backwards hoping for early matches; fenced, it collects the
+// indexes' candidates (few: the walk found the word rare) and only their
+// page is sorted and joined.
+func pgSearchIndex(rooms []int64, terms []searchTerm, below int64, limit int) (string, []any) {
+	var b strings.Builder
+	args := append(execMode(Postgres), rooms, below)
+	b.WriteString(`WITH c AS MATERIALIZED (SELECT s.message_id FROM message_search s
+		WHERE s.room_id = ANY(?) AND s.message_id < ?`)
+	args = pgMatch(&b, args, terms, true)
+	b.WriteString(`) SELECT ` + hitColumns + ` FROM c JOIN messages m ON m.id = c.message_id
+		WHERE m.deleted_at IS NULL ORDER BY m.id DESC LIMIT ?`)
+	return b.String(), append(args, limit)
+}
+
+// pgMatch writes " AND (term) AND (term) ..." over message_search s: each
+// term an OR of its forms, a substring form on s.body and the token forms
+// as one tsquery on s.tokens. indexed writes the operators the trigram
+// and tsvector indexes serve (LIKE '%form%', @@); otherwise functions of
+// the same meaning that no index serves (strpos, ts_match_vq).
+func pgMatch(b *strings.Builder, args []any, terms []searchTerm, indexed bool) []any {
+	sub, tok := `strpos(s.body, ?) > 0`, `ts_match_vq(s.tokens, ?::tsquery)`
+	if indexed {
+		sub, tok = `s.body LIKE ?`, `s.tokens @@ ?::tsquery`
+	}
+	for _, t := range terms {
+		b.WriteString(` AND (`)
+		for i, f := range t.subs {
+			if i > 0 {
+				b.WriteString(` OR `)
+			}
+			b.WriteString(sub)
+			if indexed {
+				f = "%" + likeEscape(f) + "%"
+			}
+			args = append(args, f)
+		}
+		if len(t.toks) > 0 {
+			if len(t.subs) > 0 {
+				b.WriteString(` OR `)
+			}
+			b.WriteString(tok)
+			args = append(args, tsquery(t.toks))
+		}
+		b.WriteString(`)`)
+	}
+	return args
+}
+
+// likeEscape escapes LIKE's wildcards and its escape character (the
+// default, a backslash): "100%" is a percent sign, "g_od" an underscore.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// tsquery is the tsquery matching any of toks: hex tokens, which need no
+// more quoting than the lexeme quotes.
+func tsquery(toks []string) string {
+	qs := make([]string, len(toks))
+	for i, t := range toks {
+		qs[i] = "'" + t + "'"
+	}
+	return strings.Join(qs, " | ")
+}
+
+// liteSearchIndex: one FTS5 table drives, newest rowid first (FTS5 hands
+// its matches in rowid order, so the scan stops with the page), and each
+// candidate joins its message by primary key for the room and the
+// tombstone. The terms that are all substrings make one MATCH of the body
+// table (each term a phrase per form, ORed; the terms ANDed), those that
+// are all tokens one of the tokens table; the body table drives when it
+// has terms, and the tokens table's MATCH then filters. A term with forms
+// of both kinds (textindex makes none today) filters with both tables.
+func liteSearchIndex(rooms []int64, terms []searchTerm, before int64, limit int) (string, []any) {
+	var subs, toks []string
+	var mixed []searchTerm
+	for _, t := range terms {
+		switch {
+		case len(t.toks) == 0:
+			subs = append(subs, ftsAny(t.subs))
+		case len(t.subs) == 0:
+			toks = append(toks, ftsAny(t.toks))
+		default:
+			mixed = append(mixed, t)
+		}
+	}
+	var (
+		from, order string
+		where       []string
+		args        []any
+	)
+	switch {
+	case len(subs) > 0:
+		from, order = `message_search_body s CROSS JOIN messages m ON m.id = s.rowid`, `s.rowid`
+		where = append(where, `message_search_body MATCH ?`, `s.rowid < ?`)
+		args = append(args, strings.Join(subs, " AND "), before)
+		if len(toks) > 0 {
+			where = append(where, `s.rowid IN (SELECT rowid FROM message_search_tokens WHERE message_search_tokens MATCH ?)`)
+			args = append(args, strings.Join(toks, " AND "))
+		}
+	case len(toks) > 0:
+		from, order = `message_search_tokens s CROSS JOIN messages m ON m.id = s.rowid`, `s.rowid`
+		where = append(where, `message_search_tokens MATCH ?`, `s.rowid < ?`)
+		args = append(args, strings.Join(toks, " AND "), before)
+	default:
+		from, order = `messages m`, `m.id`
+		where = append(where, `m.id < ?`)
+		args = append(args, before)
+	}
+	for _, t := range mixed {
+		where = append(where, `(m.id IN (SELECT rowid FROM message_search_body WHERE message_search_body MATCH ?)
+			OR m.id IN (SELECT rowid FROM message_search_tokens WHERE message_search_tokens MATCH ?))`)
+		args = append(args, ftsAny(t.subs), ftsAny(t.toks))
+	}
+	inRooms, roomArgs := in(SQLite, "m.room_id", rooms)
+	where = append(where, inRooms, `m.deleted_at IS NULL`)
+	args = append(args, roomArgs...)
+	q := `SELECT ` + hitColumns + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + order + ` DESC LIMIT ?`
+	return q, append(args, limit)
+}
+
+// ftsAny is the FTS5 query matching any of forms, each a quoted string
+// (a phrase of trigrams in the body table, one token in the tokens
+// table), a double quote doubled.
+func ftsAny(forms []string) string {
+	qs := make([]string, len(forms))
+	for i, f := range forms {
+		qs[i] = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return "(" + strings.Join(qs, " OR ") + ")"
+}

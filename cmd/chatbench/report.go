@@ -59,9 +59,18 @@ type scenarioResult struct {
 	Members int           `json:"members,omitempty"`
 	Sockets int           `json:"sockets,omitempty"`
 	Phases  []phaseResult `json:"phases,omitempty"`
+	Tables  []table       `json:"tables,omitempty"`
 	Metrics []metric      `json:"metrics"`
 	Notes   []string      `json:"notes,omitempty"`
 	Error   string        `json:"error,omitempty"`
+}
+
+// table is a scenario's figures laid out by row (the metrics carry the
+// same numbers by name).
+type table struct {
+	Title  string     `json:"title"`
+	Header []string   `json:"header"`
+	Rows   [][]string `json:"rows"`
 }
 
 type metric struct {
@@ -146,6 +155,9 @@ func printReport(w io.Writer, rep *report) {
 			}
 			tw.Flush()
 		}
+		for _, t := range r.Tables {
+			printTable(w, t)
+		}
 		printMetrics(w, r.Metrics)
 		for _, n := range r.Notes {
 			fmt.Fprintf(w, "  note: %s\n", n)
@@ -161,6 +173,16 @@ func printReport(w io.Writer, rep *report) {
 			fmt.Fprintf(w, "  note: %s\n", n)
 		}
 	}
+}
+
+func printTable(w io.Writer, t table) {
+	fmt.Fprintf(w, "  %s\n", t.Title)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\t\n", strings.Join(t.Header, "\t"))
+	for _, row := range t.Rows {
+		fmt.Fprintf(tw, "%s\t\n", strings.Join(row, "\t"))
+	}
+	tw.Flush()
 }
 
 func printMetrics(w io.Writer, ms []metric) {

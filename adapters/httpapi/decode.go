@@ -110,6 +110,20 @@ func pathID(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
+// queryInts parses optional integer query parameters, in the order named;
+// absent ones are zero.
+func queryInts(c echo.Context, names ...string) ([]int64, error) {
+	out := make([]int64, len(names))
+	for i, name := range names {
+		n, err := queryInt(c, name)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
 // queryInt parses an optional integer query parameter; absent is zero.
 func queryInt(c echo.Context, name string) (int64, error) {
 	raw := c.QueryParam(name)

@@ -249,6 +249,8 @@ type fakeMessages struct {
 	message      message.Message // what Get returns
 	versions     []message.Version
 	scheduled    []message.Scheduled
+	gotQuery     message.SearchQuery
+	hits         []message.Hit // what Search returns
 }
 
 // call records a use case and the actor, room and message it was asked
@@ -341,6 +343,14 @@ func (f *fakeMessages) React(_ context.Context, actor user.ID, r room.ID, id mes
 
 func (f *fakeMessages) Versions(_ context.Context, actor user.ID, r room.ID, id message.ID) ([]message.Version, error) {
 	return f.versions, f.call("Versions", actor, r, id)
+}
+
+func (f *fakeMessages) Search(_ context.Context, actor user.ID, q message.SearchQuery) ([]message.Hit, error) {
+	f.gotQuery = q
+	if err := f.call("Search", actor, q.RoomID, 0); err != nil {
+		return nil, err
+	}
+	return f.hits, nil
 }
 
 func (f *fakeMessages) Scheduled(_ context.Context, actor user.ID) ([]message.Scheduled, error) {

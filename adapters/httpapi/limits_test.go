@@ -296,6 +296,7 @@ func TestOpenAPIListsLimits(t *testing.T) {
 		{"/rooms/{id}/messages", "post", "429", "TooMany"},
 		{"/rooms/{id}/files", "post", "429", "TooMany"},
 		{"/users/me/avatar", "post", "429", "TooMany"},
+		{"/search", "get", "429", "TooMany"},
 		{"/auth/login", "post", "408", "RequestTimeout"},
 		{"/rooms/{id}/files", "post", "408", "RequestTimeout"},
 	} {

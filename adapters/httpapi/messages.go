@@ -30,26 +30,38 @@ func (s *Server) history(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	before, err := queryInt(c, "before")
+	v, err := queryInts(c, "before", "after_seq", "around", "limit")
 	if err != nil {
 		return err
 	}
-	afterSeq, err := queryInt(c, "after_seq")
-	if err != nil {
-		return err
-	}
-	limit, err := queryInt(c, "limit")
-	if err != nil {
-		return err
-	}
+	before, afterSeq, around, limit := v[0], v[1], v[2], v[3]
 	ms, err := s.cfg.Messages.History(c.Request().Context(), Actor(c), id, message.Page{
-		Before: message.ID(before), AfterSeq: afterSeq, Limit: int(limit),
+		Before: message.ID(before), AfterSeq: afterSeq, Around: message.ID(around), Limit: int(limit),
 		Forward: c.QueryParam("after_seq") != "", // after_seq=0: from the start, oldest first
 	})
 	if err != nil {
 		return err
 	}
 	return wire.WriteMessages(c.Response(), http.StatusOK, ms, s.cfg.Links, Actor(c))
+}
+
+// search finds messages in the caller's rooms (or one of them, room_id):
+// a page of hits, newest first, with the cursor of the next one.
+func (s *Server) search(c echo.Context) error {
+	v, err := queryInts(c, "room_id", "before", "limit")
+	if err != nil {
+		return err
+	}
+	roomID, before, limit := v[0], v[1], v[2]
+	q, err := message.NewSearchQuery(c.QueryParam("q"), room.ID(roomID), message.ID(before), int(limit))
+	if err != nil {
+		return err
+	}
+	hits, err := s.cfg.Messages.Search(c.Request().Context(), Actor(c), q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, wire.SearchResultOf(hits, q.Limit, s.cfg.Links, Actor(c)))
 }
 
 // sendMessage sends a message now (201 with it) or, with send_at,

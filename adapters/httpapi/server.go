@@ -166,6 +166,7 @@ func (s *Server) routes() {
 	e.GET("/rooms/:id/messages/:message_id/versions", s.messageVersions, auth)
 	e.PUT("/rooms/:id/messages/:message_id/reactions/:emoji", s.addReaction, limit, auth)
 	e.DELETE("/rooms/:id/messages/:message_id/reactions/:emoji", s.removeReaction, limit, auth)
+	e.GET("/search", s.search, auth)
 	e.POST("/dms", s.openDirect, limit, auth)
 	e.GET("/scheduled", s.listScheduled, auth)
 	e.PATCH("/scheduled/:scheduled_id", s.updateScheduled, limit, auth)
@@ -189,7 +190,7 @@ func (s *Server) routes() {
 }
 
 // apiPrefixes are the paths the web client may never shadow.
-var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/healthz", "/readyz", "/openapi.yaml"}
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/search", "/healthz", "/readyz", "/openapi.yaml"}
 
 func isAPIPath(p string) bool {
 	if p == "/users" {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"chat/adapters/textindex"
 	"chat/domain"
 	"chat/domain/message"
 )
@@ -56,6 +57,7 @@ const (
 
 type appendRequest struct {
 	row   messageRow
+	doc   textindex.Doc // the row's search index entry, made by the caller's goroutine (index on)
 	state atomic.Int32
 	done  chan appendResult // buffered: a committer never blocks on it
 }
@@ -124,8 +126,7 @@ func (b *batcher) append(ctx context.Context, m message.Message) (message.Messag
 	// client_id).
 	ctx, cancel := context.WithTimeout(ctx, b.db.timeout)
 	defer cancel()
-	req := &appendRequest{row: toMessageRow(m), done: make(chan appendResult, 1)}
-	req.row.ID, req.row.Seq = 0, 0
+	req := b.request(m)
 	if err := b.enqueue(ctx, req); err != nil {
 		return message.Message{}, false, err
 	}
@@ -144,6 +145,18 @@ func (b *batcher) append(ctx context.Context, m message.Message) (message.Messag
 			return message.Message{}, false, fail("append message", ctx.Err())
 		}
 	}
+}
+
+// request makes m's request, with its search index entry when the index
+// is on: made here, by the caller's goroutine, not by the committer,
+// which every batch waits for.
+func (b *batcher) request(m message.Message) *appendRequest {
+	req := &appendRequest{row: toMessageRow(m), done: make(chan appendResult, 1)}
+	req.row.ID, req.row.Seq = 0, 0
+	if b.db.indexed {
+		req.doc = textindex.NewDoc(m.Content)
+	}
+	return req
 }
 
 func (b *batcher) enqueue(ctx context.Context, req *appendRequest) error {

@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"chat/adapters/textindex"
 )
 
 // appendBatch stores a batch of messages in one transaction, giving each
@@ -43,13 +45,13 @@ func (db *DB) appendBatch(ctx context.Context, batch []*appendRequest) ([]append
 		return nil, err
 	}
 	if db.dialect == Postgres {
-		results, err := appendOneTrip(ctx, pool, batch)
+		results, err := appendOneTrip(ctx, pool, batch, db.indexed)
 		if err == nil || !itemFault(err) {
 			return results, err
 		}
 	}
 	p := newBatchPlan(batch)
-	placed, err := batchDialects[db.dialect].appendTx(ctx, pool, p.read, p.write)
+	placed, err := batchDialects[db.dialect].appendTx(ctx, pool, db.indexed, p.read, p.write)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +70,7 @@ type batchRead struct {
 type batchWrite struct {
 	rooms, lastSeqs, msgCounts []int64 // each room's new counters
 	rows                       []messageRow
+	docs                       []textindex.Doc // rows[i]'s search index entry (when the index is on)
 }
 
 // roomCounters are a room's last seq (of a message or a change) and its
@@ -77,9 +80,10 @@ type roomCounters struct{ lastSeq, msgCount int64 }
 type batchTx interface {
 	// appendTx reads, in one transaction, the stored messages with any of
 	// in's client keys and the counters of in's rooms (locking them), hands
-	// them to plan, writes what plan returns, commits, and returns where
-	// the rows went.
-	appendTx(ctx context.Context, pool *sql.DB, in batchRead,
+	// them to plan, writes what plan returns (with the new rows' search
+	// index entries when indexed), commits, and returns where the rows
+	// went.
+	appendTx(ctx context.Context, pool *sql.DB, indexed bool, in batchRead,
 		plan func(stored []messageRow, counters map[int64]roomCounters) (batchWrite, error)) (map[roomSeq]placedRow, error)
 }
 
@@ -183,6 +187,7 @@ func (p *batchPlan) write(stored []messageRow, counters map[int64]roomCounters) 
 		req.row.Seq, req.row.N = c.lastSeq, &n
 		next[req.row.RoomID] = c
 		w.rows = append(w.rows, req.row)
+		w.docs = append(w.docs, req.doc)
 	}
 	for _, r := range p.read.rooms {
 		if c, ok := next[r]; ok {
@@ -243,8 +248,9 @@ func (p *batchPlan) results(placed map[roomSeq]placedRow) ([]appendResult, error
 // were 0, so each new message's seq (and n) is its rank among its room's
 // new messages, and lets the insert add the counters it bumped. A key that
 // is stored after all fails the insert (messages_user_room_client_key): the
-// caller then takes the way that reads first.
-func appendOneTrip(ctx context.Context, pool *sql.DB, batch []*appendRequest) ([]appendResult, error) {
+// caller then takes the way that reads first. With the index on, the
+// same statement indexes the rows it inserts.
+func appendOneTrip(ctx context.Context, pool *sql.DB, batch []*appendRequest, indexed bool) ([]appendResult, error) {
 	p := newBatchPlan(batch)
 	zero := make(map[int64]roomCounters, len(p.read.rooms))
 	for _, r := range p.read.rooms {
@@ -259,8 +265,11 @@ func appendOneTrip(ctx context.Context, pool *sql.DB, batch []*appendRequest) ([
 		var b pgx.Batch
 		b.Queue("BEGIN")
 		b.Queue(pgLockRooms, w.rooms)
-		cols := pgColumns(w.rows)
-		b.Queue(pgBumpInsert, append([]any{w.rooms, w.lastSeqs}, cols...)...).Query(func(rows pgx.Rows) error {
+		stmt, args := pgBumpInsert, append([]any{w.rooms, w.lastSeqs}, pgColumns(w.rows)...)
+		if indexed {
+			stmt, args = pgBumpInsertIndexed, append(args, pgDocColumns(w.docs)...)
+		}
+		b.Queue(stmt, args...).Query(func(rows pgx.Rows) error {
 			defer rows.Close()
 			for rows.Next() {
 				var id, room, rank, seq int64
@@ -312,7 +321,15 @@ const (
 	// count before + rank ($4: the rank; $5, the plan's n, is the rank
 	// too). A room that does not exist bumps nothing and inserts nothing.
 	// It answers id, room, rank and seq of each row.
-	pgBumpInsert = `WITH bumped AS (
+	pgBumpInsert        = pgBumpInsertRows + pgBumpInserted
+	pgBumpInsertIndexed = pgBumpInsertRows + `, indexed AS (
+			INSERT INTO message_search (message_id, room_id, body, tokens)
+			SELECT ins.id, ins.room_id, d.body, array_to_tsvector(string_to_array(d.tokens, ' '))
+			FROM ins JOIN bumped AS b ON b.id = ins.room_id
+			JOIN unnest($3::bigint[], $4::bigint[], $11::text[], $12::text[]) AS d(room_id, rank, body, tokens)
+				ON d.room_id = ins.room_id AND d.rank = ins.seq - b.base
+		)` + pgBumpInserted
+	pgBumpInsertRows = `WITH bumped AS (
 			UPDATE rooms SET last_seq = rooms.last_seq + v.k, msg_count = rooms.msg_count + v.k
 			FROM unnest($1::bigint[], $2::bigint[]) AS v(id, k)
 			WHERE rooms.id = v.id RETURNING rooms.id, rooms.last_seq - v.k AS base, rooms.msg_count - v.k AS nbase
@@ -324,14 +341,25 @@ const (
 			JOIN bumped AS b ON b.id = m.room_id
 			ORDER BY m.ord
 			RETURNING id, room_id, seq
-		)
+		)`
+	pgBumpInserted = `
 		SELECT ins.id, ins.room_id, ins.seq - b.base, ins.seq FROM ins JOIN bumped AS b ON b.id = ins.room_id`
-	pgInsert = `INSERT INTO messages (room_id, seq, n, user_id, username, content, client_id, created_at)
+	pgInsertRows = `INSERT INTO messages (room_id, seq, n, user_id, username, content, client_id, created_at)
 		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
 		RETURNING id, room_id, seq`
+	pgInsert = pgInsertRows
+	// pgInsertIndexed indexes the rows it inserts ($9, $10: their docs'
+	// bodies and tokens), found by room and seq.
+	pgInsertIndexed = `WITH ins AS (` + pgInsertRows + `), indexed AS (
+			INSERT INTO message_search (message_id, room_id, body, tokens)
+			SELECT ins.id, ins.room_id, d.body, array_to_tsvector(string_to_array(d.tokens, ' '))
+			FROM ins JOIN unnest($1::bigint[], $2::bigint[], $9::text[], $10::text[]) AS d(room_id, seq, body, tokens)
+				ON d.room_id = ins.room_id AND d.seq = ins.seq
+		)
+		SELECT id, room_id, seq FROM ins`
 )
 
-func (pgBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
+func (pgBatch) appendTx(ctx context.Context, pool *sql.DB, indexed bool, in batchRead,
 	plan func([]messageRow, map[int64]roomCounters) (batchWrite, error)) (map[roomSeq]placedRow, error) {
 	var placed map[roomSeq]placedRow
 	err := pgPipeline(ctx, pool, func(c *pgx.Conn) error {
@@ -361,7 +389,11 @@ func (pgBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
 			writes.Queue(pgSetSeqs, w.rooms, w.lastSeqs, w.msgCounts)
 		}
 		if len(w.rows) > 0 {
-			writes.Queue(pgInsert, pgColumns(w.rows)...).Query(func(rows pgx.Rows) error {
+			stmt, args := pgInsert, pgColumns(w.rows)
+			if indexed {
+				stmt, args = pgInsertIndexed, append(args, pgDocColumns(w.docs)...)
+			}
+			writes.Queue(stmt, args...).Query(func(rows pgx.Rows) error {
 				var err error
 				placed, err = scanPlaced(rows)
 				return err
@@ -420,13 +452,22 @@ func pgColumns(rows []messageRow) []any {
 	return []any{roomIDs, seqs, ns, userIDs, names, contents, clients, times}
 }
 
+// pgDocColumns are the bodies and the tokens of docs, two arrays.
+func pgDocColumns(docs []textindex.Doc) []any {
+	bodies, tokens := make([]string, len(docs)), make([]string, len(docs))
+	for i, d := range docs {
+		bodies[i], tokens[i] = d.Body, d.Tokens
+	}
+	return []any{bodies, tokens}
+}
+
 // liteBatch lists the values in each statement; SQLite runs in process, so
 // a statement costs a parse, not a round trip. Its write transactions
 // begin IMMEDIATE (sqliteParams): the batch holds the one write lock from
 // its first read.
 type liteBatch struct{}
 
-func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
+func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, indexed bool, in batchRead,
 	plan func([]messageRow, map[int64]roomCounters) (batchWrite, error)) (map[roomSeq]placedRow, error) {
 	tx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
@@ -501,8 +542,37 @@ func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, in batchRead,
 		if placed, err = scanPlaced(sqlRows{rows}); err != nil {
 			return nil, err
 		}
+		if indexed {
+			if err := liteIndexRows(ctx, tx, w, placed); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return placed, tx.Commit()
+}
+
+// liteIndexRows inserts the search index entries of the rows a batch
+// placed, one statement per FTS5 table. The ids are new, so a plain
+// insert does.
+func liteIndexRows(ctx context.Context, tx *sql.Tx, w batchWrite, placed map[roomSeq]placedRow) error {
+	bodies, tokens := make([]any, 0, 2*len(w.rows)), make([]any, 0, 2*len(w.rows))
+	for i, r := range w.rows {
+		at, ok := placed[roomSeq{r.RoomID, r.Seq}]
+		if !ok {
+			continue // its room does not exist (results answers it)
+		}
+		bodies = append(bodies, at.id, w.docs[i].Body)
+		tokens = append(tokens, at.id, w.docs[i].Tokens)
+	}
+	if len(bodies) == 0 {
+		return nil
+	}
+	n := len(bodies) / 2
+	if _, err := tx.ExecContext(ctx, `INSERT INTO message_search_body (rowid, body) VALUES `+placeholders(n, 2), bodies...); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO message_search_tokens (rowid, tokens) VALUES `+placeholders(n, 2), tokens...)
+	return err
 }
 
 func int64Args(vs []int64) []any {

@@ -177,7 +177,7 @@ func TestAppendBatchConcurrentSenders(t *testing.T) {
 func commitNow(db *DB, ms []message.Message) []appendResult {
 	batch := make([]*appendRequest, len(ms))
 	for i, m := range ms {
-		batch[i] = &appendRequest{row: toMessageRow(m), done: make(chan appendResult, 1)}
+		batch[i] = db.appends.request(m)
 		batch[i].state.Store(taken)
 	}
 	db.appends.commit(batch)

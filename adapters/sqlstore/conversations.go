@@ -261,7 +261,8 @@ func (s *MessageStore) Get(ctx context.Context, r room.ID, id message.ID) (messa
 
 // Edit locks the room, reads the message, lets check decide, and then
 // takes the next seq, records the change with the text it replaces (a
-// version), and writes the new text and mention rows.
+// version), and writes the new text, its search index row and mention
+// rows.
 func (s *MessageStore) Edit(ctx context.Context, c message.Change, check func(message.Message) error) (message.Change, error) {
 	c.Kind, c.At = message.Edited, stamp(c.At)
 	c.Mentions = distinctIDs(c.Mentions)
@@ -284,6 +285,9 @@ func (s *MessageStore) Edit(ctx context.Context, c message.Change, check func(me
 			c.Content, formatIDs(c.Mentions), c.At, int64(c.MessageID)); err != nil {
 			return err
 		}
+		if err := x.indexMessage(int64(m.ID), int64(m.RoomID), c.Content, false); err != nil {
+			return err
+		}
 		return x.setMentions(int64(m.ID), int64(m.RoomID), m.Seq, m.UserID, c.Mentions, true)
 	})
 	if checkErr != nil {
@@ -298,7 +302,7 @@ func (s *MessageStore) Edit(ctx context.Context, c message.Change, check func(me
 // Delete locks the room, reads the message, lets check decide, deletes its
 // files' rows (their keys to a purge job in the transaction), takes the
 // next seq and records the change, and erases the rest: text, versions,
-// mentions, reactions.
+// mentions, reactions, search index row.
 func (s *MessageStore) Delete(ctx context.Context, c message.Change, check func(message.Message) error) (message.Change, error) {
 	c = message.Change{Kind: message.Deleted, RoomID: c.RoomID, MessageID: c.MessageID, UserID: c.UserID, Username: c.Username, At: stamp(c.At)}
 	id := int64(c.MessageID)
@@ -335,9 +339,11 @@ func (s *MessageStore) Delete(ctx context.Context, c message.Change, check func(
 				return err
 			}
 		}
-		_, err = x.exec(`UPDATE messages SET content = '', mentions = '', edited_at = NULL, deleted_at = ?,
-			has_reactions = ?, has_files = ? WHERE id = ?`, c.At, false, false, id)
-		return err
+		if _, err := x.exec(`UPDATE messages SET content = '', mentions = '', edited_at = NULL, deleted_at = ?,
+			has_reactions = ?, has_files = ? WHERE id = ?`, c.At, false, false, id); err != nil {
+			return err
+		}
+		return x.unindexMessage(id)
 	})
 	switch {
 	case checkErr != nil:

@@ -49,6 +49,9 @@ type DB struct {
 	hot     *hotStmts     // prepared statements of the hot reads (hot.go)
 	timeout time.Duration // the longest an append's caller waits
 	newest  newestPages
+	indexed bool // appends write the search index and Search reads it (WithSearchIndex)
+	// backlogBatch: messages per transaction of IndexBacklog
+	backlogBatch int
 }
 
 // Option tunes Open.
@@ -58,6 +61,7 @@ type options struct {
 	logger   *slog.Logger
 	maxConns int
 	timeout  time.Duration
+	noIndex  bool
 }
 
 // WithTimeout bounds each wait for PostgreSQL (dial, and every read or
@@ -74,6 +78,15 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // read pool (SQLite, whose write pool always has one). Default 16 and 4.
 func WithMaxConns(n int) Option { return func(o *options) { o.maxConns = n } }
 
+// WithSearchIndex(false) runs without the search index: appends do not
+// index their messages, and the SearchStore answers Unavailable
+// "search_off". Edits and deletions still keep the index current (they
+// are rare, and not what the switch measures), so erased text never
+// stays behind and a later start with the index on (the default) has
+// only the messages appended meanwhile to index: Migrate records where
+// they start, IndexBacklog indexes them.
+func WithSearchIndex(on bool) Option { return func(o *options) { o.noIndex = !on } }
+
 // Open connects to the database and checks that it answers. It does not
 // migrate; call Migrate.
 func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error) {
@@ -84,7 +97,7 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 	if o.timeout <= 0 {
 		o.timeout = DefaultTimeout
 	}
-	db := &DB{dialect: dialect, dsn: dsn, timeout: o.timeout}
+	db := &DB{dialect: dialect, dsn: dsn, timeout: o.timeout, indexed: !o.noIndex, backlogBatch: backlogBatch}
 	var err error
 	switch dialect {
 	case Postgres:
@@ -123,6 +136,12 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if dialect == SQLite {
+		if err := db.checkFTS5(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	db.appends = newBatcher(db, committers[dialect])
 	db.hot = newHotStmts(dialect, db.read.DB)
@@ -278,7 +297,13 @@ func (db *DB) Migrate(ctx context.Context, direction string) error {
 	if err := step(m); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return domain.Wrap(domain.Internal, "", "migrate "+direction, err)
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if direction == "up" && !db.indexed {
+		return db.markUnindexed(ctx)
+	}
+	return nil
 }
 
 // Version returns the schema version applied (0 for an empty database) and

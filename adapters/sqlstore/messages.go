@@ -103,6 +103,11 @@ func (db *DB) appendOne(ctx context.Context, m message.Message) (message.Message
 		).Scan(&id); err != nil {
 			return err
 		}
+		if x.indexed {
+			if err := x.indexMessage(id, row.RoomID, row.Content, true); err != nil {
+				return err
+			}
+		}
 		if len(files) > 0 {
 			// Each file must be the sender's, of the room, and in no
 			// message yet (re-checked after waiting for a concurrent

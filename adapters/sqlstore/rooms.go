@@ -139,7 +139,9 @@ func (s *RoomStore) Update(ctx context.Context, id room.ID, change func(r *room.
 // Delete locks the room's row FOR UPDATE first: from then on no file,
 // message or member can be added to it, so the attachment rows it deletes
 // (returning their keys) are all there are; then the room goes, and its
-// members and messages with it (ON DELETE CASCADE).
+// members and messages with it (ON DELETE CASCADE), and their search
+// index rows (PostgreSQL: the cascade; SQLite's FTS5 tables have no
+// foreign keys and are purged first).
 func (s *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
 	var keys []string
 	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -166,6 +168,13 @@ func (s *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
 		}
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		if s.db.dialect == SQLite {
+			for _, q := range sqliteUnindexRoom {
+				if err := tx.Exec(q, int64(id)).Error; err != nil {
+					return err
+				}
+			}
 		}
 		return tx.Exec(`DELETE FROM rooms WHERE id = ?`, int64(id)).Error
 	})

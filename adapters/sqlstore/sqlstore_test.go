@@ -46,18 +46,41 @@ func TestStores(t *testing.T) {
 		t.Run(d.name, func(t *testing.T) {
 			t.Parallel()
 			porttest.Stores(t, func(t *testing.T) porttest.StoreSet {
-				db := open(t, d.name, d.dsn(t))
-				if err := db.Migrate(context.Background(), "up"); err != nil {
-					t.Fatalf("Migrate up: %v", err)
-				}
-				jobs := newJobTable(t, db)
-				return porttest.StoreSet{
-					Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.MessagesWithJobs(jobs),
-					Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites(), Files: db.Attachments(jobs), Scheduled: db.Scheduled(jobs),
-					Jobs: jobs.take,
-				}
+				return storeSet(t, openMigrated(t, d.name, d.dsn(t)))
 			})
 		})
+	}
+}
+
+func TestSearch(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			porttest.Search(t, func(t *testing.T) porttest.SearchSet {
+				db := openMigrated(t, d.name, d.dsn(t))
+				return porttest.SearchSet{StoreSet: storeSet(t, db), Search: db.Search()}
+			})
+		})
+	}
+}
+
+// openMigrated opens a database (closed when t ends) and migrates it up.
+func openMigrated(t *testing.T, dialect, dsn string) *sqlstore.DB {
+	t.Helper()
+	db := open(t, dialect, dsn)
+	if err := db.Migrate(context.Background(), "up"); err != nil {
+		t.Fatalf("Migrate up: %v", err)
+	}
+	return db
+}
+
+// storeSet is db's stores, with a job table for those that commit jobs.
+func storeSet(t *testing.T, db *sqlstore.DB) porttest.StoreSet {
+	jobs := newJobTable(t, db)
+	return porttest.StoreSet{
+		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.MessagesWithJobs(jobs),
+		Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites(), Files: db.Attachments(jobs), Scheduled: db.Scheduled(jobs),
+		Jobs: jobs.take,
 	}
 }
 
@@ -147,7 +170,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 			for _, step := range []struct {
 				dir  string
 				want uint
-			}{{"up", 7}, {"up", 7}, {"down", 0}, {"down", 0}, {"up", 7}} {
+			}{{"up", 8}, {"up", 8}, {"down", 0}, {"down", 0}, {"up", 8}} {
 				if err := db.Migrate(ctx, step.dir); err != nil {
 					t.Fatalf("Migrate %s: %v", step.dir, err)
 				}

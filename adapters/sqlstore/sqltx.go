@@ -29,6 +29,7 @@ type sqlq struct {
 	q       querier
 	tx      *sql.Tx // the transaction q is; nil on the read pool
 	dialect string
+	indexed bool // appends write the search index (DB.indexed)
 }
 
 func (x sqlq) exec(q string, args ...any) (sql.Result, error) {
@@ -55,7 +56,7 @@ func (db *DB) inTx(ctx context.Context, f func(x sqlq) error) error {
 	if err != nil {
 		return err
 	}
-	if err := f(sqlq{ctx: ctx, q: tx, tx: tx, dialect: db.dialect}); err != nil {
+	if err := f(sqlq{ctx: ctx, q: tx, tx: tx, dialect: db.dialect, indexed: db.indexed}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -68,7 +69,7 @@ func (db *DB) reader(ctx context.Context) (sqlq, error) {
 	if err != nil {
 		return sqlq{}, err
 	}
-	return sqlq{ctx: ctx, q: pool, dialect: db.dialect}, nil
+	return sqlq{ctx: ctx, q: pool, dialect: db.dialect, indexed: db.indexed}, nil
 }
 
 // lockRoomRow locks room r's row until the transaction ends, as every

@@ -131,6 +131,24 @@ export interface FileItem {
   anchor_seq?: number;
 }
 
+/** A piece of a search hit's snippet; match: what the search matched (shown highlighted). */
+export interface Fragment {
+  text: string;
+  match: boolean;
+}
+
+/** One message a search found (GET /search): the message as history gives it, and its text around the first match. */
+export interface SearchHit {
+  message: Message;
+  snippet: Fragment[];
+}
+
+/** A page of search hits, newest first; next_before (present only when the page is full) asks for the next. */
+export interface SearchResult {
+  hits: SearchHit[];
+  next_before?: number;
+}
+
 /** A room invite link's code (POST and GET /rooms/{id}/invites). */
 export interface Invite {
   code: string;

@@ -36,15 +36,44 @@ export interface RoomState {
    * their message; only the newest few are kept.
    */
   orphans: ChangeEvent[];
+  /**
+   * The list does not reach the room's newest message: the room was opened
+   * at a message (a search hit) further back. Live messages then wait in
+   * `newer` rather than join a list they would not follow, until paging
+   * forward or a jump to the newest reaches the end.
+   */
+  detached: boolean;
+  /** Live messages that came while detached, ascending by seq (at most NEWER_MAX: the oldest go first). */
+  newer: Message[];
+  /** Some of `newer` were dropped: the end is reached only by a page that gets to them. */
+  newerTrimmed: boolean;
+  /** The message the room was opened at, until the view has shown it. */
+  target: number | null;
+  /** Bumped when the list is replaced instead of extended (the newest page after a detached one): the view starts over. */
+  epoch: number;
 }
 
 /** How many changes of messages not held are kept for a history page to come. */
 export const ORPHANS_MAX = 200;
 
+/** How many live messages a detached list keeps for when it reaches the end. */
+export const NEWER_MAX = 1000;
+
 export type RoomAction =
-  | { type: 'reset'; roomId: number }
+  /** Starts over; with around, at that message (detached until its page says it is near the end). */
+  | { type: 'reset'; roomId: number; around?: number }
   /** One page from GET /rooms/{id}/messages (newest first), and the limit asked for. */
   | { type: 'history'; messages: Message[]; limit: number }
+  /** The page around the target message (GET …/messages?around=, newest first). */
+  | { type: 'around'; messages: Message[]; limit: number; target: number }
+  /** The page after the list's newest message (GET …/messages?after_seq=, oldest first). */
+  | { type: 'newer'; messages: Message[]; limit: number }
+  /** The room's newest page, replacing a detached list ("Jump to newest"). */
+  | { type: 'newest'; messages: Message[]; limit: number }
+  /** Show this held message (a search hit already in the list). */
+  | { type: 'target'; id: number }
+  /** The view has shown the target. */
+  | { type: 'target_shown' }
   | { type: 'event'; event: ServerEvent; now: number }
   | { type: 'files'; files: FileItem[] }
   | { type: 'file_added'; file: FileItem }
@@ -60,7 +89,7 @@ export type RoomAction =
   | { type: 'error'; text: string }
   | { type: 'clear_error' };
 
-export function initialRoomState(roomId: number): RoomState {
+export function initialRoomState(roomId: number, around?: number): RoomState {
   return {
     roomId,
     messages: [],
@@ -73,7 +102,53 @@ export function initialRoomState(roomId: number): RoomState {
     lastError: null,
     lastSeq: 0,
     orphans: [],
+    detached: around !== undefined,
+    newer: [],
+    newerTrimmed: false,
+    target: around ?? null,
+    epoch: 0,
   };
+}
+
+/**
+ * What a page around a message (newest first, at most limit) says of its
+ * ends. The server takes half of limit older messages and the rest newer,
+ * the other side filling in where one side has fewer: a short page holds
+ * everything; a side that got less than its half has nothing more. (A side
+ * that got exactly its share may have more or not: the next page tells.)
+ */
+export function aroundEnds(page: readonly Message[], target: number, limit: number): { older: boolean; newer: boolean } {
+  const t = page.findIndex((m) => m.id === target);
+  if (page.length < limit) return { older: false, newer: false };
+  if (t < 0) return { older: true, newer: true };
+  const half = Math.floor(limit / 2);
+  return { older: page.length - 1 - t >= half, newer: t >= limit - 1 - half };
+}
+
+/** The seq of the room's newest message or change known here: where a file shared now belongs. */
+export function liveEnd(state: RoomState): number {
+  return state.detached ? Math.max(state.lastSeq, maxSeq(state.newer), maxSeq(state.messages)) : maxSeq(state.messages);
+}
+
+/**
+ * Joins the live end when the list has reached it: the messages that came
+ * while detached and are newer than the list go on its end. While some were
+ * dropped past the list's end, it stays detached (the next page gets there).
+ */
+function attach(state: RoomState): RoomState {
+  const top = maxSeq(state.messages);
+  if (state.newerTrimmed && state.newer.length > 0 && state.newer[0].seq > top) return state;
+  const fresh = state.newer.filter((m) => m.seq > top);
+  return { ...state, messages: mergeMessages(state.messages, fresh), newer: [], newerTrimmed: false, detached: false };
+}
+
+/** Keeps a live message for when a detached list reaches the end. */
+function holdNewer(state: RoomState, m: Message): RoomState {
+  if (state.messages.some((x) => x.id === m.id)) return state;
+  const newer = mergeMessages(state.newer, [m]);
+  if (newer === state.newer) return state;
+  const over = newer.length - NEWER_MAX;
+  return over > 0 ? { ...state, newer: newer.slice(over), newerTrimmed: true } : { ...state, newer };
 }
 
 function bySeq(a: Message, b: Message): number {
@@ -205,6 +280,12 @@ function applyEvent(state: RoomState, ev: ServerEvent, now: number): RoomState {
   switch (ev.type) {
     case 'message': {
       const { type: _type, duplicate: _duplicate, ...m } = ev;
+      if (state.detached) {
+        const held = holdNewer(state, m);
+        const typing = dropTypist(held.typing, m.user_id);
+        const lastSeq = Math.max(held.lastSeq, m.seq || 0);
+        return held === state && typing === state.typing && lastSeq === state.lastSeq ? state : { ...held, typing, lastSeq };
+      }
       const messages = mergeMessages(state.messages, [m]);
       const typing = dropTypist(state.typing, m.user_id);
       const lastSeq = Math.max(state.lastSeq, m.seq || 0);
@@ -259,7 +340,7 @@ function applyEvent(state: RoomState, ev: ServerEvent, now: number): RoomState {
         thumbnail_url: ev.thumbnail_url ?? null,
         thumbnail_status: ev.thumbnail_status,
         created_at: ev.created_at,
-        anchor_seq: maxSeq(state.messages),
+        anchor_seq: liveEnd(state),
       });
     case 'file_updated': {
       const patch = withoutNullish({ thumbnail_url: ev.thumbnail_url, file_url: ev.file_url, thumbnail_status: ev.thumbnail_status });
@@ -281,11 +362,28 @@ function applyEvent(state: RoomState, ev: ServerEvent, now: number): RoomState {
 export function roomReducer(state: RoomState, action: RoomAction): RoomState {
   switch (action.type) {
     case 'reset':
-      return initialRoomState(action.roomId);
+      return { ...initialRoomState(action.roomId, action.around), epoch: state.epoch + 1 };
     case 'history': {
       const messages = mergeMessages(state.messages, action.messages);
       return adoptOrphans({ ...state, messages, hasMore: action.messages.length >= action.limit, historyLoaded: true });
     }
+    case 'around': {
+      const ends = aroundEnds(action.messages, action.target, action.limit);
+      const s = { ...state, messages: mergeMessages([], action.messages), hasMore: ends.older, historyLoaded: true, target: action.target };
+      return adoptOrphans(ends.newer ? { ...s, detached: true } : attach(s));
+    }
+    case 'newer': {
+      const s = { ...state, messages: mergeMessages(state.messages, action.messages) };
+      return adoptOrphans(s.detached && action.messages.length < action.limit ? attach(s) : s);
+    }
+    case 'newest': {
+      const s = { ...state, messages: mergeMessages([], action.messages), hasMore: action.messages.length >= action.limit, historyLoaded: true };
+      return adoptOrphans({ ...attach(s), target: null, epoch: state.epoch + 1 });
+    }
+    case 'target':
+      return state.target === action.id ? state : { ...state, target: action.id };
+    case 'target_shown':
+      return state.target === null ? state : { ...state, target: null };
     case 'local_change': {
       const { messages } = applyToList(state.messages, action.change);
       return messages === state.messages ? state : { ...state, messages };
@@ -302,7 +400,7 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
     case 'files':
       return action.files.reduce((s, f) => upsertFile(s, f), state);
     case 'file_added':
-      return upsertFile(state, { ...action.file, anchor_seq: action.file.anchor_seq ?? maxSeq(state.messages) });
+      return upsertFile(state, { ...action.file, anchor_seq: action.file.anchor_seq ?? liveEnd(state) });
     case 'members': {
       // A fresh list from the server wins, but keeps anyone announced since
       // (user_joined may overtake the list response) and read pointers that

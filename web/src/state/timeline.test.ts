@@ -70,6 +70,21 @@ describe('timeline', () => {
     expect(buildEntries({ ...inp, hasMore: false }).map((e) => e.key)).toEqual(['f1', 'm5']);
   });
 
+  it('holds back what belongs after the last message while newer messages are not loaded', () => {
+    const inp = input({
+      messages: [msg(5, 5, at('2026-11-23T10:00:00Z')), msg(6, 6, at('2026-11-23T10:01:00Z'))],
+      files: [file(1, { anchor_seq: 5 }), file(2, { anchor_seq: 40 }), file(3, { created_at: '2026-11-24T10:00:00Z' })],
+      pending: [{ client_id: 'wait', content: 'y', created: Date.parse('2026-11-24T10:00:02Z'), sent: false }],
+    });
+    expect(buildEntries({ ...inp, hasNewer: true }).map((e) => e.key)).toEqual(['m5', 'f1', 'm6']);
+    expect(buildEntries(inp).map((e) => e.key)).toEqual(['m5', 'f1', 'm6', 'f3', 'f2', 'c7:wait']);
+    const b = new RowBuilder();
+    const detached = b.build({ ...inp, hasNewer: true });
+    expect(detached.flatMap((r) => (r.kind === 'entry' ? [r.key] : []))).toEqual(['m5', 'f1', 'm6']);
+    // Reaching the end brings them back, in a build from the same builder too.
+    expect(b.build(inp).flatMap((r) => (r.kind === 'entry' ? [r.key] : []))).toEqual(['m5', 'f1', 'm6', 'f3', 'f2', 'c7:wait']);
+  });
+
   it('shows pending sends last, as mine, and hides one whose server copy arrived', () => {
     const rows = buildTimeline(
       input({

@@ -75,6 +75,12 @@ export interface TimelineInput {
   files: readonly FileItem[];
   pending: readonly Pending[];
   hasMore: boolean;
+  /**
+   * Newer messages exist that the list does not hold (opened at an older
+   * message): what belongs after its last message — files shared later,
+   * pending sends — waits until the list reaches the end.
+   */
+  hasNewer?: boolean;
   me: { id: number; username: string };
   now: number;
   /** The seq of the message the "New messages" divider goes above (see state/reading). */
@@ -193,9 +199,9 @@ export class RowBuilder {
       out.push(msgs[i]);
       last = msgs[i].time;
     }
-    while (j < placed.length) addFile(placed[j++]);
+    if (!inp.hasNewer) while (j < placed.length) addFile(placed[j++]);
 
-    if (inp.pending.length) {
+    if (inp.pending.length && !inp.hasNewer) {
       const acked = new Set<string>();
       for (const m of inp.messages) if (m.client_id && m.user_id === inp.me.id) acked.add(m.client_id);
       for (const p of inp.pending) if (!acked.has(p.client_id)) out.push(this.pendingEntry(p, inp.me.id, inp.now));
@@ -303,7 +309,7 @@ export class RowBuilder {
   }
 
   private pendingEntries(inp: TimelineInput): Entry[] {
-    if (!inp.pending.length) return [];
+    if (!inp.pending.length || inp.hasNewer) return [];
     const acked = new Set<string>();
     for (const m of inp.messages) if (m.client_id && m.user_id === inp.me.id) acked.add(m.client_id);
     return inp.pending.filter((p) => !acked.has(p.client_id)).map((p) => this.pendingEntry(p, inp.me.id, inp.now));
@@ -322,6 +328,7 @@ export class RowBuilder {
     return (
       inp.files === last.inp.files &&
       inp.hasMore === last.inp.hasMore &&
+      !inp.hasNewer === !last.inp.hasNewer &&
       divider === (last.inp.dividerSeq ?? null) &&
       inp.me.id === last.inp.me.id &&
       inp.me.username === last.inp.me.username &&

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { api, ApiError, asArray, errorText, getToken, onUnauthorized, signOut } from '../api/client';
-import type { Room, User } from '../api/types';
+import type { Room, SearchHit, User } from '../api/types';
 import { isDirect, withDirectNames } from '../state/direct';
 import { roomListReducer, titleWithUnread, totalUnread } from '../state/roomList';
 import { useAttention } from './attention';
@@ -16,6 +16,9 @@ import { isMine, loadJoined, removalText, saveJoined } from './membership';
 import { loadMarkdown } from './MessageBody';
 import { ProfileView } from './ProfileView';
 import { QuickSwitcher } from './QuickSwitcher';
+import { SearchDialog, type SearchScope } from './SearchDialog';
+import { initialSearch, searchReducer } from '../state/search';
+import type { RoomTarget } from './useRoom';
 import { navigate, parseRoute, useRoute } from './router';
 import { ShortcutHelp } from './ShortcutHelp';
 import { adjacentRoom, isTyping, shortcutFor } from './shortcuts';
@@ -158,7 +161,14 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   const [drawer, setDrawer] = useState(false);
   const menuButton = useRef<HTMLButtonElement>(null);
   const [flash, setFlash] = useState<string | null>(null);
-  const [overlay, setOverlay] = useState<'help' | 'switcher' | null>(null);
+  const [overlay, setOverlay] = useState<'help' | 'switcher' | 'search' | null>(null);
+  // The last search and its results stay while the app is open: the search
+  // opens again where it was left.
+  const [search, dispatchSearch] = useReducer(searchReducer, initialSearch);
+  const [searchScope, setSearchScope] = useState<SearchScope>('all');
+  // The message a search hit opens its room at, until another room is open.
+  const [target, setTarget] = useState<(RoomTarget & { roomId: number }) | null>(null);
+  const targets = useRef(0);
   const [invite, setInvite] = useState<string | null>(() => pendingInvite(sessionStore(), location.pathname));
   // The code is kept in session storage now: the address goes back to the app's own.
   useEffect(() => {
@@ -251,6 +261,7 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   );
 
   useEffect(() => setDrawer(false), [route]);
+  useEffect(() => setTarget((t) => (t && t.roomId !== openId ? null : t)), [openId]);
 
   // The room open last comes back after a reload or the next sign-in, once
   // the list shows it is still the user's; going home forgets it.
@@ -325,6 +336,7 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
       e.preventDefault();
       if (what === 'help') setOverlay('help');
       else if (what === 'switcher') setOverlay('switcher');
+      else if (what === 'search') setOverlay('search');
       else {
         // From the address, not the last render: a second press can come before the first one's render.
         const at = parseRoute(location.hash);
@@ -348,6 +360,13 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
     [markJoined],
   );
   const openDirectWith = useCallback((userId: number) => openDirect({ user_id: userId }), [openDirect]);
+
+  /** Opens the room of a search hit at that message. */
+  const openHit = useCallback((hit: SearchHit) => {
+    setOverlay(null);
+    setTarget({ roomId: hit.message.room_id, messageId: hit.message.id, n: ++targets.current });
+    navigate(`/rooms/${hit.message.room_id}`);
+  }, []);
 
   async function join(room: Room) {
     try {
@@ -398,6 +417,15 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
           </span>{' '}
           Chat
         </a>
+        <button className="search-button" onClick={() => setOverlay('search')} aria-haspopup="dialog" aria-label="Search messages" aria-keyshortcuts="/ Control+Shift+F" title="Search messages (/)">
+          <Icon name="search" size={16} />
+          <span className="search-label" aria-hidden="true">
+            Search messages
+          </span>
+          <kbd className="search-key" aria-hidden="true">
+            /
+          </kbd>
+        </button>
         <div className="topbar-spacer" />
         <button className="ghost shortcut-button" onClick={() => setOverlay('help')} aria-haspopup="dialog" title="Keyboard shortcuts (?)">
           <span aria-hidden="true">?</span>
@@ -466,6 +494,7 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
               }}
               onRoomUpdated={(room) => dispatchRooms({ type: 'upsert', room })}
               onOpenDirect={openDirectWith}
+              target={target && target.roomId === route.id ? target : null}
             />
           ) : route.name === 'profile' ? (
             <ProfileView me={me} onChange={props.setMe} onEnded={props.onEnded} />
@@ -480,6 +509,18 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
         </main>
       </div>
       {overlay === 'help' && <ShortcutHelp onClose={() => setOverlay(null)} />}
+      {overlay === 'search' && (
+        <SearchDialog
+          state={search}
+          dispatch={dispatchSearch}
+          scope={searchScope}
+          onScope={setSearchScope}
+          room={currentRoom}
+          rooms={rooms}
+          onOpen={openHit}
+          onClose={() => setOverlay(null)}
+        />
+      )}
       {overlay === 'switcher' && (
         <QuickSwitcher
           rooms={rooms}

@@ -6,7 +6,7 @@ import { canEdit, cutQuote, lastOwn } from '../state/changes';
 import { isDirect } from '../state/direct';
 import { browserStorage, loadDraft, saveDraft } from '../state/drafts';
 import { dividerSeq, seenBy, type ReadMark } from '../state/reading';
-import { maxSeq, typingNames, typingParts } from '../state/roomReducer';
+import { maxSeq, NEWER_MAX, typingNames, typingParts } from '../state/roomReducer';
 import { RowBuilder } from '../state/timeline';
 import { Composer } from './Composer';
 import { ConfirmDialog, modalOpen, useModal } from './Dialog';
@@ -19,12 +19,14 @@ import { BrokenLinkContext, MessageList } from './MessageList';
 import { ProfileCard, ProfileCardContext, type CardPerson } from './ProfileCard';
 import { RoomSettings } from './RoomSettings';
 import { ScheduledDialog, useScheduled } from './Scheduled';
-import { useRoom } from './useRoom';
+import { useRoom, type RoomTarget } from './useRoom';
 import { VersionsDialog } from './Versions';
 
 /** Wide enough for the member panel to sit beside the messages (narrower, it is an overlay). */
 const WIDE = '(min-width: 1001px)';
 const MEMBERS_KEY = 'chat.members';
+/** How long a message the room was opened at stays marked. */
+const TARGET_FLASH_MS = 2500;
 
 function matches(query: string): boolean {
   return typeof matchMedia === 'function' && matchMedia(query).matches;
@@ -69,9 +71,12 @@ export function ChatView(props: {
   onRoomUpdated: (room: Room) => void;
   /** Opens (and goes to) the direct conversation with a user; rejects with the reason. */
   onOpenDirect: (userId: number) => Promise<void>;
+  /** A message to show (a search hit): the room opens there, with its context. */
+  target?: RoomTarget | null;
 }) {
   const { me, roomId, room, stream } = props;
-  const r = useRoom(roomId, me, stream, { onRemoved: (msg) => props.onLeft(msg), onMembership: props.onMembership });
+  const r = useRoom(roomId, me, stream, { onRemoved: (msg) => props.onLeft(msg), onMembership: props.onMembership }, props.target ?? null);
+  const dispatch = r.dispatch;
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [confirmLeave, setConfirmLeave] = useState(false);
   const isOwner = room?.owner_id === me.id;
@@ -96,7 +101,7 @@ export function ChatView(props: {
   const [deleting, setDeleting] = useState<Message | null>(null);
   const [versionsOf, setVersionsOf] = useState<Message | null>(null);
   const [reactingTo, setReactingTo] = useState<Message | null>(null);
-  const jump = useRef<(messageId: number, focus?: boolean) => boolean>(() => false);
+  const jump = useRef<(messageId: number, focus?: boolean, flashMs?: number) => boolean>(() => false);
   const [leaving, setLeaving] = useState(false);
   const dragDepth = useRef(0);
   const scrollToEnd = useRef<() => void>(() => {});
@@ -106,8 +111,9 @@ export function ChatView(props: {
   // known, or the divider would have nothing to show.
   const [mark, setMark] = useState<ReadMark | null>(null);
   const loaded = r.access === 'ok' && r.state.historyLoaded;
-  // The newest seq shown, of a message or a change: the read pointer goes there.
-  const newest = Math.max(maxSeq(r.state.messages), r.state.lastSeq);
+  // The newest seq shown, of a message or a change: the read pointer goes
+  // there (opened at an older message, no further than the list goes).
+  const newest = r.state.detached ? maxSeq(r.state.messages) : Math.max(maxSeq(r.state.messages), r.state.lastSeq);
   useEffect(() => {
     if (mark || !loaded || typeof room?.last_read_seq !== 'number') return;
     setMark({ readSeq: room.last_read_seq, lastSeq: Math.max(room.last_seq ?? 0, room.last_read_seq) });
@@ -177,13 +183,27 @@ export function ChatView(props: {
         files: r.state.files,
         pending: r.pending,
         hasMore: r.state.hasMore,
+        hasNewer: r.state.detached,
         me: { id: me.id, username: me.username },
         now,
         dividerSeq: divider,
       }),
     // `now` only fills in missing times; it need not trigger a rebuild.
-    [rowBuilder, r.state.messages, r.state.files, r.pending, r.state.hasMore, me.id, me.username, divider],
+    [rowBuilder, r.state.messages, r.state.files, r.pending, r.state.hasMore, r.state.detached, me.id, me.username, divider],
   );
+
+  // The message the room was opened at: scrolled to, focused and marked a
+  // moment, once the list holds it.
+  const target = r.state.target;
+  const { epoch } = r.state;
+  useEffect(() => {
+    if (access !== 'ok' || target === null) return;
+    const frame = requestAnimationFrame(() => {
+      jump.current(target, true, TARGET_FLASH_MS);
+      dispatch({ type: 'target_shown' });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [access, target, epoch, dispatch]);
   const typing = typingNames(r.state, me.id, now);
   const members = r.state.members;
   const online = members.filter((m) => m.online);
@@ -201,18 +221,20 @@ export function ChatView(props: {
   const seen = useMemo(() => seenBy(members, r.state.messages[r.state.messages.length - 1], me.id), [members, r.state.messages, me.id]);
 
   const rSend = r.send;
-  const { attached, clearAttached } = r;
+  const { attached, clearAttached, jumpToNewest } = r;
+  const detached = r.state.detached;
   const send = useCallback(
     (text: string) => {
       const files = attached.length ? attached : undefined;
       rSend(text, { reply_to: replyTo?.id, quote: replyTo ? quoteOf(replyTo) : undefined, file_ids: files?.map((f) => f.id), files });
       setReplyTo(null);
       if (files) clearAttached();
-      scrollToEnd.current();
+      // What is sent goes at the live end: reading older messages, the list goes there.
+      if (detached) void jumpToNewest();
+      else scrollToEnd.current();
     },
-    [rSend, replyTo, attached, clearAttached],
+    [rSend, replyTo, attached, clearAttached, detached, jumpToNewest],
   );
-  const dispatch = r.dispatch;
 
   // What a message row can do. One object for the life of the room (rows
   // are memoized); what it needs of the moment is read from `now`.
@@ -379,7 +401,7 @@ export function ChatView(props: {
             <p className="error" role="alert">
               {r.accessError}
             </p>
-            <button onClick={r.reload}>Try again</button>
+            <button onClick={r.retry}>Try again</button>
           </div>
         )}
       </section>
@@ -452,7 +474,7 @@ export function ChatView(props: {
             </button>
           </header>
           <MessageList
-            key={roomId}
+            key={`${roomId}:${epoch}`}
             timeline={timeline}
             profiles={profiles}
             me={me}
@@ -470,8 +492,24 @@ export function ChatView(props: {
             editing={editing}
             jumpRef={jump}
             direct={direct}
+            detached={detached}
+            loadingNewer={r.loadingNewer}
+            loadNewer={r.loadNewer}
+            initialTarget={target}
           />
           <div className="below-list">
+            {detached && (
+              <div className="jump-bar" role="status">
+                <span>
+                  You are reading older messages
+                  {/* Said when the bar shows, not again with every message that comes. */}
+                  <span aria-live="off">{r.state.newer.length > 0 && ` · ${r.state.newer.length >= NEWER_MAX ? `${NEWER_MAX}+` : r.state.newer.length} new since`}</span>
+                </span>
+                <button className="small" onClick={() => void jumpToNewest()} disabled={r.jumping}>
+                  <Icon name="arrowDown" size={15} /> {r.jumping ? 'Loading…' : 'Jump to newest'}
+                </button>
+              </div>
+            )}
             <p className="typing" aria-live="polite">
               <TypingLine names={typing} />
             </p>

@@ -39,6 +39,9 @@ const ANNOUNCED = 5;
 
 interface ListContext {
   profiles: Map<number, Member>;
+  detached: boolean;
+  loadingNewer: boolean;
+  newer: () => void;
   meId: number;
   online: boolean;
   onOpenImage: (f: FileItem) => void;
@@ -75,8 +78,18 @@ export function MessageList(props: {
   editing: EditState | null;
   /** A direct conversation (named by its people, not a room). */
   direct?: boolean;
-  /** Set here: scrolls to a loaded message and (unless focus is false) focuses it; false when it is not loaded. */
-  jumpRef: MutableRefObject<(messageId: number, focus?: boolean) => boolean>;
+  /** Set here: scrolls to a loaded message and (unless focus is false) focuses and marks it for flashMs; false when it is not loaded. */
+  jumpRef: MutableRefObject<(messageId: number, focus?: boolean, flashMs?: number) => boolean>;
+  /**
+   * The list does not reach the newest message (the room was opened at an
+   * older one): its end pages forward instead of showing who has seen it,
+   * and rows added there are pages, not arrivals to follow or read out.
+   */
+  detached?: boolean;
+  loadingNewer?: boolean;
+  loadNewer?: () => Promise<boolean>;
+  /** The message to open the list at (centred) instead of the end. */
+  initialTarget?: number | null;
 }) {
   // The history edge ("Load older messages", "This is the beginning") is the
   // first row, not a header: a short list sits at the bottom with the edge
@@ -88,30 +101,45 @@ export function MessageList(props: {
   const busy = useRef(false);
 
   // Rows added above shift the rows already shown: Virtuoso keeps the view
-  // steady when its first index moves down by as many.
-  const shift = useRef<{ rows: ListRow[]; first: number; prepended: boolean }>({ rows, first: FIRST_INDEX, prepended: false });
+  // steady when its first index moves down by as many. Rows added below a
+  // detached list are a page forward (paged), which is not followed either.
+  const detached = !!props.detached;
+  const shift = useRef<{ rows: ListRow[]; first: number; prepended: boolean; detached: boolean; paged: boolean }>({
+    rows,
+    first: FIRST_INDEX,
+    prepended: false,
+    detached,
+    paged: false,
+  });
   const firstItemIndex = useMemo(() => {
     const s = shift.current;
     if (s.rows !== rows) {
       const added = prependedCount(s.rows, rows);
       s.first -= added;
       s.prepended = added > 0;
+      s.paged = s.detached;
       s.rows = rows;
     }
+    s.detached = detached;
     return s.first;
-  }, [rows]);
+  }, [rows, detached]);
+  // Opened at a message: the list starts there, not at its end.
+  const [initialIndex] = useState(() => {
+    const i = props.initialTarget == null ? -1 : rows.findIndex((r) => r.kind === 'entry' && r.entry.kind === 'message' && r.entry.message.id === props.initialTarget);
+    return i < 0 ? ({ index: 'LAST', align: 'end' } as const) : { index: i, align: 'center' as const };
+  });
 
   props.scrollToEndRef.current = () => {
     stuck.current = true;
     handle.current?.scrollToIndex({ index: 'LAST', align: 'end' });
   };
 
-  props.jumpRef.current = (messageId, focus = true) => {
+  props.jumpRef.current = (messageId, focus = true, flashMs) => {
     const i = rows.findIndex((r) => r.kind === 'entry' && r.entry.kind === 'message' && r.entry.message.id === messageId);
     if (i < 0) return false;
-    stuck.current = i === rows.length - 1;
+    stuck.current = !detached && i === rows.length - 1;
     handle.current?.scrollToIndex({ index: i, align: 'center' });
-    if (focus) focusMessage(messageId);
+    if (focus) focusMessage(messageId, flashMs);
     return true;
   };
 
@@ -150,14 +178,31 @@ export function MessageList(props: {
     }
   }, [loadOlder, hasMore, historyLoaded, loadingOlder]);
 
-  // Virtuoso asks on every change of the row count: history added above is not output to follow.
-  const followOutput = useCallback(() => (stuck.current && !shift.current.prepended ? ('auto' as const) : false), []);
+  const { loadNewer, loadingNewer } = props;
+  const newerBusy = useRef(false);
+  const newer = useCallback(async () => {
+    if (newerBusy.current || loadingNewer || !detached || !loadNewer) return;
+    newerBusy.current = true;
+    try {
+      await loadNewer();
+    } finally {
+      newerBusy.current = false;
+    }
+  }, [loadNewer, loadingNewer, detached]);
+
+  // Virtuoso asks on every change of the row count: history added above,
+  // and pages added below a detached list, are not output to follow.
+  const followOutput = useCallback(() => (stuck.current && !shift.current.prepended && !shift.current.paged && !shift.current.detached ? ('auto' as const) : false), []);
   const startReached = useCallback(() => void older(), [older]);
+  const endReached = useCallback(() => void newer(), [newer]);
   const scrollerRef = useCallback((el: HTMLElement | Window | null) => setScroller(el instanceof HTMLElement ? el : null), []);
 
   const context = useMemo<ListContext>(
     () => ({
       profiles: props.profiles,
+      detached,
+      loadingNewer: !!loadingNewer,
+      newer: () => void newer(),
       meId: props.me.id,
       online: props.status === 'open',
       onOpenImage: props.onOpenImage,
@@ -172,7 +217,25 @@ export function MessageList(props: {
       editing: props.editing,
       direct: !!props.direct,
     }),
-    [props.direct, props.profiles, props.me.id, props.status, props.onOpenImage, props.onDiscard, hasMore, historyLoaded, loadingOlder, props.roomName, older, props.seenBy, props.ownerId, props.editing],
+    [
+      props.direct,
+      props.profiles,
+      detached,
+      loadingNewer,
+      newer,
+      props.me.id,
+      props.status,
+      props.onOpenImage,
+      props.onDiscard,
+      hasMore,
+      historyLoaded,
+      loadingOlder,
+      props.roomName,
+      older,
+      props.seenBy,
+      props.ownerId,
+      props.editing,
+    ],
   );
 
   return (
@@ -190,7 +253,7 @@ export function MessageList(props: {
         computeItemKey={rowKey}
         itemContent={renderRow}
         firstItemIndex={firstItemIndex}
-        initialTopMostItemIndex={{ index: 'LAST', align: 'end' }}
+        initialTopMostItemIndex={initialIndex}
         defaultItemHeight={ROW_PX}
         alignToBottom
         followOutput={followOutput}
@@ -198,9 +261,11 @@ export function MessageList(props: {
         // before it shows): fetch the page above. A list shorter than the
         // view keeps its first row in range, and fetches until it is not.
         startReached={startReached}
+        // Likewise the last row of a detached list fetches the page below.
+        endReached={endReached}
         increaseViewportBy={{ top: 600, bottom: 300 }}
       />
-      <Announcer rows={props.timeline} me={props.me.id} profiles={props.profiles} />
+      <Announcer rows={props.timeline} me={props.me.id} profiles={props.profiles} quiet={detached || shift.current.paged} />
     </div>
   );
 }
@@ -244,18 +309,22 @@ function renderRow(_: number, row: ListRow, ctx: ListContext) {
 }
 
 /**
- * Focuses a message's row once it is drawn (a jump scrolls first), and
- * marks it for a moment so the eye finds it.
+ * Focuses a message's row once it is drawn (a jump scrolls first) and can
+ * take focus (a list opening at a row is hidden while it first positions
+ * itself), and marks it for a moment so the eye finds it.
  */
-function focusMessage(messageId: number, tries = 20): void {
+function focusMessage(messageId: number, flashMs = 1600, tries = 60): void {
   const el = document.querySelector<HTMLElement>(`.messages .msg[data-id="${messageId}"]`)?.closest<HTMLElement>('.msg-row');
-  if (!el) {
-    if (tries > 0) requestAnimationFrame(() => focusMessage(messageId, tries - 1));
-    return;
+  el?.focus({ preventScroll: true });
+  if (!el || document.activeElement !== el) {
+    if (tries > 0) {
+      requestAnimationFrame(() => focusMessage(messageId, flashMs, tries - 1));
+      return;
+    }
+    if (!el) return;
   }
-  el.focus({ preventScroll: true });
-  el.classList.add('flash');
-  setTimeout(() => el.classList.remove('flash'), 1600);
+  el.classList.add('highlighted');
+  setTimeout(() => el.classList.remove('highlighted'), flashMs);
 }
 
 const DaySeparatorRow = memo(function DaySeparatorRow(props: { day: string }) {
@@ -283,6 +352,15 @@ function HistoryEdge({ context: c }: { context: ListContext }) {
 }
 
 function Footer({ context: c }: { context: ListContext }) {
+  if (c.detached) {
+    return (
+      <div className="history-edge newer-edge">
+        <button className="small ghost" onClick={c.newer} disabled={c.loadingNewer}>
+          {c.loadingNewer ? 'Loading newer messages…' : 'Load newer messages'}
+        </button>
+      </div>
+    );
+  }
   return <SeenBy members={c.seenBy} />;
 }
 
@@ -293,12 +371,13 @@ const components: Components<ListRow, ListContext> = { Footer };
  * New messages from others, read out as they arrive. History loaded above
  * and the messages the room opened with are not announced.
  */
-function Announcer(props: { rows: Row[]; me: number; profiles: Map<number, Member> }) {
+function Announcer(props: { rows: Row[]; me: number; profiles: Map<number, Member>; quiet: boolean }) {
   const seen = useRef(lastSeq(props.rows));
   const [said, setSaid] = useState<{ key: string; text: string }[]>([]);
-  const { rows, me, profiles } = props;
+  const { rows, me, profiles, quiet } = props;
   useEffect(() => {
-    const fresh = arrivals(rows, seen.current, me);
+    // Pages loaded below a detached list are history, not arrivals.
+    const fresh = quiet ? [] : arrivals(rows, seen.current, me);
     seen.current = Math.max(seen.current, lastSeq(rows));
     if (fresh.length === 0) return;
     const lines = fresh.map((m) => {
@@ -306,7 +385,7 @@ function Announcer(props: { rows: Row[]; me: number; profiles: Map<number, Membe
       return { key: `m${m.id}`, text: `${p?.display_name || p?.username || m.username}: ${m.content}` };
     });
     setSaid((prev) => [...prev, ...lines].slice(-ANNOUNCED));
-  }, [rows, me, profiles]);
+  }, [rows, me, profiles, quiet]);
   return (
     <div className="sr-only" role="log" aria-live="polite" aria-label="Incoming messages">
       {said.map((s) => (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { avatarColour, contrastWithWhite, dayLabel, fileSize, hslToRGB, initials, isImage, linkify } from './format';
+import { avatarColour, contrastWithWhite, dayLabel, fileSize, hslToRGB, initials, isImage, linkify, shortStamp, timeOfDay } from './format';
 
 describe('format', () => {
   it('labels days', () => {
@@ -7,6 +7,15 @@ describe('format', () => {
     expect(dayLabel('2026-11-23', now)).toBe('Today');
     expect(dayLabel('2026-11-22', now)).toBe('Yesterday');
     expect(dayLabel('2026-11-01', now)).not.toMatch(/Today|Yesterday/);
+  });
+  it('stamps a result: the time today, the date before, the year before this one', () => {
+    const now = new Date(2026, 10, 23, 18, 0).getTime();
+    const today = new Date(2026, 10, 23, 9, 5).getTime();
+    expect(shortStamp(today, now)).toBe(timeOfDay(today));
+    const earlier = new Date(2026, 2, 4, 9, 5).getTime();
+    expect(shortStamp(earlier, now)).toContain(timeOfDay(earlier));
+    expect(shortStamp(earlier, now)).not.toContain('2026');
+    expect(shortStamp(new Date(2025, 2, 4, 9, 5).getTime(), now)).toContain('2025');
   });
   it('sizes', () => {
     expect(fileSize(12)).toBe('12 B');

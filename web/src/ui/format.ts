@@ -8,6 +8,15 @@ export function fullTime(t: number): string {
   return new Date(t).toLocaleString();
 }
 
+/** When a message was sent, short, in a list of results: the time today, else the date (with the year when not this one) and the time. */
+export function shortStamp(t: number, now = Date.now()): string {
+  const d = new Date(t);
+  const today = new Date(now);
+  if (d.toDateString() === today.toDateString()) return timeOfDay(t);
+  const date = d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: d.getFullYear() === today.getFullYear() ? undefined : 'numeric' });
+  return `${date}, ${timeOfDay(t)}`;
+}
+
 /** "Today", "Yesterday" or a date, for a YYYY-MM-DD local day. */
 export function dayLabel(day: string, now = Date.now()): string {
   const [y, m, d] = day.split('-').map(Number);

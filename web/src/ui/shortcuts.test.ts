@@ -17,7 +17,17 @@ describe('shortcutFor', () => {
     expect(shortcutFor(key('?', { shiftKey: true }), false)).toBe('help');
     expect(shortcutFor(key('?', { shiftKey: true }), true)).toBeNull();
     expect(shortcutFor(key('/', { ctrlKey: true }), true)).toBe('help');
-    expect(shortcutFor(key('/'), false)).toBeNull();
+  });
+
+  it('opens the search with / outside fields, and Ctrl+Shift+F or Cmd+Shift+F anywhere', () => {
+    expect(shortcutFor(key('/'), false)).toBe('search');
+    expect(shortcutFor(key('/'), true)).toBeNull();
+    for (const typing of [false, true]) {
+      expect(shortcutFor(key('F', { ctrlKey: true, shiftKey: true }), typing)).toBe('search');
+      expect(shortcutFor(key('f', { metaKey: true, shiftKey: true }), typing)).toBe('search');
+    }
+    // Ctrl+F stays the browser's find in page.
+    expect(shortcutFor(key('f', { ctrlKey: true }), false)).toBeNull();
   });
 
   it('moves between rooms with Alt+Up and Alt+Down, also from the composer', () => {
@@ -29,7 +39,7 @@ describe('shortcutFor', () => {
 
   it('reports Escape, and leaves every other key alone', () => {
     expect(shortcutFor(key('Escape'), true)).toBe('escape');
-    for (const k of ['a', 'Enter', 'Tab', ' ', 'ArrowUp', '/']) expect(shortcutFor(key(k), false)).toBeNull();
+    for (const k of ['a', 'Enter', 'Tab', ' ', 'ArrowUp', 'f']) expect(shortcutFor(key(k), false)).toBeNull();
     expect(shortcutFor(key('c', { ctrlKey: true }), true)).toBeNull();
   });
 });

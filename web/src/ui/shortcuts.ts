@@ -3,7 +3,7 @@
 // field, only the keys with a modifier (and Escape) act, so typing "?" in a
 // message stays typing.
 
-export type Shortcut = 'help' | 'switcher' | 'prevRoom' | 'nextRoom' | 'escape';
+export type Shortcut = 'help' | 'switcher' | 'search' | 'prevRoom' | 'nextRoom' | 'escape';
 
 /** The part of a KeyboardEvent the decision needs. */
 export interface KeyLike {
@@ -17,6 +17,7 @@ export interface KeyLike {
 /** The help sheet's table, in the order shown. */
 export const SHORTCUTS: readonly { keys: string[]; what: string }[] = [
   { keys: ['Ctrl', 'K'], what: 'Quick switcher: type to find a room, Enter opens it' },
+  { keys: ['/'], what: 'Search messages (Ctrl + Shift + F while typing): ↑ ↓ to choose a result, Enter opens it' },
   { keys: ['Alt', '↑'], what: 'Previous room' },
   { keys: ['Alt', '↓'], what: 'Next room' },
   { keys: ['?'], what: 'This help (Ctrl + / while typing)' },
@@ -33,10 +34,12 @@ export function shortcutFor(e: KeyLike, typing: boolean): Shortcut | null {
   const mod = e.ctrlKey || e.metaKey; // Cmd on a Mac
   if (mod && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k') return 'switcher';
   if (mod && !e.altKey && e.key === '/') return 'help';
+  if (mod && e.shiftKey && !e.altKey && e.key.toLowerCase() === 'f') return 'search';
   if (e.altKey && !mod && !e.shiftKey && e.key === 'ArrowUp') return 'prevRoom';
   if (e.altKey && !mod && !e.shiftKey && e.key === 'ArrowDown') return 'nextRoom';
   if (e.key === 'Escape' && !mod && !e.altKey) return 'escape';
   if (!typing && !mod && !e.altKey && e.key === '?') return 'help';
+  if (!typing && !mod && !e.altKey && e.key === '/') return 'search';
   return null;
 }
 

@@ -4,7 +4,7 @@ import { api, ApiError, asArray, errorText, upload, uploadErrorText } from '../a
 import type { FileItem, Member, Message, User } from '../api/types';
 import type { Status, UserStream } from '../net/stream';
 import type { Extras, Pending } from '../state/pending';
-import { initialRoomState, maxSeq, oldestId, roomReducer } from '../state/roomReducer';
+import { initialRoomState, liveEnd, maxSeq, oldestId, roomReducer } from '../state/roomReducer';
 
 export const PAGE = 50;
 
@@ -18,16 +18,34 @@ export interface UploadState {
   abort: () => void;
 }
 
+/** A message to open the room at (a search hit); n tells one request from the next. */
+export interface RoomTarget {
+  messageId: number;
+  n: number;
+}
+
 let uploadSeq = 0;
 
-export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { onRemoved: (msg: string) => void; onMembership: (member: boolean) => void }) {
-  const [state, dispatch] = useReducer(roomReducer, roomId, initialRoomState);
+/** The highest seq of a page (0: none). */
+const topSeq = (page: readonly Message[]) => page.reduce((m, x) => Math.max(m, x.seq || 0), 0);
+
+export function useRoom(
+  roomId: number,
+  me: User,
+  stream: UserStream,
+  hooks: { onRemoved: (msg: string) => void; onMembership: (member: boolean) => void },
+  target: RoomTarget | null = null,
+) {
+  // Where the next load opens the room: at a message, or (null) at the newest.
+  const around = useRef<number | null>(target?.messageId ?? null);
+  const [state, dispatch] = useReducer(roomReducer, null, () => initialRoomState(roomId, around.current ?? undefined));
   const [pending, setPending] = useState<readonly Pending[]>(() => stream.pending(roomId));
   const [status, setStatus] = useState<Status>(stream.status);
   const [attempt, setAttempt] = useState(0);
   const [access, setAccess] = useState<Access>('loading');
   const [accessError, setAccessError] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
+  const [loadingNewer, setLoadingNewer] = useState(false);
   const [uploads, setUploads] = useState<UploadState[]>([]);
   // Uploaded files that go with the next message (file_ids).
   const [attached, setAttached] = useState<FileItem[]>([]);
@@ -37,12 +55,19 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
   hooksRef.current = hooks;
   // Bumped to load the room again (after joining it, or after a failed load).
   const [reloadKey, setReloadKey] = useState(0);
-  const reload = useCallback(() => {
-    setAccess('loading');
-    setAccessError(null);
-    dispatch({ type: 'reset', roomId });
-    setReloadKey((k) => k + 1);
-  }, [roomId]);
+  const reload = useCallback(
+    (at: number | null = null) => {
+      around.current = at;
+      setAccess('loading');
+      setAccessError(null);
+      dispatch({ type: 'reset', roomId, around: at ?? undefined });
+      setReloadKey((k) => k + 1);
+    },
+    [roomId],
+  );
+
+  // After a failed load: the same again, at the same message if it was opened at one.
+  const retry = useCallback(() => reload(around.current), [reload]);
 
   const refreshMembers = useCallback(async () => {
     const list = asArray<Member>(await api.get(`/rooms/${roomId}/members`));
@@ -121,14 +146,42 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
       everOpened = true;
     });
 
+    // The first page: the newest, or the one around the message asked for.
+    // Opened at a message, the client still follows the room from its live
+    // end (the newest seq, read alongside): live messages wait in the room
+    // state until the list reaches them, and a resume starts from there.
+    const first = async (): Promise<number> => {
+      const at = around.current;
+      if (at !== null) {
+        try {
+          const [page, newest] = await Promise.all([
+            api.get(`/rooms/${roomId}/messages?around=${at}&limit=${PAGE}`).then((v) => asArray<Message>(v)),
+            api.get(`/rooms/${roomId}/messages?limit=1`).then((v) => asArray<Message>(v)),
+          ]);
+          if (!cancelled) dispatch({ type: 'around', messages: page, limit: PAGE, target: at });
+          return Math.max(topSeq(page), topSeq(newest));
+        } catch (e) {
+          if (!(e instanceof ApiError && e.code === 'message_not_found')) throw e;
+          // Deleted since it was found: the room opens at its newest, and says why.
+          around.current = null;
+          if (!cancelled) dispatch({ type: 'reset', roomId });
+          const top = await first();
+          if (!cancelled) dispatch({ type: 'error', text: 'That message is no longer in this room.' });
+          return top;
+        }
+      }
+      const page = asArray<Message>(await api.get(`/rooms/${roomId}/messages?limit=${PAGE}`));
+      if (!cancelled) dispatch({ type: 'history', messages: page, limit: PAGE });
+      return topSeq(page);
+    };
+
     (async () => {
       try {
-        const page = asArray<Message>(await api.get(`/rooms/${roomId}/messages?limit=${PAGE}`));
+        const top = await first();
         if (cancelled) return;
-        dispatch({ type: 'history', messages: page, limit: PAGE });
         setAccess('ok');
         hooksRef.current.onMembership(true);
-        stream.loaded(roomId, page.reduce((m, x) => Math.max(m, x.seq || 0), 0));
+        stream.loaded(roomId, top);
         loaded = true;
         refreshMembers().then(
           () => (membersLoaded = true),
@@ -177,6 +230,53 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
     }
   }, [roomId, loadingOlder]);
 
+  // Opened at an older message: the page after the newest one shown, until one reaches the end.
+  const loadNewer = useCallback(async () => {
+    const s = stateRef.current;
+    if (loadingNewer || !s.detached || !s.historyLoaded) return false;
+    setLoadingNewer(true);
+    try {
+      const page = asArray<Message>(await api.get(`/rooms/${roomId}/messages?after_seq=${maxSeq(s.messages)}&limit=${PAGE}`));
+      dispatch({ type: 'newer', messages: page, limit: PAGE });
+      return true;
+    } catch {
+      return false;
+    } finally {
+      setLoadingNewer(false);
+    }
+  }, [roomId, loadingNewer]);
+
+  // Leaves an older part of the history for the newest page (and what came live since).
+  const [jumping, setJumping] = useState(false);
+  const jumpToNewest = useCallback(async () => {
+    if (!stateRef.current.detached) return;
+    setJumping(true);
+    try {
+      const page = asArray<Message>(await api.get(`/rooms/${roomId}/messages?limit=${PAGE}`));
+      dispatch({ type: 'newest', messages: page, limit: PAGE });
+    } catch (e) {
+      dispatch({ type: 'error', text: errorText(e) });
+    } finally {
+      setJumping(false);
+    }
+  }, [roomId]);
+
+  // Shows a message: at once when the list holds it, else the room opens anew around it.
+  const openAt = useCallback(
+    (messageId: number) => {
+      if (stateRef.current.messages.some((m) => m.id === messageId)) dispatch({ type: 'target', id: messageId });
+      else reload(messageId);
+    },
+    [reload],
+  );
+  // A new request to show a message (the first one was the initial load's).
+  const shownTarget = useRef(target?.n);
+  useEffect(() => {
+    if (!target || target.n === shownTarget.current) return;
+    shownTarget.current = target.n;
+    openAt(target.messageId);
+  }, [target, openAt]);
+
   const send = useCallback((content: string, extras?: Extras) => stream.send(roomId, content, extras), [stream, roomId]);
   const typing = useCallback(() => stream.typing(roomId), [stream, roomId]);
   const discard = useCallback((clientId: string) => stream.discard(roomId, clientId), [stream, roomId]);
@@ -191,7 +291,7 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
       job.promise.then(
         (f) => {
           if (f && typeof f.id === 'number') {
-            dispatch({ type: 'file_added', file: { ...f, user_id: f.user_id ?? me.id, room_id: roomId, anchor_seq: maxSeq(stateRef.current.messages) } });
+            dispatch({ type: 'file_added', file: { ...f, user_id: f.user_id ?? me.id, room_id: roomId, anchor_seq: liveEnd(stateRef.current) } });
             setAttached((as) => (as.some((a) => a.id === f.id) ? as : [...as, f]));
           }
           setUploads((us) => us.filter((u) => u.id !== id));
@@ -235,6 +335,10 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
     accessError,
     loadingOlder,
     loadOlder,
+    loadingNewer,
+    loadNewer,
+    jumping,
+    jumpToNewest,
     send,
     typing,
     discard,
@@ -248,5 +352,6 @@ export function useRoom(roomId: number, me: User, stream: UserStream, hooks: { o
     refreshMembers,
     refreshLinks,
     reload,
+    retry,
   };
 }

@@ -1,0 +1,324 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"chat/domain"
+	"chat/domain/message"
+	"chat/domain/room"
+	"chat/domain/user"
+)
+
+// searchIDs runs a search over rooms and returns the ids of its hits.
+func searchIDs(t *testing.T, db *DB, rooms []room.ID, text string) []message.ID {
+	t.Helper()
+	q, err := message.NewSearchQuery(text, 0, 0, message.SearchPageMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, err := db.Search().Search(context.Background(), rooms, q)
+	if err != nil {
+		t.Fatalf("Search(%q): %v", text, err)
+	}
+	var out []message.ID
+	for _, h := range hits {
+		out = append(out, h.Message.ID)
+	}
+	return out
+}
+
+// indexRows counts the rows of the search index of messages ids (both
+// FTS5 tables must agree on SQLite).
+func indexRows(t *testing.T, db *DB, ids ...message.ID) int {
+	t.Helper()
+	args := make([]int64, len(ids))
+	for i, id := range ids {
+		args[i] = int64(id)
+	}
+	count := func(table, col string) int {
+		var n int
+		if err := db.read.Raw(`SELECT COUNT(*) FROM `+table+` WHERE `+col+` IN ?`, args).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if db.dialect == Postgres {
+		return count("message_search", "message_id")
+	}
+	body, tokens := count("message_search_body", "rowid"), count("message_search_tokens", "rowid")
+	if body != tokens {
+		t.Fatalf("%d body rows but %d token rows", body, tokens)
+	}
+	return body
+}
+
+func mustEditText(t *testing.T, db *DB, m message.Message, text string) {
+	t.Helper()
+	c := message.Change{RoomID: m.RoomID, MessageID: m.ID, UserID: m.UserID, Username: m.Username, Content: text}
+	if _, err := db.Messages().Edit(context.Background(), c, func(message.Message) error { return nil }); err != nil {
+		t.Fatalf("Edit(%d): %v", m.ID, err)
+	}
+}
+
+func mustDeleteMessage(t *testing.T, db *DB, m message.Message) {
+	t.Helper()
+	c := message.Change{RoomID: m.RoomID, MessageID: m.ID, UserID: m.UserID, Username: m.Username}
+	if _, err := db.Messages().Delete(context.Background(), c, func(message.Message) error { return nil }); err != nil {
+		t.Fatalf("Delete(%d): %v", m.ID, err)
+	}
+}
+
+func mustAppendMessage(t *testing.T, db *DB, m message.Message) message.Message {
+	t.Helper()
+	got, _, err := db.Messages().Append(context.Background(), m)
+	if err != nil {
+		t.Fatalf("Append(%q): %v", m.Content, err)
+	}
+	return got
+}
+
+// TestSearchIndexEveryAppendPath: a message is found whichever way it was
+// stored — a batch of concurrent appends (PostgreSQL: the one round
+// trip), a batch that reads first (a stored key in it), the single
+// message path (mentions) — and a retry adds no second row.
+func TestSearchIndexEveryAppendPath(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *DB) {
+		us, rs := seed(t, db, 2, 3)
+		alice, bob := us[0], us[1]
+		ctx := context.Background()
+
+		var (
+			mu   sync.Mutex
+			sent = map[string]message.Message{}
+			wg   sync.WaitGroup
+		)
+		for i := range 40 {
+			wg.Go(func() {
+				word := fmt.Sprintf("batchword%02d", i)
+				m, _, err := db.Messages().Append(ctx, newMsg(rs[i%len(rs)], us[i%2], "concurrent "+word, fmt.Sprintf("k%d", i)))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				sent[word] = m
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		for word, m := range sent {
+			if got := searchIDs(t, db, rs, word); !slices.Equal(got, []message.ID{m.ID}) {
+				t.Errorf("search %q = %v, want [%d]", word, got, m.ID)
+			}
+		}
+		if got := searchIDs(t, db, rs, "concurrent"); len(got) != len(sent) {
+			t.Errorf("search concurrent: %d hits, want %d", len(got), len(sent))
+		}
+
+		// A batch with a stored key reads before it writes.
+		first := mustAppendMessage(t, db, newMsg(rs[0], alice, "the first copy of a retried send", "retried"))
+		res := commitNow(db, []message.Message{
+			newMsg(rs[0], alice, "the first copy of a retried send", "retried"),
+			newMsg(rs[1], bob, "a readfirst batch item", ""),
+		})
+		for _, r := range res {
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+		}
+		if got := searchIDs(t, db, rs, "readfirst"); !slices.Equal(got, []message.ID{res[1].m.ID}) {
+			t.Errorf("search readfirst = %v, want [%d]", got, res[1].m.ID)
+		}
+		if got := searchIDs(t, db, rs, "retried send"); !slices.Equal(got, []message.ID{first.ID}) {
+			t.Errorf("search a retried send = %v, want its first copy only [%d]", got, first.ID)
+		}
+		if n := indexRows(t, db, first.ID); n != 1 {
+			t.Errorf("the retried message has %d index rows, want 1", n)
+		}
+
+		// A message with mentions takes the single message path.
+		m := newMsg(rs[2], alice, "@bob look at the singlepath", "")
+		m.Mentions = []user.ID{bob.ID}
+		one := mustAppendMessage(t, db, m)
+		if got := searchIDs(t, db, rs, "singlepath"); !slices.Equal(got, []message.ID{one.ID}) {
+			t.Errorf("search singlepath = %v, want [%d]", got, one.ID)
+		}
+	})
+}
+
+// TestSearchRoomDeletePurges: a deleted room's messages leave no index
+// row behind (PostgreSQL: the cascade; SQLite: purged before the room
+// goes), and other rooms' rows stay.
+func TestSearchRoomDeletePurges(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *DB) {
+		us, rs := seed(t, db, 1, 2)
+		var gone, kept []message.ID
+		for i := range 5 {
+			gone = append(gone, mustAppendMessage(t, db, newMsg(rs[0], us[0], fmt.Sprintf("doomed text %d", i), "")).ID)
+			kept = append(kept, mustAppendMessage(t, db, newMsg(rs[1], us[0], fmt.Sprintf("kept text %d", i), "")).ID)
+		}
+		if _, err := db.Rooms().Delete(context.Background(), rs[0]); err != nil {
+			t.Fatal(err)
+		}
+		if n := indexRows(t, db, gone...); n != 0 {
+			t.Errorf("%d index rows of the deleted room's messages remain", n)
+		}
+		if n := indexRows(t, db, kept...); n != len(kept) {
+			t.Errorf("%d index rows of the other room's messages, want %d", n, len(kept))
+		}
+	})
+}
+
+// TestSearchBacklog: messages stored before migration 000008 are found
+// once IndexBacklog has run, batch by batch and resumably; an edit made
+// before the backlog reached its message, or after, is found by its
+// current text only; a deleted one is never indexed; running it again
+// indexes nothing.
+func TestSearchBacklog(t *testing.T) {
+	for _, d := range testDialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			dsn := d.dsn(t)
+			old, err := Open(ctx, d.name, dsn, WithSearchIndex(false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, closer, err := old.migrator(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Migrate(7); err != nil {
+				t.Fatalf("migrate to 7: %v", err)
+			}
+			closer.Close()
+			us, rs := seed(t, old, 1, 2)
+			var before []message.Message
+			for i := range 7 {
+				before = append(before, mustAppendMessage(t, old, newMsg(rs[i%2], us[0], fmt.Sprintf("legacy message %d", i), "")))
+			}
+			old.Close()
+
+			db := openMigrated(t, d.name, dsn)
+			defer db.Close()
+			db.backlogBatch = 3
+			if got := searchIDs(t, db, rs, "legacy"); len(got) != 0 {
+				t.Errorf("found before the backlog ran: %v", got)
+			}
+			// Before the backlog reaches them: an edit indexes its
+			// message, a deletion leaves nothing to index.
+			mustEditText(t, db, before[1], "rewritten before the backfill")
+			mustDeleteMessage(t, db, before[2])
+			// One batch, then the rest: it resumes where it stopped.
+			n, done, err := db.indexBacklogBatch(ctx)
+			if err != nil || done || n != 3 {
+				t.Fatalf("first batch: %d messages, done %v, %v; want 3, not done", n, done, err)
+			}
+			if got, want := searchIDs(t, db, rs, "legacy"), []message.ID{before[3].ID, before[0].ID}; !slices.Equal(got, want) {
+				t.Errorf("after one batch: search legacy = %v, want %v", got, want)
+			}
+			total, err := db.IndexBacklog(ctx)
+			if err != nil || total != 3 {
+				t.Fatalf("IndexBacklog = %d, %v; want 3", total, err)
+			}
+			var want []message.ID
+			for i := len(before) - 1; i >= 0; i-- {
+				if i != 1 && i != 2 {
+					want = append(want, before[i].ID)
+				}
+			}
+			if diff := cmp.Diff(want, searchIDs(t, db, rs, "legacy")); diff != "" {
+				t.Errorf("search legacy after the backlog (-want +got):\n%s", diff)
+			}
+			if got := searchIDs(t, db, rs, "backfill"); !slices.Equal(got, []message.ID{before[1].ID}) {
+				t.Errorf("search the edit = %v, want [%d]", got, before[1].ID)
+			}
+			if n := indexRows(t, db, before[2].ID); n != 0 {
+				t.Errorf("the deleted message has %d index rows", n)
+			}
+			// After the backlog: an edit wins as ever, and another run
+			// has nothing to do.
+			mustEditText(t, db, before[4], "rewritten after the backfill")
+			if again, err := db.IndexBacklog(ctx); err != nil || again != 0 {
+				t.Errorf("IndexBacklog again = %d, %v; want 0", again, err)
+			}
+			if got := searchIDs(t, db, rs, "after the backfill"); !slices.Equal(got, []message.ID{before[4].ID}) {
+				t.Errorf("search the later edit = %v, want [%d]", got, before[4].ID)
+			}
+			if got := searchIDs(t, db, rs, "legacy message 4"); len(got) != 0 {
+				t.Errorf("the replaced text of an edit is found: %v", got)
+			}
+		})
+	}
+}
+
+// TestSearchOff: with the index off, search answers Unavailable
+// "search_off" and appends write no row; edits and deletions still keep
+// the rows there are. Back on, IndexBacklog indexes exactly the messages
+// appended meanwhile, and everything is found by its current text.
+func TestSearchOff(t *testing.T) {
+	for _, d := range testDialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			dsn := d.dsn(t)
+			on := openMigrated(t, d.name, dsn)
+			us, rs := seed(t, on, 2, 1)
+			early := mustAppendMessage(t, on, newMsg(rs[0], us[0], "written with the index on", ""))
+			edited := mustAppendMessage(t, on, newMsg(rs[0], us[0], "to be edited while off", ""))
+			if n, err := on.IndexBacklog(ctx); err != nil || n != 0 {
+				t.Fatalf("IndexBacklog on a new database = %d, %v", n, err)
+			}
+			on.Close()
+
+			off, err := Open(ctx, d.name, dsn, WithSearchIndex(false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := off.Migrate(ctx, "up"); err != nil {
+				t.Fatal(err)
+			}
+			q, _ := message.NewSearchQuery("index", 0, 0, 0)
+			_, err = off.Search().Search(ctx, rs, q)
+			var de *domain.Error
+			if !errors.As(err, &de) || de.Kind != domain.Unavailable || de.Code != "search_off" {
+				t.Errorf("Search with the index off = %v, want Unavailable search_off", err)
+			}
+			batched := mustAppendMessage(t, off, newMsg(rs[0], us[0], "appended while off", ""))
+			m := newMsg(rs[0], us[0], "@user1 mentioned while off", "")
+			m.Mentions = []user.ID{us[1].ID}
+			single := mustAppendMessage(t, off, m)
+			if n := indexRows(t, off, batched.ID, single.ID); n != 0 {
+				t.Errorf("appends with the index off wrote %d rows", n)
+			}
+			mustEditText(t, off, edited, "changed while off")
+			if n, err := off.IndexBacklog(ctx); err != nil || n != 0 {
+				t.Errorf("IndexBacklog with the index off = %d, %v; want nothing", n, err)
+			}
+			off.Close()
+
+			db := openMigrated(t, d.name, dsn)
+			defer db.Close()
+			n, err := db.IndexBacklog(ctx)
+			if err != nil || n != 2 {
+				t.Fatalf("IndexBacklog back on = %d, %v; want the 2 messages appended while off", n, err)
+			}
+			if diff := cmp.Diff([]message.ID{single.ID, batched.ID, edited.ID}, searchIDs(t, db, rs, "while off")); diff != "" {
+				t.Errorf("search while off (-want +got):\n%s", diff)
+			}
+			if got := searchIDs(t, db, rs, "to be edited"); len(got) != 0 {
+				t.Errorf("the text replaced while off is found: %v", got)
+			}
+			if got := searchIDs(t, db, rs, "index on"); !slices.Equal(got, []message.ID{early.ID}) {
+				t.Errorf("search index on = %v, want [%d]", got, early.ID)
+			}
+		})
+	}
+}

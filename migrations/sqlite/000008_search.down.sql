@@ -1,0 +1,4 @@
+-- Drops the search index and its backlog.
+DROP TABLE IF EXISTS search_backlog;
+DROP TABLE IF EXISTS message_search_tokens;
+DROP TABLE IF EXISTS message_search_body;

@@ -63,6 +63,8 @@ type scenarioResult struct {
 	Metrics []metric      `json:"metrics"`
 	Notes   []string      `json:"notes,omitempty"`
 	Error   string        `json:"error,omitempty"`
+
+	tabulated map[string]bool // metrics a table shows: not printed again
 }
 
 // table is a scenario's figures laid out by row (the metrics carry the
@@ -81,6 +83,15 @@ type metric struct {
 
 func (r *scenarioResult) add(name string, v float64, unit string) {
 	r.Metrics = append(r.Metrics, metric{name, v, unit})
+}
+
+// addTabulated adds a metric that one of r's tables shows.
+func (r *scenarioResult) addTabulated(name string, v float64, unit string) {
+	r.add(name, v, unit)
+	if r.tabulated == nil {
+		r.tabulated = map[string]bool{}
+	}
+	r.tabulated[name] = true
 }
 
 // metric returns the value of a named metric and whether it exists.
@@ -158,7 +169,13 @@ func printReport(w io.Writer, rep *report) {
 		for _, t := range r.Tables {
 			printTable(w, t)
 		}
-		printMetrics(w, r.Metrics)
+		var ms []metric
+		for _, m := range r.Metrics {
+			if !r.tabulated[m.Name] {
+				ms = append(ms, m)
+			}
+		}
+		printMetrics(w, ms)
 		for _, n := range r.Notes {
 			fmt.Fprintf(w, "  note: %s\n", n)
 		}

@@ -477,12 +477,12 @@ func (b *bench) search(ctx context.Context) (scenarioResult, error) {
 			total := s.want(exp[i])
 			t := on.timeSearch(ctx, cl, s, min(total, searchDefaultPage), workers, requests)
 			key := "search_" + cl.Name + "_" + s.name
-			r.add(key+"_hits", float64(total), "messages")
-			r.add(key+"_p50_ms", t.p50, "ms")
-			r.add(key+"_p95_ms", t.p95, "ms")
-			r.add(key+"_p99_ms", t.p99, "ms")
-			r.add(key+"_max_ms", t.max, "ms")
-			r.add(key+"_per_s", t.perSecond, "searches/s")
+			r.addTabulated(key+"_hits", float64(total), "messages")
+			r.addTabulated(key+"_p50_ms", t.p50, "ms")
+			r.addTabulated(key+"_p95_ms", t.p95, "ms")
+			r.addTabulated(key+"_p99_ms", t.p99, "ms")
+			r.addTabulated(key+"_max_ms", t.max, "ms")
+			r.addTabulated(key+"_per_s", t.perSecond, "searches/s")
 			if t.failed > 0 {
 				r.add(key+"_errors", float64(t.failed), "requests")
 				errs = append(errs, fmt.Errorf("%d of %d searches %s (%s) failed, first: %w", t.failed, requests, cl.Query, s.name, t.firstErr))

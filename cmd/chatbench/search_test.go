@@ -296,3 +296,24 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+func TestReportPrintsTablesOnceAndKeepsTheirMetrics(t *testing.T) {
+	r := scenarioResult{Name: "search", Target: "x"}
+	r.Tables = []table{{Title: "searches", Header: []string{"class", "p99 ms"}, Rows: [][]string{{"rare", "1.50"}}}}
+	r.addTabulated("search_rare_all_p99_ms", 1.5, "ms")
+	r.add("fill_messages_per_s", 3000, "messages/s")
+	var out bytes.Buffer
+	printReport(&out, &report{Scenario: "search", Results: []scenarioResult{r}})
+	for _, want := range []string{"searches", "rare", "1.50", "fill_messages_per_s"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "search_rare_all_p99_ms") {
+		t.Errorf("a tabulated metric is printed again:\n%s", out.String())
+	}
+	b, err := json.Marshal(r)
+	if err != nil || !bytes.Contains(b, []byte(`"search_rare_all_p99_ms"`)) || !bytes.Contains(b, []byte(`"rows":[["rare","1.50"]]`)) {
+		t.Errorf("JSON %s, %v: want the table and every metric", b, err)
+	}
+}

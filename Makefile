@@ -6,6 +6,10 @@
 
 SHELL := /bin/bash
 GO ?= go
+# The embedded SQLite's search index needs FTS5, which mattn/go-sqlite3
+# compiles in only with this build tag: every go command below (build,
+# vet, test, run) takes it from GOFLAGS.
+export GOFLAGS := $(strip $(GOFLAGS) -tags=sqlite_fts5)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GOTESTFLAGS ?=
 

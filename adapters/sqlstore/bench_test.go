@@ -3,6 +3,9 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"os"
+	"slices"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,5 +108,88 @@ func BenchmarkLastSeqs(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// searchBenchQueries are BenchmarkSearch's queries: one-word (common,
+// middling, rare, absent), Russian word forms, CJK (a two-character word,
+// one character, a three-character substring), short tokens, phrases and
+// two words.
+var searchBenchQueries = []struct{ name, text string }{
+	{"common", "the"},
+	{"word", "deploy"},
+	{"rare", "zebrafish"},
+	{"absent", "nothing-like-this"},
+	{"russian", "сообщение"},
+	{"cjk-word", "東京"},
+	{"cjk-char", "京"},
+	{"cjk-substring", "服务器"},
+	{"short-token", "ok"},
+	{"phrase", `"release done"`},
+	{"phrase-absent", `"done release"`},
+	{"two-words", "deploy failed"},
+}
+
+// BenchmarkSearch measures SearchStore.Search on a generated corpus
+// (corpus_test.go) of CHAT_BENCH_SEARCH_MESSAGES messages (default
+// 200,000; the figures in docs/BENCHMARKS.md use 1,000,000) in 1,000
+// rooms, for users in all of them, 200, 20 and one, reporting each
+// query's p50 and p99. Loading a million messages takes minutes.
+//
+//	CHAT_BENCH_SEARCH_MESSAGES=1000000 go test -run '^$' -bench Search -benchtime 200x -timeout 1h ./adapters/sqlstore/
+func BenchmarkSearch(b *testing.B) {
+	n := 200_000
+	if s := os.Getenv("CHAT_BENCH_SEARCH_MESSAGES"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < 1 {
+			b.Fatalf("CHAT_BENCH_SEARCH_MESSAGES=%q: want a positive number", s)
+		}
+	}
+	c := corpus{messages: n, rooms: 1000, users: len(corpusSteps)}
+	for _, d := range testDialects {
+		b.Run(d.name, func(b *testing.B) {
+			db := openMigrated(b, d.name, d.dsn(b))
+			b.Cleanup(func() { db.Close() })
+			c.load(b, db)
+			benchSearches(b, db, c)
+		})
+	}
+}
+
+func benchSearches(b *testing.B, db *DB, c corpus) {
+	for _, who := range []struct {
+		name string
+		user int
+	}{{"rooms-1000", 1}, {"rooms-200", 3}, {"rooms-20", 5}, {"rooms-1", 6}} {
+		var rooms []room.ID
+		for _, r := range c.memberRooms(who.user) {
+			rooms = append(rooms, room.ID(r))
+		}
+		for _, q := range searchBenchQueries {
+			b.Run(who.name+"/"+q.name, func(b *testing.B) {
+				sq, err := message.NewSearchQuery(q.text, 0, 0, message.SearchDefault)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var took []time.Duration
+				hits := 0
+				for b.Loop() {
+					start := time.Now()
+					found, err := db.Search().Search(context.Background(), rooms, sq)
+					if err != nil {
+						b.Fatal(err)
+					}
+					took = append(took, time.Since(start))
+					hits = len(found)
+				}
+				slices.Sort(took)
+				ms := func(p float64) float64 {
+					return float64(took[int(p*float64(len(took)-1))]) / float64(time.Millisecond)
+				}
+				b.ReportMetric(ms(0.5), "p50-ms")
+				b.ReportMetric(ms(0.99), "p99-ms")
+				b.ReportMetric(float64(hits), "hits")
+			})
+		}
 	}
 }

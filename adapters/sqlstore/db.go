@@ -50,8 +50,10 @@ type DB struct {
 	timeout time.Duration // the longest an append's caller waits
 	newest  newestPages
 	indexed bool // appends write the search index and Search reads it (WithSearchIndex)
-	// backlogBatch: messages per transaction of IndexBacklog
-	backlogBatch int
+	// backlogBatch: messages per transaction of IndexBacklog;
+	// searchWalk: messages a search checks itself before it asks the
+	// index (search.go)
+	backlogBatch, searchWalk int
 }
 
 // Option tunes Open.
@@ -97,7 +99,7 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 	if o.timeout <= 0 {
 		o.timeout = DefaultTimeout
 	}
-	db := &DB{dialect: dialect, dsn: dsn, timeout: o.timeout, indexed: !o.noIndex, backlogBatch: backlogBatch}
+	db := &DB{dialect: dialect, dsn: dsn, timeout: o.timeout, indexed: !o.noIndex, backlogBatch: backlogBatch, searchWalk: searchWalk}
 	var err error
 	switch dialect {
 	case Postgres:

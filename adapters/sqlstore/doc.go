@@ -28,6 +28,16 @@
 // the job queue the write pool, so on SQLite River's writes queue behind the
 // stores' single writer.
 //
-// sqlstore imports chat/domain packages, chat/ports, chat/migrations, gorm,
-// the two drivers and golang-migrate; never chat/application.
+// The search index (search.go, migration 000008) is written by the same
+// transactions that write a message's text: PostgreSQL's message_search
+// (pg_trgm and a tsvector), SQLite's contentless FTS5 tables, which need
+// the build tag sqlite_fts5 (Open refuses a SQLite without FTS5).
+// SearchStore walks the rooms' newest messages first and asks the index
+// for what the walk did not find; IndexBacklog indexes, in short
+// batches, the messages written before the index existed or while it was
+// off (WithSearchIndex).
+//
+// sqlstore imports chat/domain packages, chat/ports, chat/adapters/textindex
+// (what a search means), chat/migrations, gorm, the two drivers and
+// golang-migrate; never chat/application.
 package sqlstore

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"chat/adapters/textindex"
 	"chat/domain"
 	"chat/domain/message"
@@ -87,9 +89,20 @@ var sqliteUnindexRoom = []string{
 	`DELETE FROM message_search_tokens WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?)`,
 }
 
-// Search runs one statement, bounded by the store's timeout: the messages
-// of rooms whose index rows match every term, newest first, joined to
-// their rows in messages for the hit's fields (searchPlan).
+// searchWalk is about how many of the newest messages of the rooms
+// searched a search checks one by one before it asks the index
+// (DB.searchWalk: tests take none, or a few).
+const searchWalk = 2000
+
+// Search takes two ways to the newest hits, because neither finds them
+// fast for every word. First it walks the rooms' newest messages, about
+// searchWalk of them, newest first, checking each (walk): a common word
+// fills the page within the first few dozen, where the index would hand
+// over every one of its thousands of matches to be sorted. When the page
+// is not full, the index finds the rest below the messages walked
+// (searchIndex): the word is rare there, and a rare word has few
+// matches, cheap to fetch and sort. Every statement is bounded by the
+// store's timeout.
 func (s *SearchStore) Search(ctx context.Context, rooms []room.ID, q message.SearchQuery) ([]message.Hit, error) {
 	if !s.db.indexed {
 		return nil, errSearchOff()
@@ -107,35 +120,175 @@ func (s *SearchStore) Search(ctx context.Context, rooms []room.ID, q message.Sea
 		return nil, fail("search messages", err)
 	}
 	cq := textindex.Compile(q)
-	stmt, args := searchPlan(s.db.dialect, rooms, cq, q.Before, q.Limit)
+	ids := make([]int64, len(rooms))
+	for i, r := range rooms {
+		ids[i] = int64(r)
+	}
+	below := int64(q.Before)
+	if below <= 0 {
+		below = maxID
+	}
+	hits, below, err := s.walk(x, ids, cq, below, q.Limit)
+	if err != nil {
+		return nil, fail("search messages", err)
+	}
+	if len(hits) == q.Limit || below <= 1 {
+		return hits, nil
+	}
+	stmt, args := searchIndex(x.dialect, ids, searchTerms(cq), below, q.Limit-len(hits))
 	rows, err := x.query(stmt, args...)
 	if err != nil {
 		return nil, fail("search messages", err)
 	}
-	hits, err := scanHits(rows, cq, q.Limit)
-	return hits, fail("search messages", err)
+	defer rows.Close()
+	for rows.Next() {
+		h, err := scanHit(rows, cq)
+		if err != nil {
+			return nil, fail("search messages", err)
+		}
+		hits = append(hits, h)
+	}
+	return hits, fail("search messages", rows.Err())
 }
 
-func scanHits(rows *sql.Rows, cq textindex.Query, limit int) ([]message.Hit, error) {
-	defer rows.Close()
-	hits := make([]message.Hit, 0, min(limit, 64))
-	for rows.Next() {
-		var (
-			m                  message.Message
-			id, roomID, userID int64
-			createdAt          time.Time
-			editedAt           sql.NullTime
-		)
-		if err := rows.Scan(&id, &roomID, &m.Seq, &userID, &m.Username, &m.Content, &createdAt, &editedAt); err != nil {
-			return nil, err
-		}
-		m.ID, m.RoomID, m.UserID, m.CreatedAt = message.ID(id), room.ID(roomID), user.ID(userID), createdAt.UTC()
-		if editedAt.Valid {
-			m.EditedAt = editedAt.Time.UTC()
-		}
-		hits = append(hits, message.Hit{Message: m, Snippet: textindex.Snippet(m.Content, cq)})
+// walk checks the messages of rooms with ids from lo up to below, newest
+// first, until limit match. lo is chosen for about searchWalk of the
+// rooms' messages, however many rooms there are and however busy: below
+// less searchWalk times the number of messages per message of the rooms
+// (their msg_count against the newest id). It returns the hits and the
+// floor of what it checked: every message of the rooms with an id from
+// the floor up to below (a floor of 0 or 1: all of them).
+func (s *SearchStore) walk(x sqlq, rooms []int64, cq textindex.Query, below int64, limit int) ([]message.Hit, int64, error) {
+	if s.db.searchWalk <= 0 {
+		return nil, below, nil
 	}
-	return hits, rows.Err()
+	inRooms, args := in(x.dialect, "id", rooms)
+	var own, newest int64
+	if err := x.row(`SELECT (SELECT COALESCE(SUM(msg_count), 0) FROM rooms WHERE `+inRooms+`),
+		(SELECT COALESCE(MAX(id), 0) FROM messages)`, append(execMode(x.dialect), args...)...).Scan(&own, &newest); err != nil {
+		return nil, 0, err
+	}
+	below = min(below, newest+1)
+	if own == 0 || below <= 1 {
+		return nil, 0, nil
+	}
+	span := max(int64(s.db.searchWalk), int64(s.db.searchWalk)*newest/own)
+	lo := max(below-span, 0)
+	if x.dialect == Postgres {
+		return pgWalk(x, rooms, cq, lo, below, limit)
+	}
+	return liteWalk(x, rooms, cq, lo, below, limit, 4*s.db.searchWalk)
+}
+
+// execMode is the first argument of a search statement: on PostgreSQL,
+// pgx.QueryExecModeExec, so that each one is planned with its own words,
+// rooms and bounds instead of by a cached generic plan that knows none of
+// them (a room's walk would then scan the whole table).
+func execMode(dialect string) []any {
+	if dialect == Postgres {
+		return []any{pgx.QueryExecModeExec}
+	}
+	return nil
+}
+
+// pgWalk checks the rows of message_search with SQL that no index serves
+// (strpos for substrings, ts_match_vq for tokens: the operators LIKE and
+// @@ would invite the trigram and tsvector indexes), so the planner reads
+// the rows in id order, through the primary key or the (room_id,
+// message_id) index, and stops at the page.
+func pgWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit int) ([]message.Hit, int64, error) {
+	var b strings.Builder
+	args := execMode(Postgres)
+	b.WriteString(`SELECT ` + hitColumns + ` FROM message_search s JOIN messages m ON m.id = s.message_id WHERE `)
+	if len(rooms) == 1 {
+		b.WriteString(`s.room_id = ?`)
+		args = append(args, rooms[0])
+	} else {
+		b.WriteString(`s.room_id = ANY(?)`)
+		args = append(args, rooms)
+	}
+	b.WriteString(` AND s.message_id >= ? AND s.message_id < ? AND m.deleted_at IS NULL`)
+	args = pgMatch(&b, append(args, lo, below), searchTerms(cq), false)
+	b.WriteString(` ORDER BY s.message_id DESC LIMIT ?`)
+	rows, err := x.query(b.String(), append(args, limit)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var hits []message.Hit
+	for rows.Next() {
+		h, err := scanHit(rows, cq)
+		if err != nil {
+			return nil, 0, err
+		}
+		hits = append(hits, h)
+	}
+	return hits, lo, rows.Err()
+}
+
+// liteWalk reads the messages themselves and checks them in Go with
+// Query.Matches, the meaning the FTS5 tables implement (contentless, they
+// cannot give a row's text back to check), stopping at the page or at
+// most rows: a window denser than the rooms' average then has its floor
+// at the last message read.
+func liteWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit, most int) ([]message.Hit, int64, error) {
+	inRooms, args := in(SQLite, "m.room_id", rooms)
+	if len(rooms) == 1 { // the (room_id, id) index, in order: no sort
+		inRooms = `m.room_id = ?`
+	}
+	rows, err := x.query(`SELECT `+hitColumns+` FROM messages m
+		WHERE `+inRooms+` AND m.id >= ? AND m.id < ? AND m.deleted_at IS NULL ORDER BY m.id DESC LIMIT ?`,
+		append(args, lo, below, most)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var hits []message.Hit
+	read, floor := 0, lo
+	for rows.Next() {
+		m, err := scanHitMessage(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		if read++; read == most {
+			floor = int64(m.ID)
+		}
+		if cq.Matches(m.Content) {
+			hits = append(hits, message.Hit{Message: m, Snippet: textindex.Snippet(m.Content, cq)})
+			if len(hits) == limit {
+				break
+			}
+		}
+	}
+	return hits, floor, rows.Err()
+}
+
+// hitColumns are what scanHitMessage reads.
+const hitColumns = `m.id, m.room_id, m.seq, m.user_id, m.username, m.content, m.created_at, m.edited_at`
+
+func scanHitMessage(rows *sql.Rows) (message.Message, error) {
+	var (
+		m                  message.Message
+		id, roomID, userID int64
+		createdAt          time.Time
+		editedAt           sql.NullTime
+	)
+	if err := rows.Scan(&id, &roomID, &m.Seq, &userID, &m.Username, &m.Content, &createdAt, &editedAt); err != nil {
+		return message.Message{}, err
+	}
+	m.ID, m.RoomID, m.UserID, m.CreatedAt = message.ID(id), room.ID(roomID), user.ID(userID), createdAt.UTC()
+	if editedAt.Valid {
+		m.EditedAt = editedAt.Time.UTC()
+	}
+	return m, nil
+}
+
+func scanHit(rows *sql.Rows, cq textindex.Query) (message.Hit, error) {
+	m, err := scanHitMessage(rows)
+	if err != nil {
+		return message.Hit{}, err
+	}
+	return message.Hit{Message: m, Snippet: textindex.Snippet(m.Content, cq)}, nil
 }
 
 // searchTerm is a term of a query as the index sees it: the forms it
@@ -174,61 +327,67 @@ func searchTerms(cq textindex.Query) []searchTerm {
 	return out
 }
 
-// hitColumns are what scanHits reads.
-const hitColumns = `m.id, m.room_id, m.seq, m.user_id, m.username, m.content, m.created_at, m.edited_at`
-
-// searchPlan writes the search statement of the dialect and its
-// arguments.
-func searchPlan(dialect string, rooms []room.ID, cq textindex.Query, before message.ID, limit int) (string, []any) {
-	ids := make([]int64, len(rooms))
-	for i, r := range rooms {
-		ids[i] = int64(r)
-	}
-	upper := int64(before)
-	if upper <= 0 {
-		upper = maxID
-	}
-	terms := searchTerms(cq)
+// searchIndex writes the statement that asks the dialect's index for
+// the newest limit messages of rooms below id `below` that match terms.
+func searchIndex(dialect string, rooms []int64, terms []searchTerm, below int64, limit int) (string, []any) {
 	if dialect == Postgres {
-		return pgSearchPlan(ids, terms, upper, limit)
+		return pgSearchIndex(rooms, terms, below, limit)
 	}
-	return liteSearchPlan(ids, terms, upper, limit)
+	return liteSearchIndex(rooms, terms, below, limit)
 }
 
 // maxID bounds message ids from above when a search has no cursor.
 const maxID = int64(^uint64(0) >> 1)
 
-// pgSearchPlan: one statement over message_search, each term an OR of
-// its forms (LIKE through the trigram index for substrings, @@ through
-// the tsvector's index for tokens), which the planner orders with the
-// room and id bounds by its statistics: a bitmap of the trigram index's
-// candidates when the terms are rare, a walk of the rooms' rows newest
-// first when they are common.
-func pgSearchPlan(rooms []int64, terms []searchTerm, before int64, limit int) (string, []any) {
+// pgSearchIndex asks the trigram and tsvector indexes (pgMatch with
+// LIKE and @@) in a MATERIALIZED CTE: the planner estimates LIKE
+// '%word%' poorly, and given the ORDER BY and LIMIT it may walk the whole
+// table backwards hoping for early matches; fenced, it collects the
+// indexes' candidates (few: the walk found the word rare) and only their
+// page is sorted and joined.
+func pgSearchIndex(rooms []int64, terms []searchTerm, below int64, limit int) (string, []any) {
 	var b strings.Builder
-	args := []any{rooms, before}
-	b.WriteString(`SELECT ` + hitColumns + ` FROM message_search s JOIN messages m ON m.id = s.message_id
-		WHERE s.room_id = ANY(?) AND s.message_id < ? AND m.deleted_at IS NULL`)
+	args := append(execMode(Postgres), rooms, below)
+	b.WriteString(`WITH c AS MATERIALIZED (SELECT s.message_id FROM message_search s
+		WHERE s.room_id = ANY(?) AND s.message_id < ?`)
+	args = pgMatch(&b, args, terms, true)
+	b.WriteString(`) SELECT ` + hitColumns + ` FROM c JOIN messages m ON m.id = c.message_id
+		WHERE m.deleted_at IS NULL ORDER BY m.id DESC LIMIT ?`)
+	return b.String(), append(args, limit)
+}
+
+// pgMatch writes " AND (term) AND (term) ..." over message_search s: each
+// term an OR of its forms, a substring form on s.body and the token forms
+// as one tsquery on s.tokens. indexed writes the operators the trigram
+// and tsvector indexes serve (LIKE '%form%', @@); otherwise functions of
+// the same meaning that no index serves (strpos, ts_match_vq).
+func pgMatch(b *strings.Builder, args []any, terms []searchTerm, indexed bool) []any {
+	sub, tok := `strpos(s.body, ?) > 0`, `ts_match_vq(s.tokens, ?::tsquery)`
+	if indexed {
+		sub, tok = `s.body LIKE ?`, `s.tokens @@ ?::tsquery`
+	}
 	for _, t := range terms {
 		b.WriteString(` AND (`)
 		for i, f := range t.subs {
 			if i > 0 {
 				b.WriteString(` OR `)
 			}
-			b.WriteString(`s.body LIKE ?`)
-			args = append(args, "%"+likeEscape(f)+"%")
+			b.WriteString(sub)
+			if indexed {
+				f = "%" + likeEscape(f) + "%"
+			}
+			args = append(args, f)
 		}
 		if len(t.toks) > 0 {
 			if len(t.subs) > 0 {
 				b.WriteString(` OR `)
 			}
-			b.WriteString(`s.tokens @@ ?::tsquery`)
+			b.WriteString(tok)
 			args = append(args, tsquery(t.toks))
 		}
 		b.WriteString(`)`)
 	}
-	b.WriteString(` ORDER BY s.message_id DESC LIMIT ?`)
-	return b.String(), append(args, limit)
+	return args
 }
 
 // likeEscape escapes LIKE's wildcards and its escape character (the
@@ -247,7 +406,7 @@ func tsquery(toks []string) string {
 	return strings.Join(qs, " | ")
 }
 
-// liteSearchPlan: one FTS5 table drives, newest rowid first (FTS5 hands
+// liteSearchIndex: one FTS5 table drives, newest rowid first (FTS5 hands
 // its matches in rowid order, so the scan stops with the page), and each
 // candidate joins its message by primary key for the room and the
 // tombstone. The terms that are all substrings make one MATCH of the body
@@ -255,7 +414,7 @@ func tsquery(toks []string) string {
 // are all tokens one of the tokens table; the body table drives when it
 // has terms, and the tokens table's MATCH then filters. A term with forms
 // of both kinds (textindex makes none today) filters with both tables.
-func liteSearchPlan(rooms []int64, terms []searchTerm, before int64, limit int) (string, []any) {
+func liteSearchIndex(rooms []int64, terms []searchTerm, before int64, limit int) (string, []any) {
 	var subs, toks []string
 	var mixed []searchTerm
 	for _, t := range terms {

@@ -14,7 +14,32 @@ import (
 	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
+	"chat/ports/porttest"
 )
+
+// TestSearchWalkAndIndex runs the contract of ports.SearchStore with the
+// index alone answering (no walk), and with walks of one and three
+// messages' worth, so that pages are made of both: the walk's direct
+// checks and the index must agree on every query. (With the default walk
+// the contract's small corpus is read by the walk alone: TestSearch.)
+func TestSearchWalkAndIndex(t *testing.T) {
+	for _, d := range testDialects {
+		for _, walk := range []int{0, 1, 3} {
+			t.Run(fmt.Sprintf("%s/walk-%d", d.name, walk), func(t *testing.T) {
+				t.Parallel()
+				porttest.Search(t, func(t *testing.T) porttest.SearchSet {
+					db := openMigrated(t, d.name, d.dsn(t))
+					t.Cleanup(func() { db.Close() })
+					db.searchWalk = walk
+					return porttest.SearchSet{
+						StoreSet: porttest.StoreSet{Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages()},
+						Search:   db.Search(),
+					}
+				})
+			})
+		}
+	}
+}
 
 // searchIDs runs a search over rooms and returns the ids of its hits.
 func searchIDs(t *testing.T, db *DB, rooms []room.ID, text string) []message.ID {
@@ -90,6 +115,7 @@ func mustAppendMessage(t *testing.T, db *DB, m message.Message) message.Message 
 // message path (mentions) — and a retry adds no second row.
 func TestSearchIndexEveryAppendPath(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, db *DB) {
+		db.searchWalk = 0 // the index alone answers
 		us, rs := seed(t, db, 2, 3)
 		alice, bob := us[0], us[1]
 		ctx := context.Background()
@@ -208,7 +234,7 @@ func TestSearchBacklog(t *testing.T) {
 
 			db := openMigrated(t, d.name, dsn)
 			defer db.Close()
-			db.backlogBatch = 3
+			db.backlogBatch, db.searchWalk = 3, 0
 			if got := searchIDs(t, db, rs, "legacy"); len(got) != 0 {
 				t.Errorf("found before the backlog ran: %v", got)
 			}
@@ -306,6 +332,7 @@ func TestSearchOff(t *testing.T) {
 
 			db := openMigrated(t, d.name, dsn)
 			defer db.Close()
+			db.searchWalk = 0
 			n, err := db.IndexBacklog(ctx)
 			if err != nil || n != 2 {
 				t.Fatalf("IndexBacklog back on = %d, %v; want the 2 messages appended while off", n, err)

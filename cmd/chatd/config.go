@@ -36,7 +36,11 @@ type config struct {
 	CatchupInterval time.Duration
 	StoreTimeout    time.Duration // bound on every database call
 	RedisTimeout    time.Duration // bound on every Redis call
-	limitsConfig                  // rate limits, backoff, hashing bound, timeouts, connection cap (limits.go)
+	// SearchIndex: appends write the search index and GET /search reads
+	// it; off (SEARCH_INDEX=off) measures sends without it and turns
+	// search off (503 search_off).
+	SearchIndex  bool
+	limitsConfig // rate limits, backoff, hashing bound, timeouts, connection cap (limits.go)
 }
 
 func (c config) embedded() bool { return c.DatabaseURL == "" }
@@ -63,6 +67,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		TokenTTL:       24 * time.Hour,
 		ShutdownGrace:  10 * time.Second,
 		PresenceTTL:    30 * time.Second,
+		SearchIndex:    true,
 		limitsConfig:   defaultLimitsConfig(),
 	}
 	c.UploadPath = or(getenv("UPLOAD_PATH"), filepath.Join(c.DataDir, "uploads"))
@@ -129,6 +134,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("SHUTDOWN_GRACE %q must be a duration", s))
 		}
 		c.ShutdownGrace = d
+	}
+	switch s := strings.TrimSpace(getenv("SEARCH_INDEX")); s {
+	case "", "on":
+	case "off":
+		c.SearchIndex = false
+	default:
+		errs = append(errs, fmt.Errorf("SEARCH_INDEX %q must be on or off", s))
 	}
 	if s := getenv("PRESENCE_TTL"); s != "" {
 		d, err := time.ParseDuration(s)

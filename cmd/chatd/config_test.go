@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,22 @@ func TestLoadConfig(t *testing.T) {
 		{"bad workers", env("WORKERS", "-1"), "WORKERS", nil},
 		{"bad upload size", env("MAX_UPLOAD_BYTES", "lots"), "MAX_UPLOAD_BYTES", nil},
 		{"bad log level", env("LOG_LEVEL", "loud"), "LOG_LEVEL", nil},
+		{"search index on by default", env(), "", func(t *testing.T, c config) {
+			if !c.SearchIndex {
+				t.Error("SearchIndex off by default")
+			}
+		}},
+		{"search index on", env("SEARCH_INDEX", "on"), "", func(t *testing.T, c config) {
+			if !c.SearchIndex {
+				t.Error("SEARCH_INDEX=on: SearchIndex off")
+			}
+		}},
+		{"search index off", env("SEARCH_INDEX", "off"), "", func(t *testing.T, c config) {
+			if c.SearchIndex {
+				t.Error("SEARCH_INDEX=off: SearchIndex on")
+			}
+		}},
+		{"bad search index", env("SEARCH_INDEX", "false"), "SEARCH_INDEX", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,5 +97,27 @@ func TestEnsureSecretIsKeptAndPrivate(t *testing.T) {
 	}
 	if string(again.JWTSecret) != string(c.JWTSecret) || len(c.JWTSecret) < 32 {
 		t.Errorf("secret not kept across starts")
+	}
+}
+
+// TestSearchStoreFollowsSearchIndex: with SEARCH_INDEX=off the application
+// gets no search port (its Search answers 503 search_off); on, the store's.
+func TestSearchStoreFollowsSearchIndex(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		on    bool
+	}{{"", true}, {"on", true}, {"off", false}} {
+		cfg, err := loadConfig(env("DATA_DIR", t.TempDir(), "SEARCH_INDEX", tc.value))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := openStore(context.Background(), cfg, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := searchStore(cfg, db); (got != nil) != tc.on {
+			t.Errorf("SEARCH_INDEX=%q: search port %v, want one: %v", tc.value, got, tc.on)
+		}
+		db.Close()
 	}
 }

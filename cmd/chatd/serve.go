@@ -47,14 +47,14 @@ func openStore(ctx context.Context, cfg config, migrateUp bool) (*sqlstore.DB, e
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
-		db, err = sqlstore.Open(ctx, "sqlite", filepath.Join(cfg.DataDir, "chat.db"))
+		db, err = sqlstore.Open(ctx, "sqlite", filepath.Join(cfg.DataDir, "chat.db"), sqlstore.WithSearchIndex(cfg.SearchIndex))
 	} else {
 		// A PostgreSQL that is not answering yet (starting beside chatd,
 		// restarting, or slow under load) is waited for a while with
 		// backoff; requests fail fast, a start need not.
 		delay := 200 * time.Millisecond
 		for deadline := time.Now().Add(startWait); ; {
-			db, err = sqlstore.Open(ctx, "postgres", cfg.DatabaseURL, sqlstore.WithTimeout(cfg.StoreTimeout))
+			db, err = sqlstore.Open(ctx, "postgres", cfg.DatabaseURL, sqlstore.WithTimeout(cfg.StoreTimeout), sqlstore.WithSearchIndex(cfg.SearchIndex))
 			if err == nil || domain.KindOf(err) != domain.Unavailable || time.Now().Add(delay).After(deadline) {
 				break
 			}
@@ -76,6 +76,43 @@ func openStore(ctx context.Context, cfg config, migrateUp bool) (*sqlstore.DB, e
 		}
 	}
 	return db, nil
+}
+
+// searchStore is the search port, nil (search off) with SEARCH_INDEX=off.
+func searchStore(cfg config, db *sqlstore.DB) ports.SearchStore {
+	if !cfg.SearchIndex {
+		return nil
+	}
+	return db.Search()
+}
+
+// indexBacklog indexes, beside serving, the messages the search index
+// lacks: those from before the upgrade that added it, or appended while
+// it was off. Until it is done a search finds only the messages indexed
+// so far. A failure is logged and retried; a stop leaves the rest to the
+// next start.
+func indexBacklog(ctx context.Context, db *sqlstore.DB, log *slog.Logger) {
+	start, total, delay := time.Now(), 0, time.Second
+	for {
+		n, err := db.IndexBacklog(ctx)
+		total += n
+		switch {
+		case err == nil:
+			if total > 0 {
+				log.Info("search index backlog done", "messages", total, "took", time.Since(start).Round(time.Millisecond))
+			}
+			return
+		case ctx.Err() != nil:
+			return
+		}
+		log.Warn("search index backlog failed; retrying", "err", err, "indexed", total, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Minute)
+	}
 }
 
 // live is the fan-out, presence, caches and tickets: Redis in scale-out
@@ -216,7 +253,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		Reads: db.Reads(), Invites: db.Invites(), Bus: relay, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
 		Sessions: db.Sessions(), SessionCache: lv.sessions, Tickets: lv.tickets, Blobs: blobs,
-		Logger: log, Limiter: lv.limiter, Limits: cfg.Limits,
+		Search: searchStore(cfg, db), Logger: log, Limiter: lv.limiter, Limits: cfg.Limits,
 	})
 	if err != nil {
 		return fmt.Errorf("start the application: %w", err)
@@ -228,6 +265,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
+	if cfg.SearchIndex {
+		g.Go(func() error {
+			indexBacklog(gctx, db, log)
+			return nil
+		})
+	}
 	if cfg.PprofAddr != "" {
 		if err := startPprof(gctx, g, cfg.PprofAddr, log); err != nil {
 			return err

@@ -40,10 +40,12 @@ func FreeAddr(t testing.TB) string {
 }
 
 // BuildChatd builds cmd/chatd into dir and returns the binary's path; the
-// error carries the compiler's output.
+// error carries the compiler's output. It passes the build tag
+// sqlite_fts5 itself (the embedded SQLite's search index needs FTS5), so
+// the tests need no GOFLAGS to boot a chatd that works.
 func BuildChatd(dir string) (string, error) {
 	bin := filepath.Join(dir, "chatd")
-	out, err := exec.Command("go", "build", "-o", bin, "chat/cmd/chatd").CombinedOutput()
+	out, err := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", bin, "chat/cmd/chatd").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("build chatd: %v\n%s", err, out)
 	}

@@ -1428,12 +1428,71 @@ async function main() {
     if ((await countOf(B, text)) !== 1) throw new Error('the scheduled message was delivered more than once');
   });
 
+  await step('search: bob finds a message by a Russian word in another form, sees the match marked, and opens its room at it, older messages above', async () => {
+    for (const page of [A, B]) await settle(page);
+    await inRoom(B, roomId);
+    // A room of its own, so the rooms later steps look at keep their newest messages.
+    const tok = await token(A);
+    const name = `search ${RUN}`;
+    const made = await apiAs(tok, 'POST', '/rooms', { name, is_private: false });
+    if (made.status !== 201) throw new Error(`create room: ${made.status} ${JSON.stringify(made.json)}`);
+    const room = made.json.id;
+    const joined = await apiAs(await token(B), 'POST', `/rooms/${room}/join`);
+    if (joined.status !== 204 && joined.status !== 200) throw new Error(`bob joins: ${joined.status}`);
+    const older = `Вчера обсуждали план ${RUN}`;
+    const needle = `Новые сообщения о релизе ${RUN}: 我们明天部署`;
+    const after = Array.from({ length: 60 }, (_, i) => `after the find ${i + 1} ${RUN}`);
+    await postMany(tok, room, [older, needle, ...after], 1);
+    // More than a page came after it: the room's newest page holds neither it nor the one before.
+    const newest = await apiAs(tok, 'GET', `/rooms/${room}/messages?limit=50`);
+    if (newest.json.some((m) => m.content === older || m.content === needle)) throw new Error('the newest page already holds the message');
+
+    // Ctrl+Shift+F works from the composer (/ does outside text fields).
+    await composer(B).focus();
+    await B.keyboard.press('Control+Shift+F');
+    const dialog = B.getByRole('dialog', { name: 'Search messages' });
+    const box = dialog.getByRole('combobox', { name: 'Search messages' });
+    await box.fill('сообщение'); // the message says "сообщения"
+    await box.press('Enter');
+    const hit = dialog.getByRole('option').filter({ hasText: RUN });
+    await hit.waitFor();
+    if ((await hit.count()) !== 1) throw new Error(`${await hit.count()} hits, want 1`);
+    const marked = await hit.locator('mark').allTextContents();
+    if (!marked.length || !marked.every((m) => 'сообщения'.startsWith(m.toLowerCase()))) throw new Error(`marked ${JSON.stringify(marked)}, want the start of "сообщения"`);
+    for (const want of [name, alice]) if (!(await hit.textContent()).includes(want)) throw new Error(`the hit does not name ${want}`);
+    await shot(B, '23-search');
+    await hit.click();
+    await dialog.waitFor({ state: 'detached' });
+    await B.waitForURL(new RegExp(`#/rooms/${room}$`));
+
+    // The room opens at the message: shown, focused and marked a moment, the one before it above.
+    const row = rowOf(B, needle);
+    await row.and(B.locator('.highlighted')).waitFor({ timeout: 5000 });
+    await until('focus on the message', () => B.evaluate(() => document.activeElement?.querySelector('.msg')?.textContent ?? null).then((t) => t === needle));
+    const top = async (text) => (await rowOf(B, text).boundingBox())?.y ?? null;
+    const [y0, y1] = [await top(older), await top(needle)];
+    if (y0 === null || y1 === null || !(y0 < y1)) throw new Error(`the message before it is not above it (${y0}, ${y1})`);
+    await shot(B, '24-search-opened');
+
+    // Not at the live end: a new message waits, Jump to newest goes there.
+    const jump = B.getByRole('button', { name: 'Jump to newest' });
+    await jump.waitFor();
+    await postMany(tok, room, [`while reading ${RUN}`], 1);
+    await B.locator('.jump-bar').filter({ hasText: '1 new since' }).waitFor();
+    if (await countOf(B, `while reading ${RUN}`)) throw new Error('a live message was appended to the older page');
+    await jump.click();
+    await jump.waitFor({ state: 'detached' });
+    await seeOnce(B, after[after.length - 1]);
+    await seeOnce(B, `while reading ${RUN}`);
+    await inRoom(B, roomId);
+  });
+
   await step('alice is back in the private room, where the steps after these expect her', async () => {
     for (const page of [A, B]) await settle(page);
     await inRoom(A, hideoutRoom.id);
   });
 
-  await step('axe: no serious or critical violation on sign-in, rooms, an open room and profile, at 1280×800 and 390×844, light and dark', async () => {
+  await step('axe: no serious or critical violation on sign-in, rooms, an open room, search results and profile, at 1280×800 and 390×844, light and dark', async () => {
     // A context of its own: it bypasses the app's CSP to inject axe-core.
     const ctx = await browser.newContext({ bypassCSP: true });
     const out = await ctx.newPage();
@@ -1474,17 +1533,29 @@ async function main() {
             // (Absent only when those steps failed, which they say themselves.)
             await carol.locator('.messages .reaction, .messages .quote, .messages .mention').first().waitFor({ timeout: 5000 }).catch(() => {});
           }],
+          ['search', carol, async () => {
+            await inRoom(carol, roomId);
+            await carol.getByRole('button', { name: 'Search messages' }).click();
+            const dialog = carol.getByRole('dialog', { name: 'Search messages' });
+            await dialog.getByRole('combobox').fill('seed');
+            await dialog.getByRole('combobox').press('Enter');
+            await dialog.getByRole('option').first().waitFor();
+          }, async () => {
+            await carol.keyboard.press('Escape');
+            await carol.getByRole('dialog', { name: 'Search messages' }).waitFor({ state: 'detached' });
+          }],
           ['profile', carol, async () => {
             await carol.evaluate(() => (location.hash = '#/profile'));
             await carol.getByRole('heading', { name: 'Your profile' }).waitFor();
           }],
         ];
-        for (const [name, page, open] of screens) {
+        for (const [name, page, open, close] of screens) {
           await open();
           await sleep(300); // transitions settle
           if (name === 'rooms' && w < 600 && scheme === 'light') await shot(page, '15-mobile-home');
           const v = await axeViolations(page);
           if (v.length) found.push(`${name} at ${w}×${h}, ${scheme}:\n      ${describeViolations(v).replace(/\n/g, '\n      ')}`);
+          if (close) await close();
         }
       }
     }

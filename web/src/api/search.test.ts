@@ -1,20 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, setToken } from './client';
 import { asSearchPage, searchErrorText, searchMessages, searchPath } from './search';
-import { msg } from '../test/fakes';
-
-class MemoryStorage {
-  private m = new Map<string, string>();
-  getItem(k: string) {
-    return this.m.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.m.set(k, v);
-  }
-  removeItem(k: string) {
-    this.m.delete(k);
-  }
-}
+import { MemoryStorage, msg } from '../test/fakes';
 
 describe('search client', () => {
   beforeEach(() => vi.stubGlobal('localStorage', new MemoryStorage()));

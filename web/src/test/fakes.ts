@@ -115,3 +115,17 @@ export function change(type: ChangeEvent['type'], seq: number, messageId: number
       return { type, ...base, username: 'bob', emoji: '👍', count: 1, ...extra } as ChangeEvent;
   }
 }
+
+/** Storage in memory (localStorage, sessionStorage); m is what it holds. */
+export class MemoryStorage {
+  m = new Map<string, string>();
+  getItem(k: string) {
+    return this.m.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.m.set(k, v);
+  }
+  removeItem(k: string) {
+    this.m.delete(k);
+  }
+}

@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expiresIn, forgetInvite, inviteCodeFromPath, inviteLink, pendingInvite } from './invites';
-
-class MemoryStore {
-  m = new Map<string, string>();
-  getItem(k: string) {
-    return this.m.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.m.set(k, v);
-  }
-  removeItem(k: string) {
-    this.m.delete(k);
-  }
-}
+import { MemoryStorage } from '../test/fakes';
 
 describe('invite links', () => {
   it('reads the code from /invite/<code> only', () => {
@@ -27,7 +15,7 @@ describe('invite links', () => {
   });
 
   it('keeps the code across the sign-in until it is answered', () => {
-    const store = new MemoryStore();
+    const store = new MemoryStorage();
     expect(pendingInvite(store, '/invite/abc')).toBe('abc');
     // After sign-in the address is back at "/": the kept code is still there.
     expect(pendingInvite(store, '/')).toBe('abc');

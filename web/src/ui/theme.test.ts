@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { applyTheme, loadTheme, saveTheme } from './theme';
-
-class MemoryStore {
-  m = new Map<string, string>();
-  getItem(k: string) {
-    return this.m.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.m.set(k, v);
-  }
-  removeItem(k: string) {
-    this.m.delete(k);
-  }
-}
+import { MemoryStorage } from '../test/fakes';
 
 describe('theme', () => {
   it('follows the system until the user picks one, and remembers the pick', () => {
-    const store = new MemoryStore();
+    const store = new MemoryStorage();
     expect(loadTheme(store)).toBe('system');
     saveTheme(store, 'dark');
     expect(loadTheme(store)).toBe('dark');
@@ -26,7 +14,7 @@ describe('theme', () => {
   });
 
   it('ignores a stored value it does not know', () => {
-    const store = new MemoryStore();
+    const store = new MemoryStorage();
     store.setItem('chat.theme', 'purple');
     expect(loadTheme(store)).toBe('system');
   });

@@ -50,6 +50,7 @@ type config struct {
 	CompareURLs      []string      `json:"compare_urls,omitempty"`
 	Seed             uint64        `json:"seed,omitempty"`
 	PersistRooms     int           `json:"persist_rooms,omitempty"`
+	PersistRounds    int           `json:"persist_rounds,omitempty"`
 	JSON             string        `json:"-"`
 	SourceIPs        []string      `json:"source_ips,omitempty"`
 	PprofURL         string        `json:"pprof_url,omitempty"`
@@ -119,6 +120,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	compare := fs.String("compare-url", "", "search: a second chatd (or comma list of its instances) started with SEARCH_INDEX=off on a database of its own; filled alongside -url and measured with the persist ladder, for the index's cost on sends in the same run")
 	fs.Uint64Var(&c.Seed, "seed", 1, "search: the corpus's seed")
 	fs.IntVar(&c.PersistRooms, "persist-rooms", 0, "search with -compare-url: rooms of the persist ladders, -members members each (0: 500 × 4)")
+	fs.IntVar(&c.PersistRounds, "persist-rounds", 0, "search with -compare-url: rounds of the two persist ladders, the order swapped each round (0: 1, with the index first)")
 	fs.StringVar(&c.JSON, "json", "", "also write the report as JSON to this file")
 	ips := fs.String("source-ips", "", "comma list of local addresses to dial from, e.g. 127.0.0.1,127.0.0.2 (beyond ~28k sockets)")
 	fs.StringVar(&c.PprofURL, "pprof-url", "", "chatd's pprof listener (PPROF_ADDR), e.g. http://127.0.0.1:6060")
@@ -157,8 +159,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("-rooms, -members must not be negative; -users, -concurrency, -messages, -max-steps must be positive")
 	case c.CPUProfileStep >= 0 && c.PprofURL == "":
 		return c, errors.New("-cpuprofile-step needs -pprof-url")
-	case c.RoomsPerUser < 0 || c.Sockets < 0 || c.Requests < 0 || c.PersistRooms < 0:
-		return c, errors.New("-rooms-per-user, -sockets, -requests, -persist-rooms must not be negative")
+	case c.RoomsPerUser < 0 || c.Sockets < 0 || c.Requests < 0 || c.PersistRooms < 0 || c.PersistRounds < 0:
+		return c, errors.New("-rooms-per-user, -sockets, -requests, -persist-rooms, -persist-rounds must not be negative")
 	case len(c.CompareURLs) > 0 && c.Scenario != "search":
 		return c, fmt.Errorf("-compare-url applies to search, not to %s", c.Scenario)
 	case slices.ContainsFunc(c.CompareURLs, func(u string) bool { return contains(c.URLs, u) }):

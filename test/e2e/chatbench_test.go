@@ -35,7 +35,7 @@ func TestChatbenchSmoke(t *testing.T) {
 // chatd, one with the search index and one with SEARCH_INDEX=off: the
 // corpus filled into both, every query class's answers checked against it
 // (chatbench exits non-zero on a wrong answer), the searches timed and the
-// persist ladder run on both.
+// persist ladder run on both, two rounds in swapped order.
 func TestChatbenchSearch(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "chatbench")
 	if out, err := exec.Command("go", "build", "-o", bin, "chat/cmd/chatbench").CombinedOutput(); err != nil {
@@ -56,7 +56,7 @@ func TestChatbenchSearch(t *testing.T) {
 	report := filepath.Join(t.TempDir(), "search.json")
 	out, err := exec.Command(bin, "-scenario", "search", "-url", on.URL, "-compare-url", off.URL,
 		"-messages", "1500", "-rooms", "10", "-users", "3", "-requests", "10", "-concurrency", "2",
-		"-persist-rooms", "4", "-members", "2", "-start-rate", "20", "-step", "1s", "-warmup", "0", "-max-steps", "2",
+		"-persist-rooms", "4", "-members", "2", "-persist-rounds", "2", "-start-rate", "20", "-step", "1s", "-warmup", "0", "-max-steps", "2",
 		"-quiet", "-json", report).CombinedOutput()
 	if err != nil {
 		t.Fatalf("chatbench search: %v\n%s", err, out)
@@ -90,7 +90,8 @@ func TestChatbenchSearch(t *testing.T) {
 	for _, c := range rep.Comparisons {
 		comparisons = append(comparisons, c.Name)
 	}
-	if !slices.Equal(names, []string{"search", "persist", "persist-index-off"}) {
+	// Two rounds of the ladders, the order swapped in the second.
+	if !slices.Equal(names, []string{"search", "persist-1", "persist-index-off-1", "persist-index-off-2", "persist-2"}) {
 		t.Errorf("results %v", names)
 	}
 	for _, want := range []string{"fill_messages_per_s", "fill_messages_per_s_index_off", "search_rare_all_p99_ms", "search_phrase_room_p95_ms", "search_p99_ms_worst_one_word_or_phrase"} {
@@ -98,8 +99,10 @@ func TestChatbenchSearch(t *testing.T) {
 			t.Errorf("the search result lacks %s: %v", want, metrics)
 		}
 	}
-	if !slices.Contains(comparisons, "send_rate_index_on_of_off") || !slices.Contains(comparisons, "persist_index_on_of_off") {
-		t.Errorf("comparisons %v", comparisons)
+	for _, want := range []string{"send_rate_index_on_of_off", "persist_index_on_of_off_round1", "persist_index_on_of_off_round2", "persist_index_on_of_off"} {
+		if !slices.Contains(comparisons, want) {
+			t.Errorf("comparisons %v lack %s", comparisons, want)
+		}
 	}
 	t.Logf("%s", out)
 }

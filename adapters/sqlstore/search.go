@@ -38,28 +38,45 @@ func errSearchOff() error {
 	return domain.Errorf(domain.Unavailable, "search_off", "search is turned off on this server")
 }
 
-// indexMessage writes message id's row for content, replacing any. fresh
-// says the id was just inserted, so no row can be there (SQLite's
-// contentless tables then take a plain insert, which costs less than a
-// replace). Appends call it only with the index on; edits call it
-// always, so that rows stay current while it is off and switching it
-// back on has only the messages appended meanwhile to index.
+// indexMessage writes message id's row for content (indexRows). Appends
+// call it only with the index on; edits call it always, so that rows stay
+// current while it is off and switching it back on has only the messages
+// appended meanwhile to index.
 func (x sqlq) indexMessage(id, roomID int64, content string, fresh bool) error {
-	d := textindex.NewDoc(content)
+	return x.indexRows([]int64{id}, []int64{roomID}, []textindex.Doc{textindex.NewDoc(content)}, fresh)
+}
+
+// indexRows writes the index rows of messages ids (of rooms, with docs),
+// replacing the rows there are, one statement per table: PostgreSQL
+// rewrites a row only where its text changed; SQLite's contentless
+// tables cannot tell, and replace it. fresh says the ids were just
+// inserted, so no row can be there: SQLite then takes a plain insert,
+// which costs less than a replace.
+func (x sqlq) indexRows(ids, rooms []int64, docs []textindex.Doc, fresh bool) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	if x.dialect == Postgres {
 		_, err := x.exec(`INSERT INTO message_search (message_id, room_id, body, tokens)
-			VALUES (?, ?, ?, array_to_tsvector(string_to_array(?, ' ')))
-			ON CONFLICT (message_id) DO UPDATE SET body = excluded.body, tokens = excluded.tokens`, id, roomID, d.Body, d.Tokens)
+			SELECT d.id, d.room_id, d.body, array_to_tsvector(string_to_array(d.tokens, ' '))
+			FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS d(id, room_id, body, tokens)
+			ON CONFLICT (message_id) DO UPDATE SET body = excluded.body, tokens = excluded.tokens
+			WHERE message_search.body <> excluded.body`, append([]any{ids, rooms}, pgDocColumns(docs)...)...)
 		return err
 	}
 	verb := `INSERT OR REPLACE INTO `
 	if fresh {
 		verb = `INSERT INTO `
 	}
-	if _, err := x.exec(verb+`message_search_body (rowid, body) VALUES (?, ?)`, id, d.Body); err != nil {
+	bodies, tokens := make([]any, 0, 2*len(ids)), make([]any, 0, 2*len(ids))
+	for i, id := range ids {
+		bodies = append(bodies, id, docs[i].Body)
+		tokens = append(tokens, id, docs[i].Tokens)
+	}
+	if _, err := x.exec(verb+`message_search_body (rowid, body) VALUES `+placeholders(len(ids), 2), bodies...); err != nil {
 		return err
 	}
-	_, err := x.exec(verb+`message_search_tokens (rowid, tokens) VALUES (?, ?)`, id, d.Tokens)
+	_, err := x.exec(verb+`message_search_tokens (rowid, tokens) VALUES `+placeholders(len(ids), 2), tokens...)
 	return err
 }
 

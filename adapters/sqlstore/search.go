@@ -17,7 +17,7 @@ import (
 )
 
 // The search index (migration 000008) holds, for every message that is
-// not deleted, textindex.NewDoc of its current text: the folded body for
+// not deleted, indexDoc of its current text: the folded body for
 // substring forms and the hex tokens for short forms. PostgreSQL keeps
 // both in message_search (a trigram GIN index on body, a GIN index on the
 // tokens' tsvector); SQLite in two contentless FTS5 tables keyed by the
@@ -38,12 +38,33 @@ func errSearchOff() error {
 	return domain.Errorf(domain.Unavailable, "search_off", "search is turned off on this server")
 }
 
+// indexDoc is what the index keeps of content: textindex.NewDoc's folded
+// body, and of its tokens only those shorter than textindex.SubstringMin
+// runes. A longer form of a query always matches as a substring of the
+// body, never as a token, so longer tokens would cost every append
+// (their share of the tsvector's GIN entries, of the FTS5 table's terms)
+// and serve no search.
+func indexDoc(content string) textindex.Doc {
+	body := textindex.Fold(content)
+	var b strings.Builder
+	for _, t := range textindex.Tokens(body) {
+		if textindex.Substring(t) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(textindex.EncodeToken(t))
+	}
+	return textindex.Doc{Body: body, Tokens: b.String()}
+}
+
 // indexMessage writes message id's row for content (indexRows). Appends
 // call it only with the index on; edits call it always, so that rows stay
 // current while it is off and switching it back on has only the messages
 // appended meanwhile to index.
 func (x sqlq) indexMessage(id, roomID int64, content string, fresh bool) error {
-	return x.indexRows([]int64{id}, []int64{roomID}, []textindex.Doc{textindex.NewDoc(content)}, fresh)
+	return x.indexRows([]int64{id}, []int64{roomID}, []textindex.Doc{indexDoc(content)}, fresh)
 }
 
 // indexRows writes the index rows of messages ids (of rooms, with docs),

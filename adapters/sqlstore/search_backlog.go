@@ -98,7 +98,7 @@ func (db *DB) indexBacklogBatch(ctx context.Context) (n int, done bool, err erro
 				rows.Close()
 				return err
 			}
-			ids, rooms, docs = append(ids, id), append(rooms, r), append(docs, textindex.NewDoc(content))
+			ids, rooms, docs = append(ids, id), append(rooms, r), append(docs, indexDoc(content))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

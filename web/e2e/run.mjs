@@ -1537,8 +1537,12 @@ async function main() {
             await inRoom(carol, roomId);
             await carol.getByRole('button', { name: 'Search messages' }).click();
             const dialog = carol.getByRole('dialog', { name: 'Search messages' });
-            await dialog.getByRole('combobox').fill('seed');
-            await dialog.getByRole('combobox').press('Enter');
+            await dialog.waitFor();
+            // The results of the first round stay: Enter would open the first of them.
+            if (!(await dialog.getByRole('option').count())) {
+              await dialog.getByRole('combobox').fill('seed');
+              await dialog.getByRole('combobox').press('Enter');
+            }
             await dialog.getByRole('option').first().waitFor();
           }, async () => {
             await carol.keyboard.press('Escape');

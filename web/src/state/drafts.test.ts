@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clearDrafts, loadDraft, loadLastRoom, saveDraft, saveLastRoom, type KeyValueStorage } from './drafts';
-
-class MemoryStorage implements KeyValueStorage {
-  m = new Map<string, string>();
-  get length() {
-    return this.m.size;
-  }
-  key(i: number) {
-    return [...this.m.keys()][i] ?? null;
-  }
-  getItem(k: string) {
-    return this.m.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.m.set(k, v);
-  }
-  removeItem(k: string) {
-    this.m.delete(k);
-  }
-}
+import { MemoryStorage } from '../test/fakes';
 
 const broken: KeyValueStorage = {
   get length(): number {

@@ -119,6 +119,12 @@ export function change(type: ChangeEvent['type'], seq: number, messageId: number
 /** Storage in memory (localStorage, sessionStorage); m is what it holds. */
 export class MemoryStorage {
   m = new Map<string, string>();
+  get length() {
+    return this.m.size;
+  }
+  key(i: number) {
+    return [...this.m.keys()][i] ?? null;
+  }
   getItem(k: string) {
     return this.m.get(k) ?? null;
   }

@@ -154,7 +154,7 @@ func (b *batcher) request(m message.Message) *appendRequest {
 	req := &appendRequest{row: toMessageRow(m), done: make(chan appendResult, 1)}
 	req.row.ID, req.row.Seq = 0, 0
 	if b.db.indexed {
-		req.doc = textindex.NewDoc(m.Content)
+		req.doc = indexDoc(m.Content)
 	}
 	return req
 }

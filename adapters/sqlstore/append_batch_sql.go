@@ -552,27 +552,16 @@ func (liteBatch) appendTx(ctx context.Context, pool *sql.DB, indexed bool, in ba
 }
 
 // liteIndexRows inserts the search index entries of the rows a batch
-// placed, one statement per FTS5 table. The ids are new, so a plain
-// insert does.
+// placed.
 func liteIndexRows(ctx context.Context, tx *sql.Tx, w batchWrite, placed map[roomSeq]placedRow) error {
-	bodies, tokens := make([]any, 0, 2*len(w.rows)), make([]any, 0, 2*len(w.rows))
+	ids, rooms := make([]int64, 0, len(w.rows)), make([]int64, 0, len(w.rows))
+	docs := make([]textindex.Doc, 0, len(w.rows))
 	for i, r := range w.rows {
-		at, ok := placed[roomSeq{r.RoomID, r.Seq}]
-		if !ok {
-			continue // its room does not exist (results answers it)
+		if at, ok := placed[roomSeq{r.RoomID, r.Seq}]; ok { // else its room does not exist (results answers it)
+			ids, rooms, docs = append(ids, at.id), append(rooms, r.RoomID), append(docs, w.docs[i])
 		}
-		bodies = append(bodies, at.id, w.docs[i].Body)
-		tokens = append(tokens, at.id, w.docs[i].Tokens)
 	}
-	if len(bodies) == 0 {
-		return nil
-	}
-	n := len(bodies) / 2
-	if _, err := tx.ExecContext(ctx, `INSERT INTO message_search_body (rowid, body) VALUES `+placeholders(n, 2), bodies...); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO message_search_tokens (rowid, tokens) VALUES `+placeholders(n, 2), tokens...)
-	return err
+	return sqlq{ctx: ctx, q: tx, tx: tx, dialect: SQLite}.indexRows(ids, rooms, docs, true)
 }
 
 func int64Args(vs []int64) []any {

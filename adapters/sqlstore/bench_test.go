@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -25,63 +26,88 @@ const (
 
 // BenchmarkAppend measures MessageStore.Append as the application calls
 // it (a fresh client_id on every message), with PostgreSQL's
-// synchronous_commit as the server has it (on by default) and SQLite in WAL.
+// synchronous_commit as the server has it (on by default) and SQLite in WAL,
+// with the search index on and off (the texts are the search benchmark's
+// multilingual corpus, the same both ways: the index's cost per message
+// depends on its text).
 //
 //	go test -run '^$' -bench Append -benchtime 3s ./adapters/sqlstore/
 func BenchmarkAppend(b *testing.B) {
-	for _, d := range testDialects {
-		b.Run(d.name, func(b *testing.B) {
-			ctx := context.Background()
-			db := openMigrated(b, d.name, d.dsn(b))
-			b.Cleanup(func() { db.Close() })
-			users, rooms := seed(b, db, benchSenders, benchRooms)
-			var seq atomic.Int64 // keeps client ids unique across runs
-			send := func(r room.ID, u user.User) error {
-				n := seq.Add(1)
-				_, _, err := db.Messages().Append(ctx, message.Message{
-					RoomID: r, UserID: u.ID, Username: u.Username.String(),
-					Content:   fmt.Sprintf("benchmark message number %d, about fifty bytes", n),
-					ClientID:  fmt.Sprintf("bench-%d", n),
-					CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
-				})
-				return err
-			}
-			b.Run("serial", func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					if err := send(rooms[i%len(rooms)], users[0]); err != nil {
-						b.Fatal(err)
-					}
-					i++
-				}
-				reportRate(b)
-			})
-			parallel := func(pick func(g, i int) room.ID) func(b *testing.B) {
-				return func(b *testing.B) {
-					var next atomic.Int64
-					b.SetParallelism((benchSenders + 1) / 2) // × GOMAXPROCS 2 on the reference box
-					b.ResetTimer()
-					b.RunParallel(func(pb *testing.PB) {
-						g := int(next.Add(1) - 1)
-						u := users[g%len(users)]
-						for i := 0; pb.Next(); i++ {
-							if err := send(pick(g, i), u); err != nil {
-								b.Error(err)
-								return
-							}
-						}
-					})
-					reportRate(b)
-				}
-			}
-			b.Run(fmt.Sprintf("parallel-%d-rooms-%d", benchSenders, benchRooms), parallel(func(g, i int) room.ID {
-				return rooms[(g*7+i)%len(rooms)]
-			}))
-			b.Run(fmt.Sprintf("parallel-%d-one-room", benchSenders), parallel(func(int, int) room.ID {
-				return rooms[0]
-			}))
-		})
+	rng := rand.New(rand.NewPCG(1, 2))
+	zipf := rand.NewZipf(rng, 1.07, 2, uint64(len(corpusEnglish)+len(corpusWork)-1))
+	texts := make([]string, 4096)
+	for i := range texts {
+		texts[i] = corpusText(rng, zipf, i)
 	}
+	for _, d := range testDialects {
+		for _, index := range []bool{true, false} {
+			name := d.name + "/index-on"
+			if !index {
+				name = d.name + "/index-off"
+			}
+			b.Run(name, func(b *testing.B) {
+				benchAppend(b, d.name, d.dsn(b), index, texts)
+			})
+		}
+	}
+}
+
+func benchAppend(b *testing.B, dialect, dsn string, index bool, texts []string) {
+	ctx := context.Background()
+	db, err := Open(ctx, dialect, dsn, WithSearchIndex(index))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx, "up"); err != nil {
+		b.Fatal(err)
+	}
+	users, rooms := seed(b, db, benchSenders, benchRooms)
+	var seq atomic.Int64 // keeps client ids unique across runs
+	send := func(r room.ID, u user.User) error {
+		n := seq.Add(1)
+		_, _, err := db.Messages().Append(ctx, message.Message{
+			RoomID: r, UserID: u.ID, Username: u.Username.String(),
+			Content:   texts[int(n)%len(texts)],
+			ClientID:  fmt.Sprintf("bench-%d", n),
+			CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
+		})
+		return err
+	}
+	b.Run("serial", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if err := send(rooms[i%len(rooms)], users[0]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		reportRate(b)
+	})
+	parallel := func(pick func(g, i int) room.ID) func(b *testing.B) {
+		return func(b *testing.B) {
+			var next atomic.Int64
+			b.SetParallelism((benchSenders + 1) / 2) // × GOMAXPROCS 2 on the reference box
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				g := int(next.Add(1) - 1)
+				u := users[g%len(users)]
+				for i := 0; pb.Next(); i++ {
+					if err := send(pick(g, i), u); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			reportRate(b)
+		}
+	}
+	b.Run(fmt.Sprintf("parallel-%d-rooms-%d", benchSenders, benchRooms), parallel(func(g, i int) room.ID {
+		return rooms[(g*7+i)%len(rooms)]
+	}))
+	b.Run(fmt.Sprintf("parallel-%d-one-room", benchSenders), parallel(func(int, int) room.ID {
+		return rooms[0]
+	}))
 }
 
 func reportRate(b *testing.B) {

@@ -10,15 +10,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"chat/adapters/textindex"
 )
 
 // A generated multilingual chat corpus for BenchmarkSearch: English chat
 // (a Zipf law over common and work words), Russian, Chinese and Japanese
 // without spaces, identifiers, emoji, a few templated phrases and rare
 // words, spread over rooms. It is loaded straight into the tables, index
-// rows included (textindex.NewDoc, as the stores write them), since
+// rows included (indexDoc, as the stores write them), since
 // appending a million messages one by one would take the benchmark's
 // whole budget.
 
@@ -207,7 +205,7 @@ func (c corpus) loadPostgres(t testing.TB, pool *sql.DB, next corpusNext, now ti
 			var msgs, idx [][]any
 			for i := lo; i < min(lo+chunk, c.messages); i++ {
 				id, room, seq, user, text := next(i)
-				d := textindex.NewDoc(text)
+				d := indexDoc(text)
 				msgs = append(msgs, []any{id, room, seq, seq, int64(user), fmt.Sprintf("user%d", user), text, now})
 				idx = append(idx, []any{id, room, d.Body, strings.Fields(d.Tokens)})
 			}
@@ -258,7 +256,7 @@ func (c corpus) loadSQLite(t testing.TB, pool *sql.DB, next corpusNext, now time
 			n := 0
 			for i := s; i < min(s+stmtRows, lo+chunk, c.messages); i++ {
 				id, room, seq, user, text := next(i)
-				d := textindex.NewDoc(text)
+				d := indexDoc(text)
 				msgs = append(msgs, id, room, seq, seq, user, fmt.Sprintf("user%d", user), text, now)
 				bodies, tokens = append(bodies, id, d.Body), append(tokens, id, d.Tokens)
 				n++

@@ -17,7 +17,7 @@ import (
 )
 
 // The search index (migration 000008) holds, for every message that is
-// not deleted, textindex.NewDoc of its current text: the folded body for
+// not deleted, indexDoc of its current text: the folded body for
 // substring forms and the hex tokens for short forms. PostgreSQL keeps
 // both in message_search (a trigram GIN index on body, a GIN index on the
 // tokens' tsvector); SQLite in two contentless FTS5 tables keyed by the
@@ -38,28 +38,66 @@ func errSearchOff() error {
 	return domain.Errorf(domain.Unavailable, "search_off", "search is turned off on this server")
 }
 
-// indexMessage writes message id's row for content, replacing any. fresh
-// says the id was just inserted, so no row can be there (SQLite's
-// contentless tables then take a plain insert, which costs less than a
-// replace). Appends call it only with the index on; edits call it
-// always, so that rows stay current while it is off and switching it
-// back on has only the messages appended meanwhile to index.
+// indexDoc is what the index keeps of content: textindex.NewDoc's folded
+// body, and of its tokens only those shorter than textindex.SubstringMin
+// runes. A longer form of a query always matches as a substring of the
+// body, never as a token, so longer tokens would cost every append
+// (their share of the tsvector's GIN entries, of the FTS5 table's terms)
+// and serve no search.
+func indexDoc(content string) textindex.Doc {
+	body := textindex.Fold(content)
+	var b strings.Builder
+	for _, t := range textindex.Tokens(body) {
+		if textindex.Substring(t) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(textindex.EncodeToken(t))
+	}
+	return textindex.Doc{Body: body, Tokens: b.String()}
+}
+
+// indexMessage writes message id's row for content (indexRows). Appends
+// call it only with the index on; edits call it always, so that rows stay
+// current while it is off and switching it back on has only the messages
+// appended meanwhile to index.
 func (x sqlq) indexMessage(id, roomID int64, content string, fresh bool) error {
-	d := textindex.NewDoc(content)
+	return x.indexRows([]int64{id}, []int64{roomID}, []textindex.Doc{indexDoc(content)}, fresh)
+}
+
+// indexRows writes the index rows of messages ids (of rooms, with docs),
+// replacing the rows there are, one statement per table: PostgreSQL
+// rewrites a row only where its text changed; SQLite's contentless
+// tables cannot tell, and replace it. fresh says the ids were just
+// inserted, so no row can be there: SQLite then takes a plain insert,
+// which costs less than a replace.
+func (x sqlq) indexRows(ids, rooms []int64, docs []textindex.Doc, fresh bool) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	if x.dialect == Postgres {
 		_, err := x.exec(`INSERT INTO message_search (message_id, room_id, body, tokens)
-			VALUES (?, ?, ?, array_to_tsvector(string_to_array(?, ' ')))
-			ON CONFLICT (message_id) DO UPDATE SET body = excluded.body, tokens = excluded.tokens`, id, roomID, d.Body, d.Tokens)
+			SELECT d.id, d.room_id, d.body, array_to_tsvector(string_to_array(d.tokens, ' '))
+			FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS d(id, room_id, body, tokens)
+			ON CONFLICT (message_id) DO UPDATE SET body = excluded.body, tokens = excluded.tokens
+			WHERE message_search.body <> excluded.body`, append([]any{ids, rooms}, pgDocColumns(docs)...)...)
 		return err
 	}
 	verb := `INSERT OR REPLACE INTO `
 	if fresh {
 		verb = `INSERT INTO `
 	}
-	if _, err := x.exec(verb+`message_search_body (rowid, body) VALUES (?, ?)`, id, d.Body); err != nil {
+	bodies, tokens := make([]any, 0, 2*len(ids)), make([]any, 0, 2*len(ids))
+	for i, id := range ids {
+		bodies = append(bodies, id, docs[i].Body)
+		tokens = append(tokens, id, docs[i].Tokens)
+	}
+	if _, err := x.exec(verb+`message_search_body (rowid, body) VALUES `+placeholders(len(ids), 2), bodies...); err != nil {
 		return err
 	}
-	_, err := x.exec(verb+`message_search_tokens (rowid, tokens) VALUES (?, ?)`, id, d.Tokens)
+	_, err := x.exec(verb+`message_search_tokens (rowid, tokens) VALUES `+placeholders(len(ids), 2), tokens...)
 	return err
 }
 

@@ -98,13 +98,13 @@ func (db *DB) indexBacklogBatch(ctx context.Context) (n int, done bool, err erro
 				rows.Close()
 				return err
 			}
-			ids, rooms, docs = append(ids, id), append(rooms, r), append(docs, textindex.NewDoc(content))
+			ids, rooms, docs = append(ids, id), append(rooms, r), append(docs, indexDoc(content))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if err := x.indexRows(ids, rooms, docs); err != nil {
+		if err := x.indexRows(ids, rooms, docs, false); err != nil {
 			return err
 		}
 		n = len(ids)
@@ -119,34 +119,6 @@ func (db *DB) indexBacklogBatch(ctx context.Context) (n int, done bool, err erro
 		return err
 	})
 	return n, done, err
-}
-
-// indexRows writes the index rows of messages ids (of rooms, with docs),
-// replacing the rows there are: a row is rewritten only where its text
-// changed (PostgreSQL) or always (SQLite, whose contentless tables cannot
-// tell).
-func (x sqlq) indexRows(ids, rooms []int64, docs []textindex.Doc) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	if x.dialect == Postgres {
-		_, err := x.exec(`INSERT INTO message_search (message_id, room_id, body, tokens)
-			SELECT d.id, d.room_id, d.body, array_to_tsvector(string_to_array(d.tokens, ' '))
-			FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS d(id, room_id, body, tokens)
-			ON CONFLICT (message_id) DO UPDATE SET body = excluded.body, tokens = excluded.tokens
-			WHERE message_search.body <> excluded.body`, append([]any{ids, rooms}, pgDocColumns(docs)...)...)
-		return err
-	}
-	bodies, tokens := make([]any, 0, 2*len(ids)), make([]any, 0, 2*len(ids))
-	for i, id := range ids {
-		bodies = append(bodies, id, docs[i].Body)
-		tokens = append(tokens, id, docs[i].Tokens)
-	}
-	if _, err := x.exec(`INSERT OR REPLACE INTO message_search_body (rowid, body) VALUES `+placeholders(len(ids), 2), bodies...); err != nil {
-		return err
-	}
-	_, err := x.exec(`INSERT OR REPLACE INTO message_search_tokens (rowid, tokens) VALUES `+placeholders(len(ids), 2), tokens...)
-	return err
 }
 
 // markUnindexed records, at the start of a run with the index off, that

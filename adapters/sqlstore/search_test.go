@@ -2,9 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -347,5 +349,26 @@ func TestSearchOff(t *testing.T) {
 				t.Errorf("search index on = %v, want [%d]", got, early.ID)
 			}
 		})
+	}
+}
+
+// TestIndexDocKeepsShortTokens: the index keeps the folded text whole and
+// only the tokens a query can match as tokens (shorter than three runes).
+func TestIndexDocKeepsShortTokens(t *testing.T) {
+	d := indexDoc("Go deploy 東京の会議 🎉 CI kubectl-apply")
+	if d.Body != "go deploy 東京の会議 🎉 ci kubectl-apply" {
+		t.Errorf("body %q", d.Body)
+	}
+	var got []string
+	for _, tok := range strings.Fields(d.Tokens) {
+		b, err := hex.DecodeString(strings.TrimPrefix(tok, "t"))
+		if err != nil {
+			t.Fatalf("token %q: %v", tok, err)
+		}
+		got = append(got, string(b))
+	}
+	want := []string{"go", "東", "京", "東京", "の", "京の", "会", "の会", "議", "会議", "🎉", "ci"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tokens (-want +got):\n%s", diff)
 	}
 }

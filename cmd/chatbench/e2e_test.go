@@ -134,6 +134,10 @@ func TestParseConfigRejectsBadFlags(t *testing.T) {
 		{"-scenario", "idle-stream", "-rooms-per-user", "-1"},
 		{"-scenario", "unread", "-rooms", "10", "-rooms-per-user", "11"},
 		{"-scenario", "unread", "-requests", "-5"},
+		{"-scenario", "persist", "-compare-url", "http://127.0.0.1:8001"},
+		{"-scenario", "search", "-url", "http://a:1", "-compare-url", "http://b:1,http://a:1"},
+		{"-scenario", "search", "-persist-rooms", "-1"},
+		{"-scenario", "search", "-persist-rounds", "-2"},
 	}
 	for _, args := range tests {
 		var out bytes.Buffer
@@ -150,6 +154,7 @@ func TestParseConfigAcceptsStreamFlags(t *testing.T) {
 		{"-scenario", "streams", "-rooms", "10", "-members", "5"},
 		{"-scenario", "idle-stream", "-sockets", "100", "-rooms-per-user", "50"},
 		{"-scenario", "unread", "-rooms", "20", "-rooms-per-user", "10", "-messages", "2000", "-requests", "50"},
+		{"-scenario", "search", "-url", "http://a:1,http://a:2", "-compare-url", "http://b:1,http://b:2", "-seed", "9", "-persist-rooms", "10", "-persist-rounds", "2"},
 	} {
 		if _, err := parseConfig(args, &bytes.Buffer{}); err != nil {
 			t.Errorf("parseConfig(%q) = %v, want nil", args, err)

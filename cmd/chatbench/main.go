@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,6 +47,10 @@ type config struct {
 	Sockets          int           `json:"sockets,omitempty"`
 	Requests         int           `json:"requests,omitempty"`
 	Concurrency      int           `json:"concurrency"`
+	CompareURLs      []string      `json:"compare_urls,omitempty"`
+	Seed             uint64        `json:"seed,omitempty"`
+	PersistRooms     int           `json:"persist_rooms,omitempty"`
+	PersistRounds    int           `json:"persist_rounds,omitempty"`
 	JSON             string        `json:"-"`
 	SourceIPs        []string      `json:"source_ips,omitempty"`
 	PprofURL         string        `json:"pprof_url,omitempty"`
@@ -73,13 +78,17 @@ Scenarios (docs/BENCHMARKS.md has the definitions and figures):
   rest         history pages/s and p99 (closed loop), logins/s
   unread       -rooms rooms (1,000), one user in -rooms-per-user (500) with read pointers at random
                seqs, -messages (1,000,000) filled over REST: GET /rooms and POST /rooms/{id}/read latency
+  search       -messages (1,000,000) of a generated multilingual corpus in -rooms (1,000), filled over
+               REST; every query class checked, then GET /search p50/p95/p99 per class, in all the
+               searcher's rooms and in one; -compare-url (a chatd with SEARCH_INDEX=off): the same
+               fill there in alternating chunks and the persist ladder on both, the index's cost on sends
   baseline     the fanout ladder against a minimal broadcast server inside chatbench: the box's ceiling
   standard     baseline, fanout, persist, rest, idle in one run (make bench)
 
 Flags:
 `
 
-var scenarios = []string{"fanout", "persist", "idle", "rest", "baseline", "standard", "smoke", "streams", "idle-stream", "unread"}
+var scenarios = []string{"fanout", "persist", "idle", "rest", "baseline", "standard", "smoke", "streams", "idle-stream", "unread", "search"}
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -93,7 +102,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Scenario, "scenario", "smoke", strings.Join(scenarios, "|"))
 	fs.IntVar(&c.Rooms, "rooms", 0, "rooms (0: the scenario's default)")
 	fs.IntVar(&c.Members, "members", 0, "sockets per room (0: the scenario's default)")
-	fs.IntVar(&c.Users, "users", 200, "distinct users behind the sockets (each logs in once); idle-stream: in each of its two sets; unread: senders besides the measured user (default there 8)")
+	fs.IntVar(&c.Users, "users", 200, "distinct users behind the sockets (each logs in once); idle-stream: in each of its two sets; unread: senders besides the measured user (default there 8); search: senders of the corpus (default there 8)")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of the idle hold and of each rest loop; for a ladder (fanout, persist, baseline) given without -step, the whole run's time budget")
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "warm-up before the measured steps")
 	fs.DurationVar(&c.Step, "step", 20*time.Second, "length of each load step")
@@ -102,12 +111,16 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.PersistStartRate, "persist-start-rate", 0, "standard only: the persist ladder's first rate, messages/s (0: 1000; -start-rate is the fan-out ladders' there)")
 	fs.IntVar(&c.MaxSteps, "max-steps", 20, "most steps of the ladder")
 	fixed := fs.String("fixed-rates", "10000,30000", "fixed loads to report p99 at, deliveries/s (empty: none)")
-	fs.IntVar(&c.Messages, "messages", 50, "messages sent by the smoke run; unread: messages filled (default there 1,000,000)")
+	fs.IntVar(&c.Messages, "messages", 50, "messages sent by the smoke run; unread, search: messages filled (default there 1,000,000)")
 	fs.BoolVar(&c.Stream, "stream", false, "fanout, smoke: each member is a user stream (GET /ws) of a distinct user instead of a room socket")
 	fs.IntVar(&c.RoomsPerUser, "rooms-per-user", 0, "idle-stream: rooms of each stream's user (0: 50); unread: rooms of the measured user (0: 500); with user streams in fanout, smoke, streams: the bench room plus this many − 1 quiet rooms (0: 1)")
 	fs.IntVar(&c.Sockets, "sockets", 0, "idle-stream: user streams in each of its two sets (0: 5,000)")
-	fs.IntVar(&c.Requests, "requests", 0, "unread: GET /rooms requests, and as many POST /rooms/{id}/read (0: 2,000)")
-	fs.IntVar(&c.Concurrency, "concurrency", 16, "closed-loop workers of the rest scenario; unread: of its measured requests (default there 4)")
+	fs.IntVar(&c.Requests, "requests", 0, "unread: GET /rooms requests, and as many POST /rooms/{id}/read (0: 2,000); search: searches per query class and scope (0: 500)")
+	fs.IntVar(&c.Concurrency, "concurrency", 16, "closed-loop workers of the rest scenario; unread, search: of its measured requests (default there 4)")
+	compare := fs.String("compare-url", "", "search: a second chatd (or comma list of its instances) started with SEARCH_INDEX=off on a database of its own; filled alongside -url and measured with the persist ladder, for the index's cost on sends in the same run")
+	fs.Uint64Var(&c.Seed, "seed", 1, "search: the corpus's seed")
+	fs.IntVar(&c.PersistRooms, "persist-rooms", 0, "search with -compare-url: rooms of the persist ladders, -members members each (0: 500 × 4)")
+	fs.IntVar(&c.PersistRounds, "persist-rounds", 0, "search with -compare-url: rounds of the two persist ladders, the order swapped each round (0: 1, with the index first)")
 	fs.StringVar(&c.JSON, "json", "", "also write the report as JSON to this file")
 	ips := fs.String("source-ips", "", "comma list of local addresses to dial from, e.g. 127.0.0.1,127.0.0.2 (beyond ~28k sockets)")
 	fs.StringVar(&c.PprofURL, "pprof-url", "", "chatd's pprof listener (PPROF_ADDR), e.g. http://127.0.0.1:6060")
@@ -125,6 +138,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
 	c.URLs = splitList(*urls)
 	c.SourceIPs = splitList(*ips)
+	c.CompareURLs = splitList(*compare)
 	for _, s := range splitList(*fixed) {
 		r, err := strconv.ParseFloat(s, 64)
 		if err != nil || r <= 0 {
@@ -145,8 +159,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("-rooms, -members must not be negative; -users, -concurrency, -messages, -max-steps must be positive")
 	case c.CPUProfileStep >= 0 && c.PprofURL == "":
 		return c, errors.New("-cpuprofile-step needs -pprof-url")
-	case c.RoomsPerUser < 0 || c.Sockets < 0 || c.Requests < 0:
-		return c, errors.New("-rooms-per-user, -sockets, -requests must not be negative")
+	case c.RoomsPerUser < 0 || c.Sockets < 0 || c.Requests < 0 || c.PersistRooms < 0 || c.PersistRounds < 0:
+		return c, errors.New("-rooms-per-user, -sockets, -requests, -persist-rooms, -persist-rounds must not be negative")
+	case len(c.CompareURLs) > 0 && c.Scenario != "search":
+		return c, fmt.Errorf("-compare-url applies to search, not to %s", c.Scenario)
+	case slices.ContainsFunc(c.CompareURLs, func(u string) bool { return contains(c.URLs, u) }):
+		return c, errors.New("-compare-url must name other servers than -url (a chatd with SEARCH_INDEX=off on its own database)")
 	case c.Stream && c.Scenario != "fanout" && c.Scenario != "smoke":
 		return c, fmt.Errorf("-stream applies to fanout and smoke (streams runs both kinds), not to %s", c.Scenario)
 	case c.Scenario == "unread" && c.RoomsPerUser > or(c.Rooms, 1000):

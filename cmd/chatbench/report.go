@@ -59,9 +59,20 @@ type scenarioResult struct {
 	Members int           `json:"members,omitempty"`
 	Sockets int           `json:"sockets,omitempty"`
 	Phases  []phaseResult `json:"phases,omitempty"`
+	Tables  []table       `json:"tables,omitempty"`
 	Metrics []metric      `json:"metrics"`
 	Notes   []string      `json:"notes,omitempty"`
 	Error   string        `json:"error,omitempty"`
+
+	tabulated map[string]bool // metrics a table shows: not printed again
+}
+
+// table is a scenario's figures laid out by row (the metrics carry the
+// same numbers by name).
+type table struct {
+	Title  string     `json:"title"`
+	Header []string   `json:"header"`
+	Rows   [][]string `json:"rows"`
 }
 
 type metric struct {
@@ -72,6 +83,15 @@ type metric struct {
 
 func (r *scenarioResult) add(name string, v float64, unit string) {
 	r.Metrics = append(r.Metrics, metric{name, v, unit})
+}
+
+// addTabulated adds a metric that one of r's tables shows.
+func (r *scenarioResult) addTabulated(name string, v float64, unit string) {
+	r.add(name, v, unit)
+	if r.tabulated == nil {
+		r.tabulated = map[string]bool{}
+	}
+	r.tabulated[name] = true
 }
 
 // metric returns the value of a named metric and whether it exists.
@@ -146,7 +166,16 @@ func printReport(w io.Writer, rep *report) {
 			}
 			tw.Flush()
 		}
-		printMetrics(w, r.Metrics)
+		for _, t := range r.Tables {
+			printTable(w, t)
+		}
+		var ms []metric
+		for _, m := range r.Metrics {
+			if !r.tabulated[m.Name] {
+				ms = append(ms, m)
+			}
+		}
+		printMetrics(w, ms)
 		for _, n := range r.Notes {
 			fmt.Fprintf(w, "  note: %s\n", n)
 		}
@@ -161,6 +190,16 @@ func printReport(w io.Writer, rep *report) {
 			fmt.Fprintf(w, "  note: %s\n", n)
 		}
 	}
+}
+
+func printTable(w io.Writer, t table) {
+	fmt.Fprintf(w, "  %s\n", t.Title)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\t\n", strings.Join(t.Header, "\t"))
+	for _, row := range t.Rows {
+		fmt.Fprintf(tw, "%s\t\n", strings.Join(row, "\t"))
+	}
+	tw.Flush()
 }
 
 func printMetrics(w io.Writer, ms []metric) {

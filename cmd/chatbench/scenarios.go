@@ -90,7 +90,7 @@ func (b *bench) runScenario(ctx context.Context, rep *report) error {
 		do("persist", b.persist)
 		do("rest", b.rest)
 		do("idle", b.idle)
-		compareCeilings(rep, "fanout_of_baseline", fan, base)
+		compareCeilings(rep, "fanout_of_baseline", deliveryCeiling, fan, base)
 	case "streams":
 		// One world of distinct users, each in one bench room (and
 		// -rooms-per-user − 1 quiet ones); the same members over room
@@ -113,30 +113,93 @@ func (b *bench) runScenario(ctx context.Context, rep *report) error {
 		stream := do("fanout-stream", func(ctx context.Context) (scenarioResult, error) {
 			return b.fanoutLadder(ctx, b.fanoutResult("fanout-stream", rooms, members), w.streamFleet())
 		})
-		compareCeilings(rep, "stream_of_room_fanout", stream, room)
+		compareCeilings(rep, "stream_of_room_fanout", deliveryCeiling, stream, room)
 	case "idle-stream":
 		do("idle-stream", b.idleStream)
 	case "unread":
 		do("unread", b.unread)
+	case "search":
+		s := do("search", b.search)
+		if len(b.cfg.CompareURLs) == 0 || s.Error != "" || ctx.Err() != nil {
+			break
+		}
+		compareRates(rep, "send_rate_index_on_of_off", s, "fill_messages_per_s", s, "fill_messages_per_s_index_off")
+		rep.ComparisonNotes = append(rep.ComparisonNotes, "send_rate_index_on_of_off: the REST fill's messages/s with the index over without it, the same chunks alternating between the two servers")
+		b.comparePersist(rep, do)
 	}
 	return errors.Join(errs...)
 }
 
-// compareCeilings adds name = num's max sustained deliveries/s as a
-// percentage of den's, both measured in this run, with a note for each
-// ladder that never broke (then the ratio is not one of ceilings).
-func compareCeilings(rep *report, name string, num, den scenarioResult) {
-	nv, ok1 := num.metric("max_sustained_deliveries_per_s")
-	dv, ok2 := den.metric("max_sustained_deliveries_per_s")
-	if !ok1 || !ok2 || dv <= 0 {
+// comparePersist runs the persist ladder on both servers of the search
+// scenario, over their filled histories, -persist-rounds times: the
+// server with the index first in odd rounds, the one without first in
+// even ones, so what the order does (a box that warms, a database still
+// settling from the fill) falls on both. do runs and records one result.
+func (b *bench) comparePersist(rep *report, do func(string, func(context.Context) (scenarioResult, error)) scenarioResult) {
+	rooms, members := or(b.cfg.PersistRooms, 500), or(b.cfg.Members, 4)
+	rounds := or(b.cfg.PersistRounds, 1)
+	off := b.twin(b.cfg.CompareURLs)
+	var sumOn, sumOff float64
+	for i := range rounds {
+		suffix := ""
+		if rounds > 1 {
+			suffix = fmt.Sprintf("-%d", i+1)
+		}
+		ladder := func(on bool) scenarioResult {
+			name, bb := "persist"+suffix, b
+			if !on {
+				name, bb = "persist-index-off"+suffix, off
+			}
+			return do(name, func(ctx context.Context) (scenarioResult, error) { return bb.persistWith(ctx, name, rooms, members) })
+		}
+		var rOn, rOff scenarioResult
+		if i%2 == 0 {
+			rOn, rOff = ladder(true), ladder(false)
+		} else {
+			rOff, rOn = ladder(false), ladder(true)
+		}
+		compareCeilings(rep, "persist_index_on_of_off"+strings.ReplaceAll(suffix, "-", "_round"), messageCeiling, rOn, rOff)
+		vOn, _ := rOn.metric(messageCeiling)
+		vOff, _ := rOff.metric(messageCeiling)
+		sumOn, sumOff = sumOn+vOn, sumOff+vOff
+	}
+	if rounds > 1 && sumOff > 0 {
+		rep.Comparisons = append(rep.Comparisons, metric{"persist_index_on_of_off", 100 * sumOn / sumOff, "%"})
+		rep.ComparisonNotes = append(rep.ComparisonNotes, fmt.Sprintf("persist_index_on_of_off: the mean ceiling with the index over the mean without, %d rounds, the order swapped each round", rounds))
+	}
+	rep.ComparisonNotes = append(rep.ComparisonNotes, fmt.Sprintf("persist_index_on_of_off is a ratio of ladder steps: it moves by the rate factor (-rate-factor %.2f)", b.cfg.RateFactor))
+}
+
+// The ceilings of the ladders, by their metric.
+const (
+	deliveryCeiling = "max_sustained_deliveries_per_s"
+	messageCeiling  = "max_sustained_messages_per_s"
+)
+
+// compareCeilings adds name = num's ceiling (the metric named by ceiling)
+// as a percentage of den's, both measured in this run, with a note for
+// each ladder that never broke (then the ratio is not one of ceilings).
+func compareCeilings(rep *report, name, ceiling string, num, den scenarioResult) {
+	if !compareRates(rep, name, num, ceiling, den, ceiling) {
 		return
 	}
-	rep.Comparisons = append(rep.Comparisons, metric{name, 100 * nv / dv, "%"})
 	for _, r := range []scenarioResult{den, num} {
 		if !bracketed(r.Phases) {
 			rep.ComparisonNotes = append(rep.ComparisonNotes, fmt.Sprintf("the %s ladder never broke, so %s is not a ratio of ceilings: raise -max-steps or -start-rate", r.Name, name))
 		}
 	}
+}
+
+// compareRates adds name = num's metric numKey as a percentage of den's
+// metric denKey, when both are there; it reports whether it did.
+func compareRates(rep *report, name string, num scenarioResult, numKey string, den scenarioResult, denKey string) bool {
+	nv, ok1 := num.metric(numKey)
+	dv, ok2 := den.metric(denKey)
+	if !ok1 || !ok2 || dv <= 0 {
+		return false
+	}
+	rep.Comparisons = append(rep.Comparisons, metric{name, 100 * nv / dv, "%"})
+	return true
 }
 
 // ladder builds the stepped load of fanout, baseline and persist. When
@@ -313,13 +376,18 @@ func (b *bench) streamSetup(rooms, members int) chatdSetup {
 }
 
 func (b *bench) persist(ctx context.Context) (scenarioResult, error) {
-	rooms, members := or(b.cfg.Rooms, 500), or(b.cfg.Members, 4)
-	r := scenarioResult{Name: "persist", Target: strings.Join(b.cfg.URLs, ","), Rooms: rooms, Members: members, Sockets: rooms * members}
+	return b.persistWith(ctx, "persist", or(b.cfg.Rooms, 500), or(b.cfg.Members, 4))
+}
+
+// persistWith runs the persist ladder over rooms × members sockets, every
+// member sending in turn; name names the result (and its profiles).
+func (b *bench) persistWith(ctx context.Context, name string, rooms, members int) (scenarioResult, error) {
+	r := scenarioResult{Name: name, Target: strings.Join(b.cfg.URLs, ","), Rooms: rooms, Members: members, Sockets: rooms * members}
 	w, err := b.setup(ctx, rooms, members)
 	if err != nil {
 		return r, err
 	}
-	spec := b.ladder("persist", 1, true, 1_000, nil, true)
+	spec := b.ladder(name, 1, true, 1_000, nil, true)
 	if b.cfg.Scenario == "standard" {
 		spec.startRate = or(b.cfg.PersistStartRate, 1_000) // -start-rate is in deliveries/s there, for the fan-out ladders
 	}

@@ -51,22 +51,6 @@ func (a *api) markRead(ctx context.Context, token string, room, seq int64) (read
 	return out, err
 }
 
-// postMessage sends one message over REST and returns its seq when seq is
-// not nil (the answer is decoded only then).
-func (a *api) postMessage(ctx context.Context, token string, room int64, clientID string, seq *int64) error {
-	body := map[string]string{"content": "chatbench unread fill", "client_id": clientID}
-	path := "/rooms/" + strconv.FormatInt(room, 10) + "/messages"
-	if seq == nil {
-		return a.call(ctx, http.MethodPost, path, token, body, nil, http.StatusCreated)
-	}
-	var out struct {
-		Seq int64 `json:"seq"`
-	}
-	err := a.call(ctx, http.MethodPost, path, token, body, &out, http.StatusCreated)
-	*seq = out.Seq
-	return err
-}
-
 // unreadPlan is who is where and who sends what in the unread scenario.
 type unreadPlan struct {
 	rooms   int // rooms, indexed 0 … rooms−1
@@ -286,57 +270,34 @@ func advance(ptr, last int64, rnd *rand.Rand) int64 {
 }
 
 // fillHistory sends messages (plan.message(k) for k < messages) through
-// the API on 64 workers, retrying a failed send with the same client_id
-// (which returns the stored copy, never a duplicate), and returns the seqs
-// of the measured user's own messages per room index.
+// the API and returns the seqs of the measured user's own messages per
+// room index.
 func fillHistory(ctx context.Context, a *api, plan unreadPlan, ids []int64, me string, senders []string, run string, messages int, log io.Writer) ([][]int64, time.Duration, error) {
-	const workers = 64
 	own := make([][]int64, plan.rooms)
 	var mu sync.Mutex
-	var next, done atomic.Int64
-	step := int64(max(messages/20, 1000))
-	start := time.Now()
-	fmt.Fprintf(log, "  filling %d messages over %d rooms, %d requests in flight\n", messages, plan.rooms, workers)
-	err := forEach(ctx, workers, workers, func(ctx context.Context, _ int) error {
-		for {
-			k := int(next.Add(1) - 1)
-			if k >= messages || ctx.Err() != nil {
-				return ctx.Err()
-			}
+	f := filler{
+		api: a,
+		send: func(k int) fillSend {
 			room, sender := plan.message(k)
-			token, seq := me, new(int64)
+			s := fillSend{token: me, room: ids[room], content: "chatbench unread fill", clientID: "u:" + run + ":" + strconv.Itoa(k), decode: sender < 0}
 			if sender >= 0 {
-				token, seq = senders[sender], nil
+				s.token = senders[sender]
 			}
-			clientID := "u:" + run + ":" + strconv.Itoa(k)
-			var err error
-			for attempt := range 3 {
-				if attempt > 0 {
-					if err := sleep(ctx, 200*time.Millisecond); err != nil {
-						return err
-					}
-				}
-				if err = a.postMessage(ctx, token, ids[room], clientID, seq); err == nil {
-					break
-				}
-			}
-			if err != nil {
-				return fmt.Errorf("message %d of %d: %w", k, messages, err)
-			}
-			if seq != nil {
-				mu.Lock()
-				own[room] = append(own[room], *seq)
-				mu.Unlock()
-			}
-			if d := done.Add(1); d%step == 0 {
-				el := time.Since(start)
-				fmt.Fprintf(log, "  %d/%d messages (%.0f/s, %v)\n", d, messages, float64(d)/el.Seconds(), el.Round(time.Second))
-			}
-		}
-	})
-	took := time.Since(start)
+			return s
+		},
+		stored: func(k int, m storedMessage) {
+			room, _ := plan.message(k)
+			mu.Lock()
+			own[room] = append(own[room], m.Seq)
+			mu.Unlock()
+		},
+		log:   log,
+		every: max(messages/20, 1000),
+	}
+	fmt.Fprintf(log, "  filling %d messages over %d rooms, %d requests in flight\n", messages, plan.rooms, fillWorkers)
+	took, err := f.run(ctx, 0, messages)
 	if err != nil {
-		return nil, took, fmt.Errorf("fill history: %w", err)
+		return nil, took, err
 	}
 	fmt.Fprintf(log, "  %d messages filled in %v (%.0f/s)\n", messages, took.Round(time.Millisecond), float64(messages)/took.Seconds())
 	return own, took, nil

@@ -11,10 +11,12 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 -- One row per message that is not deleted. body is the folded text
 -- (textindex.Doc.Body) for substrings: LIKE '%form%' through the trigram
--- index. tokens are its tokens (textindex.Doc.Tokens: each "t" and its
--- UTF-8 in hex, so a CJK character, an emoji or a two-letter word is one
--- plain lexeme), made a tsvector with array_to_tsvector, which keeps each
--- lexeme as it is: a short form is one lexeme of a tsquery. room_id is
+-- index. tokens are its tokens shorter than three runes, the only ones a
+-- query matches as tokens (each "t" and its UTF-8 in hex, as
+-- textindex.EncodeToken writes it, so a CJK character, an emoji or a
+-- two-letter word is one plain lexeme), made a tsvector with
+-- array_to_tsvector, which keeps each lexeme as it is: a short form is one
+-- lexeme of a tsquery. room_id is
 -- the message's, so a search over a member's rooms needs no join to
 -- narrow them. A room's deletion takes its messages and their rows.
 CREATE TABLE message_search (

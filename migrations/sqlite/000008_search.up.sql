@@ -23,10 +23,11 @@ CREATE VIRTUAL TABLE message_search_body USING fts5 (
     body, tokenize = 'trigram case_sensitive 1', content = '', contentless_delete = 1
 );
 
--- message_search_tokens: the text's tokens (textindex.Doc.Tokens: each "t"
--- and its UTF-8 in hex, one ASCII word whatever the script) for the short
--- forms, matched whole; no positions (detail = none) since a token is
--- never part of a phrase.
+-- message_search_tokens: the text's tokens shorter than three runes, the
+-- only ones a query matches as tokens (each "t" and its UTF-8 in hex, as
+-- textindex.EncodeToken writes it: one ASCII word whatever the script),
+-- matched whole; no positions (detail = none) since a token is never part
+-- of a phrase.
 CREATE VIRTUAL TABLE message_search_tokens USING fts5 (
     tokens, tokenize = 'ascii', content = '', contentless_delete = 1, detail = none
 );

@@ -38,6 +38,7 @@ func runScenarios(t *testing.T, c cluster) {
 	t.Run("errors net/http and the static handler write are problems", func(t *testing.T) { edgeProblems(t, c) })
 	runStreamScenarios(t, c)
 	runConversationScenarios(t, c)
+	runSearchScenarios(t, c)
 	t.Run("graceful shutdown", func(t *testing.T) { shutdown(t, c) }) // last: stops B
 }
 

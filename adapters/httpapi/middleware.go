@@ -80,8 +80,9 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 
 // secretParams are query parameters whose values never reach a log: a
 // signed link's sig opens the file for anyone who holds it, like a token;
-// a WebSocket ticket opens a socket.
-var secretParams = map[string]bool{"token": true, "access_token": true, "sig": true, "ticket": true}
+// a WebSocket ticket opens a socket; a search's q is words of the
+// messages someone looks for, as private as the messages.
+var secretParams = map[string]bool{"token": true, "access_token": true, "sig": true, "ticket": true, "q": true}
 
 // redactedURI is the path and query of u with secret values replaced,
 // keeping everything else as the client sent it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -87,11 +88,12 @@ func TestAccessLogRedactsSecrets(t *testing.T) {
 	f.do(t, request{method: "POST", path: "/invites/" + secret + "/accept", auth: true})
 	f.do(t, request{method: "DELETE", path: "/rooms/12/invites/" + secret, auth: true})
 	f.do(t, request{method: "GET", path: "/invite/" + secret})
+	f.do(t, request{method: "GET", path: "/search?room_id=12&q=" + url.QueryEscape("my secret plans"), auth: true})
 	f.do(t, request{method: "POST", path: "/rooms/12/messages", body: `{"content":"my very private words"}`, auth: true})
 	f.do(t, request{method: "POST", path: "/auth/login", body: "username=alice&password=correct+horse", contentType: "application/x-www-form-urlencoded"})
 
 	logs := f.logs.String()
-	for _, leak := range []string{secret, "my very private words", "correct", aliceToken} {
+	for _, leak := range []string{secret, "my very private words", "correct", aliceToken, "secret+plans", "secret%20plans"} {
 		if strings.Contains(logs, leak) {
 			t.Errorf("log contains %q:\n%s", leak, logs)
 		}
@@ -105,6 +107,7 @@ func TestAccessLogRedactsSecrets(t *testing.T) {
 		`"path":"/invites/REDACTED/accept"`,
 		`"path":"/rooms/12/invites/REDACTED"`,
 		`"path":"/invite/REDACTED"`,
+		`"path":"/search?room_id=12&q=REDACTED"`,
 		`"status":401`,
 		`"user_id":1`,
 		`"duration_ms":`,

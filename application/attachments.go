@@ -71,7 +71,21 @@ type FilesDeps struct {
 	// Limits.Upload; nil limits nothing.
 	Limiter ports.Limiter
 	Limits  Limits
+	// Linker, when the blob store has one, makes downloads links straight
+	// to the store (Download.URL) instead of bytes through the server; nil:
+	// the server serves them. LinkTTL is how long such a link works (0:
+	// DefaultLinkTTL): only long enough to be followed, since the
+	// membership behind it is checked when it is made, not when it is used.
+	Linker  ports.BlobLinker
+	LinkTTL time.Duration
 }
+
+// DefaultLinkTTL is how long a download link to the blob store works.
+const DefaultLinkTTL = 5 * time.Minute
+
+// downloadMaxAge is how long a browser may keep a downloaded file or
+// thumbnail (private caches only).
+const downloadMaxAge = 5 * time.Minute
 
 // Files implements file sharing and avatars: uploads, listing, downloads
 // (by membership or by signed link) and the background processing of
@@ -91,6 +105,9 @@ func NewFiles(d FilesDeps) *Files {
 	}
 	if d.MaxUpload <= 0 {
 		d.MaxUpload = DefaultMaxUpload
+	}
+	if d.LinkTTL <= 0 {
+		d.LinkTTL = DefaultLinkTTL
 	}
 	return &Files{d: d, lim: newLimiter(d.Limiter, d.Limits, d.Logger)}
 }
@@ -314,11 +331,29 @@ func (f *Files) open(ctx context.Context, a attachment.Attachment, thumbnail boo
 		key, ctype, inline = a.ThumbnailKey, imageType(a.ThumbnailKey), true
 		name = "thumbnail-" + strconv.FormatInt(int64(a.ID), 10) + extension(a.ThumbnailKey)
 	}
+	return f.download(ctx, key, Download{ContentType: ctype, Filename: name, Inline: inline})
+}
+
+// download completes d with blob key: a link to the store when it makes
+// them, else the opened blob.
+func (f *Files) download(ctx context.Context, key string, d Download) (Download, error) {
+	if f.d.Linker != nil {
+		expires := f.d.Clock.Now().Add(f.d.LinkTTL)
+		u, err := f.d.Linker.PresignGet(ctx, key, f.d.LinkTTL, ports.BlobHeaders{
+			ContentType: d.ContentType, Filename: d.Filename, Inline: d.Inline, MaxAge: downloadMaxAge,
+		})
+		if err != nil {
+			return Download{}, err
+		}
+		d.URL, d.Expires = u, expires
+		return d, nil
+	}
 	rc, info, err := f.d.Blobs.Open(ctx, key)
 	if err != nil {
 		return Download{}, err
 	}
-	return Download{Content: rc, Size: info.Size, ModTime: info.ModTime, ContentType: ctype, Filename: name, Inline: inline}, nil
+	d.Content, d.Size, d.ModTime = rc, info.Size, info.ModTime
+	return d, nil
 }
 
 // imageType is the content type of a processed image, by its key.
@@ -500,14 +535,12 @@ func (f *Files) OpenAvatar(ctx context.Context, viewer, owner user.ID, name stri
 	if viewer <= 0 {
 		return Download{}, domain.Errorf(domain.Unauthenticated, "missing_token", "a bearer token or a signed link is required")
 	}
-	rc, info, err := f.d.Blobs.Open(ctx, "a/"+strconv.FormatInt(int64(owner), 10)+"/"+name)
-	if err != nil {
-		if domain.KindOf(err) == domain.Invalid {
-			return Download{}, errFileNotFound
-		}
-		return Download{}, err
+	d, err := f.download(ctx, "a/"+strconv.FormatInt(int64(owner), 10)+"/"+name,
+		Download{ContentType: imageType(name), Filename: "avatar" + extension(name), Inline: true})
+	if domain.KindOf(err) == domain.Invalid {
+		return Download{}, errFileNotFound
 	}
-	return Download{Content: rc, Size: info.Size, ModTime: info.ModTime, ContentType: imageType(name), Filename: "avatar" + extension(name), Inline: true}, nil
+	return d, err
 }
 
 // publish sends a file event after its data is stored (see publishOn):

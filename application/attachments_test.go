@@ -30,6 +30,7 @@ import (
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
+	"chat/test/services"
 )
 
 // filesClock is a clock the test moves.
@@ -83,8 +84,8 @@ type filesFixture struct {
 	links             *wire.Links
 	users             ports.UserStore
 	cache             *memory.Cache
-	blobs             *blob.Disk
-	blobRoot          string
+	blobs             ports.BlobStore
+	blobRoot          string // the disk store's root; "" on another store
 	images            *flakyImages
 	queue             *memory.JobQueue
 	clock             *filesClock
@@ -97,17 +98,27 @@ const filesMax = 1 << 20
 
 func newFilesFixture(t *testing.T) *filesFixture {
 	t.Helper()
+	root := t.TempDir()
+	disk, err := blob.NewDisk(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFilesFixtureOn(t, disk, nil)
+	f.blobRoot = root
+	return f
+}
+
+// newFilesFixtureOn is the fixture on another blob store, with downloads
+// linked to the store when linker is not nil.
+func newFilesFixtureOn(t *testing.T, blobs ports.BlobStore, linker ports.BlobLinker) *filesFixture {
+	t.Helper()
 	ctx := context.Background()
 	st := memory.NewStores()
 	d := memoryDeps(t, st)
 	bus, cache := d.Bus, memory.NewCache()
-	f := &filesFixture{t: t, users: st.Users(), cache: cache, queue: &memory.JobQueue{}, blobRoot: t.TempDir(),
+	f := &filesFixture{t: t, users: st.Users(), cache: cache, queue: &memory.JobQueue{}, blobs: blobs,
 		clock: &filesClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, events: make(chan ports.Event, 100)}
 	var err error
-	f.blobs, err = blob.NewDisk(f.blobRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
 	d.Cache, d.Blobs = cache, f.blobs
 	app := mustNew(t, d)
 	f.app = app
@@ -117,7 +128,7 @@ func newFilesFixture(t *testing.T) *filesFixture {
 	f.files = application.NewFiles(application.FilesDeps{
 		Rooms: app.Rooms, Users: st.Users(), Cache: cache, Attachments: st.Attachments(f.queue),
 		Blobs: f.blobs, Images: f.images, Jobs: f.queue, Bus: bus, DetectType: http.DetectContentType,
-		Clock: f.clock, MaxUpload: filesMax,
+		Clock: f.clock, MaxUpload: filesMax, Linker: linker,
 	})
 	reg := func(name string) user.User {
 		u, err := app.Users.Register(ctx, user.Registration{Username: name, Password: "password1"})
@@ -836,4 +847,96 @@ func TestFileEventsSignedPerRecipient(t *testing.T) {
 	if links[f.alice.ID] == links[f.bob.ID] {
 		t.Error("alice and bob got the same link")
 	}
+}
+
+// TestFilesLinkedFromTheStore runs file sharing on an S3 store (the
+// adapter's real code, against the test store): uploads and the workers'
+// thumbnails and avatars go to the bucket, and a download a member may make
+// is a short-lived link straight to the store — made only after the same
+// membership check, and never for an outsider.
+func TestFilesLinkedFromTheStore(t *testing.T) {
+	srv := services.S3(t)
+	s3, err := blob.NewS3(context.Background(), blob.S3Config{
+		Endpoint: srv.Endpoint, Region: srv.Region, Bucket: srv.Bucket, PathStyle: true,
+		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFilesFixtureOn(t, s3, s3)
+	ctx := context.Background()
+	png := imagestest.PNG(t, 800, 600)
+	a, err := f.upload(f.bob, "holiday.png", png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := f.runJobs(); len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("jobs: %v, want one thumbnail made", errs)
+	}
+
+	_, err = f.files.Open(ctx, f.carol.ID, a.ID, false)
+	filesWantKind(t, "outsider Open", err, domain.NotFound, "file_not_found")
+
+	fetch := func(what string, open func() (application.Download, error)) ([]byte, http.Header) {
+		t.Helper()
+		d, err := open()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if d.Content != nil || d.URL == "" || !d.Expires.Equal(f.clock.Now().Add(application.DefaultLinkTTL)) {
+			t.Fatalf("%s: %+v, want a link living %v and no content", what, d, application.DefaultLinkTTL)
+		}
+		resp, err := http.Get(d.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: GET %s: %d %s", what, d.URL, resp.StatusCode, b)
+		}
+		return b, resp.Header
+	}
+	b, h := fetch("member Open", func() (application.Download, error) { return f.files.Open(ctx, f.bob.ID, a.ID, false) })
+	if !bytes.Equal(b, png) || h.Get("Content-Type") != "image/png" || h.Get("Content-Disposition") != wire.ContentDisposition(true, "holiday.png") {
+		t.Errorf("file by link: %d bytes, %q, %q", len(b), h.Get("Content-Type"), h.Get("Content-Disposition"))
+	}
+	if d, err := f.files.Open(ctx, f.bob.ID, a.ID, false); err != nil {
+		t.Fatal(err)
+	} else if u, _ := url.Parse(d.URL); u.Query().Get("X-Amz-Expires") != "300" {
+		t.Errorf("link %s: want X-Amz-Expires=300", d.URL)
+	}
+	b, h = fetch("thumbnail", func() (application.Download, error) { return f.files.Open(ctx, f.bob.ID, a.ID, true) })
+	if img := bimg.NewImage(b); img.Type() != "webp" || h.Get("Content-Type") != "image/webp" {
+		t.Errorf("thumbnail by link: %s served as %q", img.Type(), h.Get("Content-Type"))
+	}
+
+	text, err := f.upload(f.bob, "page.html", []byte("<html><script>alert(1)</script></html>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, h = fetch("text file", func() (application.Download, error) { return f.files.Open(ctx, f.bob.ID, text.ID, false) })
+	if !strings.HasPrefix(h.Get("Content-Disposition"), "attachment;") || strings.Contains(h.Get("Content-Type"), "html") {
+		t.Errorf("an HTML upload by link: %q, %q; want a text/plain attachment", h.Get("Content-Type"), h.Get("Content-Disposition"))
+	}
+
+	// The avatar job reads the original from the bucket and writes the
+	// avatar there.
+	if err := f.files.UploadAvatar(ctx, f.bob.ID, bytes.NewReader(png), -1); err != nil {
+		t.Fatal(err)
+	}
+	if errs := f.runJobs(); len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("jobs: %v, want one avatar made", errs)
+	}
+	bob, err := f.users.ByID(ctx, f.bob.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, name, _ := strings.Cut(strings.TrimPrefix(bob.AvatarKey, "a/"), "/")
+	b, _ = fetch("avatar", func() (application.Download, error) { return f.files.OpenAvatar(ctx, f.carol.ID, f.bob.ID, name) })
+	if size, err := bimg.NewImage(b).Size(); err != nil || size.Width != 256 || size.Height != 256 {
+		t.Errorf("avatar by link: %+v %v, want 256×256", size, err)
+	}
+	_, err = f.files.OpenAvatar(ctx, f.carol.ID, f.bob.ID, "../../f/x")
+	filesWantKind(t, "avatar name that is no key", err, domain.NotFound, "file_not_found")
 }

@@ -29,6 +29,31 @@ type BlobStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// BlobLinker is what a BlobStore offers when clients can read its objects
+// straight from the store (S3 and its kin): a short-lived URL signed by the
+// store, so downloads do not pass through the server. Optional: a store
+// without it has its bytes served by the server. The application decides
+// who may follow a link (membership) before it asks for one.
+type BlobLinker interface {
+	// PresignGet returns an absolute URL that reads key's object for ttl,
+	// answered with the headers h asks for. It does not look the object
+	// up: following a link to an absent key is the store's 404. Invalid
+	// "invalid_key" for a key the store would refuse.
+	PresignGet(ctx context.Context, key string, ttl time.Duration, h BlobHeaders) (string, error)
+}
+
+// BlobHeaders are what the store answers a linked download with.
+type BlobHeaders struct {
+	ContentType string
+	// Filename names the download (Content-Disposition); Inline lets the
+	// browser show it (raster images) rather than save it.
+	Filename string
+	Inline   bool
+	// MaxAge is how long a browser may keep the answer (private caches
+	// only); zero: not at all.
+	MaxAge time.Duration
+}
+
 // BlobInfo describes a stored object.
 type BlobInfo struct {
 	Size    int64

@@ -37,14 +37,30 @@ func Built() bool {
 // open sockets to its own origin and to their ws:// and wss:// forms, no
 // other host. What does not exist is a problem+json 404, like the API's.
 func Handler(allowedOrigins ...string) http.Handler {
+	return HandlerWith(Config{AllowedOrigins: allowedOrigins})
+}
+
+// Config is what the client's page may reach besides its own origin.
+type Config struct {
+	// AllowedOrigins are ALLOWED_ORIGINS' host patterns: sockets.
+	AllowedOrigins []string
+	// ImageOrigins are origins (scheme://host[:port]) images load from:
+	// a blob store that serves downloads itself, whose links the server's
+	// file, thumbnail and avatar links redirect to.
+	ImageOrigins []string
+}
+
+// HandlerWith is Handler with images also allowed from c.ImageOrigins.
+func HandlerWith(c Config) http.Handler {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {
 		panic(err)
 	}
 	files := http.FileServerFS(sub)
 	built := Built()
-	csp := "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src " +
-		strings.Join(append([]string{"'self'"}, socketSources(allowedOrigins)...), " ") +
+	csp := "default-src 'self'; img-src " + strings.Join(append([]string{"'self'", "blob:", "data:"}, c.ImageOrigins...), " ") +
+		"; style-src 'self' 'unsafe-inline'; connect-src " +
+		strings.Join(append([]string{"'self'"}, socketSources(c.AllowedOrigins)...), " ") +
 		"; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {

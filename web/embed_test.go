@@ -85,6 +85,17 @@ func TestContentSecurityPolicy(t *testing.T) {
 	}
 }
 
+// TestImageOrigins: a blob store that serves downloads itself is an image
+// source of the page, and nothing else.
+func TestImageOrigins(t *testing.T) {
+	rec := httptest.NewRecorder()
+	HandlerWith(Config{ImageOrigins: []string{"https://files.example.com"}}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	csp := rec.Header().Get("Content-Security-Policy")
+	if !strings.Contains(csp, "img-src 'self' blob: data: https://files.example.com;") || strings.Count(csp, "files.example.com") != 1 {
+		t.Errorf("CSP = %q, want the store among the image sources only", csp)
+	}
+}
+
 func TestSocketSources(t *testing.T) {
 	tests := []struct {
 		in   []string

@@ -45,21 +45,31 @@ func NewDisk(root string) (*Disk, error) {
 
 var errKey = domain.Errorf(domain.Invalid, "invalid_key", "invalid storage key")
 
-// path validates key and returns its file name.
-func (d *Disk) path(key string) (string, error) {
+// checkKey enforces ports.BlobStore's key rule, the same for every store:
+// only [a-z0-9/._-], slash-separated non-empty parts, none "." or "..", and
+// nothing under the disk store's temporary directory.
+func checkKey(key string) error {
 	if key == "" || len(key) > 512 || key[0] == '/' || key[len(key)-1] == '/' || strings.HasPrefix(key, tmpDir) {
-		return "", errKey
+		return errKey
 	}
 	for i := 0; i < len(key); i++ {
 		c := key[i]
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '/' || c == '.' || c == '_' || c == '-') {
-			return "", errKey
+			return errKey
 		}
 	}
 	for _, part := range strings.Split(key, "/") {
 		if part == "" || part == "." || part == ".." {
-			return "", errKey
+			return errKey
 		}
+	}
+	return nil
+}
+
+// path validates key and returns its file name.
+func (d *Disk) path(key string) (string, error) {
+	if err := checkKey(key); err != nil {
+		return "", err
 	}
 	return filepath.Join(d.root, filepath.FromSlash(key)), nil
 }

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -161,6 +161,9 @@ func (s *Server) uploadAvatar(c echo.Context) error {
 // is a download, and the sandbox policy keeps even a mislabelled document
 // from running script with our origin.
 func serveDownload(c echo.Context, d attachment.Download) error {
+	if d.URL != "" {
+		return redirectDownload(c, d)
+	}
 	defer d.Content.Close()
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, d.ContentType)
@@ -168,13 +171,25 @@ func serveDownload(c echo.Context, d attachment.Download) error {
 	h.Set("Content-Security-Policy", "sandbox")
 	// Links are per user and expire; shared caches must not keep them.
 	h.Set(echo.HeaderCacheControl, "private, max-age=300")
-	disposition := "attachment"
-	if d.Inline {
-		disposition = "inline"
-	}
-	h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, d.Filename))
+	h.Set(echo.HeaderContentDisposition, wire.ContentDisposition(d.Inline, d.Filename))
 	http.ServeContent(&problemStatus{ResponseWriter: c.Response()}, c.Request(), "", d.ModTime, d.Content)
 	return nil
+}
+
+// redirectDownload sends the client to a link straight to the blob store,
+// which answers with d's Content-Type and Content-Disposition itself. The
+// redirect may be kept by the browser for half the link's remaining life,
+// so a page shown again reuses the link, and the bytes it cached with it,
+// without ever following a link that has expired.
+func redirectDownload(c echo.Context, d attachment.Download) error {
+	h := c.Response().Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	cache := "no-store"
+	if left := time.Until(d.Expires) / 2; left >= 2*time.Second {
+		cache = "private, max-age=" + strconv.Itoa(int(left/time.Second))
+	}
+	h.Set(echo.HeaderCacheControl, cache)
+	return c.Redirect(http.StatusFound, d.URL)
 }
 
 // problemStatus turns the errors http.ServeContent writes itself (416 for
@@ -218,32 +233,6 @@ func (w *problemStatus) Write(p []byte) (int, error) {
 }
 
 func (w *problemStatus) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// contentDisposition names the file twice (RFC 6266): an ASCII fallback in
-// filename and the exact UTF-8 name in filename*.
-func contentDisposition(kind, name string) string {
-	fallback := strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
-			return '_'
-		}
-		return r
-	}, name)
-	return kind + `; filename="` + fallback + `"; filename*=UTF-8''` + encodeRFC5987(name)
-}
-
-// encodeRFC5987 percent-encodes all but RFC 5987's attr-char.
-func encodeRFC5987(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if ch < 0x80 && (ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || strings.IndexByte("!#$&+-.^_`|~", ch) >= 0) {
-			b.WriteByte(ch)
-			continue
-		}
-		b.WriteString("%" + strings.ToUpper(strconv.FormatUint(uint64(ch)|0x100, 16)[1:]))
-	}
-	return b.String()
-}
 
 // filePart limits the request body to limit bytes and returns its
 // multipart "file" part, streamed: nothing is buffered here.

@@ -307,6 +307,49 @@ func TestDownload(t *testing.T) {
 	}
 }
 
+// TestDownloadRedirectsToTheStore: a download the application made a link
+// for is a redirect there, cached no longer than half the link's life; a
+// link about to expire is not cached at all. Avatars alike.
+func TestDownloadRedirectsToTheStore(t *testing.T) {
+	const store = "https://files.example.com/chat/f/ab/cd.bin?X-Amz-Expires=300&X-Amz-Signature=abc"
+	for _, tc := range []struct {
+		name, path string
+		auth       bool
+		left       time.Duration
+		wantCall   string
+		wantCache  string
+	}{
+		{"file by token", "/files/7", true, 5 * time.Minute, "Open", "private, max-age=150"},
+		{"thumbnail by link", "/files/7/thumbnail?u=1&exp=1&sig=abc", false, 5 * time.Minute, "Open", "private, max-age=150"},
+		{"avatar by link", "/avatars/3/x.webp?u=1&exp=1&sig=abc", false, 5 * time.Minute, "OpenAvatar", "private, max-age=150"},
+		{"link about to expire", "/files/7", true, 3 * time.Second, "Open", "no-store"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, files := filesFixture(t)
+			files.download = attachment.Download{ContentType: "image/png", Filename: "x.png", Inline: true, URL: store, Expires: time.Now().Add(tc.left)}
+			w := f.do(t, request{method: "GET", path: tc.path, auth: tc.auth})
+			if w.Code != http.StatusFound || w.Header().Get("Location") != store {
+				t.Fatalf("got %d to %q, want 302 to the store", w.Code, w.Header().Get("Location"))
+			}
+			// The test's clock runs on: a second less is as good.
+			got, almost := w.Header().Get("Cache-Control"), strings.Replace(tc.wantCache, "150", "149", 1)
+			if got != tc.wantCache && got != almost {
+				t.Errorf("Cache-Control %q, want %q", got, tc.wantCache)
+			}
+			if d := cmp.Diff([]string{tc.wantCall}, files.calls); d != "" {
+				t.Errorf("calls (-want +got):\n%s", d)
+			}
+		})
+	}
+	// Refusals are answered before any link exists.
+	f, files := filesFixture(t)
+	files.download = attachment.Download{URL: store, Expires: time.Now().Add(time.Minute)}
+	files.err = domain.Errorf(domain.NotFound, "file_not_found", "file not found")
+	if w := f.do(t, request{method: "GET", path: "/files/7", auth: true}); w.Code != 404 || w.Header().Get("Location") != "" {
+		t.Errorf("a refused download: %d, Location %q", w.Code, w.Header().Get("Location"))
+	}
+}
+
 // TestDownloadErrorsAreProblems: the errors http.ServeContent writes by
 // itself are problem+json like every other error.
 func TestDownloadErrorsAreProblems(t *testing.T) {

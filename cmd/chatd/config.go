@@ -41,6 +41,7 @@ type config struct {
 	// search off (503 search_off).
 	SearchIndex  bool
 	limitsConfig // rate limits, backoff, hashing bound, timeouts, connection cap (limits.go)
+	blobConfig   // BLOB_URL: files in an S3 bucket instead of UPLOAD_PATH (blob.go)
 }
 
 func (c config) embedded() bool { return c.DatabaseURL == "" }
@@ -173,6 +174,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		*d.dst = v
 	}
 	errs = append(errs, loadLimits(getenv, &c.limitsConfig)...)
+	errs = append(errs, loadBlob(getenv, &c.blobConfig)...)
 	return c, errors.Join(errs...)
 }
 

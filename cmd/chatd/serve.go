@@ -182,12 +182,13 @@ func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logg
 // attachment store's row and job in one transaction, avatar uploads) and,
 // unless WORKERS=0, a working queue that runs every job: files' with files
 // as processor, messages' (scheduled sends, purges) with the application's.
-func openFiles(cfg config, db *sqlstore.DB, app *application.App, newQueue func(jobs.Processor) (*jobs.Queue, error), inserts *jobs.Queue, blobs *blob.Disk, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, error) {
+func openFiles(cfg config, db *sqlstore.DB, app *application.App, newQueue func(jobs.Processor) (*jobs.Queue, error), inserts *jobs.Queue, bl blobs, lv live, log *slog.Logger) (*application.Files, *jobs.Queue, error) {
 	files := application.NewFiles(application.FilesDeps{
 		Rooms: app.Rooms, Users: db.Users(), Cache: lv.cache, Attachments: db.Attachments(inserts),
-		Blobs: blobs, Images: images.New(), Jobs: inserts, Bus: lv.bus, Reads: db.Reads(), DetectType: http.DetectContentType,
+		Blobs: bl.store, Images: images.New(), Jobs: inserts, Bus: lv.bus, Reads: db.Reads(), DetectType: http.DetectContentType,
 		Logger: log, MaxUpload: cfg.MaxUploadBytes,
 		Limiter: lv.limiter, Limits: cfg.Limits,
+		Linker: bl.linker, LinkTTL: cfg.LinkTTL,
 	})
 	if cfg.Workers == 0 {
 		return files, nil, nil
@@ -227,9 +228,9 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	if err != nil {
 		return err
 	}
-	blobs, err := blob.NewDisk(cfg.UploadPath)
+	bl, err := openBlobs(ctx, cfg, log)
 	if err != nil {
-		return fmt.Errorf("upload directory: %w", err)
+		return err
 	}
 	// Everything subscribes through the relay, which repairs what the bus
 	// lost from the store; publishing goes straight to the bus.
@@ -252,14 +253,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		Messages: db.MessagesWithJobs(inserts), Scheduled: db.Scheduled(inserts),
 		Reads: db.Reads(), Invites: db.Invites(), Bus: relay, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
-		Sessions: db.Sessions(), SessionCache: lv.sessions, Tickets: lv.tickets, Blobs: blobs,
+		Sessions: db.Sessions(), SessionCache: lv.sessions, Tickets: lv.tickets, Blobs: bl.store,
 		Search: searchStore(cfg, db), Logger: log, Limiter: lv.limiter, Limits: cfg.Limits,
 	})
 	if err != nil {
 		return fmt.Errorf("start the application: %w", err)
 	}
 
-	files, workers, err := openFiles(cfg, db, app, newQueue, inserts, blobs, lv, log)
+	files, workers, err := openFiles(cfg, db, app, newQueue, inserts, bl, lv, log)
 	if err != nil {
 		return err
 	}
@@ -300,7 +301,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	})
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions,
-		WebSocket: gateway, Stream: http.HandlerFunc(gateway.ServeStream), Invites: app.Invites, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(cfg.AllowedOrigins...),
+		WebSocket: gateway, Stream: http.HandlerFunc(gateway.ServeStream), Invites: app.Invites, Logger: log, OpenAPI: docs.OpenAPI, Static: web.HandlerWith(web.Config{AllowedOrigins: cfg.AllowedOrigins, ImageOrigins: bl.imageOrigins}),
 		Files: files, Links: links,
 		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,
 		Ready: func(ctx context.Context) error {

@@ -13,6 +13,11 @@ import (
 // Content. Serve it with range support, Content-Type as given,
 // X-Content-Type-Options: nosniff, and Content-Disposition: attachment
 // unless Inline.
+//
+// When the blob store serves downloads itself, URL is set instead of
+// Content: a link straight to the store, working until Expires, that
+// answers with the same Content-Type and Content-Disposition. Send the
+// client there (a redirect); access was checked before the link was made.
 type Download struct {
 	Content     io.ReadSeekCloser
 	Size        int64
@@ -21,7 +26,9 @@ type Download struct {
 	Filename    string
 	// Inline is true only for raster images the image processor accepted:
 	// never HTML, SVG or anything a browser could run from our origin.
-	Inline bool
+	Inline  bool
+	URL     string
+	Expires time.Time
 }
 
 // Service is what driving adapters may ask of files and avatars. Room files

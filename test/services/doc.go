@@ -7,6 +7,10 @@
 // ends, so packages and tests can run in parallel. Redis tests isolate by
 // key prefix (Prefix).
 //
-// It imports testcontainers-go and the drivers it needs to create
-// databases, never the server's packages.
+// S3 gives tests an S3-compatible store with a fresh bucket: MinIO in a
+// container when a Docker engine answers, else an S3 server in the test
+// process (gofakes3), so it never skips.
+//
+// It imports testcontainers-go, gofakes3 and the clients it needs to
+// create databases and buckets, never the server's packages.
 package services

@@ -18,6 +18,7 @@ import (
 	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
+	"chat/ports"
 )
 
 // JSONBodyLimit caps the body of every JSON route. Upload routes set their
@@ -72,6 +73,10 @@ type Config struct {
 	// (WebSocket upgrades among them) get no deadline from here.
 	BodyTimeout   time.Duration
 	UploadTimeout time.Duration
+
+	// Observer hears of every request's latency and status by route
+	// template (metrics). Nil: nobody.
+	Observer ports.RequestObserver
 }
 
 // Defaults of Config's timeouts.
@@ -98,6 +103,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.UploadTimeout <= 0 {
 		cfg.UploadTimeout = DefaultUploadTimeout
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = ports.Unobserved{}
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -188,8 +196,9 @@ func (s *Server) routes() {
 	e.GET("/ws", s.userStream)
 }
 
-// apiPrefixes are the paths the web client may never shadow.
-var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/healthz", "/readyz", "/openapi.yaml"}
+// apiPrefixes are the paths the web client may never shadow. /metrics
+// is served on its own listener (METRICS_ADDR), never here: it is 404.
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/healthz", "/readyz", "/openapi.yaml", "/metrics"}
 
 func isAPIPath(p string) bool {
 	if p == "/users" {
@@ -203,6 +212,9 @@ func isAPIPath(p string) bool {
 	return false
 }
 
+// staticRoute is the route the web client's files are observed under.
+const staticRoute = "static"
+
 // staticFallback hands GET and HEAD requests that matched no route, outside
 // the API, to the web client. It is middleware rather than a not-found route
 // because echo prefers a not-found route to answering 405.
@@ -212,6 +224,7 @@ func (s *Server) staticFallback(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		if err == echo.ErrNotFound && s.cfg.Static != nil && !c.Response().Committed &&
 			(r.Method == http.MethodGet || r.Method == http.MethodHead) && !isAPIPath(r.URL.Path) {
+			c.SetPath(staticRoute)
 			s.cfg.Static.ServeHTTP(c.Response(), r)
 			return nil
 		}

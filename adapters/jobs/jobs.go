@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"chat/application"
 	"chat/domain"
@@ -184,6 +185,9 @@ type Options struct {
 	// PollInterval is how often idle workers look for jobs they were not
 	// notified of; 0 is River's default (1 s).
 	PollInterval time.Duration
+	// Observer hears how each attempt of a job ends (metrics); nil:
+	// nobody.
+	Observer ports.JobObserver
 }
 
 // A Queue is also the transactional insert the SQL stores take
@@ -233,6 +237,9 @@ func config(proc Processor, logger *slog.Logger, opts Options) *river.Config {
 		river.AddWorker(workers, &purgeWorker{p: proc})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{queueName: {MaxWorkers: n}}
+		if opts.Observer != nil {
+			cfg.Middleware = []rivertype.Middleware{&observed{obs: opts.Observer}}
+		}
 	}
 	return cfg
 }

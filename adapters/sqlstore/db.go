@@ -23,6 +23,7 @@ import (
 
 	"chat/domain"
 	"chat/migrations"
+	"chat/ports"
 )
 
 // Dialects Open accepts.
@@ -49,6 +50,7 @@ type DB struct {
 	hot     *hotStmts     // prepared statements of the hot reads (hot.go)
 	timeout time.Duration // the longest an append's caller waits
 	newest  newestPages
+	obs     ports.CommitObserver
 }
 
 // Option tunes Open.
@@ -58,7 +60,12 @@ type options struct {
 	logger   *slog.Logger
 	maxConns int
 	timeout  time.Duration
+	observer ports.CommitObserver
 }
+
+// WithObserver reports each group commit of MessageStore.Append (its
+// messages and its time) to o; without it nobody hears of them.
+func WithObserver(o ports.CommitObserver) Option { return func(opts *options) { opts.observer = o } }
 
 // WithTimeout bounds each wait for PostgreSQL (dial, and every read or
 // write of a connection: see openPostgres) and how long an append's caller
@@ -84,7 +91,10 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 	if o.timeout <= 0 {
 		o.timeout = DefaultTimeout
 	}
-	db := &DB{dialect: dialect, dsn: dsn, timeout: o.timeout}
+	if o.observer == nil {
+		o.observer = ports.Unobserved{}
+	}
+	db := &DB{dialect: dialect, dsn: dsn, timeout: o.timeout, obs: o.observer}
 	var err error
 	switch dialect {
 	case Postgres:

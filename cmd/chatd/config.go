@@ -37,6 +37,7 @@ type config struct {
 	StoreTimeout    time.Duration // bound on every database call
 	RedisTimeout    time.Duration // bound on every Redis call
 	limitsConfig                  // rate limits, backoff, hashing bound, timeouts, connection cap (limits.go)
+	metricsConfig                 // METRICS_ADDR (metrics.go)
 }
 
 func (c config) embedded() bool { return c.DatabaseURL == "" }
@@ -161,6 +162,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		*d.dst = v
 	}
 	errs = append(errs, loadLimits(getenv, &c.limitsConfig)...)
+	errs = append(errs, loadMetrics(getenv, &c)...)
 	return c, errors.Join(errs...)
 }
 

@@ -62,7 +62,9 @@ var (
 	_ PushJobs     = (*Pushes)(nil)
 )
 
-func (p *Pushes) on() bool { return p.d.Push.Pusher != nil && p.d.Push.Jobs != nil && p.d.Push.Subscriptions != nil }
+func (p *Pushes) on() bool {
+	return p.d.Push.Pusher != nil && p.d.Push.Jobs != nil && p.d.Push.Subscriptions != nil
+}
 
 func (p *Pushes) ttl() time.Duration {
 	if p.d.Push.TTL > 0 {

@@ -3,7 +3,6 @@ package push
 import (
 	"context"
 	"encoding/base64"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -48,9 +47,7 @@ type Subscription struct {
 // without credentials; whether plain http is acceptable is the caller's
 // policy (Secure).
 func NewSubscription(u user.ID, endpoint, p256dh, auth string, now time.Time) (Subscription, error) {
-	ep, err := url.Parse(endpoint)
-	if err != nil || len(endpoint) > EndpointMax || (ep.Scheme != "https" && ep.Scheme != "http") ||
-		ep.Host == "" || ep.User != nil || ep.Fragment != "" || strings.ContainsAny(endpoint, " \t\r\n") {
+	if !validEndpoint(endpoint) {
 		return Subscription{}, domain.Errorf(domain.Invalid, "invalid_endpoint",
 			"endpoint must be an absolute https URL of at most %d bytes, without credentials", EndpointMax)
 	}
@@ -63,6 +60,26 @@ func NewSubscription(u user.ID, endpoint, p256dh, auth string, now time.Time) (S
 		return Subscription{}, domain.Errorf(domain.Invalid, "invalid_push_key", "keys.auth must be a base64url secret of 16 bytes")
 	}
 	return Subscription{UserID: u, Endpoint: endpoint, P256DH: key, Auth: secret, CreatedAt: now.UTC()}, nil
+}
+
+// validEndpoint: an absolute http(s) URL with a host, no credentials, no
+// fragment, no spaces or control characters, at most EndpointMax bytes.
+func validEndpoint(endpoint string) bool {
+	rest, ok := strings.CutPrefix(endpoint, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(endpoint, "http://")
+	}
+	if !ok || len(endpoint) > EndpointMax || strings.ContainsAny(endpoint, "#\\") {
+		return false
+	}
+	for _, r := range endpoint {
+		if r <= ' ' || r == 0x7f || r > 0x7e {
+			return false
+		}
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	host, _, _ = strings.Cut(host, "?")
+	return host != "" && !strings.Contains(host, "@")
 }
 
 // Secure reports whether s's endpoint is https.

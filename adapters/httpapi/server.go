@@ -16,6 +16,7 @@ import (
 	"chat/domain"
 	"chat/domain/attachment"
 	"chat/domain/message"
+	"chat/domain/push"
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
@@ -60,6 +61,9 @@ type Config struct {
 	// Files serves room files and avatars (uploads, lists, downloads by
 	// token or signed link). Nil answers those routes with 503.
 	Files attachment.Service
+	// Push serves Web Push subscriptions and room mutes (push.go). Nil
+	// answers those routes with 503.
+	Push push.Service
 
 	// TrustedProxies are the networks of reverse proxies whose
 	// X-Forwarded-For is believed: a request from one of them is counted
@@ -194,11 +198,13 @@ func (s *Server) routes() {
 	e.POST("/ws/tickets", s.issueTicket, limit, auth)
 	e.GET("/ws/rooms/:room_id", s.webSocket)
 	e.GET("/ws", s.userStream)
+
+	s.pushRoutes(limit, auth)
 }
 
 // apiPrefixes are the paths the web client may never shadow. /metrics
 // is served on its own listener (METRICS_ADDR), never here: it is 404.
-var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/healthz", "/readyz", "/openapi.yaml", "/metrics"}
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/healthz", "/readyz", "/openapi.yaml", "/metrics", "/push/"}
 
 func isAPIPath(p string) bool {
 	if p == "/users" {

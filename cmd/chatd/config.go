@@ -38,6 +38,7 @@ type config struct {
 	RedisTimeout    time.Duration // bound on every Redis call
 	limitsConfig                  // rate limits, backoff, hashing bound, timeouts, connection cap (limits.go)
 	metricsConfig                 // METRICS_ADDR (metrics.go)
+	pushConfig                    // VAPID keys, PUSH_TTL (push.go)
 }
 
 func (c config) embedded() bool { return c.DatabaseURL == "" }
@@ -163,6 +164,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	errs = append(errs, loadLimits(getenv, &c.limitsConfig)...)
 	errs = append(errs, loadMetrics(getenv, &c)...)
+	errs = append(errs, loadPush(getenv, &c)...)
 	return c, errors.Join(errs...)
 }
 

@@ -155,23 +155,27 @@ func openFiles(cfg config, db *sqlstore.DB, app *application.App, newQueue func(
 	if cfg.Workers == 0 {
 		return files, nil, nil
 	}
-	workers, err := newQueue(processor{files, app.Jobs})
+	workers, err := newQueue(processor{files, app.Jobs, app.PushJobs})
 	if err != nil {
 		return nil, nil, err
 	}
 	return files, workers, nil
 }
 
-// processor is what the job workers call: files and messages.
+// processor is what the job workers call: files, messages and pushes.
 type processor struct {
 	*application.Files
 	application.MessageJobs
+	application.PushJobs
 }
 
 func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	log := newLogger(cfg, stdout)
 	if cfg.embedded() {
 		if err := ensureSecret(&cfg); err != nil {
+			return err
+		}
+		if err := ensureVAPID(&cfg); err != nil {
 			return err
 		}
 	}
@@ -214,6 +218,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	if err != nil {
 		return err
 	}
+	pushes, err := pushDeps(cfg, db.Push(), db.Mutes(), inserts)
+	if err != nil {
+		return err
+	}
+	if pushes.Pusher == nil {
+		log.Info("push notifications off: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY to turn them on")
+	}
 	app, err := application.New(application.Deps{
 		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(),
 		Messages: db.MessagesWithJobs(inserts), Scheduled: db.Scheduled(inserts),
@@ -221,6 +232,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
 		Sessions: db.Sessions(), SessionCache: lv.sessions, Tickets: lv.tickets, Blobs: blobs,
 		Logger: log, Limiter: lv.limiter, Limits: cfg.Limits,
+		Push: pushes,
 	})
 	if err != nil {
 		return fmt.Errorf("start the application: %w", err)
@@ -269,7 +281,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions,
 		WebSocket: gateway, Stream: http.HandlerFunc(gateway.ServeStream), Invites: app.Invites, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(cfg.AllowedOrigins...),
-		Files: files, Links: links,
+		Files: files, Links: links, Push: app.Push,
 		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,
 		Observer: obs,
 		Ready: func(ctx context.Context) error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"chat/domain/message"
+	"chat/domain/push"
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
@@ -41,6 +42,8 @@ type Deps struct {
 	// limits nothing. Hashing is bounded by Limits either way.
 	Limiter ports.Limiter
 	Limits  Limits
+	// Push is Web Push notifications (push.go); the zero value: off.
+	Push PushDeps
 }
 
 // App bundles the use cases a driving adapter may call.
@@ -53,6 +56,10 @@ type App struct {
 	// Jobs is what the job workers call for messages: scheduled sends and
 	// the removal of deleted messages' files.
 	Jobs MessageJobs
+	// Push serves Web Push subscriptions and room mutes; PushJobs is what
+	// the job workers call to send the pushes.
+	Push     push.Service
+	PushJobs PushJobs
 }
 
 // MessageJobs is what the job workers call for messages. Errors of kind
@@ -77,9 +84,11 @@ func New(d Deps) (*App, error) {
 		return nil, err
 	}
 	rooms := &Rooms{d: d, users: users, live: newLiveMembers(), lim: lim}
-	msgs := &Messages{d: d, users: users, rooms: rooms, lim: lim}
+	pushes := &Pushes{d: d, rooms: rooms}
+	msgs := &Messages{d: d, users: users, rooms: rooms, lim: lim, push: pushes}
 	sessions := &Sessions{d: d, users: users, rooms: rooms}
-	return &App{Users: users, Sessions: sessions, Rooms: rooms, Invites: &Invites{d: d, rooms: rooms}, Messages: msgs, Jobs: msgs}, nil
+	return &App{Users: users, Sessions: sessions, Rooms: rooms, Invites: &Invites{d: d, rooms: rooms}, Messages: msgs, Jobs: msgs,
+		Push: pushes, PushJobs: pushes}, nil
 }
 
 type systemClock struct{}

@@ -19,6 +19,7 @@ type Messages struct {
 	users *Users
 	rooms *Rooms
 	lim   *limiter
+	push  *Pushes // queues the pushes of stored messages
 }
 
 var _ message.Service = (*Messages)(nil)
@@ -119,6 +120,7 @@ func (s *Messages) store(ctx context.Context, actor user.ID, roomID room.ID, con
 		// A retried send (created=false) was published the first time; a
 		// client that missed it gets it by resuming with after_seq.
 		publish(ctx, s.d, messageEvent(m))
+		s.push.queue(ctx, m)
 	}
 	return m, created, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"chat/domain/attachment"
 	"chat/domain/message"
+	"chat/domain/push"
 	"chat/domain/room"
 	"chat/domain/user"
 )
@@ -101,6 +102,8 @@ const (
 	JobAvatar    = "avatar"    // UserID and BlobKey (the uploaded original) set
 	JobPurge     = "purge"     // BlobKeys set: delete them (a deleted message's files)
 	JobSend      = "send"      // Scheduled and RunAt set: deliver a scheduled message
+	JobNotify    = "notify"    // Room and Message set: push the message to its away recipients
+	JobPush      = "push"      // Room, Message and Subscription set: send one push
 )
 
 // Job is background work the application asks for.
@@ -112,6 +115,9 @@ type Job struct {
 	BlobKeys     []string
 	Scheduled    message.ScheduledID
 	RunAt        time.Time // zero: now
+	Room         room.ID
+	Message      message.ID
+	Subscription push.SubscriptionID
 }
 
 // JobQueue enqueues jobs that have no row of their own to commit with.

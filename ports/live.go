@@ -255,6 +255,10 @@ type Presence interface {
 	Refresh(ctx context.Context, conns []Conn) error
 	// Online returns the users with a live socket in r.
 	Online(ctx context.Context, r room.ID) (map[user.ID]bool, error)
+	// OnlineAmong returns which of users have a live socket in r
+	// (Everyone: anywhere), at a cost that grows with len(users), not
+	// with who is online.
+	OnlineAmong(ctx context.Context, r room.ID, users []user.ID) (map[user.ID]bool, error)
 }
 
 // ProfileCache caches users by id. A miss is (zero, false, nil). Invalidate

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 // The API and the socket live on chatd (default :8000); during `npm run dev`
 // Vite forwards them so the app runs on one origin, as it does when embedded.
 const api = 'http://localhost:8000';
-const proxied = ['/auth', '/users', '/rooms', '/files', '/invites', '/avatars', '/healthz', '/openapi.yaml'];
+const proxied = ['/auth', '/users', '/rooms', '/files', '/invites', '/avatars', '/healthz', '/openapi.yaml', '/push'];
 
 // web/dist/.keep is committed so `go:embed all:dist` compiles before the
 // client is built; the build empties dist, so put it back.

@@ -52,9 +52,10 @@ func requestIDOf(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)
 }
 
-// accessLog writes one line per request once the response is written. An
-// error from the chain is handed to the error handler here, so the line
-// carries the final status. Bodies are never logged; the token query is
+// accessLog writes one line per request once the response is written, and
+// tells the observer its route, status and latency. An error from the
+// chain is handed to the error handler here, so the line carries the final
+// status. Bodies are never logged; the token query is
 // redacted.
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -63,11 +64,13 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		r := c.Request()
+		took := time.Since(start)
+		s.cfg.Observer.Request(r.Method, c.Path(), c.Response().Status, took)
 		attrs := []slog.Attr{
 			slog.String("method", r.Method),
 			slog.String("path", redactedURI(r.URL)),
 			slog.Int("status", c.Response().Status),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Float64("duration_ms", float64(took.Microseconds())/1000),
 			slog.String("request_id", requestIDOf(c)),
 		}
 		if id, ok := c.Get(actorKey).(user.ID); ok {

@@ -16,8 +16,10 @@ import (
 	"chat/domain"
 	"chat/domain/attachment"
 	"chat/domain/message"
+	"chat/domain/push"
 	"chat/domain/room"
 	"chat/domain/user"
+	"chat/ports"
 )
 
 // JSONBodyLimit caps the body of every JSON route. Upload routes set their
@@ -59,6 +61,9 @@ type Config struct {
 	// Files serves room files and avatars (uploads, lists, downloads by
 	// token or signed link). Nil answers those routes with 503.
 	Files attachment.Service
+	// Push serves Web Push subscriptions and room mutes (push.go). Nil
+	// answers those routes with 503.
+	Push push.Service
 
 	// TrustedProxies are the networks of reverse proxies whose
 	// X-Forwarded-For is believed: a request from one of them is counted
@@ -72,6 +77,10 @@ type Config struct {
 	// (WebSocket upgrades among them) get no deadline from here.
 	BodyTimeout   time.Duration
 	UploadTimeout time.Duration
+
+	// Observer hears of every request's latency and status by route
+	// template (metrics). Nil: nobody.
+	Observer ports.RequestObserver
 }
 
 // Defaults of Config's timeouts.
@@ -98,6 +107,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.UploadTimeout <= 0 {
 		cfg.UploadTimeout = DefaultUploadTimeout
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = ports.Unobserved{}
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -187,10 +199,13 @@ func (s *Server) routes() {
 	e.POST("/ws/tickets", s.issueTicket, limit, auth)
 	e.GET("/ws/rooms/:room_id", s.webSocket)
 	e.GET("/ws", s.userStream)
+
+	s.pushRoutes(limit, auth)
 }
 
-// apiPrefixes are the paths the web client may never shadow.
-var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/search", "/healthz", "/readyz", "/openapi.yaml"}
+// apiPrefixes are the paths the web client may never shadow. /metrics
+// is served on its own listener (METRICS_ADDR), never here: it is 404.
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/search", "/healthz", "/readyz", "/openapi.yaml", "/metrics", "/push/"}
 
 func isAPIPath(p string) bool {
 	if p == "/users" {
@@ -204,6 +219,9 @@ func isAPIPath(p string) bool {
 	return false
 }
 
+// staticRoute is the route the web client's files are observed under.
+const staticRoute = "static"
+
 // staticFallback hands GET and HEAD requests that matched no route, outside
 // the API, to the web client. It is middleware rather than a not-found route
 // because echo prefers a not-found route to answering 405.
@@ -213,6 +231,7 @@ func (s *Server) staticFallback(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		if err == echo.ErrNotFound && s.cfg.Static != nil && !c.Response().Committed &&
 			(r.Method == http.MethodGet || r.Method == http.MethodHead) && !isAPIPath(r.URL.Path) {
+			c.SetPath(staticRoute)
 			s.cfg.Static.ServeHTTP(c.Response(), r)
 			return nil
 		}

@@ -16,11 +16,14 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"chat/application"
 	"chat/domain"
 	"chat/domain/attachment"
 	"chat/domain/message"
+	"chat/domain/push"
+	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
 )
@@ -79,12 +82,40 @@ func (PurgeArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: MaxAttempts * 4, Queue: queueName}
 }
 
+// NotifyArgs finds who a stored message is pushed to (application
+// PushJobs.Notify). Unique by its arguments: a message is queued once.
+type NotifyArgs struct {
+	RoomID    int64 `json:"room_id"`
+	MessageID int64 `json:"message_id"`
+}
+
+func (NotifyArgs) Kind() string { return ports.JobNotify }
+
+func (NotifyArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts, Queue: queueName, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// PushArgs sends one message to one push subscription. Unique by its
+// arguments: a subscription gets a message once. Its retries back off
+// (River's default) until the push's TTL ends it.
+type PushArgs struct {
+	SubscriptionID int64 `json:"subscription_id"`
+	RoomID         int64 `json:"room_id"`
+	MessageID      int64 `json:"message_id"`
+}
+
+func (PushArgs) Kind() string { return ports.JobPush }
+
+func (PushArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts * 2, Queue: queueName, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
 // purgeMax bounds the keys of one purge job (a message has at most 10
 // files, each with a thumbnail).
 const purgeMax = 64
 
 // Processor is what the workers call: the application's file and message
-// jobs.
+// jobs, and its push jobs when it implements application.PushJobs.
 type Processor interface {
 	application.FileProcessor
 	application.MessageJobs
@@ -109,6 +140,14 @@ func argsOf(j ports.Job) (river.JobArgs, error) {
 	case ports.JobAvatar:
 		if j.UserID > 0 && j.BlobKey != "" {
 			return AvatarArgs{UserID: int64(j.UserID), BlobKey: j.BlobKey}, nil
+		}
+	case ports.JobNotify:
+		if j.Room > 0 && j.Message > 0 {
+			return NotifyArgs{RoomID: int64(j.Room), MessageID: int64(j.Message)}, nil
+		}
+	case ports.JobPush:
+		if j.Room > 0 && j.Message > 0 && j.Subscription > 0 {
+			return PushArgs{SubscriptionID: int64(j.Subscription), RoomID: int64(j.Room), MessageID: int64(j.Message)}, nil
 		}
 	}
 	return nil, domain.Errorf(domain.Invalid, "invalid_job", "invalid %q job", j.Kind)
@@ -155,6 +194,24 @@ func (w *purgeWorker) Work(ctx context.Context, j *river.Job[PurgeArgs]) error {
 	return outcome(w.p.PurgeBlobs(ctx, j.Args.BlobKeys))
 }
 
+type notifyWorker struct {
+	river.WorkerDefaults[NotifyArgs]
+	p application.PushJobs
+}
+
+func (w *notifyWorker) Work(ctx context.Context, j *river.Job[NotifyArgs]) error {
+	return outcome(w.p.Notify(ctx, room.ID(j.Args.RoomID), message.ID(j.Args.MessageID)))
+}
+
+type pushWorker struct {
+	river.WorkerDefaults[PushArgs]
+	p application.PushJobs
+}
+
+func (w *pushWorker) Work(ctx context.Context, j *river.Job[PushArgs]) error {
+	return outcome(w.p.SendPush(ctx, push.SubscriptionID(j.Args.SubscriptionID), room.ID(j.Args.RoomID), message.ID(j.Args.MessageID)))
+}
+
 type thumbnailWorker struct {
 	river.WorkerDefaults[ThumbnailArgs]
 	p Processor
@@ -184,6 +241,9 @@ type Options struct {
 	// PollInterval is how often idle workers look for jobs they were not
 	// notified of; 0 is River's default (1 s).
 	PollInterval time.Duration
+	// Observer hears how each attempt of a job ends (metrics); nil:
+	// nobody.
+	Observer ports.JobObserver
 }
 
 // A Queue is also the transactional insert the SQL stores take
@@ -231,8 +291,15 @@ func config(proc Processor, logger *slog.Logger, opts Options) *river.Config {
 		river.AddWorker(workers, &avatarWorker{p: proc})
 		river.AddWorker(workers, &sendWorker{p: proc})
 		river.AddWorker(workers, &purgeWorker{p: proc})
+		if p, ok := proc.(application.PushJobs); ok {
+			river.AddWorker(workers, &notifyWorker{p: p})
+			river.AddWorker(workers, &pushWorker{p: p})
+		}
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{queueName: {MaxWorkers: n}}
+		if opts.Observer != nil {
+			cfg.Middleware = []rivertype.Middleware{&observed{obs: opts.Observer}}
+		}
 	}
 	return cfg
 }

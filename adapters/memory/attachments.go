@@ -231,7 +231,7 @@ func (q *JobQueue) Enqueue(ctx context.Context, j ports.Job) error {
 		return q.fail
 	}
 	switch j.Kind {
-	case ports.JobThumbnail, ports.JobAvatar, ports.JobPurge, ports.JobSend:
+	case ports.JobThumbnail, ports.JobAvatar, ports.JobPurge, ports.JobSend, ports.JobNotify, ports.JobPush:
 	default:
 		return domain.Errorf(domain.Invalid, "invalid_job", "unknown job kind %q", j.Kind)
 	}

@@ -123,6 +123,25 @@ func (p *Presence) Online(ctx context.Context, r room.ID) (map[user.ID]bool, err
 	return online, nil
 }
 
+// OnlineAmong returns which of users have a live socket in r.
+func (p *Presence) OnlineAmong(ctx context.Context, r room.ID, users []user.ID) (map[user.ID]bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, domain.Wrap(domain.Unavailable, "", "look up online users", err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.clock()
+	online := make(map[user.ID]bool)
+	for _, u := range users {
+		conns := p.rooms[r][u]
+		prune(conns, now)
+		if len(conns) > 0 {
+			online[u] = true
+		}
+	}
+	return online, nil
+}
+
 func (p *Presence) forget(r room.ID, u user.ID) {
 	users := p.rooms[r]
 	delete(users, u)

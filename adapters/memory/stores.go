@@ -9,6 +9,7 @@ import (
 
 	"chat/domain"
 	"chat/domain/message"
+	"chat/domain/push"
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports"
@@ -50,6 +51,8 @@ type Stores struct {
 	lastMsg   message.ID
 	lastSched message.ScheduledID
 	files     *AttachmentStore // rows deleted with their room; nil: none kept here
+	pushSubs  map[push.SubscriptionID]push.Subscription
+	lastPush  push.SubscriptionID
 }
 
 // membership is one member's row: when the member joined and the
@@ -57,6 +60,7 @@ type Stores struct {
 type membership struct {
 	joinedAt time.Time
 	lastRead int64
+	muted    bool // no pushes from the room (MuteStore)
 }
 
 // clientKey is a message's idempotency key: unique per sender and room.
@@ -82,6 +86,7 @@ func NewStores() *Stores {
 		sessions:  map[string]user.Session{},
 		invites:   map[string]room.Invite{},
 		scheduled: map[message.ScheduledID]message.Scheduled{},
+		pushSubs:  map[push.SubscriptionID]push.Subscription{},
 	}
 }
 
@@ -123,6 +128,11 @@ func (s *Stores) dropSessionsAndMemberships(u user.ID) {
 	}
 	for _, ms := range s.members {
 		delete(ms, u)
+	}
+	for id, sub := range s.pushSubs {
+		if sub.UserID == u {
+			delete(s.pushSubs, id)
+		}
 	}
 }
 

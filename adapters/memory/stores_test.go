@@ -34,3 +34,18 @@ func TestSearch(t *testing.T) {
 		}
 	})
 }
+
+func TestPush(t *testing.T) {
+	porttest.Push(t, func(t *testing.T) porttest.PushSet {
+		db := memory.NewStores()
+		q := &memory.JobQueue{}
+		return porttest.PushSet{
+			StoreSet: porttest.StoreSet{
+				Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
+				Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites(), Files: db.Attachments(q), Scheduled: db.Scheduled(q),
+				Jobs: func(*testing.T) []ports.Job { return q.Take() },
+			},
+			Push: db.Push(), Mutes: db.Mutes(),
+		}
+	})
+}

@@ -59,6 +59,14 @@ type Bus struct {
 	refs   map[room.ID]int // local subscriptions per room
 	conn   *pubsubConn     // nil until the first Subscribe and while reconnecting
 	closed bool
+	obs    ports.BusObserver // hears of each reconnect
+}
+
+// Observe makes the bus report each reconnect to o (metrics).
+func (b *Bus) Observe(o ports.BusObserver) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.obs = o
 }
 
 // pubsubConn is one dedicated connection in subscriber mode.
@@ -69,7 +77,8 @@ type pubsubConn struct {
 
 func newBus(rc rueidis.Client, prefix string, g *guard) *Bus {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Bus{rc: rc, prefix: prefix, local: memory.NewBus(), guard: g, ctx: ctx, cancel: cancel, refs: make(map[room.ID]int)}
+	return &Bus{rc: rc, prefix: prefix, local: memory.NewBus(), guard: g, ctx: ctx, cancel: cancel, refs: make(map[room.ID]int),
+		obs: ports.Unobserved{}}
 }
 
 // Ready reports whether the bus receives what it subscribed to:
@@ -190,7 +199,9 @@ func (b *Bus) connectLocked(ctx context.Context, extra ...room.ID) error {
 		channels = append(channels, b.channel(r))
 	}
 	if len(channels) == 0 {
-		b.down.Store(false)
+		if b.down.Swap(false) {
+			b.obs.BusReconnected() // nothing to subscribe again
+		}
 		return nil // connect lazily, when a room is subscribed
 	}
 	dc, _ := b.rc.Dedicate() // dc.Close releases it
@@ -204,6 +215,7 @@ func (b *Bus) connectLocked(ctx context.Context, extra ...room.ID) error {
 	b.wg.Add(1)
 	go b.watch(conn)
 	if b.down.Swap(false) {
+		b.obs.BusReconnected()
 		// Events published while no connection was subscribed are gone:
 		// tell each room's subscribers to catch up from the store.
 		for r := range b.refs {

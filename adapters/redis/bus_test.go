@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -160,6 +161,8 @@ func TestBusResubscribesAfterConnectionKill(t *testing.T) {
 	prefix := services.Prefix(t)
 	name := "chatbus-" + services.RandomID()
 	c := open(t, prefix, "client_name", name)
+	reconnects := &reconnectCount{}
+	c.Bus().Observe(reconnects)
 	inspect := raw(t)
 	ctx := context.Background()
 	p := newProbe(t, c.Bus())
@@ -193,6 +196,9 @@ func TestBusResubscribesAfterConnectionKill(t *testing.T) {
 
 	// The bus notices the lost connection by itself.
 	resumed(kill())
+	if n := reconnects.n.Load(); n != 1 {
+		t.Errorf("%d reconnects observed after one kill, want 1", n)
+	}
 
 	// A Subscribe racing the reconnect succeeds, and is active on return.
 	killed := kill()
@@ -209,7 +215,15 @@ func TestBusResubscribesAfterConnectionKill(t *testing.T) {
 		t.Fatal("room subscribed right after the kill got no event")
 	}
 	resumed(killed)
+	if n := reconnects.n.Load(); n < 2 {
+		t.Errorf("%d reconnects observed after two kills, want 2 or more", n)
+	}
 }
+
+// reconnectCount counts the reconnects a bus reports.
+type reconnectCount struct{ n atomic.Int64 }
+
+func (r *reconnectCount) BusReconnected() { r.n.Add(1) }
 
 // pubsubID returns the id of the pub/sub connection named name, if any.
 func pubsubID(t *testing.T, c rueidis.Client, name string) string {

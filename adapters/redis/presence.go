@@ -94,6 +94,16 @@ var onlineScript = rueidis.NewLuaScriptReadOnly(luaNow + `
 return redis.call('ZRANGE', KEYS[1], string.format('(%d', now), '+inf', 'BYSCORE')
 `)
 
+// KEYS: room set. ARGV: users. Returns 1 or 0 per user: a live socket.
+var onlineAmongScript = rueidis.NewLuaScriptReadOnly(luaNow + `
+local out = {}
+for i, u in ipairs(ARGV) do
+  local s = redis.call('ZSCORE', KEYS[1], u)
+  if s and tonumber(s) > now then out[i] = 1 else out[i] = 0 end
+end
+return out
+`)
+
 func (p *Presence) roomKey(r room.ID) string {
 	return p.prefix + "presence:" + strconv.FormatInt(int64(r), 10)
 }
@@ -179,6 +189,35 @@ func (p *Presence) Online(ctx context.Context, r room.ID) (map[user.ID]bool, err
 			return nil, domain.Wrap(domain.Internal, "", "list online users", err)
 		}
 		online[user.ID(id)] = true
+	}
+	return online, nil
+}
+
+// OnlineAmong returns which of users have a live socket in r, in one round
+// trip.
+func (p *Presence) OnlineAmong(ctx context.Context, r room.ID, users []user.ID) (map[user.ID]bool, error) {
+	const what = "look up online users"
+	online := make(map[user.ID]bool)
+	if len(users) == 0 {
+		return online, ctx.Err()
+	}
+	cctx, cancel, err := p.guard.begin(ctx, what)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	args := make([]string, len(users))
+	for i, u := range users {
+		args[i] = strconv.FormatInt(int64(u), 10)
+	}
+	flags, err := onlineAmongScript.Exec(cctx, p.rc, []string{p.roomKey(r)}, args).AsIntSlice()
+	if err != nil {
+		return nil, p.guard.end(ctx, what, err)
+	}
+	for i, f := range flags {
+		if f == 1 && i < len(users) {
+			online[users[i]] = true
+		}
 	}
 	return online, nil
 }

@@ -244,9 +244,11 @@ func take(batch []*appendRequest, req *appendRequest) []*appendRequest {
 func (b *batcher) commit(batch []*appendRequest) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
+	start := time.Now()
 	results, err := b.db.appendBatch(ctx, batch)
 	switch {
 	case err == nil:
+		b.db.obs.Committed(len(batch), time.Since(start))
 		b.checkpoints.committed()
 		for i, req := range batch {
 			if errors.Is(results[i].err, errAppendAlone) {

@@ -23,6 +23,7 @@ import (
 
 	"chat/domain"
 	"chat/migrations"
+	"chat/ports"
 )
 
 // Dialects Open accepts.
@@ -54,6 +55,7 @@ type DB struct {
 	// searchWalk: messages a search checks itself before it asks the
 	// index (search.go)
 	backlogBatch, searchWalk int
+	obs                      ports.CommitObserver
 }
 
 // Option tunes Open.
@@ -64,7 +66,12 @@ type options struct {
 	maxConns int
 	timeout  time.Duration
 	noIndex  bool
+	observer ports.CommitObserver
 }
+
+// WithObserver reports each group commit of MessageStore.Append (its
+// messages and its time) to o; without it nobody hears of them.
+func WithObserver(o ports.CommitObserver) Option { return func(opts *options) { opts.observer = o } }
 
 // WithTimeout bounds each wait for PostgreSQL (dial, and every read or
 // write of a connection: see openPostgres) and how long an append's caller
@@ -99,7 +106,10 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 	if o.timeout <= 0 {
 		o.timeout = DefaultTimeout
 	}
-	db := &DB{dialect: dialect, dsn: dsn, timeout: o.timeout, indexed: !o.noIndex, backlogBatch: backlogBatch, searchWalk: searchWalk}
+	if o.observer == nil {
+		o.observer = ports.Unobserved{}
+	}
+	db := &DB{dialect: dialect, dsn: dsn, timeout: o.timeout, obs: o.observer, indexed: !o.noIndex, backlogBatch: backlogBatch, searchWalk: searchWalk}
 	var err error
 	switch dialect {
 	case Postgres:

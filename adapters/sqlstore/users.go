@@ -131,6 +131,7 @@ func (s *UserStore) Erase(ctx context.Context, u user.ID) error {
 			`DELETE FROM sessions WHERE user_id = ?`,
 			`DELETE FROM room_members WHERE user_id = ?`,
 			`DELETE FROM scheduled_messages WHERE user_id = ?`,
+			`DELETE FROM push_subscriptions WHERE user_id = ?`,
 		} {
 			if err := tx.Exec(q, id).Error; err != nil {
 				return err

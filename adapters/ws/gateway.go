@@ -21,6 +21,7 @@ import (
 	"chat/domain/message"
 	"chat/domain/room"
 	"chat/domain/user"
+	"chat/ports"
 )
 
 // GatewayConfig wires a Gateway. Users, Rooms, Messages and Hub are
@@ -49,6 +50,10 @@ type GatewayConfig struct {
 
 	MessageRate  float64 // client frames per second per socket, typing aside (20)
 	MessageBurst int     // bucket size of MessageRate (40)
+
+	// Observer hears of sockets opening and closing and of client frames
+	// (metrics); nil: nobody.
+	Observer ports.SocketObserver
 }
 
 const (
@@ -103,6 +108,9 @@ func NewGateway(cfg GatewayConfig) *Gateway {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = ports.Unobserved{}
 	}
 	return &Gateway{cfg: cfg, log: cfg.Logger, now: time.Now, sessions: make(map[*session]bool)}
 }
@@ -360,13 +368,17 @@ func (g *Gateway) track(s *session) bool {
 	}
 	g.sessions[s] = false
 	g.wg.Add(1)
+	g.cfg.Observer.SocketOpened(s.kind())
 	return true
 }
 
+// untrack undoes track once the session has ended; s.code is its close
+// code by then.
 func (g *Gateway) untrack(s *session) {
 	g.mu.Lock()
 	delete(g.sessions, s)
 	g.mu.Unlock()
+	g.cfg.Observer.SocketClosed(s.kind(), s.code == websocket.StatusTryAgainLater)
 	g.wg.Done()
 }
 

@@ -231,29 +231,7 @@ func TestReplayFramesEqualLiveFrames(t *testing.T) {
 
 func TestSlowConsumerClosedOthersKeepReceiving(t *testing.T) {
 	h := newHarness(t, func(c *GatewayConfig) { c.SendQueue = 2 })
-	slow := h.dial(t, publicRoom, "tok-alice", "")
-	fast := h.dial(t, publicRoom, "tok-bob", "")
-	slow.SetReadLimit(-1)
-	fast.SetReadLimit(-1)
-
-	// Large frames fill the slow client's TCP buffers quickly; then its
-	// writer blocks and its queue of 2 overflows. The fast client reads each
-	// frame before the next is published, so its queue never holds more
-	// than one.
-	ev := ports.Event{RoomID: publicRoom, Payload: ports.PresenceChanged{UserID: carol, Username: strings.Repeat("x", 256<<10), Joined: true}}
-	big := wire.NewFrames(nil).Encode(ev).Bytes
-	for i := 0; h.hub.localSockets(publicRoom) == 2; i++ {
-		if i == 1000 {
-			t.Fatal("slow socket never dropped")
-		}
-		if err := h.bus.Publish(context.Background(), ev); err != nil {
-			t.Fatal(err)
-		}
-		if _, b := readRaw(t, fast); len(b) != len(big) {
-			t.Fatalf("fast client got %d bytes", len(b))
-		}
-	}
-	expectClose(t, slow, websocket.StatusTryAgainLater)
+	fast := dropSlowConsumer(t, h)
 
 	if _, err := h.msgs.Send(context.Background(), bob, publicRoom, "still here", ""); err != nil {
 		t.Fatal(err)
@@ -428,4 +406,35 @@ func TestShutdownCutsClientsThatDoNotAnswer(t *testing.T) {
 	if n := h.rooms.liveCount(); n != 0 {
 		t.Errorf("%d sockets still present after shutdown", n)
 	}
+}
+
+// dropSlowConsumer opens a socket that never reads (alice's) and one that
+// does (bob's, returned) in the public room of a harness whose SendQueue
+// is small, and publishes until the hub drops the first with 1013.
+func dropSlowConsumer(t *testing.T, h *harness) *websocket.Conn {
+	t.Helper()
+	slow := h.dial(t, publicRoom, "tok-alice", "")
+	fast := h.dial(t, publicRoom, "tok-bob", "")
+	slow.SetReadLimit(-1)
+	fast.SetReadLimit(-1)
+
+	// Large frames fill the slow client's TCP buffers quickly; then its
+	// writer blocks and its queue of 2 overflows. The fast client reads each
+	// frame before the next is published, so its queue never holds more
+	// than one.
+	ev := ports.Event{RoomID: publicRoom, Payload: ports.PresenceChanged{UserID: carol, Username: strings.Repeat("x", 256<<10), Joined: true}}
+	big := wire.NewFrames(nil).Encode(ev).Bytes
+	for i := 0; h.hub.localSockets(publicRoom) == 2; i++ {
+		if i == 1000 {
+			t.Fatal("slow socket never dropped")
+		}
+		if err := h.bus.Publish(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		if _, b := readRaw(t, fast); len(b) != len(big) {
+			t.Fatalf("fast client got %d bytes", len(b))
+		}
+	}
+	expectClose(t, slow, websocket.StatusTryAgainLater)
+	return fast
 }

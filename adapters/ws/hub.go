@@ -23,6 +23,8 @@ type HubOptions struct {
 	// Frames encodes events for clients (wire.NewFrames with the signed
 	// links of files); nil: file events carry unsigned paths.
 	Frames *wire.Frames
+	// Observer hears of each event's fan-out (metrics); nil: nobody.
+	Observer ports.DeliveryObserver
 }
 
 // Hub fans bus events out to this instance's sockets. It holds exactly one
@@ -36,6 +38,7 @@ type Hub struct {
 	log    *slog.Logger
 	opts   HubOptions
 	frames *wire.Frames
+	obs    ports.DeliveryObserver
 
 	mu     sync.Mutex
 	rooms  map[room.ID]*hubRoom
@@ -284,7 +287,11 @@ func NewHub(bus ports.Bus, logger *slog.Logger, opts HubOptions) *Hub {
 	if frames == nil {
 		frames = wire.NewFrames(nil)
 	}
-	return &Hub{bus: bus, log: logger, opts: opts, frames: frames, rooms: make(map[room.ID]*hubRoom),
+	obs := opts.Observer
+	if obs == nil {
+		obs = ports.Unobserved{}
+	}
+	return &Hub{bus: bus, log: logger, opts: opts, frames: frames, obs: obs, rooms: make(map[room.ID]*hubRoom),
 		streams: make(map[user.ID]map[*socket]struct{})}
 }
 
@@ -581,15 +588,23 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 	if !control && !streamsOnly && frame.Bytes == nil && frame.For == nil {
 		return
 	}
+	if m, ok := e.Payload.(ports.MessageCreated); ok {
+		h.obs.MessageLatency(time.Since(m.Message.CreatedAt))
+	}
 	seq := e.Seq()
+	queued := 0
 	r.mu.RLock()
 	for _, g := range r.regs {
 		s := g.s
 		if control {
 			if !closeAll && (s.userID != closeUser || closeSession != "" && s.sessionID != closeSession) {
-				if left != nil && s.stream != nil && !s.enqueue(outFrame{b: left}) {
-					drop = append(drop, g)
-					s.close(websocket.StatusTryAgainLater, "slow consumer")
+				if left != nil && s.stream != nil {
+					if !s.enqueue(outFrame{b: left}) {
+						drop = append(drop, g)
+						s.close(websocket.StatusTryAgainLater, "slow consumer")
+						continue
+					}
+					queued++
 				}
 				continue
 			}
@@ -601,7 +616,9 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 				}
 				if !s.enqueue(outFrame{b: wire.RoomRemovedFrame(r.id, closeAll, why)}) {
 					s.close(websocket.StatusTryAgainLater, "slow consumer")
+					continue
 				}
+				queued++
 				continue
 			}
 			drop = append(drop, g)
@@ -629,9 +646,12 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 		if !s.enqueue(outFrame{b: b, seq: seq, room: r.id}) {
 			drop = append(drop, g)
 			s.close(websocket.StatusTryAgainLater, "slow consumer")
+			continue
 		}
+		queued++
 	}
 	r.mu.RUnlock()
+	h.obs.Delivered(e.Kind(), queued)
 	if len(drop) == 0 {
 		return
 	}
@@ -671,10 +691,23 @@ func readMovedFrame(cache *[2][]byte, id room.ID, p *ports.ReadMoved, viewer use
 // directoryEvent handles an event of ports.Everyone: what user streams
 // learn of rooms they do not carry, and of users. It never blocks.
 func (h *Hub) directoryEvent(e ports.Event) {
+	queued := 0
+	h.directoryEventCounted(e, &queued)
+	h.obs.Delivered(e.Kind(), queued)
+}
+
+// directoryEventCounted is directoryEvent; queued counts the frames it
+// queued.
+func (h *Hub) directoryEventCounted(e ports.Event, queued *int) {
+	send := func(s *socket, b []byte) {
+		if h.send(s, b) {
+			*queued++
+		}
+	}
 	switch p := e.Payload.(type) {
 	case ports.RoomCreated:
 		b := wire.RoomCreatedFrame(p.Room)
-		h.eachStream(0, func(s *socket) { h.send(s, b) })
+		h.eachStream(0, func(s *socket) { send(s, b) })
 	case ports.RoomAdded:
 		h.eachStream(p.UserID, func(s *socket) { go s.stream.on.roomAdded(p.Room) })
 	case ports.RoomUpdated:
@@ -682,14 +715,14 @@ func (h *Hub) directoryEvent(e ports.Event) {
 		b := wire.RoomUpdatedFrame(p)
 		h.eachStream(0, func(s *socket) {
 			if !s.stream.follows(p.Room.ID) {
-				h.send(s, b)
+				send(s, b)
 			}
 		})
 	case ports.RoomDeleted:
 		b := wire.RoomRemovedFrame(p.Room, true, 0)
 		h.eachStream(0, func(s *socket) {
 			if s.stream.firstDeletion(p.Room) {
-				h.send(s, b)
+				send(s, b)
 			}
 		})
 	case ports.SessionEnded:
@@ -700,25 +733,27 @@ func (h *Hub) directoryEvent(e ports.Event) {
 		})
 	case ports.UserPresence:
 		b := wire.PresenceFrame(p)
-		h.toSharers(p.UserID, p.Rooms, false, func(*socket) []byte { return b })
+		*queued = h.toSharers(p.UserID, p.Rooms, false, func(*socket) []byte { return b })
 	case ports.ProfileChanged:
-		h.toSharers(p.User.ID, p.Rooms, true, func(s *socket) []byte { return h.frames.UserUpdated(p, s.userID) })
+		*queued = h.toSharers(p.User.ID, p.Rooms, true, func(s *socket) []byte { return h.frames.UserUpdated(p, s.userID) })
 	case ports.Resync:
 		h.eachStream(0, func(s *socket) { go s.stream.on.resync() })
 	}
 }
 
 // toSharers sends frame(s) once to each local stream that carries one of
-// rooms — u's rooms — other than u's own, and to u's own streams when self.
-func (h *Hub) toSharers(u user.ID, rooms []room.ID, self bool, frame func(s *socket) []byte) {
+// rooms — u's rooms — other than u's own, and to u's own streams when
+// self. It returns how many it queued the frame to.
+func (h *Hub) toSharers(u user.ID, rooms []room.ID, self bool, frame func(s *socket) []byte) int {
 	told := make(map[*socket]bool)
+	queued := 0
 	tell := func(s *socket) {
 		if told[s] {
 			return
 		}
 		told[s] = true
-		if !s.enqueue(outFrame{b: frame(s)}) {
-			s.close(websocket.StatusTryAgainLater, "slow consumer")
+		if h.send(s, frame(s)) {
+			queued++
 		}
 	}
 	for _, id := range rooms {
@@ -739,6 +774,7 @@ func (h *Hub) toSharers(u user.ID, rooms []room.ID, self bool, frame func(s *soc
 	if self {
 		h.eachStream(u, tell)
 	}
+	return queued
 }
 
 // eachStream calls f for each local stream of user u (0: every stream).
@@ -762,11 +798,13 @@ func (h *Hub) eachStream(u user.ID, f func(s *socket)) {
 	}
 }
 
-// send queues b for s, closing s when its queue is full.
-func (h *Hub) send(s *socket, b []byte) {
+// send queues b for s, closing s when its queue is full; false then.
+func (h *Hub) send(s *socket, b []byte) bool {
 	if !s.enqueue(outFrame{b: b}) {
 		s.close(websocket.StatusTryAgainLater, "slow consumer")
+		return false
 	}
+	return true
 }
 
 // localSockets reports how many sockets receive r's events (tests).

@@ -16,6 +16,7 @@ import (
 	"chat/domain"
 	"chat/domain/room"
 	"chat/domain/user"
+	"chat/ports"
 )
 
 // session is one upgraded socket. The handler sets it up (replay,
@@ -67,6 +68,14 @@ var (
 	errBinary      = domain.Errorf(domain.Invalid, "unsupported_frame", "binary frames are not supported")
 	errInvalidUTF8 = domain.Errorf(domain.Invalid, "invalid_utf8", "frame must be valid UTF-8")
 )
+
+// kind is which kind of socket s is, for the observer.
+func (s *session) kind() ports.SocketKind {
+	if s.stream != nil {
+		return ports.UserStream
+	}
+	return ports.RoomSocket
+}
 
 // serve sets the socket up, hands it to the reader and the writer and
 // returns.
@@ -356,6 +365,11 @@ type inbound struct {
 
 func (s *session) handle(typ websocket.MessageType, data []byte) {
 	in, err := decode(typ, data)
+	if err != nil {
+		s.g.cfg.Observer.FrameReceived("invalid")
+	} else {
+		s.g.cfg.Observer.FrameReceived(in.Type)
+	}
 	if s.stream != nil {
 		s.handleStream(in, err)
 		return

@@ -203,11 +203,13 @@ func (s *session) readResume() (map[room.ID]int64, error) {
 	}
 	rooms, err := decodeResume(typ, data)
 	if err != nil {
+		s.g.cfg.Observer.FrameReceived("invalid")
 		s.wire.cork()
 		s.uncork(s.put(wire.ErrorFrame(err)))
 		s.close(websocket.StatusPolicyViolation, "invalid resume frame")
 		return nil, nil
 	}
+	s.g.cfg.Observer.FrameReceived("resume")
 	return rooms, nil
 }
 

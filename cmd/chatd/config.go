@@ -39,9 +39,11 @@ type config struct {
 	// SearchIndex: appends write the search index and GET /search reads
 	// it; off (SEARCH_INDEX=off) measures sends without it and turns
 	// search off (503 search_off).
-	SearchIndex  bool
-	limitsConfig // rate limits, backoff, hashing bound, timeouts, connection cap (limits.go)
-	blobConfig   // BLOB_URL: files in an S3 bucket instead of UPLOAD_PATH (blob.go)
+	SearchIndex   bool
+	limitsConfig  // rate limits, backoff, hashing bound, timeouts, connection cap (limits.go)
+	blobConfig    // BLOB_URL: files in an S3 bucket instead of UPLOAD_PATH (blob.go)
+	metricsConfig // METRICS_ADDR (metrics.go)
+	pushConfig    // VAPID keys, PUSH_TTL (push.go)
 }
 
 func (c config) embedded() bool { return c.DatabaseURL == "" }
@@ -175,6 +177,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	errs = append(errs, loadLimits(getenv, &c.limitsConfig)...)
 	errs = append(errs, loadBlob(getenv, &c.blobConfig)...)
+	errs = append(errs, loadMetrics(getenv, &c)...)
+	errs = append(errs, loadPush(getenv, &c)...)
 	return c, errors.Join(errs...)
 }
 

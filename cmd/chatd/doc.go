@@ -7,6 +7,7 @@
 //	chatd migrate up|down|version
 //	chatd backup FILE         consistent copy of the embedded database
 //	chatd healthcheck         exit 0 when the local server answers /healthz
+//	chatd vapid               print a new VAPID key pair (Web Push, scale-out)
 //
 // Nothing imports it: it is the outermost layer, the only package that
 // imports the adapters and the application together.

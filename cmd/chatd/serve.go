@@ -38,7 +38,8 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 }
 
 // openStore opens the configured database and applies pending migrations.
-func openStore(ctx context.Context, cfg config, migrateUp bool) (*sqlstore.DB, error) {
+func openStore(ctx context.Context, cfg config, migrateUp bool, opts ...sqlstore.Option) (*sqlstore.DB, error) {
+	opts = append(opts, sqlstore.WithSearchIndex(cfg.SearchIndex))
 	var (
 		db  *sqlstore.DB
 		err error
@@ -47,14 +48,14 @@ func openStore(ctx context.Context, cfg config, migrateUp bool) (*sqlstore.DB, e
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
-		db, err = sqlstore.Open(ctx, "sqlite", filepath.Join(cfg.DataDir, "chat.db"), sqlstore.WithSearchIndex(cfg.SearchIndex))
+		db, err = sqlstore.Open(ctx, "sqlite", filepath.Join(cfg.DataDir, "chat.db"), opts...)
 	} else {
 		// A PostgreSQL that is not answering yet (starting beside chatd,
 		// restarting, or slow under load) is waited for a while with
 		// backoff; requests fail fast, a start need not.
 		delay := 200 * time.Millisecond
 		for deadline := time.Now().Add(startWait); ; {
-			db, err = sqlstore.Open(ctx, "postgres", cfg.DatabaseURL, sqlstore.WithTimeout(cfg.StoreTimeout), sqlstore.WithSearchIndex(cfg.SearchIndex))
+			db, err = sqlstore.Open(ctx, "postgres", cfg.DatabaseURL, append(opts, sqlstore.WithTimeout(cfg.StoreTimeout))...)
 			if err == nil || domain.KindOf(err) != domain.Unavailable || time.Now().Add(delay).After(deadline) {
 				break
 			}
@@ -158,8 +159,8 @@ func openLive(ctx context.Context, cfg config) (live, error) {
 // write pool, so its writes queue behind the stores' instead of failing
 // with SQLITE_BUSY. PostgreSQL: River's workers run on a pgx pool of their
 // own.
-func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logger) (func(jobs.Processor) (*jobs.Queue, error), func(), error) {
-	opts := jobs.Options{Workers: cfg.Workers}
+func openQueues(ctx context.Context, cfg config, db *sqlstore.DB, log *slog.Logger, obs ports.JobObserver) (func(jobs.Processor) (*jobs.Queue, error), func(), error) {
+	opts := jobs.Options{Workers: cfg.Workers, Observer: obs}
 	sqlDB, err := db.SQLDB()
 	if err != nil {
 		return nil, nil, err
@@ -193,17 +194,18 @@ func openFiles(cfg config, db *sqlstore.DB, app *application.App, newQueue func(
 	if cfg.Workers == 0 {
 		return files, nil, nil
 	}
-	workers, err := newQueue(processor{files, app.Jobs})
+	workers, err := newQueue(processor{files, app.Jobs, app.PushJobs})
 	if err != nil {
 		return nil, nil, err
 	}
 	return files, workers, nil
 }
 
-// processor is what the job workers call: files and messages.
+// processor is what the job workers call: files, messages and pushes.
 type processor struct {
 	*application.Files
 	application.MessageJobs
+	application.PushJobs
 }
 
 func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
@@ -212,8 +214,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		if err := ensureSecret(&cfg); err != nil {
 			return err
 		}
+		if err := ensureVAPID(&cfg); err != nil {
+			return err
+		}
 	}
-	db, err := openStore(ctx, cfg, true)
+	obs, metricsHandler := newObserver(cfg)
+	db, err := openStore(ctx, cfg, true, sqlstore.WithObserver(obs))
 	if err != nil {
 		return err
 	}
@@ -223,6 +229,9 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		return err
 	}
 	defer lv.close()
+	if b, ok := lv.bus.(*redis.Bus); ok {
+		b.Observe(obs)
+	}
 
 	tokens, err := auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL, nil)
 	if err != nil {
@@ -239,7 +248,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	})
 	// Stores that commit jobs with their rows insert them with an
 	// insert-only queue; the workers get their own below.
-	newQueue, closeQueues, err := openQueues(ctx, cfg, db, log)
+	newQueue, closeQueues, err := openQueues(ctx, cfg, db, log, obs)
 	if err != nil {
 		return err
 	}
@@ -248,6 +257,13 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	if err != nil {
 		return err
 	}
+	pushes, err := pushDeps(cfg, db.Push(), db.Mutes(), inserts)
+	if err != nil {
+		return err
+	}
+	if pushes.Pusher == nil {
+		log.Info("push notifications off: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY to turn them on")
+	}
 	app, err := application.New(application.Deps{
 		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(),
 		Messages: db.MessagesWithJobs(inserts), Scheduled: db.Scheduled(inserts),
@@ -255,6 +271,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
 		Sessions: db.Sessions(), SessionCache: lv.sessions, Tickets: lv.tickets, Blobs: bl.store,
 		Search: searchStore(cfg, db), Logger: log, Limiter: lv.limiter, Limits: cfg.Limits,
+		Push: pushes,
 	})
 	if err != nil {
 		return fmt.Errorf("start the application: %w", err)
@@ -277,6 +294,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 			return err
 		}
 	}
+	if metricsHandler != nil {
+		if err := startMetrics(gctx, g, cfg.MetricsAddr, metricsHandler, log); err != nil {
+			return err
+		}
+		g.Go(func() error { return inserts.WatchDepth(gctx, queueDepthInterval, obs, log) })
+	}
 	if workers != nil {
 		// Running jobs get the shutdown grace to finish; River retries the
 		// rest on the next start.
@@ -291,19 +314,21 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	instance := instanceID()
 	// One signer of links for REST bodies and event frames alike.
 	links := wire.NewLinks(blob.NewSigner(cfg.JWTSecret), 0, nil)
-	hub := ws.NewHub(relay, log, ws.HubOptions{Frames: wire.NewFrames(links)})
+	hub := ws.NewHub(relay, log, ws.HubOptions{Frames: wire.NewFrames(links), Observer: obs})
 	g.Go(func() error { return relay.Run(gctx) })
 	gateway := ws.NewGateway(ws.GatewayConfig{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions, Hub: hub, Logger: log,
 		InstanceID: instance, AllowedOrigins: cfg.AllowedOrigins,
 		// Three refreshes per lifetime: one lost refresh never drops a live user.
 		HeartbeatInterval: cfg.PresenceTTL / 3,
+		Observer:          obs,
 	})
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions,
 		WebSocket: gateway, Stream: http.HandlerFunc(gateway.ServeStream), Invites: app.Invites, Logger: log, OpenAPI: docs.OpenAPI, Static: web.HandlerWith(web.Config{AllowedOrigins: cfg.AllowedOrigins, ImageOrigins: bl.imageOrigins}),
-		Files: files, Links: links,
+		Files: files, Links: links, Push: app.Push,
 		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,
+		Observer: obs,
 		Ready: func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 			defer cancel()
@@ -417,8 +442,15 @@ func startPprof(ctx context.Context, g *errgroup.Group, addr string, log *slog.L
 	if err != nil {
 		return fmt.Errorf("PPROF_ADDR: %w", err)
 	}
-	s := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	log.Info("pprof listening", "addr", ln.Addr().String())
+	serveSide(ctx, g, ln, mux)
+	return nil
+}
+
+// serveSide serves h on ln, a side listener (pprof, metrics), in g until
+// ctx ends.
+func serveSide(ctx context.Context, g *errgroup.Group, ln net.Listener, h http.Handler) {
+	s := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
 	g.Go(func() error {
 		if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err
@@ -429,5 +461,4 @@ func startPprof(ctx context.Context, g *errgroup.Group, addr string, log *slog.L
 		<-ctx.Done()
 		return s.Close()
 	})
-	return nil
 }

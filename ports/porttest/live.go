@@ -363,7 +363,36 @@ func Presence(t *testing.T, newPresence func(t *testing.T) (ports.Presence, port
 		{"ExpiresWithoutRefresh", testPresenceExpiry},
 		{"RefreshDoesNotRevive", testPresenceNoRevive},
 		{"CanceledContext", testPresenceCanceled},
+		{"OnlineAmong", testPresenceOnlineAmong},
 	})
+}
+
+func testPresenceOnlineAmong(t *testing.T, a, b ports.Presence) {
+	alice, bob, carol := user.ID(1), user.ID(2), user.ID(3)
+	among := func(p ports.Presence, r room.ID, want ...user.ID) {
+		t.Helper()
+		got, err := p.OnlineAmong(ctxOf(t), r, []user.ID{alice, bob, carol})
+		if err != nil {
+			t.Fatalf("OnlineAmong(room %d): %v", r, err)
+		}
+		w := map[user.ID]bool{}
+		for _, u := range want {
+			w[u] = true
+		}
+		if diff := cmp.Diff(w, got); diff != "" {
+			t.Errorf("OnlineAmong(room %d) (-want +got):\n%s", r, diff)
+		}
+	}
+	among(a, ports.Everyone)
+	connect(t, a, ports.Conn{RoomID: ports.Everyone, UserID: alice, ID: "a-stream"}, true)
+	connect(t, b, ports.Conn{RoomID: 4, UserID: bob, ID: "b-room"}, true)
+	among(b, ports.Everyone, alice)
+	among(a, 4, bob)
+	if got, err := a.OnlineAmong(ctxOf(t), 4, nil); err != nil || len(got) != 0 {
+		t.Errorf("OnlineAmong(nobody) = %v, %v", got, err)
+	}
+	disconnect(t, b, ports.Conn{RoomID: ports.Everyone, UserID: alice, ID: "a-stream"}, true)
+	among(a, ports.Everyone)
 }
 
 func connect(t *testing.T, p ports.Presence, c ports.Conn, want bool) {

@@ -14,6 +14,7 @@ import { InviteGate } from './Invites';
 import { forgetInvite, inviteCodeFromPath, pendingInvite } from './invites';
 import { isMine, loadJoined, removalText, saveJoined } from './membership';
 import { loadMarkdown } from './MessageBody';
+import { listenForOpenRoom } from '../net/push';
 import { ProfileView } from './ProfileView';
 import { QuickSwitcher } from './QuickSwitcher';
 import { SearchDialog, type SearchScope } from './SearchDialog';
@@ -174,6 +175,8 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
   useEffect(() => {
     if (inviteCodeFromPath(location.pathname)) history.replaceState(null, '', `/${location.hash}`);
   }, []);
+  // A clicked notification opens its room in this tab (see public/sw.js).
+  useEffect(() => listenForOpenRoom(), []);
   const meRef = useRef(me);
   meRef.current = me;
   const openId = route.name === 'room' ? route.id : null;

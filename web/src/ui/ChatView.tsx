@@ -457,6 +457,7 @@ export function ChatView(props: {
                 <Icon name="settings" size={15} /> <span className="members-label">Room settings</span>
               </button>
             )}
+            {room && <MuteButton roomId={roomId} />}
             {room && !direct && (
               <button className="small" onClick={() => setInviteOpen(true)} aria-haspopup="dialog">
                 <Icon name="link" size={15} /> <span className="members-label">Invite</span>
@@ -719,5 +720,41 @@ function Lightbox(props: { file: FileItem; onClose: () => void; onBroken: () => 
         </figcaption>
       </figure>
     </div>
+  );
+}
+
+/** Mutes the room's push notifications for this user (a membership setting). */
+function MuteButton(props: { roomId: number }) {
+  const [muted, setMuted] = useState<boolean | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    let live = true;
+    setMuted(null);
+    api
+      .get<{ muted: boolean }>(`/rooms/${props.roomId}/mute`)
+      .then((m) => live && setMuted(m.muted))
+      .catch(() => live && setMuted(null));
+    return () => {
+      live = false;
+    };
+  }, [props.roomId]);
+  if (muted === null) return null;
+  async function toggle() {
+    const next = !muted;
+    setBusy(true);
+    setMuted(next);
+    try {
+      if (next) await api.put(`/rooms/${props.roomId}/mute`);
+      else await api.del(`/rooms/${props.roomId}/mute`);
+    } catch {
+      setMuted(!next);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <button className="small" aria-pressed={muted} disabled={busy} onClick={() => void toggle()} title="Push notifications from this room">
+      <span className="members-label">{muted ? 'Unmute' : 'Mute'}</span>
+    </button>
   );
 }

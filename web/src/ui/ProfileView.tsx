@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, errorText, setToken, signOut, upload } from '../api/client';
 import type { User } from '../api/types';
+import { disablePush, enablePush, pushState, type PushState } from '../net/push';
 import { Avatar } from './Avatar';
 import { ConfirmDialog } from './Dialog';
 import { applyTheme, loadTheme, saveTheme, THEMES, type Theme } from './theme';
@@ -152,6 +153,7 @@ export function ProfileView(props: { me: User; onChange: (u: User) => void; onEn
       </section>
       <AppearanceCard />
       <ReceiptsCard me={me} onChange={props.onChange} />
+      <NotificationsCard />
       <PasswordCard />
       <SessionsCard onEnded={props.onEnded} />
       <DeleteAccountCard me={me} onEnded={props.onEnded} />
@@ -205,6 +207,55 @@ function AppearanceCard() {
         ))}
       </fieldset>
       <p className="muted small-text">Kept on this device.</p>
+    </section>
+  );
+}
+
+/** Push notifications on this browser: asked for only when the user clicks. */
+function NotificationsCard() {
+  const [state, setState] = useState<PushState | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<Note>(null);
+
+  useEffect(() => {
+    let live = true;
+    pushState()
+      .then((s) => live && setState(s))
+      .catch(() => live && setState('off'));
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  async function toggle() {
+    setBusy(true);
+    setNote(null);
+    try {
+      const next = state === 'on' ? await disablePush() : await enablePush();
+      setState(next);
+      if (next === 'denied') setNote({ ok: false, text: 'This browser blocks notifications from this site: allow them in its site settings.' });
+      else setNote({ ok: true, text: next === 'on' ? 'Mentions and direct messages reach this browser while you are away.' : 'This browser gets no notifications.' });
+    } catch (err) {
+      setNote({ ok: false, text: errorText(err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="notifications-title">
+      <h2 id="notifications-title">Notifications</h2>
+      {state === 'unsupported' ? (
+        <p className="muted small-text">This browser cannot receive push notifications.</p>
+      ) : (
+        <button type="button" className="small" disabled={busy || state === null} onClick={() => void toggle()}>
+          {state === 'on' ? 'Turn off notifications on this browser' : 'Turn on notifications on this browser'}
+        </button>
+      )}
+      <p className="muted small-text">
+        A mention or a direct message sends a notification when you have no chat open anywhere. Mute a room from its header.
+      </p>
+      <NoteLine note={note} />
     </section>
   );
 }

@@ -52,7 +52,7 @@ func TestStores(t *testing.T) {
 				}
 				jobs := newJobTable(t, db)
 				return porttest.StoreSet{
-					Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.MessagesWithJobs(jobs),
+					Users: db.Users(), Accounts: db.Users(), Roles: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.MessagesWithJobs(jobs),
 					Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites(), Files: db.Attachments(jobs), Scheduled: db.Scheduled(jobs),
 					Jobs: jobs.take,
 				}
@@ -147,7 +147,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 			for _, step := range []struct {
 				dir  string
 				want uint
-			}{{"up", 7}, {"up", 7}, {"down", 0}, {"down", 0}, {"up", 7}} {
+			}{{"up", 9}, {"up", 9}, {"down", 0}, {"down", 0}, {"up", 9}} {
 				if err := db.Migrate(ctx, step.dir); err != nil {
 					t.Fatalf("Migrate %s: %v", step.dir, err)
 				}

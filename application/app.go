@@ -15,6 +15,7 @@ import (
 type Deps struct {
 	Users     ports.UserStore
 	Accounts  ports.AccountStore // the user store's credentials and erase side
+	Roles     ports.RoleStore    // the administrators' side; nil: administration is off (Unavailable)
 	Rooms     ports.RoomStore
 	Members   ports.MemberStore
 	Messages  ports.MessageStore
@@ -50,6 +51,8 @@ type App struct {
 	Rooms    room.Service
 	Invites  room.Invites
 	Messages message.Service
+	// Admin is what administrators (and the operator's commands) do.
+	Admin Administration
 	// Jobs is what the job workers call for messages: scheduled sends and
 	// the removal of deleted messages' files.
 	Jobs MessageJobs
@@ -79,7 +82,8 @@ func New(d Deps) (*App, error) {
 	rooms := &Rooms{d: d, users: users, live: newLiveMembers(), lim: lim}
 	msgs := &Messages{d: d, users: users, rooms: rooms, lim: lim}
 	sessions := &Sessions{d: d, users: users, rooms: rooms}
-	return &App{Users: users, Sessions: sessions, Rooms: rooms, Invites: &Invites{d: d, rooms: rooms}, Messages: msgs, Jobs: msgs}, nil
+	admin := &Admin{d: d, users: users, rooms: rooms, sessions: sessions}
+	return &App{Users: users, Sessions: sessions, Rooms: rooms, Invites: &Invites{d: d, rooms: rooms}, Messages: msgs, Admin: admin, Jobs: msgs}, nil
 }
 
 type systemClock struct{}

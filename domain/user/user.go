@@ -195,11 +195,12 @@ type Service interface {
 	// ("username_taken") when the folded name exists.
 	Register(ctx context.Context, r Registration) (User, error)
 	// Login checks credentials. Unauthenticated for any mismatch, without
-	// telling which part was wrong.
+	// telling which part was wrong; Forbidden "account_suspended" for the
+	// right password of a suspended account.
 	Login(ctx context.Context, username, password string) (Token, error)
 	// Authenticate verifies an access token. Unauthenticated when the token
 	// is malformed, forged, expired, its session has ended, or its user no
-	// longer exists.
+	// longer exists or is suspended ("account_suspended").
 	Authenticate(ctx context.Context, token string) (Claims, error)
 	// Profile returns a user by id (cached).
 	Profile(ctx context.Context, id ID) (User, error)

@@ -438,3 +438,8 @@ func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.gotRoom, h.gotToken = r.PathValue("room_id"), r.URL.Query().Get("token")
 	w.WriteHeader(h.status)
 }
+
+// Search is not served over REST yet; the fake answers nothing.
+func (f *fakeMessages) Search(_ context.Context, actor user.ID, q message.SearchQuery) ([]message.Hit, error) {
+	return nil, f.call("Search", actor, q.RoomID, 0)
+}

@@ -45,9 +45,14 @@ var (
 	errSuspendedToken = domain.Errorf(domain.Unauthenticated, "account_suspended", "this account is suspended")
 )
 
-// authorize returns the actor's account when it is a live administrator
-// within its rate.
-func (a *Admin) authorize(ctx context.Context, actor user.ID) (user.User, error) {
+// Authorize refuses anyone but a live administrator, uncharged.
+func (a *Admin) Authorize(ctx context.Context, actor user.ID) error {
+	_, err := a.admin(ctx, actor)
+	return err
+}
+
+// admin returns the actor's account when it is a live administrator.
+func (a *Admin) admin(ctx context.Context, actor user.ID) (user.User, error) {
 	if a.d.Roles == nil {
 		return user.User{}, domain.Errorf(domain.Unavailable, "admin_unavailable", "administration is not configured")
 	}
@@ -59,6 +64,16 @@ func (a *Admin) authorize(ctx context.Context, actor user.ID) (user.User, error)
 		return user.User{}, err
 	case !u.Admin || u.Suspended():
 		return user.User{}, errNotAdmin
+	}
+	return u, nil
+}
+
+// authorize returns the actor's account when it is a live administrator
+// within its rate.
+func (a *Admin) authorize(ctx context.Context, actor user.ID) (user.User, error) {
+	u, err := a.admin(ctx, actor)
+	if err != nil {
+		return user.User{}, err
 	}
 	if err := a.users.lim.take(ctx, userKey("admin", actor), a.users.lim.cfg.Admin, "administrator requests"); err != nil {
 		return user.User{}, err

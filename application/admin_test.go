@@ -62,6 +62,7 @@ func TestAdminRefusesEveryoneElse(t *testing.T) {
 		name string
 		call func(actor user.ID) error
 	}{
+		{"Authorize", func(a user.ID) error { return f.Admin.Authorize(ctx, a) }},
 		{"Users", func(a user.ID) error { _, err := f.Admin.Users(ctx, a, user.ListQuery{}); return err }},
 		{"Users bad query", func(a user.ID) error { _, err := f.Admin.Users(ctx, a, user.ListQuery{Limit: -5}); return err }},
 		{"Account", func(a user.ID) error { _, err := f.Admin.Account(ctx, a, member.ID); return err }},

@@ -59,6 +59,11 @@ type Config struct {
 	// Files serves room files and avatars (uploads, lists, downloads by
 	// token or signed link). Nil answers those routes with 503.
 	Files attachment.Service
+	// Admin serves the /admin routes; Jobs is the job dashboard (River
+	// UI) mounted at /admin/jobs for administrators. Nil answers those
+	// routes with 503.
+	Admin Admin
+	Jobs  http.Handler
 
 	// TrustedProxies are the networks of reverse proxies whose
 	// X-Forwarded-For is believed: a request from one of them is counted
@@ -186,10 +191,12 @@ func (s *Server) routes() {
 	e.POST("/ws/tickets", s.issueTicket, limit, auth)
 	e.GET("/ws/rooms/:room_id", s.webSocket)
 	e.GET("/ws", s.userStream)
+
+	s.adminRoutes(e, auth, limit)
 }
 
 // apiPrefixes are the paths the web client may never shadow.
-var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/healthz", "/readyz", "/openapi.yaml"}
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/healthz", "/readyz", "/openapi.yaml", "/admin"}
 
 func isAPIPath(p string) bool {
 	if p == "/users" {

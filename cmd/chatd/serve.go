@@ -211,7 +211,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		return err
 	}
 	app, err := application.New(application.Deps{
-		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(),
+		Users: db.Users(), Accounts: db.Users(), Roles: db.Users(), Rooms: db.Rooms(), Members: db.Members(),
 		Messages: db.MessagesWithJobs(inserts), Scheduled: db.Scheduled(inserts),
 		Reads: db.Reads(), Invites: db.Invites(), Bus: relay, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
@@ -245,6 +245,15 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	}
 
 	instance := instanceID()
+	// The job dashboard (River UI) for administrators, over the queue's
+	// database in either mode; its caches stop with the server.
+	dashboard, err := inserts.Dashboard(log, "/admin/jobs")
+	if err != nil {
+		return err
+	}
+	if err := dashboard.Start(gctx); err != nil {
+		return err
+	}
 	// One signer of links for REST bodies and event frames alike.
 	links := wire.NewLinks(blob.NewSigner(cfg.JWTSecret), 0, nil)
 	hub := ws.NewHub(relay, log, ws.HubOptions{Frames: wire.NewFrames(links)})
@@ -258,7 +267,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions,
 		WebSocket: gateway, Stream: http.HandlerFunc(gateway.ServeStream), Invites: app.Invites, Logger: log, OpenAPI: docs.OpenAPI, Static: web.Handler(cfg.AllowedOrigins...),
-		Files: files, Links: links,
+		Files: files, Links: links, Admin: app.Admin, Jobs: dashboard,
 		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,
 		Ready: func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, readyTimeout)

@@ -89,6 +89,10 @@ type Admin interface {
 	// working, on every instance).
 	ResetPassword(ctx context.Context, username, password string) error
 
+	// Authorize refuses anyone but a live administrator (Forbidden
+	// "not_admin") and charges nothing: the job dashboard asks it on each of
+	// its requests.
+	Authorize(ctx context.Context, actor ID) error
 	// Users lists accounts (see ListQuery).
 	Users(ctx context.Context, actor ID, q ListQuery) ([]User, error)
 	// Account returns one account with its role and suspension.

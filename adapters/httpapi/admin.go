@@ -177,8 +177,15 @@ func (s *Server) openJobs(c echo.Context) error {
 }
 
 // closeJobs drops the dashboard's cookie (signing out of the web client
-// does it).
+// does it). Like every /admin route it answers administrators only.
 func (s *Server) closeJobs(c echo.Context) error {
+	a, err := s.admin()
+	if err != nil {
+		return err
+	}
+	if err := a.Authorize(c.Request().Context(), Actor(c)); err != nil {
+		return err
+	}
 	c.SetCookie(s.jobsCookie(c, "", -1))
 	return c.NoContent(http.StatusNoContent)
 }

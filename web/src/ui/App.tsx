@@ -15,6 +15,7 @@ import { forgetInvite, inviteCodeFromPath, pendingInvite } from './invites';
 import { isMine, loadJoined, removalText, saveJoined } from './membership';
 import { loadMarkdown } from './MessageBody';
 import { ProfileView } from './ProfileView';
+import { AdminView } from './AdminView';
 import { QuickSwitcher } from './QuickSwitcher';
 import { navigate, parseRoute, useRoute } from './router';
 import { ShortcutHelp } from './ShortcutHelp';
@@ -55,7 +56,8 @@ export function App() {
   signedIn.current = token !== null;
   useEffect(
     () =>
-      onUnauthorized(() => {
+      onUnauthorized((reason) => {
+        if (reason) setNotice(reason); // a suspension says so, whenever it is learnt
         if (!signedIn.current) return;
         signedIn.current = false;
         setTok(null);
@@ -135,6 +137,8 @@ export function App() {
       me={me}
       setMe={setMe}
       signOut={() => {
+        // The job dashboard's cookie goes first, while the token still works.
+        if (me.is_admin) void api.del('/admin/jobs/session', undefined, { noSignOut: true }).catch(() => {});
         // The server ends this session; the token is forgotten here at once,
         // whether or not the server could be reached.
         void signOut().catch(() => {});
@@ -403,6 +407,11 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
           <span aria-hidden="true">?</span>
           <span className="sr-only">Keyboard shortcuts</span>
         </button>
+        {me.is_admin && (
+          <a className="ghost button admin-link" href="#/admin">
+            Admin
+          </a>
+        )}
         {/* Named by what it shows (the user's name), so speech input finds it by what is seen. */}
         <a className="me-chip" href="#/profile" title="Your profile">
           <Avatar name={me.display_name || me.username} id={me.id} url={me.avatar_url} size={28} />
@@ -469,6 +478,8 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
             />
           ) : route.name === 'profile' ? (
             <ProfileView me={me} onChange={props.setMe} onEnded={props.onEnded} />
+          ) : route.name === 'admin' && me.is_admin ? (
+            <AdminView meId={me.id} />
           ) : (
             <div className="welcome">
               <h1>

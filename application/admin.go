@@ -151,18 +151,7 @@ func (a *Admin) ResetPassword(ctx context.Context, username, password string) er
 	if err != nil {
 		return err
 	}
-	hash, err := a.users.passwords.Hash(ctx, password)
-	if err != nil {
-		return err
-	}
-	if err := a.d.Accounts.SetPassword(ctx, u.ID, hash); err != nil {
-		return err
-	}
-	ended, err := a.d.Sessions.DeleteAll(ctx, u.ID, "")
-	if err != nil {
-		return err
-	}
-	return a.sessions.end(ctx, u.ID, ended, nil, false)
+	return a.sessions.replacePassword(ctx, u.ID, password, "")
 }
 
 // Users lists accounts. The query is checked after the actor, so nobody

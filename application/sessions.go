@@ -228,18 +228,24 @@ func (s *Sessions) ChangePassword(ctx context.Context, c user.Claims, current, n
 	if err := s.verifyPassword(ctx, c.UserID, current); err != nil {
 		return err
 	}
+	return s.replacePassword(ctx, c.UserID, next, c.SessionID)
+}
+
+// replacePassword stores next (validated) as u's password and ends every
+// session of u but keep ("": all of them) everywhere.
+func (s *Sessions) replacePassword(ctx context.Context, u user.ID, next, keep string) error {
 	hash, err := s.users.passwords.Hash(ctx, next)
 	if err != nil {
 		return err
 	}
-	if err := s.d.Accounts.SetPassword(ctx, c.UserID, hash); err != nil {
+	if err := s.d.Accounts.SetPassword(ctx, u, hash); err != nil {
 		return err
 	}
-	ended, err := s.d.Sessions.DeleteAll(ctx, c.UserID, c.SessionID)
+	ended, err := s.d.Sessions.DeleteAll(ctx, u, keep)
 	if err != nil {
 		return err
 	}
-	return s.end(ctx, c.UserID, ended, nil, false)
+	return s.end(ctx, u, ended, nil, false)
 }
 
 // DeleteAccount ends the actor's sessions (their sockets close with 4401),

@@ -48,7 +48,7 @@ func (s *Server) adminRoutes(e *echo.Echo, auth, limit echo.MiddlewareFunc) {
 	jobs := s.jobsAuth()
 	e.GET(jobsPath, s.jobs, jobs)
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch} {
-		e.Add(m, jobsPath+"/*", s.jobs, jobs)
+		e.Add(m, jobsPath+"/*", s.jobs, limit, jobs) // River UI's bodies are JSON too
 	}
 }
 
@@ -171,7 +171,8 @@ func (s *Server) openJobs(c echo.Context) error {
 		return err
 	}
 	token, _ := bearerToken(c.Request())
-	life := min(jobsCookieLife, time.Until(claimsOf(c).ExpiresAt))
+	// At least a second: Max-Age 0 would delete the cookie.
+	life := max(min(jobsCookieLife, time.Until(claimsOf(c).ExpiresAt)), time.Second)
 	c.SetCookie(s.jobsCookie(c, token, int(life/time.Second)))
 	return c.NoContent(http.StatusNoContent)
 }

@@ -38,6 +38,7 @@ var _ Administration = (*Admin)(nil)
 var (
 	errNotAdmin    = domain.Errorf(domain.Forbidden, "not_admin", "only an administrator may do this")
 	errNoUser      = domain.Errorf(domain.NotFound, "user_not_found", "user not found")
+	errAdminOff    = domain.Errorf(domain.Unavailable, "admin_unavailable", "administration is not configured")
 	errSuspendSelf = domain.Errorf(domain.Invalid, "suspend_self", "an administrator cannot suspend their own account")
 	errSuspended   = domain.Errorf(domain.Forbidden, "account_suspended", "this account is suspended")
 	// errSuspendedToken refuses a token of a suspended account (whose
@@ -54,7 +55,7 @@ func (a *Admin) Authorize(ctx context.Context, actor user.ID) error {
 // admin returns the actor's account when it is a live administrator.
 func (a *Admin) admin(ctx context.Context, actor user.ID) (user.User, error) {
 	if a.d.Roles == nil {
-		return user.User{}, domain.Errorf(domain.Unavailable, "admin_unavailable", "administration is not configured")
+		return user.User{}, errAdminOff
 	}
 	u, err := a.d.Users.ByID(ctx, actor)
 	switch {
@@ -101,7 +102,7 @@ func found(u user.User, err error) (user.User, error) {
 // SetAdmin grants or revokes the role (the operator's command).
 func (a *Admin) SetAdmin(ctx context.Context, username string, admin bool) (user.User, error) {
 	if a.d.Roles == nil {
-		return user.User{}, domain.Errorf(domain.Unavailable, "admin_unavailable", "administration is not configured")
+		return user.User{}, errAdminOff
 	}
 	u, err := a.named(ctx, username)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 type Deps struct {
 	Users     ports.UserStore
 	Accounts  ports.AccountStore // the user store's credentials and erase side
+	Roles     ports.RoleStore    // the administrators' side; nil: administration is off (Unavailable)
 	Rooms     ports.RoomStore
 	Members   ports.MemberStore
 	Messages  ports.MessageStore
@@ -53,6 +54,8 @@ type App struct {
 	Rooms    room.Service
 	Invites  room.Invites
 	Messages message.Service
+	// Admin is what administrators (and the operator's commands) do.
+	Admin Administration
 	// Jobs is what the job workers call for messages: scheduled sends and
 	// the removal of deleted messages' files.
 	Jobs MessageJobs
@@ -87,7 +90,8 @@ func New(d Deps) (*App, error) {
 	pushes := &Pushes{d: d, rooms: rooms}
 	msgs := &Messages{d: d, users: users, rooms: rooms, lim: lim, push: pushes}
 	sessions := &Sessions{d: d, users: users, rooms: rooms}
-	return &App{Users: users, Sessions: sessions, Rooms: rooms, Invites: &Invites{d: d, rooms: rooms}, Messages: msgs, Jobs: msgs,
+	admin := &Admin{d: d, users: users, rooms: rooms, sessions: sessions}
+	return &App{Users: users, Sessions: sessions, Rooms: rooms, Invites: &Invites{d: d, rooms: rooms}, Messages: msgs, Admin: admin, Jobs: msgs,
 		Push: pushes, PushJobs: pushes}, nil
 }
 

@@ -40,7 +40,7 @@ func memoryDeps(tb testing.TB, st *memory.Stores) application.Deps {
 	bus := memory.NewBus()
 	tb.Cleanup(func() { bus.Close() })
 	return application.Deps{
-		Users: st.Users(), Accounts: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(), Reads: st.Reads(), Invites: st.Invites(), Search: st.Search(),
+		Users: st.Users(), Accounts: st.Users(), Roles: st.Users(), Rooms: st.Rooms(), Members: st.Members(), Messages: st.Messages(), Reads: st.Reads(), Invites: st.Invites(), Search: st.Search(),
 		Bus: bus, Presence: memory.NewPresence(30*time.Second, time.Now), Cache: memory.NewCache(),
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.TestParams},
 		Sessions: st.Sessions(), SessionCache: memory.NewSessionCache(nil), Tickets: memory.NewTickets(nil),

@@ -27,6 +27,7 @@ type Limits struct {
 	Read     ports.Rate // read-pointer moves per user over REST (sockets have their frame rate)
 	Upload   ports.Rate // room files and avatars per user
 	Search   ports.Rate // searches per user
+	Admin    ports.Rate // administrators' requests (/admin) per administrator
 	Register ports.Rate // registrations per client address
 	Login    ports.Rate // login attempts per client address, whatever the outcome
 
@@ -59,6 +60,7 @@ func DefaultLimits() Limits {
 		Read:              ports.Rate{Burst: 60, Per: 10 * time.Second},
 		Upload:            ports.Rate{Burst: 30, Per: time.Minute},
 		Search:            ports.Rate{Burst: 60, Per: time.Minute},
+		Admin:             ports.Rate{Burst: 120, Per: time.Minute},
 		Register:          ports.Rate{Burst: 30, Per: time.Hour},
 		Login:             ports.Rate{Burst: 60, Per: time.Minute},
 		LoginFailures:     ports.Backoff{Free: 5, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour},

@@ -65,16 +65,21 @@ func (s *Users) startSession(ctx context.Context, u user.ID) (user.Token, error)
 	return user.Token{AccessToken: tok, ExpiresIn: ttl}, nil
 }
 
-// check verifies that c's session lasts and its user still exists.
+// check verifies that c's session lasts and its user still exists and is
+// not suspended.
 func (s *Users) check(ctx context.Context, c user.Claims) error {
 	if err := s.checkSession(ctx, c); err != nil {
 		return err
 	}
-	if _, err := s.Profile(ctx, c.UserID); err != nil {
+	p, err := s.Profile(ctx, c.UserID)
+	if err != nil {
 		if domain.KindOf(err) == domain.NotFound {
 			return domain.Errorf(domain.Unauthenticated, "invalid_token", "invalid token")
 		}
 		return err
+	}
+	if p.Suspended() {
+		return errSuspendedToken
 	}
 	return nil
 }
@@ -134,7 +139,7 @@ func (s *Sessions) Logout(ctx context.Context, c user.Claims) error {
 	if _, err := s.d.Sessions.Delete(ctx, c.UserID, c.SessionID); err != nil {
 		return err
 	}
-	return s.end(ctx, c.UserID, []user.Session{{ID: c.SessionID, UserID: c.UserID, ExpiresAt: c.ExpiresAt}}, nil)
+	return s.end(ctx, c.UserID, []user.Session{{ID: c.SessionID, UserID: c.UserID, ExpiresAt: c.ExpiresAt}}, nil, false)
 }
 
 // LogoutAll ends every session of the actor.
@@ -143,13 +148,14 @@ func (s *Sessions) LogoutAll(ctx context.Context, actor user.ID) error {
 	if err != nil {
 		return err
 	}
-	return s.end(ctx, actor, ended, nil)
+	return s.end(ctx, actor, ended, nil, false)
 }
 
 // end makes ended sessions of u end everywhere: the cache refuses their
-// tokens on every instance, and every instance closes their sockets (4401)
-// in each room of rooms (nil: the rooms u is a member of).
-func (s *Sessions) end(ctx context.Context, u user.ID, ended []user.Session, rooms []room.ID) error {
+// tokens on every instance, and every instance closes their sockets (4401,
+// or for a suspension the suspension's code) in each room of rooms (nil:
+// the rooms u is a member of).
+func (s *Sessions) end(ctx context.Context, u user.ID, ended []user.Session, rooms []room.ID, suspended bool) error {
 	if len(ended) == 0 {
 		return nil
 	}
@@ -168,7 +174,7 @@ func (s *Sessions) end(ctx context.Context, u user.ID, ended []user.Session, roo
 	// Everyone reaches the user's streams; each room, its room sockets.
 	for _, r := range append(rooms[:len(rooms):len(rooms)], ports.Everyone) {
 		for _, sess := range ended {
-			publish(ctx, s.d, ports.Event{RoomID: r, Payload: ports.SessionEnded{UserID: u, Session: sess.ID}})
+			publish(ctx, s.d, ports.Event{RoomID: r, Payload: ports.SessionEnded{UserID: u, Session: sess.ID, Suspended: suspended}})
 		}
 	}
 	return nil
@@ -222,18 +228,24 @@ func (s *Sessions) ChangePassword(ctx context.Context, c user.Claims, current, n
 	if err := s.verifyPassword(ctx, c.UserID, current); err != nil {
 		return err
 	}
+	return s.replacePassword(ctx, c.UserID, next, c.SessionID)
+}
+
+// replacePassword stores next (validated) as u's password and ends every
+// session of u but keep ("": all of them) everywhere.
+func (s *Sessions) replacePassword(ctx context.Context, u user.ID, next, keep string) error {
 	hash, err := s.users.passwords.Hash(ctx, next)
 	if err != nil {
 		return err
 	}
-	if err := s.d.Accounts.SetPassword(ctx, c.UserID, hash); err != nil {
+	if err := s.d.Accounts.SetPassword(ctx, u, hash); err != nil {
 		return err
 	}
-	ended, err := s.d.Sessions.DeleteAll(ctx, c.UserID, c.SessionID)
+	ended, err := s.d.Sessions.DeleteAll(ctx, u, keep)
 	if err != nil {
 		return err
 	}
-	return s.end(ctx, c.UserID, ended, nil)
+	return s.end(ctx, u, ended, nil, false)
 }
 
 // DeleteAccount ends the actor's sessions (their sockets close with 4401),
@@ -266,7 +278,7 @@ func (s *Sessions) DeleteAccount(ctx context.Context, actor user.ID, password st
 	if err != nil {
 		return err
 	}
-	if err := s.end(ctx, actor, ended, rooms); err != nil {
+	if err := s.end(ctx, actor, ended, rooms, false); err != nil {
 		return err
 	}
 	for _, r := range owned {

@@ -102,6 +102,14 @@ func (s *Users) Login(ctx context.Context, username, password string) (user.Toke
 		return user.Token{}, errBadCredentials
 	}
 	guard.succeeded(ctx)
+	// Told only to who knows the password: a guess learns nothing of it.
+	u, err := s.d.Users.ByID(ctx, c.UserID)
+	if err != nil {
+		return user.Token{}, err
+	}
+	if u.Suspended() {
+		return user.Token{}, errSuspended
+	}
 	return s.startSession(ctx, c.UserID)
 }
 

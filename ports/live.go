@@ -188,10 +188,13 @@ type UserPresence struct {
 	Rooms    []room.ID
 }
 
-// SessionEnded: session Session of UserID ended.
+// SessionEnded: session Session of UserID ended; Suspended when it ended
+// because an administrator suspended the account (its sockets close with
+// a code of their own, so the client can say why).
 type SessionEnded struct {
-	UserID  user.ID
-	Session string
+	UserID    user.ID
+	Session   string
+	Suspended bool
 }
 
 // Resync: the bus's subscription may have missed events.

@@ -49,6 +49,23 @@ type AccountStore interface {
 	Erase(ctx context.Context, u user.ID) error
 }
 
+// RoleStore is the administrators' side of the accounts: the role, the
+// suspension and the list of users. The SQL and memory user stores
+// implement it. Tombstones of deleted accounts are never listed or
+// changed.
+type RoleStore interface {
+	// SetAdmin writes u's administrator role and returns u as stored;
+	// NotFound when absent.
+	SetAdmin(ctx context.Context, u user.ID, admin bool) (user.User, error)
+	// Suspend writes u's suspension (the zero Suspension lifts it) and
+	// returns u as stored; NotFound when absent.
+	Suspend(ctx context.Context, u user.ID, s user.Suspension) (user.User, error)
+	// List returns up to q.Limit accounts with an id above q.After whose
+	// username or display name contains q.Search, ignoring ASCII case
+	// (empty: every account), by id.
+	List(ctx context.Context, q user.ListQuery) ([]user.User, error)
+}
+
 // SessionStore keeps sign-in sessions: an access token is honoured only
 // while its session's row exists.
 type SessionStore interface {

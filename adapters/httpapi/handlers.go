@@ -322,6 +322,11 @@ func (s *Server) addMember(c echo.Context) error {
 }
 
 func (s *Server) removeMember(c echo.Context) error {
+	return s.memberCommand(c, s.cfg.Rooms.RemoveMember)
+}
+
+// memberCommand runs a change of the path's member of the path's room: 204.
+func (s *Server) memberCommand(c echo.Context, run func(context.Context, user.ID, room.ID, user.ID) error) error {
 	id, err := roomID(c)
 	if err != nil {
 		return err
@@ -330,7 +335,7 @@ func (s *Server) removeMember(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Rooms.RemoveMember(c.Request().Context(), Actor(c), id, user.ID(uid)); err != nil {
+	if err := run(c.Request().Context(), Actor(c), id, user.ID(uid)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

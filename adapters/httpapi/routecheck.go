@@ -56,12 +56,16 @@ func RouteDiff(routes []*echo.Route, openAPI []byte) (undocumented, unserved []s
 	return undocumented, unserved, nil
 }
 
-// openAPIPath turns echo's "/rooms/:id" into OpenAPI's "/rooms/{id}".
+// openAPIPath turns echo's "/rooms/:id" into OpenAPI's "/rooms/{id}",
+// and a trailing wildcard ("/admin/jobs/*") into "{path}".
 func openAPIPath(p string) string {
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
 		if name, ok := strings.CutPrefix(s, ":"); ok {
 			segs[i] = "{" + name + "}"
+		}
+		if s == "*" && i == len(segs)-1 {
+			segs[i] = "{path}"
 		}
 	}
 	return strings.Join(segs, "/")

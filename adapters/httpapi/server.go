@@ -64,6 +64,11 @@ type Config struct {
 	// Push serves Web Push subscriptions and room mutes (push.go). Nil
 	// answers those routes with 503.
 	Push push.Service
+	// Admin serves the /admin routes; Jobs is the job dashboard (River
+	// UI) mounted at /admin/jobs for administrators. Nil answers those
+	// routes with 503.
+	Admin Admin
+	Jobs  http.Handler
 
 	// TrustedProxies are the networks of reverse proxies whose
 	// X-Forwarded-For is believed: a request from one of them is counted
@@ -201,11 +206,12 @@ func (s *Server) routes() {
 	e.GET("/ws", s.userStream)
 
 	s.pushRoutes(limit, auth)
+	s.adminRoutes(e, auth, limit)
 }
 
 // apiPrefixes are the paths the web client may never shadow. /metrics
 // is served on its own listener (METRICS_ADDR), never here: it is 404.
-var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/search", "/healthz", "/readyz", "/openapi.yaml", "/metrics", "/push/"}
+var apiPrefixes = []string{"/auth/", "/users/", "/rooms", "/ws", "/invites/", "/files/", "/avatars/", "/dms", "/scheduled", "/search", "/healthz", "/readyz", "/openapi.yaml", "/metrics", "/push/", "/admin"}
 
 func isAPIPath(p string) bool {
 	if p == "/users" {

@@ -1,9 +1,11 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -640,4 +642,60 @@ func (ms *MemberStore) RoomsOf(ctx context.Context, u user.ID) ([]room.ID, error
 		slices.Sort(out)
 		return out, nil
 	})
+}
+
+var _ ports.RoleStore = (*UserStore)(nil)
+
+func (us *UserStore) SetAdmin(ctx context.Context, u user.ID, admin bool) (user.User, error) {
+	return us.set(ctx, u, func(x *user.User) { x.Admin = admin })
+}
+
+func (us *UserStore) Suspend(ctx context.Context, u user.ID, sus user.Suspension) (user.User, error) {
+	if sus.Active() {
+		sus.At = sus.At.UTC().Truncate(time.Microsecond)
+	}
+	return us.set(ctx, u, func(x *user.User) { x.Suspension = sus })
+}
+
+func (us *UserStore) set(ctx context.Context, u user.ID, change func(*user.User)) (user.User, error) {
+	return locked(ctx, us.s, func() (user.User, error) {
+		cur, ok := us.s.users[u]
+		if !ok {
+			return user.User{}, errUserNotFound()
+		}
+		change(&cur)
+		us.s.users[u] = cur
+		return cur, nil
+	})
+}
+
+func (us *UserStore) List(ctx context.Context, q user.ListQuery) ([]user.User, error) {
+	return locked(ctx, us.s, func() ([]user.User, error) {
+		search := asciiLower(q.Search)
+		var out []user.User
+		for _, u := range us.s.users {
+			if u.ID <= q.After {
+				continue
+			}
+			if search != "" && !strings.Contains(u.Username.String(), search) && !strings.Contains(asciiLower(u.DisplayName), search) {
+				continue
+			}
+			out = append(out, u)
+		}
+		slices.SortFunc(out, func(a, b user.User) int { return cmp.Compare(a.ID, b.ID) })
+		if len(out) > q.Limit {
+			out = out[:q.Limit]
+		}
+		return out, nil
+	})
+}
+
+// asciiLower folds ASCII letters only, as SQLite's LOWER does.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }

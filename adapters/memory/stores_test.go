@@ -13,7 +13,7 @@ func TestStores(t *testing.T) {
 		db := memory.NewStores()
 		q := &memory.JobQueue{}
 		return porttest.StoreSet{
-			Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
+			Users: db.Users(), Accounts: db.Users(), Roles: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
 			Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites(), Files: db.Attachments(q), Scheduled: db.Scheduled(q),
 			Jobs: func(*testing.T) []ports.Job { return q.Take() },
 		}
@@ -26,7 +26,7 @@ func TestSearch(t *testing.T) {
 		q := &memory.JobQueue{}
 		return porttest.SearchSet{
 			StoreSet: porttest.StoreSet{
-				Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
+				Users: db.Users(), Accounts: db.Users(), Roles: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.Messages(),
 				Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites(), Files: db.Attachments(q), Scheduled: db.Scheduled(q),
 				Jobs: func(*testing.T) []ports.Job { return q.Take() },
 			},

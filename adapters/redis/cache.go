@@ -47,8 +47,28 @@ type profile struct {
 	Bio         string `json:"b,omitempty"`
 	AvatarKey   string `json:"a,omitempty"`
 	// HideReceipts is absent (receipts shown) in entries written before it.
-	HideReceipts bool      `json:"h,omitempty"`
-	CreatedAt    time.Time `json:"c"`
+	HideReceipts bool `json:"h,omitempty"`
+	// Admin and the suspension are absent (none) in entries written before
+	// them.
+	Admin         bool       `json:"r,omitempty"`
+	SuspendedAt   *time.Time `json:"s,omitempty"`
+	SuspendReason string     `json:"w,omitempty"`
+	CreatedAt     time.Time  `json:"c"`
+}
+
+func (p profile) suspension() user.Suspension {
+	if p.SuspendedAt == nil {
+		return user.Suspension{}
+	}
+	return user.Suspension{At: p.SuspendedAt.UTC(), Reason: p.SuspendReason}
+}
+
+func suspendedAt(s user.Suspension) *time.Time {
+	if !s.Active() {
+		return nil
+	}
+	t := s.At.UTC()
+	return &t
 }
 
 func (c *Cache) key(id user.ID) string {
@@ -80,7 +100,8 @@ func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
 	}
 	return user.User{
 		ID: user.ID(p.ID), Username: name, Email: p.Email, DisplayName: p.DisplayName,
-		Bio: p.Bio, AvatarKey: p.AvatarKey, HideReceipts: p.HideReceipts, CreatedAt: p.CreatedAt.UTC(),
+		Bio: p.Bio, AvatarKey: p.AvatarKey, HideReceipts: p.HideReceipts, Admin: p.Admin,
+		Suspension: p.suspension(), CreatedAt: p.CreatedAt.UTC(),
 	}, true, nil
 }
 
@@ -88,7 +109,8 @@ func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
 func (c *Cache) Set(ctx context.Context, u user.User) error {
 	b, err := json.Marshal(profile{
 		ID: int64(u.ID), Username: u.Username.String(), Email: u.Email, DisplayName: u.DisplayName,
-		Bio: u.Bio, AvatarKey: u.AvatarKey, HideReceipts: u.HideReceipts, CreatedAt: u.CreatedAt.UTC(),
+		Bio: u.Bio, AvatarKey: u.AvatarKey, HideReceipts: u.HideReceipts, Admin: u.Admin,
+		SuspendedAt: suspendedAt(u.Suspension), SuspendReason: u.Suspension.Reason, CreatedAt: u.CreatedAt.UTC(),
 	})
 	if err != nil {
 		return domain.Wrap(domain.Internal, "", "cache profile", err)

@@ -138,6 +138,11 @@ func encodeEvent(e ports.Event) ([]byte, bool) {
 	case ports.SessionEnded:
 		w.int(int64(p.UserID))
 		w.str(p.Session)
+		if p.Suspended {
+			// Only then: an ordinary end stays the bytes instances that
+			// know no suspension read.
+			w.bool(true)
+		}
 	case ports.RoomCreated:
 		w.b = append(w.b, roomCreated)
 		w.room(p.Room)
@@ -481,7 +486,11 @@ func decodeEvent(b []byte, id room.ID) (ports.Event, error) {
 		}
 		p = u
 	case ports.EventSessionEnded:
-		p = ports.SessionEnded{UserID: user.ID(r.int()), Session: r.str()}
+		e := ports.SessionEnded{UserID: user.ID(r.int()), Session: r.str()}
+		if len(r.b) > 0 {
+			e.Suspended = r.bool()
+		}
+		p = e
 	default:
 		return ports.Event{}, errBadEvent
 	}

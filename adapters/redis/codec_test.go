@@ -66,6 +66,7 @@ var codecEvents = []ports.Event{
 	{RoomID: codecRoom, Payload: ports.MemberRemoved{UserID: 9}},
 	{RoomID: codecRoom, Payload: ports.RoomDeleted{}},
 	{RoomID: codecRoom, Payload: ports.SessionEnded{UserID: 9, Session: "Q2RZ4S7K5VHM3XJ6WZ0AB1CD2E"}},
+	{RoomID: codecRoom, Payload: ports.SessionEnded{UserID: 9, Session: "Q2RZ4S7K5VHM3XJ6WZ0AB1CD2E", Suspended: true}},
 }
 
 func encode(t testing.TB, e ports.Event) []byte {

@@ -19,15 +19,19 @@ import (
 // created and never read through it (gorm's field permissions): only
 // credentialRow reads it, and SetPassword writes it.
 type userRow struct {
-	ID           int64     `gorm:"column:id;primaryKey"`
-	Username     string    `gorm:"column:username"`
-	Email        string    `gorm:"column:email"`
-	PasswordHash string    `gorm:"column:password_hash;<-:create;->:false"`
-	DisplayName  string    `gorm:"column:display_name"`
-	Bio          string    `gorm:"column:bio"`
-	AvatarKey    string    `gorm:"column:avatar_key"`
-	ReadReceipts bool      `gorm:"column:read_receipts"` // the inverse of user.User.HideReceipts
-	CreatedAt    time.Time `gorm:"column:created_at"`
+	ID           int64  `gorm:"column:id;primaryKey"`
+	Username     string `gorm:"column:username"`
+	Email        string `gorm:"column:email"`
+	PasswordHash string `gorm:"column:password_hash;<-:create;->:false"`
+	DisplayName  string `gorm:"column:display_name"`
+	Bio          string `gorm:"column:bio"`
+	AvatarKey    string `gorm:"column:avatar_key"`
+	ReadReceipts bool   `gorm:"column:read_receipts"` // the inverse of user.User.HideReceipts
+	IsAdmin      bool   `gorm:"column:is_admin"`
+	// SuspendedAt is NULL while the account is not suspended.
+	SuspendedAt   *time.Time `gorm:"column:suspended_at"`
+	SuspendReason string     `gorm:"column:suspend_reason"`
+	CreatedAt     time.Time  `gorm:"column:created_at"`
 }
 
 func (userRow) TableName() string { return "users" }
@@ -35,7 +39,7 @@ func (userRow) TableName() string { return "users" }
 // userFields are the columns of a profile. Profiles are read by naming
 // them (userColumns, returningUser), so no read of a profile fetches a hash.
 var (
-	userFields    = []string{"id", "username", "email", "display_name", "bio", "avatar_key", "read_receipts", "created_at"}
+	userFields    = []string{"id", "username", "email", "display_name", "bio", "avatar_key", "read_receipts", "is_admin", "suspended_at", "suspend_reason", "created_at"}
 	userColumns   = make([]string, len(userFields))
 	returningUser = make([]clause.Column, len(userFields))
 )
@@ -51,8 +55,18 @@ func toUserRow(u user.User) userRow {
 	return userRow{
 		ID: int64(u.ID), Username: u.Username.String(), Email: u.Email,
 		DisplayName: u.DisplayName, Bio: u.Bio, AvatarKey: u.AvatarKey, ReadReceipts: !u.HideReceipts,
+		IsAdmin: u.Admin, SuspendedAt: suspendedAt(u.Suspension), SuspendReason: u.Suspension.Reason,
 		CreatedAt: stamp(u.CreatedAt),
 	}
+}
+
+// suspendedAt is the suspended_at column of s: NULL when s is none.
+func suspendedAt(s user.Suspension) *time.Time {
+	if !s.Active() {
+		return nil
+	}
+	t := stamp(s.At)
+	return &t
 }
 
 // storedUsername parses the username stored in user id's row.
@@ -72,8 +86,15 @@ func (r userRow) domain() (user.User, error) {
 	return user.User{
 		ID: user.ID(r.ID), Username: name, Email: r.Email,
 		DisplayName: r.DisplayName, Bio: r.Bio, AvatarKey: r.AvatarKey, HideReceipts: !r.ReadReceipts,
-		CreatedAt: r.CreatedAt.UTC(),
+		Admin: r.IsAdmin, Suspension: r.suspension(), CreatedAt: r.CreatedAt.UTC(),
 	}, nil
+}
+
+func (r userRow) suspension() user.Suspension {
+	if r.SuspendedAt == nil {
+		return user.Suspension{}
+	}
+	return user.Suspension{At: r.SuspendedAt.UTC(), Reason: r.SuspendReason}
 }
 
 // credentialRow is what checking a password reads of a users row.

@@ -78,7 +78,7 @@ func openMigrated(t *testing.T, dialect, dsn string) *sqlstore.DB {
 func storeSet(t *testing.T, db *sqlstore.DB) porttest.StoreSet {
 	jobs := newJobTable(t, db)
 	return porttest.StoreSet{
-		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.MessagesWithJobs(jobs),
+		Users: db.Users(), Accounts: db.Users(), Roles: db.Users(), Rooms: db.Rooms(), Members: db.Members(), Messages: db.MessagesWithJobs(jobs),
 		Sessions: db.Sessions(), Reads: db.Reads(), Invites: db.Invites(), Files: db.Attachments(jobs), Scheduled: db.Scheduled(jobs),
 		Jobs: jobs.take,
 	}

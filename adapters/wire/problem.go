@@ -141,6 +141,7 @@ const (
 	CloseTryAgainLater   = 1013 // a slow consumer, an unavailable dependency
 	CloseTokenExpired    = 4401 // the token expired or the session ended
 	CloseRemoved         = 4403 // removed from the room, or the room deleted
+	CloseSuspended       = 4423 // an administrator suspended the account: do not reconnect
 )
 
 // CloseCode is the one table from error kinds to close codes, for errors

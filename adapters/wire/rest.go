@@ -22,6 +22,9 @@ type Profile struct {
 	CreatedAt   string  `json:"created_at"`
 	// ReadReceipts is set only on the user's own profile.
 	ReadReceipts *bool `json:"read_receipts,omitempty"`
+	// IsAdmin is set only on the user's own profile, and only when true:
+	// the web client shows its Admin section.
+	IsAdmin bool `json:"is_admin,omitempty"`
 }
 
 // Token is the answer of a login.
@@ -166,6 +169,7 @@ func ProfileOf(l *Links, u user.User, viewer user.ID) Profile {
 	if viewer == u.ID {
 		shown := !u.HideReceipts
 		p.ReadReceipts = &shown
+		p.IsAdmin = u.Admin
 	}
 	return p
 }

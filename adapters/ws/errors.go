@@ -13,6 +13,7 @@ import (
 const (
 	closeTokenExpired websocket.StatusCode = wire.CloseTokenExpired
 	closeRemoved      websocket.StatusCode = wire.CloseRemoved
+	closeSuspended    websocket.StatusCode = wire.CloseSuspended
 )
 
 // closeCode is wire's table from error kinds to close codes.
@@ -31,6 +32,8 @@ func closeReason(code websocket.StatusCode) string {
 		return "removed from room"
 	case closeTokenExpired:
 		return "token expired"
+	case closeSuspended:
+		return "account suspended"
 	case websocket.StatusPolicyViolation:
 		return "rate limit exceeded"
 	case websocket.StatusTryAgainLater:

@@ -575,7 +575,8 @@ func (h *Hub) deliver(r *hubRoom, e ports.Event) {
 	case ports.RoomDeleted:
 		closeAll, closeCode, closeWhy = true, closeRemoved, "removed from room"
 	case ports.SessionEnded:
-		closeUser, closeSession, closeCode, closeWhy = p.UserID, p.Session, closeTokenExpired, "session ended"
+		closeUser, closeSession = p.UserID, p.Session
+		closeCode, closeWhy = sessionEndCode(p)
 	case ports.ReadMoved:
 		read, streamsOnly = &p, true
 	case ports.Typing:
@@ -726,9 +727,10 @@ func (h *Hub) directoryEventCounted(e ports.Event, queued *int) {
 			}
 		})
 	case ports.SessionEnded:
+		code, why := sessionEndCode(p)
 		h.eachStream(p.UserID, func(s *socket) {
 			if s.sessionID == p.Session {
-				s.close(closeTokenExpired, "session ended")
+				s.close(code, why)
 			}
 		})
 	case ports.UserPresence:
@@ -818,4 +820,14 @@ func (h *Hub) localSockets(id room.ID) int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return len(r.regs)
+}
+
+// sessionEndCode is how the sockets of an ended session close: 4401, or
+// for a suspended account the suspension's own code, which tells the
+// client not to sign in again.
+func sessionEndCode(p ports.SessionEnded) (websocket.StatusCode, string) {
+	if p.Suspended {
+		return closeSuspended, "account suspended"
+	}
+	return closeTokenExpired, "session ended"
 }

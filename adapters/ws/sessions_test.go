@@ -135,6 +135,17 @@ func TestSessionEndedClosed4401(t *testing.T) {
 	}
 }
 
+// A session ended by a suspension closes its sockets with 4423, so the
+// client knows not to sign in again.
+func TestSessionEndedBySuspensionClosed4423(t *testing.T) {
+	h, _ := sessionHarness(t, nil)
+	ended := h.dial(t, publicRoom, "tok-alice-1", "")
+	if err := h.bus.Publish(context.Background(), ports.Event{RoomID: publicRoom, Payload: ports.SessionEnded{UserID: alice, Session: "s-a1", Suspended: true}}); err != nil {
+		t.Fatal(err)
+	}
+	expectClose(t, ended, closeSuspended)
+}
+
 // When the event was lost, the periodic session check still closes the
 // socket with 4401.
 func TestSessionCheckClosesLostEnds(t *testing.T) {

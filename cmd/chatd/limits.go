@@ -48,6 +48,7 @@ func loadLimits(getenv func(string) string, c *limitsConfig) []error {
 	for name, r := range map[string]*ports.Rate{
 		"RATE_SEND": &c.Limits.Send, "RATE_JOIN": &c.Limits.Join, "RATE_UPLOAD": &c.Limits.Upload,
 		"RATE_READ": &c.Limits.Read, "RATE_SEARCH": &c.Limits.Search,
+		"RATE_ADMIN":    &c.Limits.Admin,
 		"RATE_REGISTER": &c.Limits.Register, "RATE_LOGIN": &c.Limits.Login,
 	} {
 		if s := strings.TrimSpace(getenv(name)); s != "" {

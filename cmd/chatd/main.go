@@ -18,7 +18,7 @@ func main() {
 	}
 }
 
-const usage = `usage: chatd [serve | worker | migrate up|down|version | backup FILE | healthcheck | vapid]`
+const usage = `usage: chatd [serve | worker | migrate up|down|version | backup FILE | healthcheck | vapid | admin ...]`
 
 // run is main without the process: tests call it in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -56,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return healthcheck(ctx, cfg)
 	case "vapid":
 		return printVAPID(stdout)
+	case "admin":
+		return admin(ctx, cfg, args, os.Stdin, stdout)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}

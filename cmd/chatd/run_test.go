@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,20 +18,9 @@ import (
 
 func post(t *testing.T, url, token string, body any) []byte {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("POST %s = %d %s", url, resp.StatusCode, out)
+	status, out := call(t, "POST", url, token, body)
+	if status >= 300 {
+		t.Fatalf("POST %s = %d %s", url, status, out)
 	}
 	return out
 }

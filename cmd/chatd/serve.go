@@ -265,7 +265,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		log.Info("push notifications off: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY to turn them on")
 	}
 	app, err := application.New(application.Deps{
-		Users: db.Users(), Accounts: db.Users(), Rooms: db.Rooms(), Members: db.Members(),
+		Users: db.Users(), Accounts: db.Users(), Roles: db.Users(), Rooms: db.Rooms(), Members: db.Members(),
 		Messages: db.MessagesWithJobs(inserts), Scheduled: db.Scheduled(inserts),
 		Reads: db.Reads(), Invites: db.Invites(), Bus: relay, Presence: lv.presence, Cache: lv.cache,
 		Tokens: tokens, Passwords: &auth.Passwords{Params: auth.DefaultParams},
@@ -312,6 +312,15 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	}
 
 	instance := instanceID()
+	// The job dashboard (River UI) for administrators, over the queue's
+	// database in either mode; its caches stop with the server.
+	dashboard, err := inserts.Dashboard(log, "/admin/jobs")
+	if err != nil {
+		return err
+	}
+	if err := dashboard.Start(gctx); err != nil {
+		return err
+	}
 	// One signer of links for REST bodies and event frames alike.
 	links := wire.NewLinks(blob.NewSigner(cfg.JWTSecret), 0, nil)
 	hub := ws.NewHub(relay, log, ws.HubOptions{Frames: wire.NewFrames(links), Observer: obs})
@@ -326,7 +335,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 	srv := httpapi.New(httpapi.Config{
 		Users: app.Users, Rooms: app.Rooms, Messages: app.Messages, Sessions: app.Sessions,
 		WebSocket: gateway, Stream: http.HandlerFunc(gateway.ServeStream), Invites: app.Invites, Logger: log, OpenAPI: docs.OpenAPI, Static: web.HandlerWith(web.Config{AllowedOrigins: cfg.AllowedOrigins, ImageOrigins: bl.imageOrigins}),
-		Files: files, Links: links, Push: app.Push,
+		Files: files, Links: links, Push: app.Push, Admin: app.Admin, Jobs: dashboard,
 		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, UploadTimeout: cfg.UploadTimeout,
 		Observer: obs,
 		Ready: func(ctx context.Context) error {

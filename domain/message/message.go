@@ -177,3 +177,12 @@ type Service interface {
 	// Unschedule cancels the actor's pending message.
 	Unschedule(ctx context.Context, actor user.ID, id ScheduledID) error
 }
+
+// Moderation is what an administrator may do to any message. It refuses
+// anyone but a live administrator: Forbidden "not_admin".
+type Moderation interface {
+	// DeleteMessage deletes a message of any room with the effects of its
+	// author's Delete: a tombstone, the room's next seq, the event, the
+	// files' bytes purged.
+	DeleteMessage(ctx context.Context, actor user.ID, roomID room.ID, id ID) (Change, error)
+}

@@ -324,3 +324,15 @@ type Conn struct {
 	UserID user.ID
 	ID     string
 }
+
+// Moderation is what an administrator may do to any room, whoever owns it.
+// Every method refuses anyone but a live administrator: Forbidden
+// "not_admin".
+type Moderation interface {
+	// DeleteRoom deletes the room as its owner's Delete does.
+	DeleteRoom(ctx context.Context, actor user.ID, id ID) error
+	// RemoveMember removes u from the room as the owner's RemoveMember
+	// does; a room's owner first hands the room to its Heir (or, alone in
+	// it, the room is deleted), as when an owner leaves.
+	RemoveMember(ctx context.Context, actor user.ID, id ID, u user.ID) error
+}

@@ -68,7 +68,13 @@ type User struct {
 	// HideReceipts: the user's read pointer is not shown to other members
 	// (no read_receipt events, no last_read_seq in member lists).
 	HideReceipts bool
-	CreatedAt    time.Time
+	// Admin: the account administers the server (the /admin routes, the
+	// job dashboard). Granted and revoked on the command line.
+	Admin bool
+	// Suspension is set while an administrator has suspended the account:
+	// it cannot sign in and its sessions have ended.
+	Suspension Suspension
+	CreatedAt  time.Time
 }
 
 // Credentials are what checks a password: whose account it is and the
@@ -128,15 +134,7 @@ func (u *User) Apply(p Patch) error {
 		if err := checkText("bio", b, BioMax); err != nil {
 			return err
 		}
-		// Line breaks and tabs are text in a bio; any other control,
-		// bidirectional or zero-width character could disguise it.
-		flat := strings.Map(func(r rune) rune {
-			if r == '\n' || r == '\r' || r == '\t' {
-				return ' '
-			}
-			return r
-		}, b)
-		if !domain.CleanName(flat) {
+		if !cleanText(b) {
 			return domain.Errorf(domain.Invalid, "invalid_bio", "bio must not contain control, bidirectional or zero-width characters")
 		}
 		u.Bio = b
@@ -145,6 +143,18 @@ func (u *User) Apply(p Patch) error {
 		u.HideReceipts = !*p.ReadReceipts
 	}
 	return nil
+}
+
+// cleanText reports whether s holds no control, bidirectional or
+// zero-width character but line breaks and tabs, which are text in a bio
+// or a reason; any other could disguise it.
+func cleanText(s string) bool {
+	return domain.CleanName(strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s))
 }
 
 func checkText(field, s string, max int) error {
@@ -185,11 +195,12 @@ type Service interface {
 	// ("username_taken") when the folded name exists.
 	Register(ctx context.Context, r Registration) (User, error)
 	// Login checks credentials. Unauthenticated for any mismatch, without
-	// telling which part was wrong.
+	// telling which part was wrong; Forbidden "account_suspended" for the
+	// right password of a suspended account.
 	Login(ctx context.Context, username, password string) (Token, error)
 	// Authenticate verifies an access token. Unauthenticated when the token
 	// is malformed, forged, expired, its session has ended, or its user no
-	// longer exists.
+	// longer exists or is suspended ("account_suspended").
 	Authenticate(ctx context.Context, token string) (Claims, error)
 	// Profile returns a user by id (cached).
 	Profile(ctx context.Context, id ID) (User, error)

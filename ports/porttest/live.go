@@ -560,7 +560,9 @@ func cachedUser(t *testing.T, id user.ID, name string) user.User {
 	return user.User{
 		ID: id, Username: n, Email: name + "@example.com", DisplayName: "Ünïcode \"" + name + "\"",
 		Bio: "line one\nline two", AvatarKey: "avatars/" + name + ".jpg", HideReceipts: true,
-		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC),
+		Admin:      true,
+		Suspension: user.Suspension{At: time.Date(2026, 2, 3, 4, 5, 6, 7000, time.UTC), Reason: "spam"},
+		CreatedAt:  time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC),
 	}
 }
 

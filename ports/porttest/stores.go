@@ -22,6 +22,7 @@ import (
 type StoreSet struct {
 	Users    ports.UserStore
 	Accounts ports.AccountStore
+	Roles    ports.RoleStore
 	Rooms    ports.RoomStore
 	Members  ports.MemberStore
 	Messages ports.MessageStore
@@ -39,7 +40,7 @@ type StoreSet struct {
 	Jobs func(t *testing.T) []ports.Job
 }
 
-// Stores runs the contract of ports.UserStore, AccountStore, SessionStore,
+// Stores runs the contract of ports.UserStore, AccountStore, RoleStore, SessionStore,
 // RoomStore, MemberStore, ReadStore, MessageStore and ScheduledStore. open must return
 // stores over a fresh, empty database for each call; it is called once per
 // subtest.
@@ -79,6 +80,8 @@ func Stores(t *testing.T, open func(t *testing.T) StoreSet) {
 		{"AccountCredentials", testAccountCredentials},
 		{"AccountSetPassword", testAccountSetPassword},
 		{"AccountErase", testAccountErase},
+		{"Roles", testRoles},
+		{"UserList", testUserList},
 		{"Invites", testInvites},
 		{"InvitesBounded", testInvitesBound},
 		{"MarkRead", testMarkRead},

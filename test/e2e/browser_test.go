@@ -46,6 +46,12 @@ func TestBrowser(t *testing.T) {
 	// limits_test.go tests the send limit.
 	env := map[string]string{"DATA_DIR": t.TempDir(), "ADDR": proc.FreeAddr(t), "RATE_SEND": "off"}
 	srv := start(t, env)
+	// An administrator, made as an operator makes one (chatd admin), for the
+	// step that opens the Admin section.
+	adminName, adminPassword := "e2eadmin", "admin-password-"+services.RandomID()
+	if _, err := chatdAdmin(t, env, adminPassword+"\n", "create-user", adminName, "--admin", "--password-stdin"); err != nil {
+		t.Fatal(err)
+	}
 	restartFile := filepath.Join(t.TempDir(), "restart")
 	if err := os.WriteFile(restartFile, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -76,7 +82,8 @@ func TestBrowser(t *testing.T) {
 
 	cmd := exec.CommandContext(ctx, "node", "e2e/run.mjs")
 	cmd.Dir = webDir
-	cmd.Env = append(os.Environ(), "CHAT_URL="+srv.URL, "CHAT_RESTART_FILE="+restartFile)
+	cmd.Env = append(os.Environ(), "CHAT_URL="+srv.URL, "CHAT_RESTART_FILE="+restartFile,
+		"CHAT_ADMIN_USER="+adminName, "CHAT_ADMIN_PASSWORD="+adminPassword)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -844,6 +844,34 @@ async function main() {
     await shot(A, '08-profile');
   });
 
+  if (process.env.CHAT_ADMIN_USER) {
+    await step('admin: the Admin section is an administrator’s; it lists users and opens the job dashboard', async () => {
+      if ((await A.getByRole('link', { name: 'Admin', exact: true }).count()) !== 0) throw new Error('a non-administrator sees the Admin link');
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        const page = await ctx.newPage();
+        page.setDefaultTimeout(15_000);
+        await page.goto(`${BASE}/`);
+        await page.getByLabel('Username', { exact: true }).fill(process.env.CHAT_ADMIN_USER);
+        await page.getByLabel('Password', { exact: true }).fill(process.env.CHAT_ADMIN_PASSWORD);
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await page.getByRole('link', { name: 'Admin', exact: true }).click();
+        await page.getByRole('heading', { name: 'Admin', exact: true }).waitFor();
+        await page.getByLabel('Search users by name').fill(alice);
+        await page.getByRole('button', { name: 'Search', exact: true }).click();
+        await page.getByRole('table').getByText(`@${alice}`).waitFor();
+        await page.getByRole('button', { name: `Suspend ${alice}` }).waitFor();
+        await page.getByRole('link', { name: 'Open the job dashboard' }).waitFor();
+        // The section set the dashboard's cookie: River UI answers this browser.
+        const res = await page.request.get(`${BASE}/admin/jobs/`);
+        if (res.status() !== 200 || !(await res.text()).includes('River')) throw new Error(`/admin/jobs/ answered ${res.status()}`);
+        await shot(page, '08b-admin');
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
+
   await step('360 px wide: no sideways scrolling, composer usable', async () => {
     await B.setViewportSize({ width: 360, height: 740 });
     await B.goto(`${BASE}/#/rooms/${roomId}`);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, errorText, getToken, onUnauthorized, setToken, signOut, socketTicket, upload, uploadErrorText } from './client';
+import { api, ApiError, errorText, getToken, onUnauthorized, setToken, signOut, socketTicket, SUSPENDED_TEXT, upload, uploadErrorText } from './client';
 import { MemoryStorage } from '../test/fakes';
 
 function respond(status: number, body: unknown, type = 'application/json') {
@@ -23,6 +23,19 @@ describe('api client', () => {
     expect(path).toBe('/rooms');
     expect((init.headers as Record<string, string>).Authorization).toBe('Bearer tok');
     expect(init.body).toBe('{"name":"x"}');
+  });
+
+  it('signs out on a 401 and says when the account was suspended', async () => {
+    setToken('tok');
+    const reasons: (string | undefined)[] = [];
+    const off = onUnauthorized((why) => reasons.push(why));
+    vi.stubGlobal('fetch', respond(401, { status: 401, code: 'account_suspended', detail: 'this account is suspended' }, 'application/problem+json'));
+    await expect(api.get('/users/me')).rejects.toMatchObject({ status: 401, code: 'account_suspended' });
+    vi.stubGlobal('fetch', respond(401, { status: 401, code: 'session_ended', detail: 'ended' }, 'application/problem+json'));
+    await expect(api.get('/users/me')).rejects.toMatchObject({ status: 401 });
+    off();
+    expect(reasons).toEqual([SUSPENDED_TEXT, undefined]);
+    expect(getToken()).toBeNull();
   });
 
   it("turns problem+json into an ApiError carrying the server's detail and code", async () => {

@@ -15,7 +15,8 @@ export class ApiError extends Error {
   }
 }
 
-type Listener = () => void;
+/** Told why, when the server said (an account suspended); else the session just ended. */
+type Listener = (reason?: string) => void;
 const unauthorized = new Set<Listener>();
 
 export function getToken(): string | null {
@@ -41,9 +42,17 @@ export function onUnauthorized(fn: Listener): () => void {
   return () => unauthorized.delete(fn);
 }
 
-export function signalUnauthorized(): void {
+export function signalUnauthorized(reason?: string): void {
   setToken(null);
-  unauthorized.forEach((fn) => fn());
+  unauthorized.forEach((fn) => fn(reason));
+}
+
+/** The one wording of an account suspended while signed in (socket 4423, a token refused as account_suspended). */
+export const SUSPENDED_TEXT = 'Your account has been suspended by an administrator.';
+
+/** What a 401 says of why the session ended: a suspension has its own word. */
+export function unauthorizedReason(code: string): string | undefined {
+  return code === 'account_suspended' ? SUSPENDED_TEXT : undefined;
 }
 
 async function toError(res: Response): Promise<ApiError> {
@@ -105,8 +114,11 @@ export async function request<T>(method: string, path: string, body?: unknown, o
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, 'network', UNREACHABLE);
   }
-  if (res.status === 401 && !opts.noSignOut) signalUnauthorized();
-  if (!res.ok) throw await toError(res);
+  if (!res.ok) {
+    const err = await toError(res);
+    if (res.status === 401 && !opts.noSignOut) signalUnauthorized(unauthorizedReason(err.code));
+    throw err;
+  }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;

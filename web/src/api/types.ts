@@ -9,6 +9,27 @@ export interface User {
   created_at?: string;
   /** Whether other members see this user's read pointer (GET/PATCH /users/me only; absent: shared). */
   read_receipts?: boolean;
+  /** Present (true) on the user's own profile when the user is an administrator. */
+  is_admin?: boolean;
+}
+
+/** A user as administrators see it (GET /admin/users). */
+export interface Account {
+  id: number;
+  username: string;
+  display_name: string;
+  email: string;
+  is_admin: boolean;
+  suspended: boolean;
+  suspended_at: string | null;
+  suspend_reason: string;
+  created_at: string;
+}
+
+/** One page of GET /admin/users; next_after is the next page's after, null on the last. */
+export interface AccountPage {
+  users: Account[];
+  next_after: number | null;
 }
 
 export interface Room {

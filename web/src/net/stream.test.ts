@@ -402,6 +402,18 @@ describe('UserStream reconnect', () => {
     expect(s.status).toBe('closed');
   });
 
+  it('stops for good on 4423 (the account was suspended) and says which', () => {
+    const codes: number[] = [];
+    const { s, ws, timers } = setup({ onFatal: (code) => codes.push(code) });
+    s.start();
+    ws.last().open();
+    ws.last().drop(4423);
+    timers.advance(60_000);
+    expect(ws.sockets).toHaveLength(1);
+    expect(codes).toEqual([4423]);
+    expect(s.status).toBe('closed');
+  });
+
   it('gives up on a handshake that hangs and tries again', () => {
     const { s, ws, timers } = setup();
     s.start();

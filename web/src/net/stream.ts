@@ -107,8 +107,8 @@ export interface UserStreamOptions {
   gapWaitMs?: number;
   /** Read pointers asked for within this long go out as one frame (default 500 ms). */
   readDelayMs?: number;
-  /** The session is over (4401): the stream has stopped for good. */
-  onFatal?: () => void;
+  /** The session is over (4401) or the account suspended (4423): the stream has stopped for good. */
+  onFatal?: (code: number) => void;
   /** Whether the browser has a network when the stream starts (navigator.onLine; default true). See setOnline. */
   online?: boolean;
   /** Watches an open socket for silence; without it a socket is trusted until it closes. */
@@ -122,6 +122,9 @@ const NO_PENDING: readonly Pending[] = Object.freeze([]);
 
 /** The session ended (logout, password change, account deletion): reconnecting cannot help. */
 export const CLOSE_TOKEN_EXPIRED = 4401;
+
+/** An administrator suspended the account: reconnecting cannot help either, nor can signing in. */
+export const CLOSE_SUSPENDED = 4423;
 
 /** At most this many rooms in a resume frame (the server's limit). */
 export const RESUME_MAX_ROOMS = 2000;
@@ -737,12 +740,12 @@ export class UserStream {
     this.unwatch();
     this.unsendAll();
     if (this.stopped) return;
-    if (code === CLOSE_TOKEN_EXPIRED) {
+    if (code === CLOSE_TOKEN_EXPIRED || code === CLOSE_SUSPENDED) {
       this.stopped = true;
       this.gen++;
       this.clearTimers();
       this.setStatus('closed', { attempt: this.attempt, code });
-      this.o.onFatal?.();
+      this.o.onFatal?.(code);
       return;
     }
     this.scheduleReconnect(code);

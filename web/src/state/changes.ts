@@ -128,9 +128,9 @@ export function canEdit(m: Message, me: number, editWindow: number | undefined, 
   return Number.isNaN(t) || now < t + editWindow * 1000;
 }
 
-/** Whether the user may delete the message: their own, or anyone's in a room they own. */
-export function canDelete(m: Message, me: number, ownerId: number | undefined): boolean {
-  return !m.deleted && (m.user_id === me || ownerId === me);
+/** Whether the user may delete the message: their own, anyone's in a room they own, or any for an administrator. */
+export function canDelete(m: Message, me: number, ownerId: number | undefined, admin = false): boolean {
+  return !m.deleted && (m.user_id === me || ownerId === me || admin);
 }
 
 /** The last message of the user's that is not deleted (what Up arrow in an empty composer edits). */

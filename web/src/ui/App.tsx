@@ -16,6 +16,7 @@ import { isMine, loadJoined, removalText, saveJoined } from './membership';
 import { loadMarkdown } from './MessageBody';
 import { listenForOpenRoom } from '../net/push';
 import { ProfileView } from './ProfileView';
+import { AdminView } from './AdminView';
 import { QuickSwitcher } from './QuickSwitcher';
 import { SearchDialog, type SearchScope } from './SearchDialog';
 import { initialSearch, searchReducer } from '../state/search';
@@ -59,7 +60,8 @@ export function App() {
   signedIn.current = token !== null;
   useEffect(
     () =>
-      onUnauthorized(() => {
+      onUnauthorized((reason) => {
+        if (reason) setNotice(reason); // a suspension says so, whenever it is learnt
         if (!signedIn.current) return;
         signedIn.current = false;
         setTok(null);
@@ -139,6 +141,8 @@ export function App() {
       me={me}
       setMe={setMe}
       signOut={() => {
+        // The job dashboard's cookie goes first, while the token still works.
+        if (me.is_admin) void api.del('/admin/jobs/session', undefined, { noSignOut: true }).catch(() => {});
         // The server ends this session; the token is forgotten here at once,
         // whether or not the server could be reached.
         void signOut().catch(() => {});
@@ -434,6 +438,11 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
           <span aria-hidden="true">?</span>
           <span className="sr-only">Keyboard shortcuts</span>
         </button>
+        {me.is_admin && (
+          <a className="ghost button admin-link" href="#/admin">
+            Admin
+          </a>
+        )}
         {/* Named by what it shows (the user's name), so speech input finds it by what is seen. */}
         <a className="me-chip" href="#/profile" title="Your profile">
           <Avatar name={me.display_name || me.username} id={me.id} url={me.avatar_url} size={28} />
@@ -501,6 +510,8 @@ function Shell(props: { me: User; setMe: (u: User) => void; signOut: () => void;
             />
           ) : route.name === 'profile' ? (
             <ProfileView me={me} onChange={props.setMe} onEnded={props.onEnded} />
+          ) : route.name === 'admin' && me.is_admin ? (
+            <AdminView meId={me.id} />
           ) : (
             <div className="welcome">
               <h1>

@@ -2,7 +2,8 @@ import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore
 import { api, errorText } from '../api/client';
 import type { FileItem, Message, Quote, Room, User } from '../api/types';
 import type { Status, UserStream } from '../net/stream';
-import { canEdit, cutQuote, lastOwn } from '../state/changes';
+import { canDelete, canEdit, cutQuote, lastOwn } from '../state/changes';
+import { deletePath } from '../state/admin';
 import { isDirect } from '../state/direct';
 import { browserStorage, loadDraft, saveDraft } from '../state/drafts';
 import { dividerSeq, seenBy, type ReadMark } from '../state/reading';
@@ -287,6 +288,7 @@ export function ChatView(props: {
         composerFocus();
       },
       canEdit: (m) => canEdit(m, me.id, now$.current.room?.edit_window, Date.now()),
+      canDelete: (m) => canDelete(m, me.id, now$.current.room?.owner_id, me.is_admin === true),
       refreshMessage: r.refreshMessage,
     };
     return a;
@@ -314,7 +316,8 @@ export function ChatView(props: {
   );
 
   async function deleteMessage(m: Message) {
-    await api.del(`/rooms/${m.room_id}/messages/${m.id}`);
+    // The author's or the owner's own route; an administrator's otherwise.
+    await api.del(deletePath(m, me.id, room?.owner_id, me.is_admin === true) ?? `/rooms/${m.room_id}/messages/${m.id}`);
     dispatch({ type: 'local_change', change: { type: 'message_deleted', room_id: m.room_id, seq: 0, message_id: m.id, user_id: me.id } });
     if (replyTo?.id === m.id) setReplyTo(null);
     setDeleting(null);
@@ -603,6 +606,7 @@ export function ChatView(props: {
           live={r.status === 'open'}
           direct={direct}
           onMessage={openDirect}
+          onRemoved={() => r.refreshMembers().catch(() => {})}
         />
         {lightbox && <Lightbox file={lightbox} onClose={() => setLightbox(null)} onBroken={r.refreshLinks} />}
         {leaveDialog}

@@ -5,6 +5,7 @@ import { Avatar } from './Avatar';
 import { Icon } from './Icon';
 import { FileView } from './MessageList';
 import { NameButton } from './ProfileCard';
+import { removeMemberPath } from '../state/admin';
 
 export function MemberPanel(props: {
   id: string;
@@ -24,7 +25,23 @@ export function MemberPanel(props: {
   direct?: boolean;
   /** Opens the direct conversation with a member. */
   onMessage?: (userId: number) => void;
+  /** A member was removed (by the owner or an administrator): the list is stale. */
+  onRemoved?: () => void;
 }) {
+  const [removing, setRemoving] = useState<number | null>(null);
+  const [removeError, setRemoveError] = useState<string | null>(null);
+  async function remove(m: Member, path: string) {
+    setRemoving(m.id);
+    setRemoveError(null);
+    try {
+      await api.del(path);
+      props.onRemoved?.();
+    } catch (err) {
+      setRemoveError(errorText(err));
+    } finally {
+      setRemoving(null);
+    }
+  }
   const sorted = [...props.members].sort(
     (a, b) => Number(b.online) - Number(a.online) || (a.display_name || a.username).localeCompare(b.display_name || b.username),
   );
@@ -74,6 +91,23 @@ export function MemberPanel(props: {
               </span>
             </span>
             <span className="sr-only">{m.online ? 'online' : 'offline'}</span>
+            {(() => {
+              const path = removeMemberPath(props.roomId, m.id, props.me.id, props.room?.owner_id, props.me.is_admin === true, props.direct === true);
+              return (
+                path && (
+                  <button
+                    type="button"
+                    className="small ghost member-remove"
+                    aria-label={`Remove ${m.display_name || m.username} from the room`}
+                    title="Remove from the room"
+                    disabled={removing === m.id}
+                    onClick={() => void remove(m, path)}
+                  >
+                    <Icon name="close" size={14} />
+                  </button>
+                )
+              );
+            })()}
             {props.onMessage && m.id !== props.me.id && !(props.direct && props.members.length <= 2) && (
               <button type="button" className="small ghost member-message" aria-label={`Message ${m.display_name || m.username}`} title="Direct message" onClick={() => props.onMessage?.(m.id)}>
                 <Icon name="message" size={14} />
@@ -82,6 +116,11 @@ export function MemberPanel(props: {
           </li>
         ))}
       </ul>
+      {removeError && (
+        <p className="error small-text" role="alert">
+          {removeError}
+        </p>
+      )}
       {isOwner && props.room?.is_private && !props.direct && <AddMember roomId={props.roomId} onAdded={props.onAdded} />}
       {!props.direct && (
         <button className="small ghost leave-button" onClick={props.onLeave} disabled={props.leaving}>

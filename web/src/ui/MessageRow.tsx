@@ -248,8 +248,9 @@ function MessageToolbar(props: { m: Message; mine: boolean; isOwner: boolean; me
   const [open, setOpen] = useState<{ what: 'react' | 'more'; side: Side } | null>(null);
   const reactButton = useRef<HTMLButtonElement>(null);
   const moreButton = useRef<HTMLButtonElement>(null);
-  // Edit is the author's (asked again when the menu opens: the edit window closes); delete is also the owner's.
-  const hasMore = canDelete(m, props.meId, props.isOwner ? props.meId : undefined);
+  // Edit is the author's (asked again when the menu opens: the edit window closes); delete is also the
+  // owner's and an administrator's.
+  const hasMore = canDelete(m, props.meId, props.isOwner ? props.meId : undefined) || actions.canDelete(m);
   const close = () => setOpen(null);
   const editable = open?.what === 'more' && actions.canEdit(m);
   return (

@@ -23,6 +23,8 @@ export interface MessageActions {
   cancelEdit(): void;
   /** Whether the user may still edit the message (its author, within the room's edit window). */
   canEdit(m: Message): boolean;
+  /** Whether the user may delete the message (its author, the room's owner, an administrator). */
+  canDelete(m: Message): boolean;
   /** A signed link of a file in the message stopped working: fetch the message again. */
   refreshMessage(messageId: number): void;
 }
@@ -49,6 +51,7 @@ export const MessageActionsContext = createContext<MessageActions>({
   saveEdit: none,
   cancelEdit: none,
   canEdit: () => false,
+  canDelete: () => false,
   refreshMessage: none,
 });
 

@@ -9,5 +9,6 @@ describe('parseRoute', () => {
     ['#/rooms/12/', { name: 'room', id: 12 }],
     ['#/rooms/abc', { name: 'home' }],
     ['#/profile', { name: 'profile' }],
+    ['#/admin', { name: 'admin' }],
   ])('%s', (hash, want) => expect(parseRoute(hash)).toEqual(want));
 });

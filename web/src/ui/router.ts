@@ -1,13 +1,14 @@
 // Hash routing (#/rooms/12): client routes can never clash with API paths.
 import { useEffect, useState } from 'react';
 
-export type Route = { name: 'home' } | { name: 'room'; id: number } | { name: 'profile' };
+export type Route = { name: 'home' } | { name: 'room'; id: number } | { name: 'profile' } | { name: 'admin' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
   const m = /^\/rooms\/(\d+)\/?$/.exec(path);
   if (m) return { name: 'room', id: Number(m[1]) };
   if (/^\/profile\/?$/.test(path)) return { name: 'profile' };
+  if (/^\/admin\/?$/.test(path)) return { name: 'admin' };
   return { name: 'home' };
 }
 

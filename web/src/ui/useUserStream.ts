@@ -1,8 +1,8 @@
 // The app's one user stream, for as long as the user is signed in.
 import { useEffect, useState } from 'react';
-import { api, asArray, signalUnauthorized, socketTicket } from '../api/client';
+import { api, asArray, signalUnauthorized, socketTicket, SUSPENDED_TEXT } from '../api/client';
 import type { Message } from '../api/types';
-import { GAP_PAGE, UserStream, streamURL } from '../net/stream';
+import { CLOSE_SUSPENDED, GAP_PAGE, UserStream, streamURL } from '../net/stream';
 import { loadQueues, saveQueue, type Pending } from '../state/pending';
 
 /** How long the heartbeat's probe of /healthz may take before the server counts as unreachable. */
@@ -41,7 +41,7 @@ export function useUserStream(userId: number): UserStream {
           }
         },
         fetchAfter: async (roomId, after) => asArray<Message>(await api.get(`/rooms/${roomId}/messages?after_seq=${after}&limit=${GAP_PAGE}`)),
-        onFatal: signalUnauthorized,
+        onFatal: (code) => signalUnauthorized(code === CLOSE_SUSPENDED ? SUSPENDED_TEXT : undefined),
         online: navigator.onLine,
         heartbeat: { probe },
       }),

@@ -204,7 +204,8 @@ func TestSearchRoomDeletePurges(t *testing.T) {
 	})
 }
 
-// TestSearchBacklog: messages stored before migration 000008 are found
+// TestSearchBacklog: messages stored without the index (before migration
+// 000008, or with the index off) are found
 // once IndexBacklog has run, batch by batch and resumably; an edit made
 // before the backlog reached its message, or after, is found by its
 // current text only; a deleted one is never indexed; running it again
@@ -219,14 +220,12 @@ func TestSearchBacklog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, closer, err := old.migrator(ctx)
-			if err != nil {
-				t.Fatal(err)
+			// Messages stored without their index entries, as before
+			// migration 000008 (or with SEARCH_INDEX=off): the store's
+			// code writes today's schema, so the schema is today's too.
+			if err := old.Migrate(ctx, "up"); err != nil {
+				t.Fatalf("migrate up: %v", err)
 			}
-			if err := m.Migrate(7); err != nil {
-				t.Fatalf("migrate to 7: %v", err)
-			}
-			closer.Close()
 			us, rs := seed(t, old, 1, 2)
 			var before []message.Message
 			for i := range 7 {

@@ -124,9 +124,10 @@ func scaleOut(t *testing.T) cluster {
 		"JWT_SECRET":   "e2e-secret-e2e-secret-e2e-secret-0123",
 		"DATA_DIR":     t.TempDir(),
 		"UPLOAD_PATH":  t.TempDir(),
-		// The scenarios register more users from one address than the
-		// default allows; limits_test.go tests the limit.
+		// The scenarios register and log in more users from one address
+		// than the defaults allow; limits_test.go tests the limits.
 		"RATE_REGISTER": "off",
+		"RATE_LOGIN":    "off",
 	}
 	// Both instances share one database and one Redis prefix; other tests
 	// have their own of each.
@@ -136,7 +137,7 @@ func scaleOut(t *testing.T) cluster {
 }
 
 func embedded(t *testing.T) cluster {
-	s := start(t, map[string]string{"DATA_DIR": t.TempDir(), "RATE_REGISTER": "off"})
+	s := start(t, map[string]string{"DATA_DIR": t.TempDir(), "RATE_REGISTER": "off", "RATE_LOGIN": "off"})
 	return cluster{A: s, B: s}
 }
 

@@ -189,13 +189,25 @@ func (s *SearchStore) Search(ctx context.Context, rooms []room.ID, q message.Sea
 	return hits, fail("search messages", rows.Err())
 }
 
-// walk checks the messages of rooms with ids from lo up to below, newest
-// first, until limit match. lo is chosen for about searchWalk of the
-// rooms' messages, however many rooms there are and however busy: below
-// less searchWalk times the number of messages per message of the rooms
-// (their msg_count against the newest id). It returns the hits and the
-// floor of what it checked: every message of the rooms with an id from
-// the floor up to below (a floor of 0 or 1: all of them).
+// searchWalkMost bounds a walk, in windows of about searchWalk messages:
+// PostgreSQL's index hands over all its candidates unordered, and over a
+// good share of all messages walking on is worth it while the hits come;
+// SQLite's FTS5 hands its matches newest first, so one window is enough.
+var searchWalkMost = map[string]int{Postgres: 8, SQLite: 1}
+
+// walk checks the messages of rooms below id `below`, newest first,
+// window after window, until limit match. A window is an id range chosen
+// to hold about searchWalk of the rooms' messages, however many rooms
+// there are and however busy: searchWalk times the number of messages per
+// message of the rooms (their msg_count against the newest id). After the
+// first, the walk goes on only when it found hits at a rate that fills
+// the page within searchWalkMost windows in all (a phrase or a middling
+// word: walking on is cheaper than the index's candidates); none at all,
+// and the index will do better. On SQLite it walks only rooms that hold
+// few of all messages: elsewhere FTS5's newest matches fill the page
+// sooner. It returns the hits and the floor of what
+// it checked: every message of the rooms with an id from the floor up to
+// below (a floor of 0 or 1: all of them).
 func (s *SearchStore) walk(x sqlq, rooms []int64, cq textindex.Query, below int64, limit int) ([]message.Hit, int64, error) {
 	if s.db.searchWalk <= 0 {
 		return nil, below, nil
@@ -210,12 +222,51 @@ func (s *SearchStore) walk(x sqlq, rooms []int64, cq textindex.Query, below int6
 	if own == 0 || below <= 1 {
 		return nil, 0, nil
 	}
-	span := max(int64(s.db.searchWalk), int64(s.db.searchWalk)*newest/own)
-	lo := max(below-span, 0)
-	if x.dialect == Postgres {
-		return pgWalk(x, rooms, cq, lo, below, limit)
+	if x.dialect == SQLite && own*int64(s.db.searchWalk) >= int64(limit)*newest {
+		// FTS5 gives its matches newest first, and about one in
+		// newest/own is in the rooms: the page comes within fewer
+		// candidates than the walk would read messages.
+		return nil, below, nil
 	}
-	return liteWalk(x, rooms, cq, lo, below, limit, 4*s.db.searchWalk)
+	// PostgreSQL reads the window in id order when the rooms hold a tenth
+	// of all messages or more (pgWalk). With fewer, each of the window's
+	// messages is a page of its own, while the index's candidates are
+	// narrowed to the rooms (a BitmapAnd with the (room_id, message_id)
+	// index): one window of half the size is enough, for the common words.
+	walk := int64(s.db.searchWalk)
+	stream := own*10 >= newest
+	most := searchWalkMost[x.dialect]
+	if !stream && x.dialect == Postgres {
+		walk, most = max(walk/2, 1), 1
+	}
+	span := max(walk, walk*newest/own) // ids per window
+	var hits []message.Hit
+	for walked, size := 0, 1; ; {
+		lo := max(below-int64(size)*span, 0)
+		var (
+			more []message.Hit
+			err  error
+		)
+		if x.dialect == Postgres {
+			more, below, err = pgWalk(x, rooms, cq, lo, below, limit-len(hits), stream)
+		} else {
+			more, below, err = liteWalk(x, rooms, cq, lo, below, limit-len(hits), 4*size*s.db.searchWalk)
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		hits, walked = append(hits, more...), walked+size
+		found := len(hits)
+		if found == 0 || found == limit || below <= 1 {
+			return hits, below, nil
+		}
+		// The windows the rest needs at the rate so far, and a quarter
+		// more.
+		size = ((limit-found)*walked*5 + 4*found - 1) / (4 * found)
+		if walked+size > most {
+			return hits, below, nil
+		}
+	}
 }
 
 // execMode is the first argument of a search statement: on PostgreSQL,
@@ -229,25 +280,28 @@ func execMode(dialect string) []any {
 	return nil
 }
 
-// pgWalk checks the rows of message_search with SQL that no index serves
-// (strpos for substrings, ts_match_vq for tokens: the operators LIKE and
-// @@ would invite the trigram and tsvector indexes), so the planner reads
-// the rows in id order, through the primary key or the (room_id,
-// message_id) index, and stops at the page.
-func pgWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit int) ([]message.Hit, int64, error) {
+// pgWalk checks the rows of message_search in the window with SQL that
+// no index serves (strpos for substrings, ts_match_vq for tokens: the
+// operators LIKE and @@ would invite the trigram and tsvector indexes).
+// When the rooms hold a good share of all messages (stream), it lets the
+// planner read the window in id order, through the primary key, and stop
+// at the page. Otherwise the primary key's order would read every room's
+// messages in the window to keep the few of the rooms searched, so the
+// window's rows are first collected through the (room_id, message_id)
+// index in a MATERIALIZED CTE (a fence: given the LIMIT, the planner
+// would still hope for the primary key's early matches), then checked.
+func pgWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit int, stream bool) ([]message.Hit, int64, error) {
 	var b strings.Builder
 	args := execMode(Postgres)
-	b.WriteString(`SELECT ` + hitColumns + ` FROM message_search s JOIN messages m ON m.id = s.message_id WHERE `)
-	if len(rooms) == 1 {
-		b.WriteString(`s.room_id = ?`)
-		args = append(args, rooms[0])
+	inRooms := `s.room_id = ANY(?) AND s.message_id >= ? AND s.message_id < ?`
+	if stream {
+		b.WriteString(`SELECT ` + hitColumns + ` FROM message_search s JOIN messages m ON m.id = s.message_id WHERE ` + inRooms)
 	} else {
-		b.WriteString(`s.room_id = ANY(?)`)
-		args = append(args, rooms)
+		b.WriteString(`WITH s AS MATERIALIZED (SELECT s.message_id, s.body, s.tokens FROM message_search s WHERE ` + inRooms + `)
+			SELECT ` + hitColumns + ` FROM s JOIN messages m ON m.id = s.message_id WHERE true`)
 	}
-	b.WriteString(` AND s.message_id >= ? AND s.message_id < ? AND m.deleted_at IS NULL`)
-	args = pgMatch(&b, append(args, lo, below), searchTerms(cq), false)
-	b.WriteString(` ORDER BY s.message_id DESC LIMIT ?`)
+	args = pgMatch(&b, append(args, rooms, lo, below), searchTerms(cq), false)
+	b.WriteString(` AND m.deleted_at IS NULL ORDER BY s.message_id DESC LIMIT ?`)
 	rows, err := x.query(b.String(), append(args, limit)...)
 	if err != nil {
 		return nil, 0, err

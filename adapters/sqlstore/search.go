@@ -133,14 +133,15 @@ var sqliteUnindexRoom = []string{
 const searchWalk = 2000
 
 // Search takes two ways to the newest hits, because neither finds them
-// fast for every word. First it walks the rooms' newest messages, about
-// searchWalk of them, newest first, checking each (walk): a common word
-// fills the page within the first few dozen, where the index would hand
-// over every one of its thousands of matches to be sorted. When the page
-// is not full, the index finds the rest below the messages walked
-// (searchIndex): the word is rare there, and a rare word has few
-// matches, cheap to fetch and sort. Every statement is bounded by the
-// store's timeout.
+// fast for every word. Walking the rooms' newest messages and checking
+// each (walk) fills a common word's page within the first few dozen,
+// where the index would hand over every one of its thousands of matches
+// to be sorted; the index (searchIndex) finds a rare word's few matches
+// at once, where a walk would read the whole history. The walk goes
+// first (on SQLite only over rooms that hold few of all messages: FTS5
+// gives its matches newest first), and the index finds the rest below
+// the messages it checked, so the page is exact either way. Every
+// statement is bounded by the store's timeout.
 func (s *SearchStore) Search(ctx context.Context, rooms []room.ID, q message.SearchQuery) ([]message.Hit, error) {
 	if !s.db.indexed {
 		return nil, errSearchOff()

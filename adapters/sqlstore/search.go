@@ -89,43 +89,29 @@ func (x sqlq) indexRows(ids, rooms []int64, docs []textindex.Doc, fresh bool) er
 	if fresh {
 		verb = `INSERT INTO `
 	}
-	bodies, tokens := make([]any, 0, 2*len(ids)), make([]any, 0, 2*len(ids))
+	args := make([]any, 0, 3*len(ids))
 	for i, id := range ids {
-		bodies = append(bodies, id, docs[i].Body)
-		tokens = append(tokens, id, docs[i].Tokens)
+		args = append(args, id, docs[i].Body, " "+docs[i].Tokens+" ")
 	}
-	if _, err := x.exec(verb+`message_search_body (rowid, body) VALUES `+placeholders(len(ids), 2), bodies...); err != nil {
-		return err
-	}
-	_, err := x.exec(verb+`message_search_tokens (rowid, tokens) VALUES `+placeholders(len(ids), 2), tokens...)
+	_, err := x.exec(verb+`message_search (rowid, body, tokens) VALUES `+placeholders(len(ids), 3), args...)
 	return err
 }
 
 // unindexMessage purges message id's row. It runs with the index off
 // too: a deleted message's text must not stay behind in any table.
 func (x sqlq) unindexMessage(id int64) error {
+	q := `DELETE FROM message_search WHERE rowid = ?`
 	if x.dialect == Postgres {
-		_, err := x.exec(`DELETE FROM message_search WHERE message_id = ?`, id)
-		return err
+		q = `DELETE FROM message_search WHERE message_id = ?`
 	}
-	for _, q := range []string{
-		`DELETE FROM message_search_body WHERE rowid = ?`,
-		`DELETE FROM message_search_tokens WHERE rowid = ?`,
-	} {
-		if _, err := x.exec(q, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := x.exec(q, id)
+	return err
 }
 
-// sqliteUnindexRoom lists the SQLite statements that purge the rows of
-// room ? before the room and its messages go (PostgreSQL's rows go with
-// their messages: ON DELETE CASCADE).
-var sqliteUnindexRoom = []string{
-	`DELETE FROM message_search_body WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?)`,
-	`DELETE FROM message_search_tokens WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?)`,
-}
+// sqliteUnindexRoom purges the rows of room ? before the room and its
+// messages go (PostgreSQL's rows go with their messages: ON DELETE
+// CASCADE; an FTS5 table has no foreign keys).
+const sqliteUnindexRoom = `DELETE FROM message_search WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?)`
 
 // searchWalk is about how many of the newest messages of the rooms
 // searched a search checks one by one before it asks the index
@@ -499,73 +485,31 @@ func tsquery(toks []string) string {
 	return strings.Join(qs, " | ")
 }
 
-// liteSearchIndex: one FTS5 table drives, newest rowid first (FTS5 hands
-// its matches in rowid order, so the scan stops with the page), and each
-// candidate joins its message by primary key for the room and the
-// tombstone. The terms that are all substrings make one MATCH of the body
-// table (each term a phrase per form, ORed; the terms ANDed), those that
-// are all tokens one of the tokens table; the body table drives when it
-// has terms, and the tokens table's MATCH then filters. A term with forms
-// of both kinds (textindex makes none today) filters with both tables.
-func liteSearchIndex(rooms []int64, terms []searchTerm, before int64, limit int) (string, []any) {
-	var subs, toks []string
-	var mixed []searchTerm
-	for _, t := range terms {
-		switch {
-		case len(t.toks) == 0:
-			subs = append(subs, ftsAny(t.subs))
-		case len(t.subs) == 0:
-			toks = append(toks, ftsAny(t.toks))
-		default:
-			mixed = append(mixed, t)
+// liteSearchIndex: one MATCH of message_search says it all — each term
+// an OR of its forms (a substring form a quoted phrase of the body's
+// trigrams, a short one the phrase " t<hex> " of the tokens column's), the
+// terms ANDed. FTS5 hands its matches in descending rowid order, so the
+// scan stops with the page; each candidate joins its message by primary
+// key for the room and the tombstone (CROSS JOIN: FTS5 drives).
+func liteSearchIndex(rooms []int64, terms []searchTerm, below int64, limit int) (string, []any) {
+	match := make([]string, len(terms))
+	for i, t := range terms {
+		var forms []string
+		for _, f := range t.subs {
+			forms = append(forms, `body : `+ftsPhrase(f))
 		}
-	}
-	var (
-		from, order string
-		where       []string
-		args        []any
-	)
-	switch {
-	case len(subs) > 0:
-		from, order = `message_search_body s CROSS JOIN messages m ON m.id = s.rowid`, `s.rowid`
-		where = append(where, `message_search_body MATCH ?`, `s.rowid < ?`)
-		args = append(args, strings.Join(subs, " AND "), before)
-		if len(toks) > 0 {
-			where = append(where, `s.rowid IN (SELECT rowid FROM message_search_tokens WHERE message_search_tokens MATCH ?)`)
-			args = append(args, strings.Join(toks, " AND "))
+		for _, f := range t.toks {
+			forms = append(forms, `tokens : `+ftsPhrase(" "+f+" "))
 		}
-	case len(toks) > 0:
-		from, order = `message_search_tokens s CROSS JOIN messages m ON m.id = s.rowid`, `s.rowid`
-		where = append(where, `message_search_tokens MATCH ?`, `s.rowid < ?`)
-		args = append(args, strings.Join(toks, " AND "), before)
-	default:
-		from, order = `messages m`, `m.id`
-		where = append(where, `m.id < ?`)
-		args = append(args, before)
+		match[i] = "(" + strings.Join(forms, " OR ") + ")"
 	}
-	for _, t := range mixed {
-		where = append(where, `(m.id IN (SELECT rowid FROM message_search_body WHERE message_search_body MATCH ?)
-			OR m.id IN (SELECT rowid FROM message_search_tokens WHERE message_search_tokens MATCH ?))`)
-		args = append(args, ftsAny(t.subs), ftsAny(t.toks))
-	}
-	inRooms, roomArgs := in(SQLite, "m.room_id", rooms)
-	where = append(where, inRooms, `m.deleted_at IS NULL`)
-	args = append(args, roomArgs...)
-	q := `SELECT ` + hitColumns + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY ` + order + ` DESC LIMIT ?`
-	return q, append(args, limit)
+	inRooms, args := in(SQLite, "m.room_id", rooms)
+	q := `SELECT ` + hitColumns + ` FROM message_search s CROSS JOIN messages m ON m.id = s.rowid
+		WHERE message_search MATCH ? AND s.rowid < ? AND ` + inRooms + ` AND m.deleted_at IS NULL
+		ORDER BY s.rowid DESC LIMIT ?`
+	return q, append(append([]any{strings.Join(match, " AND "), below}, args...), limit)
 }
 
-// ftsAny is the FTS5 query matching any of forms, each a quoted string
-// (a phrase of trigrams in the body table, one token in the tokens
-// table), a double quote doubled.
-func ftsAny(forms []string) string {
-	qs := make([]string, len(forms))
-	for i, f := range forms {
-		qs[i] = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
-	}
-	if len(qs) == 1 {
-		return qs[0]
-	}
-	return "(" + strings.Join(qs, " OR ") + ")"
-}
+// ftsPhrase quotes s as an FTS5 string, a double quote doubled: under the
+// trigram tokenizer, the phrase of its trigrams.
+func ftsPhrase(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

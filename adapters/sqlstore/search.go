@@ -20,8 +20,8 @@ import (
 // not deleted, indexDoc of its current text: the folded body for
 // substring forms and the hex tokens for short forms. PostgreSQL keeps
 // both in message_search (a trigram GIN index on body, a GIN index on the
-// tokens' tsvector); SQLite in two contentless FTS5 tables keyed by the
-// message's id (trigram on the body, ascii on the tokens). The writers of
+// tokens' tsvector); SQLite in one contentless FTS5 table keyed by the
+// message's id, both columns under the trigram tokenizer. The writers of
 // a message's text keep it in their own transaction: appends index
 // (appendOne here, the batches in append_batch_sql.go), an edit replaces
 // the row, a deletion purges it and a room's deletion its rows.
@@ -306,7 +306,7 @@ func pgWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit in
 }
 
 // liteWalk reads the messages themselves and checks them in Go with
-// Query.Matches, the meaning the FTS5 tables implement (contentless, they
+// Query.Matches, the meaning the FTS5 table implements (contentless, it
 // cannot give a row's text back to check), stopping at the page or at
 // most rows: a window denser than the rooms' average then has its floor
 // at the last message read.

@@ -252,13 +252,13 @@ func (c corpus) loadSQLite(t testing.TB, pool *sql.DB, next corpusNext, now time
 			t.Fatal(err)
 		}
 		for s := lo; s < min(lo+chunk, c.messages); s += stmtRows {
-			var msgs, bodies, tokens []any
+			var msgs, index []any
 			n := 0
 			for i := s; i < min(s+stmtRows, lo+chunk, c.messages); i++ {
 				id, room, seq, user, text := next(i)
 				d := indexDoc(text)
 				msgs = append(msgs, id, room, seq, seq, user, fmt.Sprintf("user%d", user), text, now)
-				bodies, tokens = append(bodies, id, d.Body), append(tokens, id, d.Tokens)
+				index = append(index, id, d.Body, " "+d.Tokens+" ")
 				n++
 			}
 			for _, st := range []struct {
@@ -266,8 +266,7 @@ func (c corpus) loadSQLite(t testing.TB, pool *sql.DB, next corpusNext, now time
 				args []any
 			}{
 				{`INSERT INTO messages (id, room_id, seq, n, user_id, username, content, created_at) VALUES ` + placeholders(n, 8), msgs},
-				{`INSERT INTO message_search_body (rowid, body) VALUES ` + placeholders(n, 2), bodies},
-				{`INSERT INTO message_search_tokens (rowid, tokens) VALUES ` + placeholders(n, 2), tokens},
+				{`INSERT INTO message_search (rowid, body, tokens) VALUES ` + placeholders(n, 3), index},
 			} {
 				if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
 					tx.Rollback()
@@ -276,14 +275,6 @@ func (c corpus) loadSQLite(t testing.TB, pool *sql.DB, next corpusNext, now time
 			}
 		}
 		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, q := range []string{
-		`INSERT INTO message_search_body (message_search_body) VALUES ('optimize')`,
-		`INSERT INTO message_search_tokens (message_search_tokens) VALUES ('optimize')`,
-	} {
-		if _, err := pool.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -30,7 +30,7 @@
 //
 // The search index (search.go, migration 000008) is written by the same
 // transactions that write a message's text: PostgreSQL's message_search
-// (pg_trgm and a tsvector), SQLite's contentless FTS5 tables, which need
+// (pg_trgm and a tsvector), SQLite's contentless FTS5 table, which needs
 // the build tag sqlite_fts5 (Open refuses a SQLite without FTS5).
 // SearchStore walks the rooms' newest messages first and asks the index
 // for what the walk did not find; IndexBacklog indexes, in short

@@ -140,8 +140,8 @@ func (s *RoomStore) Update(ctx context.Context, id room.ID, change func(r *room.
 // message or member can be added to it, so the attachment rows it deletes
 // (returning their keys) are all there are; then the room goes, and its
 // members and messages with it (ON DELETE CASCADE), and their search
-// index rows (PostgreSQL: the cascade; SQLite's FTS5 tables have no
-// foreign keys and are purged first).
+// index rows (PostgreSQL: the cascade; SQLite's FTS5 table has no
+// foreign keys and is purged first).
 func (s *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
 	var keys []string
 	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -170,10 +170,8 @@ func (s *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
 			return err
 		}
 		if s.db.dialect == SQLite {
-			for _, q := range sqliteUnindexRoom {
-				if err := tx.Exec(q, int64(id)).Error; err != nil {
-					return err
-				}
+			if err := tx.Exec(sqliteUnindexRoom, int64(id)).Error; err != nil {
+				return err
 			}
 		}
 		return tx.Exec(`DELETE FROM rooms WHERE id = ?`, int64(id)).Error

@@ -20,8 +20,8 @@ import (
 // not deleted, indexDoc of its current text: the folded body for
 // substring forms and the hex tokens for short forms. PostgreSQL keeps
 // both in message_search (a trigram GIN index on body, a GIN index on the
-// tokens' tsvector); SQLite in two contentless FTS5 tables keyed by the
-// message's id (trigram on the body, ascii on the tokens). The writers of
+// tokens' tsvector); SQLite in one contentless FTS5 table keyed by the
+// message's id, both columns under the trigram tokenizer. The writers of
 // a message's text keep it in their own transaction: appends index
 // (appendOne here, the batches in append_batch_sql.go), an edit replaces
 // the row, a deletion purges it and a room's deletion its rows.
@@ -89,43 +89,29 @@ func (x sqlq) indexRows(ids, rooms []int64, docs []textindex.Doc, fresh bool) er
 	if fresh {
 		verb = `INSERT INTO `
 	}
-	bodies, tokens := make([]any, 0, 2*len(ids)), make([]any, 0, 2*len(ids))
+	args := make([]any, 0, 3*len(ids))
 	for i, id := range ids {
-		bodies = append(bodies, id, docs[i].Body)
-		tokens = append(tokens, id, docs[i].Tokens)
+		args = append(args, id, docs[i].Body, " "+docs[i].Tokens+" ")
 	}
-	if _, err := x.exec(verb+`message_search_body (rowid, body) VALUES `+placeholders(len(ids), 2), bodies...); err != nil {
-		return err
-	}
-	_, err := x.exec(verb+`message_search_tokens (rowid, tokens) VALUES `+placeholders(len(ids), 2), tokens...)
+	_, err := x.exec(verb+`message_search (rowid, body, tokens) VALUES `+placeholders(len(ids), 3), args...)
 	return err
 }
 
 // unindexMessage purges message id's row. It runs with the index off
 // too: a deleted message's text must not stay behind in any table.
 func (x sqlq) unindexMessage(id int64) error {
+	q := `DELETE FROM message_search WHERE rowid = ?`
 	if x.dialect == Postgres {
-		_, err := x.exec(`DELETE FROM message_search WHERE message_id = ?`, id)
-		return err
+		q = `DELETE FROM message_search WHERE message_id = ?`
 	}
-	for _, q := range []string{
-		`DELETE FROM message_search_body WHERE rowid = ?`,
-		`DELETE FROM message_search_tokens WHERE rowid = ?`,
-	} {
-		if _, err := x.exec(q, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := x.exec(q, id)
+	return err
 }
 
-// sqliteUnindexRoom lists the SQLite statements that purge the rows of
-// room ? before the room and its messages go (PostgreSQL's rows go with
-// their messages: ON DELETE CASCADE).
-var sqliteUnindexRoom = []string{
-	`DELETE FROM message_search_body WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?)`,
-	`DELETE FROM message_search_tokens WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?)`,
-}
+// sqliteUnindexRoom purges the rows of room ? before the room and its
+// messages go (PostgreSQL's rows go with their messages: ON DELETE
+// CASCADE; an FTS5 table has no foreign keys).
+const sqliteUnindexRoom = `DELETE FROM message_search WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?)`
 
 // searchWalk is about how many of the newest messages of the rooms
 // searched a search checks one by one before it asks the index
@@ -133,14 +119,15 @@ var sqliteUnindexRoom = []string{
 const searchWalk = 2000
 
 // Search takes two ways to the newest hits, because neither finds them
-// fast for every word. First it walks the rooms' newest messages, about
-// searchWalk of them, newest first, checking each (walk): a common word
-// fills the page within the first few dozen, where the index would hand
-// over every one of its thousands of matches to be sorted. When the page
-// is not full, the index finds the rest below the messages walked
-// (searchIndex): the word is rare there, and a rare word has few
-// matches, cheap to fetch and sort. Every statement is bounded by the
-// store's timeout.
+// fast for every word. Walking the rooms' newest messages and checking
+// each (walk) fills a common word's page within the first few dozen,
+// where the index would hand over every one of its thousands of matches
+// to be sorted; the index (searchIndex) finds a rare word's few matches
+// at once, where a walk would read the whole history. The walk goes
+// first (on SQLite only over rooms that hold few of all messages: FTS5
+// gives its matches newest first), and the index finds the rest below
+// the messages it checked, so the page is exact either way. Every
+// statement is bounded by the store's timeout.
 func (s *SearchStore) Search(ctx context.Context, rooms []room.ID, q message.SearchQuery) ([]message.Hit, error) {
 	if !s.db.indexed {
 		return nil, errSearchOff()
@@ -189,13 +176,25 @@ func (s *SearchStore) Search(ctx context.Context, rooms []room.ID, q message.Sea
 	return hits, fail("search messages", rows.Err())
 }
 
-// walk checks the messages of rooms with ids from lo up to below, newest
-// first, until limit match. lo is chosen for about searchWalk of the
-// rooms' messages, however many rooms there are and however busy: below
-// less searchWalk times the number of messages per message of the rooms
-// (their msg_count against the newest id). It returns the hits and the
-// floor of what it checked: every message of the rooms with an id from
-// the floor up to below (a floor of 0 or 1: all of them).
+// searchWalkMost bounds a walk, in windows of about searchWalk messages:
+// PostgreSQL's index hands over all its candidates unordered, and over a
+// good share of all messages walking on is worth it while the hits come;
+// SQLite's FTS5 hands its matches newest first, so one window is enough.
+var searchWalkMost = map[string]int{Postgres: 8, SQLite: 1}
+
+// walk checks the messages of rooms below id `below`, newest first,
+// window after window, until limit match. A window is an id range chosen
+// to hold about searchWalk of the rooms' messages, however many rooms
+// there are and however busy: searchWalk times the number of messages per
+// message of the rooms (their msg_count against the newest id). After the
+// first, the walk goes on only when it found hits at a rate that fills
+// the page within searchWalkMost windows in all (a phrase or a middling
+// word: walking on is cheaper than the index's candidates); none at all,
+// and the index will do better. On SQLite it walks only rooms that hold
+// few of all messages: elsewhere FTS5's newest matches fill the page
+// sooner. It returns the hits and the floor of what
+// it checked: every message of the rooms with an id from the floor up to
+// below (a floor of 0 or 1: all of them).
 func (s *SearchStore) walk(x sqlq, rooms []int64, cq textindex.Query, below int64, limit int) ([]message.Hit, int64, error) {
 	if s.db.searchWalk <= 0 {
 		return nil, below, nil
@@ -210,12 +209,51 @@ func (s *SearchStore) walk(x sqlq, rooms []int64, cq textindex.Query, below int6
 	if own == 0 || below <= 1 {
 		return nil, 0, nil
 	}
-	span := max(int64(s.db.searchWalk), int64(s.db.searchWalk)*newest/own)
-	lo := max(below-span, 0)
-	if x.dialect == Postgres {
-		return pgWalk(x, rooms, cq, lo, below, limit)
+	if x.dialect == SQLite && own*int64(s.db.searchWalk) >= int64(limit)*newest {
+		// FTS5 gives its matches newest first, and about one in
+		// newest/own is in the rooms: the page comes within fewer
+		// candidates than the walk would read messages.
+		return nil, below, nil
 	}
-	return liteWalk(x, rooms, cq, lo, below, limit, 4*s.db.searchWalk)
+	// PostgreSQL reads the window in id order when the rooms hold a tenth
+	// of all messages or more (pgWalk). With fewer, each of the window's
+	// messages is a page of its own, while the index's candidates are
+	// narrowed to the rooms (a BitmapAnd with the (room_id, message_id)
+	// index): one window of half the size is enough, for the common words.
+	walk := int64(s.db.searchWalk)
+	stream := own*10 >= newest
+	most := searchWalkMost[x.dialect]
+	if !stream && x.dialect == Postgres {
+		walk, most = max(walk/2, 1), 1
+	}
+	span := max(walk, walk*newest/own) // ids per window
+	var hits []message.Hit
+	for walked, size := 0, 1; ; {
+		lo := max(below-int64(size)*span, 0)
+		var (
+			more []message.Hit
+			err  error
+		)
+		if x.dialect == Postgres {
+			more, below, err = pgWalk(x, rooms, cq, lo, below, limit-len(hits), stream)
+		} else {
+			more, below, err = liteWalk(x, rooms, cq, lo, below, limit-len(hits), 4*size*s.db.searchWalk)
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		hits, walked = append(hits, more...), walked+size
+		found := len(hits)
+		if found == 0 || found == limit || below <= 1 {
+			return hits, below, nil
+		}
+		// The windows the rest needs at the rate so far, and a quarter
+		// more.
+		size = ((limit-found)*walked*5 + 4*found - 1) / (4 * found)
+		if walked+size > most {
+			return hits, below, nil
+		}
+	}
 }
 
 // execMode is the first argument of a search statement: on PostgreSQL,
@@ -229,25 +267,28 @@ func execMode(dialect string) []any {
 	return nil
 }
 
-// pgWalk checks the rows of message_search with SQL that no index serves
-// (strpos for substrings, ts_match_vq for tokens: the operators LIKE and
-// @@ would invite the trigram and tsvector indexes), so the planner reads
-// the rows in id order, through the primary key or the (room_id,
-// message_id) index, and stops at the page.
-func pgWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit int) ([]message.Hit, int64, error) {
+// pgWalk checks the rows of message_search in the window with SQL that
+// no index serves (strpos for substrings, ts_match_vq for tokens: the
+// operators LIKE and @@ would invite the trigram and tsvector indexes).
+// When the rooms hold a good share of all messages (stream), it lets the
+// planner read the window in id order, through the primary key, and stop
+// at the page. Otherwise the primary key's order would read every room's
+// messages in the window to keep the few of the rooms searched, so the
+// window's rows are first collected through the (room_id, message_id)
+// index in a MATERIALIZED CTE (a fence: given the LIMIT, the planner
+// would still hope for the primary key's early matches), then checked.
+func pgWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit int, stream bool) ([]message.Hit, int64, error) {
 	var b strings.Builder
 	args := execMode(Postgres)
-	b.WriteString(`SELECT ` + hitColumns + ` FROM message_search s JOIN messages m ON m.id = s.message_id WHERE `)
-	if len(rooms) == 1 {
-		b.WriteString(`s.room_id = ?`)
-		args = append(args, rooms[0])
+	inRooms := `s.room_id = ANY(?) AND s.message_id >= ? AND s.message_id < ?`
+	if stream {
+		b.WriteString(`SELECT ` + hitColumns + ` FROM message_search s JOIN messages m ON m.id = s.message_id WHERE ` + inRooms)
 	} else {
-		b.WriteString(`s.room_id = ANY(?)`)
-		args = append(args, rooms)
+		b.WriteString(`WITH s AS MATERIALIZED (SELECT s.message_id, s.body, s.tokens FROM message_search s WHERE ` + inRooms + `)
+			SELECT ` + hitColumns + ` FROM s JOIN messages m ON m.id = s.message_id WHERE true`)
 	}
-	b.WriteString(` AND s.message_id >= ? AND s.message_id < ? AND m.deleted_at IS NULL`)
-	args = pgMatch(&b, append(args, lo, below), searchTerms(cq), false)
-	b.WriteString(` ORDER BY s.message_id DESC LIMIT ?`)
+	args = pgMatch(&b, append(args, rooms, lo, below), searchTerms(cq), false)
+	b.WriteString(` AND m.deleted_at IS NULL ORDER BY s.message_id DESC LIMIT ?`)
 	rows, err := x.query(b.String(), append(args, limit)...)
 	if err != nil {
 		return nil, 0, err
@@ -265,7 +306,7 @@ func pgWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit in
 }
 
 // liteWalk reads the messages themselves and checks them in Go with
-// Query.Matches, the meaning the FTS5 tables implement (contentless, they
+// Query.Matches, the meaning the FTS5 table implements (contentless, it
 // cannot give a row's text back to check), stopping at the page or at
 // most rows: a window denser than the rooms' average then has its floor
 // at the last message read.
@@ -444,73 +485,31 @@ func tsquery(toks []string) string {
 	return strings.Join(qs, " | ")
 }
 
-// liteSearchIndex: one FTS5 table drives, newest rowid first (FTS5 hands
-// its matches in rowid order, so the scan stops with the page), and each
-// candidate joins its message by primary key for the room and the
-// tombstone. The terms that are all substrings make one MATCH of the body
-// table (each term a phrase per form, ORed; the terms ANDed), those that
-// are all tokens one of the tokens table; the body table drives when it
-// has terms, and the tokens table's MATCH then filters. A term with forms
-// of both kinds (textindex makes none today) filters with both tables.
-func liteSearchIndex(rooms []int64, terms []searchTerm, before int64, limit int) (string, []any) {
-	var subs, toks []string
-	var mixed []searchTerm
-	for _, t := range terms {
-		switch {
-		case len(t.toks) == 0:
-			subs = append(subs, ftsAny(t.subs))
-		case len(t.subs) == 0:
-			toks = append(toks, ftsAny(t.toks))
-		default:
-			mixed = append(mixed, t)
+// liteSearchIndex: one MATCH of message_search says it all — each term
+// an OR of its forms (a substring form a quoted phrase of the body's
+// trigrams, a short one the phrase " t<hex> " of the tokens column's), the
+// terms ANDed. FTS5 hands its matches in descending rowid order, so the
+// scan stops with the page; each candidate joins its message by primary
+// key for the room and the tombstone (CROSS JOIN: FTS5 drives).
+func liteSearchIndex(rooms []int64, terms []searchTerm, below int64, limit int) (string, []any) {
+	match := make([]string, len(terms))
+	for i, t := range terms {
+		var forms []string
+		for _, f := range t.subs {
+			forms = append(forms, `body : `+ftsPhrase(f))
 		}
-	}
-	var (
-		from, order string
-		where       []string
-		args        []any
-	)
-	switch {
-	case len(subs) > 0:
-		from, order = `message_search_body s CROSS JOIN messages m ON m.id = s.rowid`, `s.rowid`
-		where = append(where, `message_search_body MATCH ?`, `s.rowid < ?`)
-		args = append(args, strings.Join(subs, " AND "), before)
-		if len(toks) > 0 {
-			where = append(where, `s.rowid IN (SELECT rowid FROM message_search_tokens WHERE message_search_tokens MATCH ?)`)
-			args = append(args, strings.Join(toks, " AND "))
+		for _, f := range t.toks {
+			forms = append(forms, `tokens : `+ftsPhrase(" "+f+" "))
 		}
-	case len(toks) > 0:
-		from, order = `message_search_tokens s CROSS JOIN messages m ON m.id = s.rowid`, `s.rowid`
-		where = append(where, `message_search_tokens MATCH ?`, `s.rowid < ?`)
-		args = append(args, strings.Join(toks, " AND "), before)
-	default:
-		from, order = `messages m`, `m.id`
-		where = append(where, `m.id < ?`)
-		args = append(args, before)
+		match[i] = "(" + strings.Join(forms, " OR ") + ")"
 	}
-	for _, t := range mixed {
-		where = append(where, `(m.id IN (SELECT rowid FROM message_search_body WHERE message_search_body MATCH ?)
-			OR m.id IN (SELECT rowid FROM message_search_tokens WHERE message_search_tokens MATCH ?))`)
-		args = append(args, ftsAny(t.subs), ftsAny(t.toks))
-	}
-	inRooms, roomArgs := in(SQLite, "m.room_id", rooms)
-	where = append(where, inRooms, `m.deleted_at IS NULL`)
-	args = append(args, roomArgs...)
-	q := `SELECT ` + hitColumns + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY ` + order + ` DESC LIMIT ?`
-	return q, append(args, limit)
+	inRooms, args := in(SQLite, "m.room_id", rooms)
+	q := `SELECT ` + hitColumns + ` FROM message_search s CROSS JOIN messages m ON m.id = s.rowid
+		WHERE message_search MATCH ? AND s.rowid < ? AND ` + inRooms + ` AND m.deleted_at IS NULL
+		ORDER BY s.rowid DESC LIMIT ?`
+	return q, append(append([]any{strings.Join(match, " AND "), below}, args...), limit)
 }
 
-// ftsAny is the FTS5 query matching any of forms, each a quoted string
-// (a phrase of trigrams in the body table, one token in the tokens
-// table), a double quote doubled.
-func ftsAny(forms []string) string {
-	qs := make([]string, len(forms))
-	for i, f := range forms {
-		qs[i] = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
-	}
-	if len(qs) == 1 {
-		return qs[0]
-	}
-	return "(" + strings.Join(qs, " OR ") + ")"
-}
+// ftsPhrase quotes s as an FTS5 string, a double quote doubled: under the
+// trigram tokenizer, the phrase of its trigrams.
+func ftsPhrase(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

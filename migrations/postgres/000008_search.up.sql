@@ -26,6 +26,10 @@ CREATE TABLE message_search (
     tokens     tsvector NOT NULL
 );
 
+-- Both GIN indexes keep fastupdate (the default): an append adds its
+-- entries to the pending list, merged in bulk later; with it off every
+-- append updated each of its trigrams' posting trees, and appends ran at a
+-- fifth of the rate (BenchmarkAppend).
 CREATE INDEX message_search_body_idx ON message_search USING gin (body gin_trgm_ops);
 CREATE INDEX message_search_tokens_idx ON message_search USING gin (tokens);
 -- The newest hits of a common word: the rooms' rows newest first, each
@@ -36,8 +40,8 @@ CREATE INDEX message_search_room_idx ON message_search (room_id, message_id);
 -- (DB.IndexBacklog) after it, in short batches, from next_id up to
 -- last_id: messages above last_id were written with their rows. A start
 -- with the index switched off (SEARCH_INDEX=off) writes messages without
--- rows, so it sets next_id to 0 and last_id to the largest bigint: the
--- next start with the index on walks every message again.
+-- rows, so it moves next_id to the first of them and last_id to the
+-- largest bigint: the next start with the index on walks them.
 CREATE TABLE search_backlog (
     id      smallint PRIMARY KEY CHECK (id = 1),
     next_id bigint   NOT NULL,

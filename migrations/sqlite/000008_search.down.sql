@@ -1,4 +1,3 @@
 -- Drops the search index and its backlog.
 DROP TABLE IF EXISTS search_backlog;
-DROP TABLE IF EXISTS message_search_tokens;
-DROP TABLE IF EXISTS message_search_body;
+DROP TABLE IF EXISTS message_search;

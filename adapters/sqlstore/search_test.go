@@ -44,6 +44,48 @@ func TestSearchWalkAndIndex(t *testing.T) {
 	}
 }
 
+// TestSearchWalkNarrowRooms: rooms that hold few of all messages are
+// walked through their own rows (PostgreSQL's fenced window, SQLite's
+// walk in Go) and the index asked for the rest below; the pages are the
+// same as the index's alone, cursor included.
+func TestSearchWalkNarrowRooms(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *DB) {
+		us, rs := seed(t, db, 1, 2)
+		var want []message.ID
+		for i := range 60 {
+			if i%12 == 3 { // five of sixty: under a tenth
+				m := mustAppendMessage(t, db, newMsg(rs[0], us[0], fmt.Sprintf("quiet room needle %d", i), ""))
+				want = append([]message.ID{m.ID}, want...)
+				continue
+			}
+			mustAppendMessage(t, db, newMsg(rs[1], us[0], fmt.Sprintf("busy room needle %d", i), ""))
+		}
+		search := func(walk int, before message.ID) []message.ID {
+			db.searchWalk = walk
+			q, err := message.NewSearchQuery("needle", 0, before, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hits, err := db.Search().Search(context.Background(), rs[:1], q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []message.ID
+			for _, h := range hits {
+				out = append(out, h.Message.ID)
+			}
+			return out
+		}
+		for _, walk := range []int{0, 2, 10} {
+			got := search(walk, 0)
+			got = append(got, search(walk, got[len(got)-1])...)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("walk %d: two pages (-want +got):\n%s", walk, diff)
+			}
+		}
+	})
+}
+
 // searchIDs runs a search over rooms and returns the ids of its hits.
 func searchIDs(t *testing.T, db *DB, rooms []room.ID, text string) []message.ID {
 	t.Helper()

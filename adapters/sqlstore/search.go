@@ -192,9 +192,9 @@ var searchWalkMost = map[string]int{Postgres: 8, SQLite: 1}
 // word: walking on is cheaper than the index's candidates); none at all,
 // and the index will do better. On SQLite it walks only rooms that hold
 // few of all messages: elsewhere FTS5's newest matches fill the page
-// sooner. It returns the hits and the floor of what
-// it checked: every message of the rooms with an id from the floor up to
-// below (a floor of 0 or 1: all of them).
+// sooner. It returns the hits and the floor of what it checked: every
+// message of the rooms with an id from the floor up to below (a floor of
+// 0 or 1: all of them).
 func (s *SearchStore) walk(x sqlq, rooms []int64, cq textindex.Query, below int64, limit int) ([]message.Hit, int64, error) {
 	if s.db.searchWalk <= 0 {
 		return nil, below, nil

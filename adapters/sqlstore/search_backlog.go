@@ -56,13 +56,15 @@ func (db *DB) IndexBacklog(ctx context.Context) (int, error) {
 }
 
 // indexBacklogBatch indexes the next batch of the backlog in one
-// transaction. PostgreSQL takes the batch's messages FOR SHARE: an edit
-// or a deletion of one of them waits for the batch to commit (and then
-// writes or purges the row itself), or the batch waits for it and reads
-// its outcome, so an older text never overwrites a newer one and a
-// deleted message is never indexed. SQLite's one writer holds the whole
-// database.
+// transaction, bounded by the store's timeout. PostgreSQL takes the
+// batch's messages FOR SHARE: an edit or a deletion of one of them waits
+// for the batch to commit (and then writes or purges the row itself), or
+// the batch waits for it and reads its outcome, so an older text never
+// overwrites a newer one and a deleted message is never indexed.
+// SQLite's one writer holds the whole database.
 func (db *DB) indexBacklogBatch(ctx context.Context) (n int, done bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, db.timeout)
+	defer cancel()
 	err = db.inTx(ctx, func(x sqlq) error {
 		lock := ``
 		if x.dialect == Postgres {

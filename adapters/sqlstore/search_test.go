@@ -17,6 +17,7 @@ import (
 	"chat/domain/room"
 	"chat/domain/user"
 	"chat/ports/porttest"
+	"chat/test/services"
 )
 
 // TestSearchWalkAndIndex runs the contract of ports.SearchStore with the
@@ -41,6 +42,48 @@ func TestSearchWalkAndIndex(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestSearchWalkNarrowRooms: rooms that hold few of all messages are
+// walked through their own rows (PostgreSQL's fenced window, SQLite's
+// walk in Go) and the index asked for the rest below; the pages are the
+// same as the index's alone, cursor included.
+func TestSearchWalkNarrowRooms(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *DB) {
+		us, rs := seed(t, db, 1, 2)
+		var want []message.ID
+		for i := range 60 {
+			if i%12 == 3 { // five of sixty: under a tenth
+				m := mustAppendMessage(t, db, newMsg(rs[0], us[0], fmt.Sprintf("quiet room needle %d", i), ""))
+				want = append([]message.ID{m.ID}, want...)
+				continue
+			}
+			mustAppendMessage(t, db, newMsg(rs[1], us[0], fmt.Sprintf("busy room needle %d", i), ""))
+		}
+		search := func(walk int, before message.ID) []message.ID {
+			db.searchWalk = walk
+			q, err := message.NewSearchQuery("needle", 0, before, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hits, err := db.Search().Search(context.Background(), rs[:1], q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []message.ID
+			for _, h := range hits {
+				out = append(out, h.Message.ID)
+			}
+			return out
+		}
+		for _, walk := range []int{0, 2, 10} {
+			got := search(walk, 0)
+			got = append(got, search(walk, got[len(got)-1])...)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("walk %d: two pages (-want +got):\n%s", walk, diff)
+			}
+		}
+	})
 }
 
 // searchIDs runs a search over rooms and returns the ids of its hits.
@@ -197,8 +240,33 @@ func TestSearchRoomDeletePurges(t *testing.T) {
 	})
 }
 
-// TestSearchBacklog: messages stored without the index (before migration
-// 000008, or with the index off) are found
+// legacyMessages opens dsn with the index off, stores n messages in two
+// rooms there and closes it: messages the index has never seen, as an
+// older version of chatd (or SEARCH_INDEX=off) leaves them.
+func legacyMessages(t *testing.T, dialect, dsn string, n int, text func(i int) string) ([]room.ID, []message.Message) {
+	t.Helper()
+	ctx := context.Background()
+	old, err := Open(ctx, dialect, dsn, WithSearchIndex(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	// Stored with the index off, as before migration 000008 (or with
+	// SEARCH_INDEX=off): the store's code writes today's schema, so the
+	// schema is today's too (migrating to 7 broke once users gained
+	// columns).
+	if err := old.Migrate(ctx, "up"); err != nil {
+		t.Fatalf("migrate up: %v", err)
+	}
+	us, rs := seed(t, old, 1, 2)
+	var out []message.Message
+	for i := range n {
+		out = append(out, mustAppendMessage(t, old, newMsg(rs[i%2], us[0], text(i), "")))
+	}
+	return rs, out
+}
+
+// TestSearchBacklog: messages stored before migration 000008 are found
 // once IndexBacklog has run, batch by batch and resumably; an edit made
 // before the backlog reached its message, or after, is found by its
 // current text only; a deleted one is never indexed; running it again
@@ -209,23 +277,7 @@ func TestSearchBacklog(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			dsn := d.dsn(t)
-			old, err := Open(ctx, d.name, dsn, WithSearchIndex(false))
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Messages stored without their index entries, as before
-			// migration 000008 (or with SEARCH_INDEX=off): the store's
-			// code writes today's schema, so the schema is today's too.
-			if err := old.Migrate(ctx, "up"); err != nil {
-				t.Fatalf("migrate up: %v", err)
-			}
-			us, rs := seed(t, old, 1, 2)
-			var before []message.Message
-			for i := range 7 {
-				before = append(before, mustAppendMessage(t, old, newMsg(rs[i%2], us[0], fmt.Sprintf("legacy message %d", i), "")))
-			}
-			old.Close()
-
+			rs, before := legacyMessages(t, d.name, dsn, 7, func(i int) string { return fmt.Sprintf("legacy message %d", i) })
 			db := openMigrated(t, d.name, dsn)
 			defer db.Close()
 			db.backlogBatch, db.searchWalk = 3, 0
@@ -276,6 +328,128 @@ func TestSearchBacklog(t *testing.T) {
 				t.Errorf("the replaced text of an edit is found: %v", got)
 			}
 		})
+	}
+}
+
+// TestSearchBacklogRacesChanges: edits and deletions made while the
+// backlog walks, in small batches, end with every message indexed by its
+// current text alone and no deleted one indexed, whoever came first.
+func TestSearchBacklogRacesChanges(t *testing.T) {
+	for _, d := range testDialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			const n, edits = 120, 3
+			dsn := d.dsn(t)
+			rs, msgs := legacyMessages(t, d.name, dsn, n, func(i int) string { return fmt.Sprintf("legacy-%d-v0 text", i) })
+			db := openMigrated(t, d.name, dsn)
+			defer db.Close()
+			db.backlogBatch, db.searchWalk = 4, 0
+			current := make([]string, n) // the latest text's word; "" once deleted
+			for i := range current {
+				current[i] = fmt.Sprintf("legacy-%d-v0", i)
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := db.IndexBacklog(context.Background())
+				done <- err
+			}()
+			for v := 1; v <= edits; v++ {
+				for i := v % 2; i < n; i += 2 {
+					if current[i] == "" {
+						continue
+					}
+					if i%7 == v {
+						mustDeleteMessage(t, db, msgs[i])
+						current[i] = ""
+						continue
+					}
+					current[i] = fmt.Sprintf("legacy-%d-v%d", i, v)
+					mustEditText(t, db, msgs[i], current[i]+" text")
+				}
+			}
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			for i, m := range msgs {
+				if current[i] == "" {
+					if k := indexRows(t, db, m.ID); k != 0 {
+						t.Errorf("deleted message %d has %d index rows", i, k)
+					}
+					continue
+				}
+				if got := searchIDs(t, db, rs, `"`+current[i]+` text"`); !slices.Equal(got, []message.ID{m.ID}) {
+					t.Errorf("message %d: search its current text %q = %v", i, current[i], got)
+				}
+				for v := 0; v < edits; v++ {
+					old := fmt.Sprintf("legacy-%d-v%d ", i, v)
+					if old == current[i]+" " {
+						continue
+					}
+					if got := searchIDs(t, db, rs, `"`+old+`"`); len(got) != 0 {
+						t.Errorf("message %d: its replaced text %q is found: %v", i, old, got)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSearchBacklogWaitsForAnEdit: on PostgreSQL, a backlog batch that
+// reaches a message while an edit of it is not yet committed waits for
+// the edit and indexes the edited text, never the one it replaced.
+func TestSearchBacklogWaitsForAnEdit(t *testing.T) {
+	ctx := context.Background()
+	dsn := services.Postgres(t)
+	_, msgs := legacyMessages(t, Postgres, dsn, 3, func(i int) string { return fmt.Sprintf("first text %d", i) })
+	db := openMigrated(t, Postgres, dsn)
+	defer db.Close()
+	m := msgs[1]
+	pool, err := db.write.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The edit's writes, not yet committed when the backlog starts.
+	tx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	x := sqlq{ctx: ctx, q: tx, tx: tx, dialect: Postgres, indexed: true}
+	if _, err := x.exec(`UPDATE messages SET content = ? WHERE id = ?`, "second text", int64(m.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.indexMessage(int64(m.ID), int64(m.RoomID), "second text", false); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.IndexBacklog(ctx)
+		done <- err
+	}()
+	// The backlog waits for the edit's row lock before the edit commits.
+	for waiting := 0; waiting == 0; {
+		select {
+		case err := <-done:
+			t.Fatalf("the backlog ran past the uncommitted edit: %v", err)
+		default:
+		}
+		if err := db.read.Raw(`SELECT COUNT(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	if err := db.read.Raw(`SELECT body FROM message_search WHERE message_id = ?`, int64(m.ID)).Scan(&body).Error; err != nil {
+		t.Fatal(err)
+	}
+	if body != "second text" {
+		t.Errorf("the edited message is indexed as %q, want the edit's text", body)
 	}
 }
 

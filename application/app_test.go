@@ -789,3 +789,49 @@ func TestOwnerLeavingHandsTheRoomToTheLongestStandingMember(t *testing.T) {
 	wantKind(t, err, domain.NotFound, "room_not_found")
 	wantKind(t, f.Rooms.Join(ctx, owner.ID, r.ID), domain.NotFound, "room_not_found")
 }
+
+// presenceProbe is a Bus that, as each PresenceChanged is published,
+// reads whether its user is online anywhere (what a room's member list
+// says) at that moment.
+type presenceProbe struct {
+	ports.Bus
+	presence ports.Presence
+	mu       sync.Mutex
+	seen     []string
+}
+
+func (p *presenceProbe) Publish(ctx context.Context, e ports.Event) error {
+	if pc, ok := e.Payload.(ports.PresenceChanged); ok {
+		on, err := p.presence.OnlineAmong(ctx, ports.Everyone, []user.ID{pc.UserID})
+		p.mu.Lock()
+		p.seen = append(p.seen, fmt.Sprintf("joined=%v online=%v err=%v", pc.Joined, on[pc.UserID], err))
+		p.mu.Unlock()
+	}
+	return p.Bus.Publish(ctx, e)
+}
+
+// TestPresenceAnywhereBeforeAnnounce: a member told user_joined (or
+// user_left) who then reads the room's members sees the user online (or
+// offline) there: the socket is recorded (forgotten) anywhere before the
+// room hears of it.
+func TestPresenceAnywhereBeforeAnnounce(t *testing.T) {
+	d := memoryDeps(t, memory.NewStores())
+	probe := &presenceProbe{Bus: d.Bus, presence: d.Presence}
+	d.Bus = probe
+	f := &fixture{App: mustNew(t, d), bus: d.Bus, t: t}
+	ctx := context.Background()
+	alice := f.register("alice")
+	r := f.room(alice.ID, "r", false)
+	if err := f.Rooms.Connect(ctx, alice.ID, r.ID, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Rooms.Disconnect(ctx, alice.ID, r.ID, "a"); err != nil {
+		t.Fatal(err)
+	}
+	probe.mu.Lock()
+	defer probe.mu.Unlock()
+	want := []string{"joined=true online=true err=<nil>", "joined=false online=false err=<nil>"}
+	if diff := cmp.Diff(want, probe.seen); diff != "" {
+		t.Fatalf("presence anywhere when the room heard (-want +got):\n%s", diff)
+	}
+}

@@ -467,10 +467,16 @@ func (s *Rooms) Connect(ctx context.Context, actor user.ID, id room.ID, connID s
 		first = false
 	}
 	s.live.add(id, actor)
+	// The socket counts anywhere before its arrival is told: a member
+	// who hears user_joined and reads the room's members (whose online
+	// flag is presence anywhere) sees the user online.
+	firstAnywhere := s.connectAnywhere(ctx, actor, connID)
 	if first {
 		s.announce(ctx, id, actor, true)
 	}
-	s.online(ctx, actor, connID, nil)
+	if firstAnywhere {
+		s.announceUser(ctx, actor, true, nil)
+	}
 	return nil
 }
 
@@ -478,14 +484,21 @@ func (s *Rooms) Connect(ctx context.Context, actor user.ID, id room.ID, connID s
 // and, when it is the actor's first, tells the members of the actor's
 // rooms (nil: read them) through a UserPresence.
 func (s *Rooms) online(ctx context.Context, actor user.ID, connID string, rooms []room.ID) {
+	if s.connectAnywhere(ctx, actor, connID) {
+		s.announceUser(ctx, actor, true, rooms)
+	}
+}
+
+// connectAnywhere records connID as a socket of the actor anywhere and
+// says whether it is the actor's first (false when presence failed: the
+// socket works without it).
+func (s *Rooms) connectAnywhere(ctx context.Context, actor user.ID, connID string) bool {
 	first, err := s.d.Presence.Connect(ctx, ports.Conn{RoomID: ports.Everyone, UserID: actor, ID: connID})
 	if err != nil {
 		s.d.Logger.WarnContext(ctx, "presence connect", "user_id", int64(actor), "err", err)
-		return
+		return false
 	}
-	if first {
-		s.announceUser(ctx, actor, true, rooms)
-	}
+	return first
 }
 
 // offline forgets connID as a socket of the actor anywhere and announces
@@ -533,10 +546,20 @@ func (s *Rooms) Disconnect(ctx context.Context, actor user.ID, id room.ID, connI
 	if err != nil {
 		return err
 	}
+	// Forgotten anywhere before the departure is told: a member who
+	// hears user_left and reads the room's members sees the user offline
+	// (unless another socket of theirs is open elsewhere).
+	lastAnywhere, err := s.d.Presence.Disconnect(ctx, ports.Conn{RoomID: ports.Everyone, UserID: actor, ID: connID})
 	if last {
 		s.announce(ctx, id, actor, false)
 	}
-	return s.offline(ctx, actor, connID, nil)
+	if err != nil {
+		return err
+	}
+	if lastAnywhere {
+		s.announceUser(ctx, actor, false, nil)
+	}
+	return nil
 }
 
 // Heartbeat keeps this instance's sockets present: in their room, and

@@ -282,7 +282,13 @@ func pgWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit in
 	args := execMode(Postgres)
 	inRooms := `s.room_id = ANY(?) AND s.message_id >= ? AND s.message_id < ?`
 	if stream {
-		b.WriteString(`SELECT ` + hitColumns + ` FROM message_search s JOIN messages m ON m.id = s.message_id WHERE ` + inRooms)
+		// room_id + 0: no index serves it, so the planner cannot
+		// probe the (room_id, message_id) index once per room (for a
+		// member of 1,000 rooms, 1,000 probes and a sort: 40 ms a
+		// window on the 1M corpus) and reads the window backwards
+		// through the primary key instead, stopping at the page (3 ms).
+		b.WriteString(`SELECT ` + hitColumns + ` FROM message_search s JOIN messages m ON m.id = s.message_id
+			WHERE (s.room_id + 0) = ANY(?) AND s.message_id >= ? AND s.message_id < ?`)
 	} else {
 		b.WriteString(`WITH s AS MATERIALIZED (SELECT s.message_id, s.body, s.tokens FROM message_search s WHERE ` + inRooms + `)
 			SELECT ` + hitColumns + ` FROM s JOIN messages m ON m.id = s.message_id WHERE true`)

@@ -179,9 +179,10 @@ func (q Query) Matches(content string) bool {
 	for _, t := range q.Terms {
 		hit := false
 		for _, f := range t.Forms {
-			if Substring(f) {
-				hit = strings.Contains(body, f)
-			} else {
+			// Every token is a substring of the folded text, so the text
+			// is split into tokens only when a short form occurs in it.
+			hit = strings.Contains(body, f)
+			if hit && !Substring(f) {
 				if toks == nil {
 					toks = map[string]bool{}
 					for _, tok := range Tokens(body) {

@@ -135,10 +135,10 @@ func Open(ctx context.Context, dialect, dsn string, opts ...Option) (*DB, error)
 		db.dsn = dsn + sep + sqliteParams
 		// The writer connects first (gorm's sqlite dialect queries the
 		// version on open), so it is the one that switches a new file to WAL.
-		if db.write, err = openPool(sqlite.Open(db.dsn), o, 1, 1); err != nil {
+		if db.write, err = openPool(sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: db.dsn}), o, 1, 1); err != nil {
 			return nil, err
 		}
-		if db.read, err = openPool(sqlite.Open(db.dsn+"&_query_only=true"), o, o.maxConns, 4); err != nil {
+		if db.read, err = openPool(sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: db.dsn + "&_query_only=true"}), o, o.maxConns, 4); err != nil {
 			db.Close()
 			return nil, err
 		}

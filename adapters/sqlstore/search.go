@@ -319,7 +319,7 @@ func pgWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit in
 func liteWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit, most int) ([]message.Hit, int64, error) {
 	inRooms, args := in(SQLite, "m.room_id", rooms)
 	if len(rooms) == 1 { // the (room_id, id) index, in order: no sort
-		inRooms = `m.room_id = ?`
+		inRooms, args = `m.room_id = ?`, []any{rooms[0]}
 	}
 	rows, err := x.query(`SELECT `+hitColumns+` FROM messages m
 		WHERE `+inRooms+` AND m.id >= ? AND m.id < ? AND m.deleted_at IS NULL ORDER BY m.id DESC LIMIT ?`,

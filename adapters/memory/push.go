@@ -24,10 +24,6 @@ type PushStore struct{ s *Stores }
 // Push returns the ports.PushStore over s.
 func (s *Stores) Push() *PushStore { return &PushStore{s} }
 
-func errSubscriptionNotFound() error {
-	return domain.Errorf(domain.NotFound, "subscription_not_found", "push subscription not found")
-}
-
 // Save stores sub, updating a known endpoint, and keeps the user's newest
 // max.
 func (ps *PushStore) Save(ctx context.Context, sub push.Subscription, max int) (push.Subscription, error) {
@@ -62,7 +58,7 @@ func (ps *PushStore) ByID(ctx context.Context, id push.SubscriptionID) (push.Sub
 	return locked(ctx, ps.s, func() (push.Subscription, error) {
 		sub, ok := ps.s.pushSubs[id]
 		if !ok {
-			return push.Subscription{}, errSubscriptionNotFound()
+			return push.Subscription{}, push.ErrSubscriptionNotFound()
 		}
 		return clonePush(sub), nil
 	})
@@ -78,7 +74,7 @@ func (ps *PushStore) Delete(ctx context.Context, u user.ID, id push.Subscription
 	_, err := locked(ctx, ps.s, func() (struct{}, error) {
 		sub, ok := ps.s.pushSubs[id]
 		if !ok || u != 0 && sub.UserID != u {
-			return struct{}{}, errSubscriptionNotFound()
+			return struct{}{}, push.ErrSubscriptionNotFound()
 		}
 		delete(ps.s.pushSubs, id)
 		return struct{}{}, nil

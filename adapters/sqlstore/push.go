@@ -40,10 +40,6 @@ func (r pushRow) domain() push.Subscription {
 
 const pushColumns = `id, user_id, endpoint, p256dh, auth, created_at`
 
-func errSubscriptionNotFound() error {
-	return domain.Errorf(domain.NotFound, "subscription_not_found", "push subscription not found")
-}
-
 // Save upserts s by endpoint and deletes the user's oldest beyond max, in
 // one transaction with the user's row locked (on PostgreSQL), so racing
 // saves of one user cannot keep more than max between them.
@@ -91,7 +87,7 @@ func (s *PushStore) ByID(ctx context.Context, id push.SubscriptionID) (push.Subs
 		return push.Subscription{}, fail("read push subscription", err)
 	}
 	if len(rows) == 0 {
-		return push.Subscription{}, errSubscriptionNotFound()
+		return push.Subscription{}, push.ErrSubscriptionNotFound()
 	}
 	return rows[0].domain(), nil
 }
@@ -124,7 +120,7 @@ func (s *PushStore) Delete(ctx context.Context, u user.ID, id push.SubscriptionI
 		return fail("delete push subscription", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return errSubscriptionNotFound()
+		return push.ErrSubscriptionNotFound()
 	}
 	return nil
 }

@@ -142,3 +142,9 @@ type Service interface {
 	// Muted reports whether the actor muted room r.
 	Muted(ctx context.Context, actor user.ID, r room.ID) (bool, error)
 }
+
+// ErrSubscriptionNotFound is every store's NotFound for a subscription
+// that does not exist (or is not the actor's).
+func ErrSubscriptionNotFound() error {
+	return domain.Errorf(domain.NotFound, "subscription_not_found", "push subscription not found")
+}

@@ -79,6 +79,7 @@ type batcher struct {
 	wg     sync.WaitGroup
 
 	checkpoints *checkpointer // SQLite only
+	gins        *ginCleaner   // PostgreSQL with the search index only
 }
 
 func newBatcher(db *DB, n int) *batcher {
@@ -86,6 +87,9 @@ func newBatcher(db *DB, n int) *batcher {
 	if db.dialect == SQLite {
 		// Without it SQLite checkpoints by itself, on the writer.
 		b.checkpoints, _ = startCheckpointer(db)
+	}
+	if db.dialect == Postgres && db.indexed {
+		b.gins = startGinCleaner(db)
 	}
 	for i := range b.queues {
 		q := make(chan *appendRequest, queueLen)
@@ -113,6 +117,7 @@ func (b *batcher) close() {
 	b.wg.Wait()
 	if first {
 		b.checkpoints.close()
+		b.gins.close()
 	}
 }
 
@@ -154,7 +159,7 @@ func (b *batcher) request(m message.Message) *appendRequest {
 	req := &appendRequest{row: toMessageRow(m), done: make(chan appendResult, 1)}
 	req.row.ID, req.row.Seq = 0, 0
 	if b.db.indexed {
-		req.doc = indexDoc(m.Content)
+		req.doc = indexDoc(b.db.dialect, m.Content)
 	}
 	return req
 }
@@ -250,6 +255,7 @@ func (b *batcher) commit(batch []*appendRequest) {
 	case err == nil:
 		b.db.obs.Committed(len(batch), time.Since(start))
 		b.checkpoints.committed()
+		b.gins.committed()
 		for i, req := range batch {
 			if errors.Is(results[i].err, errAppendAlone) {
 				m, created, err := b.db.appendOne(ctx, req.row.domain())

@@ -72,11 +72,16 @@ func startCheckpointer(db *DB) (*checkpointer, error) {
 
 // committed tells the checkpointer that the WAL grew; it never blocks.
 func (c *checkpointer) committed() {
-	if c == nil {
-		return
+	if c != nil {
+		nudge(c.kick)
 	}
+}
+
+// nudge wakes the goroutine that reads kick (a buffer of one) unless it
+// has a wake-up pending already; it never blocks.
+func nudge(kick chan struct{}) {
 	select {
-	case c.kick <- struct{}{}:
+	case kick <- struct{}{}:
 	default:
 	}
 }

@@ -130,6 +130,9 @@ func (db *DB) appendOne(ctx context.Context, m message.Message) (message.Message
 		created = err == nil
 		return err
 	})
+	if created && db.appends != nil {
+		db.appends.gins.committed() // the message's index entries, PostgreSQL's pending lists (ginCleaner)
+	}
 	switch {
 	case errors.Is(err, errNoRoom):
 		return message.Message{}, false, errRoomNotFound(nil)

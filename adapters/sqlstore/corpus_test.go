@@ -205,7 +205,7 @@ func (c corpus) loadPostgres(t testing.TB, pool *sql.DB, next corpusNext, now ti
 			var msgs, idx [][]any
 			for i := lo; i < min(lo+chunk, c.messages); i++ {
 				id, room, seq, user, text := next(i)
-				d := indexDoc(text)
+				d := indexDoc(Postgres, text)
 				msgs = append(msgs, []any{id, room, seq, seq, int64(user), fmt.Sprintf("user%d", user), text, now})
 				idx = append(idx, []any{id, room, d.Body, strings.Fields(d.Tokens)})
 			}
@@ -256,9 +256,9 @@ func (c corpus) loadSQLite(t testing.TB, pool *sql.DB, next corpusNext, now time
 			n := 0
 			for i := s; i < min(s+stmtRows, lo+chunk, c.messages); i++ {
 				id, room, seq, user, text := next(i)
-				d := indexDoc(text)
+				d := indexDoc(SQLite, text)
 				msgs = append(msgs, id, room, seq, seq, user, fmt.Sprintf("user%d", user), text, now)
-				index = append(index, id, d.Body, " "+d.Tokens+" ")
+				index = append(index, id, d.Body, d.Tokens)
 				n++
 			}
 			for _, st := range []struct {

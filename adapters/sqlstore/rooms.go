@@ -140,8 +140,8 @@ func (s *RoomStore) Update(ctx context.Context, id room.ID, change func(r *room.
 // message or member can be added to it, so the attachment rows it deletes
 // (returning their keys) are all there are; then the room goes, and its
 // members and messages with it (ON DELETE CASCADE), and their search
-// index rows (PostgreSQL: the cascade; SQLite's FTS5 table has no
-// foreign keys and is purged first).
+// index rows (SQLite's FTS5 table knows no rooms and is purged first;
+// PostgreSQL's rows by their room_id, after the room's row).
 func (s *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
 	var keys []string
 	err := s.db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -174,7 +174,16 @@ func (s *RoomStore) Delete(ctx context.Context, id room.ID) ([]string, error) {
 				return err
 			}
 		}
-		return tx.Exec(`DELETE FROM rooms WHERE id = ?`, int64(id)).Error
+		if err := tx.Exec(`DELETE FROM rooms WHERE id = ?`, int64(id)).Error; err != nil {
+			return err
+		}
+		if s.db.dialect == Postgres {
+			// After the room's row: an append to the room has either
+			// committed, and this statement sees its rows, or will find
+			// no room (migration 000011).
+			return tx.Exec(pgUnindexRoom, int64(id)).Error
+		}
+		return nil
 	})
 	var de *domain.Error
 	switch {

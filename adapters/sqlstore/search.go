@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,17 +39,24 @@ func errSearchOff() error {
 	return domain.Errorf(domain.Unavailable, "search_off", "search is turned off on this server")
 }
 
-// indexDoc is what the index keeps of content: textindex.NewDoc's folded
-// body, and of its tokens only those shorter than textindex.SubstringMin
-// runes. A longer form of a query always matches as a substring of the
-// body, never as a token, so longer tokens would cost every append
-// (their share of the tsvector's GIN entries, of the FTS5 table's terms)
-// and serve no search.
-func indexDoc(content string) textindex.Doc {
+// indexDoc is what the dialect's index keeps of content: textindex.NewDoc's
+// folded body, and of its tokens only those shorter than
+// textindex.SubstringMin runes. A longer form of a query always matches as
+// a substring of the body, never as a token, so longer tokens would cost
+// every append (their share of the tsvector's GIN entries, of the FTS5
+// table's trigrams) and serve no search. PostgreSQL's tokens are hex
+// lexemes (textindex.EncodeToken), separated by spaces; SQLite's are the
+// tokens themselves, each between liteTokenOpen and liteTokenClose
+// (liteToken), one after the other.
+func indexDoc(dialect, content string) textindex.Doc {
 	body := textindex.Fold(content)
 	var b strings.Builder
 	for _, t := range textindex.Tokens(body) {
 		if textindex.Substring(t) {
+			continue
+		}
+		if dialect == SQLite {
+			b.WriteString(liteToken(t))
 			continue
 		}
 		if b.Len() > 0 {
@@ -59,12 +67,23 @@ func indexDoc(content string) textindex.Doc {
 	return textindex.Doc{Body: body, Tokens: b.String()}
 }
 
+// SQLite's FTS5 table keeps no positions (migration 000011: detail=none),
+// so a query is an AND of trigrams, each anywhere in the row. A short
+// token (one or two runes) is written between two control characters that
+// chat text seldom holds: "go" is "\x01go\x02", whose two trigrams "\x01go"
+// and "go\x02" occur together only where "go" is a whole token (or where a
+// message's own text holds them: the index's candidates are checked with
+// Query.Matches, liteIndex).
+const liteTokenOpen, liteTokenClose = "\x01", "\x02"
+
+func liteToken(t string) string { return liteTokenOpen + t + liteTokenClose }
+
 // indexMessage writes message id's row for content (indexRows). Appends
 // call it only with the index on; edits call it always, so that rows stay
 // current while it is off and switching it back on has only the messages
 // appended meanwhile to index.
 func (x sqlq) indexMessage(id, roomID int64, content string, fresh bool) error {
-	return x.indexRows([]int64{id}, []int64{roomID}, []textindex.Doc{indexDoc(content)}, fresh)
+	return x.indexRows([]int64{id}, []int64{roomID}, []textindex.Doc{indexDoc(x.dialect, content)}, fresh)
 }
 
 // indexRows writes the index rows of messages ids (of rooms, with docs),
@@ -91,7 +110,7 @@ func (x sqlq) indexRows(ids, rooms []int64, docs []textindex.Doc, fresh bool) er
 	}
 	args := make([]any, 0, 3*len(ids))
 	for i, id := range ids {
-		args = append(args, id, docs[i].Body, " "+docs[i].Tokens+" ")
+		args = append(args, id, docs[i].Body, docs[i].Tokens)
 	}
 	_, err := x.exec(verb+`message_search (rowid, body, tokens) VALUES `+placeholders(len(ids), 3), args...)
 	return err
@@ -109,9 +128,13 @@ func (x sqlq) unindexMessage(id int64) error {
 }
 
 // sqliteUnindexRoom purges the rows of room ? before the room and its
-// messages go (PostgreSQL's rows go with their messages: ON DELETE
-// CASCADE; an FTS5 table has no foreign keys).
-const sqliteUnindexRoom = `DELETE FROM message_search WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?)`
+// messages go (an FTS5 table has no foreign keys, and knows no rooms);
+// pgUnindexRoom after the room's row (PostgreSQL's rows keep their room,
+// and reference no message since migration 000011).
+const (
+	sqliteUnindexRoom = `DELETE FROM message_search WHERE rowid IN (SELECT id FROM messages WHERE room_id = ?)`
+	pgUnindexRoom     = `DELETE FROM message_search WHERE room_id = ?`
+)
 
 // searchWalk is about how many of the newest messages of the rooms
 // searched a search checks one by one before it asks the index
@@ -122,7 +145,7 @@ const searchWalk = 2000
 // fast for every word. Walking the rooms' newest messages and checking
 // each (walk) fills a common word's page within the first few dozen,
 // where the index would hand over every one of its thousands of matches
-// to be sorted; the index (searchIndex) finds a rare word's few matches
+// to be sorted; the index (pgSearchIndex, liteIndex) finds a rare word's few matches
 // at once, where a walk would read the whole history. The walk goes
 // first (on SQLite only over rooms that hold few of all messages: FTS5
 // gives its matches newest first), and the index finds the rest below
@@ -160,7 +183,11 @@ func (s *SearchStore) Search(ctx context.Context, rooms []room.ID, q message.Sea
 	if len(hits) == q.Limit || below <= 1 {
 		return hits, nil
 	}
-	stmt, args := searchIndex(x.dialect, ids, searchTerms(cq), below, q.Limit-len(hits))
+	if x.dialect == SQLite {
+		more, err := liteIndex(x, ids, cq, below, q.Limit-len(hits))
+		return append(hits, more...), fail("search messages", err)
+	}
+	stmt, args := pgSearchIndex(ids, searchTerms(cq), below, q.Limit-len(hits))
 	rows, err := x.query(stmt, args...)
 	if err != nil {
 		return nil, fail("search messages", err)
@@ -405,7 +432,7 @@ func scanHit(rows *sql.Rows, cq textindex.Query) (message.Hit, error) {
 // matches as substrings (of the body) and as whole tokens.
 type searchTerm struct {
 	subs []string
-	toks []string // encoded (textindex.EncodeToken)
+	toks []string
 }
 
 // searchTerms splits each term's forms by how they match. A substring
@@ -418,7 +445,7 @@ func searchTerms(cq textindex.Query) []searchTerm {
 		var st searchTerm
 		for _, f := range t.Forms {
 			if !textindex.Substring(f) {
-				st.toks = append(st.toks, textindex.EncodeToken(f))
+				st.toks = append(st.toks, f)
 				continue
 			}
 			implied := false
@@ -435,15 +462,6 @@ func searchTerms(cq textindex.Query) []searchTerm {
 		out = append(out, st)
 	}
 	return out
-}
-
-// searchIndex writes the statement that asks the dialect's index for
-// the newest limit messages of rooms below id `below` that match terms.
-func searchIndex(dialect string, rooms []int64, terms []searchTerm, below int64, limit int) (string, []any) {
-	if dialect == Postgres {
-		return pgSearchIndex(rooms, terms, below, limit)
-	}
-	return liteSearchIndex(rooms, terms, below, limit)
 }
 
 // maxID bounds message ids from above when a search has no cursor.
@@ -506,41 +524,115 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// tsquery is the tsquery matching any of toks: hex tokens, which need no
-// more quoting than the lexeme quotes.
+// tsquery is the tsquery matching any of toks, each the hex lexeme the
+// index holds (textindex.EncodeToken), which needs no more quoting than
+// the lexeme quotes.
 func tsquery(toks []string) string {
 	qs := make([]string, len(toks))
 	for i, t := range toks {
-		qs[i] = "'" + t + "'"
+		qs[i] = "'" + textindex.EncodeToken(t) + "'"
 	}
 	return strings.Join(qs, " | ")
 }
 
-// liteSearchIndex: one MATCH of message_search says it all — each term
-// an OR of its forms (a substring form a quoted phrase of the body's
-// trigrams, a short one the phrase " t<hex> " of the tokens column's), the
-// terms ANDed. FTS5 hands its matches in descending rowid order, so the
-// scan stops with the page; each candidate joins its message by primary
-// key for the room and the tombstone (CROSS JOIN: FTS5 drives).
-func liteSearchIndex(rooms []int64, terms []searchTerm, below int64, limit int) (string, []any) {
-	match := make([]string, len(terms))
-	for i, t := range terms {
-		var forms []string
-		for _, f := range t.subs {
-			forms = append(forms, `body : `+ftsPhrase(f))
+// liteIndex asks FTS5 for the newest candidates of rooms below id
+// `below` (liteSearchIndex) and keeps those that match (Query.Matches):
+// without positions (detail=none) a form's trigrams may occur apart, so
+// the table answers a few messages too many, never too few. It asks again
+// below the last candidate until limit match or none is left.
+func liteIndex(x sqlq, rooms []int64, cq textindex.Query, below int64, limit int) ([]message.Hit, error) {
+	match := liteMatch(searchTerms(cq))
+	var hits []message.Hit
+	for len(hits) < limit {
+		want := limit - len(hits) + liteSlack
+		stmt, args := liteSearchIndex(rooms, match, below, want)
+		rows, err := x.query(stmt, args...)
+		if err != nil {
+			return nil, err
 		}
-		for _, f := range t.toks {
-			forms = append(forms, `tokens : `+ftsPhrase(" "+f+" "))
+		read := 0
+		for rows.Next() {
+			m, err := scanHitMessage(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			read, below = read+1, int64(m.ID)
+			if cq.Matches(m.Content) {
+				if hits = append(hits, message.Hit{Message: m, Snippet: textindex.Snippet(m.Content, cq)}); len(hits) == limit {
+					break
+				}
+			}
 		}
-		match[i] = "(" + strings.Join(forms, " OR ") + ")"
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if read < want {
+			break
+		}
 	}
+	return hits, nil
+}
+
+// liteSlack is how many candidates more than the hits it lacks liteIndex
+// asks for: most pages then take one statement.
+const liteSlack = 4
+
+// liteSearchIndex: one MATCH of message_search (liteMatch). FTS5 hands
+// its matches in descending rowid order, so the scan stops with the page;
+// each candidate joins its message by primary key for the room and the
+// tombstone (CROSS JOIN: FTS5 drives).
+func liteSearchIndex(rooms []int64, match string, below int64, limit int) (string, []any) {
 	inRooms, args := in(SQLite, "m.room_id", rooms)
 	q := `SELECT ` + hitColumns + ` FROM message_search s CROSS JOIN messages m ON m.id = s.rowid
 		WHERE message_search MATCH ? AND s.rowid < ? AND ` + inRooms + ` AND m.deleted_at IS NULL
 		ORDER BY s.rowid DESC LIMIT ?`
-	return q, append(append([]any{strings.Join(match, " AND "), below}, args...), limit)
+	return q, append(append([]any{match, below}, args...), limit)
 }
 
-// ftsPhrase quotes s as an FTS5 string, a double quote doubled: under the
-// trigram tokenizer, the phrase of its trigrams.
-func ftsPhrase(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+// liteMatch is the FTS5 query of terms: each term an OR of its forms, the
+// terms ANDed; a form the AND of its trigrams (a substring form's, in the
+// body; a short token's, liteToken's two or one), each a quoted string
+// of three characters, which the trigram tokenizer reads as one token.
+func liteMatch(terms []searchTerm) string {
+	match := make([]string, len(terms))
+	for i, t := range terms {
+		var forms []string
+		for _, f := range t.subs {
+			forms = append(forms, ftsAll(trigrams(f)))
+		}
+		for _, f := range t.toks {
+			forms = append(forms, ftsAll(trigrams(liteToken(f))))
+		}
+		match[i] = "(" + strings.Join(forms, " OR ") + ")"
+	}
+	return strings.Join(match, " AND ")
+}
+
+// ftsTrigramsMost bounds the trigrams a form asks FTS5 for: a long
+// phrase's first ones narrow its candidates as well as all would, and
+// Query.Matches checks the rest.
+const ftsTrigramsMost = 16
+
+// trigrams are s's distinct runs of three runes, in order, at most
+// ftsTrigramsMost of them.
+func trigrams(s string) []string {
+	rs := []rune(s)
+	var out []string
+	for i := 0; i+3 <= len(rs) && len(out) < ftsTrigramsMost; i++ {
+		if g := string(rs[i : i+3]); !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// ftsAll is the FTS5 AND of grams, each quoted (a double quote doubled).
+func ftsAll(grams []string) string {
+	qs := make([]string, len(grams))
+	for i, g := range grams {
+		qs[i] = `"` + strings.ReplaceAll(g, `"`, `""`) + `"`
+	}
+	return "(" + strings.Join(qs, " AND ") + ")"
+}

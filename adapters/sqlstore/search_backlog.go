@@ -100,7 +100,7 @@ func (db *DB) indexBacklogBatch(ctx context.Context) (n int, done bool, err erro
 				rows.Close()
 				return err
 			}
-			ids, rooms, docs = append(ids, id), append(rooms, r), append(docs, indexDoc(content))
+			ids, rooms, docs = append(ids, id), append(rooms, r), append(docs, indexDoc(x.dialect, content))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

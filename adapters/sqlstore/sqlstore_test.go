@@ -170,7 +170,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 			for _, step := range []struct {
 				dir  string
 				want uint
-			}{{"up", 10}, {"up", 10}, {"down", 0}, {"down", 0}, {"up", 10}} {
+			}{{"up", 11}, {"up", 11}, {"down", 0}, {"down", 0}, {"up", 11}} {
 				if err := db.Migrate(ctx, step.dir); err != nil {
 					t.Fatalf("Migrate %s: %v", step.dir, err)
 				}

@@ -251,6 +251,47 @@ func TestSearchIndexChecksCandidates(t *testing.T) {
 	})
 }
 
+// TestSearchReindexedAfterMigration11: migration 000011 makes SQLite's
+// FTS5 table anew (without positions) and hands every message to the
+// backlog, which indexes them again; PostgreSQL's rows only lose their
+// foreign key. Either way the index finds what it found before.
+func TestSearchReindexedAfterMigration11(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		us, rs := seed(t, db, 1, 2)
+		var want []message.ID
+		for i := range 7 {
+			want = append(want, mustAppendMessage(t, db, newMsg(rs[i%2], us[0], fmt.Sprintf("reindexed needle %d go", i), "")).ID)
+		}
+		slices.Reverse(want)
+		m, closer, err := db.migrator(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closer.Close()
+		if err := m.Steps(-1); err != nil {
+			t.Fatalf("down to 10: %v", err)
+		}
+		if err := m.Steps(1); err != nil {
+			t.Fatalf("up to 11: %v", err)
+		}
+		db.searchWalk = 0 // the index alone
+		if db.dialect == SQLite {
+			if got := searchIDs(t, db, rs, "needle"); len(got) != 0 {
+				t.Errorf("before the backlog: %v, want none (the table is new)", got)
+			}
+		}
+		if n, err := db.IndexBacklog(ctx); err != nil || (db.dialect == SQLite && n != len(want)) {
+			t.Fatalf("IndexBacklog = %d, %v; want %d on SQLite", n, err, len(want))
+		}
+		for _, q := range []string{"needle", "go"} {
+			if diff := cmp.Diff(want, searchIDs(t, db, rs, q)); diff != "" {
+				t.Errorf("%q after the backlog (-want +got):\n%s", q, diff)
+			}
+		}
+	})
+}
+
 // TestSearchRoomDeletePurges: a deleted room's messages leave no index
 // row behind (PostgreSQL: purged by room after the room goes; SQLite:
 // before), and other rooms' rows stay.

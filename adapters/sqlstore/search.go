@@ -51,10 +51,7 @@ func errSearchOff() error {
 func indexDoc(dialect, content string) textindex.Doc {
 	body := textindex.Fold(content)
 	var b strings.Builder
-	for _, t := range textindex.Tokens(body) {
-		if textindex.Substring(t) {
-			continue
-		}
+	for _, t := range textindex.ShortTokens(body) {
 		if dialect == SQLite {
 			b.WriteString(liteToken(t))
 			continue

@@ -2,6 +2,7 @@ package textindex
 
 import (
 	"encoding/hex"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -161,8 +162,77 @@ func Tokens(folded string) []string {
 	return out
 }
 
+// ShortTokens are the Tokens of folded shorter than SubstringMin runes, in
+// the same order: those an index keeps (a longer form always matches as a
+// substring). Every append computes them, so they are cut from folded
+// itself, without building the longer tokens; a word with a joiner or a
+// variation selector inside (which Tokens drops from it), or invalid
+// UTF-8, takes Tokens' way.
+func ShortTokens(folded string) []string {
+	var out []string
+	add := func(t string) {
+		if t != "" && utf8.RuneCountInString(t) < SubstringMin && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	start := -1 // the current word's first byte, -1: none
+	flush := func(end int) {
+		if start >= 0 {
+			add(strings.TrimRight(folded[start:end], ".-"))
+			start = -1
+		}
+	}
+	prevCJK := -1 // the first byte of the rune before, when it is CJK
+	for i, r := range folded {
+		size := utf8.RuneLen(r)
+		if r == utf8.RuneError && !strings.HasPrefix(folded[i:], "\uFFFD") {
+			return shortTokens(Tokens(folded))
+		}
+		switch {
+		case cjk(r):
+			flush(i)
+			add(folded[i : i+size])
+			if prevCJK >= 0 {
+				add(folded[prevCJK : i+size])
+			}
+			prevCJK = i
+			continue
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '_' || (start >= 0 && (r == '-' || r == '.')):
+			if start < 0 {
+				start = i
+			}
+		case unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsControl(r):
+			flush(i)
+		case r == 0x200D || r == 0xFE0F || r >= 0x1F3FB && r <= 0x1F3FF:
+			if start >= 0 { // inside a word, which Tokens joins across it
+				return shortTokens(Tokens(folded))
+			}
+		default:
+			flush(i)
+			add(folded[i : i+size])
+		}
+		prevCJK = -1
+	}
+	flush(len(folded))
+	return out
+}
+
+// shortTokens keeps the tokens shorter than SubstringMin runes.
+func shortTokens(toks []string) []string {
+	var out []string
+	for _, t := range toks {
+		if !Substring(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // cjk reports Han, Hiragana, Katakana and Hangul characters.
 func cjk(r rune) bool {
+	if r < 0x1100 { // below Hangul Jamo: none of them, and most text
+		return false
+	}
 	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
 }
 

@@ -1,6 +1,7 @@
 package textindex
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,5 +83,43 @@ func TestDocTokens(t *testing.T) {
 	}
 	if d.Body != "deploy 東京の会議 🎉 kubectl-apply." {
 		t.Errorf("body %q", d.Body)
+	}
+}
+
+// shortTokensSeeds are texts where cutting tokens out of the text and
+// building them as Tokens does could part: joiners inside words, trailing
+// dots and dashes, CJK runs, emoji with modifiers, invalid UTF-8.
+var shortTokensSeeds = []string{
+	"", "go to 部署 ok", "a.b- c-- d. .e -f", "東京の会議 🎉 ci kubectl-apply",
+	"ab\u200dcd x\u200dy", "👍🏻 👨‍👩‍👧 ❤️ go", "x\xffy ab \xe3\x81 の", "\ufffd ok \ufffd",
+	"сообщение я и ты", "日本語とEnglish混在 ok", "a_b __ 1.2.3 v1- ..", "ㄱ가 한국어 말",
+	"the 🚀 is up, is it? ok!", "tab\tnew\nline ab", "e\u0301 café ó",
+}
+
+// TestShortTokensAreTokensShort: ShortTokens cuts from the text what
+// Tokens builds, the short ones, in the same order.
+func TestShortTokensAreTokensShort(t *testing.T) {
+	for _, s := range shortTokensSeeds {
+		checkShortTokens(t, s)
+	}
+}
+
+func FuzzShortTokens(f *testing.F) {
+	for _, s := range shortTokensSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkShortTokens)
+}
+
+func checkShortTokens(t *testing.T, s string) {
+	folded := Fold(s)
+	var want []string
+	for _, tok := range Tokens(folded) {
+		if !Substring(tok) {
+			want = append(want, tok)
+		}
+	}
+	if got := ShortTokens(folded); !slices.Equal(got, want) {
+		t.Errorf("ShortTokens(%q) = %q, want %q", folded, got, want)
 	}
 }

@@ -19,4 +19,11 @@ DROP TABLE message_search;
 CREATE VIRTUAL TABLE message_search USING fts5 (
     body, tokens, tokenize = 'trigram case_sensitive 1', content = '', contentless_delete = 1, detail = none
 );
+-- FTS5 merges a level's segments once automerge of them are there (4 by
+-- default), inside the writing transaction: with 8, each entry is
+-- rewritten fewer times on its way to the larger segments, and appends
+-- index a quarter faster (FTS5 alone, 500k rows in transactions of 40:
+-- 36,600 rows/s, 46,400 with 8), while a search reads at most twice as
+-- many segments per level.
+INSERT INTO message_search (message_search, rank) VALUES ('automerge', 8);
 UPDATE search_backlog SET next_id = 1, last_id = MAX(last_id, (SELECT COALESCE(MAX(id), 0) FROM messages));

@@ -607,21 +607,42 @@ func liteMatch(terms []searchTerm) string {
 	return strings.Join(match, " AND ")
 }
 
-// ftsTrigramsMost bounds the trigrams a form asks FTS5 for: a long
-// phrase's first ones narrow its candidates as well as all would, and
-// Query.Matches checks the rest.
-const ftsTrigramsMost = 16
+// A form asks FTS5 for all its trigrams when it has at most
+// ftsTrigramsAll of them ("deploy": dep, epl, plo, loy). A longer one asks
+// for a tiling, every third trigram and the last, at most ftsTrigramsMost:
+// each trigram costs the AND a walk of its list in every segment, and a
+// phrase's trigrams are mostly common ones ("ing", "ng ", " re": "rolling
+// restart" took 8.5 ms with its 13 trigrams, 0.9 ms with the five that
+// tile it, on 150,000 messages); the tiles still cover every rune, and
+// Query.Matches checks the candidates.
+const (
+	ftsTrigramsAll  = 6
+	ftsTrigramsMost = 8
+)
 
-// trigrams are s's distinct runs of three runes, in order, at most
-// ftsTrigramsMost of them.
+// trigrams are the distinct trigrams of s that its form asks for.
 func trigrams(s string) []string {
 	rs := []rune(s)
+	n := len(rs) - 2 // trigrams, at positions 0 … n-1
+	if n <= 0 {
+		return nil
+	}
 	var out []string
-	for i := 0; i+3 <= len(rs) && len(out) < ftsTrigramsMost; i++ {
+	add := func(i int) {
 		if g := string(rs[i : i+3]); !slices.Contains(out, g) {
 			out = append(out, g)
 		}
 	}
+	if n <= ftsTrigramsAll {
+		for i := range n {
+			add(i)
+		}
+		return out
+	}
+	for i := 0; i < n-1 && len(out) < ftsTrigramsMost-1; i += 3 {
+		add(i)
+	}
+	add(n - 1)
 	return out
 }
 

@@ -625,3 +625,24 @@ func TestIndexDocKeepsShortTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestTrigramsTileLongForms: a short form asks for all its trigrams, a
+// longer one for a tiling that covers every rune, at most ftsTrigramsMost.
+func TestTrigramsTileLongForms(t *testing.T) {
+	for _, tc := range []struct {
+		form string
+		want []string
+	}{
+		{"go", nil},
+		{"deploy", []string{"dep", "epl", "plo", "loy"}},
+		{"сообщени", []string{"соо", "ооб", "общ", "бще", "щен", "ени"}},
+		{"rolling restart", []string{"rol", "lin", "g r", "est", "art"}},
+		{"aaaaaaaaaaa", []string{"aaa"}},
+		{strings.Repeat("abcdefghij", 10), []string{"abc", "def", "ghi", "jab", "cde", "fgh", "ija", "hij"}},
+	} {
+		got := trigrams(tc.form)
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("trigrams(%q) (-want +got):\n%s", tc.form, diff)
+		}
+	}
+}

@@ -536,12 +536,15 @@ func tsquery(toks []string) string {
 // `below` (liteSearchIndex) and keeps those that match (Query.Matches):
 // without positions (detail=none) a form's trigrams may occur apart, so
 // the table answers a few messages too many, never too few. It asks again
-// below the last candidate until limit match or none is left.
+// below the last candidate, for twice as many each time, until limit
+// match or none is left (or the store's timeout ends the search).
 func liteIndex(x sqlq, rooms []int64, cq textindex.Query, below int64, limit int) ([]message.Hit, error) {
 	match := liteMatch(searchTerms(cq))
 	var hits []message.Hit
-	for len(hits) < limit {
-		want := limit - len(hits) + liteSlack
+	for round := 0; len(hits) < limit; round++ {
+		// Twice as many candidates each time: a query whose trigrams are
+		// common and whose text is rare reads the lists in few statements.
+		want := min((limit-len(hits)+liteSlack)<<min(round, 10), liteCandidatesMost)
 		stmt, args := liteSearchIndex(rooms, match, below, want)
 		rows, err := x.query(stmt, args...)
 		if err != nil {
@@ -573,8 +576,12 @@ func liteIndex(x sqlq, rooms []int64, cq textindex.Query, below int64, limit int
 }
 
 // liteSlack is how many candidates more than the hits it lacks liteIndex
-// asks for: most pages then take one statement.
-const liteSlack = 4
+// asks for first: most pages then take one statement. liteCandidatesMost
+// bounds a statement's candidates however many rounds it took.
+const (
+	liteSlack          = 4
+	liteCandidatesMost = 2048
+)
 
 // liteSearchIndex: one MATCH of message_search (liteMatch). FTS5 hands
 // its matches in descending rowid order, so the scan stops with the page;

@@ -142,8 +142,8 @@ const searchWalk = 2000
 // fast for every word. Walking the rooms' newest messages and checking
 // each (walk) fills a common word's page within the first few dozen,
 // where the index would hand over every one of its thousands of matches
-// to be sorted; the index (pgSearchIndex, liteIndex) finds a rare word's few matches
-// at once, where a walk would read the whole history. The walk goes
+// to be sorted; the index (pgSearchIndex, liteIndex) finds a rare word's
+// few matches at once, where a walk would read the whole history. The walk goes
 // first (on SQLite only over rooms that hold few of all messages: FTS5
 // gives its matches newest first), and the index finds the rest below
 // the messages it checked, so the page is exact either way. Every
@@ -391,7 +391,7 @@ func liteWalk(x sqlq, rooms []int64, cq textindex.Query, lo, below int64, limit,
 			return nil, 0, err
 		}
 		if cq.Matches(m.Content) { // not edited away in between
-			out = append(out, message.Hit{Message: m, Snippet: textindex.Snippet(m.Content, cq)})
+			out = append(out, hitOf(m, cq))
 		}
 	}
 	return out, floor, rows.Err()
@@ -422,7 +422,12 @@ func scanHit(rows *sql.Rows, cq textindex.Query) (message.Hit, error) {
 	if err != nil {
 		return message.Hit{}, err
 	}
-	return message.Hit{Message: m, Snippet: textindex.Snippet(m.Content, cq)}, nil
+	return hitOf(m, cq), nil
+}
+
+// hitOf is m as a hit of cq, with its snippet.
+func hitOf(m message.Message, cq textindex.Query) message.Hit {
+	return message.Hit{Message: m, Snippet: textindex.Snippet(m.Content, cq)}
 }
 
 // searchTerm is a term of a query as the index sees it: the forms it
@@ -559,7 +564,7 @@ func liteIndex(x sqlq, rooms []int64, cq textindex.Query, below int64, limit int
 			}
 			read, below = read+1, int64(m.ID)
 			if cq.Matches(m.Content) {
-				if hits = append(hits, message.Hit{Message: m, Snippet: textindex.Snippet(m.Content, cq)}); len(hits) == limit {
+				if hits = append(hits, hitOf(m, cq)); len(hits) == limit {
 					break
 				}
 			}

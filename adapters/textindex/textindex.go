@@ -122,78 +122,58 @@ func NewDoc(content string) Doc {
 func Tokens(folded string) []string {
 	var out []string
 	seen := map[string]bool{}
-	add := func(t string) {
-		if t == "" || seen[t] || utf8.RuneCountInString(t) > TokenMax {
-			return
+	segment(folded, func(t string) {
+		if t != "" && !seen[t] && utf8.RuneCountInString(t) <= TokenMax {
+			seen[t] = true
+			out = append(out, t)
 		}
-		seen[t] = true
-		out = append(out, t)
-	}
-	var word []rune
-	flush := func() {
-		add(strings.TrimRight(string(word), ".-"))
-		word = word[:0]
-	}
-	var prevCJK rune
-	for _, r := range folded {
-		switch {
-		case cjk(r):
-			flush()
-			add(string(r))
-			if prevCJK != 0 {
-				add(string([]rune{prevCJK, r}))
-			}
-			prevCJK = r
-			continue
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '_' || (len(word) > 0 && (r == '-' || r == '.')):
-			word = append(word, r)
-		case unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsControl(r):
-			flush()
-		case r == 0x200D || r == 0xFE0F || r >= 0x1F3FB && r <= 0x1F3FF:
-			// joiners, variation selectors and skin tones belong to the
-			// emoji before them
-		default:
-			flush()
-			add(string(r))
-		}
-		prevCJK = 0
-	}
-	flush()
+	})
 	return out
 }
 
 // ShortTokens are the Tokens of folded shorter than SubstringMin runes, in
 // the same order: those an index keeps (a longer form always matches as a
-// substring). Every append computes them, so they are cut from folded
-// itself, without building the longer tokens; a word with a joiner or a
-// variation selector inside (which Tokens drops from it), or invalid
-// UTF-8, takes Tokens' way.
+// substring). Every append computes them, so they are not collected into
+// a set with the longer ones.
 func ShortTokens(folded string) []string {
 	var out []string
-	add := func(t string) {
-		if t != "" && utf8.RuneCountInString(t) < SubstringMin && !slices.Contains(out, t) {
+	segment(folded, func(t string) {
+		if t != "" && !Substring(t) && !slices.Contains(out, t) {
 			out = append(out, t)
 		}
-	}
-	start := -1 // the current word's first byte, -1: none
+	})
+	return out
+}
+
+// segment calls emit with each token of folded (Tokens' rules), in order,
+// repeats and empty words included. A token is cut from folded itself; only
+// a word with a joiner, a variation selector or a skin tone inside (which
+// belong to no word, and the word goes on across them) is built of its
+// runes, and an invalid byte is the token "\uFFFD".
+func segment(folded string, emit func(string)) {
+	start := -1      // the current word's first byte, -1: none
+	var built []rune // the current word's runes, once one was left out of it
 	flush := func(end int) {
-		if start >= 0 {
-			add(strings.TrimRight(folded[start:end], ".-"))
-			start = -1
+		if start < 0 {
+			return
 		}
+		w := folded[start:end]
+		if built != nil {
+			w, built = string(built), nil
+		}
+		emit(strings.TrimRight(w, ".-"))
+		start = -1
 	}
 	prevCJK := -1 // the first byte of the rune before, when it is CJK
-	for i, r := range folded {
-		size := utf8.RuneLen(r)
-		if r == utf8.RuneError && !strings.HasPrefix(folded[i:], "\uFFFD") {
-			return shortTokens(Tokens(folded))
-		}
+	for i, size := 0, 0; i < len(folded); i += size {
+		var r rune
+		r, size = utf8.DecodeRuneInString(folded[i:])
 		switch {
 		case cjk(r):
 			flush(i)
-			add(folded[i : i+size])
+			emit(folded[i : i+size])
 			if prevCJK >= 0 {
-				add(folded[prevCJK : i+size])
+				emit(folded[prevCJK : i+size])
 			}
 			prevCJK = i
 			continue
@@ -201,31 +181,28 @@ func ShortTokens(folded string) []string {
 			if start < 0 {
 				start = i
 			}
+			if built != nil {
+				built = append(built, r)
+			}
 		case unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsControl(r):
 			flush(i)
 		case r == 0x200D || r == 0xFE0F || r >= 0x1F3FB && r <= 0x1F3FF:
-			if start >= 0 { // inside a word, which Tokens joins across it
-				return shortTokens(Tokens(folded))
+			// joiners, variation selectors and skin tones belong to the
+			// emoji before them
+			if start >= 0 && built == nil {
+				built = []rune(folded[start:i])
 			}
 		default:
 			flush(i)
-			add(folded[i : i+size])
+			if r == utf8.RuneError && size == 1 {
+				emit(string(r))
+			} else {
+				emit(folded[i : i+size])
+			}
 		}
 		prevCJK = -1
 	}
 	flush(len(folded))
-	return out
-}
-
-// shortTokens keeps the tokens shorter than SubstringMin runes.
-func shortTokens(toks []string) []string {
-	var out []string
-	for _, t := range toks {
-		if !Substring(t) {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // cjk reports Han, Hiragana, Katakana and Hangul characters.

@@ -596,8 +596,12 @@ func TestFilesThumbnailFailures(t *testing.T) {
 func TestAvatarUploadAndProcess(t *testing.T) {
 	f := newFilesFixture(t)
 	ctx := context.Background()
-	if err := f.cache.Set(ctx, f.bob); err != nil {
+	_, _, fill, _ := f.cache.Get(ctx, f.bob.ID)
+	if err := f.cache.Set(ctx, f.bob, fill); err != nil {
 		t.Fatal(err)
+	}
+	if _, ok, _, _ := f.cache.Get(ctx, f.bob.ID); !ok {
+		t.Fatal("bob's profile is not cached before the upload")
 	}
 	photo := imagestest.JPEGWithOrientation(t, 1200, 800, 6)
 	if err := f.files.UploadAvatar(ctx, f.bob.ID, bytes.NewReader(photo), int64(len(photo))); err != nil {
@@ -613,7 +617,7 @@ func TestAvatarUploadAndProcess(t *testing.T) {
 	if want := "a/" + strconv.FormatInt(int64(bob.ID), 10) + "/"; !strings.HasPrefix(bob.AvatarKey, want) || !strings.HasSuffix(bob.AvatarKey, ".webp") {
 		t.Errorf("AvatarKey = %q, want %s….webp", bob.AvatarKey, want)
 	}
-	if _, ok, _ := f.cache.Get(ctx, bob.ID); ok {
+	if _, ok, _, _ := f.cache.Get(ctx, bob.ID); ok {
 		t.Error("the cached profile was not invalidated")
 	}
 	if diff := cmp.Diff([]string{bob.AvatarKey}, f.blobFiles()); diff != "" {

@@ -7,6 +7,7 @@ import (
 
 	"chat/domain"
 	"chat/domain/user"
+	"chat/ports"
 )
 
 // Users implements user.Service.
@@ -134,21 +135,26 @@ func (s *Users) Authenticate(ctx context.Context, token string) (user.Claims, er
 
 // Profile returns a user through the cache.
 func (s *Users) Profile(ctx context.Context, id user.ID) (user.User, error) {
-	if s.d.Cache != nil {
-		u, ok, err := s.d.Cache.Get(ctx, id)
+	var (
+		fill   ports.CacheFill
+		cached = s.d.Cache != nil
+	)
+	if cached {
+		u, ok, f, err := s.d.Cache.Get(ctx, id)
 		if err == nil && ok {
 			return u, nil
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			s.d.Logger.WarnContext(ctx, "profile cache get", "user_id", int64(id), "err", err)
 		}
+		fill, cached = f, err == nil // no fill to present after a failed Get
 	}
 	u, err := s.d.Users.ByID(ctx, id)
 	if err != nil {
 		return user.User{}, err
 	}
-	if s.d.Cache != nil {
-		if err := s.d.Cache.Set(ctx, u); err != nil {
+	if cached {
+		if err := s.d.Cache.Set(ctx, u, fill); err != nil {
 			s.d.Logger.WarnContext(ctx, "profile cache set", "user_id", int64(id), "err", err)
 		}
 	}

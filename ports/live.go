@@ -264,13 +264,24 @@ type Presence interface {
 	OnlineAmong(ctx context.Context, r room.ID, users []user.ID) (map[user.ID]bool, error)
 }
 
-// ProfileCache caches users by id. A miss is (zero, false, nil). Invalidate
-// must reach every instance before it returns or within the cache's TTL.
+// ProfileCache caches users by id. Invalidate must reach every instance
+// before it returns or within the cache's TTL, and the instance that calls
+// it at once: a Get after Invalidate (or after Set) returned, through the
+// same handle, never answers what was cached before.
+//
+// A miss is (zero, false, fill, nil). Set(u, fill) caches u unless u.ID
+// was invalidated, anywhere, since the Get that handed out fill: a store
+// read that a profile change overtook (read, change, invalidate, cache)
+// never puts the old profile back.
 type ProfileCache interface {
-	Get(ctx context.Context, id user.ID) (user.User, bool, error)
-	Set(ctx context.Context, u user.User) error
+	Get(ctx context.Context, id user.ID) (u user.User, ok bool, fill CacheFill, err error)
+	Set(ctx context.Context, u user.User, fill CacheFill) error
 	Invalidate(ctx context.Context, id user.ID) error
 }
+
+// CacheFill is what a ProfileCache's miss hands to the Set that fills it;
+// only the cache that made it reads it.
+type CacheFill string
 
 // TokenIssuer issues and verifies access tokens.
 type TokenIssuer interface {

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
@@ -20,12 +21,16 @@ const DefaultCacheTTL = 10 * time.Minute
 // profiles only: a user.User carries no password hash (the application
 // reads user.Credentials from the account store, never from here).
 // Entries live until invalidated or until their TTL runs out.
+//
+// A miss's fill is the number of invalidations so far: Set refuses a fill
+// that an Invalidate (of any user: profile changes are rare) has made old.
 type Cache struct {
 	ttl time.Duration
 	now func() time.Time
 
-	mu    sync.RWMutex
-	users expiring[user.ID, user.User]
+	mu            sync.RWMutex
+	users         expiring[user.ID, user.User]
+	invalidations uint64
 }
 
 // NewCache returns an empty cache whose entries live DefaultCacheTTL.
@@ -41,19 +46,21 @@ func NewExpiringCache(ttl time.Duration, now func() time.Time) *Cache {
 }
 
 // Get returns the cached user; a miss (or an expired entry) is
-// (zero, false, nil).
-func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
+// (zero, false, fill, nil).
+func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, ports.CacheFill, error) {
 	if err := ctxErr(ctx, "read cached profile"); err != nil {
-		return user.User{}, false, err
+		return user.User{}, false, "", err
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	u, ok := c.users.get(c.now(), id)
-	return u, ok, nil
+	if u, ok := c.users.get(c.now(), id); ok {
+		return u, true, "", nil
+	}
+	return user.User{}, false, ports.CacheFill(strconv.FormatUint(c.invalidations, 10)), nil
 }
 
-// Set caches u.
-func (c *Cache) Set(ctx context.Context, u user.User) error {
+// Set caches u unless an Invalidate came after the miss that made fill.
+func (c *Cache) Set(ctx context.Context, u user.User, fill ports.CacheFill) error {
 	if err := ctxErr(ctx, "cache profile"); err != nil {
 		return err
 	}
@@ -61,6 +68,9 @@ func (c *Cache) Set(ctx context.Context, u user.User) error {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if string(fill) != strconv.FormatUint(c.invalidations, 10) {
+		return nil
+	}
 	c.users.put(now, u.ID, u, now.Add(c.ttl))
 	return nil
 }
@@ -73,5 +83,6 @@ func (c *Cache) Invalidate(ctx context.Context, id user.ID) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.users.delete(id)
+	c.invalidations++
 	return nil
 }

@@ -38,14 +38,15 @@ func TestProfileCacheExpires(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	c := memory.NewExpiringCache(time.Minute, func() time.Time { return now })
 	name, _ := user.NewUsername("alice")
-	if err := c.Set(context.Background(), user.User{ID: 1, Username: name}); err != nil {
+	_, _, fill, _ := c.Get(context.Background(), 1)
+	if err := c.Set(context.Background(), user.User{ID: 1, Username: name}, fill); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := c.Get(context.Background(), 1); !ok {
+	if _, ok, _, _ := c.Get(context.Background(), 1); !ok {
 		t.Fatal("miss right after Set")
 	}
 	now = now.Add(time.Minute)
-	if u, ok, err := c.Get(context.Background(), 1); ok || err != nil {
+	if u, ok, _, err := c.Get(context.Background(), 1); ok || err != nil {
 		t.Fatalf("Get after the TTL = %+v, %v, %v; want a miss", u, ok, err)
 	}
 }

@@ -266,7 +266,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	if _, err := c.Presence(0).Connect(ctx, ports.Conn{RoomID: 1, UserID: 1, ID: "x"}); err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
-	if _, _, err := c.Cache(0).Get(ctx, 1); err != nil {
+	if _, _, _, err := c.Cache(0).Get(ctx, 1); err != nil {
 		t.Fatalf("Get: %v", err)
 	}
 	c.Close() // subscriptions left open on purpose: Close ends them too

@@ -2,8 +2,11 @@ package redis
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -25,6 +28,17 @@ const DefaultCacheTTL = 10 * time.Minute
 // Invalidate reach other instances within milliseconds; the TTL bounds a
 // copy's life should an invalidation be lost with its connection.
 //
+// Redis's word reaches the instance that made the change a little after
+// the change's own reply, so for ownWindow after its own Set or
+// Invalidate of a user an instance reads that user from Redis, not from
+// its memory: its next request sees the change.
+//
+// Every Invalidate writes a new random generation, "<prefix>usergen:<u>"
+// (kept genTTL), and deletes the profile in one script; a miss hands out
+// the generation it read (the fill) and Set stores only while the
+// generation is still that one, so a store read that a change overtook is
+// never cached.
+//
 // The cache holds profiles only: a user.User carries no password hash
 // (the application reads user.Credentials from the account store, never
 // from here). An entry that does not decode counts as a
@@ -34,7 +48,36 @@ type Cache struct {
 	prefix string
 	ttl    time.Duration
 	guard  *guard
+
+	mu  sync.Mutex
+	own map[user.ID]time.Time // users this instance changed: read from Redis until then
 }
+
+const (
+	// ownWindow is how long an instance reads a user it changed from
+	// Redis rather than from its memory, waiting for Redis's
+	// invalidation of its copy (which takes microseconds, or a few
+	// milliseconds on a busy box).
+	ownWindow = 5 * time.Second
+	// genTTL bounds a generation's life: far longer than a store read
+	// between a miss and its Set.
+	genTTL = time.Hour
+)
+
+// setScript stores the profile (KEYS[1], ARGV[1], PX ARGV[3]) while the
+// generation (KEYS[2]) is still ARGV[2] ("" for none).
+var setScript = rueidis.NewLuaScript(`
+local g = redis.call('GET', KEYS[2])
+if (g or '') ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1`)
+
+// invalidateScript writes a new generation (ARGV[1], PX ARGV[2]) and
+// deletes the profile.
+var invalidateScript = rueidis.NewLuaScript(`
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+redis.call('DEL', KEYS[1])
+return 1`)
 
 // profile is the cached form of a user: compact JSON, no password hash.
 // A field added later is omitempty with the zero value meaning the old
@@ -75,38 +118,82 @@ func (c *Cache) key(id user.ID) string {
 	return c.prefix + "user:" + strconv.FormatInt(int64(id), 10)
 }
 
-// Get returns the cached user; a miss is (zero, false, nil).
-func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, error) {
+func (c *Cache) genKey(id user.ID) string {
+	return c.prefix + "usergen:" + strconv.FormatInt(int64(id), 10)
+}
+
+// changed starts id's own window; ownRead reports whether it is open.
+func (c *Cache) changed(id user.ID) {
+	now := time.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.own == nil {
+		c.own = make(map[user.ID]time.Time)
+	}
+	if len(c.own) >= 1024 {
+		for k, until := range c.own {
+			if now.After(until) {
+				delete(c.own, k)
+			}
+		}
+	}
+	c.own[id] = now.Add(ownWindow)
+}
+
+func (c *Cache) ownRead(id user.ID) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	until, ok := c.own[id]
+	return ok && time.Now().Before(until)
+}
+
+// Get returns the cached user; a miss is (zero, false, fill, nil), the
+// fill being the user's generation.
+func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, ports.CacheFill, error) {
 	const what = "read cached profile"
 	cctx, cancel, err := c.guard.begin(ctx, what)
 	if err != nil {
-		return user.User{}, false, err
+		return user.User{}, false, "", err
 	}
-	b, err := c.rc.DoCache(cctx, c.rc.B().Get().Key(c.key(id)).Cache(), c.ttl).AsBytes()
+	var res []rueidis.RedisResult
+	if c.ownRead(id) {
+		res = c.rc.DoMulti(cctx, c.rc.B().Get().Key(c.key(id)).Build(), c.rc.B().Get().Key(c.genKey(id)).Build())
+	} else {
+		res = c.rc.DoMultiCache(cctx,
+			rueidis.CT(c.rc.B().Get().Key(c.key(id)).Cache(), c.ttl),
+			rueidis.CT(c.rc.B().Get().Key(c.genKey(id)).Cache(), c.ttl))
+	}
 	cancel()
+	gen, err := res[1].ToString()
+	if err != nil && !rueidis.IsRedisNil(err) {
+		return user.User{}, false, "", c.guard.end(ctx, what, err)
+	}
+	miss := ports.CacheFill(gen)
+	b, err := res[0].AsBytes()
 	if rueidis.IsRedisNil(err) {
-		return user.User{}, false, nil
+		return user.User{}, false, miss, nil
 	}
 	if err != nil {
-		return user.User{}, false, c.guard.end(ctx, what, err)
+		return user.User{}, false, "", c.guard.end(ctx, what, err)
 	}
 	var p profile
 	if json.Unmarshal(b, &p) != nil || p.ID != int64(id) {
-		return user.User{}, false, nil
+		return user.User{}, false, miss, nil
 	}
 	name, err := user.NewUsername(p.Username)
 	if err != nil || name.String() != p.Username {
-		return user.User{}, false, nil
+		return user.User{}, false, miss, nil
 	}
 	return user.User{
 		ID: user.ID(p.ID), Username: name, Email: p.Email, DisplayName: p.DisplayName,
 		Bio: p.Bio, AvatarKey: p.AvatarKey, HideReceipts: p.HideReceipts, Admin: p.Admin,
 		Suspension: p.suspension(), CreatedAt: p.CreatedAt.UTC(),
-	}, true, nil
+	}, true, "", nil
 }
 
-// Set caches u, without its password hash, for the cache's TTL.
-func (c *Cache) Set(ctx context.Context, u user.User) error {
+// Set caches u, without its password hash, for the cache's TTL, unless
+// u's generation is no longer fill.
+func (c *Cache) Set(ctx context.Context, u user.User, fill ports.CacheFill) error {
 	b, err := json.Marshal(profile{
 		ID: int64(u.ID), Username: u.Username.String(), Email: u.Email, DisplayName: u.DisplayName,
 		Bio: u.Bio, AvatarKey: u.AvatarKey, HideReceipts: u.HideReceipts, Admin: u.Admin,
@@ -115,21 +202,26 @@ func (c *Cache) Set(ctx context.Context, u user.User) error {
 	if err != nil {
 		return domain.Wrap(domain.Internal, "", "cache profile", err)
 	}
-	cmd := c.rc.B().Set().Key(c.key(u.ID)).Value(rueidis.BinaryString(b)).Px(c.ttl).Build()
-	return c.do(ctx, "cache profile", cmd)
+	return c.run(ctx, "cache profile", u.ID, setScript, string(b), string(fill), ms(c.ttl))
 }
 
-// Invalidate drops the cached user on every instance.
+// Invalidate drops the cached user on every instance and makes every
+// fill handed out before it stale.
 func (c *Cache) Invalidate(ctx context.Context, id user.ID) error {
-	return c.do(ctx, "invalidate cached profile", c.rc.B().Del().Key(c.key(id)).Build())
+	var r [16]byte
+	_, _ = rand.Read(r[:]) // never fails (crypto/rand)
+	return c.run(ctx, "invalidate cached profile", id, invalidateScript, hex.EncodeToString(r[:]), ms(genTTL))
 }
 
-// do runs one command within the guard.
-func (c *Cache) do(ctx context.Context, what string, cmd rueidis.Completed) error {
+// run executes one of the cache's scripts on id's keys within the guard;
+// id's own window starts before it is sent, so no read of this instance
+// can come between the change and the window.
+func (c *Cache) run(ctx context.Context, what string, id user.ID, s *rueidis.Lua, args ...string) error {
 	cctx, cancel, err := c.guard.begin(ctx, what)
 	if err != nil {
 		return err
 	}
 	defer cancel()
-	return c.guard.end(ctx, what, c.rc.Do(cctx, cmd).Error())
+	c.changed(id)
+	return c.guard.end(ctx, what, s.Exec(cctx, c.rc, []string{c.key(id), c.genKey(id)}, args).Error())
 }

@@ -247,13 +247,13 @@ func TestCallsFailFastAfterAFailure(t *testing.T) {
 	ctx := context.Background()
 	cache := c.Cache(0)
 	p.stop()
-	if _, _, err := cache.Get(ctx, 1); domain.KindOf(err) != domain.Unavailable {
+	if _, _, _, err := cache.Get(ctx, 1); domain.KindOf(err) != domain.Unavailable {
 		t.Fatalf("Get with Redis away: %v, want Unavailable", err)
 	}
 	p.start()
 	// Redis is back, but the guard is open for the timeout (an hour here):
 	// the call fails without trying.
-	_, _, err := cache.Get(ctx, 1)
+	_, _, _, err := cache.Get(ctx, 1)
 	if domain.KindOf(err) != domain.Unavailable || !strings.Contains(err.Error(), "moments ago") {
 		t.Fatalf("Get right after a failure: %v, want the guard's Unavailable", err)
 	}

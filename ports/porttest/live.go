@@ -543,11 +543,15 @@ func testPresenceCanceled(t *testing.T, a, b ports.Presence) {
 // must reach the other "before it returns or within the TTL": the suite
 // polls for up to liveWait, so the adapter's TTL must be longer than that
 // for the polls to prove invalidation rather than expiry (a minute does).
+// The handle that made the change must see it at once: those checks do
+// not poll.
 func ProfileCache(t *testing.T, newCache func(t *testing.T) (ports.ProfileCache, ports.ProfileCache)) {
 	runPairs(t, newCache, []pairCase[ports.ProfileCache]{
 		{"MissSetHitAcrossInstances", testCacheAcross},
 		{"TimesInUTC", testCacheUTC},
 		{"CanceledContext", testCacheCanceled},
+		{"InvalidateBeatsAnOvertakenFill", testCacheOvertakenFill},
+		{"OwnInvalidateSeenAtOnce", testCacheOwnInvalidate},
 	})
 }
 
@@ -566,6 +570,35 @@ func cachedUser(t *testing.T, id user.ID, name string) user.User {
 	}
 }
 
+// missFill returns the fill of c's miss of id, failing on a hit.
+func missFill(t *testing.T, c ports.ProfileCache, id user.ID) ports.CacheFill {
+	t.Helper()
+	got, ok, fill, err := c.Get(ctxOf(t), id)
+	if err != nil || ok {
+		t.Fatalf("Get(%d) = %+v, ok %v, err %v; want a miss", id, got, ok, err)
+	}
+	return fill
+}
+
+// fill caches u through c as the application does: a miss, then Set with
+// its fill.
+func fill(t *testing.T, c ports.ProfileCache, u user.User) {
+	t.Helper()
+	if err := c.Set(ctxOf(t), u, missFill(t, c, u.ID)); err != nil {
+		t.Fatalf("Set: %v", err)
+	}
+}
+
+// getNow returns c's answer for id, failing on an error.
+func getNow(t *testing.T, c ports.ProfileCache, id user.ID) (user.User, bool) {
+	t.Helper()
+	got, ok, _, err := c.Get(ctxOf(t), id)
+	if err != nil {
+		t.Fatalf("Get(%d): %v", id, err)
+	}
+	return got, ok
+}
+
 // waitCached polls c until Get(id) returns want (ok=false: a miss).
 func waitCached(t *testing.T, what string, c ports.ProfileCache, id user.ID, want user.User, wantOK bool) {
 	t.Helper()
@@ -574,11 +607,7 @@ func waitCached(t *testing.T, what string, c ports.ProfileCache, id user.ID, wan
 		ok  bool
 	)
 	held := eventually(func() bool {
-		var err error
-		got, ok, err = c.Get(ctxOf(t), id)
-		if err != nil {
-			t.Fatalf("%s: Get(%d): %v", what, id, err)
-		}
+		got, ok = getNow(t, c, id)
 		return ok == wantOK && cmp.Equal(want, got, usernameEq)
 	})
 	if !held {
@@ -592,23 +621,21 @@ func testCacheAcross(t *testing.T, a, b ports.ProfileCache) {
 	waitCached(t, "miss on B", b, u.ID, user.User{}, false) // B now may hold the miss locally
 	waitCached(t, "miss on A", a, u.ID, user.User{}, false)
 
-	if err := a.Set(ctxOf(t), u); err != nil {
-		t.Fatalf("Set: %v", err)
-	}
-	if err := b.Set(ctxOf(t), other); err != nil {
-		t.Fatalf("Set: %v", err)
-	}
+	fill(t, a, u)
+	fill(t, b, other)
 	waitCached(t, "set on A, read on B", b, u.ID, u, true)
 	waitCached(t, "set on A, read on A", a, u.ID, u, true)
 	waitCached(t, "read twice (now from B's local copy)", b, u.ID, u, true)
 
+	// A change: invalidate, then the next miss fills the new profile.
 	changed := u
 	changed.DisplayName = "Carol C."
 	changed.AvatarKey = ""
 	changed.HideReceipts = false
-	if err := a.Set(ctxOf(t), changed); err != nil {
-		t.Fatalf("Set: %v", err)
+	if err := a.Invalidate(ctxOf(t), u.ID); err != nil {
+		t.Fatalf("Invalidate: %v", err)
 	}
+	fill(t, a, changed)
 	waitCached(t, "update on A, read on B", b, u.ID, changed, true)
 
 	if err := a.Invalidate(ctxOf(t), u.ID); err != nil {
@@ -625,16 +652,69 @@ func testCacheAcross(t *testing.T, a, b ports.ProfileCache) {
 func testCacheUTC(t *testing.T, a, b ports.ProfileCache) {
 	u := cachedUser(t, 77, "erin")
 	u.CreatedAt = time.Date(2026, 5, 6, 7, 8, 9, 0, time.FixedZone("CEST", 2*3600))
-	if err := a.Set(ctxOf(t), u); err != nil {
-		t.Fatalf("Set: %v", err)
-	}
+	fill(t, a, u)
 	waitCached(t, "set on A, read on B", b, u.ID, u, true)
-	got, _, err := b.Get(ctxOf(t), u.ID)
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
+	got, _ := getNow(t, b, u.ID)
 	if got.CreatedAt.Location() != time.UTC {
 		t.Errorf("CreatedAt = %v, want UTC", got.CreatedAt)
+	}
+}
+
+// testCacheOvertakenFill: A misses and reads the old profile from the
+// store; meanwhile the profile changes and B invalidates it; A's Set of
+// what it read must not be cached, on either instance. The next miss
+// fills the new profile.
+func testCacheOvertakenFill(t *testing.T, a, b ports.ProfileCache) {
+	old := cachedUser(t, 4242, "gwen")
+	stale := missFill(t, a, old.ID)
+	if err := b.Invalidate(ctxOf(t), old.ID); err != nil {
+		t.Fatalf("Invalidate: %v", err)
+	}
+	if err := a.Set(ctxOf(t), old, stale); err != nil {
+		t.Fatalf("Set with an overtaken fill: %v", err)
+	}
+	if got, ok := getNow(t, a, old.ID); ok {
+		t.Fatalf("A serves the profile read before B's invalidation: %+v", got)
+	}
+	waitCached(t, "overtaken fill, read on B", b, old.ID, user.User{}, false)
+
+	fresh := old
+	fresh.DisplayName = "Gwen G."
+	fill(t, a, fresh)
+	if got, ok := getNow(t, a, old.ID); !ok || !cmp.Equal(fresh, got, usernameEq) {
+		t.Fatalf("A after a fresh fill = %+v, %v; want %+v", got, ok, fresh)
+	}
+	waitCached(t, "fresh fill, read on B", b, old.ID, fresh, true)
+
+	// A fill made before another user's invalidation may still be
+	// refused (an in-process cache may count every invalidation), but a
+	// fill made after it is kept.
+	if err := b.Invalidate(ctxOf(t), 999998); err != nil {
+		t.Fatalf("Invalidate: %v", err)
+	}
+	other := cachedUser(t, 4243, "hank")
+	fill(t, a, other)
+	waitCached(t, "fill after another user's invalidation", b, other.ID, other, true)
+}
+
+// testCacheOwnInvalidate: a handle that cached a profile (read it from
+// another instance's write, so it may hold a copy in memory) never answers
+// it after its own Invalidate returned. Repeated, since a copy in memory
+// may trail the change by a little; a user each round, as the handle
+// that changed a user may stop keeping copies of that one.
+func testCacheOwnInvalidate(t *testing.T, a, b ports.ProfileCache) {
+	for i := range 200 {
+		u := cachedUser(t, user.ID(5150+i), "ivan")
+		fill(t, b, u)
+		waitCached(t, "set on B, read on A", a, u.ID, u, true)
+		getNow(t, a, u.ID) // served from A's copy, if it keeps one
+		if err := a.Invalidate(ctxOf(t), u.ID); err != nil {
+			t.Fatalf("Invalidate: %v", err)
+		}
+		if got, ok := getNow(t, a, u.ID); ok {
+			t.Fatalf("round %d: Get right after A's own Invalidate = %+v, want a miss", i, got)
+		}
+		waitCached(t, "invalidated on A, read on B", b, u.ID, user.User{}, false)
 	}
 }
 
@@ -642,10 +722,10 @@ func testCacheCanceled(t *testing.T, a, b ports.ProfileCache) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	u := cachedUser(t, 5, "frank")
-	if err := a.Set(ctx, u); err == nil {
+	if err := a.Set(ctx, u, missFill(t, a, u.ID)); err == nil {
 		t.Error("Set with a canceled context succeeded")
 	}
-	if _, _, err := a.Get(ctx, u.ID); err == nil {
+	if _, _, _, err := a.Get(ctx, u.ID); err == nil {
 		t.Error("Get with a canceled context succeeded")
 	}
 	if err := a.Invalidate(ctx, u.ID); err == nil {

@@ -97,7 +97,8 @@ type SessionCache interface {
 	// already known to have ended (an end is never overwritten by Live).
 	Live(ctx context.Context, id string, u user.ID, ttl time.Duration) error
 	// End records that session id has ended, for ttl (at least the rest of
-	// its token's life), and reaches every instance before it returns.
+	// its token's life). The calling instance sees the end before End
+	// returns, every other one within milliseconds.
 	End(ctx context.Context, id string, ttl time.Duration) error
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -48,21 +47,12 @@ type Cache struct {
 	prefix string
 	ttl    time.Duration
 	guard  *guard
-
-	mu  sync.Mutex
-	own map[user.ID]time.Time // users this instance changed: read from Redis until then
+	own    ownChanges[user.ID]
 }
 
-const (
-	// ownWindow is how long an instance reads a user it changed from
-	// Redis rather than from its memory, waiting for Redis's
-	// invalidation of its copy (which takes microseconds, or a few
-	// milliseconds on a busy box).
-	ownWindow = 5 * time.Second
-	// genTTL bounds a generation's life: far longer than a store read
-	// between a miss and its Set.
-	genTTL = time.Hour
-)
+// genTTL bounds a generation's life: far longer than a store read between
+// a miss and its Set.
+const genTTL = time.Hour
 
 // setScript stores the profile (KEYS[1], ARGV[1], PX ARGV[3]) while the
 // generation (KEYS[2]) is still ARGV[2] ("" for none).
@@ -122,31 +112,6 @@ func (c *Cache) genKey(id user.ID) string {
 	return c.prefix + "usergen:" + strconv.FormatInt(int64(id), 10)
 }
 
-// changed starts id's own window; ownRead reports whether it is open.
-func (c *Cache) changed(id user.ID) {
-	now := time.Now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.own == nil {
-		c.own = make(map[user.ID]time.Time)
-	}
-	if len(c.own) >= 1024 {
-		for k, until := range c.own {
-			if now.After(until) {
-				delete(c.own, k)
-			}
-		}
-	}
-	c.own[id] = now.Add(ownWindow)
-}
-
-func (c *Cache) ownRead(id user.ID) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	until, ok := c.own[id]
-	return ok && time.Now().Before(until)
-}
-
 // Get returns the cached user; a miss is (zero, false, fill, nil), the
 // fill being the user's generation.
 func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, ports.CacheFill, error) {
@@ -156,7 +121,7 @@ func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, ports.Cac
 		return user.User{}, false, "", err
 	}
 	var res []rueidis.RedisResult
-	if c.ownRead(id) {
+	if c.own.fresh(id) {
 		res = c.rc.DoMulti(cctx, c.rc.B().Get().Key(c.key(id)).Build(), c.rc.B().Get().Key(c.genKey(id)).Build())
 	} else {
 		res = c.rc.DoMultiCache(cctx,
@@ -222,6 +187,6 @@ func (c *Cache) run(ctx context.Context, what string, id user.ID, s *rueidis.Lua
 		return err
 	}
 	defer cancel()
-	c.changed(id)
+	c.own.mark(id)
 	return c.guard.end(ctx, what, s.Exec(cctx, c.rc, []string{c.key(id), c.genKey(id)}, args).Error())
 }

@@ -29,10 +29,15 @@ const DefaultSessionLocalTTL = time.Minute
 // soon as the key changes, so an End reaches every instance within
 // milliseconds. Live writes only if the key is absent (SET NX), so a
 // lookup racing with a logout can never put the session back.
+//
+// An instance reads a session it ended from Redis for ownWindow, so its
+// own next request sees the end even before Redis's invalidation of its
+// copy arrives.
 type SessionCache struct {
 	rc       rueidis.Client
 	prefix   string
 	localTTL time.Duration
+	own      ownChanges[string]
 }
 
 // Sessions returns the session cache; copies live at most localTTL in each
@@ -53,7 +58,13 @@ func (c *SessionCache) Get(ctx context.Context, id string) (ports.SessionState, 
 	if err := ctx.Err(); err != nil {
 		return ports.SessionState{}, false, domain.Wrap(domain.Unavailable, "", "read cached session", err)
 	}
-	v, err := c.rc.DoCache(ctx, c.rc.B().Get().Key(c.key(id)).Cache(), c.localTTL).ToString()
+	var res rueidis.RedisResult
+	if c.own.fresh(id) {
+		res = c.rc.Do(ctx, c.rc.B().Get().Key(c.key(id)).Build())
+	} else {
+		res = c.rc.DoCache(ctx, c.rc.B().Get().Key(c.key(id)).Cache(), c.localTTL)
+	}
+	v, err := res.ToString()
 	if rueidis.IsRedisNil(err) {
 		return ports.SessionState{}, false, nil
 	}
@@ -89,6 +100,7 @@ func (c *SessionCache) End(ctx context.Context, id string, ttl time.Duration) er
 	if err := ctx.Err(); err != nil {
 		return domain.Wrap(domain.Unavailable, "", "end cached session", err)
 	}
+	c.own.mark(id)
 	cmd := c.rc.B().Set().Key(c.key(id)).Value(sessionEnded).Px(max(ttl, time.Millisecond)).Build()
 	return translate("end cached session", c.rc.Do(ctx, cmd).Error())
 }

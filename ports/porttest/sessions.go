@@ -2,6 +2,7 @@ package porttest
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,7 +24,30 @@ func SessionCache(t *testing.T, newCache func(t *testing.T) (ports.SessionCache,
 		{"EndWinsOverLive", testSessionEndWins},
 		{"Expiry", testSessionExpiry},
 		{"CanceledContext", testSessionCanceled},
+		{"OwnEndSeenAtOnce", testSessionOwnEnd},
 	})
+}
+
+// testSessionOwnEnd: a handle that holds a live session (read it from
+// another instance's Live, so it may keep a copy in memory) answers Ended
+// right after its own End returned, not polled. Repeated, since a copy in
+// memory may trail the change by a little.
+func testSessionOwnEnd(t *testing.T, a, b ports.SessionCache) {
+	for i := range 200 {
+		id := fmt.Sprintf("own-%d", i)
+		if err := b.Live(ctxOf(t), id, 9, time.Minute); err != nil {
+			t.Fatalf("Live: %v", err)
+		}
+		waitSession(t, "live on B, read on A", a, id, ports.SessionState{UserID: 9}, true)
+		waitSession(t, "read again (A's copy)", a, id, ports.SessionState{UserID: 9}, true)
+		if err := a.End(ctxOf(t), id, time.Minute); err != nil {
+			t.Fatalf("End: %v", err)
+		}
+		got, found, err := a.Get(ctxOf(t), id)
+		if err != nil || !found || !got.Ended {
+			t.Fatalf("round %d: Get right after A's own End = %+v, found %v, err %v; want ended", i, got, found, err)
+		}
+	}
 }
 
 // waitSession polls c until Get(id) returns want (found=false: a miss).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -121,5 +122,42 @@ func TestRunRejectsBadConfigAndCommands(t *testing.T) {
 	}
 	if err := run(ctx, []string{"migrate"}, env(), &out); err == nil {
 		t.Fatal("migrate without direction accepted")
+	}
+}
+
+// TestShutdownClosesSilentConns: a connection that never sent a request
+// (a client's spare dial) does not hold the shutdown past its grace;
+// net/http alone counts it as busy until it is 5 s old, and run returned
+// "context deadline exceeded" with a 2 s grace and nothing in flight.
+func TestShutdownClosesSilentConns(t *testing.T) {
+	dir := t.TempDir()
+	addr := proc.FreeAddr(t)
+	getenv := env("DATA_DIR", dir, "ADDR", addr, "LOG_LEVEL", "warn", "SHUTDOWN_GRACE", "2s")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &proc.Logs{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, getenv, logs) }()
+	waitReady(t, "http://"+addr, logs)
+	http.DefaultClient.CloseIdleConnections()
+
+	silent, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	time.Sleep(200 * time.Millisecond) // accepted: the server sees it as new
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v with only a silent connection open", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	silent.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := silent.Read(make([]byte, 1)); err == nil {
+		t.Error("the silent connection is still open after the shutdown")
 	}
 }

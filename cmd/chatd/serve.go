@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -373,6 +374,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return gctx },
 	}
+	spare := trackSpareConns(httpSrv)
 	log.Info("chatd serving", "url", "http://"+displayAddr(ln.Addr()), "mode", cfg.mode(), "data_dir", dataDirOrNone(cfg), "instance", instance)
 
 	g.Go(func() error { return gateway.Run(gctx) })
@@ -389,11 +391,68 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, api bool) error {
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 		defer cancel()
 		gerr := gateway.Shutdown(sctx)
-		herr := httpSrv.Shutdown(sctx)
+		herr := spare.shutdown(sctx, httpSrv)
 		log.Info("chatd stopped")
 		return errors.Join(gerr, herr)
 	})
 	return g.Wait()
+}
+
+// spareConns tracks the connections that have not sent a request yet. A
+// client's spare dial (Go's transport keeps a connection it dialed for a
+// request another connection served) holds no request, but net/http's
+// Shutdown counts it as busy until it is 5 s old: with a shorter grace
+// the shutdown failed with nothing in flight.
+type spareConns struct {
+	mu    sync.Mutex
+	since map[net.Conn]time.Time
+}
+
+// spareAge is how long a connection may stay silent during a shutdown
+// before it is closed: a client sending a request has sent its headers by
+// then.
+const spareAge = time.Second
+
+func trackSpareConns(srv *http.Server) *spareConns {
+	s := &spareConns{since: make(map[net.Conn]time.Time)}
+	srv.ConnState = func(c net.Conn, st http.ConnState) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if st == http.StateNew {
+			s.since[c] = time.Now()
+		} else {
+			delete(s.since, c)
+		}
+	}
+	return s
+}
+
+// shutdown runs srv.Shutdown, closing the connections that stay silent
+// for spareAge meanwhile.
+func (s *spareConns) shutdown(ctx context.Context, srv *http.Server) error {
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(ctx) }()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-tick.C:
+			s.closeSilent(time.Now().Add(-spareAge))
+		}
+	}
+}
+
+func (s *spareConns) closeSilent(before time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c, t := range s.since {
+		if t.Before(before) {
+			c.Close()
+			delete(s.since, c)
+		}
+	}
 }
 
 // startWait bounds how long chatd waits at start for a PostgreSQL that

@@ -116,44 +116,62 @@ func (c *Cache) genKey(id user.ID) string {
 // fill being the user's generation.
 func (c *Cache) Get(ctx context.Context, id user.ID) (user.User, bool, ports.CacheFill, error) {
 	const what = "read cached profile"
-	cctx, cancel, err := c.guard.begin(ctx, what)
-	if err != nil {
+	b, err := c.read(ctx, what, id, c.key(id))
+	if err != nil && !rueidis.IsRedisNil(err) {
 		return user.User{}, false, "", err
 	}
-	var res []rueidis.RedisResult
-	if c.own.fresh(id) {
-		res = c.rc.DoMulti(cctx, c.rc.B().Get().Key(c.key(id)).Build(), c.rc.B().Get().Key(c.genKey(id)).Build())
-	} else {
-		res = c.rc.DoMultiCache(cctx,
-			rueidis.CT(c.rc.B().Get().Key(c.key(id)).Cache(), c.ttl),
-			rueidis.CT(c.rc.B().Get().Key(c.genKey(id)).Cache(), c.ttl))
+	if err == nil {
+		if u, ok := decodeProfile(b, id); ok {
+			return u, true, "", nil
+		}
 	}
-	cancel()
-	gen, err := res[1].ToString()
+	// A miss: the fill is the generation, read before the caller reads
+	// the store (a change after this read makes the fill stale; one
+	// before it is in what the store gives).
+	gen, err := c.read(ctx, what, id, c.genKey(id))
 	if err != nil && !rueidis.IsRedisNil(err) {
-		return user.User{}, false, "", c.guard.end(ctx, what, err)
+		return user.User{}, false, "", err
 	}
-	miss := ports.CacheFill(gen)
-	b, err := res[0].AsBytes()
-	if rueidis.IsRedisNil(err) {
-		return user.User{}, false, miss, nil
-	}
+	return user.User{}, false, ports.CacheFill(gen), nil
+}
+
+// read returns key of user id's: from this instance's memory, or from
+// Redis within id's own window. A missing key is a Redis nil error.
+func (c *Cache) read(ctx context.Context, what string, id user.ID, key string) ([]byte, error) {
+	cctx, cancel, err := c.guard.begin(ctx, what)
 	if err != nil {
-		return user.User{}, false, "", c.guard.end(ctx, what, err)
+		return nil, err
 	}
+	defer cancel()
+	var res rueidis.RedisResult
+	if c.own.fresh(id) {
+		res = c.rc.Do(cctx, c.rc.B().Get().Key(key).Build())
+	} else {
+		res = c.rc.DoCache(cctx, c.rc.B().Get().Key(key).Cache(), c.ttl)
+	}
+	b, err := res.AsBytes()
+	if err != nil && !rueidis.IsRedisNil(err) {
+		return nil, c.guard.end(ctx, what, err)
+	}
+	return b, err
+}
+
+// decodeProfile reads a cached entry of user id; one that does not decode
+// is a miss.
+func decodeProfile(b []byte, id user.ID) (user.User, bool) {
 	var p profile
 	if json.Unmarshal(b, &p) != nil || p.ID != int64(id) {
-		return user.User{}, false, miss, nil
+		return user.User{}, false
 	}
 	name, err := user.NewUsername(p.Username)
 	if err != nil || name.String() != p.Username {
-		return user.User{}, false, miss, nil
+		return user.User{}, false
 	}
 	return user.User{
 		ID: user.ID(p.ID), Username: name, Email: p.Email, DisplayName: p.DisplayName,
 		Bio: p.Bio, AvatarKey: p.AvatarKey, HideReceipts: p.HideReceipts, Admin: p.Admin,
 		Suspension: p.suspension(), CreatedAt: p.CreatedAt.UTC(),
-	}, true, "", nil
+	}, true
 }
 
 // Set caches u, without its password hash, for the cache's TTL, unless

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"chat/adapters/redis"
+	"chat/domain/user"
 	"chat/ports"
 	"chat/ports/porttest"
 	"chat/test/services"
@@ -110,6 +111,39 @@ func TestTickets(t *testing.T) {
 		a, b := pair(t)
 		return a.Tickets(), b.Tickets()
 	})
+}
+
+// BenchmarkProfileCacheGet is a request's profile read in scale-out mode
+// once the instance holds the profile: a client-side cache hit of the
+// profile and its generation, no round trip to Redis.
+func BenchmarkProfileCacheGet(b *testing.B) {
+	prefix := services.Prefix(b)
+	cache := open(b, prefix).Cache(time.Minute)
+	ctx := context.Background()
+	name, _ := user.NewUsername("bench")
+	u := user.User{ID: 42, Username: name, DisplayName: "Bench", CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	writer := open(b, prefix).Cache(time.Minute) // another instance fills it
+	_, _, fill, err := writer.Get(ctx, u.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := writer.Set(ctx, u, fill); err != nil {
+		b.Fatal(err)
+	}
+	for { // this instance's copy, once Redis's word of the Set has arrived
+		if _, ok, _, err := cache.Get(ctx, u.ID); err != nil {
+			b.Fatal(err)
+		} else if ok {
+			break
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		got, ok, _, err := cache.Get(ctx, u.ID)
+		if err != nil || !ok || got.ID != u.ID {
+			b.Fatalf("Get = %+v, %v, %v", got, ok, err)
+		}
+	}
 }
 
 // BenchmarkSessionCacheGet is a request's session check in scale-out mode

@@ -143,13 +143,7 @@ func (c *Cache) read(ctx context.Context, what string, id user.ID, key string) (
 		return nil, err
 	}
 	defer cancel()
-	var res rueidis.RedisResult
-	if c.own.fresh(id) {
-		res = c.rc.Do(cctx, c.rc.B().Get().Key(key).Build())
-	} else {
-		res = c.rc.DoCache(cctx, c.rc.B().Get().Key(key).Cache(), c.ttl)
-	}
-	b, err := res.AsBytes()
+	b, err := c.own.get(cctx, c.rc, id, key, c.ttl).AsBytes()
 	if err != nil && !rueidis.IsRedisNil(err) {
 		return nil, c.guard.end(ctx, what, err)
 	}

@@ -1,8 +1,11 @@
 package redis
 
 import (
+	"context"
 	"sync"
 	"time"
+
+	"github.com/redis/rueidis"
 )
 
 // ownWindow is how long an instance reads a key it changed from Redis
@@ -43,4 +46,13 @@ func (o *ownChanges[K]) fresh(k K) bool {
 	defer o.mu.Unlock()
 	until, ok := o.until[k]
 	return ok && time.Now().Before(until)
+}
+
+// get reads key, which stands for k: from Redis within k's window, else
+// through the client-side cache (copies kept at most ttl).
+func (o *ownChanges[K]) get(ctx context.Context, rc rueidis.Client, k K, key string, ttl time.Duration) rueidis.RedisResult {
+	if o.fresh(k) {
+		return rc.Do(ctx, rc.B().Get().Key(key).Build())
+	}
+	return rc.DoCache(ctx, rc.B().Get().Key(key).Cache(), ttl)
 }

@@ -58,13 +58,7 @@ func (c *SessionCache) Get(ctx context.Context, id string) (ports.SessionState, 
 	if err := ctx.Err(); err != nil {
 		return ports.SessionState{}, false, domain.Wrap(domain.Unavailable, "", "read cached session", err)
 	}
-	var res rueidis.RedisResult
-	if c.own.fresh(id) {
-		res = c.rc.Do(ctx, c.rc.B().Get().Key(c.key(id)).Build())
-	} else {
-		res = c.rc.DoCache(ctx, c.rc.B().Get().Key(c.key(id)).Cache(), c.localTTL)
-	}
-	v, err := res.ToString()
+	v, err := c.own.get(ctx, c.rc, id, c.key(id), c.localTTL).ToString()
 	if rueidis.IsRedisNil(err) {
 		return ports.SessionState{}, false, nil
 	}

@@ -61,6 +61,20 @@ func signUpWithRoom(t *testing.T, base, name string) (token string, roomID int64
 	return tok.AccessToken, room.ID
 }
 
+// waitRun waits up to 20 s for run, cancelled, to return nil (fatal
+// otherwise; why is said after its error).
+func waitRun(t *testing.T, done <-chan error, why string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v%s", err, why)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+}
+
 // TestServeShutsDownCleanly boots chatd in-process (embedded mode), opens a
 // socket, cancels the context like SIGTERM does, and checks that the socket
 // is closed with 1001, run returns nil, and no goroutine is left behind.
@@ -96,14 +110,7 @@ func TestServeShutsDownCleanly(t *testing.T) {
 	if code := websocket.CloseStatus(err); code != websocket.StatusGoingAway {
 		t.Fatalf("socket closed with %d (%v), want 1001", code, err)
 	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run returned %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not return after cancel")
-	}
+	waitRun(t, done, "")
 	conn.CloseNow()
 	http.DefaultClient.CloseIdleConnections()
 	if strings.Contains(logs.String(), token) {
@@ -148,14 +155,7 @@ func TestShutdownClosesSilentConns(t *testing.T) {
 	defer silent.Close()
 	time.Sleep(200 * time.Millisecond) // accepted: the server sees it as new
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run returned %v with only a silent connection open", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not return after cancel")
-	}
+	waitRun(t, done, " with only a silent connection open")
 	silent.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := silent.Read(make([]byte, 1)); err == nil {
 		t.Error("the silent connection is still open after the shutdown")
